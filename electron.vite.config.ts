@@ -1,0 +1,25 @@
+import { defineConfig } from 'electron-vite';
+import vue from '@vitejs/plugin-vue';
+import { resolve } from 'node:path';
+
+const shared = resolve(__dirname, 'src-shared');
+
+export default defineConfig({
+  main: {
+    resolve: { alias: { '@shared': shared } },
+    build: {
+      rollupOptions: { input: { index: resolve(__dirname, 'src-main/electron/main.ts') } },
+      externalizeDeps: true,
+    },
+  },
+  preload: {
+    resolve: { alias: { '@shared': shared } },
+    build: { rollupOptions: { input: { index: resolve(__dirname, 'src-main/electron/preload.ts') } } },
+  },
+  renderer: {
+    root: resolve(__dirname, 'src-renderer'),
+    resolve: { alias: { '@shared': shared } },
+    plugins: [vue()],
+    build: { rollupOptions: { input: { index: resolve(__dirname, 'src-renderer/index.html') } } },
+  },
+});

@@ -1,0 +1,65 @@
+/** Geospatial value types shared by the core, the service contract and the renderer. */
+
+/** GDAL-order affine transform: [originX, pixelWidth, rotX, originY, rotY, pixelHeight]. */
+export type GeoTransform = [number, number, number, number, number, number];
+
+export interface Bounds {
+  minX: number;
+  minY: number;
+  maxX: number;
+  maxY: number;
+}
+
+/** A pixel window: column/row offset and size. */
+export interface Window {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface CrsInfo {
+  /** EPSG code when the CRS is one; null for a user-defined CRS described only by proj4/WKT. */
+  epsg: number | null;
+  name: string;
+  proj4: string;
+  /** OGC WKT 1 (what .prj files and gpkg_spatial_ref_sys want). */
+  wkt: string;
+  isGeographic: boolean;
+  /** Linear unit of projected CRSs in metres (1 for metre CRSs); for geographic CRSs, metres per unit is latitude-dependent and this is null. */
+  metresPerUnit: number | null;
+}
+
+export type RasterDataType = 'uint8' | 'int8' | 'uint16' | 'int16' | 'uint32' | 'int32' | 'float32' | 'float64';
+
+/** A raster's pixel grid: what a scene or a derived layer is aligned to. */
+export interface Grid {
+  width: number;
+  height: number;
+  geoTransform: GeoTransform;
+  crs: CrsInfo;
+}
+
+export interface RasterInfo extends Grid {
+  path: string;
+  sizeBytes: number;
+  bandCount: number;
+  dataType: RasterDataType;
+  nodata: number | null;
+  bounds: Bounds;
+  /** Bounds in WGS 84 longitude/latitude. */
+  boundsWgs84: Bounds;
+  /** Ground sampling distance in metres (x, y), at the scene centre for geographic CRSs. */
+  gsd: { x: number; y: number };
+  overviews: Array<{ width: number; height: number }>;
+  compression: string;
+  tiled: boolean;
+  blockSize: { width: number; height: number };
+  bigTiff: boolean;
+  pixelIsPoint: boolean;
+  /** Photometric interpretation / colour hints, e.g. 'rgb', 'minisblack', 'ycbcr'. */
+  photometric: string;
+}
+
+/** A polygon as GeoJSON-style coordinates: first ring the shell, the rest holes. */
+export type PolygonCoords = number[][][];
