@@ -1,0 +1,78 @@
+import type { DetectRequest, DetectResult, ScarpApi } from '../../../src-shared/api';
+import { ProviderPreference } from '../../../src-shared/api';
+import { numberOption, parseCommandArgs } from '../args';
+import { UsageError } from '../errors';
+import { createProgressReporter } from '../progress';
+
+export const DETECT_OPTIONS = {
+  image: { type: 'string' },
+  dem: { type: 'string' },
+  model: { type: 'string' },
+  threshold: { type: 'string' },
+  'min-area': { type: 'string' },
+  simplify: { type: 'string' },
+  aoi: { type: 'string' },
+  out: { type: 'string' },
+  probability: { type: 'string' },
+  provider: { type: 'string' },
+  'batch-size': { type: 'string' },
+  overwrite: { type: 'boolean' },
+  json: { type: 'boolean' },
+} as const;
+
+export function detectRequestFromArgs(args: string[]): { request: DetectRequest; json: boolean } {
+  const { values: v } = parseCommandArgs(args, DETECT_OPTIONS);
+  if (!v.image) throw new UsageError('detect needs --image <tif>');
+  if (!v.out && !v.probability) throw new UsageError('detect needs --out <file.gpkg|file.geojson> and/or --probability <file.tif>');
+  const provider = v.provider === undefined ? undefined : ProviderPreference.safeParse(v.provider);
+  if (provider && !provider.success) throw new UsageError(`--provider must be one of ${ProviderPreference.options.join(', ')}`);
+  const request: DetectRequest = {
+    image: v.image,
+    dem: v.dem,
+    model: v.model,
+    threshold: numberOption('threshold', v.threshold),
+    minAreaM2: numberOption('min-area', v['min-area']),
+    simplifyM: numberOption('simplify', v.simplify),
+    aoi: v.aoi,
+    out: v.out,
+    probability: v.probability,
+    overwrite: v.overwrite ?? false,
+    provider: provider?.data,
+    batchSize: numberOption('batch-size', v['batch-size']),
+  };
+  return { request, json: v.json ?? false };
+}
+
+export function formatDetectResult(r: DetectResult): string {
+  return [
+    `Model:       ${r.model.id} (${r.model.name})`,
+    `Provider:    ${r.provider}`,
+    `Run at:      ${r.gsdM.toPrecision(3)} m GSD${r.resampled ? ' (scene resampled to the model’s resolution)' : ''}, DEM ${r.usedDem ? 'used' : 'not used'}, threshold ${r.threshold}`,
+    `Landslides:  ${r.features} polygons, ${(r.totalAreaM2 / 10_000).toFixed(2)} ha`,
+    ...(r.outputs.inventory ? [`Inventory:   ${r.outputs.inventory}`] : []),
+    ...(r.outputs.probability ? [`Probability: ${r.outputs.probability}`] : []),
+    `Time:        ${r.timings.totalS.toFixed(1)} s (inference ${r.timings.inferenceS.toFixed(1)} s, ${r.tiles} tiles; vectorising ${r.timings.vectoriseS.toFixed(1)} s)`,
+    ...r.warnings.map((w) => `Warning:     ${w}`),
+  ].join('\n');
+}
+
+/** Run a detection with progress on stderr and Ctrl-C cancelling cleanly (no partial outputs). */
+export async function detectWithProgress(service: ScarpApi, request: DetectRequest): Promise<DetectResult> {
+  const controller = new AbortController();
+  const onSigint = (): void => controller.abort();
+  process.once('SIGINT', onSigint);
+  const progress = createProgressReporter();
+  try {
+    return await service.detect(request, progress.sink, controller.signal);
+  } finally {
+    progress.finish();
+    process.off('SIGINT', onSigint);
+  }
+}
+
+export async function runDetect(service: ScarpApi, args: string[]): Promise<number> {
+  const { request, json } = detectRequestFromArgs(args);
+  const result = await detectWithProgress(service, request);
+  process.stdout.write(json ? `${JSON.stringify(result, null, 2)}\n` : `${formatDetectResult(result)}\n`);
+  return 0;
+}

@@ -1,0 +1,29 @@
+import type { ScarpApi } from '../../../src-shared/api';
+import type { RasterInfo } from '../../../src-shared/geo';
+import { parseCommandArgs } from '../args';
+import { UsageError } from '../errors';
+
+function formatInfo(i: RasterInfo): string {
+  const b = i.bounds;
+  const w = i.boundsWgs84;
+  const lines = [
+    `File:        ${i.path}`,
+    `Size:        ${i.width} × ${i.height} px, ${i.bandCount} band(s) of ${i.dataType}`,
+    `CRS:         ${i.crs.epsg ? `EPSG:${i.crs.epsg} ` : ''}${i.crs.name}`,
+    `GSD:         ${i.gsd.x.toPrecision(4)} × ${i.gsd.y.toPrecision(4)} m`,
+    `Bounds:      ${b.minX}, ${b.minY} — ${b.maxX}, ${b.maxY}`,
+    `WGS 84:      ${w.minX.toFixed(6)}, ${w.minY.toFixed(6)} — ${w.maxX.toFixed(6)}, ${w.maxY.toFixed(6)}`,
+    `NoData:      ${i.nodata ?? 'none'}`,
+    `Layout:      ${i.tiled ? `tiled ${i.blockSize.width}×${i.blockSize.height}` : `striped (${i.blockSize.height} rows)`}, ${i.compression}${i.bigTiff ? ', BigTIFF' : ''}`,
+    `Overviews:   ${i.overviews.length ? i.overviews.map((o) => `${o.width}×${o.height}`).join(', ') : 'none'}`,
+  ];
+  return lines.join('\n');
+}
+
+export async function runInfo(service: ScarpApi, args: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, { json: { type: 'boolean' } }, true);
+  if (positionals.length !== 1) throw new UsageError('info takes exactly one raster path');
+  const info = await service.rasterInfo({ path: positionals[0] });
+  process.stdout.write(values.json ? `${JSON.stringify(info, null, 2)}\n` : `${formatInfo(info)}\n`);
+  return 0;
+}

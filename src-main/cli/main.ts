@@ -1,0 +1,43 @@
+import { createScarpService } from '../core/service/scarp-service';
+import type { ScarpApi } from '../../src-shared/api';
+import { USAGE } from './usage';
+import { UsageError, formatError } from './errors';
+import { runInfo } from './commands/info';
+import { runModels } from './commands/models';
+import { runDetect } from './commands/detect';
+import { runEval } from './commands/eval';
+import { runDemo } from './commands/demo';
+
+type Command = (service: ScarpApi, args: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, Command> = {
+  info: runInfo,
+  models: runModels,
+  detect: runDetect,
+  eval: runEval,
+  demo: runDemo,
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
+    process.stdout.write(`${USAGE}\n`);
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`scarp: unknown command '${name}'\n\n${USAGE}\n`);
+    return 2;
+  }
+  const service = createScarpService();
+  try {
+    return await command(service, rest);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`scarp ${name}: ${e.message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    process.stderr.write(`${formatError(e)}\n`);
+    return 1;
+  }
+}
