@@ -1,0 +1,237 @@
+/**
+ * Network inputs from raw band data, exactly as the model card says (src-shared/model-card.ts), and
+ * the network's output back to a landslide probability.
+ *
+ * Per band, in this order (the Python twin is training/scarp_train/preprocess.py):
+ *   0. valueDomain 'uint8' and the scene is not uint8: v → (v − p2) / (p98 − p2) · 255, clamped to
+ *      [0, 255], with the scene-level 2nd/98th percentiles the caller passes (`stretch`).
+ *   1. normalisation: affine v·scale + offset; zscore (v − mean) / std; tile-minmax
+ *      (v − min) / (max − min) over the tile's valid pixels (0 when max == min); tile-center
+ *      (v − mean over the tile's valid pixels) / scale.
+ *   2. clip to [lo, hi] when the card gives `clip`.
+ *   3. NaN (nodata, or padding beyond a small image) → `fill`.
+ * Arithmetic is float64, rounded to float32 once when stored (as numpy float64 → float32 does).
+ */
+import type { ModelCard, ModelInput, BandSpec } from '../../../src-shared/model-card';
+import { ScarpError } from '../../../src-shared/errors';
+
+/** Scene-level stretch of one band to 0..255 (its 2nd and 98th percentiles, by default). */
+export interface BandStretch {
+  low: number;
+  high: number;
+}
+
+/** Raw data of one card input for one tile: a band array per card band (window-sized, NaN = nodata), or null for an absent optional input. */
+export type InputBands = Float32Array[] | null;
+
+export interface TileShape {
+  /** The window actually read. */
+  width: number;
+  height: number;
+  /** The tensor's spatial size (≥ window; the rest is padding treated as nodata). */
+  tensorWidth: number;
+  tensorHeight: number;
+}
+
+/** Normalise one band value array in place semantics: returns a new float64 array (NaN kept). */
+export function normalizeBand(values: ArrayLike<number>, band: Pick<BandSpec, 'normalization'>): Float64Array {
+  const n = values.length;
+  const out = new Float64Array(n);
+  const norm = band.normalization;
+  switch (norm.kind) {
+    case 'affine':
+      for (let i = 0; i < n; i++) out[i] = values[i]! * norm.scale + norm.offset;
+      break;
+    case 'zscore':
+      for (let i = 0; i < n; i++) out[i] = (values[i]! - norm.mean) / norm.std;
+      break;
+    case 'tile-minmax': {
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (let i = 0; i < n; i++) {
+        const v = values[i]!;
+        if (Number.isFinite(v)) {
+          if (v < lo) lo = v;
+          if (v > hi) hi = v;
+        }
+      }
+      if (lo > hi) {
+        out.fill(NaN); // no valid pixel: everything becomes fill
+      } else if (hi > lo) {
+        const d = hi - lo;
+        for (let i = 0; i < n; i++) out[i] = (values[i]! - lo) / d;
+      } else {
+        for (let i = 0; i < n; i++) out[i] = Number.isFinite(values[i]!) ? 0 : NaN;
+      }
+      break;
+    }
+    case 'tile-center': {
+      let sum = 0;
+      let count = 0;
+      for (let i = 0; i < n; i++) {
+        const v = values[i]!;
+        if (Number.isFinite(v)) {
+          sum += v;
+          count++;
+        }
+      }
+      const mean = count > 0 ? sum / count : 0;
+      for (let i = 0; i < n; i++) out[i] = (values[i]! - mean) / norm.scale;
+      break;
+    }
+  }
+  return out;
+}
+
+/** Stretch raw values to 0..255 with scene percentiles (NaN kept). */
+export function stretchToUint8(values: ArrayLike<number>, s: BandStretch): Float64Array {
+  const n = values.length;
+  const out = new Float64Array(n);
+  const d = s.high - s.low;
+  for (let i = 0; i < n; i++) {
+    const v = values[i]!;
+    if (!Number.isFinite(v)) {
+      out[i] = NaN;
+      continue;
+    }
+    const t = d > 0 ? ((v - s.low) / d) * 255 : 0;
+    out[i] = t < 0 ? 0 : t > 255 ? 255 : t;
+  }
+  return out;
+}
+
+/**
+ * Write one card input of one tile into a batch tensor (NCHW float32) at batch slot `slot`:
+ * stretch (optional) → normalise → clip → NaN→fill, padding beyond the window = nodata.
+ */
+export function writeInputTile(
+  input: ModelInput,
+  bands: InputBands,
+  shape: TileShape,
+  tensor: Float32Array,
+  slot: number,
+  stretch?: ReadonlyArray<BandStretch | null | undefined>,
+): void {
+  const { width: w, height: h, tensorWidth: TW, tensorHeight: TH } = shape;
+  const plane = TW * TH;
+  const C = input.bands.length;
+  const base = slot * C * plane;
+  if (bands === null) {
+    if (!input.optional) {
+      throw new ScarpError({
+        code: 'INCOMPATIBLE_BANDS',
+        message: `The model needs input '${input.name}' (${input.bands.map((b) => b.source).join(', ')}), but no data was given for it.`,
+        hint: input.bands.some((b) => isTerrain(b.source)) ? 'Pass a DEM (--dem).' : undefined,
+      });
+    }
+    for (let c = 0; c < C; c++) tensor.fill(input.bands[c]!.fill, base + c * plane, base + (c + 1) * plane);
+    return;
+  }
+  if (bands.length !== C) {
+    throw new ScarpError({
+      code: 'INCOMPATIBLE_BANDS',
+      message: `Input '${input.name}' has ${C} bands in the model card but ${bands.length} were supplied.`,
+    });
+  }
+  for (let c = 0; c < C; c++) {
+    const spec = input.bands[c]!;
+    const raw = bands[c]!;
+    if (raw.length !== w * h) {
+      throw new ScarpError({
+        code: 'INTERNAL',
+        message: `Input '${input.name}' band ${c} (${spec.source}): ${raw.length} values for a ${w}×${h} window.`,
+      });
+    }
+    const s = stretch?.[c];
+    const src = input.valueDomain === 'uint8' && s ? stretchToUint8(raw, s) : raw;
+    const v = normalizeBand(src, spec);
+    const [lo, hi] = spec.clip ?? [-Infinity, Infinity];
+    const fill = spec.fill;
+    const off = base + c * plane;
+    for (let y = 0; y < TH; y++) {
+      const row = off + y * TW;
+      if (y >= h) {
+        tensor.fill(fill, row, row + TW);
+        continue;
+      }
+      for (let x = 0; x < w; x++) {
+        let t = v[y * w + x]!;
+        if (t < lo) t = lo;
+        else if (t > hi) t = hi;
+        tensor[row + x] = Number.isNaN(t) ? fill : t;
+      }
+      if (w < TW) tensor.fill(fill, row + w, row + TW);
+    }
+  }
+}
+
+const TERRAIN = new Set(['dem', 'slope', 'aspect', 'hillshade']);
+export function isTerrain(source: string): boolean {
+  return TERRAIN.has(source);
+}
+
+/**
+ * The 2nd/98th (or other) percentiles of a scene sample, NaN ignored — the stretch applied when a
+ * 'uint8' model sees non-uint8 imagery (e.g. uint16 Sentinel-2 reflectance × 10000). Nearest-rank
+ * on the sorted valid values; null when the sample has no valid value.
+ */
+export function percentileStretch(sample: ArrayLike<number>, lowPct = 2, highPct = 98): BandStretch | null {
+  const valid: number[] = [];
+  for (let i = 0; i < sample.length; i++) if (Number.isFinite(sample[i]!)) valid.push(sample[i]!);
+  if (valid.length === 0) return null;
+  const sorted = Float64Array.from(valid).sort();
+  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.round((p / 100) * (sorted.length - 1))))]!;
+  return { low: at(lowPct), high: at(highPct) };
+}
+
+/**
+ * The landslide probability of one tile from a model output tensor: dims [N, C, H, W] (or
+ * [N, H, W] with one channel), batch slot `slot`, cropped to the window (top-left w × h).
+ * 'sigmoid' and 'softmax' outputs are probabilities already (the card's channel is taken);
+ * 'logits-sigmoid' gets the sigmoid applied.
+ */
+export function extractProbability(
+  output: ModelCard['output'],
+  data: Float32Array,
+  dims: readonly number[],
+  slot: number,
+  window: { width: number; height: number },
+): Float32Array {
+  let C: number;
+  let H: number;
+  let W: number;
+  if (dims.length === 4) [, C, H, W] = dims as [number, number, number, number];
+  else if (dims.length === 3) {
+    C = 1;
+    [, H, W] = dims as [number, number, number];
+  } else {
+    throw new ScarpError({
+      code: 'INVALID_MODEL',
+      message: `Model output '${output.name}' has shape [${dims.join(', ')}]; expected [N, C, H, W] or [N, H, W].`,
+    });
+  }
+  const ch = output.channel;
+  if (ch >= C) {
+    throw new ScarpError({
+      code: 'INVALID_MODEL',
+      message: `The model card takes channel ${ch} of output '${output.name}', which has only ${C} channel(s).`,
+    });
+  }
+  const { width: w, height: h } = window;
+  if (w > W || h > H) {
+    throw new ScarpError({
+      code: 'INVALID_MODEL',
+      message: `Model output '${output.name}' is ${W}×${H}, smaller than the ${w}×${h} tile it should cover.`,
+    });
+  }
+  const out = new Float32Array(w * h);
+  const base = (slot * C + ch) * H * W;
+  const logits = output.activation === 'logits-sigmoid';
+  for (let y = 0; y < h; y++) {
+    const src = base + y * W;
+    const dst = y * w;
+    if (logits) for (let x = 0; x < w; x++) out[dst + x] = 1 / (1 + Math.exp(-data[src + x]!));
+    else out.set(data.subarray(src, src + w), dst);
+  }
+  return out;
+}

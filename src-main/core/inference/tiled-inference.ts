@@ -1,0 +1,223 @@
+/**
+ * Tiled inference over a grid: read tiles (caller's `readTile`), normalise them as the card says,
+ * run batches in the ONNX Runtime worker, blend the outputs with a smooth window and stream finished
+ * rows to `sink`.
+ *
+ * Pipelining: batch k+1 is read and preprocessed on this thread while the worker runs batch k; at
+ * most two batches are in flight, so memory stays bounded. Batches are fixed chunks of the plan's
+ * included tiles and results are blended in plan order, so a run — and a resumed run — produces
+ * the same bytes every time.
+ */
+import { performance } from 'node:perf_hooks';
+import type { Window } from '../../../src-shared/geo';
+import { ScarpError, isScarpError } from '../../../src-shared/errors';
+import type { ModelCard } from '../../../src-shared/model-card';
+import { StreamingBlender, type RowSink } from './blend';
+import { extractProbability, writeInputTile, type BandStretch, type InputBands } from './preprocess';
+import type { ProviderAttempt, ProviderName, ProviderPreference } from './providers';
+import { startInProcessRunner, startWorkerRunner, type OrtRunner, type RunOutput } from './runner';
+import { planBatches, resumeBatchIndex, type TilePlan, type TileSpec } from './tiling';
+import type { TensorMap } from './worker-protocol';
+
+/** Raw band data for one tile, per card input name (see `InputBands`). Missing key = null. */
+export type TileInputs = Record<string, InputBands | undefined>;
+
+export interface InferenceProgress {
+  tilesDone: number;
+  tilesTotal: number;
+  /** Seconds left at the rate so far; null until the first batch is done. */
+  etaSeconds: number | null;
+  provider: ProviderName;
+}
+
+export interface TiledInferenceOptions {
+  /** Grid size; must match the plan. */
+  width: number;
+  height: number;
+  plan: TilePlan;
+  /** The model: card + .onnx path (a `LoadedModel` fits). */
+  model: { card: ModelCard; onnxPath: string; fixedBatch?: number | null };
+  /** Raw bands of each card input for a tile window (window-sized Float32Arrays, NaN = nodata). */
+  readTile: (window: Window, tile: TileSpec) => Promise<TileInputs>;
+  sink: RowSink;
+  /** Tiles per ORT run; default 4 on CPU, 8 on GPU providers (a fixed-batch graph imposes its own). */
+  batchSize?: number;
+  onProgress?: (p: InferenceProgress) => void;
+  signal?: AbortSignal;
+  /** Scene percentiles per input name and band, for 'uint8' models fed non-uint8 imagery. */
+  stretch?: Record<string, ReadonlyArray<BandStretch | null | undefined>>;
+  /** Execution provider preference (default 'auto') and whether to refuse fallback. */
+  provider?: ProviderPreference;
+  strictProvider?: boolean;
+  intraOpThreads?: number;
+  /** 'worker' (default) or 'in-process' (same thread; tests/benchmarks). Ignored when `runner` is given. */
+  mode?: 'worker' | 'in-process';
+  /** An already started runner for this model (kept open afterwards). */
+  runner?: OrtRunner;
+  /** Resume: image rows before this were already written; they are not emitted again. */
+  startRow?: number;
+}
+
+export interface InferenceStats {
+  tiles: number;
+  tilesSkipped: number;
+  batches: number;
+  batchSize: number;
+  /** First batch run (non-zero when resumed). */
+  startBatch: number;
+  rowsEmitted: number;
+  provider: ProviderName;
+  attempts: ProviderAttempt[];
+  mode: 'worker' | 'in-process';
+  /** Wall time of the whole call, session creation included. */
+  seconds: number;
+  /** Time to create the session (and start the worker). */
+  setupSeconds: number;
+  /** Time inside session.run. */
+  ortSeconds: number;
+}
+
+const cancelledError = () => new ScarpError({ code: 'CANCELLED', message: 'Detection was cancelled.' });
+
+export async function runTiledInference(opts: TiledInferenceOptions): Promise<InferenceStats> {
+  const t0 = performance.now();
+  const { plan, model, signal } = opts;
+  const card = model.card;
+  if (opts.width !== plan.width || opts.height !== plan.height) {
+    throw new ScarpError({ code: 'INTERNAL', message: `Tile plan is for ${plan.width}×${plan.height}, the grid is ${opts.width}×${opts.height}.` });
+  }
+  if (plan.tensorSize % card.tile.multipleOf !== 0) {
+    throw new ScarpError({
+      code: 'INVALID_MODEL',
+      message: `Tile size ${plan.tensorSize} is not a multiple of ${card.tile.multipleOf}, as model '${card.id}' needs.`,
+    });
+  }
+  if (signal?.aborted) throw cancelledError();
+
+  // Cancellation: every await below races this promise.
+  let onAbort: (() => void) | null = null;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(cancelledError());
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  aborted.catch(() => undefined);
+  const race = <T>(p: Promise<T>): Promise<T> => (signal ? Promise.race([p, aborted]) : p);
+
+  const ownRunner = !opts.runner;
+  let runner: OrtRunner | null = opts.runner ?? null;
+  const inFlight: Array<{ batch: number; promise: Promise<RunOutput> }> = [];
+  try {
+    if (!runner) {
+      const ro = { preferred: opts.provider ?? 'auto', strict: opts.strictProvider, intraOpThreads: opts.intraOpThreads };
+      const starting = opts.mode === 'in-process' ? startInProcessRunner(model.onnxPath, ro) : startWorkerRunner(model.onnxPath, ro);
+      // If cancelled while starting, still shut the runner down once it exists.
+      starting.then((r) => (signal?.aborted ? r.terminate() : undefined)).catch(() => undefined);
+      runner = await race(starting);
+    }
+    const r = runner;
+    const setupSeconds = (performance.now() - t0) / 1000;
+
+    const fixed = model.fixedBatch ?? null;
+    const batchSize = fixed ?? opts.batchSize ?? (r.provider === 'cpu' ? 4 : 8);
+    const batches = planBatches(plan, batchSize);
+    const startRow = opts.startRow ?? 0;
+    const startBatch = resumeBatchIndex(plan, batches, startRow);
+    const tilesTotal = plan.included.length;
+    let tilesDone = batches.slice(0, startBatch).reduce((n, b) => n + b.length, 0);
+    const tilesAtStart = tilesDone;
+    const runStart = performance.now();
+    let ortMs = 0;
+    const blender = new StreamingBlender(plan, opts.sink, { startRow });
+    const T = plan.tensorSize;
+    const outputName = card.output.name;
+
+    const report = () => {
+      if (!opts.onProgress) return;
+      const doneHere = tilesDone - tilesAtStart;
+      const elapsed = (performance.now() - runStart) / 1000;
+      const eta = doneHere > 0 ? (elapsed / doneHere) * (tilesTotal - tilesDone) : null;
+      opts.onProgress({ tilesDone, tilesTotal, etaSeconds: eta, provider: r.provider });
+    };
+    report();
+
+    const prepare = async (k: number): Promise<TensorMap> => {
+      const tiles = batches[k]!;
+      const n = fixed ?? tiles.length;
+      const feeds: TensorMap = {};
+      for (const input of card.inputs) {
+        feeds[input.name] = { data: new Float32Array(n * input.bands.length * T * T), dims: [n, input.bands.length, T, T] };
+      }
+      await Promise.all(
+        tiles.map(async (ti, slot) => {
+          const tile = plan.tiles[ti]!;
+          const data = await opts.readTile(tile.window, tile);
+          if (signal?.aborted) return;
+          const shape = { width: tile.window.width, height: tile.window.height, tensorWidth: T, tensorHeight: T };
+          for (const input of card.inputs) {
+            writeInputTile(input, data[input.name] ?? null, shape, feeds[input.name]!.data, slot, opts.stretch?.[input.name]);
+          }
+        }),
+      );
+      // Padding slots of a fixed-batch graph: fill values (their outputs are ignored).
+      for (let slot = tiles.length; slot < n; slot++) {
+        for (const input of card.inputs) writeInputTile(input, null, { width: T, height: T, tensorWidth: T, tensorHeight: T }, feeds[input.name]!.data, slot);
+      }
+      return feeds;
+    };
+
+    const consume = async (k: number, result: RunOutput): Promise<void> => {
+      ortMs += result.ortMs;
+      const out = result.outputs[outputName];
+      if (!out) throw new ScarpError({ code: 'INVALID_MODEL', message: `Model '${card.id}' produced no output '${outputName}'.` });
+      const tiles = batches[k]!;
+      for (let slot = 0; slot < tiles.length; slot++) {
+        const tile = plan.tiles[tiles[slot]!]!;
+        await race(blender.add(tile.index, extractProbability(card.output, out.data, out.dims, slot, tile.window)));
+      }
+      tilesDone += tiles.length;
+      report();
+    };
+
+    for (let k = startBatch; k < batches.length; k++) {
+      if (signal?.aborted) throw cancelledError();
+      const feeds = await race(prepare(k));
+      if (signal?.aborted) throw cancelledError();
+      const promise = r.run(feeds, [outputName]);
+      promise.catch(() => undefined);
+      inFlight.push({ batch: k, promise });
+      if (inFlight.length >= 2) {
+        const head = inFlight.shift()!;
+        await consume(head.batch, await race(head.promise));
+      }
+    }
+    while (inFlight.length > 0) {
+      const head = inFlight.shift()!;
+      await consume(head.batch, await race(head.promise));
+    }
+    await race(blender.finish());
+
+    if (ownRunner) await r.close();
+    runner = null;
+    return {
+      tiles: tilesDone - tilesAtStart,
+      tilesSkipped: plan.tiles.length - plan.included.length,
+      batches: batches.length - startBatch,
+      batchSize,
+      startBatch,
+      rowsEmitted: blender.emitted,
+      provider: r.provider,
+      attempts: r.attempts,
+      mode: r.mode,
+      seconds: (performance.now() - t0) / 1000,
+      setupSeconds,
+      ortSeconds: ortMs / 1000,
+    };
+  } catch (e) {
+    const wasCancelled = signal?.aborted || (isScarpError(e) && e.code === 'CANCELLED');
+    if (runner && ownRunner) await runner.terminate().catch(() => undefined);
+    if (wasCancelled) throw cancelledError();
+    throw e;
+  } finally {
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
+  }
+}
