@@ -21,7 +21,7 @@ export type ScalePlan =
       reason: string;
     };
 
-const fmt = (m: number): string => (m >= 10 ? m.toFixed(0) : m >= 1 ? m.toFixed(1) : m.toPrecision(2)).replace(/\.0$/, '') + ' m';
+const fmt = (m: number): string => `${Number(m.toPrecision(3))} m`;
 
 /**
  * Decide how a scene of `sceneGsd` metres per pixel (a number, or x/y which are averaged
