@@ -21,3 +21,10 @@ export interface GridBandSource {
   readonly grid: Grid;
   readWindow(window: Window): Promise<BandData>;
 }
+
+/** Several bands on a target grid, read together by window (imagery resampled to a model's GSD, ...). */
+export interface GridBandsSource {
+  readonly grid: Grid;
+  readonly bandCount: number;
+  readWindow(window: Window): Promise<BandData[]>;
+}

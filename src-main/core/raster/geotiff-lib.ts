@@ -1,0 +1,91 @@
+/**
+ * geotiff.js with Scarp's decoders: DEFLATE through node:zlib (several times faster than pako) and JPEG that
+ * converts YCbCr (GDAL's PHOTOMETRIC=YCBCR) to RGB as libjpeg does. Registration is global to geotiff.js and
+ * done once, before the first read.
+ */
+import './worker-shim';
+import { inflateSync } from 'node:zlib';
+import { addDecoder, BaseDecoder, getDecoder, fromFile, GeoTIFF, GeoTIFFImage } from 'geotiff';
+import type { ImageFileDirectory } from 'geotiff';
+import { ycbcrToRgbInPlace } from './ycbcr';
+
+export { fromFile, GeoTIFF, GeoTIFFImage };
+export type { ImageFileDirectory };
+
+class ZlibDeflateDecoder extends BaseDecoder {
+  override decodeBlock(buffer: ArrayBufferLike): ArrayBufferLike {
+    const out = inflateSync(new Uint8Array(buffer));
+    return out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength);
+  }
+}
+
+interface JpegParams {
+  tileWidth: number;
+  tileHeight: number;
+  predictor: number;
+  bitsPerSample: number | number[];
+  planarConfiguration: number;
+  JPEGTables?: Uint8Array;
+  photometric?: number;
+  subsampling?: [number, number];
+}
+
+type DecoderCtor = new (p: JpegParams) => BaseDecoder;
+
+async function baseParams(fd: ImageFileDirectory): Promise<JpegParams> {
+  const tiled = !fd.hasTag('StripOffsets');
+  const width = Number(await fd.loadValue('ImageWidth'));
+  const height = Number(await fd.loadValue('ImageLength'));
+  const bits = (await fd.loadValue('BitsPerSample')) as number | number[] | Uint16Array;
+  return {
+    tileWidth: tiled ? Number(await fd.loadValue('TileWidth')) : width,
+    tileHeight: tiled ? Number(await fd.loadValue('TileLength')) : Number((await fd.loadValue('RowsPerStrip')) ?? height) || height,
+    planarConfiguration: Number((await fd.loadValue('PlanarConfiguration')) ?? 1),
+    bitsPerSample: typeof bits === 'number' ? bits : Array.from(bits),
+    predictor: Number((await fd.loadValue('Predictor')) ?? 1),
+  };
+}
+
+let registered: Promise<void> | null = null;
+
+/** Register Scarp's decoders with geotiff.js (idempotent). */
+export function ensureDecoders(): Promise<void> {
+  registered ??= (async () => {
+    // geotiff.js does not export its JPEG decoder class; take it from an instance before overriding id 7.
+    const probe = await getDecoder(7, { tileWidth: 1, tileHeight: 1, predictor: 1, bitsPerSample: 8, planarConfiguration: 1 });
+    const JpegBase = probe.constructor as DecoderCtor;
+    class YCbCrJpegDecoder extends JpegBase {
+      private readonly p: JpegParams;
+      constructor(p: JpegParams) {
+        super(p);
+        this.p = p;
+      }
+      override async decodeBlock(buffer: ArrayBufferLike): Promise<ArrayBufferLike> {
+        const out = await super.decodeBlock(buffer);
+        if (this.p.photometric === 6 && this.p.planarConfiguration === 1) {
+          const bytes = new Uint8Array(out);
+          const [sx, sy] = this.p.subsampling ?? [2, 2];
+          const h = Math.floor(bytes.length / (3 * this.p.tileWidth));
+          ycbcrToRgbInPlace(bytes, this.p.tileWidth, h, sx, sy);
+        }
+        return out;
+      }
+    }
+    addDecoder([8, 32946], async () => ZlibDeflateDecoder, undefined, false);
+    addDecoder(
+      7,
+      async () => YCbCrJpegDecoder as unknown as typeof BaseDecoder,
+      async (fd: ImageFileDirectory) => {
+        const sub = (await fd.loadValue('YCbCrSubSampling')) as ArrayLike<number> | undefined;
+        return {
+          ...(await baseParams(fd)),
+          JPEGTables: (await fd.loadValue('JPEGTables')) as Uint8Array | undefined,
+          photometric: Number(await fd.loadValue('PhotometricInterpretation')),
+          subsampling: sub && sub.length >= 2 ? [Number(sub[0]), Number(sub[1])] : [2, 2],
+        } as JpegParams as never;
+      },
+      false,
+    );
+  })();
+  return registered;
+}

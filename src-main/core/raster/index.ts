@@ -1,0 +1,43 @@
+/** Public API of the raster core. */
+export type { BandData, GridBandSource, GridBandsSource, RasterSource } from './types';
+export { openRaster, type OpenRasterOptions } from './open';
+export { describeRaster } from './describe';
+export {
+  crsFromEpsg,
+  crsFromProj4,
+  createTransformer,
+  transformBounds,
+  metresPerDegree,
+  pixelAreaM2,
+  pixelSizeMetres,
+  gsdOf,
+  gridBounds,
+  sameCrs,
+  ellipsoidOf,
+  WGS84,
+  type Transformer,
+  type Ellipsoid,
+} from './crs';
+export { invertGeoTransform, pixelToWorld, worldToPixel } from './georef';
+export {
+  assertWindow,
+  clipWindow,
+  expandWindow,
+  intersectWindows,
+  tileWindows,
+  rowBands,
+  subGrid,
+  windowGeoTransform,
+  gridFromBounds,
+  resampleGrid,
+  isNorthUp,
+} from './grid';
+export { coregister, type CoregisterOptions } from './coregister';
+export { warpBand, type WarpMethod, type WarpOptions } from './warp';
+export { bandOf, averagedBand, type BandProvider } from './band-provider';
+export { resampleBands, type ResampleBandsOptions } from './resample-bands';
+export { terrainBand, derivativeBand, type TerrainKind, type TerrainBandOptions } from './terrain';
+export { hornDerivative, type DerivativeKind, type TerrainParams } from './terrain-kernels';
+export { ndvi, ndviBand } from './spectral';
+export { assertOverlap } from './overlap';
+export { SUPPORTED_FORMATS_HINT } from './errors';

@@ -1,0 +1,347 @@
+/**
+ * openRaster: a GeoTIFF/COG opened with geotiff.js and read by windows through a bounded block cache.
+ * Georeferencing and CRS follow GDAL; nodata (GDAL_NODATA) and pixels outside the raster read as NaN.
+ */
+import type { Bounds, CrsInfo, GeoTransform, RasterDataType, RasterInfo, Window } from '../../../src-shared/geo';
+import { ScarpError } from '../../../src-shared/errors';
+import type { BandData, RasterSource } from './types';
+import { BlockCache } from './block-cache';
+import { asReadError, corruptFile, noGeoreferencing, unsupportedContent } from './errors';
+import { ensureDecoders, fromFile, type GeoTIFF, type GeoTIFFImage } from './geotiff-lib';
+import { geoTransformFromTags } from './georef';
+import { crsFromGeoKeys, type GeoKeys } from './geokeys';
+import { gridBounds, gsdOf, transformBounds, WGS84 } from './crs';
+import { sniffRaster } from './sniff';
+import { resampleAxisAligned, type BandWindow } from './resample';
+import { assertWindow } from './grid';
+
+export interface OpenRasterOptions {
+  /** Bytes of decoded blocks kept per open raster (default 64 MiB). */
+  cacheBytes?: number;
+}
+
+const COMPRESSION_NAMES: Record<number, string> = {
+  1: 'none', 5: 'lzw', 6: 'ojpeg', 7: 'jpeg', 8: 'deflate', 32946: 'deflate', 32773: 'packbits', 34887: 'lerc', 50000: 'zstd', 50001: 'webp',
+};
+const PHOTOMETRIC_NAMES: Record<number, string> = {
+  0: 'miniswhite', 1: 'minisblack', 2: 'rgb', 3: 'palette', 4: 'mask', 5: 'separated', 6: 'ycbcr', 8: 'cielab',
+};
+
+type Typed = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array | Float64Array;
+
+interface Level {
+  image: GeoTIFFImage;
+  width: number;
+  height: number;
+  /** Block (cache unit) size: tiles, or groups of strips. */
+  blockW: number;
+  blockH: number;
+  tiled: boolean;
+  /** Native tile/strip height (rows per strip for striped files). */
+  nativeH: number;
+  planar: number;
+  samples: number;
+}
+
+async function tag(image: GeoTIFFImage, name: string): Promise<unknown> {
+  return image.fileDirectory.loadValue(name as never);
+}
+
+function dataTypeOf(path: string, format: number, bits: number): RasterDataType {
+  const key = `${format}:${bits}`;
+  const table: Record<string, RasterDataType> = {
+    '1:8': 'uint8', '2:8': 'int8', '1:16': 'uint16', '2:16': 'int16', '1:32': 'uint32', '2:32': 'int32', '3:32': 'float32', '3:64': 'float64',
+  };
+  const t = table[key];
+  if (!t)
+    throw unsupportedContent(
+      path,
+      `pixel type with ${bits} bits per sample and sample format ${format} is not supported`,
+      'Convert to Byte, UInt16, Int16 or Float32, e.g. gdal_translate -ot Float32 in.tif out.tif',
+    );
+  return t;
+}
+
+function parseNodata(s: unknown): number | null {
+  if (typeof s !== 'string') return null;
+  const t = s.replace(/\0/g, '').trim();
+  if (t === '') return null;
+  if (/^nan$/i.test(t)) return NaN;
+  const v = Number(t);
+  return Number.isNaN(v) ? null : v;
+}
+
+async function levelOf(image: GeoTIFFImage): Promise<Level> {
+  const width = image.getWidth();
+  const height = image.getHeight();
+  const tiled = image.isTiled;
+  const samples = image.getSamplesPerPixel();
+  const bytesPerPixel = Math.max(1, image.getBytesPerPixel());
+  if (tiled) {
+    return { image, width, height, blockW: image.getTileWidth(), blockH: image.getTileHeight(), nativeH: image.getTileHeight(), tiled, planar: image.planarConfiguration, samples };
+  }
+  const rps = Math.max(1, Math.min(height, Number((await tag(image, 'RowsPerStrip')) ?? height) || height));
+  // Group strips into blocks of about 1 MiB (at least one strip, at most the image).
+  const rowsWanted = Math.max(1, Math.floor((1 << 20) / (width * bytesPerPixel)));
+  const groups = Math.max(1, Math.round(rowsWanted / rps));
+  return { image, width, height, blockW: width, blockH: Math.min(height, groups * rps), nativeH: rps, tiled, planar: image.planarConfiguration, samples };
+}
+
+class GeoTiffSource implements RasterSource {
+  readonly info: RasterInfo;
+  private readonly cache: BlockCache<Typed[]>;
+  private closed = false;
+  private readonly nodataF: number | null;
+
+  constructor(
+    private readonly tiff: GeoTIFF,
+    private readonly levels: Level[],
+    info: RasterInfo,
+    private readonly fileSize: number,
+    cacheBytes: number,
+  ) {
+    this.info = info;
+    this.cache = new BlockCache<Typed[]>(cacheBytes);
+    this.nodataF = info.nodata === null ? null : info.dataType === 'float32' ? Math.fround(info.nodata) : info.nodata;
+  }
+
+  private checkBands(bands: number[] | undefined): number[] {
+    const all = Array.from({ length: this.info.bandCount }, (_, i) => i);
+    const b = bands ?? all;
+    for (const i of b) {
+      if (!Number.isInteger(i) || i < 0 || i >= this.info.bandCount)
+        throw new ScarpError({
+          code: 'INVALID_ARGUMENT',
+          message: `Band ${i} does not exist in ${this.info.path} (it has ${this.info.bandCount} band(s), numbered from 0)`,
+          file: this.info.path,
+        });
+    }
+    return b;
+  }
+
+  /** Check that the tiles/strips of a block lie inside the file (truncated files otherwise decode zeros). */
+  private async checkExtents(level: Level, bx: number, by: number): Promise<void> {
+    const fd = level.image.fileDirectory;
+    const across = Math.ceil(level.width / (level.tiled ? level.blockW : level.width));
+    const down = Math.ceil(level.height / level.nativeH);
+    const offTag = level.tiled ? 'TileOffsets' : 'StripOffsets';
+    const cntTag = level.tiled ? 'TileByteCounts' : 'StripByteCounts';
+    const rows0 = level.tiled ? by : Math.floor((by * level.blockH) / level.nativeH);
+    const rows1 = level.tiled ? by : Math.min(down - 1, Math.floor(((by + 1) * level.blockH - 1) / level.nativeH));
+    const planes = level.planar === 2 ? level.samples : 1;
+    for (let p = 0; p < planes; p++) {
+      for (let r = rows0; r <= rows1; r++) {
+        const index = p * across * down + r * across + (level.tiled ? bx : 0);
+        const off = Number(await fd.loadValueIndexed(offTag as never, index));
+        const cnt = Number(await fd.loadValueIndexed(cntTag as never, index));
+        if (!Number.isFinite(off) || !Number.isFinite(cnt)) throw corruptFile(this.info.path, `the offset table has no entry ${index}`);
+        if (cnt > 0 && off + cnt > this.fileSize)
+          throw corruptFile(this.info.path, `pixel data of block ${index} ends at byte ${off + cnt} but the file has only ${this.fileSize} bytes (truncated)`);
+      }
+    }
+  }
+
+  private block(li: number, bx: number, by: number): Promise<Typed[]> {
+    const level = this.levels[li] as Level;
+    const x0 = bx * level.blockW;
+    const y0 = by * level.blockH;
+    const x1 = Math.min(level.width, x0 + level.blockW);
+    const y1 = Math.min(level.height, y0 + level.blockH);
+    const bytes = (x1 - x0) * (y1 - y0) * Math.max(1, level.image.getBytesPerPixel());
+    return this.cache.get(`${li}:${bx}:${by}`, bytes, async () => {
+      await this.checkExtents(level, bx, by);
+      try {
+        const r = await level.image.readRasters({ window: [x0, y0, x1, y1], interleave: false });
+        return Array.from(r as unknown as Typed[]);
+      } catch (e) {
+        throw asReadError(this.info.path, e, `cannot decode pixels ${x0},${y0}–${x1},${y1}`);
+      }
+    });
+  }
+
+  /** Read a window of a level (overview index li; 0 = full resolution) as float32 with NaN nodata. */
+  async readLevel(li: number, window: Window, bands: number[]): Promise<BandData[]> {
+    if (this.closed) throw new ScarpError({ code: 'INTERNAL', message: `${this.info.path} was read after close()`, file: this.info.path });
+    const level = this.levels[li] as Level;
+    const out = bands.map(() => new Float32Array(window.width * window.height).fill(NaN));
+    const ax = Math.max(0, window.x);
+    const ay = Math.max(0, window.y);
+    const bx1 = Math.min(level.width, window.x + window.width);
+    const by1 = Math.min(level.height, window.y + window.height);
+    if (ax >= bx1 || ay >= by1) return out;
+    const nd = this.nodataF;
+    const ndIsNaN = nd !== null && Number.isNaN(nd);
+    const jobs: Array<Promise<void>> = [];
+    for (let by = Math.floor(ay / level.blockH); by * level.blockH < by1; by++) {
+      for (let bx = Math.floor(ax / level.blockW); bx * level.blockW < bx1; bx++) {
+        jobs.push(
+          this.block(li, bx, by).then((arrays) => {
+            const x0 = bx * level.blockW;
+            const y0 = by * level.blockH;
+            const bw = Math.min(level.width, x0 + level.blockW) - x0;
+            const cx0 = Math.max(ax, x0);
+            const cx1 = Math.min(bx1, x0 + bw);
+            const cy0 = Math.max(ay, y0);
+            const cy1 = Math.min(by1, y0 + level.blockH);
+            bands.forEach((b, k) => {
+              const src = arrays[b] as Typed;
+              const dst = out[k] as Float32Array;
+              for (let y = cy0; y < cy1; y++) {
+                let s = (y - y0) * bw + (cx0 - x0);
+                let d = (y - window.y) * window.width + (cx0 - window.x);
+                for (let x = cx0; x < cx1; x++, s++, d++) {
+                  const v = src[s] as number;
+                  dst[d] = v === nd || (ndIsNaN && v !== v) ? NaN : v;
+                }
+              }
+            });
+          }),
+        );
+      }
+    }
+    await Promise.all(jobs);
+    return out;
+  }
+
+  readWindow(window: Window, bands?: number[]): Promise<BandData[]> {
+    assertWindow(window, this.info.path);
+    return this.readLevel(0, window, this.checkBands(bands));
+  }
+
+  async readWindowResampled(window: Window, outWidth: number, outHeight: number, bands?: number[]): Promise<BandData[]> {
+    assertWindow(window, this.info.path);
+    assertWindow({ x: 0, y: 0, width: outWidth, height: outHeight }, this.info.path);
+    const b = this.checkBands(bands);
+    const kx = window.width / outWidth;
+    const ky = window.height / outHeight;
+    if (kx === 1 && ky === 1) return this.readLevel(0, window, b);
+    // The coarsest level whose pixels are still no larger than the requested output pixels.
+    const factor = Math.min(kx, ky);
+    let li = 0;
+    for (let i = 1; i < this.levels.length; i++) {
+      const lv = this.levels[i] as Level;
+      const dec = this.info.width / lv.width;
+      if (dec <= factor * 1.0001) li = i;
+    }
+    const lv = this.levels[li] as Level;
+    const fx = lv.width / this.info.width;
+    const fy = lv.height / this.info.height;
+    const sx0 = window.x * fx;
+    const sy0 = window.y * fy;
+    const sx1 = (window.x + window.width) * fx;
+    const sy1 = (window.y + window.height) * fy;
+    const rw: Window = { x: Math.floor(sx0) - 1, y: Math.floor(sy0) - 1, width: 0, height: 0 };
+    rw.width = Math.ceil(sx1) + 1 - rw.x;
+    rw.height = Math.ceil(sy1) + 1 - rw.y;
+    const data = await this.readLevel(li, rw, b);
+    return data.map((d) => {
+      const w: BandWindow = { data: d, width: rw.width, height: rw.height, x0: rw.x, y0: rw.y };
+      return resampleAxisAligned(w, sx0, sy0, (sx1 - sx0) / outWidth, (sy1 - sy0) / outHeight, outWidth, outHeight);
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.cache.clear();
+    await this.tiff.close();
+  }
+}
+
+/** Open a GeoTIFF/COG for windowed reading. Throws ScarpError (FILE_NOT_FOUND, UNSUPPORTED_FORMAT, CORRUPT_FILE, NO_GEOREFERENCING, UNKNOWN_CRS). */
+export async function openRaster(path: string, options: OpenRasterOptions = {}): Promise<RasterSource> {
+  const sniff = await sniffRaster(path);
+  await ensureDecoders();
+  let tiff: GeoTIFF;
+  try {
+    tiff = await fromFile(path);
+  } catch (e) {
+    throw asReadError(path, e, 'cannot parse the TIFF structure');
+  }
+  try {
+    return await buildSource(path, tiff, sniff.sizeBytes, sniff.bigTiff, options);
+  } catch (e) {
+    await Promise.resolve(tiff.close()).catch(() => undefined);
+    throw asReadError(path, e, 'cannot read the TIFF directory');
+  }
+}
+
+async function buildSource(path: string, tiff: GeoTIFF, fileSize: number, bigTiff: boolean, options: OpenRasterOptions): Promise<GeoTiffSource> {
+  const count = await tiff.getImageCount();
+  const main = await tiff.getImage(0);
+  const width = main.getWidth();
+  const height = main.getHeight();
+  if (!(width > 0 && height > 0)) throw corruptFile(path, 'the image has no pixels');
+  const samples = main.getSamplesPerPixel();
+  const bitsAll = Array.from(((await tag(main, 'BitsPerSample')) as ArrayLike<number> | number | undefined) as ArrayLike<number> ?? [1]);
+  const bitsArr = typeof bitsAll === 'number' ? [bitsAll] : bitsAll;
+  const fmtRaw = (await tag(main, 'SampleFormat')) as ArrayLike<number> | number | undefined;
+  const fmtArr = fmtRaw === undefined ? [1] : typeof fmtRaw === 'number' ? [fmtRaw] : Array.from(fmtRaw);
+  const bits = bitsArr[0] ?? 8;
+  const fmt = fmtArr[0] ?? 1;
+  if (bitsArr.some((b) => b !== bits) || fmtArr.some((f) => f !== fmt))
+    throw unsupportedContent(path, 'bands have different pixel types', 'Convert to one type, e.g. gdal_translate -ot Float32 in.tif out.tif');
+  const dataType = dataTypeOf(path, fmt, bits);
+  const compressionCode = Number((await tag(main, 'Compression')) ?? 1);
+  if (compressionCode === 6)
+    throw unsupportedContent(path, 'old-style JPEG compression is not supported', 'Re-compress it: gdal_translate -co COMPRESS=DEFLATE in.tif out.tif');
+  const photometricCode = Number((await tag(main, 'PhotometricInterpretation')) ?? 1);
+  if (photometricCode === 3)
+    throw unsupportedContent(path, 'palette (colour-mapped) images are not supported', 'Expand the palette: gdal_translate -expand rgb in.tif out.tif');
+  if (photometricCode === 6 && compressionCode !== 7)
+    throw unsupportedContent(path, 'YCbCr pixels without JPEG compression are not supported', 'Convert to RGB: gdal_translate -co PHOTOMETRIC=RGB in.tif out.tif');
+
+  // Georeferencing.
+  const keys = (main.getGeoKeys() ?? {}) as GeoKeys;
+  const rasterType = keys.GTRasterTypeGeoKey;
+  const gt: GeoTransform = geoTransformFromTags(
+    {
+      modelPixelScale: (await tag(main, 'ModelPixelScale')) as ArrayLike<number> | undefined,
+      modelTiepoint: (await tag(main, 'ModelTiepoint')) as ArrayLike<number> | undefined,
+      modelTransformation: (await tag(main, 'ModelTransformation')) as ArrayLike<number> | undefined,
+      pixelIsPoint: rasterType === 2,
+    },
+    path,
+  );
+  if (Object.keys(keys).length === 0 || (keys.ProjectedCSTypeGeoKey === undefined && keys.GeographicTypeGeoKey === undefined && keys.GTModelTypeGeoKey === undefined))
+    throw noGeoreferencing(path, 'it has a geotransform but no coordinate reference system (GeoKeys)');
+  const crs: CrsInfo = crsFromGeoKeys(keys, path);
+
+  // Overviews: reduced-resolution subfiles with the same band count; masks skipped.
+  const levels: Level[] = [await levelOf(main)];
+  for (let i = 1; i < count; i++) {
+    const im = await tiff.getImage(i);
+    const sub = Number((await tag(im, 'NewSubfileType')) ?? 0);
+    if ((sub & 1) === 0 || (sub & 4) !== 0) continue;
+    if (im.getSamplesPerPixel() !== samples || im.getWidth() >= width) continue;
+    levels.push(await levelOf(im));
+  }
+  levels.sort((a, b) => b.width - a.width);
+
+  const nodata = parseNodata(await tag(main, 'GDAL_NODATA'));
+  const grid = { width, height, geoTransform: gt, crs };
+  const bounds: Bounds = gridBounds(grid);
+  const boundsWgs84 = transformBounds(bounds, crs, WGS84);
+  const info: RasterInfo = {
+    path,
+    sizeBytes: fileSize,
+    width,
+    height,
+    geoTransform: gt,
+    crs,
+    bandCount: samples,
+    dataType,
+    nodata,
+    bounds,
+    boundsWgs84,
+    gsd: gsdOf(grid),
+    overviews: levels.slice(1).map((l) => ({ width: l.width, height: l.height })),
+    compression: COMPRESSION_NAMES[compressionCode] ?? `code ${compressionCode}`,
+    tiled: main.isTiled,
+    blockSize: { width: main.isTiled ? main.getTileWidth() : width, height: (levels[0] as Level).nativeH },
+    bigTiff,
+    pixelIsPoint: rasterType === 2,
+    photometric: PHOTOMETRIC_NAMES[photometricCode] ?? `code ${photometricCode}`,
+  };
+  return new GeoTiffSource(tiff, levels, info, fileSize, options.cacheBytes ?? 64 * 1024 * 1024);
+}
