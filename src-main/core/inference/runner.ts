@@ -38,6 +38,8 @@ export interface OrtRunner {
   readonly intraOpThreads: number;
   readonly inputNames: string[];
   readonly outputNames: string[];
+  /** Worker mode: resolves with the exit code once the worker thread has exited. */
+  readonly exited?: Promise<number>;
   /**
    * Run one batch. The feeds' buffers are transferred to the worker (worker mode): do not touch
    * them afterwards. Runs complete in submission order.

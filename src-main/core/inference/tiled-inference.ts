@@ -56,6 +56,8 @@ export interface TiledInferenceOptions {
   runner?: OrtRunner;
   /** Resume: image rows before this were already written; they are not emitted again. */
   startRow?: number;
+  /** Called once the runner exists (diagnostics/tests: e.g. to watch the worker exit). */
+  onRunner?: (runner: OrtRunner) => void;
 }
 
 export interface InferenceStats {
@@ -115,6 +117,7 @@ export async function runTiledInference(opts: TiledInferenceOptions): Promise<In
       runner = await race(starting);
     }
     const r = runner;
+    opts.onRunner?.(r);
     const setupSeconds = (performance.now() - t0) / 1000;
 
     const fixed = model.fixedBatch ?? null;
