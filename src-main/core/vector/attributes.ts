@@ -1,0 +1,34 @@
+/** Per-polygon attributes of the landslide inventory (field names of the `landslides` table). */
+import type { CrsInfo } from '../../../src-shared/geo';
+import type { FlatMultiPolygon } from './geometry';
+import { areaM2, perimeterM } from './measure';
+import type { PixelStats } from './pixel-stats';
+
+export interface PolygonAttributes {
+  area_m2: number;
+  perimeter_m: number;
+  prob_mean: number | null;
+  prob_max: number | null;
+  slope_mean: number | null;
+  elev_min: number | null;
+  elev_max: number | null;
+  /** Circular mean in degrees [0, 360). */
+  aspect_mean: number | null;
+}
+
+/**
+ * Attributes of a final (filtered, simplified) geometry: area and perimeter from the geometry,
+ * the pixel statistics from the scan. The DEM ones are null when no DEM was fed (stats are null).
+ */
+export function computeAttributes(geometry: FlatMultiPolygon, stats: PixelStats, crs: CrsInfo): PolygonAttributes {
+  return {
+    area_m2: areaM2(geometry, crs),
+    perimeter_m: perimeterM(geometry, crs),
+    prob_mean: stats.probMean,
+    prob_max: stats.probMax,
+    slope_mean: stats.slopeMean,
+    elev_min: stats.elevMin,
+    elev_max: stats.elevMax,
+    aspect_mean: stats.aspectMean,
+  };
+}
