@@ -41,3 +41,4 @@ export { hornDerivative, type DerivativeKind, type TerrainParams } from './terra
 export { ndvi, ndviBand } from './spectral';
 export { assertOverlap } from './overlap';
 export { SUPPORTED_FORMATS_HINT } from './errors';
+export { createGeoTiffWriter, type GeoTiffWriter, type GeoTiffWriterOptions, type RowData } from './writer';
