@@ -3,3 +3,7 @@ export * from './pixel-stats';
 export * from './geometry';
 export * from './measure';
 export * from './attributes';
+export * from './filter';
+export * from './simplify';
+export * from './validity';
+export * from './vectorize';

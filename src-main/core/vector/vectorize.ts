@@ -1,0 +1,50 @@
+/**
+ * One closed pixel polygon → an inventory polygon: map coordinates, minimum-area filter,
+ * validity-preserving simplification (tolerance in metres), attributes of the final geometry.
+ * The detect pipeline calls this for each polygon `Polygonizer.push` emits.
+ */
+import type { Grid } from '../../../src-shared/geo';
+import type { PolygonAttributes } from './attributes';
+import { computeAttributes } from './attributes';
+import { multiPolygonBounds, pixelPartsToMap, type FlatMultiPolygon } from './geometry';
+import { meetsMinArea } from './filter';
+import { metresPerUnitAt } from './measure';
+import type { PixelPolygon } from './polygonize';
+import { simplifyMultiPolygon, type SimplifyReport } from './simplify';
+
+export interface VectorizeOptions {
+  /** Grid the mask rows belong to (geotransform and CRS). */
+  grid: Pick<Grid, 'geoTransform' | 'crs'>;
+  /** Drop polygons smaller than this (m², measured before simplification). Default 0. */
+  minAreaM2?: number;
+  /** Douglas-Peucker tolerance in metres (validity kept). Default 0 = no simplification. */
+  simplifyM?: number;
+}
+
+export interface InventoryPolygon {
+  /** The polygonizer's id (emission order). */
+  id: number;
+  geometry: FlatMultiPolygon;
+  attributes: PolygonAttributes;
+  pixelCount: number;
+  /** Hole count as gdal_polygonize counts it (before simplification). */
+  holeCount: number;
+}
+
+/** Convert a metre tolerance into CRS units at a latitude (geographic CRSs) or through the unit. */
+export function toleranceInUnits(metres: number, grid: Pick<Grid, 'crs'>, lat = 0): number {
+  return metres / metresPerUnitAt(grid.crs, lat);
+}
+
+export function vectorizePolygon(p: PixelPolygon, opts: VectorizeOptions, report?: SimplifyReport): InventoryPolygon | null {
+  const crs = opts.grid.crs;
+  let geometry = pixelPartsToMap(p.parts, opts.grid.geoTransform);
+  if (!meetsMinArea(geometry, crs, opts.minAreaM2 ?? 0)) return null;
+  const tolM = opts.simplifyM ?? 0;
+  if (tolM > 0) {
+    const b = multiPolygonBounds(geometry);
+    const tol = toleranceInUnits(tolM, opts.grid, (b.minY + b.maxY) / 2);
+    geometry = simplifyMultiPolygon(geometry, { tolerance: tol }, report);
+  }
+  return { id: p.id, geometry, attributes: computeAttributes(geometry, p.stats, crs), pixelCount: p.stats.pixelCount, holeCount: p.holeCount };
+}
