@@ -1,0 +1,194 @@
+/**
+ * openRaster against GDAL's own decoding, for every GeoTIFF variant GDAL writes: fixtures are cut from the shared
+ * data with gdal_translate at test time and compared pixel for pixel (JPEG within a small tolerance).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { hasData, dataPath, tempDir } from '../helpers/data';
+import { gdal, gdalinfoJson, hasGdal } from '../helpers/gdal';
+import { openRaster, describeRaster } from '../../src-main/core/raster';
+import { compareBands, gdalPixels } from '../unit/raster/gdal-ref';
+
+interface Variant {
+  name: string;
+  src: string;
+  srcwin: [number, number, number, number];
+  args: string[];
+  tolerance?: number;
+  expect?: { compression?: string; tiled?: boolean; photometric?: string; dataType?: string; bigTiff?: boolean; overviews?: number; pixelIsPoint?: boolean };
+}
+
+const RGB = 'jinsha-uav/siteB_rgb.tif';
+const DSM = 'jinsha-uav/siteB_dsm.tif';
+const S2 = 'iburi-2018/s2_post_event_B4B3B2.tif';
+const IB_DSM = 'iburi-2018/dsm_30m.tif';
+const BALAKOT = 'balakot/aw3d30_dem.tif';
+
+const variants: Variant[] = [
+  { name: 'uint8 RGB striped uncompressed', src: RGB, srcwin: [1200, 900, 300, 200], args: [], expect: { compression: 'none', tiled: false, dataType: 'uint8', photometric: 'rgb' } },
+  { name: 'uint8 RGB tiled DEFLATE predictor 2', src: RGB, srcwin: [1200, 900, 300, 200], args: ['-co', 'TILED=YES', '-co', 'BLOCKXSIZE=128', '-co', 'BLOCKYSIZE=64', '-co', 'COMPRESS=DEFLATE', '-co', 'PREDICTOR=2'], expect: { compression: 'deflate', tiled: true } },
+  { name: 'uint8 RGB striped LZW band-interleaved', src: RGB, srcwin: [1200, 900, 300, 200], args: ['-co', 'COMPRESS=LZW', '-co', 'INTERLEAVE=BAND'], expect: { compression: 'lzw', tiled: false } },
+  { name: 'uint8 RGB PackBits', src: RGB, srcwin: [1200, 900, 300, 200], args: ['-co', 'COMPRESS=PACKBITS', '-co', 'TILED=YES'], expect: { compression: 'packbits' } },
+  { name: 'uint8 JPEG YCbCr tiled', src: RGB, srcwin: [1200, 900, 300, 200], args: ['-co', 'COMPRESS=JPEG', '-co', 'PHOTOMETRIC=YCBCR', '-co', 'TILED=YES'], tolerance: 6, expect: { compression: 'jpeg', photometric: 'ycbcr' } },
+  { name: 'uint8 JPEG YCbCr striped', src: RGB, srcwin: [1201, 903, 301, 203], args: ['-co', 'COMPRESS=JPEG', '-co', 'PHOTOMETRIC=YCBCR'], tolerance: 6, expect: { compression: 'jpeg', tiled: false } },
+  { name: 'uint8 JPEG RGB', src: RGB, srcwin: [1200, 900, 300, 200], args: ['-co', 'COMPRESS=JPEG', '-co', 'TILED=YES'], tolerance: 6, expect: { compression: 'jpeg', photometric: 'rgb' } },
+  { name: 'uint8 JPEG single band', src: RGB, srcwin: [1200, 900, 300, 200], args: ['-b', '2', '-co', 'COMPRESS=JPEG'], tolerance: 6 },
+  { name: 'uint16 DEFLATE predictor 2 (Sentinel-2)', src: S2, srcwin: [400, 300, 260, 180], args: ['-co', 'COMPRESS=DEFLATE', '-co', 'PREDICTOR=2', '-co', 'TILED=YES'], expect: { dataType: 'uint16' } },
+  { name: 'uint16 LZW striped', src: S2, srcwin: [400, 300, 260, 180], args: ['-co', 'COMPRESS=LZW'] },
+  { name: 'int16 DEM DEFLATE tiled', src: IB_DSM, srcwin: [100, 50, 200, 150], args: ['-co', 'COMPRESS=DEFLATE', '-co', 'TILED=YES', '-co', 'BLOCKXSIZE=64', '-co', 'BLOCKYSIZE=64'], expect: { dataType: 'int16' } },
+  { name: 'int16 DEM PackBits striped', src: IB_DSM, srcwin: [100, 50, 200, 150], args: ['-co', 'COMPRESS=PACKBITS'] },
+  { name: 'float32 DEM DEFLATE predictor 3', src: BALAKOT, srcwin: [200, 300, 250, 220], args: ['-co', 'COMPRESS=DEFLATE', '-co', 'PREDICTOR=3', '-co', 'TILED=YES'], expect: { dataType: 'float32' } },
+  { name: 'float32 DEM LZW predictor 3 striped', src: BALAKOT, srcwin: [200, 300, 250, 220], args: ['-co', 'COMPRESS=LZW', '-co', 'PREDICTOR=3'] },
+  { name: 'float32 DSM with nodata -9999 (gaps)', src: DSM, srcwin: [0, 1300, 300, 250], args: ['-co', 'COMPRESS=DEFLATE', '-co', 'TILED=YES'] },
+  { name: 'float32 BigTIFF', src: BALAKOT, srcwin: [200, 300, 250, 220], args: ['-co', 'BIGTIFF=YES', '-co', 'COMPRESS=DEFLATE'], expect: { bigTiff: true } },
+  { name: 'COG with overviews', src: RGB, srcwin: [1000, 800, 700, 600], args: ['-of', 'COG', '-co', 'BLOCKSIZE=128', '-co', 'COMPRESS=DEFLATE', '-co', 'OVERVIEW_COUNT=2'], expect: { tiled: true, overviews: 2 } },
+  { name: 'int8', src: IB_DSM, srcwin: [100, 50, 200, 150], args: ['-ot', 'Byte', '-co', 'PIXELTYPE=SIGNEDBYTE', '-scale', '0', '400', '-100', '100', '-a_nodata', '-128'], expect: { dataType: 'int8' } },
+  { name: 'uint32 / int32 / float64', src: IB_DSM, srcwin: [100, 50, 200, 150], args: ['-ot', 'Float64'], expect: { dataType: 'float64' } },
+  { name: 'nodata NaN', src: BALAKOT, srcwin: [200, 300, 250, 220], args: ['-a_nodata', 'nan'] },
+  { name: 'big-endian', src: S2, srcwin: [400, 300, 260, 180], args: ['--config', 'GDAL_TIFF_ENDIANNESS', 'BIG', '-co', 'ENDIANNESS=BIG'] },
+];
+
+describe.skipIf(!hasData || !hasGdal)('openRaster reads GDAL-written GeoTIFF variants like GDAL does', () => {
+  let dir: string;
+  let cleanup: () => void;
+  beforeAll(() => {
+    ({ dir, cleanup } = tempDir('raster-read'));
+  });
+  afterAll(() => cleanup());
+
+  for (const [i, v] of variants.entries()) {
+    it(v.name, async () => {
+      const file = join(dir, `v${i}.tif`);
+      gdal('gdal_translate', ['-q', '-srcwin', ...v.srcwin.map(String), ...v.args, dataPath(v.src), file]);
+      const ref = gdalinfoJson(file) as { geoTransform: number[]; size: [number, number]; bands: Array<{ noDataValue?: number | string }>; stac?: Record<string, unknown> };
+      const src = await openRaster(file);
+      try {
+        const { info } = src;
+        expect([info.width, info.height]).toEqual(ref.size);
+        info.geoTransform.forEach((g, k) => expect(g).toBeCloseTo(ref.geoTransform[k] as number, 9));
+        const epsg = Number((ref.stac?.['proj:epsg'] as number | undefined) ?? NaN);
+        expect(info.crs.epsg).toBe(epsg);
+        for (const [key, want] of Object.entries(v.expect ?? {})) {
+          if (key === 'overviews') expect(info.overviews.length).toBe(want);
+          else expect(info[key as keyof typeof info]).toBe(want);
+        }
+        const nd = ref.bands[0]?.noDataValue;
+        const nodata = nd === undefined ? null : nd === 'NaN' ? NaN : Number(nd);
+        if (nodata === null) expect(info.nodata).toBeNull();
+        else if (Number.isNaN(nodata)) expect(info.nodata).toBeNaN();
+        else expect(Math.fround(info.nodata as number)).toBe(Math.fround(nodata));
+
+        const gd = gdalPixels(file, dir);
+        // Whole fixture in one read, and an unaligned inner window that crosses block boundaries.
+        const ours = await src.readWindow({ x: 0, y: 0, width: info.width, height: info.height });
+        ours.forEach((b, k) => {
+          const c = compareBands(b, gd.bands[k] as Float32Array, nodata);
+          expect(c.nodataMismatch, `band ${k} nodata`).toBe(0);
+          expect(c.maxDiff, `band ${k} max |diff|`).toBeLessThanOrEqual(v.tolerance ?? 0);
+        });
+        const win = { x: 37, y: 61, width: 150, height: 70 };
+        const part = await src.readWindow(win, [info.bandCount - 1]);
+        const refPart = new Float32Array(win.width * win.height);
+        const full = gd.bands[info.bandCount - 1] as Float32Array;
+        for (let y = 0; y < win.height; y++) refPart.set(full.subarray((win.y + y) * info.width + win.x, (win.y + y) * info.width + win.x + win.width), y * win.width);
+        expect(compareBands(part[0] as Float32Array, refPart, nodata).maxDiff).toBeLessThanOrEqual(v.tolerance ?? 0);
+      } finally {
+        await src.close();
+      }
+    });
+  }
+
+  it('JPEG YCbCr: mean error under 1 DN (fancy upsampling + libjpeg colour conversion)', async () => {
+    const file = join(dir, 'ycbcr-mean.tif');
+    gdal('gdal_translate', ['-q', '-srcwin', '600', '600', '512', '512', '-co', 'COMPRESS=JPEG', '-co', 'PHOTOMETRIC=YCBCR', '-co', 'TILED=YES', dataPath(RGB), file]);
+    const src = await openRaster(file);
+    const ours = await src.readWindow({ x: 0, y: 0, width: 512, height: 512 });
+    await src.close();
+    const gd = gdalPixels(file, dir);
+    let sum = 0;
+    let n = 0;
+    ours.forEach((b, k) => {
+      const r = gd.bands[k] as Float32Array;
+      for (let i = 0; i < b.length; i++) {
+        if (Number.isNaN(b[i] as number)) continue;
+        sum += Math.abs((b[i] as number) - (r[i] as number));
+        n++;
+      }
+    });
+    expect(sum / n).toBeLessThan(1);
+  });
+
+  it('PixelIsPoint is shifted half a pixel to the area convention, as GDAL reports it', async () => {
+    const file = join(dir, 'point.tif');
+    gdal('gdal_translate', ['-q', '-srcwin', '100', '100', '64', '64', '-mo', 'AREA_OR_POINT=Point', dataPath(BALAKOT), file]);
+    const ref = gdalinfoJson(file) as { geoTransform: number[] };
+    const info = await describeRaster(file);
+    expect(info.pixelIsPoint).toBe(true);
+    info.geoTransform.forEach((g, k) => expect(g).toBeCloseTo(ref.geoTransform[k] as number, 6));
+  });
+
+  it('ModelTransformation (rotated grid) georeferencing', async () => {
+    const file = join(dir, 'rotated.tif');
+    gdal('gdal_translate', ['-q', '-srcwin', '100', '100', '64', '64', dataPath(BALAKOT), file]);
+    gdal('/usr/bin/python3', ['-c', `from osgeo import gdal; d=gdal.Open('${file}',1); d.SetGeoTransform([340000,28,2,3840000,1.5,-28]); d=None`]);
+    const ref = gdalinfoJson(file) as { geoTransform: number[] };
+    const info = await describeRaster(file);
+    info.geoTransform.forEach((g, k) => expect(g).toBeCloseTo(ref.geoTransform[k] as number, 6));
+  });
+
+  it('readWindowResampled uses an overview and matches a box average of the full resolution', async () => {
+    const file = join(dir, 'cog-ov.tif');
+    gdal('gdal_translate', ['-q', '-srcwin', '1000', '800', '1024', '1024', '-of', 'COG', '-co', 'BLOCKSIZE=256', '-co', 'RESAMPLING=AVERAGE', '-co', 'OVERVIEW_COUNT=2', dataPath(DSM), file]);
+    const src = await openRaster(file);
+    try {
+      expect(src.info.overviews).toEqual([{ width: 512, height: 512 }, { width: 256, height: 256 }]);
+      const out = await src.readWindowResampled({ x: 0, y: 0, width: 1024, height: 1024 }, 256, 256);
+      const ov = gdalPixels(file, dir, undefined, ['-oo', 'OVERVIEW_LEVEL=1']);
+      const c = compareBands(out[0] as Float32Array, ov.bands[0] as Float32Array, -9999);
+      expect(c.nodataMismatch).toBe(0);
+      expect(c.maxDiff).toBeLessThan(1e-3);
+      // Windows extending past the raster read NaN there.
+      const edge = await src.readWindow({ x: 1020, y: 1020, width: 8, height: 8 });
+      expect(Number.isNaN((edge[0] as Float32Array)[7 * 8 + 7] as number)).toBe(true);
+    } finally {
+      await src.close();
+    }
+  });
+
+  it('RasterInfo: bounds, WGS84 bounds and GSD (geographic CRS: metres per degree at the centre latitude)', async () => {
+    const info = await describeRaster(dataPath(IB_DSM));
+    const ref = gdalinfoJson(dataPath(IB_DSM)) as { wgs84Extent: { coordinates: number[][][] } };
+    const ring = ref.wgs84Extent.coordinates[0] as number[][];
+    const lons = ring.map((p) => p[0] as number);
+    const lats = ring.map((p) => p[1] as number);
+    expect(info.boundsWgs84.minX).toBeCloseTo(Math.min(...lons), 6);
+    expect(info.boundsWgs84.maxY).toBeCloseTo(Math.max(...lats), 6);
+    expect(info.crs.isGeographic).toBe(true);
+    expect(info.crs.metresPerUnit).toBeNull();
+    // 0.000269495° at 42.726° N: 22.07 m east-west, 29.94 m north-south.
+    expect(info.gsd.x).toBeCloseTo(22.07, 1);
+    expect(info.gsd.y).toBeCloseTo(29.94, 1);
+    const utm = await describeRaster(dataPath(BALAKOT));
+    expect(utm.crs.epsg).toBe(32643);
+    expect(utm.gsd.x).toBeCloseTo(28.5549, 3);
+    expect(utm.crs.proj4).toContain('+proj=utm');
+    expect(utm.crs.wkt).toMatch(/^PROJCS\["WGS 84 \/ UTM zone 43N"/);
+  });
+
+  it('user-defined CRSs from GeoKeys (TM, LCC) match GDAL; an unsupported method is UNKNOWN_CRS', async () => {
+    for (const [i, def] of ['+proj=tmerc +lat_0=0 +lon_0=100.5 +k=0.9996 +x_0=500000 +y_0=0 +datum=WGS84 +units=m', '+proj=lcc +lat_1=30 +lat_2=35 +lat_0=28 +lon_0=100 +x_0=0 +y_0=0 +datum=WGS84 +units=m'].entries()) {
+      const file = join(dir, `user${i}.tif`);
+      gdal('gdal_translate', ['-q', '-srcwin', '0', '0', '32', '32', '-a_srs', def, dataPath(RGB), file]);
+      const info = await describeRaster(file);
+      expect(info.crs.epsg).toBeNull();
+      const theirs = gdal('gdalsrsinfo', ['-o', 'proj4', file]).trim();
+      const norm = (s: string): string[] => s.split(/\s+/).filter((t) => !/^\+(no_defs|type=crs|units=m|ellps=WGS84)$/.test(t)).sort();
+      expect(norm(info.crs.proj4)).toEqual(norm(theirs));
+      expect(info.crs.wkt).toMatch(/^PROJCS\[/);
+    }
+    // The same CRS (EPSG:32647 as parameters) must give the same coordinates as the EPSG definition.
+    const file = join(dir, 'user-robin.tif');
+    gdal('gdal_translate', ['-q', '-srcwin', '0', '0', '32', '32', '-a_srs', '+proj=robin +lon_0=0 +datum=WGS84 +units=m', dataPath(RGB), file]);
+    await expect(describeRaster(file)).rejects.toMatchObject({ code: 'UNKNOWN_CRS', file });
+  });
+});
