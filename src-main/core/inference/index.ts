@@ -41,5 +41,5 @@ export type { ScalePlan } from './gsd';
 export { startWorkerRunner, startInProcessRunner, configureInferenceWorker, inferenceWorkerEntry } from './runner';
 export type { OrtRunner, RunOutput, RunnerOptions, WorkerEntry } from './runner';
 export type { TensorData, TensorMap } from './worker-protocol';
-export { runTiledInference } from './tiled-inference';
+export { runTiledInference, DEFAULT_BATCH_SIZE } from './tiled-inference';
 export type { TiledInferenceOptions, InferenceStats, InferenceProgress, TileInputs } from './tiled-inference';

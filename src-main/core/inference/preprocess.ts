@@ -144,24 +144,107 @@ export function writeInputTile(
     }
     const s = stretch?.[c];
     const src = input.valueDomain === 'uint8' && s ? stretchToUint8(raw, s) : raw;
-    const v = normalizeBand(src, spec);
-    const [lo, hi] = spec.clip ?? [-Infinity, Infinity];
-    const fill = spec.fill;
-    const off = base + c * plane;
-    for (let y = 0; y < TH; y++) {
-      const row = off + y * TW;
-      if (y >= h) {
-        tensor.fill(fill, row, row + TW);
-        continue;
+    writeBandPlane(src, spec, w, h, TW, TH, tensor, base + c * plane);
+  }
+}
+
+/**
+ * One band into its tensor plane, fused (no temporary arrays): the same float64 formulas as
+ * `normalizeBand`, then clip, then NaN → fill, padding rows/columns = fill.
+ */
+function writeBandPlane(
+  v: ArrayLike<number>,
+  spec: Pick<BandSpec, 'normalization' | 'clip' | 'fill'>,
+  w: number,
+  h: number,
+  TW: number,
+  TH: number,
+  tensor: Float32Array,
+  off: number,
+): void {
+  const fill = spec.fill;
+  const lo = spec.clip ? spec.clip[0] : -Infinity;
+  const hi = spec.clip ? spec.clip[1] : Infinity;
+  const norm = spec.normalization;
+  const n = w * h;
+  // Every normalisation is (v - a) / b or v * a + b in float64; pick the form and constants once.
+  let mode: 'mul' | 'div' | 'zero' | 'nan';
+  let a = 0;
+  let b = 1;
+  switch (norm.kind) {
+    case 'affine':
+      mode = 'mul';
+      a = norm.scale;
+      b = norm.offset;
+      break;
+    case 'zscore':
+      mode = 'div';
+      a = norm.mean;
+      b = norm.std;
+      break;
+    case 'tile-minmax': {
+      let mn = Infinity;
+      let mx = -Infinity;
+      for (let i = 0; i < n; i++) {
+        const x = v[i]!;
+        if (x === x && x !== Infinity && x !== -Infinity) {
+          if (x < mn) mn = x;
+          if (x > mx) mx = x;
+        }
       }
-      for (let x = 0; x < w; x++) {
-        let t = v[y * w + x]!;
-        if (t < lo) t = lo;
-        else if (t > hi) t = hi;
-        tensor[row + x] = Number.isNaN(t) ? fill : t;
-      }
-      if (w < TW) tensor.fill(fill, row + w, row + TW);
+      if (mn > mx) mode = 'nan';
+      else if (mx > mn) {
+        mode = 'div';
+        a = mn;
+        b = mx - mn;
+      } else mode = 'zero';
+      break;
     }
+    case 'tile-center': {
+      let sum = 0;
+      let count = 0;
+      for (let i = 0; i < n; i++) {
+        const x = v[i]!;
+        if (x === x && x !== Infinity && x !== -Infinity) {
+          sum += x;
+          count++;
+        }
+      }
+      mode = 'div';
+      a = count > 0 ? sum / count : 0;
+      b = norm.scale;
+      break;
+    }
+  }
+  for (let y = 0; y < TH; y++) {
+    const row = off + y * TW;
+    if (y >= h) {
+      tensor.fill(fill, row, row + TW);
+      continue;
+    }
+    const srcRow = y * w;
+    // One specialised loop per form keeps the hot loop branch-free.
+    if (mode === 'mul') {
+      for (let x = 0; x < w; x++) {
+        let t = v[srcRow + x]! * a + b;
+        t = t < lo ? lo : t > hi ? hi : t;
+        tensor[row + x] = t === t ? t : fill;
+      }
+    } else if (mode === 'div') {
+      for (let x = 0; x < w; x++) {
+        let t = (v[srcRow + x]! - a) / b;
+        t = t < lo ? lo : t > hi ? hi : t;
+        tensor[row + x] = t === t ? t : fill;
+      }
+    } else {
+      for (let x = 0; x < w; x++) {
+        const raw = v[srcRow + x]!;
+        let t = mode === 'zero' && raw === raw && raw !== Infinity && raw !== -Infinity ? 0 : NaN;
+        t = t < lo ? lo : t > hi ? hi : t;
+        tensor[row + x] = t === t ? t : fill;
+      }
+    }
+    if (w < TW) tensor.fill(fill, row + w, row + TW);
   }
 }
 

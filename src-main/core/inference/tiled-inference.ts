@@ -40,7 +40,7 @@ export interface TiledInferenceOptions {
   /** Raw bands of each card input for a tile window (window-sized Float32Arrays, NaN = nodata). */
   readTile: (window: Window, tile: TileSpec) => Promise<TileInputs>;
   sink: RowSink;
-  /** Tiles per ORT run; default 4 on CPU, 8 on GPU providers (a fixed-batch graph imposes its own). */
+  /** Tiles per ORT run; default DEFAULT_BATCH_SIZE (4); a fixed-batch graph imposes its own. */
   batchSize?: number;
   onProgress?: (p: InferenceProgress) => void;
   signal?: AbortSignal;
@@ -79,6 +79,9 @@ export interface InferenceStats {
   ortSeconds: number;
 }
 
+/** Tiles per ORT run unless the caller says otherwise (fixed, so batch composition never depends on the provider found). */
+export const DEFAULT_BATCH_SIZE = 4;
+
 const cancelledError = () => new ScarpError({ code: 'CANCELLED', message: 'Detection was cancelled.' });
 
 export async function runTiledInference(opts: TiledInferenceOptions): Promise<InferenceStats> {
@@ -109,39 +112,13 @@ export async function runTiledInference(opts: TiledInferenceOptions): Promise<In
   let runner: OrtRunner | null = opts.runner ?? null;
   const inFlight: Array<{ batch: number; promise: Promise<RunOutput> }> = [];
   try {
-    if (!runner) {
-      const ro = { preferred: opts.provider ?? 'auto', strict: opts.strictProvider, intraOpThreads: opts.intraOpThreads };
-      const starting = opts.mode === 'in-process' ? startInProcessRunner(model.onnxPath, ro) : startWorkerRunner(model.onnxPath, ro);
-      // If cancelled while starting, still shut the runner down once it exists.
-      starting.then((r) => (signal?.aborted ? r.terminate() : undefined)).catch(() => undefined);
-      runner = await race(starting);
-    }
-    const r = runner;
-    opts.onRunner?.(r);
-    const setupSeconds = (performance.now() - t0) / 1000;
-
     const fixed = model.fixedBatch ?? null;
-    const batchSize = fixed ?? opts.batchSize ?? (r.provider === 'cpu' ? 4 : 8);
+    const batchSize = fixed ?? opts.batchSize ?? DEFAULT_BATCH_SIZE;
     const batches = planBatches(plan, batchSize);
     const startRow = opts.startRow ?? 0;
     const startBatch = resumeBatchIndex(plan, batches, startRow);
-    const tilesTotal = plan.included.length;
-    let tilesDone = batches.slice(0, startBatch).reduce((n, b) => n + b.length, 0);
-    const tilesAtStart = tilesDone;
-    const runStart = performance.now();
-    let ortMs = 0;
-    const blender = new StreamingBlender(plan, opts.sink, { startRow });
     const T = plan.tensorSize;
     const outputName = card.output.name;
-
-    const report = () => {
-      if (!opts.onProgress) return;
-      const doneHere = tilesDone - tilesAtStart;
-      const elapsed = (performance.now() - runStart) / 1000;
-      const eta = doneHere > 0 ? (elapsed / doneHere) * (tilesTotal - tilesDone) : null;
-      opts.onProgress({ tilesDone, tilesTotal, etaSeconds: eta, provider: r.provider });
-    };
-    report();
 
     const prepare = async (k: number): Promise<TensorMap> => {
       const tiles = batches[k]!;
@@ -168,6 +145,36 @@ export async function runTiledInference(opts: TiledInferenceOptions): Promise<In
       return feeds;
     };
 
+    // The first batch is read while the session is being created.
+    let firstFeeds: Promise<TensorMap> | null = startBatch < batches.length ? prepare(startBatch) : null;
+    firstFeeds?.catch(() => undefined);
+    if (!runner) {
+      const ro = { preferred: opts.provider ?? 'auto', strict: opts.strictProvider, intraOpThreads: opts.intraOpThreads };
+      const starting = opts.mode === 'in-process' ? startInProcessRunner(model.onnxPath, ro) : startWorkerRunner(model.onnxPath, ro);
+      // If cancelled while starting, still shut the runner down once it exists.
+      starting.then((r) => (signal?.aborted ? r.terminate() : undefined)).catch(() => undefined);
+      runner = await race(starting);
+    }
+    const r = runner;
+    opts.onRunner?.(r);
+    const setupSeconds = (performance.now() - t0) / 1000;
+
+    const tilesTotal = plan.included.length;
+    let tilesDone = batches.slice(0, startBatch).reduce((n, b) => n + b.length, 0);
+    const tilesAtStart = tilesDone;
+    const runStart = performance.now();
+    let ortMs = 0;
+    const blender = new StreamingBlender(plan, opts.sink, { startRow });
+
+    const report = () => {
+      if (!opts.onProgress) return;
+      const doneHere = tilesDone - tilesAtStart;
+      const elapsed = (performance.now() - runStart) / 1000;
+      const eta = doneHere > 0 ? (elapsed / doneHere) * (tilesTotal - tilesDone) : null;
+      opts.onProgress({ tilesDone, tilesTotal, etaSeconds: eta, provider: r.provider });
+    };
+    report();
+
     const consume = async (k: number, result: RunOutput): Promise<void> => {
       ortMs += result.ortMs;
       const out = result.outputs[outputName];
@@ -183,7 +190,8 @@ export async function runTiledInference(opts: TiledInferenceOptions): Promise<In
 
     for (let k = startBatch; k < batches.length; k++) {
       if (signal?.aborted) throw cancelledError();
-      const feeds = await race(prepare(k));
+      const feeds = await race(k === startBatch && firstFeeds ? firstFeeds : prepare(k));
+      firstFeeds = null;
       if (signal?.aborted) throw cancelledError();
       const promise = r.run(feeds, [outputName]);
       promise.catch(() => undefined);
