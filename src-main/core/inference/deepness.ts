@@ -121,7 +121,7 @@ export function cardFromDeepness(meta: Record<string, string>, onnx: OnnxInfo, i
     const m = mean[c] ?? 0;
     const s = std[c] ?? 1;
     if (!(s > 0)) throw new DeepnessMetadataError(`Deepness metadata 'standardization_std' must be positive (channel ${c}: ${s})`);
-    return { source, normalization: { kind: 'affine' as const, scale: 1 / (255 * s), offset: -m / s }, fill: 0 };
+    return { source, normalization: { kind: 'affine' as const, scale: 1 / (255 * s), offset: m === 0 ? 0 : -m / s }, fill: 0 };
   });
 
   const resolutionCm = num(meta, 'resolution');
