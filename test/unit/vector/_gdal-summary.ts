@@ -39,3 +39,44 @@ export function ogrSummary(path: string, layer = '', skipZeroField = ''): OgrSum
   if (r.status !== 0) throw new Error(`ogr summary failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as OgrSummary;
 }
+
+const LAYER_SCRIPT = `
+import sys, json
+from osgeo import ogr, gdal
+gdal.UseExceptions()
+ds = ogr.Open(sys.argv[1])
+sql = sys.argv[3]
+lyr = ds.ExecuteSQL(sql, dialect='SQLITE') if sql else ds.GetLayerByName(sys.argv[2])
+if sys.argv[4]:
+    b = [float(v) for v in sys.argv[4].split(',')]
+    lyr.SetSpatialFilterRect(*b)
+defn = lyr.GetLayerDefn()
+srs = lyr.GetSpatialRef()
+out = {"name": lyr.GetName(), "geomType": ogr.GeometryTypeToName(lyr.GetGeomType()),
+       "epsg": int(srs.GetAuthorityCode(None)) if srs is not None and srs.GetAuthorityCode(None) else None,
+       "fields": [defn.GetFieldDefn(i).GetName() for i in range(defn.GetFieldCount())],
+       "fieldTypes": [defn.GetFieldDefn(i).GetTypeName() for i in range(defn.GetFieldCount())],
+       "featureCount": lyr.GetFeatureCount(), "features": []}
+for f in lyr:
+    g = f.GetGeometryRef()
+    out["features"].append({"fid": f.GetFID(), "properties": json.loads(f.ExportToJson())["properties"],
+                            "area": g.GetArea() if g else None, "valid": bool(g.IsValid()) if g else None})
+print(json.dumps(out))
+`;
+
+export interface OgrLayerInfo {
+  name: string;
+  geomType: string;
+  epsg: number | null;
+  fields: string[];
+  fieldTypes: string[];
+  featureCount: number;
+  features: Array<{ fid: number; properties: Record<string, unknown>; area: number | null; valid: boolean | null }>;
+}
+
+/** A layer as OGR reads it (GDAL 3.6's ogrinfo has no -json): fields, features, GEOS area/validity. */
+export function ogrLayer(path: string, layer: string, opts: { sql?: string; rect?: [number, number, number, number] } = {}): OgrLayerInfo {
+  const r = spawnSync('/usr/bin/python3', ['-c', LAYER_SCRIPT, path, layer, opts.sql ?? '', opts.rect ? opts.rect.join(',') : ''], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`ogr layer read failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as OgrLayerInfo;
+}
