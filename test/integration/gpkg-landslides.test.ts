@@ -88,7 +88,7 @@ describe.skipIf(!hasGdal)('landslides GeoPackage', () => {
     expect(sql.features).toHaveLength(3);
     expect(polys.map((p) => p.attributes.area_m2).sort((a, b) => a - b)).toEqual([0.5, 4, 8]) // 2, 16 and 32 px of 0.25 m²;
     // The spatial index answers a window query (R-tree filled and consistent).
-    const win = ogrLayer(path, 'landslides', { rect: [500000, 3449995, 500004, 3450000] });
+    const win = ogrLayer(path, 'landslides', { rect: [500000, 3449997, 500004, 3450000] });
     expect(win.features).toHaveLength(1);
     // Only the final file is left.
     expect(readdirSync(tmp.dir).filter((f) => f.includes('.tmp'))).toEqual([]);
