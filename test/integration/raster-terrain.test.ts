@@ -152,4 +152,25 @@ describe.skipIf(!hasData || !hasGdal)('terrain derivatives match gdaldem', () =>
       await src.close();
     }
   });
+
+  it('derivedAtM: slope of the DEM area-averaged to 2 m (gdalwarp -r average → gdaldem slope)', async () => {
+    const crop = join(dir, 'fine.tif');
+    gdal('gdal_translate', ['-q', '-srcwin', '1000', '900', '400', '300', dataPath('jinsha-uav/siteB_dsm.tif'), crop]);
+    const src = await openRaster(crop);
+    try {
+      const { resampleGrid } = await import('../../src-main/core/raster');
+      const target = resampleGrid(src.info, 2);
+      const [minX, res, , maxY, , e] = target.geoTransform;
+      const avg = join(dir, 'avg2.tif');
+      gdal('gdalwarp', ['-q', '-r', 'average', '-te', String(minX), String(maxY + e * target.height), String(minX + res * target.width), String(maxY), '-ts', String(target.width), String(target.height), crop, avg]);
+      const out = join(dir, 'avg2-slope.raw');
+      gdal('gdaldem', ['slope', '-q', '-of', 'ENVI', '-compute_edges', avg, out]);
+      const ours = await terrainBand(src, 'slope', target, { derivedAtM: 2 }).readWindow({ x: 0, y: 0, width: target.width, height: target.height });
+      const s = compare('slope', ours, readRaw(out, 'float32'));
+      expect(s.valid).toBeGreaterThan(target.width * target.height * 0.9);
+      expect(s.maxDiff).toBeLessThanOrEqual(0.01);
+    } finally {
+      await src.close();
+    }
+  });
 });
