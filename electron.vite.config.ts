@@ -8,7 +8,13 @@ export default defineConfig({
   main: {
     resolve: { alias: { '@shared': shared } },
     build: {
-      rollupOptions: { input: { index: resolve(__dirname, 'src-main/electron/main.ts') } },
+      rollupOptions: {
+        input: {
+          index: resolve(__dirname, 'src-main/electron/main.ts'),
+          // The ONNX Runtime worker is its own entry; the runner finds inference-worker.js beside itself.
+          'inference-worker': resolve(__dirname, 'src-main/core/inference/worker.ts'),
+        },
+      },
       externalizeDeps: true,
     },
   },

@@ -1,12 +1,12 @@
 /**
- * Fixed spatial split of Jinsha site B (issue 3): models train on the northern 60 % of rows, a
- * 64-row buffer is used by nobody, and the test area is the rest of the southern 40 %.
- * training/scarp_train uses the same definition.
+ * Fixed spatial split of Jinsha site B (issue 3): models train on rows above
+ * round(0.6 × height) − 64, the 64 rows before the split are used by nobody, and the test area is
+ * the southern 40 % from round(0.6 × height) down. training/scarp_train/data.py uses the same rule.
  */
-export const JINSHA_B_TRAIN_FRACTION = 0.6;
+export const JINSHA_B_TEST_FRACTION_START = 0.6;
 export const JINSHA_B_BUFFER_ROWS = 64;
 
+/** Test rows [start, end) of Jinsha site B. */
 export function JINSHA_B_TEST_ROWS(height: number): [number, number] {
-  const split = Math.floor(height * JINSHA_B_TRAIN_FRACTION);
-  return [split + JINSHA_B_BUFFER_ROWS, height];
+  return [Math.round(height * JINSHA_B_TEST_FRACTION_START), height];
 }

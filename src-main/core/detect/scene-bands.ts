@@ -1,0 +1,109 @@
+/**
+ * The bands a model asks for, on the grid inference runs on: optical bands from the imagery
+ * (resampled to the model's GSD when needed), NDVI, and terrain derived from the DEM at its own
+ * resolution and resampled onto that grid.
+ */
+import type { Grid, Window } from '../../../src-shared/geo';
+import type { BandSource, ModelCard } from '../../../src-shared/model-card';
+import { ScarpError } from '../../../src-shared/errors';
+import { ndvi, resampleBands, subGrid, terrainBand, type GridBandSource, type GridBandsSource, type RasterSource } from '../raster';
+import type { TileInputs } from '../inference';
+
+const OPTICAL_INDEX: Partial<Record<BandSource, number>> = { red: 0, green: 1, blue: 2, nir: 3 };
+type TerrainSource = 'dem' | 'slope' | 'aspect' | 'hillshade';
+const TERRAIN: ReadonlySet<BandSource> = new Set<BandSource>(['dem', 'slope', 'aspect', 'hillshade']);
+
+/** Imagery bands on a grid, read together. */
+function nativeBands(image: RasterSource, bands: number[]): GridBandsSource {
+  return { grid: image.info, bandCount: bands.length, readWindow: (w) => image.readWindow(w, bands) };
+}
+
+function offsetWindow(w: Window, by: Window): Window {
+  return { x: w.x + by.x, y: w.y + by.y, width: w.width, height: w.height };
+}
+
+export interface SceneBandsOptions {
+  image: RasterSource;
+  dem: RasterSource | null;
+  card: ModelCard;
+  /** The grid inference runs on (the image grid, or it resampled to the model's GSD). */
+  workGrid: Grid;
+  resampled: boolean;
+  /** The part of workGrid processed (AOI bounding window), in workGrid pixels. */
+  region: Window;
+}
+
+/** Reads everything one tile needs, for every card input, from the sources it names. */
+export class SceneBands {
+  readonly grid: Grid;
+  private readonly optical: GridBandsSource;
+  private readonly opticalIndex: number[];
+  private readonly terrain = new Map<string, GridBandSource>();
+
+  constructor(private readonly o: SceneBandsOptions) {
+    this.grid = subGrid(o.workGrid, o.region);
+    const wanted = new Set<number>([0, 1, 2]);
+    for (const input of o.card.inputs) {
+      for (const b of input.bands) {
+        const idx = OPTICAL_INDEX[b.source];
+        if (idx !== undefined) wanted.add(idx);
+        if (b.source === 'ndvi') [0, 3].forEach((i) => wanted.add(i));
+      }
+    }
+    const needBands = [...wanted].sort((a, b) => a - b);
+    const missing = needBands.filter((i) => i >= o.image.info.bandCount);
+    if (missing.length > 0) {
+      const optical = needBands.length > 3 ? 'red, green, blue and near-infrared' : 'red, green and blue';
+      throw new ScarpError({
+        code: 'INCOMPATIBLE_BANDS',
+        message: `${o.image.info.path} has ${o.image.info.bandCount} band(s), but model '${o.card.id}' needs ${optical} (bands 1–${needBands.length}).`,
+        file: o.image.info.path,
+        hint: needBands.length > 3 ? 'Use 4-band imagery ordered R, G, B, NIR, or a model that needs RGB only.' : 'Use RGB imagery (bands ordered red, green, blue).',
+      });
+    }
+    this.opticalIndex = needBands;
+    this.optical = o.resampled ? resampleBands(o.image, o.workGrid, { bands: needBands }) : nativeBands(o.image, needBands);
+    if (o.dem) {
+      for (const input of o.card.inputs) {
+        for (const b of input.bands) {
+          if (!TERRAIN.has(b.source)) continue;
+          const key = `${b.source}@${b.derivedAtM ?? 0}`;
+          if (!this.terrain.has(key)) {
+            this.terrain.set(key, terrainBand(o.dem, b.source as TerrainSource, o.workGrid, { derivedAtM: b.derivedAtM }));
+          }
+        }
+      }
+    }
+  }
+
+  /** Optical bands (in image band order 0..n) for a window of the processed region. */
+  async readOptical(w: Window): Promise<Map<number, Float32Array>> {
+    const data = await this.optical.readWindow(offsetWindow(w, this.o.region));
+    return new Map(this.opticalIndex.map((band, i) => [band, data[i]!]));
+  }
+
+  /** The raw bands of every card input for one tile window (NaN = nodata). */
+  async readTile(w: Window): Promise<TileInputs> {
+    const optical = await this.readOptical(w);
+    const out: TileInputs = {};
+    for (const input of this.o.card.inputs) {
+      const hasTerrain = input.bands.some((b) => TERRAIN.has(b.source));
+      if (hasTerrain && !this.o.dem) {
+        out[input.name] = null;
+        continue;
+      }
+      const bands: Float32Array[] = [];
+      for (const b of input.bands) {
+        const idx = OPTICAL_INDEX[b.source];
+        if (idx !== undefined) bands.push(optical.get(idx)!);
+        else if (b.source === 'ndvi') bands.push(ndvi(optical.get(0)!, optical.get(3)!));
+        else {
+          const src = this.terrain.get(`${b.source}@${b.derivedAtM ?? 0}`)!;
+          bands.push(await src.readWindow(offsetWindow(w, this.o.region)));
+        }
+      }
+      out[input.name] = bands;
+    }
+    return out;
+  }
+}
