@@ -1,6 +1,6 @@
 /** Growable typed arrays for the streaming vector algorithms (no per-element objects). */
 
-export function growInt32(a: Int32Array, need: number): Int32Array {
+export function growInt32(a: Int32Array<ArrayBuffer>, need: number): Int32Array<ArrayBuffer> {
   if (need <= a.length) return a;
   let n = Math.max(16, a.length);
   while (n < need) n *= 2;
@@ -9,7 +9,7 @@ export function growInt32(a: Int32Array, need: number): Int32Array {
   return b;
 }
 
-export function growFloat64(a: Float64Array, need: number, fill = 0): Float64Array {
+export function growFloat64(a: Float64Array<ArrayBuffer>, need: number, fill = 0): Float64Array<ArrayBuffer> {
   if (need <= a.length) return a;
   let n = Math.max(16, a.length);
   while (n < need) n *= 2;
@@ -19,7 +19,7 @@ export function growFloat64(a: Float64Array, need: number, fill = 0): Float64Arr
   return b;
 }
 
-export function growUint8(a: Uint8Array, need: number): Uint8Array {
+export function growUint8(a: Uint8Array<ArrayBuffer>, need: number): Uint8Array<ArrayBuffer> {
   if (need <= a.length) return a;
   let n = Math.max(16, a.length);
   while (n < need) n *= 2;

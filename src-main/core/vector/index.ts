@@ -7,3 +7,4 @@ export * from './filter';
 export * from './simplify';
 export * from './validity';
 export * from './vectorize';
+export * from './readers';

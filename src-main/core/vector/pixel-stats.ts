@@ -46,15 +46,15 @@ export function circularMeanDeg(sinSum: number, cosSum: number, n: number): numb
 export class StatsTable {
   private cap = 0;
   count = new Float64Array(0);
-  private probN: Float64Array | null = null;
+  private probN: Float64Array<ArrayBuffer> | null = null;
   private probSum = new Float64Array(0);
   private probMax = new Float64Array(0);
-  private slopeN: Float64Array | null = null;
+  private slopeN: Float64Array<ArrayBuffer> | null = null;
   private slopeSum = new Float64Array(0);
-  private elevN: Float64Array | null = null;
+  private elevN: Float64Array<ArrayBuffer> | null = null;
   private elevMin = new Float64Array(0);
   private elevMax = new Float64Array(0);
-  private aspN: Float64Array | null = null;
+  private aspN: Float64Array<ArrayBuffer> | null = null;
   private aspSin = new Float64Array(0);
   private aspCos = new Float64Array(0);
 
