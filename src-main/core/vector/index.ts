@@ -8,3 +8,4 @@ export * from './simplify';
 export * from './validity';
 export * from './vectorize';
 export * from './readers';
+export * from './rasterize';
