@@ -46,6 +46,23 @@ async function baseParams(fd: ImageFileDirectory): Promise<JpegParams> {
   };
 }
 
+/** Decoder parameters as geotiff.js computes them internally (its getDecoderParameters is not exported). */
+export async function decoderParams(compression: number, fd: ImageFileDirectory): Promise<Record<string, unknown>> {
+  const base = (await baseParams(fd)) as unknown as Record<string, unknown>;
+  if (compression === 7) {
+    const sub = (await fd.loadValue('YCbCrSubSampling')) as ArrayLike<number> | undefined;
+    return {
+      ...base,
+      JPEGTables: await fd.loadValue('JPEGTables'),
+      photometric: Number(await fd.loadValue('PhotometricInterpretation')),
+      subsampling: sub && sub.length >= 2 ? [Number(sub[0]), Number(sub[1])] : [2, 2],
+    };
+  }
+  if (compression === 34887) return { ...base, LercParameters: await fd.loadValue('LercParameters') };
+  if (compression === 50001) return { ...base, samplesPerPixel: Number(await fd.loadValue('SamplesPerPixel')) || 4 };
+  return base;
+}
+
 let registered: Promise<void> | null = null;
 
 /** Register Scarp's decoders with geotiff.js (idempotent). */
@@ -75,15 +92,7 @@ export function ensureDecoders(): Promise<void> {
     addDecoder(
       7,
       async () => YCbCrJpegDecoder as unknown as typeof BaseDecoder,
-      async (fd: ImageFileDirectory) => {
-        const sub = (await fd.loadValue('YCbCrSubSampling')) as ArrayLike<number> | undefined;
-        return {
-          ...(await baseParams(fd)),
-          JPEGTables: (await fd.loadValue('JPEGTables')) as Uint8Array | undefined,
-          photometric: Number(await fd.loadValue('PhotometricInterpretation')),
-          subsampling: sub && sub.length >= 2 ? [Number(sub[0]), Number(sub[1])] : [2, 2],
-        } as JpegParams as never;
-      },
+      async (fd: ImageFileDirectory) => (await decoderParams(7, fd)) as never,
       false,
     );
   })();

@@ -14,6 +14,7 @@ import { gridBounds, gsdOf, transformBounds, WGS84 } from './crs';
 import { sniffRaster } from './sniff';
 import { resampleAxisAligned, type BandWindow } from './resample';
 import { assertWindow } from './grid';
+import { BlockReader, type Block, type Typed } from './block-reader';
 
 export interface OpenRasterOptions {
   /** Bytes of decoded blocks kept per open raster (default 64 MiB). */
@@ -27,7 +28,6 @@ const PHOTOMETRIC_NAMES: Record<number, string> = {
   0: 'miniswhite', 1: 'minisblack', 2: 'rgb', 3: 'palette', 4: 'mask', 5: 'separated', 6: 'ycbcr', 8: 'cielab',
 };
 
-type Typed = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array | Float64Array;
 
 interface Level {
   image: GeoTIFFImage;
@@ -41,6 +41,8 @@ interface Level {
   nativeH: number;
   planar: number;
   samples: number;
+  /** Fast typed-array block decoding, or null to go through geotiff's readRasters. */
+  reader: BlockReader | null;
 }
 
 async function tag(image: GeoTIFFImage, name: string): Promise<unknown> {
@@ -71,25 +73,26 @@ function parseNodata(s: unknown): number | null {
   return Number.isNaN(v) ? null : v;
 }
 
-async function levelOf(image: GeoTIFFImage): Promise<Level> {
+async function levelOf(image: GeoTIFFImage, dataType: RasterDataType): Promise<Level> {
+  const reader = BlockReader.supports(image) ? new BlockReader(image, dataType) : null;
   const width = image.getWidth();
   const height = image.getHeight();
   const tiled = image.isTiled;
   const samples = image.getSamplesPerPixel();
   const bytesPerPixel = Math.max(1, image.getBytesPerPixel());
   if (tiled) {
-    return { image, width, height, blockW: image.getTileWidth(), blockH: image.getTileHeight(), nativeH: image.getTileHeight(), tiled, planar: image.planarConfiguration, samples };
+    return { image, width, height, blockW: image.getTileWidth(), blockH: image.getTileHeight(), nativeH: image.getTileHeight(), tiled, planar: image.planarConfiguration, samples, reader };
   }
   const rps = Math.max(1, Math.min(height, Number((await tag(image, 'RowsPerStrip')) ?? height) || height));
   // Group strips into blocks of about 1 MiB (at least one strip, at most the image).
   const rowsWanted = Math.max(1, Math.floor((1 << 20) / (width * bytesPerPixel)));
   const groups = Math.max(1, Math.round(rowsWanted / rps));
-  return { image, width, height, blockW: width, blockH: Math.min(height, groups * rps), nativeH: rps, tiled, planar: image.planarConfiguration, samples };
+  return { image, width, height, blockW: width, blockH: Math.min(height, groups * rps), nativeH: rps, tiled, planar: image.planarConfiguration, samples, reader };
 }
 
 class GeoTiffSource implements RasterSource {
   readonly info: RasterInfo;
-  private readonly cache: BlockCache<Typed[]>;
+  private readonly cache: BlockCache<Block>;
   private closed = false;
   private readonly nodataF: number | null;
 
@@ -101,7 +104,7 @@ class GeoTiffSource implements RasterSource {
     cacheBytes: number,
   ) {
     this.info = info;
-    this.cache = new BlockCache<Typed[]>(cacheBytes);
+    this.cache = new BlockCache<Block>(cacheBytes);
     this.nodataF = info.nodata === null ? null : info.dataType === 'float32' ? Math.fround(info.nodata) : info.nodata;
   }
 
@@ -141,7 +144,7 @@ class GeoTiffSource implements RasterSource {
     }
   }
 
-  private block(li: number, bx: number, by: number): Promise<Typed[]> {
+  private block(li: number, bx: number, by: number): Promise<Block> {
     const level = this.levels[li] as Level;
     const x0 = bx * level.blockW;
     const y0 = by * level.blockH;
@@ -151,8 +154,14 @@ class GeoTiffSource implements RasterSource {
     return this.cache.get(`${li}:${bx}:${by}`, bytes, async () => {
       await this.checkExtents(level, bx, by);
       try {
+        if (level.reader) {
+          if (level.tiled) return await level.reader.tile(bx, by);
+          const s0 = Math.floor(y0 / level.nativeH);
+          const s1 = Math.floor((y1 - 1) / level.nativeH);
+          return await level.reader.strips(s0, s1);
+        }
         const r = await level.image.readRasters({ window: [x0, y0, x1, y1], interleave: false });
-        return Array.from(r as unknown as Typed[]);
+        return { arrays: Array.from(r as unknown as Typed[]), stride: x1 - x0, spp: 1, interleaved: false };
       } catch (e) {
         throw asReadError(this.info.path, e, `cannot decode pixels ${x0},${y0}–${x1},${y1}`);
       }
@@ -175,21 +184,22 @@ class GeoTiffSource implements RasterSource {
     for (let by = Math.floor(ay / level.blockH); by * level.blockH < by1; by++) {
       for (let bx = Math.floor(ax / level.blockW); bx * level.blockW < bx1; bx++) {
         jobs.push(
-          this.block(li, bx, by).then((arrays) => {
+          this.block(li, bx, by).then((blk) => {
             const x0 = bx * level.blockW;
             const y0 = by * level.blockH;
-            const bw = Math.min(level.width, x0 + level.blockW) - x0;
             const cx0 = Math.max(ax, x0);
-            const cx1 = Math.min(bx1, x0 + bw);
+            const cx1 = Math.min(bx1, x0 + level.blockW, level.width);
             const cy0 = Math.max(ay, y0);
             const cy1 = Math.min(by1, y0 + level.blockH);
+            const { stride, spp } = blk;
             bands.forEach((b, k) => {
-              const src = arrays[b] as Typed;
+              const src = (blk.interleaved ? blk.arrays[0] : blk.arrays[b]) as Typed;
+              const off = blk.interleaved ? b : 0;
               const dst = out[k] as Float32Array;
               for (let y = cy0; y < cy1; y++) {
-                let s = (y - y0) * bw + (cx0 - x0);
+                let s = ((y - y0) * stride + (cx0 - x0)) * spp + off;
                 let d = (y - window.y) * window.width + (cx0 - window.x);
-                for (let x = cx0; x < cx1; x++, s++, d++) {
+                for (let x = cx0; x < cx1; x++, s += spp, d++) {
                   const v = src[s] as number;
                   dst[d] = v === nd || (ndIsNaN && v !== v) ? NaN : v;
                 }
@@ -308,13 +318,13 @@ async function buildSource(path: string, tiff: GeoTIFF, fileSize: number, bigTif
   const crs: CrsInfo = crsFromGeoKeys(keys, path);
 
   // Overviews: reduced-resolution subfiles with the same band count; masks skipped.
-  const levels: Level[] = [await levelOf(main)];
+  const levels: Level[] = [await levelOf(main, dataType)];
   for (let i = 1; i < count; i++) {
     const im = await tiff.getImage(i);
     const sub = Number((await tag(im, 'NewSubfileType')) ?? 0);
     if ((sub & 1) === 0 || (sub & 4) !== 0) continue;
     if (im.getSamplesPerPixel() !== samples || im.getWidth() >= width) continue;
-    levels.push(await levelOf(im));
+    levels.push(await levelOf(im, dataType));
   }
   levels.sort((a, b) => b.width - a.width);
 
