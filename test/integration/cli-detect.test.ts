@@ -1,0 +1,185 @@
+/**
+ * `scarp detect` end to end on a real Jinsha crop (RGB + DSM), through the real command: outputs
+ * checked by GDAL, and every bad-input case giving a specific error, a non-zero exit and no file.
+ */
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dataPath, hasData, tempDir } from '../helpers/data';
+import { gdal, gdalinfoJson, gdalPython, hasGdal } from '../helpers/gdal';
+import { hasTorch, makeRgbTestModel } from '../helpers/models';
+import { scarp } from '../helpers/cli';
+
+const run = hasData && hasGdal && hasTorch;
+
+describe.skipIf(!run)('scarp detect (CLI, real data crop)', () => {
+  let dir: string;
+  let cleanup: () => void;
+  let model: string;
+  let rgb: string;
+  let dsm: string;
+
+  beforeAll(() => {
+    ({ dir, cleanup } = tempDir('cli-detect'));
+    model = makeRgbTestModel(dir);
+    rgb = join(dir, 'rgb.tif');
+    dsm = join(dir, 'dsm.tif');
+    gdal('gdal_translate', ['-q', '-srcwin', '1536', '1700', '768', '512', dataPath('jinsha-uav/siteB_rgb.tif'), rgb]);
+    gdal('gdal_translate', ['-q', '-srcwin', '1536', '1700', '768', '512', dataPath('jinsha-uav/siteB_dsm.tif'), dsm]);
+  });
+  afterAll(() => cleanup());
+
+  /** Files in the temp folder that a failed run might have left (temporaries, partial outputs). */
+  const leftovers = (): string[] => readdirSync(dir).filter((f) => f.startsWith('.') || f.includes('partial') || f.includes('scarp-'));
+
+  it('writes a probability GeoTIFF on the image grid and a GeoPackage that validate_gpkg accepts', () => {
+    const prob = join(dir, 'prob.tif');
+    const first = scarp(['detect', '--image', rgb, '--dem', dsm, '--model', model, '--probability', prob, '--json']);
+    expect(first.stderr).not.toMatch(/error/i);
+    expect(first.status).toBe(0);
+    const info = gdalinfoJson(prob, ['-stats']);
+    const src = gdalinfoJson(rgb);
+    expect(info.size).toEqual(src.size);
+    expect(info.geoTransform).toEqual(src.geoTransform);
+    expect(JSON.stringify(info.coordinateSystem)).toContain('32647');
+    const band = (info.bands as Array<{ mean: number; noDataValue: number }>)[0]!;
+    expect(band.noDataValue).toBe(-1);
+
+    // A threshold at the mean of this random-weight model's output gives polygons to check.
+    const out = join(dir, 'inv.gpkg');
+    const second = scarp(['detect', '--image', rgb, '--dem', dsm, '--model', model, '--out', out, '--threshold', band.mean.toFixed(6), '--json']);
+    expect(second.status).toBe(0);
+    const result = JSON.parse(second.stdout) as { features: number; outputs: { inventory: string }; provider: string };
+    expect(result.features).toBeGreaterThan(0);
+    expect(result.provider).toBe('cpu');
+    const v = gdalPython('osgeo_utils.samples.validate_gpkg', [out]);
+    expect(v.stdout + v.stderr).toBe('');
+    expect(v.status).toBe(0);
+    const ogr = gdal('ogrinfo', ['-so', out, 'landslides']);
+    expect(ogr).toContain(`Feature Count: ${result.features}`);
+    for (const field of ['area_m2', 'perimeter_m', 'prob_mean', 'prob_max', 'slope_mean', 'elev_min', 'elev_max', 'aspect_mean', 'status']) {
+      expect(ogr).toContain(`${field}:`);
+    }
+    const invalid = gdal('ogrinfo', ['-q', '-dialect', 'sqlite', '-sql', 'select count(*) as n from landslides where not st_isvalid(geom) or elev_min is null', out]);
+    expect(invalid).toMatch(/n \(Integer\) = 0/);
+    expect(leftovers()).toEqual([]);
+  });
+
+  it('writes RFC 7946 GeoJSON in WGS 84', () => {
+    const out = join(dir, 'inv.geojson');
+    const r = scarp(['detect', '--image', rgb, '--model', model, '--out', out, '--threshold', '0.4']);
+    expect(r.status).toBe(0);
+    const fc = JSON.parse(readFileSync(out, 'utf8')) as { type: string; crs?: unknown; features: Array<{ geometry: { coordinates: number[][][][] } }> };
+    expect(fc.type).toBe('FeatureCollection');
+    expect(fc.crs).toBeUndefined();
+    if (fc.features.length > 0) {
+      const [lon, lat] = fc.features[0]!.geometry.coordinates[0]![0]![0]!;
+      expect(lon).toBeGreaterThan(98.6);
+      expect(lon).toBeLessThan(98.8);
+      expect(lat).toBeGreaterThan(31.0);
+      expect(lat).toBeLessThan(31.2);
+    }
+  });
+
+  it('refuses to replace an existing output without --overwrite and leaves it untouched', () => {
+    const out = join(dir, 'exists.gpkg');
+    writeFileSync(out, 'keep me');
+    const r = scarp(['detect', '--image', rgb, '--model', model, '--out', out]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(out);
+    expect(r.stderr).toMatch(/already exists/);
+    expect(r.stderr).toMatch(/--overwrite/);
+    expect(readFileSync(out, 'utf8')).toBe('keep me');
+  });
+
+  it('replaces an existing output with --overwrite', () => {
+    const out = join(dir, 'replace.tif');
+    writeFileSync(out, 'old');
+    const r = scarp(['detect', '--image', rgb, '--model', model, '--probability', out, '--overwrite']);
+    expect(r.status).toBe(0);
+    expect(statSync(out).size).toBeGreaterThan(1000);
+  });
+
+  const badCases: Array<{ name: string; make: () => { image: string; dem?: string; out?: string }; expect: RegExp }> = [
+    { name: 'a path that does not exist', make: () => ({ image: join(dir, 'nope.tif') }), expect: /not found|does not exist/i },
+    {
+      name: 'a truncated TIFF',
+      make: () => {
+        const p = join(dir, 'truncated.tif');
+        const bytes = readFileSync(rgb);
+        writeFileSync(p, bytes.subarray(0, Math.floor(bytes.length / 3)));
+        return { image: p };
+      },
+      expect: /truncated|corrupt|damaged/i,
+    },
+    {
+      name: 'a VRT instead of a GeoTIFF',
+      make: () => {
+        const p = join(dir, 'scene.vrt');
+        gdal('gdal_translate', ['-q', '-of', 'VRT', rgb, p]);
+        return { image: p };
+      },
+      expect: /GeoTIFF/,
+    },
+    {
+      name: 'a raster without georeferencing',
+      make: () => {
+        const p = join(dir, 'nogeo.tif');
+        gdal('gdal_translate', ['-q', '-co', 'PROFILE=BASELINE', rgb, p]);
+        for (const side of ['nogeo.tfw', 'nogeo.tif.aux.xml', 'nogeo.aux.xml']) if (existsSync(join(dir, side))) writeFileSync(join(dir, side), '');
+        return { image: p };
+      },
+      expect: /georeferenc/i,
+    },
+    {
+      name: 'imagery and a DEM that do not overlap',
+      make: () => {
+        const p = join(dir, 'far_dem.tif');
+        gdal('gdal_translate', ['-q', '-a_ullr', '300000', '3000000', '300384', '2999744', dsm, p]);
+        return { image: rgb, dem: p };
+      },
+      expect: /overlap/i,
+    },
+    {
+      name: 'a band count the model cannot take',
+      make: () => {
+        const p = join(dir, 'gray.tif');
+        gdal('gdal_translate', ['-q', '-b', '1', rgb, p]);
+        return { image: p };
+      },
+      expect: /band/i,
+    },
+    {
+      name: 'an all-nodata scene',
+      make: () => {
+        const p = join(dir, 'empty.tif');
+        gdal('gdal_translate', ['-q', '-srcwin', '0', '1800', '256', '256', dataPath('jinsha-uav/siteB_rgb.tif'), p]);
+        return { image: p };
+      },
+      expect: /nodata|no valid pixels/i,
+    },
+    { name: 'an output folder that does not exist', make: () => ({ image: rgb, out: join(dir, 'missing-folder', 'out.gpkg') }), expect: /does not exist/ },
+  ];
+
+  for (const c of badCases) {
+    it(`fails clearly on ${c.name}, exit 1, no output left`, () => {
+      const { image, dem, out } = c.make();
+      const target = out ?? join(dir, 'bad-out.gpkg');
+      const args = ['detect', '--image', image, '--model', model, '--out', target];
+      if (dem) args.push('--dem', dem);
+      const r = scarp(args);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(c.expect);
+      expect(r.stderr).not.toMatch(/internal error|at .*\.ts:\d+/);
+      expect(existsSync(target)).toBe(false);
+      expect(leftovers()).toEqual([]);
+    });
+  }
+
+  it('exits 2 on usage errors', () => {
+    expect(scarp(['detect']).status).toBe(2);
+    expect(scarp(['detect', '--image', rgb, '--out', 'x.gpkg', '--threshold', 'abc']).status).toBe(2);
+    expect(scarp(['detect', '--bogus']).status).toBe(2);
+    expect(scarp(['frobnicate']).status).toBe(2);
+  });
+});
