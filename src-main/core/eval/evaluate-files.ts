@@ -1,6 +1,15 @@
+/** The service's `evaluate` call: EvalRequest (src-shared/api.ts) → pooled metrics via `evaluate`. */
 import type { EvalRequest, EvalResult } from '../../../src-shared/api';
-import { ScarpError } from '../../../src-shared/errors';
+import { evaluate } from './evaluate';
 
-export async function evaluateFiles(_req: EvalRequest): Promise<EvalResult> {
-  throw new ScarpError({ code: 'INTERNAL', message: 'evaluation pending' });
+export async function evaluateFiles(req: EvalRequest): Promise<EvalResult> {
+  const r = await evaluate({
+    prediction: req.prediction,
+    reference: req.reference,
+    threshold: req.threshold,
+    ignoreValue: req.ignoreValue ?? null,
+    aoi: req.aoi,
+    rows: req.rows,
+  });
+  return { ...r.counts, pixels: r.pixels, precision: r.precision, recall: r.recall, f1: r.f1, iou: r.iou };
 }

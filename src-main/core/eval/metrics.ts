@@ -1,0 +1,79 @@
+/**
+ * Pooled pixel confusion counts and scores. Definitions (the same as training/scarp_train/metrics.py):
+ * - a pixel counts only where the reference is valid (not NaN/nodata, not `ignoreValue`), the
+ *   prediction is valid (not NaN) and, when given, inside the AOI mask;
+ * - reference positive: value ≠ 0; predicted positive: value ≥ threshold;
+ * - precision = tp / (tp + fp), recall = tp / (tp + fn), F1 = 2tp / (2tp + fp + fn),
+ *   IoU = tp / (tp + fp + fn); each is 0 when its denominator is 0 (nothing predicted and nothing to
+ *   find gives 0, as in training's pooled metrics).
+ */
+
+export interface ConfusionCounts {
+  tp: number;
+  fp: number;
+  fn: number;
+  tn: number;
+}
+
+export interface Scores {
+  precision: number;
+  recall: number;
+  f1: number;
+  iou: number;
+}
+
+export interface AccumulateOptions {
+  /** Predicted positive when value ≥ threshold (default 0.5: works for 0/1 masks and probabilities). */
+  threshold?: number;
+  /** Reference value excluded from the counts (e.g. 255 = unmapped). */
+  ignoreValue?: number | null;
+  /** Optional mask of the same length: pixels where it is 0 are excluded. */
+  aoi?: ArrayLike<number> | null;
+}
+
+export function emptyCounts(): ConfusionCounts {
+  return { tp: 0, fp: 0, fn: 0, tn: 0 };
+}
+
+/** Add one block of pixels (prediction and reference of the same length) to the counts; returns pixels excluded. */
+export function accumulateConfusion(c: ConfusionCounts, prediction: ArrayLike<number>, reference: ArrayLike<number>, opts: AccumulateOptions = {}): number {
+  if (prediction.length !== reference.length) throw new RangeError(`prediction (${prediction.length}) and reference (${reference.length}) blocks differ in size`);
+  const thr = opts.threshold ?? 0.5;
+  const ign = opts.ignoreValue ?? null;
+  const aoi = opts.aoi ?? null;
+  let tp = 0;
+  let fp = 0;
+  let fn = 0;
+  let tn = 0;
+  let excluded = 0;
+  const n = reference.length;
+  for (let i = 0; i < n; i++) {
+    const r = reference[i] as number;
+    const p = prediction[i] as number;
+    if (r !== r || p !== p || r === ign || (aoi !== null && aoi[i] === 0)) {
+      excluded++;
+      continue;
+    }
+    const pp = p >= thr;
+    if (r !== 0) {
+      if (pp) tp++;
+      else fn++;
+    } else if (pp) fp++;
+    else tn++;
+  }
+  c.tp += tp;
+  c.fp += fp;
+  c.fn += fn;
+  c.tn += tn;
+  return excluded;
+}
+
+export function scores(c: ConfusionCounts): Scores {
+  const { tp, fp, fn } = c;
+  return {
+    precision: tp + fp > 0 ? tp / (tp + fp) : 0,
+    recall: tp + fn > 0 ? tp / (tp + fn) : 0,
+    f1: 2 * tp + fp + fn > 0 ? (2 * tp) / (2 * tp + fp + fn) : 0,
+    iou: tp + fp + fn > 0 ? tp / (tp + fp + fn) : 0,
+  };
+}
