@@ -58,16 +58,78 @@ export function hornDerivative(kind: DerivativeKind, src: Float32Array, w: numbe
   const at = (x: number, y: number): number => src[y * w + x] as number;
   const interpol = (a: number, b: number): number => f(2 * a - b);
 
+  const compute = (y: number, o: number, w0: number, w1: number, w2: number, w3: number, w5: number, w6: number, w7: number, w8: number, ewY: number, nsY: number): void => {
+    // Float32 sums in gdaldem's evaluation order.
+    const sLeft = f(f(f(w0 + w3) + w3) + w6);
+    const sRight = f(f(f(w2 + w5) + w5) + w8);
+    const sBottom = f(f(f(w6 + w7) + w7) + w8);
+    const sTop = f(f(f(w0 + w1) + w1) + w2);
+    if (kind === 'slope') {
+      const dx = (f(sLeft - sRight) * z) / ewY;
+      const dy = (f(sBottom - sTop) * z) / nsY;
+      out[o] = Math.atan(Math.sqrt(dx * dx + dy * dy) / 8) * RAD2DEG;
+    } else if (kind === 'aspect') {
+      let dx = f(sRight - sLeft);
+      let dy = f(sBottom - sTop);
+      if (dx === 0 && dy === 0) {
+        if (p.zeroForFlat) out[o] = 0;
+        return;
+      }
+      if (p.aspectUsesPixelSize) {
+        dx /= Math.abs(ewY);
+        dy /= Math.abs(nsY);
+      }
+      let a = f(Math.atan2(dy, -dx) * RAD2DEG);
+      a = a > 90 ? f(450 - a) : f(90 - a);
+      out[o] = a === 360 ? 0 : a;
+    } else {
+      const hx = f(sLeft - sRight) * (1 / ewY);
+      const hy = f(sBottom - sTop) * (1 / nsY);
+      const cang254 = (sinAlt254 - (hy * cosAzCosAltZ254 - hx * sinAzCosAltZ254)) / Math.sqrt(1 + squareZ * (hx * hx + hy * hy));
+      out[o] = cang254 <= 0 ? 1 : 1 + cang254;
+    }
+  };
+
+  // Interior: all nine neighbours inside the window.
+  for (let y = 1; y < h - 1; y++) {
+    const ewY = ew(y);
+    const nsY = ns(y);
+    const r0 = (y - 1) * w;
+    const r1 = y * w;
+    const r2 = (y + 1) * w;
+    for (let x = 1; x < w - 1; x++) {
+      const c = src[r1 + x] as number;
+      if (c !== c) continue;
+      let w0 = src[r0 + x - 1] as number, w1 = src[r0 + x] as number, w2 = src[r0 + x + 1] as number;
+      let w3 = src[r1 + x - 1] as number, w5 = src[r1 + x + 1] as number;
+      let w6 = src[r2 + x - 1] as number, w7 = src[r2 + x] as number, w8 = src[r2 + x + 1] as number;
+      // NaN in any neighbour: nodata, or the centre value with computeEdges (gdaldem).
+      if (w0 !== w0 || w1 !== w1 || w2 !== w2 || w3 !== w3 || w5 !== w5 || w6 !== w6 || w7 !== w7 || w8 !== w8) {
+        if (!ce) continue;
+        if (w0 !== w0) w0 = c;
+        if (w1 !== w1) w1 = c;
+        if (w2 !== w2) w2 = c;
+        if (w3 !== w3) w3 = c;
+        if (w5 !== w5) w5 = c;
+        if (w6 !== w6) w6 = c;
+        if (w7 !== w7) w7 = c;
+        if (w8 !== w8) w8 = c;
+      }
+      compute(y, r1 + x, w0, w1, w2, w3, w5, w6, w7, w8, ewY, nsY);
+    }
+  }
+
+  // Window borders: halo (NaN) or the raster's own edges (gdaldem's edge rules).
   for (let y = 0; y < h; y++) {
     const top = y === 0;
     const bottom = y === h - 1;
     if ((top && !edges.top) || (bottom && !edges.bottom)) continue;
     for (let x = 0; x < w; x++) {
+      if (!top && !bottom && x > 0 && x < w - 1) continue;
       const left = x === 0;
       const right = x === w - 1;
       if ((left && !edges.left) || (right && !edges.right)) continue;
-      const onEdge = top || bottom || left || right;
-      if (onEdge) {
+      {
         if (!ce || w < 2 || h < 2) continue;
         if (top || bottom) {
           // gdaldem's first/last line: columns clamp, the missing line is extrapolated.
@@ -102,16 +164,6 @@ export function hornDerivative(kind: DerivativeKind, src: Float32Array, w: numbe
             }
           }
         }
-      } else {
-        win[0] = at(x - 1, y - 1);
-        win[1] = at(x, y - 1);
-        win[2] = at(x + 1, y - 1);
-        win[3] = at(x - 1, y);
-        win[4] = at(x, y);
-        win[5] = at(x + 1, y);
-        win[6] = at(x - 1, y + 1);
-        win[7] = at(x, y + 1);
-        win[8] = at(x + 1, y + 1);
       }
       const c = win[4] as number;
       if (Number.isNaN(c)) continue;
@@ -126,40 +178,7 @@ export function hornDerivative(kind: DerivativeKind, src: Float32Array, w: numbe
         }
       }
       if (bad) continue;
-      const w0 = win[0] as number, w1 = win[1] as number, w2 = win[2] as number, w3 = win[3] as number;
-      const w5 = win[5] as number, w6 = win[6] as number, w7 = win[7] as number, w8 = win[8] as number;
-      // Float32 sums in gdaldem's evaluation order.
-      const sLeft = f(f(f(w0 + w3) + w3) + w6);
-      const sRight = f(f(f(w2 + w5) + w5) + w8);
-      const sBottom = f(f(f(w6 + w7) + w7) + w8);
-      const sTop = f(f(f(w0 + w1) + w1) + w2);
-      let v: number;
-      if (kind === 'slope') {
-        const dx = (f(sLeft - sRight) * z) / ew(y);
-        const dy = (f(sBottom - sTop) * z) / ns(y);
-        v = Math.atan(Math.sqrt(dx * dx + dy * dy) / 8) * RAD2DEG;
-      } else if (kind === 'aspect') {
-        let dx = f(sRight - sLeft);
-        let dy = f(sBottom - sTop);
-        if (dx === 0 && dy === 0) {
-          if (p.zeroForFlat) out[y * w + x] = 0;
-          continue;
-        }
-        if (p.aspectUsesPixelSize) {
-          dx /= Math.abs(ew(y));
-          dy /= Math.abs(ns(y));
-        }
-        let a = f(Math.atan2(dy, -dx) * RAD2DEG);
-        a = a > 90 ? f(450 - a) : f(90 - a);
-        if (a === 360) a = 0;
-        v = a;
-      } else {
-        const hx = f(sLeft - sRight) * (1 / ew(y));
-        const hy = f(sBottom - sTop) * (1 / ns(y));
-        const cang254 = (sinAlt254 - (hy * cosAzCosAltZ254 - hx * sinAzCosAltZ254)) / Math.sqrt(1 + squareZ * (hx * hx + hy * hy));
-        v = cang254 <= 0 ? 1 : 1 + cang254;
-      }
-      out[y * w + x] = v;
+      compute(y, y * w + x, win[0] as number, win[1] as number, win[2] as number, win[3] as number, win[5] as number, win[6] as number, win[7] as number, win[8] as number, ew(y), ns(y));
     }
   }
   return out;
