@@ -192,9 +192,8 @@ export function pixelSizeMetres(g: Grid, row?: number): { x: number; y: number }
   const py = Math.hypot(b, e);
   if (g.crs.isGeographic) {
     const r = row ?? g.height / 2;
-    const [ox, , , oy] = g.geoTransform;
+    const oy = g.geoTransform[3];
     const lat = oy + d * (g.width / 2) + e * (r + 0.5);
-    void ox;
     const m = metresPerDegree(Math.max(-89.999, Math.min(89.999, lat)), ellipsoidOf(g.crs));
     // For north-up grids a moves along longitude and e along latitude.
     return { x: Math.hypot(a * m.x, d * m.y), y: Math.hypot(b * m.x, e * m.y) };
