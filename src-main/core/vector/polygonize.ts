@@ -391,7 +391,9 @@ export class Polygonizer {
     const cE = this.cE;
     // 1. Runs of the current row.
     let cN = 0;
-    if (mask) {
+    if (mask instanceof Uint8Array) {
+      cN = findRunsU8(mask, off, w, cS, cE);
+    } else if (mask) {
       let x = 0;
       while (x < w) {
         while (x < w && mask[off + x] === 0) x++;
@@ -684,6 +686,47 @@ export class Polygonizer {
       stats: this.stats.get(root),
     };
   }
+}
+
+/**
+ * Runs of non-zero bytes in mask[off, off + w), written to S (starts) and E (ends, exclusive).
+ * Zero bytes are skipped four at a time through an aligned Uint32 view, and full words of
+ * non-zero bytes are crossed the same way (no-zero-byte test), so sparse and blocky masks scan fast.
+ */
+function findRunsU8(mask: Uint8Array, off: number, w: number, S: Int32Array, E: Int32Array): number {
+  const base = mask.byteOffset + off;
+  const u32 = new Uint32Array(mask.buffer, 0, mask.buffer.byteLength >> 2);
+  let n = 0;
+  let x = 0;
+  while (x < w) {
+    // Skip zeros.
+    while (x < w && ((base + x) & 3) !== 0 && mask[off + x] === 0) x++;
+    if (x < w && mask[off + x] === 0) {
+      let wi = (base + x) >> 2;
+      const wEnd = (base + w) >> 2;
+      while (wi < wEnd && u32[wi] === 0) wi++;
+      x = (wi << 2) - base;
+      while (x < w && mask[off + x] === 0) x++;
+    }
+    if (x >= w) break;
+    const s = x;
+    // Cross non-zero bytes.
+    while (x < w && ((base + x) & 3) !== 0 && mask[off + x] !== 0) x++;
+    if (x < w && mask[off + x] !== 0) {
+      let wi = (base + x) >> 2;
+      const wEnd = (base + w) >> 2;
+      for (; wi < wEnd; wi++) {
+        const v = u32[wi] as number;
+        if (((v - 0x01010101) & ~v & 0x80808080) !== 0) break;
+      }
+      x = (wi << 2) - base;
+      while (x < w && mask[off + x] !== 0) x++;
+    }
+    S[n] = s;
+    E[n] = x;
+    n++;
+  }
+  return n;
 }
 
 /** Twice the signed area (shoelace) of a flat ring; positive for shells in pixel space. */
