@@ -1,0 +1,110 @@
+/**
+ * What every vector exporter consumes: inventory features (geometry in the layer CRS + the
+ * `landslides` attributes + optional imported extras), the filters the user picks (status, area)
+ * and the output CRS choice (project CRS, WGS 84 or any EPSG code).
+ */
+import type { CrsInfo } from '../../../src-shared/geo';
+import { ScarpError } from '../../../src-shared/errors';
+import { createTransformer, crsFromEpsg, WGS84 } from '../raster/crs';
+import { mapCoords, orientMultiPolygon, type FlatMultiPolygon } from '../vector/geometry';
+import { LANDSLIDE_STATUSES, type LandslideRecord, type LandslideStatus } from '../store/landslides-schema';
+
+export type AttrValue = string | number | boolean | null;
+
+export interface InventoryFeature {
+  /** The GeoPackage fid (feature id in every export). */
+  fid: number;
+  geometry: FlatMultiPolygon;
+  record: LandslideRecord;
+  /** Where an imported feature came from (file name + layer), null for Scarp's own. */
+  source?: string | null;
+  /** Imported attributes that have no `landslides` column (kept as JSON in `attrs`). */
+  attrs?: Record<string, AttrValue> | null;
+}
+
+export interface InventoryMeta {
+  projectName?: string;
+  eventName?: string | null;
+  modelId?: string | null;
+  modelName?: string | null;
+  runId?: string | null;
+  runStartedAt?: string | null;
+  threshold?: number | null;
+  provider?: string | null;
+}
+
+/** An inventory as exporters read it. `features` may be iterated more than once (an array or a re-iterable). */
+export interface Inventory {
+  crs: CrsInfo;
+  features: Iterable<InventoryFeature>;
+  meta?: InventoryMeta;
+}
+
+export interface InventoryFilter {
+  /** Keep only these statuses (default: all). */
+  statuses?: LandslideStatus[];
+  minAreaM2?: number;
+  maxAreaM2?: number;
+}
+
+/** 'project' (the layer's CRS), 'wgs84', or an EPSG code. */
+export type OutputCrsChoice = 'project' | 'wgs84' | number;
+
+export function parseStatuses(s: string | string[] | undefined): LandslideStatus[] | undefined {
+  if (s === undefined) return undefined;
+  const list = (Array.isArray(s) ? s : s.split(',')).map((x) => x.trim()).filter(Boolean);
+  for (const x of list) {
+    if (!(LANDSLIDE_STATUSES as readonly string[]).includes(x)) {
+      throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `Unknown status "${x}"`, hint: `Use one or more of ${LANDSLIDE_STATUSES.join(', ')}.` });
+    }
+  }
+  return list as LandslideStatus[];
+}
+
+export function parseCrsChoice(s: string | number | undefined): OutputCrsChoice {
+  if (s === undefined || s === 'project') return 'project';
+  if (typeof s === 'number') return s;
+  const t = s.trim().toLowerCase();
+  if (t === 'wgs84' || t === 'wgs 84' || t === 'epsg:4326' || t === '4326' || t === 'crs84') return 'wgs84';
+  const m = /^(?:epsg:)?(\d{4,6})$/.exec(t);
+  if (!m) throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `Output CRS "${s}" is not understood`, hint: 'Use project, wgs84 or an EPSG code such as EPSG:32645.' });
+  return Number(m[1]);
+}
+
+export function resolveCrs(choice: OutputCrsChoice, projectCrs: CrsInfo): CrsInfo {
+  if (choice === 'project') return projectCrs;
+  if (choice === 'wgs84') return WGS84;
+  return crsFromEpsg(choice);
+}
+
+export function passesFilter(f: InventoryFeature, flt: InventoryFilter | undefined): boolean {
+  if (!flt) return true;
+  if (flt.statuses && flt.statuses.length > 0 && !flt.statuses.includes(f.record.status)) return false;
+  const a = f.record.area_m2;
+  if (flt.minAreaM2 !== undefined && !(a >= flt.minAreaM2)) return false;
+  if (flt.maxAreaM2 !== undefined && !(a <= flt.maxAreaM2)) return false;
+  return true;
+}
+
+/** Filtered features with geometry reprojected to `to` (shells counter-clockwise). */
+export function* selectFeatures(inv: Inventory, to: CrsInfo, flt?: InventoryFilter): Generator<InventoryFeature> {
+  const tx = createTransformer(inv.crs, to);
+  for (const f of inv.features) {
+    if (!passesFilter(f, flt)) continue;
+    if (tx.identity) yield f;
+    else yield { ...f, geometry: orientMultiPolygon(mapCoords(f.geometry, tx.forward), true) };
+  }
+}
+
+/** The flat attribute row every tabular format writes (the landslides columns, then source/attrs). */
+export function attributeRow(f: InventoryFeature): Record<string, AttrValue> {
+  const r: Record<string, AttrValue> = { ...(f.record as unknown as Record<string, AttrValue>) };
+  if (f.source !== undefined) r.source = f.source ?? null;
+  if (f.attrs !== undefined) r.attrs = f.attrs && Object.keys(f.attrs).length > 0 ? JSON.stringify(f.attrs) : null;
+  return r;
+}
+
+/** Whether any feature carries import provenance (then the source/attrs columns are written). */
+export function hasProvenance(features: readonly InventoryFeature[]): boolean {
+  return features.some((f) => f.source !== undefined || f.attrs !== undefined);
+}

@@ -1,0 +1,204 @@
+/**
+ * ESRI Shapefile export: .shp/.shx through @mapbox/shp-write's low-level writer (rings oriented here:
+ * shells clockwise, holes counter-clockwise, as the format wants), .dbf through dbffile (UTF-8,
+ * Date and numeric fields, which shp-write's own DBF cannot: it writes UTF-16 code units as bytes
+ * and has no Date type), .prj in ESRI WKT, .cpg "UTF-8", and a .qml style. As a folder or a .zip.
+ *
+ * Field names are cut to the DBF's 10 characters by the fixed alias table SHAPEFILE_FIELDS below
+ * (never by truncation). Timestamps become a Date field plus a text field with the UTC time.
+ * Text longer than 254 bytes is cut at a UTF-8 character boundary, with a warning.
+ */
+import { createRequire } from 'node:module';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { DBFFile, type FieldDescriptor } from 'dbffile';
+import type { CrsInfo } from '../../../src-shared/geo';
+import { ScarpError } from '../../../src-shared/errors';
+import { orientMultiPolygon, type FlatMultiPolygon } from '../vector/geometry';
+import { landslideQml } from '../store/project/qgis-style';
+import type { InventoryFeature } from './inventory';
+import { hasProvenance } from './inventory';
+import { toEsriWkt } from './esri-wkt';
+
+const require_ = createRequire(import.meta.url);
+type ShpWriteFn = (
+  rows: unknown[],
+  type: 'POLYGON',
+  geometries: number[][][][][],
+  cb: (err: unknown, files: { shp: DataView; shx: DataView }) => void,
+) => void;
+const shpWrite = (require_('@mapbox/shp-write') as { write: ShpWriteFn }).write;
+
+export interface ShapefileField {
+  /** Attribute in the inventory row. */
+  from: string;
+  /** DBF field name (≤ 10 ASCII characters). */
+  name: string;
+  type: 'C' | 'N' | 'D';
+  /** N: width and decimals. */
+  size?: number;
+  decimals?: number;
+  /** D/C split of an ISO timestamp: the date part ('date') or the time part ('time'). */
+  part?: 'date' | 'time';
+}
+
+/**
+ * The fixed alias table: landslides column → DBF field. `created_at` and `updated_at` become a Date
+ * field (`created`, `updated`) and a text field with the UTC time (`created_t`, `updated_t`,
+ * "HH:MM:SS.sssZ"). Imported features add `source` and `attrs` (JSON of unmapped fields).
+ */
+export const SHAPEFILE_FIELDS: readonly ShapefileField[] = [
+  { from: 'fid', name: 'fid', type: 'N', size: 10, decimals: 0 },
+  { from: 'uuid', name: 'uuid', type: 'C' },
+  { from: 'scene', name: 'scene', type: 'C' },
+  { from: 'run', name: 'run', type: 'C' },
+  { from: 'area_m2', name: 'area_m2', type: 'N', size: 18, decimals: 3 },
+  { from: 'perimeter_m', name: 'perim_m', type: 'N', size: 18, decimals: 3 },
+  { from: 'prob_mean', name: 'prob_mean', type: 'N', size: 12, decimals: 6 },
+  { from: 'prob_max', name: 'prob_max', type: 'N', size: 12, decimals: 6 },
+  { from: 'slope_mean', name: 'slope_mean', type: 'N', size: 12, decimals: 4 },
+  { from: 'elev_min', name: 'elev_min', type: 'N', size: 14, decimals: 3 },
+  { from: 'elev_max', name: 'elev_max', type: 'N', size: 14, decimals: 3 },
+  { from: 'aspect_mean', name: 'aspect_mn', type: 'N', size: 12, decimals: 4 },
+  { from: 'type', name: 'type', type: 'C' },
+  { from: 'status', name: 'status', type: 'C' },
+  { from: 'confidence', name: 'confidence', type: 'N', size: 12, decimals: 6 },
+  { from: 'mapper', name: 'mapper', type: 'C' },
+  { from: 'created_at', name: 'created', type: 'D', part: 'date' },
+  { from: 'created_at', name: 'created_t', type: 'C', part: 'time' },
+  { from: 'updated_at', name: 'updated', type: 'D', part: 'date' },
+  { from: 'updated_at', name: 'updated_t', type: 'C', part: 'time' },
+  { from: 'notes', name: 'notes', type: 'C' },
+];
+export const SHAPEFILE_PROVENANCE_FIELDS: readonly ShapefileField[] = [
+  { from: 'source', name: 'source', type: 'C' },
+  { from: 'attrs', name: 'attrs', type: 'C' },
+];
+
+export const DBF_TEXT_MAX_BYTES = 254;
+
+/** Cut a string to at most `max` UTF-8 bytes without splitting a character. */
+export function cutUtf8(s: string, max: number): { text: string; cut: boolean } {
+  const b = Buffer.from(s, 'utf8');
+  if (b.length <= max) return { text: s, cut: false };
+  let end = max;
+  while (end > 0 && (b[end]! & 0xc0) === 0x80) end--; // back to a lead byte
+  return { text: b.subarray(0, end).toString('utf8'), cut: true };
+}
+
+function cellValue(f: ShapefileField, v: unknown): string | number | Date | null {
+  if (v === null || v === undefined) return null;
+  if (f.part) {
+    const d = new Date(String(v));
+    if (Number.isNaN(d.getTime())) return f.part === 'time' ? null : null;
+    return f.part === 'date' ? d : d.toISOString().slice(11);
+  }
+  if (f.type === 'N') {
+    const n = typeof v === 'number' ? v : Number(v);
+    return Number.isFinite(n) ? n : null;
+  }
+  return typeof v === 'string' ? v : String(v);
+}
+
+export interface ShapefileParts {
+  shp: string;
+  shx: string;
+  dbf: string;
+  prj: string;
+  cpg: string;
+  qml: string;
+}
+
+export interface ShapefileWriteResult {
+  count: number;
+  warnings: string[];
+  fields: ShapefileField[];
+}
+
+function toCoords(mp: FlatMultiPolygon): number[][][][] {
+  // Shapefile: shells clockwise, holes counter-clockwise.
+  return orientMultiPolygon(mp, false).map((p) =>
+    p.map((r) => {
+      const out: number[][] = new Array(r.length >> 1);
+      for (let k = 0; k < r.length; k += 2) out[k >> 1] = [r[k] as number, r[k + 1] as number];
+      return out;
+    }),
+  );
+}
+
+/** Write the six files of one shapefile (paths given) for features already in `crs`. */
+export async function writeShapefileParts(
+  paths: ShapefileParts,
+  features: readonly InventoryFeature[],
+  rows: ReadonlyArray<Record<string, unknown>>,
+  crs: CrsInfo,
+): Promise<ShapefileWriteResult> {
+  const warnings: string[] = [];
+  if (features.length === 0) throw new ScarpError({ code: 'INVALID_ARGUMENT', message: 'Nothing to export: no landslide matches the filters.', hint: 'Relax the status/area filters.' });
+  // Geometry.
+  const geoms = features.map((f) => toCoords(f.geometry));
+  let files: { shp: DataView; shx: DataView } | null = null;
+  shpWrite([], 'POLYGON', geoms, (err, out) => {
+    if (err) throw err;
+    files = out;
+  });
+  if (!files) throw new ScarpError({ code: 'INTERNAL', message: 'shapefile writer returned nothing' });
+  const { shp, shx } = files as { shp: DataView; shx: DataView };
+  writeFileSync(paths.shp, new Uint8Array(shp.buffer, shp.byteOffset, shp.byteLength));
+  writeFileSync(paths.shx, new Uint8Array(shx.buffer, shx.byteOffset, shx.byteLength));
+
+  // Attributes.
+  const defs = [...SHAPEFILE_FIELDS, ...(hasProvenance(features) ? SHAPEFILE_PROVENANCE_FIELDS : [])];
+  const cells = rows.map((r) => defs.map((d) => cellValue(d, r[d.from])));
+  const cutCount = new Map<string, number>();
+  const descriptors: FieldDescriptor[] = defs.map((d, j) => {
+    if (d.type === 'D') return { name: d.name, type: 'D', size: 8 };
+    if (d.type === 'N') return { name: d.name, type: 'N', size: d.size ?? 18, decimalPlaces: d.decimals ?? 0 };
+    let width = 1;
+    for (const row of cells) {
+      const v = row[j];
+      if (typeof v !== 'string') continue;
+      const c = cutUtf8(v, DBF_TEXT_MAX_BYTES);
+      if (c.cut) {
+        row[j] = c.text;
+        cutCount.set(d.name, (cutCount.get(d.name) ?? 0) + 1);
+      }
+      width = Math.max(width, Buffer.byteLength(c.text, 'utf8'));
+    }
+    return { name: d.name, type: 'C', size: width };
+  });
+  for (const [name, n] of cutCount) {
+    warnings.push(`Shapefile field "${name}": ${n} value(s) longer than ${DBF_TEXT_MAX_BYTES} bytes were cut (at a UTF-8 character boundary); the GeoPackage and GeoJSON exports keep the full text.`);
+  }
+  const dbf = await DBFFile.create(paths.dbf, descriptors, { encoding: 'utf-8' });
+  const batch: Array<Record<string, unknown>> = [];
+  const flush = async (): Promise<void> => {
+    if (batch.length) await dbf.appendRecords(batch.splice(0));
+  };
+  for (const row of cells) {
+    const rec: Record<string, unknown> = {};
+    defs.forEach((d, j) => {
+      const v = row[j];
+      rec[d.name] = d.type === 'N' && typeof v === 'number' ? Number(v.toFixed(d.decimals ?? 0)) : v;
+    });
+    batch.push(rec);
+    if (batch.length >= 1000) await flush();
+  }
+  await flush();
+
+  writeFileSync(paths.prj, toEsriWkt(crs.wkt));
+  writeFileSync(paths.cpg, 'UTF-8');
+  writeFileSync(paths.qml, landslideQml());
+  return { count: features.length, warnings, fields: defs };
+}
+
+/** Read back the bytes of written parts (for zipping). */
+export function readParts(paths: ShapefileParts): Record<keyof ShapefileParts, Buffer> {
+  return {
+    shp: readFileSync(paths.shp),
+    shx: readFileSync(paths.shx),
+    dbf: readFileSync(paths.dbf),
+    prj: readFileSync(paths.prj),
+    cpg: readFileSync(paths.cpg),
+    qml: readFileSync(paths.qml),
+  };
+}

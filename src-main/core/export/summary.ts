@@ -1,0 +1,175 @@
+/**
+ * CSV summary (one row per landslide) and a short printable HTML report (SVG map snapshot of the
+ * polygons, counts by status, total area, area histogram, model and run). Both are plain text
+ * written by hand: there is nothing to encode beyond RFC 4180 quoting and HTML escaping.
+ */
+import type { CrsInfo } from '../../../src-shared/geo';
+import { createTransformer, WGS84 } from '../raster/crs';
+import { ringSignedArea2, multiPolygonBounds, type FlatMultiPolygon } from '../vector/geometry';
+import { LANDSLIDE_STATUSES, type LandslideStatus } from '../store/landslides-schema';
+import { STATUS_STYLE } from '../store/project/qgis-style';
+import type { InventoryFeature, InventoryFilter, InventoryMeta } from './inventory';
+
+/** Area-weighted centroid of a multipolygon (shells minus holes) in its own coordinates. */
+export function centroid(mp: FlatMultiPolygon): [number, number] {
+  let a = 0;
+  let cx = 0;
+  let cy = 0;
+  for (const p of mp) {
+    p.forEach((r, i) => {
+      const s = ringSignedArea2(r);
+      const sign = (i === 0 ? 1 : -1) * Math.sign(s);
+      let rx = 0;
+      let ry = 0;
+      for (let k = 0; k + 3 < r.length; k += 2) {
+        const cross = (r[k] as number) * (r[k + 3] as number) - (r[k + 2] as number) * (r[k + 1] as number);
+        rx += ((r[k] as number) + (r[k + 2] as number)) * cross;
+        ry += ((r[k + 1] as number) + (r[k + 3] as number)) * cross;
+      }
+      a += sign * s;
+      cx += sign * rx;
+      cy += sign * ry;
+    });
+  }
+  if (a === 0) {
+    const b = multiPolygonBounds(mp);
+    return [(b.minX + b.maxX) / 2, (b.minY + b.maxY) / 2];
+  }
+  return [cx / (3 * a), cy / (3 * a)];
+}
+
+const csvCell = (v: unknown): string => {
+  if (v === null || v === undefined) return '';
+  const s = typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+};
+
+export const CSV_COLUMNS = ['id', 'uuid', 'lon', 'lat', 'area_m2', 'status', 'type', 'prob_mean', 'prob_max', 'slope_mean', 'confidence', 'notes'] as const;
+
+/** CSV text (UTF-8 with BOM so spreadsheet programs read non-ASCII right; GDAL skips the BOM). */
+export function inventoryCsv(features: Iterable<InventoryFeature>, crs: CrsInfo): string {
+  const tx = createTransformer(crs, WGS84);
+  const lines = [CSV_COLUMNS.join(',')];
+  for (const f of features) {
+    const [x, y] = centroid(f.geometry);
+    const [lon, lat] = tx.forward(x, y);
+    const r = f.record;
+    const row = [f.fid, r.uuid, lon.toFixed(7), lat.toFixed(7), r.area_m2.toFixed(2), r.status, r.type, r.prob_mean, r.prob_max, r.slope_mean, r.confidence, r.notes];
+    lines.push(row.map(csvCell).join(','));
+  }
+  return `\ufeff${lines.join('\r\n')}\r\n`;
+}
+
+const esc = (s: unknown): string => String(s ?? '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const rgb = (c: [number, number, number], a = 1): string => `rgba(${c[0]},${c[1]},${c[2]},${a})`;
+
+export interface ReportOptions {
+  title?: string;
+  filter?: InventoryFilter;
+  meta?: InventoryMeta;
+  crs: CrsInfo;
+  generatedAt?: Date;
+}
+
+/** Area histogram bins (log10 m², half-decade steps). */
+export function areaHistogram(areas: number[]): Array<{ from: number; to: number; count: number }> {
+  if (areas.length === 0) return [];
+  const lo = Math.floor(Math.log10(Math.max(1, Math.min(...areas))) * 2) / 2;
+  const hi = Math.ceil(Math.log10(Math.max(10, Math.max(...areas))) * 2) / 2;
+  const bins: Array<{ from: number; to: number; count: number }> = [];
+  for (let e = lo; e < hi - 1e-9; e += 0.5) bins.push({ from: 10 ** e, to: 10 ** (e + 0.5), count: 0 });
+  for (const a of areas) {
+    const i = Math.min(bins.length - 1, Math.max(0, Math.floor((Math.log10(Math.max(1, a)) - lo) / 0.5)));
+    bins[i]!.count++;
+  }
+  return bins;
+}
+
+function mapSvg(features: InventoryFeature[], w = 720, h = 480): string {
+  if (features.length === 0) return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}"><text x="20" y="40">No landslides</text></svg>`;
+  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+  for (const f of features) {
+    const b = multiPolygonBounds(f.geometry);
+    minX = Math.min(minX, b.minX); minY = Math.min(minY, b.minY); maxX = Math.max(maxX, b.maxX); maxY = Math.max(maxY, b.maxY);
+  }
+  const pad = 10;
+  const s = Math.min((w - 2 * pad) / Math.max(maxX - minX, 1e-9), (h - 2 * pad) / Math.max(maxY - minY, 1e-9));
+  const X = (x: number): string => (pad + (x - minX) * s).toFixed(1);
+  const Y = (y: number): string => (h - pad - (y - minY) * s).toFixed(1);
+  const paths = features.map((f) => {
+    let d = '';
+    for (const p of f.geometry) for (const r of p) {
+      for (let k = 0; k < r.length - 2; k += 2) d += `${k === 0 ? 'M' : 'L'}${X(r[k] as number)},${Y(r[k + 1] as number)}`;
+      d += 'Z';
+    }
+    const st = STATUS_STYLE[f.record.status];
+    return `<path d="${d}" fill="${rgb(st.fill, 0.5)}" stroke="${rgb(st.outline)}" stroke-width="0.6" fill-rule="evenodd"><title>${esc(`#${f.fid} ${f.record.status} ${f.record.area_m2.toFixed(0)} m²`)}</title></path>`;
+  });
+  const scaleM = niceLength((maxX - minX) / 4);
+  const bar = scaleM * s;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" style="border:1px solid #999;background:#fafafa">${paths.join('')}
+<g><rect x="${pad}" y="${h - 22}" width="${bar.toFixed(1)}" height="4" fill="#333"/><text x="${pad}" y="${h - 26}" font-size="11">${scaleM >= 1000 ? `${scaleM / 1000} km` : `${scaleM} m`}</text></g></svg>`;
+}
+
+function niceLength(x: number): number {
+  const e = 10 ** Math.floor(Math.log10(Math.max(x, 1e-9)));
+  for (const m of [5, 2, 1]) if (m * e <= x) return m * e;
+  return e;
+}
+
+/** The printable HTML report. Geometry is drawn in its own (projected) CRS. */
+export function inventoryReportHtml(features: InventoryFeature[], opts: ReportOptions): string {
+  const counts = new Map<LandslideStatus, number>();
+  let total = 0;
+  for (const f of features) {
+    counts.set(f.record.status, (counts.get(f.record.status) ?? 0) + 1);
+    total += f.record.area_m2;
+  }
+  const hist = areaHistogram(features.map((f) => f.record.area_m2));
+  const maxCount = Math.max(1, ...hist.map((b) => b.count));
+  const bw = 40;
+  const histSvg = `<svg xmlns="http://www.w3.org/2000/svg" width="${hist.length * bw + 40}" height="170">${hist
+    .map((b, i) => {
+      const hh = (b.count / maxCount) * 120;
+      return `<rect x="${20 + i * bw}" y="${140 - hh}" width="${bw - 4}" height="${hh}" fill="#c0392b"/><text x="${20 + i * bw + (bw - 4) / 2}" y="${135 - hh}" font-size="10" text-anchor="middle">${b.count}</text><text x="${20 + i * bw}" y="155" font-size="9">${fmtArea(b.from)}</text>`;
+    })
+    .join('')}</svg>`;
+  const m = opts.meta ?? {};
+  const f = opts.filter;
+  const rows = LANDSLIDE_STATUSES.filter((s) => counts.has(s)).map((s) => `<tr><td><span class="sw" style="background:${rgb(STATUS_STYLE[s].fill, 0.6)}"></span>${esc(STATUS_STYLE[s].label)}</td><td>${counts.get(s)}</td></tr>`);
+  const title = opts.title ?? m.projectName ?? 'Landslide inventory';
+  return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
+<style>
+body{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:780px}
+h1{font-size:20px;margin:0 0 4px} h2{font-size:15px;margin:18px 0 6px}
+table{border-collapse:collapse} td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;font-size:13px}
+.sw{display:inline-block;width:12px;height:12px;margin-right:6px;border:1px solid #555;vertical-align:middle}
+.meta td:first-child{color:#666}
+@media print{body{margin:0} svg{page-break-inside:avoid}}
+</style></head><body>
+<h1>${esc(title)}</h1>
+<div>Generated ${esc((opts.generatedAt ?? new Date()).toISOString())} by Scarp</div>
+<h2>Map</h2>
+${mapSvg(features)}
+<div style="font-size:11px;color:#666">CRS: ${esc(opts.crs.name)}${opts.crs.epsg ? ` (EPSG:${opts.crs.epsg})` : ''}</div>
+<h2>Summary</h2>
+<table class="meta">
+<tr><td>Landslides</td><td id="count">${features.length}</td></tr>
+<tr><td>Total area</td><td id="total-area">${(total / 1e6).toFixed(4)} km² (${total.toFixed(0)} m²)</td></tr>
+${m.eventName ? `<tr><td>Event</td><td>${esc(m.eventName)}</td></tr>` : ''}
+<tr><td>Model</td><td id="model">${esc(m.modelName ?? m.modelId ?? '—')}</td></tr>
+<tr><td>Run</td><td id="run">${esc(m.runId ?? '—')}${m.runStartedAt ? `, ${esc(m.runStartedAt)}` : ''}${m.threshold != null ? `, threshold ${m.threshold}` : ''}</td></tr>
+<tr><td>Filter</td><td>${esc(f?.statuses?.join(', ') ?? 'all statuses')}${f?.minAreaM2 !== undefined ? `, ≥ ${f.minAreaM2} m²` : ''}${f?.maxAreaM2 !== undefined ? `, ≤ ${f.maxAreaM2} m²` : ''}</td></tr>
+</table>
+<h2>By status</h2>
+<table><tr><th>Status</th><th>Count</th></tr>${rows.join('')}</table>
+<h2>Area distribution (m², log bins)</h2>
+${histSvg}
+</body></html>
+`;
+}
+
+function fmtArea(a: number): string {
+  return a >= 1e6 ? `${(a / 1e6).toPrecision(2)}km²` : a >= 1000 ? `${(a / 1000).toPrecision(2)}k` : a.toPrecision(2);
+}
