@@ -15,7 +15,15 @@ export type ScarpErrorCode =
   | 'INVALID_MODEL'
   | 'INVALID_ARGUMENT'
   | 'CANCELLED'
-  | 'INTERNAL';
+  | 'INTERNAL'
+  // Project store (issue 4)
+  | 'NOT_A_PROJECT'
+  | 'PROJECT_TOO_NEW'
+  | 'PROJECT_LOCKED'
+  | 'PROJECT_NOT_OPEN'
+  | 'DISK_FULL'
+  | 'SCENE_MOVED'
+  | 'SCENE_MISMATCH';
 
 export interface ScarpErrorInfo {
   code: ScarpErrorCode;

@@ -1,0 +1,171 @@
+/**
+ * The inventory in a project: reading features by map window (R-tree) page by page, and turning
+ * inventory changes into journal ops (inserts, attribute updates, deletes, replacing a scene's
+ * predicted features by a new run's).
+ */
+import type Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
+import type { Bounds } from '../../../../src-shared/geo';
+import { ScarpError } from '../../../../src-shared/errors';
+import type { FlatMultiPolygon } from '../../vector/geometry';
+import { decodeGpkgPolygons, encodeGpkgMultiPolygon } from '../geopackage-geometry';
+import { q, rtreeName } from '../geopackage-schema';
+import { completeRecord, type LandslideFeature } from '../geopackage-writer';
+import { LANDSLIDE_COLUMNS, LANDSLIDES_GEOMETRY_COLUMN, LANDSLIDES_TABLE, type LandslideRecord } from '../landslides-schema';
+import type { FeatureAttrs, FeatureOp } from './journal';
+
+type Db = Database.Database;
+
+export interface StoredFeature {
+  fid: number;
+  properties: LandslideRecord;
+  geometry: FlatMultiPolygon;
+}
+
+export interface FeatureQuery {
+  bbox?: Bounds;
+  scene?: string;
+  status?: string[];
+  /** Page: features with fid > afterFid, in fid order. */
+  afterFid?: number;
+  limit?: number;
+}
+
+const RTREE = q(rtreeName(LANDSLIDES_TABLE, LANDSLIDES_GEOMETRY_COLUMN));
+const T = q(LANDSLIDES_TABLE);
+
+type Row = Record<string, unknown> & { fid: number };
+
+function toRecord(r: Row): LandslideRecord {
+  const rec = {} as Record<string, unknown>;
+  for (const c of LANDSLIDE_COLUMNS) rec[c.name] = r[c.name] ?? null;
+  return rec as unknown as LandslideRecord;
+}
+
+function envelope(mp: FlatMultiPolygon): Bounds {
+  let minX = Infinity;
+  let minY = Infinity;
+  let maxX = -Infinity;
+  let maxY = -Infinity;
+  for (const p of mp) {
+    const r = p[0];
+    if (!r) continue;
+    for (let k = 0; k < r.length; k += 2) {
+      const x = r[k] as number;
+      const y = r[k + 1] as number;
+      if (x < minX) minX = x;
+      if (x > maxX) maxX = x;
+      if (y < minY) minY = y;
+      if (y > maxY) maxY = y;
+    }
+  }
+  return { minX, minY, maxX, maxY };
+}
+
+export function encodeGeometry(mp: FlatMultiPolygon, srsId: number): Buffer {
+  return encodeGpkgMultiPolygon(mp, srsId, mp.length ? envelope(mp) : undefined);
+}
+
+/** Attributes as stored (the full record, every column) for a journal insert op. */
+function recordAttrs(rec: LandslideRecord): FeatureAttrs {
+  return { ...rec };
+}
+
+export class FeatureStore {
+  constructor(private readonly db: Db) {}
+
+  /** One page of features, optionally inside a map window (R-tree), in fid order. */
+  list(query: FeatureQuery): { features: StoredFeature[]; nextAfterFid: number | null } {
+    const limit = Math.max(1, Math.min(10_000, query.limit ?? 500));
+    const where: string[] = ['l.fid > ?'];
+    const args: unknown[] = [query.afterFid ?? 0];
+    let from = `${T} l`;
+    if (query.bbox) {
+      from = `${RTREE} r JOIN ${T} l ON l.fid = r.id`;
+      where.push('r.minx <= ? AND r.maxx >= ? AND r.miny <= ? AND r.maxy >= ?');
+      args.push(query.bbox.maxX, query.bbox.minX, query.bbox.maxY, query.bbox.minY);
+    }
+    if (query.scene !== undefined) {
+      where.push('l.scene = ?');
+      args.push(query.scene);
+    }
+    if (query.status && query.status.length > 0) {
+      where.push(`l.status IN (${query.status.map(() => '?').join(', ')})`);
+      args.push(...query.status);
+    }
+    const rows = this.db.prepare(`SELECT l.* FROM ${from} WHERE ${where.join(' AND ')} ORDER BY l.fid LIMIT ?`).all(...args, limit + 1) as Row[];
+    const more = rows.length > limit;
+    const page = more ? rows.slice(0, limit) : rows;
+    return {
+      features: page.map((r) => ({ fid: r.fid, properties: toRecord(r), geometry: r[LANDSLIDES_GEOMETRY_COLUMN] ? decodeGpkgPolygons(r[LANDSLIDES_GEOMETRY_COLUMN] as Buffer) : [] })),
+      nextAfterFid: more ? page[page.length - 1]!.fid : null,
+    };
+  }
+
+  count(scene?: string): number {
+    const r = (scene === undefined ? this.db.prepare(`SELECT COUNT(*) AS n FROM ${T}`).get() : this.db.prepare(`SELECT COUNT(*) AS n FROM ${T} WHERE scene = ?`).get(scene)) as { n: number };
+    return r.n;
+  }
+
+  get(fid: number): StoredFeature | null {
+    const r = this.db.prepare(`SELECT * FROM ${T} WHERE fid = ?`).get(fid) as Row | undefined;
+    return r ? { fid: r.fid, properties: toRecord(r), geometry: r[LANDSLIDES_GEOMETRY_COLUMN] ? decodeGpkgPolygons(r[LANDSLIDES_GEOMETRY_COLUMN] as Buffer) : [] } : null;
+  }
+
+  private raw(fid: number): { rec: LandslideRecord; geom: Buffer } {
+    const r = this.db.prepare(`SELECT * FROM ${T} WHERE fid = ?`).get(fid) as Row | undefined;
+    if (!r) throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `No landslide with fid ${fid} in this project.` });
+    return { rec: toRecord(r), geom: r[LANDSLIDES_GEOMETRY_COLUMN] as Buffer };
+  }
+
+  /** Ops inserting new features (fresh uuids and timestamps unless given). */
+  planInsert(features: Iterable<LandslideFeature>, srsId: number, now = new Date().toISOString()): FeatureOp[] {
+    const ops: FeatureOp[] = [];
+    for (const f of features) {
+      const rec = completeRecord({ ...f.properties, uuid: f.properties.uuid ?? randomUUID() }, now);
+      ops.push({ kind: 'feature', fid: null, before: null, after: { attrs: recordAttrs(rec), geom: encodeGeometry(f.geometry, srsId) } });
+    }
+    return ops;
+  }
+
+  planDelete(fids: Iterable<number>): FeatureOp[] {
+    const ops: FeatureOp[] = [];
+    for (const fid of fids) {
+      const { rec, geom } = this.raw(fid);
+      ops.push({ kind: 'feature', fid, before: { attrs: recordAttrs(rec), geom }, after: null });
+    }
+    return ops;
+  }
+
+  /** Attribute (and optionally geometry) changes; unchanged values are left out; updated_at set. */
+  planUpdate(fids: Iterable<number>, changes: FeatureAttrs, geometry?: { mp: FlatMultiPolygon; srsId: number }, now = new Date().toISOString()): FeatureOp[] {
+    const ops: FeatureOp[] = [];
+    for (const fid of fids) {
+      const { rec, geom } = this.raw(fid);
+      const before: FeatureAttrs = {};
+      const after: FeatureAttrs = {};
+      for (const [k, v] of Object.entries(changes) as Array<[keyof LandslideRecord, unknown]>) {
+        if (v === undefined || rec[k] === v) continue;
+        (before as Record<string, unknown>)[k] = rec[k];
+        (after as Record<string, unknown>)[k] = v;
+      }
+      const newGeom = geometry ? encodeGeometry(geometry.mp, geometry.srsId) : undefined;
+      const geomChanged = newGeom !== undefined && !newGeom.equals(geom);
+      if (Object.keys(after).length === 0 && !geomChanged) continue;
+      before.updated_at = rec.updated_at;
+      after.updated_at = now;
+      ops.push({
+        kind: 'feature',
+        fid,
+        before: geomChanged ? { attrs: before, geom } : { attrs: before },
+        after: geomChanged ? { attrs: after, geom: newGeom } : { attrs: after },
+      });
+    }
+    return ops;
+  }
+
+  /** fids of a scene's features still in status 'predicted' (what a new run replaces). */
+  predictedFids(scene: string): number[] {
+    return (this.db.prepare(`SELECT fid FROM ${T} WHERE scene = ? AND status = 'predicted' ORDER BY fid`).all(scene) as Array<{ fid: number }>).map((r) => r.fid);
+  }
+}

@@ -1,0 +1,11 @@
+/** The project store: a Scarp project is one GeoPackage (issue 4). */
+export { Project, type EventMetadata, type ProjectSummary, type SceneWithState } from './project';
+export { ProjectDb, FULL_CHECK_MAX_BYTES, type OpenReport, type OpenProjectOptions, type CreateProjectOptions } from './project-db';
+export { SCHEMA_VERSION, RASTER_TILE_SIZE, MIGRATIONS } from './schema';
+export { type EditEntry, type FeatureAttrs, type JournalOp } from './journal';
+export { type StoredFeature, type FeatureQuery } from './features';
+export { type RunRecord, type RunStatus, type RunGrid, type RunPlanInfo, PredictionTileWriter } from './runs';
+export { type SceneRecord, type BandStats, type FileState, describeSceneFile } from './scenes';
+export { fileFingerprint } from './fingerprint';
+export { ProjectLock, lockPathOf } from './lock';
+export { quantise, dequantise, NODATA_U8, PROB_SCALE } from './raster-tiles';

@@ -1,0 +1,310 @@
+/**
+ * A Scarp project: one GeoPackage with the inventory, scenes, runs, predictions and the edit
+ * journal. This facade composes the small stores; every inventory change goes through the journal
+ * in one short transaction.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Bounds, CrsInfo } from '../../../../src-shared/geo';
+import { ScarpError } from '../../../../src-shared/errors';
+import { createTransformer } from '../../raster/crs';
+import { mapCoords, type FlatMultiPolygon } from '../../vector/geometry';
+import { ensureSrs, updateContentsExtent } from '../geopackage-schema';
+import type { LandslideFeature } from '../geopackage-writer';
+import { LANDSLIDES_GEOMETRY_COLUMN, LANDSLIDES_TABLE, type LandslideRecord } from '../landslides-schema';
+import { FeatureStore, type FeatureQuery, type StoredFeature } from './features';
+import { fileFingerprint } from './fingerprint';
+import { Journal, type EditEntry, type FeatureAttrs, type JournalOp } from './journal';
+import { currentUser } from './lock';
+import { ProjectDb, type CreateProjectOptions, type OpenProjectOptions, type OpenReport } from './project-db';
+import { RunStore } from './runs';
+import { describeSceneFile, SceneStore, type FileState, type SceneRecord } from './scenes';
+import { SCHEMA_VERSION } from './schema';
+
+export interface EventMetadata {
+  name: string | null;
+  date: string | null;
+  trigger: string | null;
+  imagerySource: string | null;
+  imageryDate: string | null;
+  notes: string | null;
+}
+
+export interface ProjectSummary {
+  path: string;
+  projectId: string | null;
+  schemaVersion: number;
+  createdAt: string | null;
+  crs: { srsId: number; name: string; epsg: number | null } | null;
+  author: string;
+  event: EventMetadata;
+  scenes: number;
+  runs: number;
+  features: number;
+  byStatus: Record<string, number>;
+  canUndo: number;
+  canRedo: number;
+  open: OpenReport;
+}
+
+export interface SceneWithState extends SceneRecord {
+  state: FileState;
+}
+
+export class Project {
+  readonly scenes: SceneStore;
+  readonly runs: RunStore;
+  readonly features: FeatureStore;
+  readonly journal: Journal;
+
+  private constructor(readonly store: ProjectDb) {
+    this.scenes = new SceneStore(store.db);
+    this.runs = new RunStore(store.db);
+    this.features = new FeatureStore(store.db);
+    this.journal = new Journal(store.db, () => this.author());
+  }
+
+  static create(path: string, opts: CreateProjectOptions = {}): Project {
+    return new Project(ProjectDb.create(path, opts));
+  }
+
+  static open(path: string, opts: OpenProjectOptions = {}): Project {
+    return new Project(ProjectDb.open(path, opts));
+  }
+
+  /** Open the project, creating it when the file does not exist. */
+  static openOrCreate(path: string): { project: Project; created: boolean } {
+    if (existsSync(resolve(path))) return { project: Project.open(path), created: false };
+    return { project: Project.create(path), created: true };
+  }
+
+  get path(): string {
+    return this.store.path;
+  }
+
+  close(): { journalMode: string } {
+    if (!this.store.isOpen) return { journalMode: 'closed' };
+    try {
+      this.store.tx(() => updateContentsExtent(this.store.db, LANDSLIDES_TABLE, LANDSLIDES_GEOMETRY_COLUMN), 'updating the layer extent');
+    } catch {
+      /* a full disk must not keep the project from closing */
+    }
+    return this.store.close();
+  }
+
+  // ---- settings, event metadata -------------------------------------------------------------
+
+  setting(key: string): string | null {
+    const r = this.store.db.prepare('SELECT value FROM scarp_settings WHERE key = ?').get(key) as { value: string } | undefined;
+    return r?.value ?? null;
+  }
+
+  setSettings(values: Record<string, string | null>): void {
+    this.store.tx(() => {
+      for (const [k, v] of Object.entries(values)) {
+        if (v === null) this.store.db.prepare('DELETE FROM scarp_settings WHERE key = ?').run(k);
+        else this.store.db.prepare('INSERT INTO scarp_settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(k, v);
+      }
+    }, 'saving settings');
+  }
+
+  /** Who edits: the 'author' setting, else the OS user name. */
+  author(): string {
+    return this.setting('author') ?? currentUser();
+  }
+
+  event(): EventMetadata {
+    const r = this.store.db.prepare('SELECT * FROM scarp_event WHERE id = 1').get() as Record<string, string | null> | undefined;
+    return {
+      name: r?.name ?? null,
+      date: r?.event_date ?? null,
+      trigger: r?.trigger ?? null,
+      imagerySource: r?.imagery_source ?? null,
+      imageryDate: r?.imagery_date ?? null,
+      notes: r?.notes ?? null,
+    };
+  }
+
+  setEvent(e: Partial<EventMetadata>): EventMetadata {
+    const m = { ...this.event(), ...e };
+    this.store.tx(
+      () =>
+        this.store.db
+          .prepare('INSERT OR REPLACE INTO scarp_event (id, name, event_date, trigger, imagery_source, imagery_date, notes) VALUES (1, ?, ?, ?, ?, ?, ?)')
+          .run(m.name, m.date, m.trigger, m.imagerySource, m.imageryDate, m.notes),
+      'saving the event metadata',
+    );
+    return m;
+  }
+
+  // ---- CRS ---------------------------------------------------------------------------------
+
+  /** The project CRS (the first scene's), or null before any scene. */
+  crs(): CrsInfo | null {
+    const s = this.store.getMeta('crs');
+    return s ? (JSON.parse(s) as CrsInfo) : null;
+  }
+
+  srsId(): number {
+    const s = this.store.getMeta('srs_id');
+    return s === null ? -1 : Number(s);
+  }
+
+  /** Fix the project CRS (first scene); states it in gpkg_spatial_ref_sys and on the landslides layer. Inside a tx. */
+  private adoptCrs(crs: CrsInfo): number {
+    const db = this.store.db;
+    const id = ensureSrs(db, crs);
+    db.prepare('UPDATE gpkg_contents SET srs_id = ? WHERE table_name = ?').run(id, LANDSLIDES_TABLE);
+    db.prepare('UPDATE gpkg_geometry_columns SET srs_id = ? WHERE table_name = ?').run(id, LANDSLIDES_TABLE);
+    this.store.setMeta('crs', JSON.stringify(crs));
+    this.store.setMeta('srs_id', String(id));
+    return id;
+  }
+
+  /** Geometry from `from` into the project CRS. */
+  toProjectCrs(mp: FlatMultiPolygon, from: CrsInfo): FlatMultiPolygon {
+    const to = this.crs();
+    if (!to) return mp;
+    const t = createTransformer(from, to);
+    return t.identity ? mp : mapCoords(mp, t.forward);
+  }
+
+  // ---- scenes ------------------------------------------------------------------------------
+
+  listScenes(): SceneWithState[] {
+    return this.scenes.list().map((s) => ({ ...s, state: this.scenes.state(s) }));
+  }
+
+  /** Add an imagery file as a scene (the first one fixes the project CRS). An already known file (same content) is returned as is, its path updated. */
+  async addScene(file: string): Promise<{ scene: SceneRecord; added: boolean; crs: CrsInfo }> {
+    const path = resolve(file);
+    if (!existsSync(path)) throw new ScarpError({ code: 'FILE_NOT_FOUND', message: `${path} does not exist.`, file: path });
+    const fp = fileFingerprint(path);
+    const known = this.scenes.byFingerprint(fp);
+    if (known) {
+      if (known.path !== path) this.store.tx(() => this.scenes.updateLocation(known.id, path), 'updating the scene location');
+      const d = await describeSceneFile(path);
+      return { scene: this.scenes.get(known.id)!, added: false, crs: d.crs };
+    }
+    const d = await describeSceneFile(path);
+    const scene = this.store.tx(() => {
+      const srs = this.crs() ? ensureSrs(this.store.db, d.crs) : this.adoptCrs(d.crs);
+      return this.scenes.insert(d, srs);
+    }, 'adding a scene');
+    return { scene, added: true, crs: d.crs };
+  }
+
+  /** The scene, checked to be where it was; SCENE_MOVED / SCENE_MISMATCH otherwise. */
+  requireScene(id: string): SceneRecord {
+    const s = this.scenes.get(id);
+    if (!s) throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `No scene '${id}' in this project.` });
+    const state = this.scenes.state(s);
+    if (state !== 'ok') throw this.scenes.movedError(s, state);
+    return s;
+  }
+
+  relinkScene(id: string, path: string): SceneRecord {
+    return this.store.tx(() => this.scenes.relink(id, path), 'relinking the scene');
+  }
+
+  // ---- inventory through the journal ---------------------------------------------------------
+
+  private edit(label: string, kind: EditEntry['kind'], plan: () => JournalOp[]): EditEntry | null {
+    return this.store.tx(() => {
+      const ops = plan();
+      if (ops.length === 0) return null;
+      return this.journal.commit(label, kind, ops);
+    }, label);
+  }
+
+  listFeatures(q: FeatureQuery): { features: StoredFeature[]; nextAfterFid: number | null } {
+    return this.features.list(q);
+  }
+
+  addFeatures(features: LandslideFeature[], label = `Add ${features.length} landslide${features.length === 1 ? '' : 's'}`): { edit: EditEntry | null; fids: number[] } {
+    let ops: JournalOp[] = [];
+    const edit = this.edit(label, 'insert', () => {
+      ops = this.features.planInsert(
+        features.map((f) => ({ ...f, properties: { mapper: this.author(), ...f.properties } })),
+        this.srsId(),
+      );
+      return ops;
+    });
+    // The journal assigns the fids when it applies the inserts.
+    const fids = ops.map((op) => (op.kind === 'feature' ? op.fid ?? -1 : -1));
+    return { edit, fids };
+  }
+
+  updateFeatures(fids: number[], changes: FeatureAttrs, label?: string): EditEntry | null {
+    const what = Object.keys(changes).join(', ');
+    return this.edit(label ?? `Change ${what} of ${fids.length} landslide${fids.length === 1 ? '' : 's'}`, 'update', () => this.features.planUpdate(fids, changes));
+  }
+
+  /** Replace one feature's geometry (in the project CRS), e.g. a vertex edit. */
+  updateGeometry(fid: number, geometry: FlatMultiPolygon, changes: FeatureAttrs = {}, label = `Edit geometry of landslide ${fid}`): EditEntry | null {
+    return this.edit(label, 'update', () => this.features.planUpdate([fid], changes, { mp: geometry, srsId: this.srsId() }));
+  }
+
+  deleteFeatures(fids: number[], label = `Delete ${fids.length} landslide${fids.length === 1 ? '' : 's'}`): EditEntry | null {
+    return this.edit(label, 'delete', () => this.features.planDelete(fids));
+  }
+
+  /**
+   * A run's inventory for a scene: its still-'predicted' features are replaced by the new ones,
+   * features the operator reviewed/edited are kept. One journal edit (undo brings the old ones back).
+   * `inTx` runs extra statements in the same transaction (the run's bookkeeping).
+   */
+  replacePredicted(scene: string, features: LandslideFeature[], label: string, inTx?: () => void): { edit: EditEntry | null; removed: number; added: number } {
+    let removed = 0;
+    const edit = this.store.tx(() => {
+      const del = this.features.planDelete(this.features.predictedFids(scene));
+      removed = del.length;
+      const ins = this.features.planInsert(features, this.srsId());
+      const e = del.length + ins.length > 0 ? this.journal.commit(label, 'detection', [...del, ...ins]) : null;
+      updateContentsExtent(this.store.db, LANDSLIDES_TABLE, LANDSLIDES_GEOMETRY_COLUMN);
+      inTx?.();
+      return e;
+    }, label);
+    return { edit, removed, added: features.length };
+  }
+
+  undo(): EditEntry | null {
+    return this.store.tx(() => this.journal.undo(), 'undo');
+  }
+
+  redo(): EditEntry | null {
+    return this.store.tx(() => this.journal.redo(), 'redo');
+  }
+
+  // ---- summary -----------------------------------------------------------------------------
+
+  extent(): Bounds | null {
+    const r = this.store.db.prepare('SELECT min_x, min_y, max_x, max_y FROM gpkg_contents WHERE table_name = ?').get(LANDSLIDES_TABLE) as
+      | { min_x: number | null; min_y: number | null; max_x: number | null; max_y: number | null }
+      | undefined;
+    return r && r.min_x !== null ? { minX: r.min_x, minY: r.min_y!, maxX: r.max_x!, maxY: r.max_y! } : null;
+  }
+
+  summary(): ProjectSummary {
+    const db = this.store.db;
+    const crs = this.crs();
+    const byStatus: Record<string, number> = {};
+    for (const r of db.prepare(`SELECT status, COUNT(*) AS n FROM ${LANDSLIDES_TABLE} GROUP BY status`).all() as Array<{ status: LandslideRecord['status']; n: number }>) byStatus[r.status] = r.n;
+    const count = (t: string): number => (db.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get() as { n: number }).n;
+    return {
+      path: this.path,
+      projectId: this.store.getMeta('project_id'),
+      schemaVersion: SCHEMA_VERSION,
+      createdAt: this.store.getMeta('created_at'),
+      crs: crs ? { srsId: this.srsId(), name: crs.name, epsg: crs.epsg } : null,
+      author: this.author(),
+      event: this.event(),
+      scenes: count('scarp_scenes'),
+      runs: count('scarp_runs'),
+      features: count(LANDSLIDES_TABLE),
+      byStatus,
+      ...this.journal.stacks(),
+      open: this.store.openReport,
+    };
+  }
+}

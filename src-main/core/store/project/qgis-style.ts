@@ -1,0 +1,118 @@
+/**
+ * The default QGIS style of the inventory: a categorized renderer on `status`, stored in the
+ * `layer_styles` table QGIS reads from a GeoPackage (the table and columns QGIS/GDAL create),
+ * registered in gpkg_contents as an attributes table so validate_gpkg accepts it. An SLD twin is
+ * stored beside it for other tools.
+ */
+import type Database from 'better-sqlite3';
+import { LANDSLIDE_STATUSES, LANDSLIDES_GEOMETRY_COLUMN, LANDSLIDES_TABLE, type LandslideStatus } from '../landslides-schema';
+
+type Db = Database.Database;
+
+export const STATUS_STYLE: Record<LandslideStatus, { label: string; fill: [number, number, number]; outline: [number, number, number] }> = {
+  predicted: { label: 'Predicted', fill: [255, 165, 0], outline: [214, 110, 0] },
+  confirmed: { label: 'Confirmed', fill: [220, 30, 30], outline: [150, 0, 0] },
+  rejected: { label: 'Rejected', fill: [150, 150, 150], outline: [100, 100, 100] },
+  edited: { label: 'Edited', fill: [170, 60, 220], outline: [110, 20, 160] },
+  field_verified: { label: 'Field verified', fill: [30, 150, 60], outline: [0, 90, 30] },
+};
+
+const FILL_ALPHA = 110;
+
+function esc(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/** QML (QGIS 3) with a categorized renderer on status. */
+export function landslideQml(): string {
+  const cats = LANDSLIDE_STATUSES.map((s, i) => `      <category render="true" value="${s}" symbol="${i}" label="${esc(STATUS_STYLE[s].label)}"/>`).join('\n');
+  const symbols = LANDSLIDE_STATUSES.map((s, i) => {
+    const st = STATUS_STYLE[s];
+    const props: Array<[string, string]> = [
+      ['color', `${st.fill.join(',')},${s === 'rejected' ? 40 : FILL_ALPHA}`],
+      ['outline_color', `${st.outline.join(',')},255`],
+      ['outline_style', s === 'rejected' ? 'dash' : 'solid'],
+      ['outline_width', '0.6'],
+      ['outline_width_unit', 'MM'],
+      ['style', 'solid'],
+      ['joinstyle', 'miter'],
+    ];
+    const prop = props.map(([k, v]) => `          <prop k="${k}" v="${v}"/>`).join('\n');
+    const opt = props.map(([k, v]) => `            <Option type="QString" name="${k}" value="${v}"/>`).join('\n');
+    return `      <symbol type="fill" name="${i}" alpha="1" clip_to_extent="1" force_rhr="0">
+        <layer class="SimpleFill" enabled="1" locked="0" pass="0">
+          <Option type="Map">
+${opt}
+          </Option>
+${prop}
+        </layer>
+      </symbol>`;
+  }).join('\n');
+  return `<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>
+<qgis version="3.28.0" styleCategories="Symbology|Labeling">
+  <renderer-v2 type="categorizedSymbol" attr="status" symbollevels="0" enableorderby="0" forceraster="0" referencescale="-1">
+    <categories>
+${cats}
+    </categories>
+    <symbols>
+${symbols}
+    </symbols>
+  </renderer-v2>
+  <layerGeometryType>2</layerGeometryType>
+</qgis>
+`;
+}
+
+/** SLD 1.1 equivalent of the QML (one rule per status). */
+export function landslideSld(): string {
+  const hex = (c: [number, number, number]): string => `#${c.map((v) => v.toString(16).padStart(2, '0')).join('')}`;
+  const rules = LANDSLIDE_STATUSES.map((s) => {
+    const st = STATUS_STYLE[s];
+    return `      <se:Rule>
+        <se:Name>${esc(st.label)}</se:Name>
+        <ogc:Filter><ogc:PropertyIsEqualTo><ogc:PropertyName>status</ogc:PropertyName><ogc:Literal>${s}</ogc:Literal></ogc:PropertyIsEqualTo></ogc:Filter>
+        <se:PolygonSymbolizer>
+          <se:Fill><se:SvgParameter name="fill">${hex(st.fill)}</se:SvgParameter><se:SvgParameter name="fill-opacity">${(FILL_ALPHA / 255).toFixed(2)}</se:SvgParameter></se:Fill>
+          <se:Stroke><se:SvgParameter name="stroke">${hex(st.outline)}</se:SvgParameter><se:SvgParameter name="stroke-width">2</se:SvgParameter></se:Stroke>
+        </se:PolygonSymbolizer>
+      </se:Rule>`;
+  }).join('\n');
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<StyledLayerDescriptor xmlns="http://www.opengis.net/sld" xmlns:ogc="http://www.opengis.net/ogc" xmlns:se="http://www.opengis.net/se" version="1.1.0">
+  <NamedLayer>
+    <se:Name>${LANDSLIDES_TABLE}</se:Name>
+    <UserStyle>
+      <se:Name>Landslides by status</se:Name>
+      <se:FeatureTypeStyle>
+${rules}
+      </se:FeatureTypeStyle>
+    </UserStyle>
+  </NamedLayer>
+</StyledLayerDescriptor>
+`;
+}
+
+/** Create `layer_styles` (as QGIS does) when missing and (re)write the default landslides style. */
+export function createQgisStyle(db: Db): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS layer_styles (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    f_table_catalog TEXT(256),
+    f_table_schema TEXT(256),
+    f_table_name TEXT(256),
+    f_geometry_column TEXT(256),
+    styleName TEXT(30),
+    styleQML TEXT,
+    styleSLD TEXT,
+    useAsDefault BOOLEAN,
+    description TEXT,
+    owner TEXT(30),
+    ui TEXT(30),
+    update_time DATETIME DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+  )`);
+  db.prepare("INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description) VALUES ('layer_styles', 'attributes', 'layer_styles', 'QGIS layer styles')").run();
+  db.prepare('DELETE FROM layer_styles WHERE f_table_name = ? AND styleName = ?').run(LANDSLIDES_TABLE, 'Scarp status');
+  db.prepare(
+    `INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, description, owner, ui)
+     VALUES ('', '', ?, ?, 'Scarp status', ?, ?, 1, 'Landslides by review status (Scarp)', 'scarp', NULL)`,
+  ).run(LANDSLIDES_TABLE, LANDSLIDES_GEOMETRY_COLUMN, landslideQml(), landslideSld());
+}

@@ -1,0 +1,294 @@
+/**
+ * Scenes (source imagery) and layers (DEM, derived) of a project. The files stay where the user
+ * keeps them; the project records path, size, modification time and a content fingerprint, and
+ * finds them again: same size and mtime → unchanged; otherwise the fingerprint decides. A scene
+ * whose file is gone is 'missing' (the UI asks for its new place: relink), one whose content
+ * differs is 'changed'.
+ */
+import type Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
+import { basename, extname, resolve } from 'node:path';
+import type { Bounds, CrsInfo, GeoTransform, RasterDataType } from '../../../../src-shared/geo';
+import { ScarpError } from '../../../../src-shared/errors';
+import { openRaster } from '../../raster';
+import { fileFingerprint } from './fingerprint';
+
+type Db = Database.Database;
+
+export interface BandStats {
+  min: number;
+  max: number;
+  mean: number;
+  /** 2nd and 98th percentiles: the default display stretch. */
+  p2: number;
+  p98: number;
+  validFraction: number;
+}
+
+export interface SceneDescription {
+  path: string;
+  size: number;
+  mtimeMs: number;
+  fingerprint: string;
+  crs: CrsInfo;
+  width: number;
+  height: number;
+  geoTransform: GeoTransform;
+  bounds: Bounds;
+  gsd: { x: number; y: number };
+  bandCount: number;
+  dataType: RasterDataType;
+  nodata: number | null;
+  bandStats: BandStats[];
+}
+
+export type FileState = 'ok' | 'missing' | 'changed';
+
+export interface SceneRecord extends Omit<SceneDescription, 'crs'> {
+  id: string;
+  name: string;
+  srsId: number | null;
+  crsName: string | null;
+  addedAt: string;
+}
+
+const STATS_SIZE = 512;
+
+function statsOf(values: Float32Array): BandStats {
+  const v: number[] = [];
+  let sum = 0;
+  for (const x of values) {
+    if (!Number.isNaN(x)) {
+      v.push(x);
+      sum += x;
+    }
+  }
+  if (v.length === 0) return { min: 0, max: 0, mean: 0, p2: 0, p98: 0, validFraction: 0 };
+  v.sort((a, b) => a - b);
+  const pick = (p: number): number => v[Math.min(v.length - 1, Math.max(0, Math.round(p * (v.length - 1))))]!;
+  return { min: v[0]!, max: v[v.length - 1]!, mean: sum / v.length, p2: pick(0.02), p98: pick(0.98), validFraction: v.length / values.length };
+}
+
+/** Everything the project records about a raster file (reads a ≤512 px overview for statistics). */
+export async function describeSceneFile(file: string): Promise<SceneDescription> {
+  const path = resolve(file);
+  const src = await openRaster(path);
+  try {
+    const info = src.info;
+    const scale = Math.min(1, STATS_SIZE / Math.max(info.width, info.height));
+    const w = Math.max(1, Math.round(info.width * scale));
+    const h = Math.max(1, Math.round(info.height * scale));
+    const bands = await src.readWindowResampled({ x: 0, y: 0, width: info.width, height: info.height }, w, h);
+    const st = statSync(path);
+    return {
+      path,
+      size: st.size,
+      mtimeMs: st.mtimeMs,
+      fingerprint: fileFingerprint(path),
+      crs: info.crs,
+      width: info.width,
+      height: info.height,
+      geoTransform: info.geoTransform,
+      bounds: info.bounds,
+      gsd: info.gsd,
+      bandCount: info.bandCount,
+      dataType: info.dataType,
+      nodata: info.nodata,
+      bandStats: bands.map(statsOf),
+    };
+  } finally {
+    await src.close();
+  }
+}
+
+interface SceneRow {
+  id: string;
+  name: string;
+  path: string;
+  size: number;
+  mtime_ms: number;
+  fingerprint: string;
+  srs_id: number | null;
+  crs_name: string | null;
+  width: number;
+  height: number;
+  geotransform: string;
+  min_x: number;
+  min_y: number;
+  max_x: number;
+  max_y: number;
+  gsd_x: number;
+  gsd_y: number;
+  band_count: number;
+  data_type: RasterDataType;
+  nodata: number | null;
+  band_stats: string;
+  added_at: string;
+}
+
+function fromRow(r: SceneRow): SceneRecord {
+  return {
+    id: r.id,
+    name: r.name,
+    path: r.path,
+    size: r.size,
+    mtimeMs: r.mtime_ms,
+    fingerprint: r.fingerprint,
+    srsId: r.srs_id,
+    crsName: r.crs_name,
+    width: r.width,
+    height: r.height,
+    geoTransform: JSON.parse(r.geotransform) as GeoTransform,
+    bounds: { minX: r.min_x, minY: r.min_y, maxX: r.max_x, maxY: r.max_y },
+    gsd: { x: r.gsd_x, y: r.gsd_y },
+    bandCount: r.band_count,
+    dataType: r.data_type,
+    nodata: r.nodata,
+    bandStats: JSON.parse(r.band_stats) as BandStats[],
+    addedAt: r.added_at,
+  };
+}
+
+/** Whether the file at `path` is still the one recorded (size+mtime, else fingerprint). */
+export function fileState(path: string, size: number, mtimeMs: number, fingerprint: string): FileState {
+  if (!existsSync(path)) return 'missing';
+  const st = statSync(path);
+  if (st.size === size && st.mtimeMs === mtimeMs) return 'ok';
+  return fileFingerprint(path) === fingerprint ? 'ok' : 'changed';
+}
+
+export class SceneStore {
+  constructor(private readonly db: Db) {}
+
+  list(): SceneRecord[] {
+    return (this.db.prepare('SELECT * FROM scarp_scenes ORDER BY added_at, id').all() as SceneRow[]).map(fromRow);
+  }
+
+  get(id: string): SceneRecord | null {
+    const r = this.db.prepare('SELECT * FROM scarp_scenes WHERE id = ?').get(id) as SceneRow | undefined;
+    return r ? fromRow(r) : null;
+  }
+
+  byFingerprint(fp: string): SceneRecord | null {
+    const r = this.db.prepare('SELECT * FROM scarp_scenes WHERE fingerprint = ? ORDER BY added_at LIMIT 1').get(fp) as SceneRow | undefined;
+    return r ? fromRow(r) : null;
+  }
+
+  /** A readable, unique scene id from the file name (what the landslides `scene` column holds). */
+  private newId(path: string): string {
+    const base = basename(path, extname(path)).replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 60) || 'scene';
+    let id = base;
+    for (let i = 2; this.get(id); i++) id = `${base}-${i}`;
+    return id;
+  }
+
+  insert(d: SceneDescription, srsId: number): SceneRecord {
+    const id = this.newId(d.path);
+    this.db
+      .prepare(
+        `INSERT INTO scarp_scenes (id, name, path, size, mtime_ms, fingerprint, srs_id, crs_name, width, height, geotransform, min_x, min_y, max_x, max_y, gsd_x, gsd_y, band_count, data_type, nodata, band_stats, added_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        id,
+        basename(d.path),
+        d.path,
+        d.size,
+        d.mtimeMs,
+        d.fingerprint,
+        srsId,
+        d.crs.name,
+        d.width,
+        d.height,
+        JSON.stringify(d.geoTransform),
+        d.bounds.minX,
+        d.bounds.minY,
+        d.bounds.maxX,
+        d.bounds.maxY,
+        d.gsd.x,
+        d.gsd.y,
+        d.bandCount,
+        d.dataType,
+        d.nodata,
+        JSON.stringify(d.bandStats),
+        new Date().toISOString(),
+      );
+    return this.get(id)!;
+  }
+
+  updateLocation(id: string, path: string): void {
+    const st = statSync(path);
+    this.db.prepare('UPDATE scarp_scenes SET path = ?, name = ?, size = ?, mtime_ms = ? WHERE id = ?').run(path, basename(path), st.size, st.mtimeMs, id);
+  }
+
+  state(s: SceneRecord): FileState {
+    const st = fileState(s.path, s.size, s.mtimeMs, s.fingerprint);
+    if (st === 'ok' && existsSync(s.path)) {
+      const now = statSync(s.path);
+      if (now.mtimeMs !== s.mtimeMs) this.db.prepare('UPDATE scarp_scenes SET mtime_ms = ? WHERE id = ?').run(now.mtimeMs, s.id);
+    }
+    return st;
+  }
+
+  /** Point a scene at its file's new place; the file must be the same content (fingerprint). */
+  relink(id: string, file: string): SceneRecord {
+    const scene = this.get(id);
+    if (!scene) throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `No scene '${id}' in this project.` });
+    const path = resolve(file);
+    if (!existsSync(path)) throw new ScarpError({ code: 'FILE_NOT_FOUND', message: `${path} does not exist.`, file: path });
+    const fp = fileFingerprint(path);
+    if (fp !== scene.fingerprint) {
+      throw new ScarpError({
+        code: 'SCENE_MISMATCH',
+        message: `${path} is not the imagery of scene '${id}' (its content differs from ${scene.name} as recorded).`,
+        hint: 'Choose the same file as before (moved or renamed is fine, edited is not), or add it as a new scene.',
+        file: path,
+      });
+    }
+    this.updateLocation(id, path);
+    return this.get(id)!;
+  }
+
+  /** Error for a scene whose file is not where it was. */
+  movedError(s: SceneRecord, state: FileState): ScarpError {
+    return new ScarpError({
+      code: state === 'missing' ? 'SCENE_MOVED' : 'SCENE_MISMATCH',
+      message:
+        state === 'missing'
+          ? `The imagery of scene '${s.id}' is no longer at ${s.path} (moved, renamed or on a disk that is not connected).`
+          : `The imagery of scene '${s.id}' at ${s.path} has changed since it was added to the project.`,
+      hint: state === 'missing' ? `Locate the file: scarp project relink --scene ${s.id} --path <new place> (or relinkScene in the app).` : 'Add the changed file as a new scene.',
+      file: s.path,
+    });
+  }
+
+  /** Record a DEM / derived layer file (dedup by fingerprint per scene). */
+  addLayer(sceneId: string | null, kind: 'dem' | 'derived' | 'aoi', file: string, info: Record<string, unknown> = {}): string {
+    const path = resolve(file);
+    const st = statSync(path);
+    const fp = fileFingerprint(path);
+    const same = this.db.prepare('SELECT id FROM scarp_layers WHERE fingerprint = ? AND kind = ? AND scene_id IS ?').get(fp, kind, sceneId) as { id: string } | undefined;
+    if (same) {
+      this.db.prepare('UPDATE scarp_layers SET path = ?, size = ?, mtime_ms = ? WHERE id = ?').run(path, st.size, st.mtimeMs, same.id);
+      return same.id;
+    }
+    const id = randomUUID();
+    this.db
+      .prepare('INSERT INTO scarp_layers (id, scene_id, kind, name, path, size, mtime_ms, fingerprint, info, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(id, sceneId, kind, basename(path), path, st.size, st.mtimeMs, fp, JSON.stringify(info), new Date().toISOString());
+    return id;
+  }
+
+  layers(sceneId?: string): Array<{ id: string; sceneId: string | null; kind: string; name: string; path: string | null; fingerprint: string | null }> {
+    const rows = (sceneId ? this.db.prepare('SELECT * FROM scarp_layers WHERE scene_id = ?').all(sceneId) : this.db.prepare('SELECT * FROM scarp_layers').all()) as Array<{
+      id: string;
+      scene_id: string | null;
+      kind: string;
+      name: string;
+      path: string | null;
+      fingerprint: string | null;
+    }>;
+    return rows.map((r) => ({ id: r.id, sceneId: r.scene_id, kind: r.kind, name: r.name, path: r.path, fingerprint: r.fingerprint }));
+  }
+}

@@ -1,0 +1,170 @@
+/**
+ * The Scarp tables of a project GeoPackage and their versioned migrations.
+ *
+ * `MIGRATIONS[i]` takes a project from version i to i + 1 (version 0 = a bare GeoPackage with the
+ * core tables and the `landslides` layer). Each runs inside the caller's transaction. The version is
+ * kept in `scarp_meta` ('schema_version'), never in PRAGMA user_version, which GeoPackage owns.
+ */
+import type Database from 'better-sqlite3';
+import { createQgisStyle } from './qgis-style';
+
+type Db = Database.Database;
+
+/** The schema version this Scarp writes. */
+export const SCHEMA_VERSION = 2;
+
+/** Edge of the square tiles that hold prediction probabilities and the edited mask. */
+export const RASTER_TILE_SIZE = 256;
+
+const V1 = `
+CREATE TABLE scarp_meta (key TEXT PRIMARY KEY NOT NULL, value TEXT);
+CREATE TABLE scarp_settings (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
+CREATE TABLE scarp_event (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  name TEXT, event_date TEXT, trigger TEXT, imagery_source TEXT, imagery_date TEXT, notes TEXT
+);
+CREATE TABLE scarp_scenes (
+  id TEXT PRIMARY KEY NOT NULL,
+  name TEXT NOT NULL,
+  path TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  mtime_ms REAL NOT NULL,
+  fingerprint TEXT NOT NULL,
+  srs_id INTEGER,
+  crs_name TEXT,
+  width INTEGER NOT NULL,
+  height INTEGER NOT NULL,
+  geotransform TEXT NOT NULL,
+  min_x REAL, min_y REAL, max_x REAL, max_y REAL,
+  gsd_x REAL, gsd_y REAL,
+  band_count INTEGER NOT NULL,
+  data_type TEXT NOT NULL,
+  nodata REAL,
+  band_stats TEXT NOT NULL,
+  added_at TEXT NOT NULL
+);
+CREATE INDEX scarp_scenes_fingerprint ON scarp_scenes (fingerprint);
+CREATE TABLE scarp_layers (
+  id TEXT PRIMARY KEY NOT NULL,
+  scene_id TEXT REFERENCES scarp_scenes (id),
+  kind TEXT NOT NULL CHECK (kind IN ('imagery', 'dem', 'derived', 'probability', 'mask', 'aoi')),
+  name TEXT NOT NULL,
+  path TEXT,
+  size INTEGER,
+  mtime_ms REAL,
+  fingerprint TEXT,
+  info TEXT,
+  added_at TEXT NOT NULL
+);
+CREATE TABLE scarp_runs (
+  id TEXT PRIMARY KEY NOT NULL,
+  scene_id TEXT NOT NULL REFERENCES scarp_scenes (id),
+  dem_layer_id TEXT REFERENCES scarp_layers (id),
+  model_id TEXT NOT NULL,
+  model_name TEXT,
+  model_sha256 TEXT NOT NULL,
+  params TEXT NOT NULL,
+  params_key TEXT NOT NULL,
+  provider TEXT,
+  status TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed', 'cancelled')),
+  error TEXT,
+  started_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  finished_at TEXT,
+  timings TEXT,
+  grid TEXT NOT NULL,
+  plan TEXT NOT NULL,
+  threshold REAL NOT NULL,
+  rows_done INTEGER NOT NULL DEFAULT 0,
+  tiles_done INTEGER NOT NULL DEFAULT 0,
+  tiles_total INTEGER NOT NULL,
+  resumed INTEGER NOT NULL DEFAULT 0,
+  feature_count INTEGER
+);
+CREATE INDEX scarp_runs_key ON scarp_runs (scene_id, params_key);
+CREATE TABLE scarp_run_tiles (
+  run_id TEXT NOT NULL REFERENCES scarp_runs (id) ON DELETE CASCADE,
+  tile_index INTEGER NOT NULL,
+  x INTEGER NOT NULL, y INTEGER NOT NULL, width INTEGER NOT NULL, height INTEGER NOT NULL,
+  done_at TEXT NOT NULL,
+  PRIMARY KEY (run_id, tile_index)
+);
+CREATE TABLE scarp_prediction_tiles (
+  run_id TEXT NOT NULL REFERENCES scarp_runs (id) ON DELETE CASCADE,
+  tile_row INTEGER NOT NULL,
+  tile_col INTEGER NOT NULL,
+  width INTEGER NOT NULL,
+  height INTEGER NOT NULL,
+  data BLOB NOT NULL,
+  PRIMARY KEY (run_id, tile_row, tile_col)
+);
+CREATE TABLE scarp_mask_tiles (
+  scene_id TEXT NOT NULL REFERENCES scarp_scenes (id),
+  tile_row INTEGER NOT NULL,
+  tile_col INTEGER NOT NULL,
+  width INTEGER NOT NULL,
+  height INTEGER NOT NULL,
+  data BLOB NOT NULL,
+  PRIMARY KEY (scene_id, tile_row, tile_col)
+);
+CREATE TABLE scarp_edits (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  label TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  author TEXT NOT NULL,
+  at TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('done', 'undone', 'discarded')),
+  op_count INTEGER NOT NULL
+);
+CREATE TABLE scarp_edit_ops (
+  edit_id INTEGER NOT NULL REFERENCES scarp_edits (id),
+  n INTEGER NOT NULL,
+  target_kind TEXT NOT NULL CHECK (target_kind IN ('feature', 'mask')),
+  target TEXT NOT NULL,
+  exists_before INTEGER NOT NULL,
+  exists_after INTEGER NOT NULL,
+  before_attrs TEXT, before_data BLOB,
+  after_attrs TEXT, after_data BLOB,
+  PRIMARY KEY (edit_id, n)
+);
+CREATE TABLE scarp_lock (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  user TEXT NOT NULL, host TEXT NOT NULL, pid INTEGER NOT NULL, since TEXT NOT NULL
+);
+`;
+
+/** v2: an audit trail of undo/redo (who undid what, when), and the QGIS style for the inventory. */
+const V2 = `
+CREATE TABLE scarp_audit (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  at TEXT NOT NULL,
+  author TEXT NOT NULL,
+  action TEXT NOT NULL CHECK (action IN ('edit', 'undo', 'redo')),
+  edit_id INTEGER NOT NULL,
+  label TEXT NOT NULL
+);
+`;
+
+export const MIGRATIONS: ReadonlyArray<(db: Db) => void> = [
+  (db) => db.exec(V1),
+  (db) => {
+    db.exec(V2);
+    createQgisStyle(db);
+  },
+];
+
+/** Bring a project from `from` to `to` (inside the caller's transaction) and record the version. */
+export function migrate(db: Db, from: number, to: number = SCHEMA_VERSION): void {
+  for (let v = from; v < to; v++) MIGRATIONS[v]!(db);
+  db.prepare("INSERT INTO scarp_meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(String(to));
+}
+
+/** The project's schema version (0 when scarp_meta exists but holds none). */
+export function readSchemaVersion(db: Db): number {
+  const row = db.prepare("SELECT value FROM scarp_meta WHERE key = 'schema_version'").get() as { value: string } | undefined;
+  return row ? Number(row.value) : 0;
+}
+
+export function hasTable(db: Db, name: string): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_master WHERE type IN ('table', 'view') AND name = ?").get(name) !== undefined;
+}
