@@ -4,7 +4,7 @@
  * Requests are validated once, at the service boundary, with the zod schemas below.
  */
 import { z } from 'zod';
-import type { RasterInfo } from './geo';
+import type { Bounds, RasterInfo } from './geo';
 import type { MetricRow } from './model-card';
 
 export const ProviderPreference = z.enum(['auto', 'cpu', 'cuda', 'dml', 'coreml']);
@@ -108,9 +108,75 @@ export interface EvalResult {
   iou: number;
 }
 
+// ---- Map layers (tiles) and vector layers for display -------------------------------------------
+
+export const TileLayerKind = z.enum(['imagery', 'falsecolor', 'hillshade', 'slope', 'probability', 'mask']);
+export type TileLayerKind = z.infer<typeof TileLayerKind>;
+
+export const TileLayerRequest = z.object({
+  /** A GeoTIFF: imagery, a DEM (hillshade/slope) or a probability raster (probability/mask). */
+  path: z.string().min(1),
+  kind: TileLayerKind,
+  /** 0-based bands to show (imagery: 3 in R,G,B order); default: the first three, or NIR,R,G for false colour. */
+  bands: z.array(z.number().int().nonnegative()).min(1).max(3).optional(),
+  /** Mask layers: probability threshold. */
+  threshold: z.number().gt(0).lt(1).optional(),
+});
+export type TileLayerRequest = z.input<typeof TileLayerRequest>;
+export type TileLayerRequestParsed = z.output<typeof TileLayerRequest>;
+
+/** An opened map layer; its XYZ PNG tiles are at `<tile base>/<id>/{z}/{x}/{y}.png` (HTTP: /tiles, Electron: scarp://app/tiles). */
+export interface TileLayerInfo {
+  id: string;
+  kind: TileLayerKind;
+  path: string;
+  boundsWgs84: Bounds;
+  /** Zoom level matching the raster's resolution, and the deepest zoom worth requesting. */
+  nativeZoom: number;
+  maxZoom: number;
+  /** 1-based bands shown. */
+  bands: number[];
+  /** Contrast stretch used per displayed band (imagery). */
+  stretch: Array<{ low: number; high: number }>;
+  threshold?: number;
+  gsdM: { x: number; y: number };
+  crs: string;
+}
+
+export const VectorLayerRequest = z.object({
+  /** A polygon file: GeoJSON, GeoPackage or Shapefile. */
+  path: z.string().min(1),
+  /** GeoPackage table (default: the first polygon layer). */
+  layer: z.string().min(1).optional(),
+});
+export type VectorLayerRequest = z.input<typeof VectorLayerRequest>;
+
+/** Polygons of a file as an RFC 7946 FeatureCollection in WGS 84, for display (each feature has an `id`). */
+export interface VectorLayer {
+  path: string;
+  layer: string;
+  crs: string;
+  featureCount: number;
+  bounds: Bounds | null;
+  geojson: {
+    type: 'FeatureCollection';
+    features: Array<{
+      type: 'Feature';
+      id: number;
+      geometry: { type: 'MultiPolygon'; coordinates: number[][][][] };
+      properties: Record<string, string | number | boolean | null>;
+    }>;
+  };
+}
+
+/** Every method also needs an entry in API_METHODS (src-shared/api-methods.ts), which the doors use. */
 export interface ScarpApi {
   listModels(): Promise<ModelSummary[]>;
   rasterInfo(request: RasterInfoRequest): Promise<RasterInfo>;
   detect(request: DetectRequest, onProgress?: ProgressSink, signal?: AbortSignal): Promise<DetectResult>;
   evaluate(request: EvalRequest): Promise<EvalResult>;
+  /** Open a raster as a map layer (tiles). */
+  openTileLayer(request: TileLayerRequest): Promise<TileLayerInfo>;
+  /** Read a polygon file for display on the map. */
+  readVectorLayer(request: VectorLayerRequest): Promise<VectorLayer>;
 }

@@ -7,6 +7,10 @@ import {
   DetectRequest,
   EvalRequest,
   RasterInfoRequest,
+  TileLayerRequest,
+  VectorLayerRequest,
+  type TileLayerInfo,
+  type VectorLayer,
   type DetectResult,
   type EvalResult,
   type ModelSummary,
@@ -19,6 +23,7 @@ import { describeRaster } from '../raster';
 import { runDetection } from '../detect/run-detection';
 import { evaluateFiles } from '../eval/evaluate-files';
 import { ModelsService } from './models-service';
+import { LayersService } from './layers-service';
 
 /** Validate a request against its schema; a failure is the caller's mistake, reported field by field. */
 function validate<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
@@ -32,6 +37,8 @@ function validate<S extends z.ZodType>(schema: S, value: unknown, what: string):
 
 export class ScarpService implements ScarpApi {
   private readonly models = new ModelsService();
+  /** Map layers; `layers.tiles` renders the PNG tiles the doors serve (HTTP /tiles, scarp://app/tiles). */
+  readonly layers = new LayersService();
 
   listModels(): Promise<ModelSummary[]> {
     return this.models.list();
@@ -48,6 +55,14 @@ export class ScarpService implements ScarpApi {
 
   evaluate(request: EvalRequest): Promise<EvalResult> {
     return evaluateFiles(validate(EvalRequest, request, 'evaluate'));
+  }
+
+  openTileLayer(request: TileLayerRequest): Promise<TileLayerInfo> {
+    return this.layers.openTileLayer(validate(TileLayerRequest, request, 'tile layer'));
+  }
+
+  readVectorLayer(request: VectorLayerRequest): Promise<VectorLayer> {
+    return this.layers.readVectorLayer(validate(VectorLayerRequest, request, 'vector layer'));
   }
 }
 

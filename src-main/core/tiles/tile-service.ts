@@ -1,0 +1,184 @@
+/**
+ * TileService: map layers opened from GeoTIFFs (imagery, DEM derivatives, probability, mask) and
+ * their XYZ PNG tiles, with an LRU cache of encoded tiles. Layer ids are derived from what the
+ * layer shows (path, kind, bands, threshold, file size and time), so the same request gives the
+ * same id and cached tiles stay valid until the file changes.
+ */
+import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
+import type { TileLayerInfo, TileLayerRequestParsed } from '../../../src-shared/api';
+import { ScarpError } from '../../../src-shared/errors';
+import { openRaster } from '../raster/open';
+import { transformBounds } from '../raster/crs';
+import type { RasterSource } from '../raster/types';
+import { encodePng, emptyPng } from './png';
+import { LruCache } from './lru';
+import { renderTileRgba, type BandStretch, type RenderLayer } from './render';
+import { validTile, WEB_MERCATOR, zoomForResolution, TILE_SIZE } from './mercator';
+
+interface OpenLayer extends RenderLayer {
+  info: TileLayerInfo;
+}
+
+export interface TileServiceOptions {
+  /** Bytes of encoded PNG tiles kept (default 96 MiB). */
+  cacheBytes?: number;
+  /** Layers kept open at once (default 24); the least recently used is closed beyond that. */
+  maxLayers?: number;
+}
+
+/** 2 % and 98 % percentiles of the finite values of a sample. */
+export function percentileStretch(sample: Float32Array, lowPct = 2, highPct = 98): BandStretch | null {
+  let n = 0;
+  const valid = new Float32Array(sample.length);
+  for (let i = 0; i < sample.length; i++) {
+    const v = sample[i]!;
+    if (v === v) valid[n++] = v;
+  }
+  if (n === 0) return null;
+  const s = valid.subarray(0, n).sort();
+  const at = (p: number): number => s[Math.min(n - 1, Math.max(0, Math.round((p / 100) * (n - 1))))]!;
+  const low = at(lowPct);
+  let high = at(highPct);
+  if (high <= low) high = low + 1;
+  return { low, high };
+}
+
+/** Scene statistics for display: per-band 2–98 % stretch from a ≤ 1024-pixel overview read. */
+export async function sceneStretch(source: RasterSource, bands: number[]): Promise<BandStretch[]> {
+  const { width, height } = source.info;
+  const f = Math.max(1, Math.max(width, height) / 1024);
+  const ow = Math.max(1, Math.round(width / f));
+  const oh = Math.max(1, Math.round(height / f));
+  const whole = { x: 0, y: 0, width, height };
+  const data = f === 1 ? await source.readWindow(whole, bands) : await source.readWindowResampled(whole, ow, oh, bands);
+  return data.map((d) => percentileStretch(d) ?? { low: 0, high: 255 });
+}
+
+function layerId(req: TileLayerRequestParsed): string {
+  let stamp = '';
+  try {
+    const st = statSync(req.path);
+    stamp = `${st.size}:${st.mtimeMs}`;
+  } catch {
+    /* openRaster reports the missing file */
+  }
+  return createHash('sha1')
+    .update(JSON.stringify([req.path, req.kind, req.bands ?? null, req.kind === 'mask' ? req.threshold : null, stamp]))
+    .digest('hex')
+    .slice(0, 16);
+}
+
+export class TileService {
+  private readonly layers = new Map<string, OpenLayer>();
+  private readonly opening = new Map<string, Promise<OpenLayer>>();
+  private readonly cache: LruCache<Buffer>;
+  private readonly maxLayers: number;
+
+  constructor(opts: TileServiceOptions = {}) {
+    this.cache = new LruCache<Buffer>(opts.cacheBytes ?? 96 * 1024 * 1024);
+    this.maxLayers = opts.maxLayers ?? 24;
+  }
+
+  /** Open (or find) a layer; the returned id names its tiles. */
+  async openLayer(req: TileLayerRequestParsed): Promise<TileLayerInfo> {
+    const id = layerId(req);
+    const have = this.layers.get(id);
+    if (have) {
+      this.layers.delete(id);
+      this.layers.set(id, have);
+      return have.info;
+    }
+    let p = this.opening.get(id);
+    if (!p) {
+      p = this.load(id, req).finally(() => this.opening.delete(id));
+      this.opening.set(id, p);
+    }
+    return (await p).info;
+  }
+
+  private async load(id: string, req: TileLayerRequestParsed): Promise<OpenLayer> {
+    const source = await openRaster(req.path);
+    try {
+      const info = source.info;
+      let bands: number[];
+      if (req.kind === 'imagery' || req.kind === 'falsecolor') {
+        if (req.bands) bands = req.bands;
+        else if (req.kind === 'falsecolor') {
+          if (info.bandCount < 4)
+            throw new ScarpError({ code: 'INCOMPATIBLE_BANDS', message: `${req.path} has ${info.bandCount} bands: false colour needs a near-infrared band (band 4).`, file: req.path });
+          bands = [3, 0, 1];
+        } else bands = info.bandCount >= 3 ? [0, 1, 2] : [0];
+      } else bands = [req.bands?.[0] ?? 0];
+      for (const b of bands) {
+        if (b < 0 || b >= info.bandCount) throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `${req.path} has no band ${b + 1}.`, file: req.path });
+      }
+      const stretch = req.kind === 'imagery' || req.kind === 'falsecolor' ? await sceneStretch(source, bands) : [];
+      const bounds3857 = transformBounds(info.bounds, info.crs, WEB_MERCATOR);
+      const lat = (info.boundsWgs84.minY + info.boundsWgs84.maxY) / 2;
+      const nativeZoom = zoomForResolution(Math.min(info.gsd.x, info.gsd.y), lat);
+      const layer: OpenLayer = {
+        kind: req.kind,
+        source,
+        bands,
+        stretch,
+        threshold: req.threshold ?? 0.5,
+        bounds3857,
+        info: {
+          id,
+          kind: req.kind,
+          path: req.path,
+          boundsWgs84: info.boundsWgs84,
+          nativeZoom: Math.round(nativeZoom * 100) / 100,
+          maxZoom: Math.min(24, Math.ceil(nativeZoom) + 3),
+          bands: bands.map((b) => b + 1),
+          stretch,
+          threshold: req.kind === 'mask' ? (req.threshold ?? 0.5) : undefined,
+          gsdM: info.gsd,
+          crs: info.crs.epsg ? `EPSG:${info.crs.epsg}` : info.crs.name,
+        },
+      };
+      this.layers.set(id, layer);
+      while (this.layers.size > this.maxLayers) {
+        const [oldId, old] = this.layers.entries().next().value as [string, OpenLayer];
+        this.layers.delete(oldId);
+        this.cache.deletePrefix(`${oldId}/`);
+        void old.source.close();
+      }
+      return layer;
+    } catch (e) {
+      await source.close();
+      throw e;
+    }
+  }
+
+  hasLayer(id: string): boolean {
+    return this.layers.has(id);
+  }
+
+  /**
+   * The PNG of tile z/x/y of a layer: a transparent tile outside the layer, null for an unknown
+   * layer or a tile that does not exist.
+   */
+  async tile(id: string, z: number, x: number, y: number): Promise<Buffer | null> {
+    const layer = this.layers.get(id);
+    if (!layer || !validTile(z, x, y)) return null;
+    const key = `${id}/${z}/${x}/${y}`;
+    const hit = this.cache.get(key);
+    if (hit) return hit;
+    const t = await renderTileRgba(layer, z, x, y, TILE_SIZE);
+    const png = t ? encodePng(t.rgba, t.size, t.size) : emptyPng(TILE_SIZE);
+    this.cache.set(key, png);
+    return png;
+  }
+
+  cacheStats(): { tiles: number; bytes: number; hits: number; misses: number } {
+    return { tiles: this.cache.size, bytes: this.cache.totalBytes, hits: this.cache.hits, misses: this.cache.misses };
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.layers.values()];
+    this.layers.clear();
+    await Promise.all(all.map((l) => l.source.close()));
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * The ScarpApi methods as data, for the doors that forward calls (HTTP/WebSocket server, Electron
+ * IPC, preload, browser client). TypeScript checks this table against the ScarpApi interface:
+ * adding a method to ScarpApi without listing it here is a type error.
+ *
+ * - 'call': `method(request?) → Promise<result>`
+ * - 'stream': `method(request, onProgress?, signal?) → Promise<result>`: progress events and
+ *   cancellation travel over the WebSocket / IPC.
+ */
+import type { ScarpApi } from './api';
+
+export type ApiMethodKind = 'call' | 'stream';
+
+export const API_METHODS = {
+  listModels: 'call',
+  rasterInfo: 'call',
+  detect: 'stream',
+  evaluate: 'call',
+  openTileLayer: 'call',
+  readVectorLayer: 'call',
+} as const satisfies Record<keyof ScarpApi, ApiMethodKind>;
+
+export type ApiMethodName = keyof typeof API_METHODS;
+
+export const API_METHOD_NAMES = Object.keys(API_METHODS) as ApiMethodName[];
+
+export function isApiMethod(name: unknown): name is ApiMethodName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(API_METHODS, name);
+}
