@@ -196,13 +196,11 @@ class GeoTiffSource implements RasterSource {
               const src = (blk.interleaved ? blk.arrays[0] : blk.arrays[b]) as Typed;
               const off = blk.interleaved ? b : 0;
               const dst = out[k] as Float32Array;
+              const copy = src instanceof Uint8Array ? copyU8 : src instanceof Float32Array ? copyF32 : copyAny;
               for (let y = cy0; y < cy1; y++) {
-                let s = ((y - y0) * stride + (cx0 - x0)) * spp + off;
-                let d = (y - window.y) * window.width + (cx0 - window.x);
-                for (let x = cx0; x < cx1; x++, s += spp, d++) {
-                  const v = src[s] as number;
-                  dst[d] = v === nd || (ndIsNaN && v !== v) ? NaN : v;
-                }
+                const s = ((y - y0) * stride + (cx0 - x0)) * spp + off;
+                const d = (y - window.y) * window.width + (cx0 - window.x);
+                copy(src as never, s, spp, dst, d, cx1 - cx0, nd, ndIsNaN);
               }
             });
           }),
@@ -354,4 +352,40 @@ async function buildSource(path: string, tiff: GeoTIFF, fileSize: number, bigTif
     photometric: PHOTOMETRIC_NAMES[photometricCode] ?? `code ${photometricCode}`,
   };
   return new GeoTiffSource(tiff, levels, info, fileSize, options.cacheBytes ?? 64 * 1024 * 1024);
+}
+
+/*
+ * Row copies from a decoded block into a float32 window (nodata → NaN). One function per source
+ * array type keeps each loop monomorphic (a shared loop over Uint8Array and Float32Array sources
+ * runs several times slower); the no-nodata case skips the comparison.
+ */
+function copyU8(src: Uint8Array, s: number, spp: number, dst: Float32Array, d: number, n: number, nd: number | null, _ndIsNaN: boolean): void {
+  if (nd === null) {
+    for (let i = 0; i < n; i++, s += spp) dst[d + i] = src[s] as number;
+    return;
+  }
+  for (let i = 0; i < n; i++, s += spp) {
+    const v = src[s] as number;
+    dst[d + i] = v === nd ? NaN : v;
+  }
+}
+
+function copyF32(src: Float32Array, s: number, spp: number, dst: Float32Array, d: number, n: number, nd: number | null, ndIsNaN: boolean): void {
+  if (nd === null || ndIsNaN) {
+    // NaN stays NaN in a float32 copy.
+    if (spp === 1) dst.set(src.subarray(s, s + n), d);
+    else for (let i = 0; i < n; i++, s += spp) dst[d + i] = src[s] as number;
+    return;
+  }
+  for (let i = 0; i < n; i++, s += spp) {
+    const v = src[s] as number;
+    dst[d + i] = v === nd ? NaN : v;
+  }
+}
+
+function copyAny(src: ArrayLike<number>, s: number, spp: number, dst: Float32Array, d: number, n: number, nd: number | null, ndIsNaN: boolean): void {
+  for (let i = 0; i < n; i++, s += spp) {
+    const v = src[s] as number;
+    dst[d + i] = v === nd || (ndIsNaN && v !== v) ? NaN : v;
+  }
 }

@@ -85,7 +85,8 @@ export function derivativeBand(dem: BandProvider, kind: DerivativeKind, opts: Te
       const x0 = Math.max(w.x, 0);
       const x1 = Math.min(w.x + w.width, g.width);
       for (let y = Math.max(w.y, 0); y < Math.min(w.y + w.height, g.height); y++) {
-        for (let x = x0; x < x1; x++) out[(y - w.y) * w.width + (x - w.x)] = d[(y - rw.y) * rw.width + (x - rw.x)] as number;
+        const s = (y - rw.y) * rw.width + (x0 - rw.x);
+        out.set(d.subarray(s, s + (x1 - x0)), (y - w.y) * w.width + (x0 - w.x));
       }
       return out;
     },

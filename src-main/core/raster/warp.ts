@@ -8,8 +8,55 @@ import type { Grid, Window } from '../../../src-shared/geo';
 import type { BandData, GridBandSource } from './types';
 import type { BandProvider } from './band-provider';
 import { createPixelMapper, sourceWindowOf, type PixelMap } from './pixel-map';
+import { createTransformer } from './crs';
 import { boxAverage, nearestAt, snapScale, tentAt, type BandWindow } from './resample';
-import { assertWindow } from './grid';
+import { assertWindow, clipWindow } from './grid';
+
+/**
+ * When the target grid is the source grid shifted by whole pixels (same CRS, same pixel size, no
+ * rotation), every target pixel centre falls exactly on a source pixel centre: bilinear and
+ * nearest then return that pixel's value (the other weights are 0), so the warp is a window copy.
+ * Returns the shift (target pixel + shift = source pixel), or null when the grids are not aligned.
+ */
+export function alignedShift(target: Grid, source: Grid): { dx: number; dy: number } | null {
+  const t = target.geoTransform;
+  const s = source.geoTransform;
+  if (t[2] !== 0 || t[4] !== 0 || s[2] !== 0 || s[4] !== 0) return null;
+  if (!createTransformer(target.crs, source.crs).identity) return null;
+  const n = Math.max(target.width, target.height, 1);
+  // Scale equal to within 1e-6 px of drift across the whole target; offsets whole to within 1e-6 px.
+  if (Math.abs(t[1] / s[1] - 1) * n > 1e-6 || Math.abs(t[5] / s[5] - 1) * n > 1e-6) return null;
+  const ox = (t[0] - s[0]) / s[1];
+  const oy = (t[3] - s[3]) / s[5];
+  const dx = Math.round(ox);
+  const dy = Math.round(oy);
+  if (Math.abs(ox - dx) > 1e-6 || Math.abs(oy - dy) > 1e-6) return null;
+  return { dx, dy };
+}
+
+/** A band on a grid that is the source grid shifted by whole pixels: reads are window copies. */
+function shiftedBand(src: BandProvider, target: Grid, shift: { dx: number; dy: number }): GridBandSource {
+  return {
+    grid: target,
+    async readWindow(w: Window): Promise<BandData> {
+      assertWindow(w);
+      const sw = { x: w.x + shift.dx, y: w.y + shift.dy, width: w.width, height: w.height };
+      const inside = clipWindow(sw, src.grid);
+      if (inside && inside.width === sw.width && inside.height === sw.height) {
+        const data = await src.read(sw);
+        // Never hand out a provider's internal buffer (callers may keep or modify what they get).
+        return data.length === w.width * w.height ? data : data.slice(0, w.width * w.height);
+      }
+      const out = new Float32Array(w.width * w.height).fill(NaN);
+      if (!inside) return out;
+      const data = await src.read(inside);
+      for (let j = 0; j < inside.height; j++) {
+        out.set(data.subarray(j * inside.width, (j + 1) * inside.width), (inside.y - sw.y + j) * w.width + (inside.x - sw.x));
+      }
+      return out;
+    },
+  };
+}
 
 export type WarpMethod = 'bilinear' | 'nearest' | 'average';
 
@@ -25,6 +72,10 @@ export interface WarpOptions {
 
 export function warpBand(src: BandProvider, target: Grid, opts: WarpOptions = {}): GridBandSource {
   const method = opts.method ?? 'bilinear';
+  if (method !== 'average') {
+    const shift = alignedShift(target, src.grid);
+    if (shift) return shiftedBand(src, target, shift);
+  }
   const mapper = createPixelMapper(target, src.grid);
   const fp = mapper.footprint();
   const scaleX = fp.kx > 1 ? snapScale(1 / fp.kx) : 1;
