@@ -1,0 +1,136 @@
+/**
+ * The bridge between a project (issue 4's store) and the pure exporters/importers: the inventory
+ * as export features (with import provenance), a run's probability as a raster row source
+ * (8-bit prediction tiles dequantised), and import of a file into the project's inventory through
+ * its journal (one undoable edit).
+ *
+ * Import provenance: the landslides table gains two nullable columns, `source` (file[:layer]) and
+ * `attrs` (JSON of the fields that have no landslides column), added on the first import.
+ */
+import { basename } from 'node:path';
+import type { Grid } from '../../../src-shared/geo';
+import { ScarpError } from '../../../src-shared/errors';
+import type { Project } from '../store/project';
+import { decompressTile, dequantise, NODATA_U8, tileSize } from '../store/project/raster-tiles';
+import { RASTER_TILE_SIZE } from '../store/project/schema';
+import type { RunRecord } from '../store/project';
+import { readInventoryFile, type ImportResult } from '../import/import-inventory';
+import type { AttrValue, Inventory, InventoryFeature } from './inventory';
+import type { RasterRowSource } from './cog';
+
+function columns(project: Project): Set<string> {
+  return new Set((project.store.db.prepare('PRAGMA table_info(landslides)').all() as Array<{ name: string }>).map((c) => c.name));
+}
+
+function projectCrs(project: Project) {
+  const crs = project.crs();
+  if (!crs) throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `${project.path} has no CRS yet (no scene and no landslides).`, hint: 'Add a scene or run a detection first.' });
+  return crs;
+}
+
+/** The project's inventory (paged reads; the array holds what the exporters need). */
+export function inventoryFromProject(project: Project, run?: RunRecord | null): Inventory {
+  const crs = projectCrs(project);
+  const cols = columns(project);
+  const prov = cols.has('source') && cols.has('attrs') ? project.store.db.prepare('SELECT source, attrs FROM landslides WHERE fid = ?') : null;
+  const features: InventoryFeature[] = [];
+  let after: number | undefined;
+  for (;;) {
+    const page = project.listFeatures({ afterFid: after, limit: 2000 });
+    for (const f of page.features) {
+      const feat: InventoryFeature = { fid: f.fid, geometry: f.geometry, record: f.properties };
+      if (prov) {
+        const r = prov.get(f.fid) as { source: string | null; attrs: string | null } | undefined;
+        if (r && (r.source !== null || r.attrs !== null)) {
+          feat.source = r.source;
+          feat.attrs = r.attrs ? (JSON.parse(r.attrs) as Record<string, AttrValue>) : null;
+        }
+      }
+      features.push(feat);
+    }
+    if (page.nextAfterFid === null || page.features.length === 0) break;
+    after = page.nextAfterFid;
+  }
+  const r = run ?? latestRun(project);
+  const ev = project.event();
+  return {
+    crs,
+    features,
+    meta: { projectName: basename(project.path), eventName: ev.name, modelId: r?.modelId ?? null, modelName: r?.modelName ?? null, runId: r?.id ?? null, runStartedAt: r?.startedAt ?? null, threshold: r?.threshold ?? null, provider: r?.provider ?? null },
+  };
+}
+
+export function latestRun(project: Project, runId?: string): RunRecord | null {
+  if (runId) {
+    const r = project.runs.get(runId);
+    if (!r) throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `Run ${runId} is not in ${project.path}.` });
+    return r;
+  }
+  return project.runs.list().find((r) => r.status === 'done') ?? null;
+}
+
+/** A run's probability (dequantised 8-bit tiles; NaN where no tile or no data). */
+export function probabilityFromProject(project: Project, run: RunRecord): RasterRowSource {
+  const crs = projectCrs(project);
+  const { width, height, geoTransform } = run.grid;
+  const grid: Grid = { width, height, geoTransform, crs };
+  const T = RASTER_TILE_SIZE;
+  const stmt = project.store.db.prepare('SELECT data FROM scarp_prediction_tiles WHERE run_id = ? AND tile_row = ? AND tile_col = ?');
+  const lut = new Float32Array(256);
+  for (let q = 0; q < 256; q++) lut[q] = q === NODATA_U8 ? NaN : dequantise(q);
+  let cacheRow = -1;
+  let cache: Array<Uint8Array | null> = [];
+  const across = Math.ceil(width / T);
+  const loadRow = (tr: number): void => {
+    if (tr === cacheRow) return;
+    cache = [];
+    for (let tc = 0; tc < across; tc++) {
+      const r = stmt.get(run.id, tr, tc) as { data: Uint8Array } | undefined;
+      const s = tileSize(width, height, tr, tc);
+      cache.push(r ? decompressTile(r.data, s.width, s.height) : null);
+    }
+    cacheRow = tr;
+  };
+  return {
+    grid,
+    read(y, n) {
+      const out = new Float32Array(n * width).fill(NaN);
+      for (let r = 0; r < n; r++) {
+        const gy = y + r;
+        const tr = Math.floor(gy / T);
+        loadRow(tr);
+        for (let tc = 0; tc < across; tc++) {
+          const t = cache[tc];
+          if (!t) continue;
+          const s = tileSize(width, height, tr, tc);
+          const src = (gy - tr * T) * s.width;
+          for (let x = 0; x < s.width; x++) out[r * width + tc * T + x] = lut[t[src + x]!]!;
+        }
+      }
+      return out;
+    },
+  };
+}
+
+/** Import a file into the project's inventory as one journal edit; provenance into source/attrs. */
+export async function importIntoProject(project: Project, file: string, opts: { layer?: string } = {}): Promise<ImportResult & { fids: number[] }> {
+  const crs = projectCrs(project);
+  const res = await readInventoryFile(file, crs, opts);
+  if (res.features.length === 0) throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `${file} has no polygon features to import.`, file });
+  const { fids } = project.addFeatures(
+    res.features.map((f) => ({ geometry: f.geometry, properties: { status: 'predicted', ...f.properties } })),
+    `Import ${res.features.length} landslides from ${basename(file)}`,
+  );
+  const db = project.store.db;
+  const cols = columns(project);
+  db.transaction(() => {
+    if (!cols.has('source')) db.exec('ALTER TABLE landslides ADD COLUMN "source" TEXT');
+    if (!cols.has('attrs')) db.exec('ALTER TABLE landslides ADD COLUMN "attrs" TEXT');
+    const st = db.prepare('UPDATE landslides SET source = ?, attrs = ? WHERE fid = ?');
+    res.features.forEach((f, i) => {
+      const fid = fids[i];
+      if (fid !== undefined && fid >= 0) st.run(f.source, Object.keys(f.attrs).length ? JSON.stringify(f.attrs) : null, fid);
+    });
+  })();
+  return { ...res, fids };
+}

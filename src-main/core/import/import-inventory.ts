@@ -1,0 +1,156 @@
+/**
+ * Import an existing inventory (Shapefile, GeoPackage, GeoJSON, KML/KMZ) as landslide features:
+ * reprojected to the target CRS, Z dropped (readers keep x/y only), fields that match a `landslides`
+ * column (by name, or by the Shapefile alias table) mapped with their types checked, every other
+ * field kept in `attrs` (JSON), each feature marked with its source file (and layer).
+ * Area and perimeter are measured again in the target CRS (the source's own values stay in attrs).
+ */
+import { readFileSync } from 'node:fs';
+import { basename, extname } from 'node:path';
+import { DOMParser } from '@xmldom/xmldom';
+import { kml as kmlToGeoJson } from '@tmcw/togeojson';
+import JSZip from 'jszip';
+import type { CrsInfo } from '../../../src-shared/geo';
+import { ScarpError } from '../../../src-shared/errors';
+import { createTransformer, WGS84 } from '../raster/crs';
+import { fromPolygonCoords, mapCoords, orientMultiPolygon, type FlatMultiPolygon } from '../vector/geometry';
+import { areaM2, perimeterM } from '../vector/measure';
+import { readPolygons, type PolygonFeature } from '../vector/readers';
+import { LANDSLIDE_COLUMNS, LANDSLIDE_STATUSES, LANDSLIDE_TYPES, type LandslideRecord } from '../store/landslides-schema';
+import { SHAPEFILE_FIELDS } from '../export/shapefile';
+import type { AttrValue } from '../export/inventory';
+
+export interface ImportedFeature {
+  geometry: FlatMultiPolygon;
+  /** Mapped landslides attributes (area/perimeter measured in the target CRS). */
+  properties: Partial<LandslideRecord> & Pick<LandslideRecord, 'area_m2' | 'perimeter_m'>;
+  source: string;
+  attrs: Record<string, AttrValue>;
+}
+
+export interface ImportResult {
+  path: string;
+  layer: string;
+  sourceCrs: CrsInfo;
+  crs: CrsInfo;
+  features: ImportedFeature[];
+  /** Field → where it went ('landslides.<col>' or 'attrs'). */
+  mapping: Record<string, string>;
+  warnings: string[];
+}
+
+export const IMPORT_EXTENSIONS = ['.shp', '.gpkg', '.geojson', '.json', '.kml', '.kmz'] as const;
+
+const NUMERIC = new Set(LANDSLIDE_COLUMNS.filter((c) => c.sql.startsWith('REAL')).map((c) => c.name as string));
+const COLUMN_NAMES = new Set(LANDSLIDE_COLUMNS.map((c) => c.name as string));
+/** Columns recomputed or owned by the project: never taken from the file. */
+const SKIP = new Set(['area_m2', 'perimeter_m', 'fid', 'uuid', 'scene', 'run']);
+
+function aliasTarget(name: string): string | null {
+  const lower = name.toLowerCase();
+  if (COLUMN_NAMES.has(lower)) return lower;
+  const a = SHAPEFILE_FIELDS.find((f) => f.name.toLowerCase() === lower);
+  return a && !a.part ? a.from : null;
+}
+
+async function readKml(path: string): Promise<PolygonFeature[]> {
+  let text: string;
+  if (extname(path).toLowerCase() === '.kmz') {
+    const zip = await JSZip.loadAsync(readFileSync(path));
+    const entry = Object.values(zip.files).find((f) => !f.dir && f.name.toLowerCase().endsWith('.kml'));
+    if (!entry) throw new ScarpError({ code: 'CORRUPT_FILE', message: `${path} holds no .kml document`, file: path });
+    text = await entry.async('string');
+  } else text = readFileSync(path, 'utf8');
+  const doc = new DOMParser().parseFromString(text, 'text/xml');
+  const fc = kmlToGeoJson(doc as unknown as Document);
+  const out: PolygonFeature[] = [];
+  const add = (g: { type: string; coordinates?: unknown; geometries?: unknown[] } | null, mp: FlatMultiPolygon): void => {
+    if (!g) return;
+    if (g.type === 'Polygon') mp.push(fromPolygonCoords(g.coordinates as number[][][]));
+    else if (g.type === 'MultiPolygon') for (const p of g.coordinates as number[][][][]) mp.push(fromPolygonCoords(p));
+    else if (g.type === 'GeometryCollection') for (const s of (g.geometries ?? []) as Array<typeof g>) add(s, mp);
+  };
+  for (const f of fc.features) {
+    const mp: FlatMultiPolygon = [];
+    add(f.geometry as never, mp);
+    if (mp.length === 0) continue;
+    const props: Record<string, AttrValue> = {};
+    for (const [k, v] of Object.entries(f.properties ?? {})) {
+      if (k === 'styleUrl' || k === 'styleHash' || k === 'styleMapHash' || k.startsWith('fill') || k.startsWith('stroke') || k === 'visibility' || k === 'tessellate') continue;
+      props[k] = v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : JSON.stringify(v);
+    }
+    out.push({ geometry: orientMultiPolygon(mp, true), properties: props });
+  }
+  return out;
+}
+
+/** Read an inventory file and map it to landslide features in `target` (default: the file's CRS). */
+export async function readInventoryFile(path: string, target?: CrsInfo, opts: { layer?: string } = {}): Promise<ImportResult> {
+  const ext = extname(path).toLowerCase();
+  if (!(IMPORT_EXTENSIONS as readonly string[]).includes(ext)) {
+    throw new ScarpError({ code: 'UNSUPPORTED_FORMAT', message: `${path}: import reads ${IMPORT_EXTENSIONS.join(', ')}, not "${ext || 'no extension'}"`, file: path });
+  }
+  let layer: string;
+  let sourceCrs: CrsInfo;
+  let raw: PolygonFeature[];
+  if (ext === '.kml' || ext === '.kmz') {
+    raw = await readKml(path);
+    sourceCrs = WGS84;
+    layer = basename(path).replace(/\.[^.]+$/, '');
+  } else {
+    const l = await readPolygons(path, { layer: opts.layer });
+    raw = l.features;
+    sourceCrs = l.sourceCrs;
+    layer = l.layer;
+  }
+  const crs = target ?? sourceCrs;
+  const tx = createTransformer(sourceCrs, crs);
+  const source = ext === '.gpkg' ? `${basename(path)}:${layer}` : basename(path);
+  const mapping: Record<string, string> = {};
+  const warnings = new Set<string>();
+  const features: ImportedFeature[] = raw.map((f) => {
+    const geometry = tx.identity ? f.geometry : orientMultiPolygon(mapCoords(f.geometry, tx.forward), true);
+    const properties: ImportedFeature['properties'] = { area_m2: areaM2(geometry, crs), perimeter_m: perimeterM(geometry, crs) };
+    const attrs: Record<string, AttrValue> = {};
+    const p = properties as Record<string, unknown>;
+    const dateParts: Record<string, { date?: string; time?: string }> = {};
+    for (const [k, v] of Object.entries(f.properties)) {
+      if (v === null || v === undefined || v === '') continue;
+      const lower = k.toLowerCase();
+      const part = SHAPEFILE_FIELDS.find((s) => s.part && s.name === lower);
+      if (part) {
+        (dateParts[part.from] ??= {})[part.part!] = String(v);
+        mapping[k] = `landslides.${part.from}`;
+        continue;
+      }
+      const col = aliasTarget(k);
+      let ok = false;
+      if (col && !SKIP.has(col)) {
+        if (NUMERIC.has(col)) {
+          const n = typeof v === 'number' ? v : Number(v);
+          if (Number.isFinite(n)) (p[col] = n), (ok = true);
+        } else if (col === 'status') {
+          if ((LANDSLIDE_STATUSES as readonly string[]).includes(String(v))) (p[col] = String(v)), (ok = true);
+        } else if (col === 'type') {
+          if ((LANDSLIDE_TYPES as readonly string[]).includes(String(v).toLowerCase())) (p[col] = String(v).toLowerCase()), (ok = true);
+        } else if (col === 'created_at' || col === 'updated_at') {
+          const d = new Date(String(v));
+          if (!Number.isNaN(d.getTime())) (p[col] = d.toISOString()), (ok = true);
+        } else (p[col] = String(v)), (ok = true);
+      }
+      if (ok) mapping[k] = `landslides.${col}`;
+      else {
+        attrs[k] = v;
+        mapping[k] ??= 'attrs';
+        if (col && !SKIP.has(col)) warnings.add(`Field "${k}": some values do not fit landslides.${col} and were kept in attrs.`);
+      }
+    }
+    for (const [col, dt] of Object.entries(dateParts)) {
+      if (!dt.date) continue;
+      const d = new Date(`${dt.date.replace(/\//g, '-').slice(0, 10)}T${dt.time ?? '00:00:00.000Z'}`);
+      if (!Number.isNaN(d.getTime())) p[col] = d.toISOString();
+    }
+    return { geometry, properties, source, attrs };
+  });
+  return { path, layer, sourceCrs, crs, features, mapping, warnings: [...warnings] };
+}
