@@ -18,6 +18,8 @@ export const API_METHODS = {
   evaluate: 'call',
   openTileLayer: 'call',
   readVectorLayer: 'call',
+  exportInventory: 'stream',
+  importInventory: 'call',
 } as const satisfies Record<keyof ScarpApi, ApiMethodKind>;
 
 export type ApiMethodName = keyof typeof API_METHODS;

@@ -169,6 +169,57 @@ export interface VectorLayer {
   };
 }
 
+// ---- export / import (issue 5) ------------------------------------------------------------
+
+export const ExportRequest = z.object({
+  /** The project file (.gpkg). */
+  project: z.string().min(1),
+  /** gpkg, shp (folder or .shp), shp-zip, geojson, kml, kmz, csv, html; probability, confidence, mask (COG .tif). */
+  format: z.enum(['gpkg', 'shp', 'shp-zip', 'geojson', 'kml', 'kmz', 'csv', 'html', 'probability', 'confidence', 'mask']),
+  out: z.string().min(1),
+  /** 'project' (default), 'wgs84' or an EPSG code ('EPSG:32645' or 32645); GeoJSON/KML are always WGS 84. */
+  crs: z.union([z.string(), z.number().int().positive()]).optional(),
+  status: z.array(z.enum(['predicted', 'confirmed', 'rejected', 'edited', 'field_verified'])).optional(),
+  minArea: z.number().nonnegative().optional(),
+  maxArea: z.number().positive().optional(),
+  /** Run for rasters and the report (default: the latest finished run). */
+  run: z.string().optional(),
+  /** Threshold for the confidence/mask rasters (default: the run's). */
+  threshold: z.number().gt(0).lt(1).optional(),
+  overwrite: z.boolean().optional(),
+});
+export type ExportRequest = z.input<typeof ExportRequest>;
+
+export interface ExportResponse {
+  format: string;
+  /** Files written (all renamed into place together). */
+  files: string[];
+  /** Features written (pixels for rasters). */
+  count: number;
+  crs: { epsg: number | null; name: string };
+  warnings: string[];
+}
+
+export const ImportRequest = z.object({
+  project: z.string().min(1),
+  /** Shapefile, GeoPackage, GeoJSON, KML or KMZ. */
+  file: z.string().min(1),
+  layer: z.string().min(1).optional(),
+});
+export type ImportRequest = z.input<typeof ImportRequest>;
+
+export interface ImportResponse {
+  file: string;
+  layer: string;
+  count: number;
+  fids: number[];
+  sourceCrs: string;
+  crs: string;
+  /** Source field → 'landslides.<column>' or 'attrs'. */
+  mapping: Record<string, string>;
+  warnings: string[];
+}
+
 /** Every method also needs an entry in API_METHODS (src-shared/api-methods.ts), which the doors use. */
 export interface ScarpApi {
   listModels(): Promise<ModelSummary[]>;
@@ -179,4 +230,8 @@ export interface ScarpApi {
   openTileLayer(request: TileLayerRequest): Promise<TileLayerInfo>;
   /** Read a polygon file for display on the map. */
   readVectorLayer(request: VectorLayerRequest): Promise<VectorLayer>;
+  /** Export the project's inventory or a run's rasters (issue 5). */
+  exportInventory(request: ExportRequest, onProgress?: ProgressSink, signal?: AbortSignal): Promise<ExportResponse>;
+  /** Import an inventory file into the project (one undoable edit). */
+  importInventory(request: ImportRequest): Promise<ImportResponse>;
 }

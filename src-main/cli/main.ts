@@ -7,6 +7,8 @@ import { runModels } from './commands/models';
 import { runDetect } from './commands/detect';
 import { runEval } from './commands/eval';
 import { runDemo } from './commands/demo';
+import { runExport } from './commands/export';
+import { runImport } from './commands/import';
 
 type Command = (service: ScarpApi, args: string[]) => Promise<number>;
 
@@ -16,6 +18,8 @@ const COMMANDS: Record<string, Command> = {
   detect: runDetect,
   eval: runEval,
   demo: runDemo,
+  export: runExport,
+  import: runImport,
 };
 
 export async function main(argv: string[]): Promise<number> {

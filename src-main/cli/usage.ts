@@ -10,6 +10,10 @@ Usage:
   scarp eval --prediction <gpkg|geojson|tif> --reference <mask.tif|polygons>
              [--threshold t] [--ignore-value 255] [--aoi <polygons> | --rows a:b] [--json]
   scarp demo [--model <id>] [--out-dir <dir>]
+  scarp export --project <gpkg> --format <gpkg|shp|shp-zip|geojson|kml|kmz|csv|html|probability|confidence|mask>
+               --out <path> [--crs project|wgs84|EPSG:n] [--status confirmed,edited,...]
+               [--min-area m2] [--max-area m2] [--run <id>] [--threshold t] [--overwrite] [--json]
+  scarp import --project <gpkg> --file <shp|gpkg|geojson|kml|kmz> [--layer <name>] [--json]
 
 Exit codes: 0 done, 1 failed, 2 usage error.
 Data for the demo is read from $SCARP_DATA or ../shared/data beside the repository.`;

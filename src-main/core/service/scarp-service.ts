@@ -9,6 +9,10 @@ import {
   RasterInfoRequest,
   TileLayerRequest,
   VectorLayerRequest,
+  ExportRequest,
+  ImportRequest,
+  type ExportResponse,
+  type ImportResponse,
   type TileLayerInfo,
   type VectorLayer,
   type DetectResult,
@@ -24,6 +28,7 @@ import { runDetection } from '../detect/run-detection';
 import { evaluateFiles } from '../eval/evaluate-files';
 import { ModelsService } from './models-service';
 import { LayersService } from './layers-service';
+import { exportFromProject, importToProject } from '../export/export-service';
 
 /** Validate a request against its schema; a failure is the caller's mistake, reported field by field. */
 function validate<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
@@ -63,6 +68,14 @@ export class ScarpService implements ScarpApi {
 
   readVectorLayer(request: VectorLayerRequest): Promise<VectorLayer> {
     return this.layers.readVectorLayer(validate(VectorLayerRequest, request, 'vector layer'));
+  }
+
+  exportInventory(request: ExportRequest, _onProgress?: ProgressSink, signal?: AbortSignal): Promise<ExportResponse> {
+    return exportFromProject(validate(ExportRequest, request, 'export'), signal);
+  }
+
+  importInventory(request: ImportRequest): Promise<ImportResponse> {
+    return importToProject(validate(ImportRequest, request, 'import'));
   }
 }
 
