@@ -20,6 +20,24 @@ export const API_METHODS = {
   readVectorLayer: 'call',
   exportInventory: 'stream',
   importInventory: 'call',
+  // projects (issue 4)
+  createProject: 'call',
+  openProject: 'call',
+  closeProject: 'call',
+  projectInfo: 'call',
+  updateProject: 'call',
+  listScenes: 'call',
+  addScene: 'call',
+  relinkScene: 'call',
+  listRuns: 'call',
+  resumeDetection: 'stream',
+  listFeatures: 'call',
+  addFeature: 'call',
+  updateFeatures: 'call',
+  deleteFeatures: 'call',
+  undo: 'call',
+  redo: 'call',
+  history: 'call',
 } as const satisfies Record<keyof ScarpApi, ApiMethodKind>;
 
 export type ApiMethodName = keyof typeof API_METHODS;

@@ -33,6 +33,10 @@ export const DetectRequest = z.object({
   overwrite: z.boolean().default(false),
   provider: ProviderPreference.default('auto'),
   batchSize: z.number().int().positive().max(64).optional(),
+  /** Project file (.gpkg): created when missing; records the scene and run, stores probability + inventory. */
+  project: z.string().min(1).optional(),
+  /** With a project: resume the matching unfinished run (also automatic when scene + model + parameters match). */
+  resume: z.boolean().default(false),
 });
 export type DetectRequest = z.input<typeof DetectRequest>;
 export type DetectRequestParsed = z.output<typeof DetectRequest>;
@@ -79,6 +83,22 @@ export interface DetectResult {
   tiles: number;
   timings: { totalS: number; inferenceS: number; vectoriseS: number };
   warnings: string[];
+  /** Set for a project-backed run. */
+  project?: ProjectRunSummary;
+}
+
+export interface ProjectRunSummary {
+  path: string;
+  runId: string;
+  sceneId: string;
+  /** True when an interrupted run was continued from `startRow`. */
+  resumed: boolean;
+  startRow: number;
+  featuresAdded: number;
+  /** The scene's previous 'predicted' features replaced by this run (reviewed ones are kept). */
+  predictedReplaced: number;
+  /** The journal edit that holds the inventory change (undo brings the previous features back). */
+  editId: number | null;
 }
 
 export const EvalRequest = z.object({
@@ -221,7 +241,7 @@ export interface ImportResponse {
 }
 
 /** Every method also needs an entry in API_METHODS (src-shared/api-methods.ts), which the doors use. */
-export interface ScarpApi {
+export interface ScarpApi extends ProjectApi {
   listModels(): Promise<ModelSummary[]>;
   rasterInfo(request: RasterInfoRequest): Promise<RasterInfo>;
   detect(request: DetectRequest, onProgress?: ProgressSink, signal?: AbortSignal): Promise<DetectResult>;
@@ -234,4 +254,227 @@ export interface ScarpApi {
   exportInventory(request: ExportRequest, onProgress?: ProgressSink, signal?: AbortSignal): Promise<ExportResponse>;
   /** Import an inventory file into the project (one undoable edit). */
   importInventory(request: ImportRequest): Promise<ImportResponse>;
+}
+
+// ---- Projects (issue 4): one project open at a time per service ---------------------------------
+
+export const LandslideStatus = z.enum(['predicted', 'confirmed', 'rejected', 'edited', 'field_verified']);
+export type LandslideStatus = z.infer<typeof LandslideStatus>;
+export const LandslideType = z.enum(['slide', 'fall', 'flow', 'complex', 'unknown']);
+export type LandslideType = z.infer<typeof LandslideType>;
+
+const BoundsSchema = z
+  .object({ minX: z.number(), minY: z.number(), maxX: z.number(), maxY: z.number() })
+  .refine((b) => b.minX <= b.maxX && b.minY <= b.maxY, 'min must not exceed max');
+const Position = z.tuple([z.number(), z.number()]).rest(z.number());
+/** GeoJSON MultiPolygon coordinates in the project CRS. */
+const MultiPolygonCoords = z.array(z.array(z.array(Position).min(4)).min(1)).min(1);
+
+export const EventMetadataInput = z.object({
+  name: z.string().nullable().optional(),
+  date: z.string().nullable().optional(),
+  trigger: z.string().nullable().optional(),
+  imagerySource: z.string().nullable().optional(),
+  imageryDate: z.string().nullable().optional(),
+  notes: z.string().nullable().optional(),
+});
+export type EventMetadataInput = z.infer<typeof EventMetadataInput>;
+
+export const CreateProjectRequest = z.object({
+  path: z.string().min(1),
+  overwrite: z.boolean().default(false),
+  /** Editing author; default the OS user name. */
+  author: z.string().min(1).optional(),
+  event: EventMetadataInput.optional(),
+});
+export type CreateProjectRequest = z.input<typeof CreateProjectRequest>;
+export const OpenProjectRequest = z.object({ path: z.string().min(1) });
+export type OpenProjectRequest = z.input<typeof OpenProjectRequest>;
+export const UpdateProjectRequest = z.object({ author: z.string().min(1).nullable().optional(), event: EventMetadataInput.optional() });
+export type UpdateProjectRequest = z.input<typeof UpdateProjectRequest>;
+
+export const AddSceneRequest = z.object({ path: z.string().min(1) });
+export type AddSceneRequest = z.input<typeof AddSceneRequest>;
+export const RelinkSceneRequest = z.object({ sceneId: z.string().min(1), path: z.string().min(1) });
+export type RelinkSceneRequest = z.input<typeof RelinkSceneRequest>;
+export const ResumeDetectionRequest = z.object({ project: z.string().min(1).optional() });
+export type ResumeDetectionRequest = z.input<typeof ResumeDetectionRequest>;
+
+export const ListFeaturesRequest = z.object({
+  /** Map window in the project CRS (R-tree). */
+  bbox: BoundsSchema.optional(),
+  scene: z.string().optional(),
+  status: z.array(LandslideStatus).optional(),
+  /** Paging: features with fid greater than this, in fid order. */
+  afterFid: z.number().int().nonnegative().default(0),
+  limit: z.number().int().positive().max(10_000).default(500),
+});
+export type ListFeaturesRequest = z.input<typeof ListFeaturesRequest>;
+
+export const FeatureChanges = z
+  .object({
+    type: LandslideType.optional(),
+    status: LandslideStatus.optional(),
+    confidence: z.number().min(0).max(1).nullable().optional(),
+    notes: z.string().nullable().optional(),
+    mapper: z.string().nullable().optional(),
+  })
+  .strict();
+export type FeatureChanges = z.infer<typeof FeatureChanges>;
+export const UpdateFeaturesRequest = z.object({ fids: z.array(z.number().int().positive()).min(1).max(100_000), changes: FeatureChanges });
+export type UpdateFeaturesRequest = z.input<typeof UpdateFeaturesRequest>;
+export const DeleteFeaturesRequest = z.object({ fids: z.array(z.number().int().positive()).min(1).max(100_000) });
+export type DeleteFeaturesRequest = z.input<typeof DeleteFeaturesRequest>;
+export const AddFeatureRequest = z.object({
+  /** MultiPolygon coordinates in the project CRS. */
+  coordinates: MultiPolygonCoords,
+  scene: z.string().optional(),
+  properties: FeatureChanges.optional(),
+});
+export type AddFeatureRequest = z.input<typeof AddFeatureRequest>;
+export const HistoryRequest = z.object({ limit: z.number().int().positive().max(1000).default(100), beforeId: z.number().int().positive().optional() });
+export type HistoryRequest = z.input<typeof HistoryRequest>;
+
+export interface EventMetadata {
+  name: string | null;
+  date: string | null;
+  trigger: string | null;
+  imagerySource: string | null;
+  imageryDate: string | null;
+  notes: string | null;
+}
+
+export interface ProjectInfo {
+  path: string;
+  projectId: string | null;
+  schemaVersion: number;
+  createdAt: string | null;
+  crs: { srsId: number; name: string; epsg: number | null } | null;
+  author: string;
+  event: EventMetadata;
+  scenes: number;
+  runs: number;
+  features: number;
+  byStatus: Record<string, number>;
+  canUndo: number;
+  canRedo: number;
+  /** What opening did: upgrade (with the backup's path) and the integrity check run. */
+  open: { fromVersion: number; upgraded: boolean; backupPath: string | null; check: string; checkMs: number };
+}
+
+export interface SceneInfo {
+  id: string;
+  name: string;
+  path: string;
+  /** 'missing': the file moved (ask the user where, then relinkScene); 'changed': different content. */
+  state: 'ok' | 'missing' | 'changed';
+  size: number;
+  fingerprint: string;
+  crsName: string | null;
+  width: number;
+  height: number;
+  bounds: Bounds;
+  gsd: { x: number; y: number };
+  bandCount: number;
+  dataType: string;
+  nodata: number | null;
+  /** Per band, for the display stretch. */
+  bandStats: Array<{ min: number; max: number; mean: number; p2: number; p98: number; validFraction: number }>;
+  addedAt: string;
+}
+
+export interface RunInfo {
+  id: string;
+  sceneId: string;
+  modelId: string;
+  modelName: string | null;
+  modelSha256: string;
+  params: Record<string, unknown>;
+  provider: string | null;
+  status: 'running' | 'done' | 'failed' | 'cancelled';
+  error: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+  timings: Record<string, number> | null;
+  threshold: number;
+  rowsDone: number;
+  rowsTotal: number;
+  tilesDone: number;
+  tilesTotal: number;
+  resumed: number;
+  featureCount: number | null;
+}
+
+export interface LandslideProperties {
+  uuid: string;
+  scene: string | null;
+  run: string | null;
+  area_m2: number;
+  perimeter_m: number;
+  prob_mean: number | null;
+  prob_max: number | null;
+  slope_mean: number | null;
+  elev_min: number | null;
+  elev_max: number | null;
+  aspect_mean: number | null;
+  type: LandslideType;
+  status: LandslideStatus;
+  confidence: number | null;
+  mapper: string | null;
+  created_at: string;
+  updated_at: string;
+  notes: string | null;
+}
+
+export interface FeatureInfo {
+  fid: number;
+  properties: LandslideProperties;
+  geometry: { type: 'MultiPolygon'; coordinates: number[][][][] };
+}
+
+export interface FeaturePage {
+  features: FeatureInfo[];
+  /** Pass as afterFid for the next page; null on the last page. */
+  nextAfterFid: number | null;
+}
+
+export interface EditInfo {
+  id: number;
+  label: string;
+  kind: string;
+  author: string;
+  at: string;
+  state: 'done' | 'undone' | 'discarded';
+  opCount: number;
+}
+
+export interface EditResult {
+  edit: EditInfo | null;
+  /** fids of inserted features (addFeature). */
+  fids?: number[];
+  canUndo: number;
+  canRedo: number;
+}
+
+/** Project methods of ScarpApi (one project open at a time per service). */
+export interface ProjectApi {
+  createProject(request: CreateProjectRequest): Promise<ProjectInfo>;
+  openProject(request: OpenProjectRequest): Promise<ProjectInfo>;
+  closeProject(): Promise<void>;
+  projectInfo(): Promise<ProjectInfo>;
+  updateProject(request: UpdateProjectRequest): Promise<ProjectInfo>;
+  listScenes(): Promise<SceneInfo[]>;
+  addScene(request: AddSceneRequest): Promise<SceneInfo>;
+  /** Point a scene whose file moved at its new place (same content required). */
+  relinkScene(request: RelinkSceneRequest): Promise<SceneInfo>;
+  listRuns(): Promise<RunInfo[]>;
+  /** Continue the open (or named) project's latest unfinished run. */
+  resumeDetection(request: ResumeDetectionRequest, onProgress?: ProgressSink, signal?: AbortSignal): Promise<DetectResult>;
+  listFeatures(request: ListFeaturesRequest): Promise<FeaturePage>;
+  addFeature(request: AddFeatureRequest): Promise<EditResult>;
+  updateFeatures(request: UpdateFeaturesRequest): Promise<EditResult>;
+  deleteFeatures(request: DeleteFeaturesRequest): Promise<EditResult>;
+  undo(): Promise<EditResult>;
+  redo(): Promise<EditResult>;
+  history(request?: HistoryRequest): Promise<EditInfo[]>;
 }

@@ -9,6 +9,7 @@ import { runEval } from './commands/eval';
 import { runDemo } from './commands/demo';
 import { runExport } from './commands/export';
 import { runImport } from './commands/import';
+import { runProject } from './commands/project';
 
 type Command = (service: ScarpApi, args: string[]) => Promise<number>;
 
@@ -20,6 +21,7 @@ const COMMANDS: Record<string, Command> = {
   demo: runDemo,
   export: runExport,
   import: runImport,
+  project: runProject,
 };
 
 export async function main(argv: string[]): Promise<number> {

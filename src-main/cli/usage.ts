@@ -7,6 +7,11 @@ Usage:
                [--min-area m2] [--simplify m] [--aoi <polygons>]
                [--out <file.gpkg|file.geojson>] [--probability <file.tif>]
                [--provider auto|cpu|cuda|dml|coreml] [--batch-size n] [--overwrite] [--json]
+               [--project <file.gpkg>]   record scene, run, probability and inventory in a project
+                                         (an interrupted identical run resumes where it stopped)
+  scarp detect --project <file.gpkg> --resume   continue the project's unfinished run
+  scarp project info|scenes|runs|history|undo|redo <file.gpkg> [--json]
+  scarp project relink <file.gpkg> --scene <id> --path <moved imagery>
   scarp eval --prediction <gpkg|geojson|tif> --reference <mask.tif|polygons>
              [--threshold t] [--ignore-value 255] [--aoi <polygons> | --rows a:b] [--json]
   scarp demo [--model <id>] [--out-dir <dir>]

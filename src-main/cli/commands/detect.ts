@@ -18,12 +18,17 @@ export const DETECT_OPTIONS = {
   'batch-size': { type: 'string' },
   overwrite: { type: 'boolean' },
   json: { type: 'boolean' },
+  project: { type: 'string' },
+  resume: { type: 'boolean' },
 } as const;
 
-export function detectRequestFromArgs(args: string[]): { request: DetectRequest; json: boolean } {
+export function detectRequestFromArgs(args: string[]): { request: DetectRequest; json: boolean; resumeOnly: boolean } {
   const { values: v } = parseCommandArgs(args, DETECT_OPTIONS);
+  if (v.resume && !v.project) throw new UsageError('--resume needs --project <file.gpkg>');
+  // `--project p.gpkg --resume` alone continues the project's latest unfinished run.
+  if (v.resume && !v.image) return { request: { image: '', project: v.project, resume: true }, json: v.json ?? false, resumeOnly: true };
   if (!v.image) throw new UsageError('detect needs --image <tif>');
-  if (!v.out && !v.probability) throw new UsageError('detect needs --out <file.gpkg|file.geojson> and/or --probability <file.tif>');
+  if (!v.out && !v.probability && !v.project) throw new UsageError('detect needs --project <file.gpkg>, --out <file.gpkg|file.geojson> and/or --probability <file.tif>');
   const provider = v.provider === undefined ? undefined : ProviderPreference.safeParse(v.provider);
   if (provider && !provider.success) throw new UsageError(`--provider must be one of ${ProviderPreference.options.join(', ')}`);
   const request: DetectRequest = {
@@ -39,8 +44,10 @@ export function detectRequestFromArgs(args: string[]): { request: DetectRequest;
     overwrite: v.overwrite ?? false,
     provider: provider?.data,
     batchSize: numberOption('batch-size', v['batch-size']),
+    project: v.project,
+    resume: v.resume ?? false,
   };
-  return { request, json: v.json ?? false };
+  return { request, json: v.json ?? false, resumeOnly: false };
 }
 
 export function formatDetectResult(r: DetectResult): string {
@@ -51,18 +58,24 @@ export function formatDetectResult(r: DetectResult): string {
     `Landslides:  ${r.features} polygons, ${(r.totalAreaM2 / 10_000).toFixed(2)} ha`,
     ...(r.outputs.inventory ? [`Inventory:   ${r.outputs.inventory}`] : []),
     ...(r.outputs.probability ? [`Probability: ${r.outputs.probability}`] : []),
+    ...(r.project
+      ? [
+          `Project:     ${r.project.path} (scene ${r.project.sceneId}, run ${r.project.runId}${r.project.resumed ? `, resumed at row ${r.project.startRow}` : ''}; ${r.project.featuresAdded} predicted landslides replace ${r.project.predictedReplaced})`,
+        ]
+      : []),
     `Time:        ${r.timings.totalS.toFixed(1)} s (inference ${r.timings.inferenceS.toFixed(1)} s, ${r.tiles} tiles; vectorising ${r.timings.vectoriseS.toFixed(1)} s)`,
     ...r.warnings.map((w) => `Warning:     ${w}`),
   ].join('\n');
 }
 
 /** Run a detection with progress on stderr and Ctrl-C cancelling cleanly (no partial outputs). */
-export async function detectWithProgress(service: ScarpApi, request: DetectRequest): Promise<DetectResult> {
+export async function detectWithProgress(service: ScarpApi, request: DetectRequest, resumeOnly = false): Promise<DetectResult> {
   const controller = new AbortController();
   const onSigint = (): void => controller.abort();
   process.once('SIGINT', onSigint);
   const progress = createProgressReporter();
   try {
+    if (resumeOnly) return await service.resumeDetection({ project: request.project }, progress.sink, controller.signal);
     return await service.detect(request, progress.sink, controller.signal);
   } finally {
     progress.finish();
@@ -71,8 +84,8 @@ export async function detectWithProgress(service: ScarpApi, request: DetectReque
 }
 
 export async function runDetect(service: ScarpApi, args: string[]): Promise<number> {
-  const { request, json } = detectRequestFromArgs(args);
-  const result = await detectWithProgress(service, request);
+  const { request, json, resumeOnly } = detectRequestFromArgs(args);
+  const result = await detectWithProgress(service, request, resumeOnly);
   process.stdout.write(json ? `${JSON.stringify(result, null, 2)}\n` : `${formatDetectResult(result)}\n`);
   return 0;
 }

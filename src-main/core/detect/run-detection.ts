@@ -27,6 +27,7 @@ import {
   resolveModel,
   runTiledInference,
   usesTerrain,
+  DEFAULT_BATCH_SIZE,
   type BandStretch,
   type LoadedModel,
 } from '../inference';
@@ -38,6 +39,7 @@ import { AttributeBands } from './attribute-bands';
 import { coverageOf, type Coverage } from './coverage';
 import { writeInventory } from './inventory-output';
 import { AoiMask } from './aoi';
+import type { DetectionHooks } from './detection-hooks';
 
 /** Value written where the probability is undefined (no imagery, outside the AOI). */
 export const PROBABILITY_NODATA = -1;
@@ -60,10 +62,14 @@ function scenePercentiles(coverage: Coverage, bands: number[]): BandStretch[] {
   return bands.map((b) => percentileStretch(coverage.sample.get(b) ?? new Float32Array(0)) ?? { low: 0, high: 255 });
 }
 
-export async function runDetection(req: DetectRequestParsed, onProgress?: ProgressSink, signal?: AbortSignal): Promise<DetectResult> {
+/**
+ * `hooks` (optional, e.g. a project-backed run): receive the probability rows as they stream,
+ * choose the resume row, feed the rows to vectorise and receive the inventory (detection-hooks.ts).
+ */
+export async function runDetection(req: DetectRequestParsed, onProgress?: ProgressSink, signal?: AbortSignal, hooks?: DetectionHooks): Promise<DetectResult> {
   const t0 = performance.now();
   const warnings: string[] = [];
-  if (!req.out && !req.probability) {
+  if (!req.out && !req.probability && !hooks) {
     throw new ScarpError({ code: 'INVALID_ARGUMENT', message: 'Nothing to write: give an inventory output (out) and/or a probability raster.' });
   }
   const planned: PlannedOutput[] = [];
@@ -129,6 +135,10 @@ export async function runDetection(req: DetectRequestParsed, onProgress?: Progre
     onProgress?.({ stage: 'prepare', done: 4, total: 4 });
 
     const threshold = req.threshold ?? card.threshold;
+    const batchSize = model.fixedBatch ?? req.batchSize ?? DEFAULT_BATCH_SIZE;
+    const started = hooks
+      ? await hooks.begin({ model, workGrid, region, resampled: scale.kind === 'resample', plan, batchSize, threshold })
+      : { runId: randomUUID(), startRow: 0 };
     if (probabilityOut) {
       writer = await createGeoTiffWriter(probabilityOut.tempPath, bands.grid, {
         dataType: 'float32',
@@ -152,6 +162,13 @@ export async function runDetection(req: DetectRequestParsed, onProgress?: Progre
     };
 
     const W = region.width;
+    /** Probability rows (NaN = undefined) and their mask → probability raster + polygons. */
+    const vectoriseRows = async (y: number, n: number, probability: Float32Array, mask: Uint8Array): Promise<void> => {
+      if (writer) await writer.writeRows(y, [probability]);
+      const terrain = attributes ? await attributes.readUnder(y, n, mask) : null;
+      const values = terrain ? { ...terrain, probability } : { probability };
+      take(polygonizer.push(y, mask, values));
+    };
     const stats = await runTiledInference({
       width: region.width,
       height: region.height,
@@ -159,7 +176,8 @@ export async function runDetection(req: DetectRequestParsed, onProgress?: Progre
       model,
       readTile: (w) => bands.readTile(w),
       stretch,
-      batchSize: req.batchSize,
+      batchSize,
+      startRow: started.startRow,
       provider: req.provider,
       signal,
       onProgress: (p) => onProgress?.({ stage: 'infer', done: p.tilesDone, total: p.tilesTotal, etaSeconds: p.etaSeconds ?? undefined }),
@@ -186,11 +204,19 @@ export async function runDetection(req: DetectRequestParsed, onProgress?: Progre
             }
           }
         }
-        if (writer) await writer.writeRows(y, [probability]);
-        const values = attributes ? { ...(await attributes.read(y, n)), probability } : { probability };
-        take(polygonizer.push(y, mask, values));
+        if (hooks) await hooks.rows({ y, height: n, probability });
+        else await vectoriseRows(y, n, probability, mask);
       },
     });
+    if (hooks) {
+      // Vectorise (and write the raster) from the hooks' kept rows: identical for fresh and resumed runs.
+      for await (const r of hooks.vectorRows()) {
+        const mask = new Uint8Array(r.probability.length);
+        for (let k = 0; k < mask.length; k++) mask[k] = r.probability[k]! >= threshold ? 1 : 0;
+        await vectoriseRows(r.y, r.height, r.probability, mask);
+        onProgress?.({ stage: 'vectorise', done: r.y + r.height, total: region.height });
+      }
+    }
     take(polygonizer.finish());
     if (writer) {
       await writer.close();
@@ -198,7 +224,16 @@ export async function runDetection(req: DetectRequestParsed, onProgress?: Progre
     }
 
     onProgress?.({ stage: 'write', done: 0, total: 1 });
-    const runId = randomUUID();
+    const runId = started.runId;
+    if (hooks) {
+      await hooks.end({
+        runId,
+        polygons,
+        provider: stats.provider,
+        tiles: stats.tiles,
+        timings: { totalS: (performance.now() - t0) / 1000, inferenceS: stats.seconds, vectoriseS: vectoriseMs / 1000 },
+      });
+    }
     if (inventoryOut) await writeInventory(inventoryOut.tempPath, polygons, { scene: basename(image.info.path), run: runId, crs: bands.grid.crs });
     commitOutputs(planned);
     onProgress?.({ stage: 'write', done: 1, total: 1 });
@@ -218,6 +253,7 @@ export async function runDetection(req: DetectRequestParsed, onProgress?: Progre
       warnings,
     };
   } catch (e) {
+    hooks?.fail(e);
     if (writer) await writer.abort().catch(() => undefined);
     discardOutputs(planned);
     throw e;

@@ -4,6 +4,23 @@
  */
 import { z } from 'zod';
 import {
+  AddFeatureRequest,
+  AddSceneRequest,
+  CreateProjectRequest,
+  DeleteFeaturesRequest,
+  HistoryRequest,
+  ListFeaturesRequest,
+  OpenProjectRequest,
+  RelinkSceneRequest,
+  ResumeDetectionRequest,
+  UpdateFeaturesRequest,
+  UpdateProjectRequest,
+  type EditInfo,
+  type EditResult,
+  type FeaturePage,
+  type ProjectInfo,
+  type RunInfo,
+  type SceneInfo,
   DetectRequest,
   EvalRequest,
   RasterInfoRequest,
@@ -28,6 +45,7 @@ import { runDetection } from '../detect/run-detection';
 import { evaluateFiles } from '../eval/evaluate-files';
 import { ModelsService } from './models-service';
 import { LayersService } from './layers-service';
+import { ProjectService } from './project-service';
 import { exportFromProject, importToProject } from '../export/export-service';
 
 /** Validate a request against its schema; a failure is the caller's mistake, reported field by field. */
@@ -55,7 +73,10 @@ export class ScarpService implements ScarpApi {
   }
 
   detect(request: DetectRequest, onProgress?: ProgressSink, signal?: AbortSignal): Promise<DetectResult> {
-    return runDetection(validate(DetectRequest, request, 'detect'), onProgress, signal);
+    const req = validate(DetectRequest, request, 'detect');
+    // With a project (named, or the open one when resuming) the run is recorded in it.
+    if (req.project || req.resume) return this.projects.detect(req, onProgress, signal);
+    return runDetection(req, onProgress, signal);
   }
 
   evaluate(request: EvalRequest): Promise<EvalResult> {
@@ -76,6 +97,78 @@ export class ScarpService implements ScarpApi {
 
   importInventory(request: ImportRequest): Promise<ImportResponse> {
     return importToProject(validate(ImportRequest, request, 'import'));
+  }
+
+  // ---- projects (issue 4; project-service.ts) ----
+  /** The open project (one per service). */
+  readonly projects = new ProjectService();
+
+  async createProject(request: CreateProjectRequest): Promise<ProjectInfo> {
+    return this.projects.create(validate(CreateProjectRequest, request, 'create project'));
+  }
+
+  async openProject(request: OpenProjectRequest): Promise<ProjectInfo> {
+    return this.projects.open(validate(OpenProjectRequest, request, 'open project'));
+  }
+
+  async closeProject(): Promise<void> {
+    this.projects.close();
+  }
+
+  async projectInfo(): Promise<ProjectInfo> {
+    return this.projects.projectInfo();
+  }
+
+  async updateProject(request: UpdateProjectRequest): Promise<ProjectInfo> {
+    return this.projects.update(validate(UpdateProjectRequest, request, 'update project'));
+  }
+
+  async listScenes(): Promise<SceneInfo[]> {
+    return this.projects.listScenes();
+  }
+
+  addScene(request: AddSceneRequest): Promise<SceneInfo> {
+    return this.projects.addScene(validate(AddSceneRequest, request, 'add scene'));
+  }
+
+  async relinkScene(request: RelinkSceneRequest): Promise<SceneInfo> {
+    return this.projects.relinkScene(validate(RelinkSceneRequest, request, 'relink scene'));
+  }
+
+  async listRuns(): Promise<RunInfo[]> {
+    return this.projects.listRuns();
+  }
+
+  resumeDetection(request: ResumeDetectionRequest, onProgress?: ProgressSink, signal?: AbortSignal): Promise<DetectResult> {
+    return this.projects.resume(validate(ResumeDetectionRequest, request, 'resume detection'), onProgress, signal);
+  }
+
+  async listFeatures(request: ListFeaturesRequest): Promise<FeaturePage> {
+    return this.projects.listFeatures(validate(ListFeaturesRequest, request, 'list features'));
+  }
+
+  async addFeature(request: AddFeatureRequest): Promise<EditResult> {
+    return this.projects.addFeature(validate(AddFeatureRequest, request, 'add feature'));
+  }
+
+  async updateFeatures(request: UpdateFeaturesRequest): Promise<EditResult> {
+    return this.projects.updateFeatures(validate(UpdateFeaturesRequest, request, 'update features'));
+  }
+
+  async deleteFeatures(request: DeleteFeaturesRequest): Promise<EditResult> {
+    return this.projects.deleteFeatures(validate(DeleteFeaturesRequest, request, 'delete features'));
+  }
+
+  async undo(): Promise<EditResult> {
+    return this.projects.undo();
+  }
+
+  async redo(): Promise<EditResult> {
+    return this.projects.redo();
+  }
+
+  async history(request: HistoryRequest = {}): Promise<EditInfo[]> {
+    return this.projects.history(validate(HistoryRequest, request, 'history'));
   }
 }
 

@@ -1,0 +1,89 @@
+/**
+ * `scarp project <info|scenes|runs|history|undo|redo|relink> <file.gpkg>`: look into a project and
+ * work its journal from the command line (through the same ScarpApi as the app).
+ */
+import type { EditResult, ProjectInfo, ScarpApi } from '../../../src-shared/api';
+import { parseCommandArgs } from '../args';
+import { UsageError } from '../errors';
+
+const OPTIONS = {
+  json: { type: 'boolean' },
+  scene: { type: 'string' },
+  path: { type: 'string' },
+  limit: { type: 'string' },
+} as const;
+
+const SUB = ['info', 'scenes', 'runs', 'history', 'undo', 'redo', 'relink'] as const;
+type Sub = (typeof SUB)[number];
+
+function formatInfo(i: ProjectInfo): string {
+  const status = Object.entries(i.byStatus)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+  return [
+    `Project:     ${i.path} (format ${i.schemaVersion}${i.open.upgraded ? `, upgraded from ${i.open.fromVersion}; backup ${i.open.backupPath}` : ''})`,
+    `CRS:         ${i.crs ? `${i.crs.name}${i.crs.epsg ? ` (EPSG:${i.crs.epsg})` : ''}` : 'not set (no scene yet)'}`,
+    `Event:       ${i.event.name ?? '-'}${i.event.date ? `, ${i.event.date}` : ''}${i.event.trigger ? `, ${i.event.trigger}` : ''}`,
+    `Scenes:      ${i.scenes}   Runs: ${i.runs}`,
+    `Landslides:  ${i.features}${status ? ` (${status})` : ''}`,
+    `Journal:     ${i.canUndo} edit(s) to undo, ${i.canRedo} to redo; author ${i.author}`,
+    `Check:       ${i.open.check} in ${i.open.checkMs.toFixed(0)} ms`,
+  ].join('\n');
+}
+
+function formatEdit(what: string, r: EditResult): string {
+  return r.edit ? `${what}: #${r.edit.id} ${r.edit.label} (${r.edit.author}, ${r.edit.at}); ${r.canUndo} to undo, ${r.canRedo} to redo` : `Nothing to ${what.toLowerCase()}.`;
+}
+
+export async function runProject(service: ScarpApi, args: string[]): Promise<number> {
+  const { values: v, positionals } = parseCommandArgs(args, OPTIONS, true);
+  const [sub, file] = positionals;
+  if (!sub || !(SUB as readonly string[]).includes(sub)) throw new UsageError(`project needs one of: ${SUB.join(', ')}`);
+  if (!file) throw new UsageError(`project ${sub} needs the project file (.gpkg)`);
+  const json = v.json ?? false;
+  const out = (value: unknown, text: string): void => {
+    process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
+  };
+  const info = await service.openProject({ path: file });
+  try {
+    switch (sub as Sub) {
+      case 'info':
+        out(info, formatInfo(info));
+        break;
+      case 'scenes': {
+        const s = await service.listScenes();
+        out(s, s.map((x) => `${x.id}\t${x.state}\t${x.width}×${x.height}\t${x.crsName ?? ''}\t${x.path}`).join('\n') || 'No scenes.');
+        break;
+      }
+      case 'runs': {
+        const r = await service.listRuns();
+        out(r, r.map((x) => `${x.id}\t${x.status}\t${x.sceneId}\t${x.modelId}\trows ${x.rowsDone}/${x.rowsTotal}\ttiles ${x.tilesDone}/${x.tilesTotal}\t${x.featureCount ?? '-'} features`).join('\n') || 'No runs.');
+        break;
+      }
+      case 'history': {
+        const h = await service.history({ limit: v.limit ? Number(v.limit) : 50 });
+        out(h, h.map((e) => `#${e.id}\t${e.state}\t${e.at}\t${e.author}\t${e.label}`).join('\n') || 'No edits.');
+        break;
+      }
+      case 'undo': {
+        const r = await service.undo();
+        out(r, formatEdit('Undo', r));
+        break;
+      }
+      case 'redo': {
+        const r = await service.redo();
+        out(r, formatEdit('Redo', r));
+        break;
+      }
+      case 'relink': {
+        if (!v.scene || !v.path) throw new UsageError('project relink needs --scene <id> --path <new file>');
+        const s = await service.relinkScene({ sceneId: v.scene, path: v.path });
+        out(s, `Scene ${s.id} now at ${s.path} (${s.state})`);
+        break;
+      }
+    }
+  } finally {
+    await service.closeProject();
+  }
+  return 0;
+}

@@ -1,0 +1,243 @@
+/**
+ * Project part of ScarpService: holds the one open project and maps its stores to the ScarpApi
+ * types. Requests arrive validated (ScarpService validates them once with the api.ts schemas).
+ */
+import { z } from 'zod';
+import { resolve } from 'node:path';
+import type {
+  AddFeatureRequest,
+  AddSceneRequest,
+  DeleteFeaturesRequest,
+  DetectRequestParsed,
+  DetectResult,
+  EditInfo,
+  EditResult,
+  FeatureInfo,
+  FeaturePage,
+  OpenProjectRequest,
+  ProgressSink,
+  ProjectInfo,
+  RelinkSceneRequest,
+  ResumeDetectionRequest,
+  RunInfo,
+  SceneInfo,
+  UpdateFeaturesRequest,
+  UpdateProjectRequest,
+} from '../../../src-shared/api';
+import {
+  CreateProjectRequest as CreateProjectRequestSchema,
+  HistoryRequest as HistoryRequestSchema,
+  ListFeaturesRequest as ListFeaturesRequestSchema,
+} from '../../../src-shared/api';
+import { ScarpError } from '../../../src-shared/errors';
+import { Project, type EditEntry, type RunRecord, type SceneWithState, type StoredFeature } from '../store/project';
+import { fromPolygonCoords, toPolygonCoords } from '../vector/geometry';
+import { areaM2, perimeterM } from '../vector/measure';
+import { resumeRequestOf, runProjectDetection } from '../detect/project-run';
+
+type CreateParsed = z.output<typeof CreateProjectRequestSchema>;
+type ListParsed = z.output<typeof ListFeaturesRequestSchema>;
+type HistoryParsed = z.output<typeof HistoryRequestSchema>;
+
+function sceneInfo(s: SceneWithState): SceneInfo {
+  return {
+    id: s.id,
+    name: s.name,
+    path: s.path,
+    state: s.state,
+    size: s.size,
+    fingerprint: s.fingerprint,
+    crsName: s.crsName,
+    width: s.width,
+    height: s.height,
+    bounds: s.bounds,
+    gsd: s.gsd,
+    bandCount: s.bandCount,
+    dataType: s.dataType,
+    nodata: s.nodata,
+    bandStats: s.bandStats,
+    addedAt: s.addedAt,
+  };
+}
+
+function runInfo(r: RunRecord): RunInfo {
+  return {
+    id: r.id,
+    sceneId: r.sceneId,
+    modelId: r.modelId,
+    modelName: r.modelName,
+    modelSha256: r.modelSha256,
+    params: r.params,
+    provider: r.provider,
+    status: r.status,
+    error: r.error,
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
+    timings: r.timings,
+    threshold: r.threshold,
+    rowsDone: r.rowsDone,
+    rowsTotal: r.grid.height,
+    tilesDone: r.tilesDone,
+    tilesTotal: r.tilesTotal,
+    resumed: r.resumed,
+    featureCount: r.featureCount,
+  };
+}
+
+export function featureInfo(f: StoredFeature): FeatureInfo {
+  return { fid: f.fid, properties: { ...f.properties }, geometry: { type: 'MultiPolygon', coordinates: f.geometry.map(toPolygonCoords) } };
+}
+
+const editInfo = (e: EditEntry | null): EditInfo | null => (e ? { ...e } : null);
+
+export class ProjectService {
+  private project: Project | null = null;
+
+  /** The open project, or PROJECT_NOT_OPEN. */
+  current(): Project {
+    if (!this.project) throw new ScarpError({ code: 'PROJECT_NOT_OPEN', message: 'No project is open.', hint: 'Open or create a project first.' });
+    return this.project;
+  }
+
+  private info(): ProjectInfo {
+    return { ...this.current().summary() };
+  }
+
+  private editResult(e: EditEntry | null, fids?: number[]): EditResult {
+    const s = this.current().journal.stacks();
+    return { edit: editInfo(e), ...(fids ? { fids } : {}), ...s };
+  }
+
+  create(req: CreateParsed): ProjectInfo {
+    this.close();
+    const p = Project.create(req.path, { overwrite: req.overwrite });
+    try {
+      if (req.author) p.setSettings({ author: req.author });
+      if (req.event) p.setEvent(req.event);
+    } catch (e) {
+      p.close();
+      throw e;
+    }
+    this.project = p;
+    return this.info();
+  }
+
+  open(req: OpenProjectRequest): ProjectInfo {
+    if (this.project && this.project.path === resolve(req.path)) return this.info();
+    this.close();
+    this.project = Project.open(req.path);
+    return this.info();
+  }
+
+  close(): void {
+    const p = this.project;
+    this.project = null;
+    p?.close();
+  }
+
+  projectInfo(): ProjectInfo {
+    return this.info();
+  }
+
+  update(req: UpdateProjectRequest): ProjectInfo {
+    const p = this.current();
+    if (req.author !== undefined) p.setSettings({ author: req.author });
+    if (req.event) p.setEvent(req.event);
+    return this.info();
+  }
+
+  listScenes(): SceneInfo[] {
+    return this.current().listScenes().map(sceneInfo);
+  }
+
+  async addScene(req: AddSceneRequest): Promise<SceneInfo> {
+    const p = this.current();
+    const { scene } = await p.addScene(req.path);
+    return sceneInfo({ ...scene, state: p.scenes.state(scene) });
+  }
+
+  relinkScene(req: RelinkSceneRequest): SceneInfo {
+    const p = this.current();
+    const s = p.relinkScene(req.sceneId, req.path);
+    return sceneInfo({ ...s, state: p.scenes.state(s) });
+  }
+
+  listRuns(): RunInfo[] {
+    return this.current().runs.list().map(runInfo);
+  }
+
+  /** A project-backed detection: into the open project when it is the one named, else opened for the run. */
+  detect(req: DetectRequestParsed, onProgress?: ProgressSink, signal?: AbortSignal): Promise<DetectResult> {
+    const open = this.project && (!req.project || resolve(req.project) === this.project.path) ? this.project : undefined;
+    return runProjectDetection(open ? { ...req, project: open.path } : req, onProgress, signal, open);
+  }
+
+  async resume(req: ResumeDetectionRequest, onProgress?: ProgressSink, signal?: AbortSignal): Promise<DetectResult> {
+    if (req.project && (!this.project || resolve(req.project) !== this.project.path)) {
+      const p = Project.open(req.project);
+      let parsed: DetectRequestParsed;
+      try {
+        parsed = resumeRequestOf(p, { project: p.path });
+      } catch (e) {
+        p.close();
+        throw e;
+      }
+      try {
+        return await runProjectDetection(parsed, onProgress, signal, p);
+      } finally {
+        p.close();
+      }
+    }
+    const p = this.current();
+    return runProjectDetection(resumeRequestOf(p, { project: p.path }), onProgress, signal, p);
+  }
+
+  listFeatures(req: ListParsed): FeaturePage {
+    const r = this.current().listFeatures(req);
+    return { features: r.features.map(featureInfo), nextAfterFid: r.nextAfterFid };
+  }
+
+  addFeature(req: AddFeatureRequest): EditResult {
+    const p = this.current();
+    const crs = p.crs();
+    if (!crs) throw new ScarpError({ code: 'INVALID_ARGUMENT', message: 'The project has no CRS yet: add a scene first.' });
+    const geometry = req.coordinates.map((poly) => fromPolygonCoords(poly));
+    const props = req.properties ?? {};
+    const { edit, fids } = p.addFeatures([
+      {
+        geometry,
+        properties: {
+          area_m2: areaM2(geometry, crs),
+          perimeter_m: perimeterM(geometry, crs),
+          scene: req.scene ?? null,
+          type: props.type,
+          status: props.status ?? 'edited',
+          confidence: props.confidence ?? null,
+          notes: props.notes ?? null,
+          ...(props.mapper !== undefined ? { mapper: props.mapper } : {}),
+        },
+      },
+    ]);
+    return this.editResult(edit, fids);
+  }
+
+  updateFeatures(req: UpdateFeaturesRequest): EditResult {
+    return this.editResult(this.current().updateFeatures(req.fids, req.changes));
+  }
+
+  deleteFeatures(req: DeleteFeaturesRequest): EditResult {
+    return this.editResult(this.current().deleteFeatures(req.fids));
+  }
+
+  undo(): EditResult {
+    return this.editResult(this.current().undo());
+  }
+
+  redo(): EditResult {
+    return this.editResult(this.current().redo());
+  }
+
+  history(req: HistoryParsed): EditInfo[] {
+    return this.current().journal.history(req.limit, req.beforeId).map((e) => ({ ...e }));
+  }
+}
