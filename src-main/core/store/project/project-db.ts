@@ -119,6 +119,11 @@ export class ProjectDb {
 
   /** Create a new project file (refuses to replace one unless `overwrite`) and open it. */
   static create(file: string, opts: CreateProjectOptions = {}): ProjectDb {
+    return ProjectDb.open(ProjectDb.createFile(file, opts));
+  }
+
+  /** Write a new, closed project file (written aside, then renamed into place); returns its path. */
+  static createFile(file: string, opts: CreateProjectOptions = {}): string {
     const path = resolve(file);
     if (existsSync(path) && !opts.overwrite) {
       throw new ScarpError({ code: 'OUTPUT_EXISTS', message: `${path} already exists.`, hint: 'Open it instead, or choose another name.', file: path });
@@ -144,7 +149,7 @@ export class ProjectDb {
       for (const p of [tmp, `${tmp}-journal`]) rmSync(p, { force: true });
       throw projectError(path, e, 'creating the project');
     }
-    return ProjectDb.open(path);
+    return path;
   }
 
   /** Open an existing project (see the module comment for every check). */
