@@ -113,3 +113,30 @@ describe.skipIf(!canRun)('edit journal', () => {
     p.close();
   });
 });
+
+describe.skipIf(!canRun)('replacing a scene\'s predicted features', () => {
+  it('replaces only that scene\'s still-predicted features, in one undoable edit', async () => {
+    const dir = tempDir('store-replace');
+    try {
+      const p = Project.create(join(dir.dir, 'r.gpkg'));
+      const { scene } = await p.addScene(sceneFile(dir.dir, 'one.tif'));
+      const x = scene.bounds.minX;
+      const y = scene.bounds.minY;
+      const f = (i: number, props: Record<string, unknown>) => ({ geometry: square(x + i * 4, y, 2), properties: { area_m2: 4, perimeter_m: 8, ...props } });
+      const { fids } = p.addFeatures([f(0, { scene: scene.id }), f(1, { scene: scene.id }), f(2, { scene: 'other' })]);
+      p.updateFeatures([fids[1]!], { status: 'confirmed' });
+      const r = p.replacePredicted(scene.id, [f(5, { scene: scene.id, run: 'r2' }), f(6, { scene: scene.id, run: 'r2' })], 'run r2');
+      expect(r).toMatchObject({ removed: 1, added: 2 });
+      expect(p.features.get(fids[0]!)).toBeNull();
+      expect(p.features.get(fids[1]!)!.properties.status).toBe('confirmed');
+      expect(p.features.get(fids[2]!)).not.toBeNull();
+      expect(p.features.count()).toBe(4);
+      p.undo();
+      expect(p.features.count()).toBe(3);
+      expect(p.features.get(fids[0]!)!.properties.scene).toBe(scene.id);
+      p.close();
+    } finally {
+      dir.cleanup();
+    }
+  });
+});
