@@ -90,6 +90,9 @@ async function levelOf(image: GeoTIFFImage, dataType: RasterDataType): Promise<L
   return { image, width, height, blockW: width, blockH: Math.min(height, groups * rps), nativeH: rps, tiled, planar: image.planarConfiguration, samples, reader };
 }
 
+/** Source pixels (all bands together) read at once by readWindowResampled. */
+const RESAMPLE_CHUNK_PIXELS = 8 * 1024 * 1024;
+
 class GeoTiffSource implements RasterSource {
   readonly info: RasterInfo;
   private readonly cache: BlockCache<Block>;
@@ -241,11 +244,26 @@ class GeoTiffSource implements RasterSource {
     const rw: Window = { x: Math.floor(sx0) - 1, y: Math.floor(sy0) - 1, width: 0, height: 0 };
     rw.width = Math.ceil(sx1) + 1 - rw.x;
     rw.height = Math.ceil(sy1) + 1 - rw.y;
-    const data = await this.readLevel(li, rw, b);
-    return data.map((d) => {
-      const w: BandWindow = { data: d, width: rw.width, height: rw.height, x0: rw.x, y0: rw.y };
-      return resampleAxisAligned(w, sx0, sy0, (sx1 - sx0) / outWidth, (sy1 - sy0) / outHeight, outWidth, outHeight);
-    });
+    const kx2 = (sx1 - sx0) / outWidth;
+    const ky2 = (sy1 - sy0) / outHeight;
+    // By bands of output rows, so only a bounded source window is held (a scene without overviews
+    // would otherwise be read whole). Each band reads the source rows its kernels touch (± 1 row),
+    // within rw: the result is identical to resampling rw in one piece.
+    const perBand = Math.max(1, Math.floor(RESAMPLE_CHUNK_PIXELS / (rw.width * b.length)));
+    const outRows = Math.max(1, Math.floor(perBand / Math.max(ky2, 1)) - 3);
+    const outs = b.map(() => new Float32Array(outWidth * outHeight));
+    for (let j0 = 0; j0 < outHeight; j0 += outRows) {
+      const j1 = Math.min(outHeight, j0 + outRows);
+      const ya = Math.max(rw.y, Math.floor(sy0 + j0 * ky2) - 1);
+      const yb = Math.min(rw.y + rw.height, Math.ceil(sy0 + j1 * ky2) + 1);
+      const cw: Window = { x: rw.x, y: ya, width: rw.width, height: Math.max(1, yb - ya) };
+      const data = await this.readLevel(li, cw, b);
+      data.forEach((d, k) => {
+        const w: BandWindow = { data: d, width: cw.width, height: cw.height, x0: cw.x, y0: cw.y };
+        resampleAxisAligned(w, sx0, sy0, kx2, ky2, outWidth, outHeight, 'auto', { j0, j1, into: outs[k] as Float32Array });
+      });
+    }
+    return outs;
   }
 
   async close(): Promise<void> {

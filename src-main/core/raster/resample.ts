@@ -143,10 +143,12 @@ export function resampleAxisAligned(
   outW: number,
   outH: number,
   method: 'auto' | 'average' | 'bilinear' | 'nearest' = 'auto',
+  /** Compute only out rows [j0, j1) into `into` (the full outW × outH array), e.g. by row bands. */
+  rows?: { j0: number; j1: number; into: Float32Array },
 ): Float32Array {
-  const out = new Float32Array(outW * outH);
+  const out = rows?.into ?? new Float32Array(outW * outH);
   const m = method === 'auto' ? (kx > 1 && ky > 1 ? 'average' : 'bilinear') : method;
-  for (let j = 0; j < outH; j++) {
+  for (let j = rows?.j0 ?? 0; j < (rows?.j1 ?? outH); j++) {
     const ya = sy0 + j * ky;
     for (let i = 0; i < outW; i++) {
       const xa = sx0 + i * kx;
