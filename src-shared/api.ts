@@ -266,7 +266,7 @@ export type LandslideType = z.infer<typeof LandslideType>;
 const BoundsSchema = z
   .object({ minX: z.number(), minY: z.number(), maxX: z.number(), maxY: z.number() })
   .refine((b) => b.minX <= b.maxX && b.minY <= b.maxY, 'min must not exceed max');
-const Position = z.tuple([z.number(), z.number()]).rest(z.number());
+const Position = z.array(z.number()).min(2).max(4);
 /** GeoJSON MultiPolygon coordinates in the project CRS. */
 const MultiPolygonCoords = z.array(z.array(z.array(Position).min(4)).min(1)).min(1);
 

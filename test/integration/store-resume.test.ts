@@ -11,6 +11,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Project } from '../../src-main/core/store/project';
+import { LANDSLIDE_COLUMNS } from '../../src-main/core/store/landslides-schema';
 import { repoRoot } from '../../src-main/core/paths';
 import { tempDir } from '../helpers/data';
 import { gdal, gdalPython } from '../helpers/gdal';
@@ -124,7 +125,11 @@ describe.skipIf(!canRun || !hasTorch)('detect --project: kill and resume', () =>
     const res = JSON.parse(r.stdout) as { features: number };
     expect(res.features).toBeGreaterThan(0);
     expect(gdalPython('osgeo_utils.samples.validate_gpkg', [A]).status).toBe(0);
-    expect(gdal('ogrinfo', ['-ro', '-so', A, 'landslides'])).toMatch(new RegExp(`Feature Count: ${res.features}\\b`));
+    const info = gdal('ogrinfo', ['-ro', '-so', A, 'landslides']);
+    expect(info).toMatch(new RegExp(`Feature Count: ${res.features}\\b`));
+    expect(info).toMatch(/Geometry: Multi Polygon/);
+    for (const c of LANDSLIDE_COLUMNS) expect(info).toContain(`\n${c.name}: `);
+    expect(gdal('ogrinfo', ['-ro', '-q', A, 'landslides', '-fid', '1'])).toMatch(/prob_mean \(Real\) = 0\.\d+/);
   });
 
   it('survives kills at every stage, with edits in between, and resumes to the same outputs', async () => {
