@@ -223,7 +223,7 @@ export class ProjectDb {
         throw notAProject(
           path,
           `is a GeoPackage made by another tool${layers.length ? ` (layers: ${layers.slice(0, 5).join(', ')}${layers.length > 5 ? ', …' : ''})` : ''}, not a Scarp project.`,
-          'Create a new Scarp project and import its layers (the file itself is left untouched).',
+          `The file was left untouched. To work on its polygons: scarp import --project <new project.gpkg> --file ${path}`,
         );
       }
       throw notAProject(path, 'is an SQLite database but not a GeoPackage or Scarp project.', 'Choose a .gpkg project made by Scarp, or create a new project.');
