@@ -1,0 +1,59 @@
+/**
+ * Training smoke test: training/smoke.py trains each architecture for a few steps on real shared
+ * samples and exports it; the exported ONNX, run through onnxruntime-node, must match PyTorch
+ * within 1e-4 in probability, and its card must load through the app's model registry.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadModelFile } from '../../src-main/core/inference';
+import { repoRoot } from '../../src-main/core/paths';
+import { hasData, tempDir } from '../helpers/data';
+import { hasTorch } from '../helpers/models';
+
+interface ParityFixture {
+  inputs: Record<string, { dims: number[]; data: number[] }>;
+  output: { name: string; dims: number[]; data: number[] };
+}
+
+describe.skipIf(!hasData || !hasTorch)('training smoke test (train, export, parity)', () => {
+  let dir: string;
+  let cleanup: () => void;
+
+  beforeAll(() => {
+    ({ dir, cleanup } = tempDir('training-smoke'));
+    execFileSync('/usr/bin/python3', [resolve(repoRoot, 'training/smoke.py'), dir], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 290_000 });
+  }, 300_000);
+  afterAll(() => cleanup());
+
+  for (const id of ['smoke-unet-rgb', 'smoke-digate']) {
+    it(`${id}: card loads in the registry and ONNX Runtime matches PyTorch within 1e-4`, async () => {
+      const model = await loadModelFile(join(dir, `${id}.onnx`));
+      expect(model.cardSource).toBe('json');
+      expect(model.card.id).toBe(id);
+      expect(model.onnx.opsetVersion).toBeGreaterThanOrEqual(13);
+      const fixture = JSON.parse(readFileSync(join(dir, `${id}.parity.json`), 'utf8')) as ParityFixture;
+      expect(Object.keys(fixture.inputs).sort()).toEqual(model.card.inputs.map((i) => i.name).sort());
+      const session = await ort.InferenceSession.create(join(dir, `${id}.onnx`), { executionProviders: ['cpu'] });
+      const feeds: Record<string, ort.Tensor> = {};
+      for (const [name, t] of Object.entries(fixture.inputs)) feeds[name] = new ort.Tensor('float32', Float32Array.from(t.data), t.dims);
+      const out = (await session.run(feeds))[fixture.output.name]!;
+      expect(Array.from(out.dims)).toEqual(fixture.output.dims);
+      const got = out.data as Float32Array;
+      let maxDiff = 0;
+      for (let i = 0; i < got.length; i++) maxDiff = Math.max(maxDiff, Math.abs(got[i]! - fixture.output.data[i]!));
+      expect(maxDiff).toBeLessThan(1e-4);
+      // The batch axis is dynamic: one tile alone gives the same probabilities as inside the batch.
+      const single: Record<string, ort.Tensor> = {};
+      for (const [name, t] of Object.entries(fixture.inputs)) {
+        const per = t.data.length / t.dims[0]!;
+        single[name] = new ort.Tensor('float32', Float32Array.from(t.data.slice(0, per)), [1, ...t.dims.slice(1)]);
+      }
+      const one = (await session.run(single))[fixture.output.name]!.data as Float32Array;
+      for (let i = 0; i < one.length; i++) expect(Math.abs(one[i]! - got[i]!)).toBeLessThan(1e-5);
+      await session.release();
+    });
+  }
+});

@@ -1,0 +1,1 @@
+"""Scarp training package: datasets, architectures, training, evaluation and ONNX export."""
