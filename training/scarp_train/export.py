@@ -63,6 +63,17 @@ def load_net(run_dir: str, which: str = 'best'):
     return net, cfg, ck
 
 
+def training_command(cfg: dict, model_id: str) -> str:
+    """The exact commands (run in training/) that reproduce a shipped model."""
+    run = cfg['out']
+    return (f"/usr/bin/python3 -m scarp_train.train --model {cfg['model']} --out {run} --epochs {cfg['epochs']} "
+            f"--steps {cfg['steps']} --batch {cfg['batch']} --crop {cfg['crop']} --width {cfg['width']} --threads {cfg['threads']}"
+            f"{' --max-minutes ' + str(cfg['max_minutes']) if cfg.get('max_minutes') else ''}"
+            f" && /usr/bin/python3 -m scarp_train.export --run {run} --id {model_id} --out ../models"
+            f" && /usr/bin/python3 -m scarp_train.evaluate --run {run} --id {model_id} --onnx ../models/{model_id}.onnx"
+            f" && /usr/bin/python3 -m scarp_train.export --run {run} --id {model_id} --out ../models")
+
+
 def make_card(model_id: str, cfg: dict, params: int, metrics: dict | None, tile: int, overlap: int) -> dict:
     spec = cfg['spec']
     tb = cfg.get('terrain_bands')
@@ -86,10 +97,7 @@ def make_card(model_id: str, cfg: dict, params: int, metrics: dict | None, tile:
         ds.append(DATASETS['uav'])
     m = metrics or {}
     threshold = float(m.get('threshold', 0.5))
-    command = (f"/usr/bin/python3 -m scarp_train.train --model {cfg['model']} --out {cfg['out']} --epochs {cfg['epochs']} "
-               f"--steps {cfg['steps']} --batch {cfg['batch']} --crop {cfg['crop']} --width {cfg['width']} --threads {cfg['threads']}"
-               f"{' --max-minutes ' + str(cfg['max_minutes']) if cfg.get('max_minutes') else ''}"
-               f" && /usr/bin/python3 -m scarp_train.export --run {cfg['out']} --id {model_id} --out ../models")
+    command = training_command(cfg, model_id)
     card = {
         'schemaVersion': 1,
         'id': model_id,

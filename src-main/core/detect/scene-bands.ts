@@ -69,7 +69,8 @@ export class SceneBands {
           if (!TERRAIN.has(b.source)) continue;
           const key = `${b.source}@${b.derivedAtM ?? 0}`;
           if (!this.terrain.has(key)) {
-            this.terrain.set(key, terrainBand(o.dem, b.source as TerrainSource, o.workGrid, { derivedAtM: b.derivedAtM }));
+            // Edges and DSM gaps stay nodata (then the band's fill), as training derives them (gdaldem's default).
+            this.terrain.set(key, terrainBand(o.dem, b.source as TerrainSource, o.workGrid, { derivedAtM: b.derivedAtM, computeEdges: false }));
           }
         }
       }
