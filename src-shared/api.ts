@@ -121,7 +121,10 @@ export interface EvalResult {
   fp: number;
   fn: number;
   tn: number;
+  /** Pixels counted (reference mapped, inside the AOI/rows): tp + fp + fn + tn. */
   pixels: number;
+  /** Of those, pixels with no prediction (nodata/outside the prediction), counted as not predicted. */
+  noPrediction: number;
   precision: number;
   recall: number;
   f1: number;

@@ -153,20 +153,27 @@ import sys, json
 import numpy as np
 from osgeo import gdal
 ref = gdal.Open(sys.argv[1]).ReadAsArray()
-pred = gdal.Open(sys.argv[2]).ReadAsArray().astype(np.float64)
+src = gdal.Open(sys.argv[2]).ReadAsArray().astype(np.float64)
+# A prediction raster smaller than the reference (same origin and pixel size): NaN beyond it.
+pred = np.full(ref.shape, np.nan); pred[:src.shape[0], :src.shape[1]] = src
 a, b, thr = int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
 aoi = gdal.Open(sys.argv[6]).ReadAsArray() if sys.argv[6] else np.ones_like(ref)
 ref, pred, aoi = ref[a:b], pred[a:b], aoi[a:b]
+# Counted: reference mapped (not 255) inside the AOI; a pixel with no prediction (NaN) is not predicted.
 v = (ref != 255) & (aoi != 0)
-p = pred[v] >= thr
+with np.errstate(invalid='ignore'):
+    p = np.nan_to_num(pred[v], nan=-np.inf) >= thr
 t = ref[v] == 1
 tp = int(np.sum(p & t)); fp = int(np.sum(p & ~t)); fn = int(np.sum(~p & t)); tn = int(np.sum(~p & ~t))
-print(json.dumps({"tp": tp, "fp": fp, "fn": fn, "tn": tn, "f1": 2*tp/(2*tp+fp+fn), "iou": tp/(tp+fp+fn)}))
+print(json.dumps({"tp": tp, "fp": fp, "fn": fn, "tn": tn, "f1": 2*tp/(2*tp+fp+fn), "iou": tp/(tp+fp+fn),
+                  "noPrediction": int(np.sum(np.isnan(pred[v]))), "noPredictionPositive": int(np.sum(np.isnan(pred[v]) & t)),
+                  "excluded": int(np.sum(~v))}))
 `;
 
 describe.skipIf(!run)('evaluate vs numpy', () => {
-  it('probability GeoTIFF vs mask GeoTIFF with ignore 255, a row range and an AOI', async () => {
-    // Reference: a crop of site B's mask (0/1/255). Prediction: a noisy float32 probability made by numpy.
+  it('probability GeoTIFF vs mask GeoTIFF with ignore 255, a row range, an AOI and pixels with no prediction', async () => {
+    // Reference: a crop of site B's mask (0/1/255). Prediction: a noisy float32 probability made by numpy,
+    // with a block of NaN (no prediction) over part of the landslides.
     const ref = join(tmp.dir, 'ref.tif');
     gdal('gdal_translate', ['-q', '-srcwin', '1100', '900', '900', '800', dataPath('jinsha-uav/siteB_mask.tif'), ref]);
     const pred = join(tmp.dir, 'pred.tif');
@@ -176,6 +183,8 @@ from osgeo import gdal
 src = gdal.Open('${ref}'); m = src.ReadAsArray()
 rng = np.random.default_rng(5)
 p = np.clip((m == 1) * 0.45 + rng.random(m.shape) * 0.6, 0, 1).astype(np.float32)
+ys, xs = np.nonzero(m == 1); cy, cx = int(np.median(ys)), int(np.median(xs))
+p[max(cy - 60, 0):cy + 60, max(cx - 80, 0):cx + 80] = np.nan
 d = gdal.GetDriverByName('GTiff').Create('${pred}', m.shape[1], m.shape[0], 1, gdal.GDT_Float32, ['COMPRESS=DEFLATE', 'PREDICTOR=3', 'TILED=YES'])
 d.SetGeoTransform(src.GetGeoTransform()); d.SetProjection(src.GetProjection()); d.GetRasterBand(1).WriteArray(p); d = None
 `], { encoding: 'utf8' });
@@ -192,20 +201,33 @@ d.SetGeoTransform(src.GetGeoTransform()); d.SetProjection(src.GetProjection()); 
     const aoiTif = join(tmp.dir, 'aoi.tif');
     gdal('gdal_rasterize', ['-q', '-burn', '1', '-init', '0', '-ot', 'Byte', '-te', String(ox), String(oy + e * 800), String(ox + a * 900), String(oy), '-ts', '900', '800', aoiPath, aoiTif]);
 
-    for (const [rows, aoi, thr] of [
-      [[0, 800], '', 0.5],
-      [[200, 640], '', 0.6],
-      [[0, 800], aoiPath, 0.5],
-    ] as Array<[[number, number], string, number]>) {
-      const np = spawnSync('/usr/bin/python3', ['-c', NUMPY, ref, pred, String(rows[0]), String(rows[1]), String(thr), aoi ? aoiTif : ''], { encoding: 'utf8' });
+    // A prediction covering only the left 600 of the 900 columns (sampled: NaN beyond its edge).
+    const narrow = join(tmp.dir, 'pred-narrow.tif');
+    gdal('gdal_translate', ['-q', '-srcwin', '0', '0', '600', '800', pred, narrow]);
+
+    let sawMissedPositives = false;
+    for (const [rows, aoi, thr, prediction] of [
+      [[0, 800], '', 0.5, pred],
+      [[200, 640], '', 0.6, pred],
+      [[0, 800], aoiPath, 0.5, pred],
+      [[0, 800], '', 0.5, narrow],
+    ] as Array<[[number, number], string, number, string]>) {
+      const np = spawnSync('/usr/bin/python3', ['-c', NUMPY, ref, prediction, String(rows[0]), String(rows[1]), String(thr), aoi ? aoiTif : ''], { encoding: 'utf8' });
       expect(np.status, np.stderr).toBe(0);
-      const want = JSON.parse(np.stdout) as { tp: number; fp: number; fn: number; tn: number; f1: number; iou: number };
-      const got = await evaluate({ prediction: pred, reference: ref, ignoreValue: 255, threshold: thr, rows, aoi: aoi || undefined, bandRows: 64 });
+      const want = JSON.parse(np.stdout) as { tp: number; fp: number; fn: number; tn: number; f1: number; iou: number; noPrediction: number; noPredictionPositive: number; excluded: number };
+      const got = await evaluate({ prediction, reference: ref, ignoreValue: 255, threshold: thr, rows, aoi: aoi || undefined, bandRows: 64 });
       expect(got.counts).toEqual({ tp: want.tp, fp: want.fp, fn: want.fn, tn: want.tn });
       expect(got.f1).toBeCloseTo(want.f1, 12);
       expect(got.iou).toBeCloseTo(want.iou, 12);
+      expect(got.noPrediction).toBe(want.noPrediction);
+      expect(got.excluded).toBe(want.excluded);
+      expect(got.pixels).toBe(want.tp + want.fp + want.fn + want.tn);
       expect(want.tp).toBeGreaterThan(1000);
+      expect(want.noPrediction).toBeGreaterThan(0);
+      // Mapped landslide pixels with no prediction are misses (fn), not left out.
+      if (want.noPredictionPositive > 0) sawMissedPositives = true;
     }
+    expect(sawMissedPositives).toBe(true);
   });
 
   it('reference polygons vs the mask they were made from: perfect scores; a polygon prediction on the mask grid', async () => {

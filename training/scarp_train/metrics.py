@@ -1,4 +1,11 @@
-"""Pixel metrics (pooled and per-image) and image-level AUROC/AUPRC. ignore = 255 is excluded."""
+"""Pixel metrics (pooled and per-image) and image-level AUROC/AUPRC. ignore = 255 is excluded.
+
+Same definitions as Scarp's `evaluate` (src-main/core/eval/metrics.ts): a pixel counts where the
+reference is mapped (mask != 255); there, a pixel with no prediction (NaN: nodata, or outside the
+prediction) is "not predicted" (a negative), never left out. The inputs here are the network's
+probabilities over whole tiles, which have no NaN, so `prob >= thr` needs no special case (NaN >= thr
+is False, which is that same rule).
+"""
 from __future__ import annotations
 
 import numpy as np

@@ -13,6 +13,7 @@ export function formatEvalResult(r: EvalResult): string {
   const pct = (x: number): string => (Number.isNaN(x) ? 'n/a' : x.toFixed(4));
   return [
     `Pixels:      ${r.pixels} evaluated (TP ${r.tp}, FP ${r.fp}, FN ${r.fn}, TN ${r.tn})`,
+    `No pred.:    ${r.noPrediction} of them (no prediction value there; counted as not predicted)`,
     `Precision:   ${pct(r.precision)}`,
     `Recall:      ${pct(r.recall)}`,
     `F1:          ${pct(r.f1)}`,

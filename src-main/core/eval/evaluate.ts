@@ -6,6 +6,12 @@
  * file the grid comes from the prediction raster (or `grid`). A prediction raster on another grid
  * of the same CRS is sampled at the reference pixel centres (nearest). Optional: a row range
  * [a, b) and/or an AOI polygon file restricting the pixels counted.
+ *
+ * Pixels counted: those where the reference is mapped (not nodata, not `ignoreValue`) inside the
+ * row range and AOI. A counted pixel with no prediction (prediction nodata/NaN, or outside the
+ * prediction raster) is "not predicted" (a negative: a missed landslide or a true negative), never
+ * left out, so a prediction covering less than the reference is not flattered; `noPrediction`
+ * says how many there were.
  */
 import { extname } from 'node:path';
 import type { Grid } from '../../../src-shared/geo';
@@ -41,8 +47,10 @@ export interface EvaluationResult extends Scores {
   counts: ConfusionCounts;
   /** Pixels counted (tp + fp + fn + tn). */
   pixels: number;
-  /** Pixels of the row range left out (ignore value, nodata, outside AOI or prediction). */
+  /** Pixels of the row range left out (reference ignore value or nodata, outside the AOI). */
   excluded: number;
+  /** Counted pixels (reference mapped) where the prediction had no value: counted as not predicted. */
+  noPrediction: number;
   rows: [number, number];
   grid: { width: number; height: number };
   threshold: number;
@@ -179,17 +187,21 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluationResult>
     const predThreshold = isRaster(opts.prediction) ? threshold : 0.5;
     const counts = emptyCounts();
     let excluded = 0;
+    let noPrediction = 0;
     const band = Math.max(1, opts.bandRows ?? 256);
     for (let y = a; y < b; y += band) {
       const rows = Math.min(band, b - y);
       const [ref, pred, aoi] = await Promise.all([refReader(y, rows), predReader(y, rows), aoiReader ? aoiReader(y, rows) : Promise.resolve(null)]);
-      excluded += accumulateConfusion(counts, pred, ref, { threshold: predThreshold, ignoreValue: opts.ignoreValue ?? null, aoi });
+      const acc = accumulateConfusion(counts, pred, ref, { threshold: predThreshold, ignoreValue: opts.ignoreValue ?? null, aoi });
+      excluded += acc.excluded;
+      noPrediction += acc.noPrediction;
     }
     return {
       ...scores(counts),
       counts,
       pixels: counts.tp + counts.fp + counts.fn + counts.tn,
       excluded,
+      noPrediction,
       rows: [a, b],
       grid: { width: grid.width, height: grid.height },
       threshold: predThreshold,

@@ -1,8 +1,12 @@
 /**
  * Pooled pixel confusion counts and scores. Definitions (the same as training/scarp_train/metrics.py):
- * - a pixel counts only where the reference is valid (not NaN/nodata, not `ignoreValue`), the
- *   prediction is valid (not NaN) and, when given, inside the AOI mask;
- * - reference positive: value ≠ 0; predicted positive: value ≥ threshold;
+ * - a pixel counts only where the reference is valid (not NaN/nodata, not `ignoreValue`) and, when
+ *   given, inside the AOI mask;
+ * - reference positive: value ≠ 0; predicted positive: value ≥ threshold. A pixel with no
+ *   prediction (NaN: prediction nodata, or outside the prediction raster) is predicted negative, so a
+ *   prediction covering less than the reference is not flattered; these pixels are counted
+ *   (`noPrediction`) so that a partial coverage shows. (training's inputs have a prediction at
+ *   every pixel, where both definitions agree.)
  * - precision = tp / (tp + fp), recall = tp / (tp + fn), F1 = 2tp / (2tp + fp + fn),
  *   IoU = tp / (tp + fp + fn); each is 0 when its denominator is 0 (nothing predicted and nothing to
  *   find gives 0, as in training's pooled metrics).
@@ -35,8 +39,15 @@ export function emptyCounts(): ConfusionCounts {
   return { tp: 0, fp: 0, fn: 0, tn: 0 };
 }
 
-/** Add one block of pixels (prediction and reference of the same length) to the counts; returns pixels excluded. */
-export function accumulateConfusion(c: ConfusionCounts, prediction: ArrayLike<number>, reference: ArrayLike<number>, opts: AccumulateOptions = {}): number {
+export interface AccumulateResult {
+  /** Pixels left out: reference NaN/nodata or `ignoreValue`, or outside the AOI. */
+  excluded: number;
+  /** Pixels counted with no prediction (NaN), as predicted negatives. */
+  noPrediction: number;
+}
+
+/** Add one block of pixels (prediction and reference of the same length) to the counts. */
+export function accumulateConfusion(c: ConfusionCounts, prediction: ArrayLike<number>, reference: ArrayLike<number>, opts: AccumulateOptions = {}): AccumulateResult {
   if (prediction.length !== reference.length) throw new RangeError(`prediction (${prediction.length}) and reference (${reference.length}) blocks differ in size`);
   const thr = opts.threshold ?? 0.5;
   const ign = opts.ignoreValue ?? null;
@@ -46,15 +57,17 @@ export function accumulateConfusion(c: ConfusionCounts, prediction: ArrayLike<nu
   let fn = 0;
   let tn = 0;
   let excluded = 0;
+  let noPrediction = 0;
   const n = reference.length;
   for (let i = 0; i < n; i++) {
     const r = reference[i] as number;
     const p = prediction[i] as number;
-    if (r !== r || p !== p || r === ign || (aoi !== null && aoi[i] === 0)) {
+    if (r !== r || r === ign || (aoi !== null && aoi[i] === 0)) {
       excluded++;
       continue;
     }
-    const pp = p >= thr;
+    if (p !== p) noPrediction++;
+    const pp = p >= thr; // false for NaN: no prediction is "not predicted"
     if (r !== 0) {
       if (pp) tp++;
       else fn++;
@@ -65,7 +78,7 @@ export function accumulateConfusion(c: ConfusionCounts, prediction: ArrayLike<nu
   c.fp += fp;
   c.fn += fn;
   c.tn += tn;
-  return excluded;
+  return { excluded, noPrediction };
 }
 
 export function scores(c: ConfusionCounts): Scores {
