@@ -238,6 +238,8 @@ export interface ImportResponse {
   fids: number[];
   sourceCrs: string;
   crs: string;
+  /** True when the project was empty and took its CRS (`crs`) from this import. */
+  crsSet?: boolean;
   /** Source field → 'landslides.<column>' or 'attrs'. */
   mapping: Record<string, string>;
   warnings: string[];
@@ -427,6 +429,10 @@ export interface LandslideProperties {
   created_at: string;
   updated_at: string;
   notes: string | null;
+  /** Import provenance: the file (GeoPackage: file:layer) an imported landslide came from. */
+  source?: string | null;
+  /** Import provenance: the file's fields that have no column, as JSON text. */
+  attrs?: string | null;
 }
 
 export interface FeatureInfo {

@@ -12,6 +12,7 @@ export async function runImport(service: ScarpApi, args: string[]): Promise<numb
   if (!v.project || !v.file) throw new UsageError('import needs --project and --file');
   const r = await service.importInventory({ project: v.project, file: v.file, layer: v.layer });
   for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
-  process.stdout.write(v.json ? `${JSON.stringify(r, null, 2)}\n` : `Imported ${r.count} landslides from ${r.file} (${r.layer}, ${r.sourceCrs} → ${r.crs}).\n`);
+  const crsNote = r.crsSet ? `\nThe project was empty: its CRS is now ${r.crs}, taken from this layer.` : '';
+  process.stdout.write(v.json ? `${JSON.stringify(r, null, 2)}\n` : `Imported ${r.count} landslides from ${r.file} (${r.layer}, ${r.sourceCrs} → ${r.crs}).${crsNote}\n`);
   return 0;
 }

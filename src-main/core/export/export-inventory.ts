@@ -14,7 +14,7 @@ import { WGS84 } from '../raster/crs';
 import { LandslideGpkgWriter, openGpkgDatabase } from '../store/geopackage-writer';
 import { landslideQml, createQgisStyle } from '../store/project/qgis-style';
 import { writeGeoJson } from './geojson';
-import { attributeRow, hasProvenance, resolveCrs, selectFeatures, type Inventory, type InventoryFeature, type InventoryFilter, type OutputCrsChoice } from './inventory';
+import { attributeRow, hasProvenance, provenanceOf, resolveCrs, selectFeatures, type Inventory, type InventoryFeature, type InventoryFilter, type OutputCrsChoice } from './inventory';
 import { inventoryToKml, kmlToKmz } from './kml';
 import { readParts, writeShapefileParts } from './shapefile';
 import { checkCancelled, Staging, staged } from './staging';
@@ -114,7 +114,7 @@ export async function exportInventory(inv: Inventory, opts: VectorExportOptions)
         const w = LandslideGpkgWriter.create(tmp, { crs });
         const ids = features.map((f) => {
           checkCancelled(opts.signal);
-          return w.add({ geometry: f.geometry, properties: f.record });
+          return w.add({ geometry: f.geometry, properties: { ...f.record, ...provenanceOf(f) } });
         });
         w.commit();
         const db = openGpkgDatabase(tmp);
@@ -125,14 +125,6 @@ export async function exportInventory(inv: Inventory, opts: VectorExportOptions)
           ids.forEach((id, i) => upd.run(-(i + 1), id));
           features.forEach((f, i) => upd.run(f.fid, -(i + 1)));
           db.prepare("UPDATE sqlite_sequence SET seq = (SELECT MAX(fid) FROM landslides) WHERE name = 'landslides'").run();
-          if (hasProvenance(features)) {
-            db.exec('ALTER TABLE landslides ADD COLUMN "source" TEXT; ALTER TABLE landslides ADD COLUMN "attrs" TEXT;');
-            const st = db.prepare('UPDATE landslides SET source = ?, attrs = ? WHERE fid = ?');
-            for (const f of features) {
-              const r = attributeRow(f);
-              st.run(r.source ?? null, r.attrs ?? null, f.fid);
-            }
-          }
           createQgisStyle(db);
           db.exec('COMMIT');
         } finally {
@@ -141,9 +133,10 @@ export async function exportInventory(inv: Inventory, opts: VectorExportOptions)
         break;
       }
       case 'geojson': {
+        const prov = hasProvenance(features);
         await writeGeoJson(
           s.file(out),
-          features.map((f) => ({ id: f.fid, geometry: f.geometry, properties: attributeRow(f) })),
+          features.map((f) => ({ id: f.fid, geometry: f.geometry, properties: attributeRow(f, prov) })),
           { crs },
         );
         writeFileSync(s.file(targets[1]!), landslideQml());
@@ -167,7 +160,8 @@ export async function exportInventory(inv: Inventory, opts: VectorExportOptions)
         const base = fmt === 'shp' && !folder ? beside(out, '') : folder ? join(out, name) : join(s.dir, `zip-${name}`);
         const part = (e: string): string => (fmt === 'shp-zip' ? `${base}${e}` : s.file(`${base}${e}`));
         const paths = { shp: part('.shp'), shx: part('.shx'), dbf: part('.dbf'), prj: part('.prj'), cpg: part('.cpg'), qml: part('.qml') };
-        const res = await writeShapefileParts(paths, features, features.map((f) => ({ fid: f.fid, ...attributeRow(f) })), crs);
+        const prov = hasProvenance(features);
+        const res = await writeShapefileParts(paths, features, features.map((f) => ({ fid: f.fid, ...attributeRow(f, prov) })), crs);
         warnings.push(...res.warnings);
         if (fmt === 'shp-zip') {
           const zip = new JSZip();

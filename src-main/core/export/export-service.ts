@@ -1,9 +1,13 @@
 /**
- * The export/import part of ScarpService: opens the project file, runs one export or import, and
- * closes it. Requests are validated at the boundary (src-shared/api.ts schemas).
+ * The export/import part of ScarpService: runs one export or import on a project. When the service
+ * already holds that project open (desktop app, browser server) the work goes through that open
+ * project, since a second open in the same process would meet its own lock (PROJECT_LOCKED);
+ * otherwise (CLI) the file is opened for the call and closed after. Requests are validated at the
+ * boundary (src-shared/api.ts schemas).
  */
 import type { ExportRequest, ExportResponse, ImportRequest, ImportResponse } from '../../../src-shared/api';
 import { ScarpError } from '../../../src-shared/errors';
+import { resolve } from 'node:path';
 import { Project } from '../store/project';
 import { exportInventory, VECTOR_FORMATS, type VectorFormat } from './export-inventory';
 import { exportRaster, RASTER_FORMATS, type RasterFormat } from './export-raster';
@@ -12,9 +16,23 @@ import { importIntoProject, inventoryFromProject, latestRun, probabilityFromProj
 
 export const EXPORT_FORMATS = [...VECTOR_FORMATS, ...RASTER_FORMATS] as const;
 
-export async function exportFromProject(req: ExportRequest, signal?: AbortSignal): Promise<ExportResponse> {
-  const project = Project.open(req.project, { check: 'quick' });
+/**
+ * Run `fn` on the project at `path`: `open` when it is that project (left open), else the file
+ * opened for the call and closed after.
+ */
+export async function withProject<T>(path: string, open: Project | null | undefined, fn: (p: Project) => Promise<T>): Promise<T> {
+  if (open && open.store.isOpen && open.path === resolve(path)) return fn(open);
+  const project = Project.open(path, { check: 'quick' });
   try {
+    return await fn(project);
+  } finally {
+    project.close();
+  }
+}
+
+/** `open`: the project the caller holds open, used when it is `req.project`. */
+export async function exportFromProject(req: ExportRequest, signal?: AbortSignal, open?: Project | null): Promise<ExportResponse> {
+  return withProject(req.project, open, async (project) => {
     const run = latestRun(project, req.run);
     if ((RASTER_FORMATS as readonly string[]).includes(req.format)) {
       if (!run) throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `${req.project} has no finished detection run to export a raster from.`, hint: 'Run scarp detect --project first.' });
@@ -30,17 +48,13 @@ export async function exportFromProject(req: ExportRequest, signal?: AbortSignal
       overwrite: req.overwrite,
       signal,
     });
-  } finally {
-    project.close();
-  }
+  });
 }
 
-export async function importToProject(req: ImportRequest): Promise<ImportResponse> {
-  const project = Project.open(req.project, { check: 'quick' });
-  try {
+/** `open`: the project the caller holds open, used when it is `req.project`. */
+export async function importToProject(req: ImportRequest, open?: Project | null): Promise<ImportResponse> {
+  return withProject(req.project, open, async (project) => {
     const r = await importIntoProject(project, req.file, { layer: req.layer });
-    return { file: r.path, layer: r.layer, count: r.fids.length, fids: r.fids, sourceCrs: r.sourceCrs.name, crs: r.crs.name, mapping: r.mapping, warnings: r.warnings };
-  } finally {
-    project.close();
-  }
+    return { file: r.path, layer: r.layer, count: r.fids.length, fids: r.fids, sourceCrs: r.sourceCrs.name, crs: r.crs.name, crsSet: r.crsSet, mapping: r.mapping, warnings: r.warnings };
+  });
 }

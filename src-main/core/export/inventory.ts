@@ -16,9 +16,9 @@ export interface InventoryFeature {
   fid: number;
   geometry: FlatMultiPolygon;
   record: LandslideRecord;
-  /** Where an imported feature came from (file name + layer), null for Scarp's own. */
+  /** Import provenance given beside the record (e.g. straight from an import): overrides record.source. */
   source?: string | null;
-  /** Imported attributes that have no `landslides` column (kept as JSON in `attrs`). */
+  /** Imported attributes that have no `landslides` column: overrides record.attrs (its JSON text). */
   attrs?: Record<string, AttrValue> | null;
 }
 
@@ -96,15 +96,30 @@ export function* selectFeatures(inv: Inventory, to: CrsInfo, flt?: InventoryFilt
   }
 }
 
-/** The flat attribute row every tabular format writes (the landslides columns, then source/attrs). */
-export function attributeRow(f: InventoryFeature): Record<string, AttrValue> {
+/** A feature's provenance: `source` and `attrs` (JSON text), from the overrides or the record. */
+export function provenanceOf(f: InventoryFeature): { source: string | null; attrs: string | null } {
+  const source = f.source !== undefined ? f.source ?? null : f.record.source ?? null;
+  const attrs = f.attrs !== undefined ? (f.attrs && Object.keys(f.attrs).length > 0 ? JSON.stringify(f.attrs) : null) : f.record.attrs ?? null;
+  return { source, attrs };
+}
+
+/**
+ * The flat attribute row every tabular format writes: the landslides columns, whose last two are
+ * the provenance `source`/`attrs`; those two are left out when `withProvenance` is false (an
+ * inventory with nothing imported).
+ */
+export function attributeRow(f: InventoryFeature, withProvenance = true): Record<string, AttrValue> {
   const r: Record<string, AttrValue> = { ...(f.record as unknown as Record<string, AttrValue>) };
-  if (f.source !== undefined) r.source = f.source ?? null;
-  if (f.attrs !== undefined) r.attrs = f.attrs && Object.keys(f.attrs).length > 0 ? JSON.stringify(f.attrs) : null;
+  delete r.source;
+  delete r.attrs;
+  if (withProvenance) Object.assign(r, provenanceOf(f));
   return r;
 }
 
-/** Whether any feature carries import provenance (then the source/attrs columns are written). */
+/** Whether any feature carries import provenance (then the source/attrs fields are written). */
 export function hasProvenance(features: readonly InventoryFeature[]): boolean {
-  return features.some((f) => f.source !== undefined || f.attrs !== undefined);
+  return features.some((f) => {
+    const p = provenanceOf(f);
+    return p.source !== null || p.attrs !== null;
+  });
 }

@@ -4,50 +4,37 @@
  * (8-bit prediction tiles dequantised), and import of a file into the project's inventory through
  * its journal (one undoable edit).
  *
- * Import provenance: the landslides table gains two nullable columns, `source` (file[:layer]) and
- * `attrs` (JSON of the fields that have no landslides column), added on the first import.
+ * Import provenance lives in the landslides columns `source` (file[:layer]) and `attrs` (JSON of
+ * the fields that have no landslides column), written by the import's journal edit like every other
+ * attribute, so undo/redo carry it.
  */
 import { basename } from 'node:path';
-import type { Grid } from '../../../src-shared/geo';
+import type { CrsInfo, Grid } from '../../../src-shared/geo';
 import { ScarpError } from '../../../src-shared/errors';
 import type { Project } from '../store/project';
 import { decompressTile, dequantise, NODATA_U8, tileSize } from '../store/project/raster-tiles';
 import { RASTER_TILE_SIZE } from '../store/project/schema';
 import type { RunRecord } from '../store/project';
 import { readInventoryFile, type ImportResult } from '../import/import-inventory';
-import type { AttrValue, Inventory, InventoryFeature } from './inventory';
+import { crsFromEpsg } from '../raster/crs';
+import { multiPolygonBounds } from '../vector/geometry';
+import type { Inventory, InventoryFeature } from './inventory';
 import type { RasterRowSource } from './cog';
-
-function columns(project: Project): Set<string> {
-  return new Set((project.store.db.prepare('PRAGMA table_info(landslides)').all() as Array<{ name: string }>).map((c) => c.name));
-}
 
 function projectCrs(project: Project) {
   const crs = project.crs();
-  if (!crs) throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `${project.path} has no CRS yet (no scene and no landslides).`, hint: 'Add a scene or run a detection first.' });
+  if (!crs) throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `${project.path} has no CRS yet (no scene and no landslides).`, hint: 'Add a scene, run a detection or import an inventory first.' });
   return crs;
 }
 
 /** The project's inventory (paged reads; the array holds what the exporters need). */
 export function inventoryFromProject(project: Project, run?: RunRecord | null): Inventory {
   const crs = projectCrs(project);
-  const cols = columns(project);
-  const prov = cols.has('source') && cols.has('attrs') ? project.store.db.prepare('SELECT source, attrs FROM landslides WHERE fid = ?') : null;
   const features: InventoryFeature[] = [];
   let after: number | undefined;
   for (;;) {
     const page = project.listFeatures({ afterFid: after, limit: 2000 });
-    for (const f of page.features) {
-      const feat: InventoryFeature = { fid: f.fid, geometry: f.geometry, record: f.properties };
-      if (prov) {
-        const r = prov.get(f.fid) as { source: string | null; attrs: string | null } | undefined;
-        if (r && (r.source !== null || r.attrs !== null)) {
-          feat.source = r.source;
-          feat.attrs = r.attrs ? (JSON.parse(r.attrs) as Record<string, AttrValue>) : null;
-        }
-      }
-      features.push(feat);
-    }
+    for (const f of page.features) features.push({ fid: f.fid, geometry: f.geometry, record: f.properties });
     if (page.nextAfterFid === null || page.features.length === 0) break;
     after = page.nextAfterFid;
   }
@@ -112,25 +99,54 @@ export function probabilityFromProject(project: Project, run: RunRecord): Raster
   };
 }
 
-/** Import a file into the project's inventory as one journal edit; provenance into source/attrs. */
-export async function importIntoProject(project: Project, file: string, opts: { layer?: string } = {}): Promise<ImportResult & { fids: number[] }> {
-  const crs = projectCrs(project);
-  const res = await readInventoryFile(file, crs, opts);
+/**
+ * The CRS an empty project takes from an imported layer: the layer's own when projected; for a
+ * geographic layer (KML, RFC 7946 GeoJSON, ...) the WGS 84 UTM zone of its centre, so that the
+ * project works in metres like one started from a scene (the layer's own CRS near the poles).
+ */
+export function crsForEmptyProject(layer: ImportResult): CrsInfo {
+  if (!layer.crs.isGeographic) return layer.crs;
+  let minX = Infinity;
+  let minY = Infinity;
+  let maxX = -Infinity;
+  let maxY = -Infinity;
+  for (const f of layer.features) {
+    const b = multiPolygonBounds(f.geometry);
+    if (b.minX < minX) minX = b.minX;
+    if (b.minY < minY) minY = b.minY;
+    if (b.maxX > maxX) maxX = b.maxX;
+    if (b.maxY > maxY) maxY = b.maxY;
+  }
+  const lon = (minX + maxX) / 2;
+  const lat = (minY + maxY) / 2;
+  if (!Number.isFinite(lon) || !Number.isFinite(lat) || Math.abs(lat) > 84 || Math.abs(lon) > 180) return layer.crs;
+  const zone = Math.min(60, Math.floor((lon + 180) / 6) + 1);
+  return crsFromEpsg((lat >= 0 ? 32600 : 32700) + zone);
+}
+
+/**
+ * Import a file into the project's inventory as one journal edit, provenance in source/attrs. A
+ * project with no CRS yet (no scene, no landslides) takes it from the layer (crsForEmptyProject).
+ */
+export async function importIntoProject(project: Project, file: string, opts: { layer?: string } = {}): Promise<ImportResult & { fids: number[]; crsSet: boolean }> {
+  const target = project.crs();
+  let res = await readInventoryFile(file, target ?? undefined, opts);
   if (res.features.length === 0) throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `${file} has no polygon features to import.`, file });
-  const { fids } = project.addFeatures(
-    res.features.map((f) => ({ geometry: f.geometry, properties: { status: 'predicted', ...f.properties } })),
-    `Import ${res.features.length} landslides from ${basename(file)}`,
-  );
-  const db = project.store.db;
-  const cols = columns(project);
-  db.transaction(() => {
-    if (!cols.has('source')) db.exec('ALTER TABLE landslides ADD COLUMN "source" TEXT');
-    if (!cols.has('attrs')) db.exec('ALTER TABLE landslides ADD COLUMN "attrs" TEXT');
-    const st = db.prepare('UPDATE landslides SET source = ?, attrs = ? WHERE fid = ?');
-    res.features.forEach((f, i) => {
-      const fid = fids[i];
-      if (fid !== undefined && fid >= 0) st.run(f.source, Object.keys(f.attrs).length ? JSON.stringify(f.attrs) : null, fid);
-    });
-  })();
-  return { ...res, fids };
+  let crsSet = false;
+  if (!target) {
+    const crs = crsForEmptyProject(res);
+    if (crs !== res.crs) res = await readInventoryFile(file, crs, opts);
+  }
+  const label = `Import ${res.features.length} landslides from ${basename(file)}`;
+  const { fids } = project.store.tx(() => {
+    if (!target) crsSet = project.adoptCrsIfUnset(res.crs);
+    return project.addFeatures(
+      res.features.map((f) => ({
+        geometry: f.geometry,
+        properties: { status: 'predicted', ...f.properties, source: f.source, attrs: Object.keys(f.attrs).length ? JSON.stringify(f.attrs) : null },
+      })),
+      label,
+    );
+  }, label);
+  return { ...res, fids, crsSet };
 }

@@ -43,8 +43,8 @@ export const IMPORT_EXTENSIONS = ['.shp', '.gpkg', '.geojson', '.json', '.kml', 
 
 const NUMERIC = new Set(LANDSLIDE_COLUMNS.filter((c) => c.sql.startsWith('REAL')).map((c) => c.name as string));
 const COLUMN_NAMES = new Set(LANDSLIDE_COLUMNS.map((c) => c.name as string));
-/** Columns recomputed or owned by the project: never taken from the file. */
-const SKIP = new Set(['area_m2', 'perimeter_m', 'fid', 'uuid', 'scene', 'run']);
+/** Columns recomputed or owned by the project (provenance: set by the import itself): never taken from the file. */
+const SKIP = new Set(['area_m2', 'perimeter_m', 'fid', 'uuid', 'scene', 'run', 'source', 'attrs']);
 
 function aliasTarget(name: string): string | null {
   const lower = name.toLowerCase();

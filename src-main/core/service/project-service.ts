@@ -99,6 +99,11 @@ export class ProjectService {
     return this.project;
   }
 
+  /** The open project when it is the file at `path`, else null (export/import then open the file themselves). */
+  openAt(path: string): Project | null {
+    return this.project && this.project.path === resolve(path) ? this.project : null;
+  }
+
   private info(): ProjectInfo {
     return { ...this.current().summary() };
   }

@@ -92,11 +92,14 @@ export class ScarpService implements ScarpApi {
   }
 
   exportInventory(request: ExportRequest, _onProgress?: ProgressSink, signal?: AbortSignal): Promise<ExportResponse> {
-    return exportFromProject(validate(ExportRequest, request, 'export'), signal);
+    const req = validate(ExportRequest, request, 'export');
+    // Through the open project when it is the one named (a second open would meet its own lock).
+    return exportFromProject(req, signal, this.projects.openAt(req.project));
   }
 
   importInventory(request: ImportRequest): Promise<ImportResponse> {
-    return importToProject(validate(ImportRequest, request, 'import'));
+    const req = validate(ImportRequest, request, 'import');
+    return importToProject(req, this.projects.openAt(req.project));
   }
 
   // ---- projects (issue 4; project-service.ts) ----

@@ -54,6 +54,8 @@ export function completeRecord(p: LandslideFeature['properties'], now: string = 
     created_at: p.created_at ?? now,
     updated_at: p.updated_at ?? p.created_at ?? now,
     notes: p.notes ?? null,
+    source: p.source ?? null,
+    attrs: p.attrs ?? null,
   };
 }
 

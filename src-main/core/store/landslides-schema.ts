@@ -34,6 +34,10 @@ export interface LandslideRecord {
   created_at: string;
   updated_at: string;
   notes: string | null;
+  /** Provenance of an imported feature: its file (GeoPackage: file:layer); null for Scarp's own. */
+  source: string | null;
+  /** An imported feature's fields that have no column here, as a JSON object; null when none. */
+  attrs: string | null;
 }
 
 /** Column order and SQL types of the landslides table (after fid and geom). */
@@ -56,6 +60,8 @@ export const LANDSLIDE_COLUMNS: ReadonlyArray<{ name: keyof LandslideRecord; sql
   { name: 'created_at', sql: 'DATETIME' },
   { name: 'updated_at', sql: 'DATETIME' },
   { name: 'notes', sql: 'TEXT' },
+  { name: 'source', sql: 'TEXT' },
+  { name: 'attrs', sql: 'TEXT' },
 ];
 
 export function landslidesTableDef(srsId: number): FeatureTableDef {

@@ -17,7 +17,7 @@ import { createFeatureTable, createGpkgCore, GPKG_APPLICATION_ID, registerGpkgFu
 import { landslidesTableDef } from '../landslides-schema';
 import { corrupt, diskFull, isDiskFull, projectError, readOnly } from './errors';
 import { currentUser, ProjectLock, thisOwner } from './lock';
-import { hasTable, migrate, readSchemaVersion, SCHEMA_VERSION } from './schema';
+import { hasTable, migrate, PROVENANCE_COLUMNS, readSchemaVersion, SCHEMA_VERSION } from './schema';
 
 type Db = Database.Database;
 
@@ -102,7 +102,10 @@ function safeClose(db: Db | null): void {
 function initialise(db: Db, version: number): void {
   createGpkgCore(db);
   // The CRS comes with the first scene; until then the layer is in the undefined cartesian SRS.
-  createFeatureTable(db, landslidesTableDef(-1));
+  // Before v3 the layer had no provenance columns (the v3 migration adds them).
+  const def = landslidesTableDef(-1);
+  const old = (PROVENANCE_COLUMNS as readonly string[]).map((c) => `"${c}" `);
+  createFeatureTable(db, version >= 3 ? def : { ...def, columns: def.columns.filter((c) => !old.some((o) => c.startsWith(o))) });
   migrate(db, 0, version);
   const meta = db.prepare('INSERT OR REPLACE INTO scarp_meta (key, value) VALUES (?, ?)');
   meta.run('project_id', randomUUID());

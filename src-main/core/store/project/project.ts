@@ -161,6 +161,23 @@ export class Project {
     return id;
   }
 
+  /**
+   * Give a project that has no CRS yet (no scene, nothing in the inventory) the CRS `crs`: what an
+   * import into an empty project does. Runs in its own transaction, or in the caller's (nested).
+   * Returns false, changing nothing, when the project already has a CRS. Not a journal edit: undoing
+   * the import keeps the CRS, as removing a scene would.
+   */
+  adoptCrsIfUnset(crs: CrsInfo): boolean {
+    return this.store.tx(() => {
+      if (this.crs()) return false;
+      if (this.features.count() > 0) {
+        throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `${this.path} has landslides but no CRS; its CRS cannot be set now.`, file: this.path });
+      }
+      this.adoptCrs(crs);
+      return true;
+    }, 'setting the project CRS');
+  }
+
   /** Geometry from `from` into the project CRS. */
   toProjectCrs(mp: FlatMultiPolygon, from: CrsInfo): FlatMultiPolygon {
     const to = this.crs();

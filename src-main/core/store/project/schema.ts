@@ -11,7 +11,7 @@ import { createQgisStyle } from './qgis-style';
 type Db = Database.Database;
 
 /** The schema version this Scarp writes. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /** Edge of the square tiles that hold prediction probabilities and the edited mask. */
 export const RASTER_TILE_SIZE = 256;
@@ -145,12 +145,25 @@ CREATE TABLE scarp_audit (
 );
 `;
 
+/** Columns v3 added to `landslides`: import provenance, written through the journal like any other. */
+export const PROVENANCE_COLUMNS = ['source', 'attrs'] as const;
+
+/**
+ * v3: `source` and `attrs` become regular landslides columns. Projects that imported before v3
+ * already have them (added by that import); the others get them here.
+ */
+function addProvenanceColumns(db: Db): void {
+  const have = new Set((db.prepare('PRAGMA table_info(landslides)').all() as Array<{ name: string }>).map((c) => c.name));
+  for (const c of PROVENANCE_COLUMNS) if (!have.has(c)) db.exec(`ALTER TABLE landslides ADD COLUMN "${c}" TEXT`);
+}
+
 export const MIGRATIONS: ReadonlyArray<(db: Db) => void> = [
   (db) => db.exec(V1),
   (db) => {
     db.exec(V2);
     createQgisStyle(db);
   },
+  addProvenanceColumns,
 ];
 
 /** Bring a project from `from` to `to` (inside the caller's transaction) and record the version. */
