@@ -20,7 +20,13 @@ export default defineConfig({
   },
   preload: {
     resolve: { alias: { '@shared': shared } },
-    build: { rollupOptions: { input: { index: resolve(__dirname, 'src-main/electron/preload.ts') } } },
+    // Sandboxed preloads must be CommonJS.
+    build: {
+      rollupOptions: {
+        input: { index: resolve(__dirname, 'src-main/electron/preload.ts') },
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+      },
+    },
   },
   renderer: {
     root: resolve(__dirname, 'src-renderer'),

@@ -1,0 +1,128 @@
+/**
+ * Electron main process: a thin shell over the one ScarpService. Security per the Electron
+ * checklist: contextIsolation, sandbox, no nodeIntegration, a strict CSP, the scarp:// protocol
+ * (never file://), navigation and new windows blocked, every IPC sender checked, and the preload
+ * exposing only the typed ScarpApi (+ the shell bridge for dialogs and menu commands).
+ */
+import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, shell as electronShell } from 'electron';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ScarpService } from '../core/service/scarp-service';
+import { registerIpc } from './ipc';
+import { handleScarpRequest } from './protocol';
+import { menuTemplate } from './menu';
+import { addRecent, loadState, saveState } from './window-state';
+import { APP_ORIGIN, MENU_CHANNEL } from './channels';
+import type { ChooseFileOptions, MenuCommand } from '../../src-shared/shell';
+
+protocol.registerSchemesAsPrivileged([{ scheme: 'scarp', privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } }]);
+
+const here = dirname(fileURLToPath(import.meta.url));
+const rendererDir = resolve(here, '../renderer');
+const stateFile = (): string => join(app.getPath('userData'), 'window-state.json');
+let win: BrowserWindow | null = null;
+const service = new ScarpService();
+
+function send(c: MenuCommand, arg?: string): void {
+  win?.webContents.send(MENU_CHANNEL, c, arg);
+}
+
+function buildMenu(recent: string[]): void {
+  Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate(send, recent, process.platform === 'darwin')));
+}
+
+async function chooseFile(o: ChooseFileOptions): Promise<string | null> {
+  if (!win) return null;
+  if (o.mode === 'save') {
+    const r = await dialog.showSaveDialog(win, { title: o.title, defaultPath: o.defaultPath, filters: o.filters });
+    return r.canceled ? null : (r.filePath ?? null);
+  }
+  const r = await dialog.showOpenDialog(win, { title: o.title, defaultPath: o.defaultPath, filters: o.filters, properties: [o.mode === 'folder' ? 'openDirectory' : 'openFile'] });
+  return r.canceled ? null : (r.filePaths[0] ?? null);
+}
+
+function createWindow(): void {
+  const state = loadState(stateFile());
+  win = new BrowserWindow({
+    ...state.bounds,
+    minWidth: 1000,
+    minHeight: 640,
+    title: 'Scarp',
+    backgroundColor: '#14181f',
+    show: false,
+    webPreferences: {
+      preload: join(here, '../preload/index.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      spellcheck: false,
+    },
+  });
+  if (state.maximized) win.maximize();
+  win.once('ready-to-show', () => win?.show());
+  const remember = (): void => {
+    if (!win) return;
+    state.maximized = win.isMaximized();
+    if (!state.maximized) state.bounds = win.getBounds();
+    saveState(stateFile(), state);
+  };
+  win.on('close', remember);
+  win.on('closed', () => (win = null));
+  // Navigation and new windows are blocked; http(s) links open in the user's browser.
+  win.webContents.on('will-navigate', (e, url) => {
+    if (!url.startsWith(`${APP_ORIGIN}/`)) e.preventDefault();
+  });
+  win.webContents.setWindowOpenHandler(({ url }) => {
+    if (/^https:\/\//.test(url)) void electronShell.openExternal(url);
+    return { action: 'deny' };
+  });
+  void win.loadURL(`${APP_ORIGIN}/index.html`);
+}
+
+app.enableSandbox();
+
+app.on('web-contents-created', (_e, contents) => {
+  contents.on('will-attach-webview', (e) => e.preventDefault());
+  contents.on('will-navigate', (e, url) => {
+    if (!url.startsWith(`${APP_ORIGIN}/`)) e.preventDefault();
+  });
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+});
+
+void app.whenReady().then(() => {
+  protocol.handle('scarp', (req) => handleScarpRequest(req, rendererDir, service.layers.tiles));
+  // No permission (camera, geolocation, notifications…) is ever granted to the page.
+  session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
+  const state = loadState(stateFile());
+  buildMenu(state.recent);
+  registerIpc(
+    ipcMain,
+    service,
+    {
+      chooseFile,
+      recentProjects: async () => loadState(stateFile()).recent,
+      projectOpened: async (path: string) => {
+        const s = loadState(stateFile());
+        addRecent(s, path);
+        saveState(stateFile(), s);
+        buildMenu(s.recent);
+        win?.setTitle(`Scarp — ${path}`);
+        app.addRecentDocument(path);
+      },
+    },
+    () => win?.webContents ?? null,
+  );
+  createWindow();
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) createWindow();
+  });
+});
+
+app.on('window-all-closed', () => {
+  void service.layers.close();
+  if (process.platform !== 'darwin') app.quit();
+});

@@ -1,0 +1,50 @@
+/**
+ * The one way the UI reaches the backend: `window.scarp` when the Electron preload provides it,
+ * otherwise the HTTP/WebSocket client of browser mode. Chosen once at start-up.
+ */
+import type { ScarpApi } from '@shared/api';
+import type { ShellBridge } from '@shared/shell';
+import { API_METHODS } from '@shared/api-methods';
+import { createHttpApi } from './http-client';
+import './bridge';
+
+export type Door = 'electron' | 'http';
+
+export const door: Door = typeof window !== 'undefined' && window.scarp ? 'electron' : 'http';
+
+/**
+ * An AbortSignal cannot cross contextBridge: stream methods get a plain object whose
+ * `addEventListener` function the bridge proxies to the preload.
+ */
+function electronApi(bridge: ScarpApi): ScarpApi {
+  const api: Record<string, unknown> = {};
+  for (const [name, kind] of Object.entries(API_METHODS)) {
+    const fn = (bridge as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[name]!;
+    api[name] =
+      kind === 'stream'
+        ? (req: unknown, onProgress?: unknown, signal?: AbortSignal) =>
+            fn(req, onProgress, signal ? { addEventListener: (_t: 'abort', cb: () => void) => signal.addEventListener('abort', cb, { once: true }) } : undefined)
+        : (...args: unknown[]) => fn(...args);
+  }
+  return api as unknown as ScarpApi;
+}
+
+export const api: ScarpApi = door === 'electron' ? electronApi(window.scarp!) : createHttpApi();
+
+/** Native shell bridge (Electron); null in the browser, where the in-app file browser is used. */
+export const shell: ShellBridge | null = door === 'electron' ? (window.scarpShell ?? null) : null;
+
+/** URL template of a tile layer's XYZ tiles. */
+export function tileUrl(layerId: string): string {
+  const base = door === 'electron' ? 'scarp://app/tiles' : `${location.origin}/tiles`;
+  return `${base}/${layerId}/{z}/{x}/{y}.png`;
+}
+
+/** A user-facing message (and hint) from any error thrown by the api. */
+export function describeError(e: unknown): string {
+  if (e && typeof e === 'object' && 'message' in e) {
+    const hint = (e as { hint?: string }).hint;
+    return `${(e as { message: string }).message}${hint ? ` — ${hint}` : ''}`;
+  }
+  return String(e);
+}

@@ -1,0 +1,50 @@
+/** Application-menu commands (Electron) mapped to the same actions as the panels' buttons. */
+import { onBeforeUnmount, onMounted } from 'vue';
+import type { MenuCommand } from '@shared/shell';
+import { shell, describeError } from './api/client';
+import { useUiStore } from './stores/ui';
+import { useProjectStore } from './stores/project';
+import { useInventoryStore } from './stores/inventory';
+import { chooseProjectToCreate, chooseProjectToOpen, chooseImagery, chooseDem } from './panels/project/actions';
+
+export function useMenuCommands(): void {
+  let off: (() => void) | null = null;
+  onMounted(() => {
+    if (!shell) return;
+    const ui = useUiStore();
+    off = shell.onMenuCommand((cmd: MenuCommand, arg?: string) => {
+      const run = async (): Promise<void> => {
+        const project = useProjectStore();
+        const inv = useInventoryStore();
+        switch (cmd) {
+          case 'project:new':
+            return chooseProjectToCreate();
+          case 'project:open':
+            return arg ? project.open(arg) : chooseProjectToOpen();
+          case 'scene:add-imagery':
+            return chooseImagery();
+          case 'scene:add-dem':
+            return chooseDem();
+          case 'export':
+          case 'import':
+            ui.panel = 'export';
+            return;
+          case 'edit:undo':
+            return inv.undo();
+          case 'edit:redo':
+            return inv.redo();
+          case 'view:layers':
+            ui.panel = 'layers';
+            return;
+          case 'help:models':
+            ui.panel = 'detect';
+            return;
+          case 'help:about':
+            ui.notify('info', 'Scarp — offline landslide mapping from imagery and terrain.');
+        }
+      };
+      run().catch((e) => ui.notify('error', describeError(e)));
+    });
+  });
+  onBeforeUnmount(() => off?.());
+}

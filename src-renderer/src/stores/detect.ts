@@ -1,0 +1,135 @@
+/** Models, detection parameters, a running detection (progress, ETA, cancel) and its result. */
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import type { DetectResult, ModelSummary, ProgressEvent, ProviderPreference } from '@shared/api';
+import { api, describeError } from '../api/client';
+import { useProjectStore } from './project';
+import { useLayersStore } from './layers';
+import { useInventoryStore } from './inventory';
+import { useUiStore } from './ui';
+
+const STAGE_WEIGHT: Record<ProgressEvent['stage'], [number, number]> = {
+  prepare: [0, 0.05],
+  infer: [0.05, 0.85],
+  vectorise: [0.85, 0.97],
+  write: [0.97, 1],
+};
+
+export const useDetectStore = defineStore('detect', () => {
+  const models = ref<ModelSummary[]>([]);
+  const modelId = ref<string | null>(null);
+  const threshold = ref(0.5);
+  const minAreaM2 = ref(50);
+  const provider = ref<ProviderPreference>('auto');
+  const running = ref(false);
+  const progress = ref<ProgressEvent | null>(null);
+  const startedAt = ref(0);
+  const result = ref<DetectResult | null>(null);
+  const error = ref<string | null>(null);
+  let abort: AbortController | null = null;
+
+  const model = computed(() => models.value.find((m) => m.id === modelId.value) ?? null);
+
+  /** Why the current scene does not suit the chosen model (bands, DEM, resolution). */
+  const warnings = computed<string[]>(() => {
+    const m = model.value;
+    const project = useProjectStore();
+    const img = project.imagery;
+    const out: string[] = [];
+    if (!m || !img) return out;
+    const optical = m.inputs.flat().filter((b) => ['red', 'green', 'blue', 'nir'].includes(b));
+    const needNir = optical.includes('nir');
+    if (needNir && img.bandCount < 4) out.push(`The model needs a near-infrared band; the imagery has ${img.bandCount} bands.`);
+    if (img.bandCount < 3) out.push(`The model needs red, green and blue; the imagery has ${img.bandCount} band(s).`);
+    if (m.needsDem && !project.dem) out.push('The model needs a DEM (slope/hillshade): add one before running.');
+    const gsd = Math.max(img.gsd.x, img.gsd.y);
+    if (gsd < m.gsd.minM || gsd > m.gsd.maxM)
+      out.push(`The imagery is ${gsd.toFixed(2)} m/pixel, outside the model's range ${m.gsd.minM}–${m.gsd.maxM} m; it will be resampled to ${m.gsd.nativeM} m.`);
+    return out;
+  });
+
+  const fraction = computed(() => {
+    const p = progress.value;
+    if (!p) return 0;
+    const [a, b] = STAGE_WEIGHT[p.stage];
+    return a + (b - a) * (p.total > 0 ? p.done / p.total : 0);
+  });
+
+  const etaSeconds = computed<number | null>(() => {
+    const f = fraction.value;
+    if (!running.value || f <= 0.02) return null;
+    const elapsed = (performance.now() - startedAt.value) / 1000;
+    return Math.max(0, (elapsed / f) * (1 - f));
+  });
+
+  async function loadModels(): Promise<void> {
+    models.value = await api.listModels();
+    if (!modelId.value || !model.value) {
+      const hasDem = !!useProjectStore().dem;
+      const pick = models.value.find((m) => m.needsDem === hasDem) ?? models.value[0];
+      modelId.value = pick?.id ?? null;
+      if (pick) threshold.value = pick.threshold;
+    }
+  }
+
+  function selectModel(id: string): void {
+    modelId.value = id;
+    if (model.value) threshold.value = model.value.threshold;
+  }
+
+  async function run(): Promise<void> {
+    const project = useProjectStore();
+    const ui = useUiStore();
+    if (!project.imagery || !project.path || !model.value) return;
+    running.value = true;
+    error.value = null;
+    result.value = null;
+    progress.value = { stage: 'prepare', done: 0, total: 1 };
+    startedAt.value = performance.now();
+    abort = new AbortController();
+    const probability = `${project.path.replace(/\.gpkg$/i, '')}-probability-${Date.now()}.tif`;
+    try {
+      const r = await api.detect(
+        {
+          image: project.imagery.path,
+          dem: model.value.needsDem ? project.dem?.path : undefined,
+          model: model.value.id,
+          threshold: threshold.value,
+          minAreaM2: minAreaM2.value,
+          provider: provider.value,
+          project: project.path,
+          probability,
+        },
+        (e) => (progress.value = e),
+        abort.signal,
+      );
+      result.value = r;
+      const prob = r.outputs.probability ?? probability;
+      project.setProbability(prob);
+      const layers = useLayersStore();
+      await layers.addRaster(prob, 'probability').then((l) => layers.setVisible(l.key, false));
+      await layers.addRaster(prob, 'mask', { threshold: threshold.value });
+      await useInventoryStore().refresh();
+      await project.refreshInfo();
+      ui.notify('success', `Detection finished: ${r.features} landslides, ${(r.totalAreaM2 / 10_000).toFixed(2)} ha.`);
+    } catch (e) {
+      error.value = describeError(e);
+      ui.notify((e as { code?: string }).code === 'CANCELLED' ? 'warning' : 'error', error.value);
+    } finally {
+      running.value = false;
+      abort = null;
+    }
+  }
+
+  function cancel(): void {
+    abort?.abort();
+  }
+
+  /** Live preview: re-render the mask at the current threshold. */
+  async function previewThreshold(): Promise<void> {
+    const p = useProjectStore().probabilityPath;
+    if (p) await useLayersStore().addRaster(p, 'mask', { threshold: threshold.value });
+  }
+
+  return { models, modelId, model, threshold, minAreaM2, provider, running, progress, fraction, etaSeconds, result, error, warnings, loadModels, selectModel, run, cancel, previewThreshold };
+});

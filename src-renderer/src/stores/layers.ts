@@ -1,0 +1,124 @@
+/**
+ * Map layers: rasters (imagery, DEM derivatives, probability, mask) shown as XYZ tiles from the
+ * backend, and the inventory polygons as GeoJSON. Order: first in the list is drawn on top.
+ */
+import { defineStore } from 'pinia';
+import { computed, ref, shallowRef } from 'vue';
+import type { TileLayerInfo, TileLayerKind, VectorLayer } from '@shared/api';
+import type { Bounds } from '@shared/geo';
+import { api } from '../api/client';
+
+export type MapLayerKind = TileLayerKind | 'inventory';
+
+export interface MapLayer {
+  key: string;
+  title: string;
+  kind: MapLayerKind;
+  visible: boolean;
+  opacity: number;
+  boundsWgs84: Bounds | null;
+  tile?: TileLayerInfo;
+  vector?: VectorLayer;
+  /** Increments when the data changes (MapLibre source must be replaced). */
+  version: number;
+}
+
+const TITLES: Record<MapLayerKind, string> = {
+  imagery: 'Imagery (true colour)',
+  falsecolor: 'Imagery (false colour)',
+  hillshade: 'Hillshade',
+  slope: 'Slope',
+  probability: 'Landslide probability',
+  mask: 'Landslide mask',
+  inventory: 'Landslide inventory',
+};
+
+/** Default stacking (top first) when a layer is added. */
+const RANK: Record<MapLayerKind, number> = { inventory: 0, mask: 1, probability: 2, slope: 3, hillshade: 4, falsecolor: 5, imagery: 6 };
+
+export const useLayersStore = defineStore('layers', () => {
+  const layers = ref<MapLayer[]>([]);
+  /** Set to ask the map to fit these bounds (WGS 84). */
+  const fitRequest = shallowRef<{ bounds: Bounds; at: number } | null>(null);
+  /** The feature the map should highlight (inventory fid). */
+  const highlight = ref<number | null>(null);
+
+  const byKind = (kind: MapLayerKind): MapLayer | undefined => layers.value.find((l) => l.kind === kind);
+
+  function upsert(layer: Omit<MapLayer, 'version'>): MapLayer {
+    const i = layers.value.findIndex((l) => l.key === layer.key);
+    if (i >= 0) {
+      const old = layers.value[i]!;
+      const next = { ...layer, visible: old.visible, opacity: old.opacity, version: old.version + 1 };
+      layers.value.splice(i, 1, next);
+      return next;
+    }
+    const next = { ...layer, version: 1 };
+    const at = layers.value.findIndex((l) => RANK[l.kind] > RANK[layer.kind]);
+    if (at < 0) layers.value.push(next);
+    else layers.value.splice(at, 0, next);
+    return next;
+  }
+
+  async function addRaster(path: string, kind: TileLayerKind, opts: { threshold?: number; title?: string; opacity?: number } = {}): Promise<MapLayer> {
+    const info = await api.openTileLayer({ path, kind, threshold: opts.threshold });
+    const prev = byKind(kind);
+    return upsert({
+      key: kind,
+      title: opts.title ?? TITLES[kind],
+      kind,
+      visible: prev?.visible ?? true,
+      opacity: prev?.opacity ?? opts.opacity ?? (kind === 'probability' ? 0.75 : kind === 'mask' ? 0.6 : kind === 'slope' ? 0.7 : 1),
+      boundsWgs84: info.boundsWgs84,
+      tile: info,
+    });
+  }
+
+  function setInventory(vector: VectorLayer): MapLayer {
+    return upsert({ key: 'inventory', title: TITLES.inventory, kind: 'inventory', visible: true, opacity: 0.9, boundsWgs84: vector.bounds, vector });
+  }
+
+  function remove(key: string): void {
+    layers.value = layers.value.filter((l) => l.key !== key);
+  }
+
+  function setVisible(key: string, v: boolean): void {
+    const l = layers.value.find((x) => x.key === key);
+    if (l) l.visible = v;
+  }
+
+  function setOpacity(key: string, v: number): void {
+    const l = layers.value.find((x) => x.key === key);
+    if (l) l.opacity = v;
+  }
+
+  /** Move a layer up (towards the top of the drawing order) or down. */
+  function move(key: string, delta: -1 | 1): void {
+    const i = layers.value.findIndex((l) => l.key === key);
+    const j = i + delta;
+    if (i < 0 || j < 0 || j >= layers.value.length) return;
+    const arr = [...layers.value];
+    [arr[i], arr[j]] = [arr[j]!, arr[i]!];
+    layers.value = arr;
+  }
+
+  function zoomTo(bounds: Bounds | null): void {
+    if (bounds) fitRequest.value = { bounds, at: Date.now() };
+  }
+
+  function clear(): void {
+    layers.value = [];
+  }
+
+  const extent = computed<Bounds | null>(() => {
+    let b: Bounds | null = null;
+    for (const l of layers.value) {
+      const x = l.boundsWgs84;
+      if (!x) continue;
+      b = b ? { minX: Math.min(b.minX, x.minX), minY: Math.min(b.minY, x.minY), maxX: Math.max(b.maxX, x.maxX), maxY: Math.max(b.maxY, x.maxY) } : { ...x };
+    }
+    return b;
+  });
+
+  return { layers, fitRequest, highlight, byKind, addRaster, setInventory, remove, setVisible, setOpacity, move, zoomTo, clear, extent };
+});

@@ -1,0 +1,130 @@
+/** The open project, its scenes, and the imagery/DEM the workflow uses. */
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import type { ProjectInfo, SceneInfo } from '@shared/api';
+import type { RasterInfo } from '@shared/geo';
+import { api, shell } from '../api/client';
+import { useLayersStore } from './layers';
+import { useInventoryStore } from './inventory';
+
+function dirOf(p: string): string {
+  const i = Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\'));
+  return i > 0 ? p.slice(0, i) : p;
+}
+
+export const useProjectStore = defineStore('project', () => {
+  const info = ref<ProjectInfo | null>(null);
+  const scenes = ref<SceneInfo[]>([]);
+  const imagery = ref<RasterInfo | null>(null);
+  const dem = ref<RasterInfo | null>(null);
+  const probabilityPath = ref<string | null>(null);
+  const busy = ref(false);
+
+  const path = computed(() => info.value?.path ?? null);
+  const folder = computed(() => (path.value ? dirOf(path.value) : null));
+  const name = computed(() => (path.value ? path.value.split(/[\\/]/).pop()!.replace(/\.gpkg$/i, '') : null));
+
+  async function afterOpen(p: ProjectInfo): Promise<void> {
+    info.value = p;
+    useLayersStore().clear();
+    imagery.value = null;
+    dem.value = null;
+    probabilityPath.value = null;
+    scenes.value = await api.listScenes();
+    const saved = JSON.parse(localStorage.getItem(`scarp:project:${p.path}`) ?? '{}') as { imagery?: string; dem?: string; probability?: string };
+    const first = scenes.value.find((s) => s.state === 'ok');
+    const img = saved.imagery ?? first?.path;
+    if (img) await setImagery(img, false).catch(() => undefined);
+    if (saved.dem) await setDem(saved.dem).catch(() => undefined);
+    if (saved.probability) probabilityPath.value = saved.probability;
+    await useInventoryStore().refresh();
+    await shell?.projectOpened(p.path);
+  }
+
+  function remember(): void {
+    if (!info.value) return;
+    localStorage.setItem(
+      `scarp:project:${info.value.path}`,
+      JSON.stringify({ imagery: imagery.value?.path, dem: dem.value?.path, probability: probabilityPath.value ?? undefined }),
+    );
+  }
+
+  async function create(p: string): Promise<void> {
+    busy.value = true;
+    try {
+      await afterOpen(await api.createProject({ path: p }));
+    } finally {
+      busy.value = false;
+    }
+  }
+
+  async function open(p: string): Promise<void> {
+    busy.value = true;
+    try {
+      await afterOpen(await api.openProject({ path: p }));
+    } finally {
+      busy.value = false;
+    }
+  }
+
+  async function close(): Promise<void> {
+    await api.closeProject();
+    info.value = null;
+    scenes.value = [];
+    imagery.value = null;
+    dem.value = null;
+    useLayersStore().clear();
+    useInventoryStore().clear();
+  }
+
+  async function refreshInfo(): Promise<void> {
+    if (info.value) info.value = await api.projectInfo();
+  }
+
+  /** Add imagery: recorded as a scene in the project, shown true colour (and false colour with NIR). */
+  async function setImagery(p: string, addScene = true): Promise<void> {
+    busy.value = true;
+    try {
+      const r = await api.rasterInfo({ path: p });
+      if (addScene && info.value && !scenes.value.some((s) => s.path === p)) {
+        await api.addScene({ path: p });
+        scenes.value = await api.listScenes();
+        info.value = await api.projectInfo();
+      }
+      const layers = useLayersStore();
+      const l = await layers.addRaster(p, 'imagery');
+      if (r.bandCount >= 4) await layers.addRaster(p, 'falsecolor').then((f) => layers.setVisible(f.key, false));
+      layers.zoomTo(l.boundsWgs84);
+      imagery.value = r;
+      remember();
+    } finally {
+      busy.value = false;
+    }
+  }
+
+  /** Add a DEM: hillshade (visible) and slope (hidden) layers; used by models that need terrain. */
+  async function setDem(p: string): Promise<void> {
+    busy.value = true;
+    try {
+      const info = await api.rasterInfo({ path: p });
+      const layers = useLayersStore();
+      const h = await layers.addRaster(p, 'hillshade', { opacity: 0.35 });
+      // Over imagery the hillshade starts hidden: the operator turns it on to read the relief.
+      if (imagery.value) layers.setVisible(h.key, false);
+      const s = await layers.addRaster(p, 'slope');
+      layers.setVisible(s.key, false);
+      if (!imagery.value) layers.zoomTo(h.boundsWgs84);
+      dem.value = info;
+      remember();
+    } finally {
+      busy.value = false;
+    }
+  }
+
+  function setProbability(p: string | null): void {
+    probabilityPath.value = p;
+    remember();
+  }
+
+  return { info, scenes, imagery, dem, probabilityPath, busy, path, folder, name, create, open, close, refreshInfo, setImagery, setDem, setProbability };
+});

@@ -1,0 +1,107 @@
+/**
+ * E2E harness: builds the renderer when needed, starts `npm run serve` as a child process (the real
+ * command, printing its one line), and launches Debian Chromium through playwright-core.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { repoRoot } from '../../src-main/core/paths';
+
+export const CHROMIUM = process.env.SCARP_CHROMIUM ?? '/usr/bin/chromium';
+export const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium && process.env.CI === 'true') throw new Error(`CI=true but ${CHROMIUM} is missing (apt-get install chromium).`);
+
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/** Build the renderer (electron-vite) unless out/renderer is newer than every renderer source. */
+export function ensureRendererBuilt(): void {
+  if (existsSync(resolve(repoRoot, 'out/renderer/index.html')) && process.env.SCARP_E2E_REBUILD !== '1') {
+    const src = spawnSync('find', [resolve(repoRoot, 'src-renderer'), resolve(repoRoot, 'src-shared'), '-newer', resolve(repoRoot, 'out/renderer/index.html'), '-type', 'f'], { encoding: 'utf8' });
+    if (src.stdout.trim() === '') return;
+  }
+  const r = spawnSync(process.execPath, [resolve(repoRoot, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'], { cwd: repoRoot, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`electron-vite build failed:\n${r.stdout}\n${r.stderr}`);
+}
+
+export interface Served {
+  url: string;
+  child: ChildProcess;
+  stderr: string[];
+  stop(): Promise<void>;
+}
+
+/** Start `npm run serve -- --allow-dir …` (via node directly, same entry) and wait for its one line. */
+export async function startServe(allowDirs: string[], env: Record<string, string> = {}): Promise<Served> {
+  const args = ['--import', 'tsx', resolve(repoRoot, 'src-main/server/main.ts'), '--no-build', ...allowDirs.flatMap((d) => ['--allow-dir', d])];
+  const child = spawn(process.execPath, args, { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const stderr: string[] = [];
+  child.stderr!.on('data', (d) => stderr.push(String(d)));
+  const url = await new Promise<string>((ok, fail) => {
+    let out = '';
+    const t = setTimeout(() => fail(new Error(`serve did not start: ${stderr.join('')}`)), 60_000);
+    child.stdout!.on('data', (d) => {
+      out += String(d);
+      const m = /^Scarp is running at (http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+)\n/.exec(out);
+      if (m) {
+        clearTimeout(t);
+        ok(m[1]!);
+      }
+    });
+    child.on('exit', (c) => fail(new Error(`serve exited with ${c}: ${stderr.join('')}`)));
+  });
+  return {
+    url,
+    child,
+    stderr,
+    stop: () =>
+      new Promise((ok) => {
+        if (child.exitCode !== null) return ok();
+        child.once('exit', () => ok());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+export async function launch(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+}
+
+/** Count pixels that differ between two PNG screenshots (decoded by the page itself, no PNG library needed). */
+export async function diffPixels(page: Page, a: Buffer, b: Buffer): Promise<number> {
+  return page.evaluate(
+    async ([x, y]) => {
+      const load = async (b64: string): Promise<ImageData> => {
+        const img = new Image();
+        img.src = `data:image/png;base64,${b64}`;
+        await img.decode();
+        const c = document.createElement('canvas');
+        c.width = img.width;
+        c.height = img.height;
+        const g = c.getContext('2d')!;
+        g.drawImage(img, 0, 0);
+        return g.getImageData(0, 0, c.width, c.height);
+      };
+      const [p, q] = await Promise.all([load(x), load(y)]);
+      let n = 0;
+      for (let i = 0; i < p.data.length; i += 4) {
+        if (Math.abs(p.data[i]! - q.data[i]!) + Math.abs(p.data[i + 1]! - q.data[i + 1]!) + Math.abs(p.data[i + 2]! - q.data[i + 2]!) > 30) n++;
+      }
+      return n;
+    },
+    [a.toString('base64'), b.toString('base64')] as const,
+  );
+}
+
+/** Wait until the map has been idle (all tiles loaded and drawn) after `since`. */
+export async function waitMapIdle(page: Page, since = Date.now(), timeout = 60_000): Promise<void> {
+  await page.waitForFunction(
+    (t) => {
+      const m = (window as unknown as { __scarpMap?: { loaded(): boolean; areTilesLoaded(): boolean } }).__scarpMap;
+      const idle = Number(document.querySelector('[data-testid=map]')?.getAttribute('data-idle') ?? 0);
+      return !!m && m.loaded() && m.areTilesLoaded() && idle >= t;
+    },
+    since,
+    { timeout, polling: 200 },
+  );
+}

@@ -1,0 +1,173 @@
+/**
+ * The operator's workflow in browser mode, driven in Debian Chromium: create a project, add the
+ * Jinsha site B imagery and its DSM (a crop made at test time keeps it fast on 2 cores), run the
+ * dual-stream model, see the polygons on the map (rendered pixels), change the threshold (mask
+ * preview), open the inventory table, export a GeoPackage that validate_gpkg accepts.
+ * Screenshots stay in test/.tmp/e2e as artefacts.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import type { Browser, Page } from 'playwright-core';
+import { repoRoot } from '../../src-main/core/paths';
+import { dataPath, hasData } from '../helpers/data';
+import { gdal, gdalPython, hasGdal } from '../helpers/gdal';
+import { hasTorch } from '../helpers/models';
+import { diffPixels, ensureRendererBuilt, hasChromium, launch, startServe, waitMapIdle, type Served } from './harness';
+
+const SHOTS = resolve(repoRoot, 'test/.tmp/e2e');
+const SHIPPED = resolve(repoRoot, 'models/scarp-digate-rgbdem.onnx');
+
+describe.skipIf(!hasChromium || !hasData || !hasGdal || (!existsSync(SHIPPED) && !hasTorch))('browser-mode workflow (Chromium)', () => {
+  let served: Served;
+  let browser: Browser;
+  let page: Page;
+  const work = resolve(repoRoot, 'test/.tmp/e2e-work');
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    rmSync(work, { recursive: true, force: true });
+    mkdirSync(work, { recursive: true });
+    mkdirSync(SHOTS, { recursive: true });
+    // Same 1024 × 1024 window of the imagery and the DSM (they share a grid).
+    gdal('gdal_translate', ['-q', '-srcwin', '1100', '900', '1024', '1024', '-co', 'TILED=YES', '-co', 'COMPRESS=DEFLATE', dataPath('jinsha-uav/siteB_rgb.tif'), join(work, 'siteB_rgb_crop.tif')]);
+    gdal('gdal_translate', ['-q', '-srcwin', '1100', '900', '1024', '1024', '-co', 'TILED=YES', '-co', 'COMPRESS=DEFLATE', dataPath('jinsha-uav/siteB_dsm.tif'), join(work, 'siteB_dsm_crop.tif')]);
+    const env: Record<string, string> = {};
+    if (!existsSync(SHIPPED)) {
+      // Until the trained dual-stream model is committed: the tiny dual-stream test model (random weights).
+      const models = join(work, 'models');
+      mkdirSync(models);
+      execFileSync('/usr/bin/python3', [resolve(repoRoot, 'test/fixtures/make_tiny_models.py'), models], { stdio: 'ignore' });
+      for (const f of ['tiny-rgb', 'const', 'identity', 'embedded', 'deepness', 'fixed-batch']) {
+        rmSync(join(models, `${f}.onnx`), { force: true });
+        rmSync(join(models, `${f}.json`), { force: true });
+      }
+      env.SCARP_MODELS = models;
+    }
+    ensureRendererBuilt();
+    served = await startServe([work], env);
+    browser = await launch();
+    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    page.on('pageerror', (e) => pageErrors.push(String(e)));
+    await page.goto(served.url);
+  }, 300_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await served?.stop();
+  });
+
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state === 'fail' && page) await page.screenshot({ path: join(SHOTS, `failed-${ctx.task.name.slice(0, 40).replace(/\W+/g, '-')}.png`) });
+  });
+
+  const shot = (name: string): Promise<Buffer> => page.screenshot({ path: join(SHOTS, `${name}.png`) });
+  const mapShot = (): Promise<Buffer> => page.getByTestId('map').screenshot();
+
+  /** Choose a file in the in-app browser: go to the work folder, then click the entry (or type a name). */
+  async function pick(name: string, save = false): Promise<void> {
+    const fb = page.getByTestId('file-browser');
+    await fb.waitFor();
+    await fb.locator('select.roots').selectOption(work);
+    await expect.poll(() => fb.getByTestId('fb-cwd').textContent()).toBe(work);
+    if (save) {
+      await fb.getByTestId('fb-name').locator('input').fill(name);
+      await fb.getByTestId('fb-save').click();
+    } else await fb.getByTestId(`fb-entry-${name}`).click();
+    await fb.waitFor({ state: 'detached' });
+  }
+
+  it('the launch URL signs in (cookie) and the app shell renders', async () => {
+    expect(page.url()).not.toContain('token=');
+    await expect.poll(() => page.getByTestId('project-name').textContent()).toBe('No project open');
+    await shot('01-start');
+  });
+
+  it('creates a project and adds the imagery and the DSM (map shows them)', async () => {
+    await page.getByTestId('new-project').click();
+    await pick('jinsha-siteB.gpkg', true);
+    await expect.poll(() => page.getByTestId('project-name').textContent(), { timeout: 20_000 }).toBe('jinsha-siteB');
+    const t0 = Date.now();
+    await page.getByTestId('add-imagery').click();
+    await pick('siteB_rgb_crop.tif');
+    await page.getByTestId('imagery-card').waitFor({ timeout: 60_000 });
+    await page.locator('[data-testid=add-dem]:not(.n-button--loading)').click();
+    await pick('siteB_dsm_crop.tif');
+    await page.getByTestId('dem-card').waitFor({ timeout: 60_000 });
+    await waitMapIdle(page, t0);
+    await shot('02-imagery-dem');
+  }, 180_000);
+
+  it('runs the dual-stream model with progress and draws the landslide polygons', async () => {
+    await page.getByTestId('tab-detect').click();
+    await page.getByTestId('model-card').waitFor({ timeout: 30_000 });
+    await page.getByTestId('run-detect').click();
+    await page.getByTestId('progress').waitFor({ timeout: 30_000 }).catch(() => undefined);
+    await shot('03-detect-running');
+    await page.getByTestId('detect-result').waitFor({ timeout: 240_000 });
+    const t0 = Date.now();
+    await page.getByTestId('tab-layers').click();
+    await page.getByTestId('layer-inventory').waitFor();
+    await waitMapIdle(page, t0);
+    await shot('04-detected');
+    const features = Number((await page.getByTestId('layer-inventory').textContent())!.match(/(\d+) polygons/)![1]);
+    expect(features).toBeGreaterThan(0);
+    // Polygons drawn: the map with and without the inventory layer differs in many pixels.
+    let t = Date.now();
+    await page.getByTestId('layer-visible-mask').click();
+    await waitMapIdle(page, t);
+    const withPolys = await mapShot();
+    t = Date.now();
+    await page.getByTestId('layer-visible-inventory').click();
+    await waitMapIdle(page, t);
+    const without = await mapShot();
+    const changed = await diffPixels(page, withPolys, without);
+    expect(changed).toBeGreaterThan(500);
+    await page.getByTestId('layer-visible-inventory').click();
+    await page.getByTestId('layer-visible-mask').click();
+  }, 300_000);
+
+  it('changing the threshold re-renders the mask preview', async () => {
+    await page.getByTestId('tab-detect').click();
+    const before = Number(await page.getByTestId('threshold-value').textContent());
+    const input = page.getByTestId('threshold-input').locator('input');
+    await input.fill((before + 0.15).toFixed(2));
+    await input.press('Enter');
+    await expect.poll(async () => Number(await page.getByTestId('threshold-value').textContent({ timeout: 1000 }))).toBeCloseTo(before + 0.15, 5);
+    const want = (before + 0.15).toFixed(2);
+    const t = Date.now();
+    await page.getByTestId('tab-layers').click();
+    await expect.poll(() => page.getByTestId('layer-mask').textContent(), { timeout: 30_000 }).toContain(`threshold ${want}`);
+    await waitMapIdle(page, t);
+    await shot('05-threshold');
+  }, 120_000);
+
+  it('opens the inventory table, sorts, zooms to a landslide; statistics render', async () => {
+    await page.getByTestId('tab-inventory').click();
+    const rows = page.locator('[data-testid^=inv-row-]');
+    await rows.first().waitFor({ timeout: 30_000 });
+    expect(await rows.count()).toBeGreaterThan(0);
+    const t = Date.now();
+    await rows.first().click();
+    await waitMapIdle(page, t);
+    await shot('06-inventory');
+    await page.getByTestId('tab-stats').click();
+    await page.getByTestId('stats').locator('svg').first().waitFor();
+    await shot('07-statistics');
+  }, 120_000);
+
+  it('exports a GeoPackage that validate_gpkg accepts', async () => {
+    await page.getByTestId('tab-export').click();
+    await page.getByTestId('export-button').click();
+    await pick('export-inventory.gpkg', true);
+    await page.getByTestId('export-result').waitFor({ timeout: 120_000 });
+    await shot('08-export');
+    const out = join(work, 'export-inventory.gpkg');
+    expect(existsSync(out)).toBe(true);
+    const v = gdalPython('osgeo_utils.samples.validate_gpkg', [out]);
+    expect(v.status, v.stdout + v.stderr).toBe(0);
+    expect(gdal('ogrinfo', ['-so', '-al', out])).toMatch(/Feature Count: [1-9]/);
+    expect(pageErrors).toEqual([]);
+  }, 180_000);
+});
