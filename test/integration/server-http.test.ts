@@ -156,7 +156,7 @@ describe('browser-mode server', () => {
   }
 
   it('WebSocket: refused without the cookie or with a foreign Origin', async () => {
-    for (const h of [{}, { Cookie: cookie, Origin: 'http://evil.example' }]) {
+    for (const h of [{}, { Cookie: cookie, Origin: 'http://evil.example' }] as Array<Record<string, string>>) {
       const s = ws(h);
       const res = await new Promise<string>((ok) => {
         s.on('open', () => ok('open'));
