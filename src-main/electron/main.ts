@@ -4,6 +4,7 @@
  * (never file://), navigation and new windows blocked, every IPC sender checked, and the preload
  * exposing only the typed ScarpApi (+ the shell bridge for dialogs and menu commands).
  */
+import './native-redirect';
 import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, shell as electronShell } from 'electron';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +15,9 @@ import { menuTemplate } from './menu';
 import { addRecent, loadState, saveState } from './window-state';
 import { APP_ORIGIN, MENU_CHANNEL } from './channels';
 import type { ChooseFileOptions, MenuCommand } from '../../src-shared/shell';
+
+// Packaged: models ship as extra resources (electron-builder.yml).
+if (app.isPackaged) process.env.SCARP_MODELS ??= join(process.resourcesPath, 'models');
 
 protocol.registerSchemesAsPrivileged([{ scheme: 'scarp', privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } }]);
 

@@ -14,6 +14,7 @@ import type { RasterSource } from '../raster/types';
 import { encodePng, emptyPng } from './png';
 import { LruCache } from './lru';
 import { renderTileRgba, type BandStretch, type RenderLayer } from './render';
+import { withMemoryOverview, type MemoryOverview } from './memory-overview';
 import { validTile, WEB_MERCATOR, zoomForResolution, TILE_SIZE } from './mercator';
 
 interface OpenLayer extends RenderLayer {
@@ -44,16 +45,24 @@ export function percentileStretch(sample: Float32Array, lowPct = 2, highPct = 98
   return { low, high };
 }
 
-/** Scene statistics for display: per-band 2–98 % stretch from a ≤ 1024-pixel overview read. */
-export async function sceneStretch(source: RasterSource, bands: number[]): Promise<BandStretch[]> {
+/** A ≤ `maxSide`-pixel read of the whole raster (from its overviews when it has them). */
+export async function overviewRead(source: RasterSource, bands: number[], maxSide = OVERVIEW_SIDE): Promise<MemoryOverview> {
   const { width, height } = source.info;
-  const f = Math.max(1, Math.max(width, height) / 1024);
+  const f = Math.max(1, Math.max(width, height) / maxSide);
   const ow = Math.max(1, Math.round(width / f));
   const oh = Math.max(1, Math.round(height / f));
   const whole = { x: 0, y: 0, width, height };
   const data = f === 1 ? await source.readWindow(whole, bands) : await source.readWindowResampled(whole, ow, oh, bands);
-  return data.map((d) => percentileStretch(d) ?? { low: 0, high: 255 });
+  return { width: ow, height: oh, bands, data };
 }
+
+/** Scene statistics for display: per-band 2–98 % stretch from a ≤ 1024-pixel overview read. */
+export async function sceneStretch(source: RasterSource, bands: number[], ov?: MemoryOverview): Promise<BandStretch[]> {
+  const o = ov ?? (await overviewRead(source, bands));
+  return o.data.map((d) => percentileStretch(d) ?? { low: 0, high: 255 });
+}
+
+const OVERVIEW_SIDE = 1024;
 
 function layerId(req: TileLayerRequestParsed): string {
   let stamp = '';
@@ -113,13 +122,18 @@ export class TileService {
       for (const b of bands) {
         if (b < 0 || b >= info.bandCount) throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `${req.path} has no band ${b + 1}.`, file: req.path });
       }
-      const stretch = req.kind === 'imagery' || req.kind === 'falsecolor' ? await sceneStretch(source, bands) : [];
+      // Files without overviews get one in memory (read once; it also gives the statistics).
+      const needOverview = info.overviews.length === 0 && Math.max(info.width, info.height) > OVERVIEW_SIDE * 1.5;
+      const imagery = req.kind === 'imagery' || req.kind === 'falsecolor';
+      const ov = needOverview || imagery ? await overviewRead(source, bands) : null;
+      const stretch = imagery ? await sceneStretch(source, bands, ov!) : [];
+      const reader = needOverview && ov ? withMemoryOverview(source, ov) : source;
       const bounds3857 = transformBounds(info.bounds, info.crs, WEB_MERCATOR);
       const lat = (info.boundsWgs84.minY + info.boundsWgs84.maxY) / 2;
       const nativeZoom = zoomForResolution(Math.min(info.gsd.x, info.gsd.y), lat);
       const layer: OpenLayer = {
         kind: req.kind,
-        source,
+        source: reader,
         bands,
         stretch,
         threshold: req.threshold ?? 0.5,
