@@ -6,7 +6,7 @@
  */
 import type { Bounds } from '../../../src-shared/geo';
 import { ScarpError } from '../../../src-shared/errors';
-import type { FlatMultiPolygon, FlatPolygon } from '../vector/geometry';
+import { multiPolygonBounds, type FlatMultiPolygon, type FlatPolygon } from '../vector/geometry';
 
 const WKB_POLYGON = 3;
 const WKB_MULTIPOLYGON = 6;
@@ -34,26 +34,7 @@ export function encodeGpkgMultiPolygon(mp: FlatMultiPolygon, srsId: number, boun
   buf.writeInt32LE(srsId, 4);
   let o = 8;
   if (!empty) {
-    let minX = Infinity;
-    let minY = Infinity;
-    let maxX = -Infinity;
-    let maxY = -Infinity;
-    if (bounds) {
-      ({ minX, minY, maxX, maxY } = bounds);
-    } else {
-      for (const p of mp) {
-        const r = p[0];
-        if (!r) continue;
-        for (let k = 0; k < r.length; k += 2) {
-          const x = r[k] as number;
-          const y = r[k + 1] as number;
-          if (x < minX) minX = x;
-          if (x > maxX) maxX = x;
-          if (y < minY) minY = y;
-          if (y > maxY) maxY = y;
-        }
-      }
-    }
+    const { minX, minY, maxX, maxY } = bounds ?? multiPolygonBounds(mp);
     buf.writeDoubleLE(minX, 8);
     buf.writeDoubleLE(maxX, 16);
     buf.writeDoubleLE(minY, 24);

@@ -11,7 +11,7 @@ import { existsSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Bounds, CrsInfo } from '../../../src-shared/geo';
 import { ScarpError } from '../../../src-shared/errors';
-import type { FlatMultiPolygon } from '../vector/geometry';
+import { multiPolygonBounds, type FlatMultiPolygon } from '../vector/geometry';
 import { encodeGpkgMultiPolygon } from './geopackage-geometry';
 import {
   createFeatureTable,
@@ -59,26 +59,6 @@ export function completeRecord(p: LandslideFeature['properties'], now: string = 
   };
 }
 
-function envelope(mp: FlatMultiPolygon): Bounds {
-  let minX = Infinity;
-  let minY = Infinity;
-  let maxX = -Infinity;
-  let maxY = -Infinity;
-  for (const p of mp) {
-    const r = p[0];
-    if (!r) continue;
-    for (let k = 0; k < r.length; k += 2) {
-      const x = r[k] as number;
-      const y = r[k + 1] as number;
-      if (x < minX) minX = x;
-      if (x > maxX) maxX = x;
-      if (y < minY) minY = y;
-      if (y > maxY) maxY = y;
-    }
-  }
-  return { minX, minY, maxX, maxY };
-}
-
 /**
  * Inserts landslide rows with prepared statements. With `fillRtree` the R-tree rows are inserted
  * directly (for bulk loading before the triggers exist); otherwise the triggers maintain it.
@@ -104,7 +84,7 @@ export class LandslideInserter {
   /** Insert one feature; returns its fid. */
   add(f: LandslideFeature): number {
     const rec = completeRecord(f.properties, this.now);
-    const env = envelope(f.geometry);
+    const env = multiPolygonBounds(f.geometry);
     const blob = encodeGpkgMultiPolygon(f.geometry, this.srsId, env);
     const values: Array<string | number | null | Buffer> = [blob];
     for (const c of LANDSLIDE_COLUMNS) values.push(rec[c.name]);

@@ -42,28 +42,8 @@ function toRecord(r: Row): LandslideRecord {
   return rec as unknown as LandslideRecord;
 }
 
-function envelope(mp: FlatMultiPolygon): Bounds {
-  let minX = Infinity;
-  let minY = Infinity;
-  let maxX = -Infinity;
-  let maxY = -Infinity;
-  for (const p of mp) {
-    const r = p[0];
-    if (!r) continue;
-    for (let k = 0; k < r.length; k += 2) {
-      const x = r[k] as number;
-      const y = r[k + 1] as number;
-      if (x < minX) minX = x;
-      if (x > maxX) maxX = x;
-      if (y < minY) minY = y;
-      if (y > maxY) maxY = y;
-    }
-  }
-  return { minX, minY, maxX, maxY };
-}
-
 export function encodeGeometry(mp: FlatMultiPolygon, srsId: number): Buffer {
-  return encodeGpkgMultiPolygon(mp, srsId, mp.length ? envelope(mp) : undefined);
+  return encodeGpkgMultiPolygon(mp, srsId);
 }
 
 /** Attributes as stored (the full record, every column) for a journal insert op. */
