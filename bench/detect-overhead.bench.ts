@@ -202,7 +202,8 @@ export async function run(options: DetectOverheadOptions = {}): Promise<Record<s
     }
   };
   for (const { y, mask, probability } of masks) {
-    const values = { ...(await attributes.read(y, mask.length / W)), probability };
+    const terrain = await attributes.readUnder(y, mask.length / W, mask);
+    const values = terrain ? { ...terrain, probability } : { probability };
     take(polygonizer.push(y, mask, values));
   }
   take(polygonizer.finish());
