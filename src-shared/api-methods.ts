@@ -38,6 +38,10 @@ export const API_METHODS = {
   undo: 'call',
   redo: 'call',
   history: 'call',
+  // correcting (issue 7)
+  brushStroke: 'call',
+  editPolygons: 'call',
+  reviewQueue: 'call',
 } as const satisfies Record<keyof ScarpApi, ApiMethodKind>;
 
 export type ApiMethodName = keyof typeof API_METHODS;

@@ -133,11 +133,14 @@ export interface EvalResult {
 
 // ---- Map layers (tiles) and vector layers for display -------------------------------------------
 
-export const TileLayerKind = z.enum(['imagery', 'falsecolor', 'hillshade', 'slope', 'probability', 'mask']);
+export const TileLayerKind = z.enum(['imagery', 'falsecolor', 'hillshade', 'slope', 'probability', 'mask', 'basemap']);
 export type TileLayerKind = z.infer<typeof TileLayerKind>;
 
 export const TileLayerRequest = z.object({
-  /** A GeoTIFF: imagery, a DEM (hillshade/slope) or a probability raster (probability/mask). */
+  /**
+   * A GeoTIFF: imagery, a DEM (hillshade/slope) or a probability raster (probability/mask); for
+   * 'basemap', a local .pmtiles or .mbtiles file (raster PNG/JPEG/WebP or vector MVT tiles).
+   */
   path: z.string().min(1),
   kind: TileLayerKind,
   /** 0-based bands to show (imagery: 3 in R,G,B order); default: the first three, or NIR,R,G for false colour. */
@@ -164,6 +167,10 @@ export interface TileLayerInfo {
   threshold?: number;
   gsdM: { x: number; y: number };
   crs: string;
+  /** Basemaps: the tiles' format (tile URL extension), first zoom, and the vector layers of MVT tiles. */
+  format?: 'png' | 'jpg' | 'webp' | 'mvt';
+  minZoom?: number;
+  vectorLayers?: string[];
 }
 
 export const VectorLayerRequest = z.object({
@@ -340,6 +347,63 @@ export type AddFeatureRequest = z.input<typeof AddFeatureRequest>;
 export const HistoryRequest = z.object({ limit: z.number().int().positive().max(1000).default(100), beforeId: z.number().int().positive().optional() });
 export type HistoryRequest = z.input<typeof HistoryRequest>;
 
+// ---- Correcting (issue 7): mask brush, polygon tools, review ----------------------------------
+
+const FlatPoints = z.array(z.number()).min(2).max(200_000).refine((a) => a.length % 2 === 0, 'x, y pairs');
+export const BrushStrokeRequest = z.object({
+  scene: z.string().min(1),
+  /** Dab centres in the project CRS, flat [x0, y0, x1, y1, ...]. */
+  points: FlatPoints,
+  radius: z.number().positive().max(10_000),
+  unit: z.enum(['px', 'm']).default('px'),
+  mode: z.enum(['paint', 'erase']),
+});
+export type BrushStrokeRequest = z.input<typeof BrushStrokeRequest>;
+
+const Fids = z.array(z.number().int().positive()).min(1).max(10_000);
+export const PolygonEditRequest = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('draw'), coordinates: MultiPolygonCoords, scene: z.string().optional(), properties: FeatureChanges.optional() }),
+  z.object({ op: z.literal('delete'), fids: Fids }),
+  z.object({ op: z.literal('merge'), fids: Fids }),
+  /** Split with a polyline (project CRS, flat [x0, y0, ...]). */
+  z.object({ op: z.literal('split'), fid: z.number().int().positive(), line: FlatPoints }),
+  /** Vertex edits (move/insert/delete): the feature's whole new geometry. */
+  z.object({ op: z.literal('reshape'), fid: z.number().int().positive(), coordinates: MultiPolygonCoords }),
+  /** Fill holes (all, or those below maxAreaM2). */
+  z.object({ op: z.literal('fillHoles'), fids: Fids, maxAreaM2: z.number().positive().optional() }),
+  z.object({ op: z.literal('cutHole'), fid: z.number().int().positive(), coordinates: MultiPolygonCoords }),
+]);
+export type PolygonEditRequest = z.input<typeof PolygonEditRequest>;
+
+export interface CorrectionResult extends EditResult {
+  /** Features inserted or changed by the edit (after it). */
+  fids: number[];
+  deleted: number[];
+  timings?: { dabMs: number; vectorMs: number; totalMs: number };
+}
+
+export const ReviewQueueRequest = z.object({
+  order: z.enum(['area', 'probability']).default('area'),
+  scene: z.string().optional(),
+  limit: z.number().int().positive().max(100_000).default(10_000),
+});
+export type ReviewQueueRequest = z.input<typeof ReviewQueueRequest>;
+
+export interface ReviewItem {
+  fid: number;
+  uuid: string;
+  area_m2: number;
+  prob_mean: number | null;
+  bounds: Bounds;
+}
+
+export interface ReviewQueue {
+  /** Unreviewed (status 'predicted') landslides, largest (or most probable) first. */
+  items: ReviewItem[];
+  remaining: number;
+  reviewed: number;
+}
+
 export interface EventMetadata {
   name: string | null;
   date: string | null;
@@ -486,4 +550,10 @@ export interface ProjectApi {
   undo(): Promise<EditResult>;
   redo(): Promise<EditResult>;
   history(request?: HistoryRequest): Promise<EditInfo[]>;
+  /** Paint or erase on a scene's mask; the touched polygons are re-derived (issue 7). */
+  brushStroke(request: BrushStrokeRequest): Promise<CorrectionResult>;
+  /** Polygon tools: draw, delete, merge, split, reshape (vertex edits), fill holes, cut a hole. */
+  editPolygons(request: PolygonEditRequest): Promise<CorrectionResult>;
+  /** What is left to review, in review order. */
+  reviewQueue(request?: ReviewQueueRequest): Promise<ReviewQueue>;
 }

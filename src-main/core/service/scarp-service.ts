@@ -15,6 +15,11 @@ import {
   ResumeDetectionRequest,
   UpdateFeaturesRequest,
   UpdateProjectRequest,
+  BrushStrokeRequest,
+  PolygonEditRequest,
+  ReviewQueueRequest,
+  type CorrectionResult,
+  type ReviewQueue,
   type EditInfo,
   type EditResult,
   type FeaturePage,
@@ -42,10 +47,12 @@ import type { RasterInfo } from '../../../src-shared/geo';
 import { ScarpError } from '../../../src-shared/errors';
 import { describeRaster } from '../raster';
 import { runDetection } from '../detect/run-detection';
+import { runDetectionInWorker } from '../detect/worker/worker-runner';
 import { evaluateFiles } from '../eval/evaluate-files';
 import { ModelsService } from './models-service';
 import { LayersService } from './layers-service';
 import { ProjectService } from './project-service';
+import { EditService } from './edit-service';
 import { exportFromProject, importToProject } from '../export/export-service';
 
 /** Validate a request against its schema; a failure is the caller's mistake, reported field by field. */
@@ -58,8 +65,23 @@ function validate<S extends z.ZodType>(schema: S, value: unknown, what: string):
   return r.data;
 }
 
+export interface ScarpServiceOptions {
+  /**
+   * Run detections in a worker thread (detect/worker/worker-runner.ts): what the doors that serve a
+   * UI use (HTTP server, Electron main), so their event loop stays responsive during a run.
+   */
+  detectInWorker?: boolean;
+}
+
 export class ScarpService implements ScarpApi {
   private readonly models = new ModelsService();
+  private readonly runDetection: typeof runDetection;
+
+  constructor(opts: ScarpServiceOptions = {}) {
+    this.runDetection = opts.detectInWorker ? runDetectionInWorker : runDetection;
+    this.projects.detectionRunner = this.runDetection;
+  }
+
   /** Map layers; `layers.tiles` renders the PNG tiles the doors serve (HTTP /tiles, scarp://app/tiles). */
   readonly layers = new LayersService();
 
@@ -76,7 +98,7 @@ export class ScarpService implements ScarpApi {
     const req = validate(DetectRequest, request, 'detect');
     // With a project (named, or the open one when resuming) the run is recorded in it.
     if (req.project || req.resume) return this.projects.detect(req, onProgress, signal);
-    return runDetection(req, onProgress, signal);
+    return this.runDetection(req, onProgress, signal);
   }
 
   evaluate(request: EvalRequest): Promise<EvalResult> {
@@ -172,6 +194,24 @@ export class ScarpService implements ScarpApi {
 
   async history(request: HistoryRequest = {}): Promise<EditInfo[]> {
     return this.projects.history(validate(HistoryRequest, request, 'history'));
+  }
+
+  // ---- correcting (issue 7; edit-service.ts) ----
+  private editsService: EditService | null = null;
+  private get edits(): EditService {
+    return (this.editsService ??= new EditService(this.projects));
+  }
+
+  async brushStroke(request: BrushStrokeRequest): Promise<CorrectionResult> {
+    return this.edits.brush(validate(BrushStrokeRequest, request, 'brush stroke'));
+  }
+
+  async editPolygons(request: PolygonEditRequest): Promise<CorrectionResult> {
+    return this.edits.edit(validate(PolygonEditRequest, request, 'edit polygons'));
+  }
+
+  async reviewQueue(request: ReviewQueueRequest = {}): Promise<ReviewQueue> {
+    return this.edits.reviewQueue(validate(ReviewQueueRequest, request, 'review queue'));
   }
 }
 

@@ -1,0 +1,83 @@
+/** Polygon tools as pure functions: results are valid (checked with GEOS through ogr's SQLite dialect) and keep area. */
+import { describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cutHole, fillHoles, makeValid, mergePolygons, moveVertex, insertVertex, deleteVertex, splitByLine } from '../../../src-main/core/edit/polygon-ops';
+import { multiPolygonArea, toPolygonCoords, type FlatMultiPolygon } from '../../../src-main/core/vector/geometry';
+import { tempDir } from '../../helpers/data';
+import { gdal, hasGdal } from '../../helpers/gdal';
+
+const sq = (x: number, y: number, s: number): FlatMultiPolygon => [[Float64Array.from([x, y, x + s, y, x + s, y + s, x, y + s, x, y])]];
+
+/** GEOS validity of each geometry (ST_IsValid through ogrinfo's SQLite dialect). */
+function invalidCount(mps: FlatMultiPolygon[]): number {
+  const tmp = tempDir('edit-valid');
+  try {
+    const fc = { type: 'FeatureCollection', features: mps.map((mp, i) => ({ type: 'Feature', properties: { i }, geometry: { type: 'MultiPolygon', coordinates: mp.map(toPolygonCoords) } })) };
+    const f = join(tmp.dir, 'g.geojson');
+    writeFileSync(f, JSON.stringify(fc));
+    const out = gdal('ogrinfo', ['-q', '-dialect', 'sqlite', '-sql', 'select count(*) as n from g where not st_isvalid(geometry)', f]);
+    return Number(/n \(Integer\) = (\d+)/.exec(out)?.[1] ?? 'NaN');
+  } finally {
+    tmp.cleanup();
+  }
+}
+
+describe('polygon tools', () => {
+  it('merges touching and overlapping polygons into one valid polygon with the union area', () => {
+    const m = mergePolygons([sq(0, 0, 10), sq(10, 0, 10), sq(15, 5, 10)]);
+    expect(m).toHaveLength(1);
+    expect(multiPolygonArea(m)).toBeCloseTo(200 + 100 - 25, 9);
+    const apart = mergePolygons([sq(0, 0, 10), sq(20, 0, 10)]);
+    expect(apart).toHaveLength(2);
+    if (hasGdal) expect(invalidCount([m, apart])).toBe(0);
+  });
+
+  it('splits with a line into parts largest first; area is kept; a line that misses gives one part', () => {
+    const g = sq(0, 0, 10);
+    const parts = splitByLine(g, [3, -5, 3, 15]);
+    expect(parts).toHaveLength(2);
+    expect(multiPolygonArea(parts[0]!)).toBeCloseTo(70, 9);
+    expect(multiPolygonArea(parts[1]!)).toBeCloseTo(30, 9);
+    // A bent line, starting and ending inside (extended straight), and a zig-zag.
+    const bent = splitByLine(g, [2, 2, 5, 8, 8, 2]);
+    expect(bent.length).toBe(2);
+    expect(bent.reduce((s, p) => s + multiPolygonArea(p), 0)).toBeCloseTo(100, 9);
+    const zig = splitByLine(sq(0, 0, 10), [-1, 5, 3, 3, 6, 7, 11, 5]);
+    expect(zig.reduce((s, p) => s + multiPolygonArea(p), 0)).toBeCloseTo(100, 9);
+    expect(splitByLine(g, [20, 0, 20, 10])).toHaveLength(1);
+    // A U-shaped polygon cut across both arms gives three parts.
+    const u: FlatMultiPolygon = [[Float64Array.from([0, 0, 10, 0, 10, 10, 7, 10, 7, 3, 3, 3, 3, 10, 0, 10, 0, 0])]];
+    expect(splitByLine(u, [-1, 6, 11, 6])).toHaveLength(3);
+    if (hasGdal) expect(invalidCount([...parts, ...bent, ...zig])).toBe(0);
+  });
+
+  it('cuts a hole and fills holes (all, or the small ones)', () => {
+    const withHole = cutHole(sq(0, 0, 10), sq(2, 2, 2));
+    expect(withHole[0]).toHaveLength(2);
+    expect(multiPolygonArea(withHole)).toBeCloseTo(96, 9);
+    const two = cutHole(withHole, sq(6, 6, 3));
+    expect(two[0]).toHaveLength(3);
+    expect(multiPolygonArea(fillHoles(two, 5))).toBeCloseTo(100 - 9, 9);
+    expect(multiPolygonArea(fillHoles(two))).toBeCloseTo(100, 9);
+    // A bite at the edge is a cut too.
+    expect(multiPolygonArea(cutHole(sq(0, 0, 10), sq(8, 8, 5)))).toBeCloseTo(96, 9);
+    expect(() => cutHole(sq(0, 0, 10), sq(-1, -1, 12))).toThrow(/empty/);
+    if (hasGdal) expect(invalidCount([withHole, two, fillHoles(two, 5)])).toBe(0);
+  });
+
+  it('vertex edits stay valid: a vertex dragged across an edge gives a valid (multi)polygon', () => {
+    const g = sq(0, 0, 10);
+    const moved = moveVertex(g, 0, 0, 2, 15, 12);
+    expect(multiPolygonArea(moved)).toBeGreaterThan(100);
+    const ins = insertVertex(g, 0, 0, 0, 5, -3);
+    expect(multiPolygonArea(ins)).toBeCloseTo(115, 9);
+    const del = deleteVertex(ins, 0, 0, 1);
+    expect(multiPolygonArea(del)).toBeCloseTo(100, 9);
+    // bow-tie: vertex 2 dragged to the other side
+    const bow = moveVertex(g, 0, 0, 1, 0, 10.0001);
+    const fixed = makeValid([[Float64Array.from([0, 0, 10, 10, 10, 0, 0, 10, 0, 0])]]);
+    expect(fixed.length).toBe(2);
+    if (hasGdal) expect(invalidCount([moved, ins, del, bow, fixed])).toBe(0);
+  });
+});
