@@ -357,21 +357,25 @@ export const BrushStrokeRequest = z.object({
   radius: z.number().positive().max(10_000),
   unit: z.enum(['px', 'm']).default('px'),
   mode: z.enum(['paint', 'erase']),
+  /** CRS of `points`: the project's (default) or WGS 84 longitude/latitude (what the map shows). */
+  crs: z.enum(['project', 'wgs84']).default('project'),
 });
 export type BrushStrokeRequest = z.input<typeof BrushStrokeRequest>;
 
 const Fids = z.array(z.number().int().positive()).min(1).max(10_000);
+/** Coordinates (coordinates, line) in the project CRS (default) or WGS 84 longitude/latitude. */
+const EditCrs = { crs: z.enum(['project', 'wgs84']).default('project') };
 export const PolygonEditRequest = z.discriminatedUnion('op', [
-  z.object({ op: z.literal('draw'), coordinates: MultiPolygonCoords, scene: z.string().optional(), properties: FeatureChanges.optional() }),
+  z.object({ op: z.literal('draw'), ...EditCrs, coordinates: MultiPolygonCoords, scene: z.string().optional(), properties: FeatureChanges.optional() }),
   z.object({ op: z.literal('delete'), fids: Fids }),
   z.object({ op: z.literal('merge'), fids: Fids }),
   /** Split with a polyline (project CRS, flat [x0, y0, ...]). */
-  z.object({ op: z.literal('split'), fid: z.number().int().positive(), line: FlatPoints }),
+  z.object({ op: z.literal('split'), ...EditCrs, fid: z.number().int().positive(), line: FlatPoints }),
   /** Vertex edits (move/insert/delete): the feature's whole new geometry. */
-  z.object({ op: z.literal('reshape'), fid: z.number().int().positive(), coordinates: MultiPolygonCoords }),
+  z.object({ op: z.literal('reshape'), ...EditCrs, fid: z.number().int().positive(), coordinates: MultiPolygonCoords }),
   /** Fill holes (all, or those below maxAreaM2). */
   z.object({ op: z.literal('fillHoles'), fids: Fids, maxAreaM2: z.number().positive().optional() }),
-  z.object({ op: z.literal('cutHole'), fid: z.number().int().positive(), coordinates: MultiPolygonCoords }),
+  z.object({ op: z.literal('cutHole'), ...EditCrs, fid: z.number().int().positive(), coordinates: MultiPolygonCoords }),
 ]);
 export type PolygonEditRequest = z.input<typeof PolygonEditRequest>;
 

@@ -10,14 +10,36 @@ import type { Project } from '../store/project';
 import { applyPolygonPlan, brushStroke, type EditOutcome, type PolygonPlan } from '../edit/project-edits';
 import { cutHole, fillHoles, makeValid, mergePolygons, splitByLine } from '../edit/polygon-ops';
 import { fromPolygonCoords, multiPolygonArea, multiPolygonBounds, type FlatMultiPolygon } from '../vector/geometry';
+import { mapCoords } from '../vector/geometry';
 import { metresPerUnitAt } from '../vector/measure';
+import { createTransformer, WGS84 } from '../raster/crs';
 import type { ProjectService } from './project-service';
 
 type BrushParsed = z.output<typeof BrushStrokeRequest>;
 type EditParsed = z.output<typeof PolygonEditRequest>;
 type ReviewParsed = z.output<typeof ReviewQueueRequest>;
 
-const coords = (c: number[][][][]): FlatMultiPolygon => c.map((p) => fromPolygonCoords(p));
+type Xy = (x: number, y: number) => [number, number];
+
+/** Point transform from the request's CRS into the project's. */
+function toProject(p: Project, crs: 'project' | 'wgs84'): Xy | null {
+  const to = p.crs();
+  if (crs === 'project' || !to) return null;
+  const t = createTransformer(WGS84, to);
+  return t.identity ? null : (x, y) => t.forward(x, y);
+}
+
+function coordsIn(c: number[][][][], f: Xy | null): FlatMultiPolygon {
+  const mp = c.map((poly) => fromPolygonCoords(poly));
+  return f ? mapCoords(mp, f) : mp;
+}
+
+function pointsIn(pts: number[], f: Xy | null): number[] {
+  if (!f) return pts;
+  const out = pts.slice();
+  for (let k = 0; k < out.length; k += 2) [out[k], out[k + 1]] = f(out[k]!, out[k + 1]!);
+  return out;
+}
 const plural = (n: number, w: string): string => `${n} ${w}${n === 1 ? '' : 's'}`;
 
 export class EditService {
@@ -29,7 +51,7 @@ export class EditService {
 
   brush(req: BrushParsed): CorrectionResult {
     const p = this.projects.current();
-    return this.result(p, brushStroke(p, { scene: req.scene, points: req.points, radius: req.radius, unit: req.unit, mode: req.mode }));
+    return this.result(p, brushStroke(p, { scene: req.scene, points: pointsIn(req.points, toProject(p, req.crs)), radius: req.radius, unit: req.unit, mode: req.mode }));
   }
 
   edit(req: EditParsed): CorrectionResult {
@@ -44,6 +66,8 @@ export class EditService {
   }
 
   private plan(p: Project, req: EditParsed): PolygonPlan {
+    const xy = 'crs' in req ? toProject(p, req.crs) : null;
+    const coords = (c: number[][][][]): FlatMultiPolygon => coordsIn(c, xy);
     switch (req.op) {
       case 'draw': {
         const g = makeValid(coords(req.coordinates));
@@ -75,7 +99,7 @@ export class EditService {
       }
       case 'split': {
         const f = this.feature(p, req.fid);
-        const parts = splitByLine(f.geometry, req.line);
+        const parts = splitByLine(f.geometry, pointsIn(req.line, xy));
         if (parts.length < 2) throw new ScarpError({ code: 'INVALID_ARGUMENT', message: 'The line does not cut that landslide in two: draw it across the polygon.' });
         const { uuid: _u, created_at: _c, updated_at: _up, ...attrs } = f.properties;
         return {
