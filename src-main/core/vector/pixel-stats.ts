@@ -204,57 +204,6 @@ export class StatsTable {
     }
   }
 
-  /** Copy component `from`'s sums to id `to` (id compaction; `from` is then unused). */
-  move(from: number, to: number): void {
-    if (from === to) return;
-    this.count[to] = this.count[from] as number;
-    if (this.probN) {
-      this.probN[to] = this.probN[from] as number;
-      this.probSum[to] = this.probSum[from] as number;
-      this.probMax[to] = this.probMax[from] as number;
-    }
-    if (this.slopeN) {
-      this.slopeN[to] = this.slopeN[from] as number;
-      this.slopeSum[to] = this.slopeSum[from] as number;
-    }
-    if (this.elevN) {
-      this.elevN[to] = this.elevN[from] as number;
-      this.elevMin[to] = this.elevMin[from] as number;
-      this.elevMax[to] = this.elevMax[from] as number;
-    }
-    if (this.aspN) {
-      this.aspN[to] = this.aspN[from] as number;
-      this.aspSin[to] = this.aspSin[from] as number;
-      this.aspCos[to] = this.aspCos[from] as number;
-    }
-  }
-
-  /** Zero the sums of ids [from, to) (ids freed by compaction, to be handed out again). */
-  clear(from: number, to: number): void {
-    const end = Math.min(to, this.cap);
-    if (from >= end) return;
-    this.count.fill(0, from, end);
-    if (this.probN) {
-      this.probN.fill(0, from, end);
-      this.probSum.fill(0, from, end);
-      this.probMax.fill(-Infinity, from, end);
-    }
-    if (this.slopeN) {
-      this.slopeN.fill(0, from, end);
-      this.slopeSum.fill(0, from, end);
-    }
-    if (this.elevN) {
-      this.elevN.fill(0, from, end);
-      this.elevMin.fill(Infinity, from, end);
-      this.elevMax.fill(-Infinity, from, end);
-    }
-    if (this.aspN) {
-      this.aspN.fill(0, from, end);
-      this.aspSin.fill(0, from, end);
-      this.aspCos.fill(0, from, end);
-    }
-  }
-
   get(id: number): PixelStats {
     const probN = this.probN ? (this.probN[id] as number) : 0;
     const slopeN = this.slopeN ? (this.slopeN[id] as number) : 0;

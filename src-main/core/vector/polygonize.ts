@@ -53,16 +53,6 @@ export interface RowBand {
 }
 
 const NONE = -1;
-/** Id counts above which (and above 8 × the runs of the last row) ids are compacted. */
-const COMPACT_MIN_IDS = 1 << 16;
-
-function uniqueSorted(a: Int32Array): Int32Array {
-  if (a.length === 0) return a;
-  const s = Int32Array.from(a).sort();
-  let n = 1;
-  for (let i = 1; i < s.length; i++) if (s[i] !== s[n - 1]) s[n++] = s[i] as number;
-  return s.subarray(0, n);
-}
 
 interface RingRec {
   ring: Int32Array;
@@ -500,83 +490,6 @@ export class Polygonizer {
     this.cHead = t;
     this.pN = cN;
     if (mask) this.nextRow++;
-    const limit = Math.max(COMPACT_MIN_IDS, 8 * cN);
-    if (this.n8 > limit || this.n4 > limit || this.nCh > limit) this.compact();
-  }
-
-  /**
-   * Renumber the live components, 4-pieces and chains (those the last row's runs and the open
-   * rings refer to) to 0, 1, … so that memory stays O(width) instead of growing with every
-   * component ever seen (a noisy mask makes millions). Relative order is kept (unions keep the
-   * smaller id as root), so the output is the same as without compaction.
-   */
-  private compact(): void {
-    const pN = this.pN;
-    // 8-components: the roots of the last row's runs (open rings belong to these).
-    const roots8 = new Int32Array(pN);
-    for (let k = 0; k < pN; k++) roots8[k] = this.find8(this.pL8[k] as number);
-    const live8 = uniqueSorted(roots8);
-    const map8 = new Map<number, number>();
-    live8.forEach((o, i) => {
-      map8.set(o, i);
-      // i ≤ o and ids are visited in increasing order: in-place moves never overwrite a later source.
-      this.par8[i] = i;
-      this.runCount[i] = this.runCount[o] as number;
-      this.linkCount[i] = this.linkCount[o] as number;
-      this.stamp[i] = this.stamp[o] as number;
-      this.bMinX[i] = this.bMinX[o] as number;
-      this.bMinY[i] = this.bMinY[o] as number;
-      this.bMaxX[i] = this.bMaxX[o] as number;
-      this.bMaxY[i] = this.bMaxY[o] as number;
-      this.stats.move(o, i);
-    });
-    for (let k = 0; k < pN; k++) this.pL8[k] = map8.get(roots8[k] as number) as number;
-    const rings = new Map<number, RingRec[]>();
-    for (const [o, list] of this.rings) {
-      const n = map8.get(this.find8(o));
-      if (n === undefined) throw new ScarpError({ code: 'INTERNAL', message: 'polygonize: an open ring belongs to no live component' });
-      rings.set(n, list);
-    }
-    this.rings.clear();
-    for (const [k, v] of rings) this.rings.set(k, v);
-    // Freed ids are handed out again by new8: their sums must read as a fresh component's.
-    this.stats.clear(live8.length, this.n8);
-    this.n8 = live8.length;
-
-    // 4-pieces: those of the last row's runs and of the open rings.
-    const refs4: number[] = [];
-    for (let k = 0; k < pN; k++) refs4.push(this.find4(this.pL4[k] as number));
-    for (const list of this.rings.values()) for (const r of list) refs4.push(this.find4(r.label4));
-    const live4 = uniqueSorted(Int32Array.from(refs4));
-    const map4 = new Map<number, number>();
-    live4.forEach((o, i) => {
-      map4.set(o, i);
-      this.par4[i] = i;
-    });
-    for (let k = 0; k < pN; k++) this.pL4[k] = map4.get(this.find4(this.pL4[k] as number)) as number;
-    for (const list of this.rings.values()) for (const r of list) r.label4 = map4.get(this.find4(r.label4)) as number;
-    this.n4 = live4.length;
-
-    // Chains: the open ends the last row's runs hold.
-    const refsCh = new Int32Array(2 * pN);
-    for (let k = 0; k < pN; k++) {
-      refsCh[2 * k] = this.findCh(this.pTail[k] as number);
-      refsCh[2 * k + 1] = this.findCh(this.pHead[k] as number);
-    }
-    const liveCh = uniqueSorted(refsCh);
-    const mapCh = new Map<number, number>();
-    liveCh.forEach((o, i) => {
-      mapCh.set(o, i);
-      this.chPar[i] = i;
-      this.chFirst[i] = this.chFirst[o] as number;
-      this.chLast[i] = this.chLast[o] as number;
-      this.chPinch[i] = this.chPinch[o] as number;
-    });
-    for (let k = 0; k < pN; k++) {
-      this.pTail[k] = mapCh.get(refsCh[2 * k] as number) as number;
-      this.pHead[k] = mapCh.get(refsCh[2 * k + 1] as number) as number;
-    }
-    this.nCh = liveCh.length;
   }
 
   /**
