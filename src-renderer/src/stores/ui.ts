@@ -4,7 +4,7 @@ import { ref } from 'vue';
 import type { ChooseFileOptions } from '@shared/shell';
 import { shell } from '../api/client';
 
-export type PanelId = 'project' | 'layers' | 'detect' | 'inventory' | 'stats' | 'export';
+export type PanelId = 'project' | 'layers' | 'detect' | 'inventory' | 'review' | 'stats' | 'export';
 
 export interface Notice {
   id: number;
