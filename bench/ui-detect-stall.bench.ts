@@ -2,13 +2,21 @@
  * UI responsiveness during a detection: the longest event-loop stall of the process that serves
  * the UI (HTTP server + ScarpService) while a detect run goes on, measured with
  * perf_hooks.monitorEventLoopDelay and a 5 ms heartbeat, plus tile latency served meanwhile.
- * Inference runs in a worker thread; what remains on the main thread is reading/preparing bands,
- * blending, vectorising and writing. Aim: longest stall ≤ 100 ms.
+ * The run is project-backed, as the UI starts it (the probability is stored in the project as it
+ * streams, the inventory goes through the journal).
+ *
+ * The service is built as the doors build it (`npm run serve`): `detectInWorker` — reading,
+ * preprocessing, blending, vectorising run in a detection worker thread (ONNX Runtime in its own),
+ * and only the project's bookkeeping (row bands into SQLite, the inventory transaction) comes back
+ * to the main thread — and `tileWorkers`: map tiles render in a pool of worker threads.
+ * `BENCH_DETECT_THREAD=main` runs everything on the main thread instead (the old layout),
+ * `BENCH_PROJECT=0` runs without a project (files only). Aim: longest stall ≤ 100 ms.
  */
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { rmSync } from 'node:fs';
 import { ScarpService } from '../src-main/core/service/scarp-service';
+import { defaultTileWorkers } from '../src-main/core/tiles/render-pool';
 import { benchModel } from './lib/models';
 import { benchTmp, ensureTmp, jinshaCrop, jinshaDir } from './lib/scenes';
 import { isMain, round3 } from './lib/timing';
@@ -18,9 +26,14 @@ export async function run(): Promise<Record<string, unknown>> {
   ensureTmp();
   const scene = jinshaCrop(1536, 1536, 900, 700);
   const { model, source } = await benchModel({ hasDem: true });
-  const svc = new ScarpService();
+  const inWorker = process.env.BENCH_DETECT_THREAD !== 'main';
+  const withProject = process.env.BENCH_PROJECT !== '0';
+  const svc = new ScarpService({ detectInWorker: inWorker, tileWorkers: inWorker ? defaultTileWorkers() : 0 });
   const out = join(benchTmp, 'ui-stall-inventory.gpkg');
+  const project = join(benchTmp, 'ui-stall-project.gpkg');
   rmSync(out, { force: true });
+  for (const f of [project, `${project}-wal`, `${project}-shm`, `${project}.lock`]) rmSync(f, { force: true });
+  if (withProject) await svc.createProject({ path: project });
   const tile = await svc.openTileLayer({ path: scene.image, kind: 'imagery' });
 
   const h = monitorEventLoopDelay({ resolution: 5 });
@@ -57,20 +70,27 @@ export async function run(): Promise<Record<string, unknown>> {
   })();
   h.enable();
   const t0 = performance.now();
-  const result = await svc.detect({ image: scene.image, dem: model.card.inputs.length > 1 ? scene.dem : undefined, model: model.onnxPath, out, overwrite: true, provider: 'cpu' }, (e) => {
+  const dem = model.card.inputs.length > 1 ? scene.dem : undefined;
+  const req = withProject ? { image: scene.image, dem, model: model.onnxPath, project, provider: 'cpu' as const } : { image: scene.image, dem, model: model.onnxPath, out, overwrite: true, provider: 'cpu' as const };
+  const result = await svc.detect(req, (e) => {
     stage = e.stage;
   });
   const runS = (performance.now() - t0) / 1000;
+  const tileWorkers = svc.layers.tiles.workers;
   h.disable();
   stop = true;
   clearInterval(beat);
   await tiles;
   await svc.layers.close();
+  if (withProject) await svc.closeProject();
   const sorted = [...gaps].sort((a, b) => a - b);
   const over = (ms: number) => gaps.filter((g) => g > ms).length;
   return {
     model: { id: model.id, source },
     scene: `${scene.width}×${scene.height}`,
+    detectThread: inWorker ? 'worker' : 'main',
+    tileWorkers,
+    project: withProject,
     runS: round3(runS),
     features: result.features,
     longestStallMs: round3(worst),

@@ -36,12 +36,12 @@ export const CSP = [
 export async function handleScarpRequest(request: Request, rendererDir: string, tiles: TileService): Promise<Response> {
   const url = new URL(request.url);
   if (url.host !== 'app') return new Response('Not found', { status: 404 });
-  const t = /^\/tiles\/([0-9a-f]{16})\/(\d+)\/(\d+)\/(\d+)\.png$/.exec(url.pathname);
+  const t = /^\/tiles\/([0-9a-f]{16})\/(\d+)\/(\d+)\/(\d+)\.(png|jpg|webp|mvt)$/.exec(url.pathname);
   if (t) {
     try {
-      const png = await tiles.tile(t[1]!, Number(t[2]), Number(t[3]), Number(t[4]));
-      if (!png) return new Response('No such tile', { status: 404 });
-      return new Response(new Uint8Array(png), { headers: { 'Content-Type': 'image/png', 'Cache-Control': 'private, max-age=3600' } });
+      const tile = await tiles.tileData(t[1]!, Number(t[2]), Number(t[3]), Number(t[4]));
+      if (!tile) return new Response('No such tile', { status: 404 });
+      return new Response(new Uint8Array(tile.data), { headers: { 'Content-Type': tile.contentType, 'Cache-Control': 'private, max-age=3600' } });
     } catch (e) {
       return new Response(e instanceof Error ? e.message : String(e), { status: 500 });
     }

@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { repoRoot } from '../core/paths';
 import { ScarpService } from '../core/service/scarp-service';
 import { startScarpServer } from './server';
+import { defaultTileWorkers } from '../core/tiles/render-pool';
 
 function parseArgs(argv: string[]): { port: number; allowDirs: string[]; rendererDir: string; noBuild: boolean } {
   let port = 0;
@@ -49,7 +50,8 @@ async function main(): Promise<void> {
     const r = spawnSync(process.execPath, [resolve(repoRoot, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'], { cwd: repoRoot, stdio: ['ignore', 2, 2] });
     if (r.status !== 0) process.exit(r.status ?? 1);
   }
-  const service = new ScarpService();
+  // Detections and tile rendering run in worker threads: the event loop that serves the UI stays responsive.
+  const service = new ScarpService({ detectInWorker: true, tileWorkers: defaultTileWorkers() });
   const server = await startScarpServer({ service, port: args.port, allowDirs: args.allowDirs, rendererDir: args.rendererDir });
   process.stdout.write(`Scarp is running at ${server.launchUrl}\n`);
   const stop = (): void => {

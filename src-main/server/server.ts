@@ -6,7 +6,7 @@
  *   POST /api/rpc/<method>         {"args": [...]} → {"ok": true, "result"} | {"ok": false, "error"}
  *   POST /api/fs/list              {"path"?} → folder listing inside the allowed roots
  *   GET  /api/session              door information (tile base, roots)
- *   GET  /tiles/<layer>/<z>/<x>/<y>.png
+ *   GET  /tiles/<layer>/<z>/<x>/<y>.png    map tiles (basemaps: .png/.jpg/.webp/.mvt as stored)
  *   WS   /api/ws                   stream methods (detect): progress events and cancellation
  *
  * Every request needs the cookie (or `Authorization: Bearer <token>`), the Host 127.0.0.1:<port>,
@@ -187,12 +187,14 @@ export async function startScarpServer(opts: ScarpServerOptions): Promise<ScarpS
       }
     }
 
-    const tile = /^\/tiles\/([0-9a-f]{16})\/(\d+)\/(\d+)\/(\d+)\.png$/.exec(path);
+    // Rendered layers (.png) and offline basemaps (.png/.jpg/.webp/.mvt, as stored in the user's file).
+    const tile = /^\/tiles\/([0-9a-f]{16})\/(\d+)\/(\d+)\/(\d+)\.(png|jpg|webp|mvt)$/.exec(path);
     if (tile) {
+      if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'Method not allowed.');
       try {
-        const png = await service.layers.tiles.tile(tile[1]!, Number(tile[2]), Number(tile[3]), Number(tile[4]));
-        if (!png) return send(res, 404, 'No such tile or layer.');
-        return send(res, 200, png, 'image/png', { 'Cache-Control': 'private, max-age=3600' });
+        const t = await service.layers.tiles.tileData(tile[1]!, Number(tile[2]), Number(tile[3]), Number(tile[4]));
+        if (!t) return send(res, 404, 'No such tile or layer.');
+        return send(res, 200, t.data, t.contentType, { 'Cache-Control': 'private, max-age=3600' });
       } catch (e) {
         return send(res, 500, errorInfo(e).message);
       }

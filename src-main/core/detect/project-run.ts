@@ -217,7 +217,14 @@ export function resumeRequestOf(project: Project, base: Partial<DetectRequestPar
  * Run a detection into a project (opened or created here unless `open` is given, then closed).
  * `req.project` names the file; without `req.image`, `resume` continues the latest unfinished run.
  */
-export async function runProjectDetection(req: DetectRequestParsed, onProgress?: ProgressSink, signal?: AbortSignal, open?: Project): Promise<DetectResult> {
+export async function runProjectDetection(
+  req: DetectRequestParsed,
+  onProgress?: ProgressSink,
+  signal?: AbortSignal,
+  open?: Project,
+  /** What runs the detection (runDetection here, or in a worker thread: worker/worker-runner.ts). */
+  run: typeof runDetection = runDetection,
+): Promise<DetectResult> {
   if (!req.project && !open) throw new ScarpError({ code: 'INVALID_ARGUMENT', message: 'A project-backed detection needs a project file.' });
   const project = open ?? Project.openOrCreate(resolve(req.project!)).project;
   try {
@@ -231,7 +238,7 @@ export async function runProjectDetection(req: DetectRequestParsed, onProgress?:
     }
     if (req.aoi) extraKey.aoi = fileFingerprint(resolve(req.aoi));
     const hooks = new ProjectRunHooks(project, scene, crs, demLayerId, req, extraKey);
-    const result = await runDetection(req, onProgress, signal, hooks);
+    const result = await run(req, onProgress, signal, hooks);
     return { ...result, project: hooks.summary ?? undefined };
   } finally {
     if (!open) project.close();

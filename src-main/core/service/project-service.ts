@@ -34,6 +34,7 @@ import { Project, type EditEntry, type RunRecord, type SceneWithState, type Stor
 import { fromPolygonCoords, toPolygonCoords } from '../vector/geometry';
 import { areaM2, perimeterM } from '../vector/measure';
 import { resumeRequestOf, runProjectDetection } from '../detect/project-run';
+import { runDetection } from '../detect/run-detection';
 
 type CreateParsed = z.output<typeof CreateProjectRequestSchema>;
 type ListParsed = z.output<typeof ListFeaturesRequestSchema>;
@@ -92,6 +93,9 @@ const editInfo = (e: EditEntry | null): EditInfo | null => (e ? { ...e } : null)
 
 export class ProjectService {
   private project: Project | null = null;
+
+  /** What runs detections: in this thread by default; ScarpService may set a worker runner. */
+  detectionRunner: typeof runDetection = runDetection;
 
   /** The open project, or PROJECT_NOT_OPEN. */
   current(): Project {
@@ -174,7 +178,7 @@ export class ProjectService {
   /** A project-backed detection: into the open project when it is the one named, else opened for the run. */
   detect(req: DetectRequestParsed, onProgress?: ProgressSink, signal?: AbortSignal): Promise<DetectResult> {
     const open = this.project && (!req.project || resolve(req.project) === this.project.path) ? this.project : undefined;
-    return runProjectDetection(open ? { ...req, project: open.path } : req, onProgress, signal, open);
+    return runProjectDetection(open ? { ...req, project: open.path } : req, onProgress, signal, open, this.detectionRunner);
   }
 
   async resume(req: ResumeDetectionRequest, onProgress?: ProgressSink, signal?: AbortSignal): Promise<DetectResult> {
@@ -188,13 +192,13 @@ export class ProjectService {
         throw e;
       }
       try {
-        return await runProjectDetection(parsed, onProgress, signal, p);
+        return await runProjectDetection(parsed, onProgress, signal, p, this.detectionRunner);
       } finally {
         p.close();
       }
     }
     const p = this.current();
-    return runProjectDetection(resumeRequestOf(p, { project: p.path }), onProgress, signal, p);
+    return runProjectDetection(resumeRequestOf(p, { project: p.path }), onProgress, signal, p, this.detectionRunner);
   }
 
   listFeatures(req: ListParsed): FeaturePage {

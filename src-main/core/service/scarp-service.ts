@@ -71,6 +71,8 @@ export interface ScarpServiceOptions {
    * UI use (HTTP server, Electron main), so their event loop stays responsive during a run.
    */
   detectInWorker?: boolean;
+  /** Render map tiles in this many worker threads (core/tiles/render-pool.ts); default 0: in this thread. */
+  tileWorkers?: number;
 }
 
 export class ScarpService implements ScarpApi {
@@ -80,6 +82,7 @@ export class ScarpService implements ScarpApi {
   constructor(opts: ScarpServiceOptions = {}) {
     this.runDetection = opts.detectInWorker ? runDetectionInWorker : runDetection;
     this.projects.detectionRunner = this.runDetection;
+    if (opts.tileWorkers) this.layers.tiles.startWorkers(opts.tileWorkers);
   }
 
   /** Map layers; `layers.tiles` renders the PNG tiles the doors serve (HTTP /tiles, scarp://app/tiles). */

@@ -16,9 +16,24 @@ import { LruCache } from './lru';
 import { renderTileRgba, type BandStretch, type RenderLayer } from './render';
 import { withMemoryOverview, type MemoryOverview } from './memory-overview';
 import { validTile, WEB_MERCATOR, zoomForResolution, TILE_SIZE } from './mercator';
+import { BASEMAP_CONTENT_TYPES, openBasemap, type Basemap } from './basemap';
+import { RenderPool } from './render-pool';
 
 interface OpenLayer extends RenderLayer {
   info: TileLayerInfo;
+  /** The in-memory overview (files without overviews), handed to tile workers. */
+  overview: MemoryOverview | null;
+}
+
+interface OpenBasemap {
+  basemap: Basemap;
+  info: TileLayerInfo;
+}
+
+/** A tile's bytes and their media type. */
+export interface TileData {
+  data: Buffer;
+  contentType: string;
 }
 
 export interface TileServiceOptions {
@@ -26,6 +41,11 @@ export interface TileServiceOptions {
   cacheBytes?: number;
   /** Layers kept open at once (default 24); the least recently used is closed beyond that. */
   maxLayers?: number;
+  /**
+   * Tile-rendering worker threads (render-pool.ts; default 0 = render in this thread). The doors
+   * that serve a UI use workers so that rendering never stalls their event loop.
+   */
+  workers?: number;
 }
 
 /** 2 % and 98 % percentiles of the finite values of a sample. */
@@ -81,17 +101,37 @@ function layerId(req: TileLayerRequestParsed): string {
 export class TileService {
   private readonly layers = new Map<string, OpenLayer>();
   private readonly opening = new Map<string, Promise<OpenLayer>>();
+  /** Offline basemaps (PMTiles/MBTiles): their tiles are served as stored, not rendered. */
+  private readonly basemaps = new Map<string, OpenBasemap>();
+  private readonly openingBasemaps = new Map<string, Promise<OpenBasemap>>();
   private readonly cache: LruCache<Buffer>;
   private readonly maxLayers: number;
+  private pool: RenderPool | null;
 
   constructor(opts: TileServiceOptions = {}) {
     this.cache = new LruCache<Buffer>(opts.cacheBytes ?? 96 * 1024 * 1024);
     this.maxLayers = opts.maxLayers ?? 24;
+    this.pool = opts.workers ? new RenderPool(opts.workers) : null;
+  }
+
+  /** Render tiles in `n` worker threads from now on (no-op when a pool runs already or n is 0). */
+  startWorkers(n: number): void {
+    if (!this.pool && n > 0) {
+      this.pool = new RenderPool(n);
+      // Layers opened before the pool existed.
+      for (const [id, l] of this.layers) this.pool.open(id, { path: l.info.path, kind: l.kind, bands: l.bands, stretch: l.stretch, threshold: l.threshold, bounds3857: l.bounds3857, overview: l.overview });
+    }
+  }
+
+  /** Tile workers running (0 when tiles render in this thread). */
+  get workers(): number {
+    return this.pool?.alive ?? 0;
   }
 
   /** Open (or find) a layer; the returned id names its tiles. */
   async openLayer(req: TileLayerRequestParsed): Promise<TileLayerInfo> {
     const id = layerId(req);
+    if (req.kind === 'basemap') return this.openBasemapLayer(id, req.path);
     const have = this.layers.get(id);
     if (have) {
       this.layers.delete(id);
@@ -132,12 +172,13 @@ export class TileService {
       const lat = (info.boundsWgs84.minY + info.boundsWgs84.maxY) / 2;
       const nativeZoom = zoomForResolution(Math.min(info.gsd.x, info.gsd.y), lat);
       const layer: OpenLayer = {
-        kind: req.kind,
+        kind: req.kind as RenderLayer['kind'],
         source: reader,
         bands,
         stretch,
         threshold: req.threshold ?? 0.5,
         bounds3857,
+        overview: needOverview && ov ? ov : null,
         info: {
           id,
           kind: req.kind,
@@ -153,9 +194,11 @@ export class TileService {
         },
       };
       this.layers.set(id, layer);
+      this.pool?.open(id, { path: req.path, kind: layer.kind, bands, stretch, threshold: layer.threshold, bounds3857, overview: layer.overview });
       while (this.layers.size > this.maxLayers) {
         const [oldId, old] = this.layers.entries().next().value as [string, OpenLayer];
         this.layers.delete(oldId);
+        this.pool?.close(oldId);
         this.cache.deletePrefix(`${oldId}/`);
         void old.source.close();
       }
@@ -166,8 +209,64 @@ export class TileService {
     }
   }
 
+  private async openBasemapLayer(id: string, path: string): Promise<TileLayerInfo> {
+    const have = this.basemaps.get(id);
+    if (have) return have.info;
+    let p = this.openingBasemaps.get(id);
+    if (!p) {
+      p = (async (): Promise<OpenBasemap> => {
+        const basemap = await openBasemap(path);
+        const b = basemap.boundsWgs84;
+        const info: TileLayerInfo = {
+          id,
+          kind: 'basemap',
+          path,
+          boundsWgs84: b,
+          nativeZoom: basemap.maxZoom,
+          maxZoom: basemap.maxZoom,
+          minZoom: basemap.minZoom,
+          format: basemap.format,
+          vectorLayers: basemap.vectorLayers,
+          bands: [],
+          stretch: [],
+          gsdM: { x: 0, y: 0 },
+          crs: 'EPSG:3857',
+        };
+        const entry = { basemap, info };
+        // One basemap at a time is plenty: an older one is closed.
+        for (const [oldId, old] of this.basemaps) {
+          this.basemaps.delete(oldId);
+          this.cache.deletePrefix(`${oldId}/`);
+          void old.basemap.close();
+        }
+        this.basemaps.set(id, entry);
+        return entry;
+      })().finally(() => this.openingBasemaps.delete(id));
+      this.openingBasemaps.set(id, p);
+    }
+    return (await p).info;
+  }
+
   hasLayer(id: string): boolean {
-    return this.layers.has(id);
+    return this.layers.has(id) || this.basemaps.has(id);
+  }
+
+  /**
+   * Tile z/x/y of any layer with its media type: rendered layers give PNGs (transparent outside
+   * the layer), basemaps their stored tiles (a transparent PNG, or an empty vector tile, where the
+   * file has none). Null for an unknown layer or a tile that does not exist.
+   */
+  async tileData(id: string, z: number, x: number, y: number): Promise<TileData | null> {
+    const bm = this.basemaps.get(id);
+    if (bm) {
+      if (!validTile(z, x, y)) return null;
+      const data = await bm.basemap.tile(z, x, y);
+      const f = bm.basemap.format;
+      if (data) return { data, contentType: BASEMAP_CONTENT_TYPES[f] };
+      return f === 'mvt' ? { data: Buffer.alloc(0), contentType: BASEMAP_CONTENT_TYPES.mvt } : { data: emptyPng(TILE_SIZE), contentType: 'image/png' };
+    }
+    const png = await this.tile(id, z, x, y);
+    return png ? { data: png, contentType: 'image/png' } : null;
   }
 
   /**
@@ -180,8 +279,15 @@ export class TileService {
     const key = `${id}/${z}/${x}/${y}`;
     const hit = this.cache.get(key);
     if (hit) return hit;
-    const t = await renderTileRgba(layer, z, x, y, TILE_SIZE);
-    const png = t ? encodePng(t.rgba, t.size, t.size) : emptyPng(TILE_SIZE);
+    let png: Buffer | null = null;
+    if (this.pool && this.pool.alive > 0) {
+      // A failure in a worker (or a worker gone) falls back to rendering here.
+      png = await this.pool.render(id, z, x, y).catch(() => null);
+    }
+    if (!png) {
+      const t = await renderTileRgba(layer, z, x, y, TILE_SIZE);
+      png = t ? encodePng(t.rgba, t.size, t.size) : emptyPng(TILE_SIZE);
+    }
     this.cache.set(key, png);
     return png;
   }
@@ -192,7 +298,12 @@ export class TileService {
 
   async close(): Promise<void> {
     const all = [...this.layers.values()];
+    const maps = [...this.basemaps.values()];
     this.layers.clear();
-    await Promise.all(all.map((l) => l.source.close()));
+    this.basemaps.clear();
+    const pool = this.pool;
+    this.pool = null;
+    await pool?.terminate();
+    await Promise.all([...all.map((l) => l.source.close()), ...maps.map((m) => m.basemap.close())]);
   }
 }

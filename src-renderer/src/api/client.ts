@@ -34,10 +34,10 @@ export const api: ScarpApi = door === 'electron' ? electronApi(window.scarp!) : 
 /** Native shell bridge (Electron); null in the browser, where the in-app file browser is used. */
 export const shell: ShellBridge | null = door === 'electron' ? (window.scarpShell ?? null) : null;
 
-/** URL template of a tile layer's XYZ tiles. */
-export function tileUrl(layerId: string): string {
+/** URL template of a tile layer's XYZ tiles (basemaps: their stored format's extension). */
+export function tileUrl(layerId: string, ext: 'png' | 'jpg' | 'webp' | 'mvt' = 'png'): string {
   const base = door === 'electron' ? 'scarp://app/tiles' : `${location.origin}/tiles`;
-  return `${base}/${layerId}/{z}/{x}/{y}.png`;
+  return `${base}/${layerId}/{z}/{x}/{y}.${ext}`;
 }
 
 /** A user-facing message (and hint) from any error thrown by the api. */

@@ -31,10 +31,14 @@ const TITLES: Record<MapLayerKind, string> = {
   probability: 'Landslide probability',
   mask: 'Landslide mask',
   inventory: 'Landslide inventory',
+  basemap: 'Basemap',
 };
 
 /** Default stacking (top first) when a layer is added. */
-const RANK: Record<MapLayerKind, number> = { inventory: 0, mask: 1, probability: 2, slope: 3, hillshade: 4, falsecolor: 5, imagery: 6 };
+const RANK: Record<MapLayerKind, number> = { inventory: 0, mask: 1, probability: 2, slope: 3, hillshade: 4, falsecolor: 5, imagery: 6, basemap: 7 };
+
+/** Remembered between sessions: the offline basemap file last chosen. */
+const BASEMAP_KEY = 'scarp:basemap';
 
 export const useLayersStore = defineStore('layers', () => {
   const layers = ref<MapLayer[]>([]);
@@ -74,12 +78,27 @@ export const useLayersStore = defineStore('layers', () => {
     });
   }
 
+  /** An offline basemap from a local .pmtiles/.mbtiles file, drawn under everything else. */
+  async function addBasemap(path: string): Promise<MapLayer> {
+    const info = await api.openTileLayer({ path, kind: 'basemap' });
+    localStorage.setItem(BASEMAP_KEY, path);
+    const name = path.split(/[\\/]/).pop() ?? path;
+    return upsert({ key: 'basemap', title: `Basemap · ${name}`, kind: 'basemap', visible: true, opacity: byKind('basemap')?.opacity ?? 1, boundsWgs84: info.boundsWgs84, tile: info });
+  }
+
+  /** Re-open the basemap of the last session, if its file is still there (quietly otherwise). */
+  async function restoreBasemap(): Promise<void> {
+    const path = localStorage.getItem(BASEMAP_KEY);
+    if (path && !byKind('basemap')) await addBasemap(path).catch(() => localStorage.removeItem(BASEMAP_KEY));
+  }
+
   function setInventory(vector: VectorLayer): MapLayer {
     return upsert({ key: 'inventory', title: TITLES.inventory, kind: 'inventory', visible: true, opacity: 0.9, boundsWgs84: vector.bounds, vector });
   }
 
   function remove(key: string): void {
     layers.value = layers.value.filter((l) => l.key !== key);
+    if (key === 'basemap') localStorage.removeItem(BASEMAP_KEY);
   }
 
   function setVisible(key: string, v: boolean): void {
@@ -106,19 +125,21 @@ export const useLayersStore = defineStore('layers', () => {
     if (bounds) fitRequest.value = { bounds, at: Date.now() };
   }
 
+  /** Remove the project's layers (the basemap is the user's, not the project's: it stays). */
   function clear(): void {
-    layers.value = [];
+    layers.value = layers.value.filter((l) => l.kind === 'basemap');
   }
 
   const extent = computed<Bounds | null>(() => {
     let b: Bounds | null = null;
     for (const l of layers.value) {
       const x = l.boundsWgs84;
-      if (!x) continue;
+      // A basemap (often the whole world) does not define where the data is.
+      if (!x || l.kind === 'basemap') continue;
       b = b ? { minX: Math.min(b.minX, x.minX), minY: Math.min(b.minY, x.minY), maxX: Math.max(b.maxX, x.maxX), maxY: Math.max(b.maxY, x.maxY) } : { ...x };
     }
     return b;
   });
 
-  return { layers, fitRequest, highlight, byKind, addRaster, setInventory, remove, setVisible, setOpacity, move, zoomTo, clear, extent };
+  return { layers, fitRequest, highlight, byKind, addRaster, addBasemap, restoreBasemap, setInventory, remove, setVisible, setOpacity, move, zoomTo, clear, extent };
 });

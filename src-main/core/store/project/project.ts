@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { openRaster } from '../../raster/open';
 import type { Bounds, CrsInfo } from '../../../../src-shared/geo';
 import { ScarpError } from '../../../../src-shared/errors';
 import { createTransformer } from '../../raster/crs';
@@ -200,8 +201,12 @@ export class Project {
     const known = this.scenes.byFingerprint(fp);
     if (known) {
       if (known.path !== path) this.store.tx(() => this.scenes.updateLocation(known.id, path), 'updating the scene location');
-      const d = await describeSceneFile(path);
-      return { scene: this.scenes.get(known.id)!, added: false, crs: d.crs };
+      // Only the CRS is wanted here: the header, not describeSceneFile's statistics read (which
+      // would block the thread that serves the UI when a detection starts).
+      const src = await openRaster(path);
+      const crs = src.info.crs;
+      await src.close();
+      return { scene: this.scenes.get(known.id)!, added: false, crs };
     }
     const d = await describeSceneFile(path);
     const scene = this.store.tx(() => {
