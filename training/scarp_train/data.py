@@ -278,6 +278,8 @@ class Mixture:
             s = src[rng.integers(len(src))]
             target = sample_gsd(self.gsd_range, rng)
             scale = min(1.25, s.gsd / target)
+            if s.rows is None:  # small chips: do not shrink them to a speck inside the crop
+                scale = min(1.25, max(scale, 0.7 * self.size / max(s.mask.shape)))
             rgb, terr, m = random_crop(s, self.size, scale, rng, self.terrain_ch, self.terrain_bands)
             rgb = photometric(rgb, rng)
             keep_t = s.terrain is not None and rng.random() >= self.terrain_drop

@@ -1,14 +1,14 @@
 """Held-out evaluation of a trained run, written to <run>/metrics.json (read by export for the card)
 and training/reports/<id>.md with PNG plots.
 
-    /usr/bin/python3 -m scarp_train.evaluate --run runs/digate --id scarp-digate-rgbdem --onnx ../models/scarp-digate-rgbdem.onnx
+    /usr/bin/python3 -m scarp_train.evaluate --run runs/digate --id scarp-digate-rgbdem
 
 - Threshold: the one that maximised pooled F1 on the validation sets during training (never test data).
 - Bijie test (416 images, RGB): PyTorch on each whole image; pooled pixel metrics, and beside them the
   papers' per-image mean F1/IoU and image-level AUROC/AUPRC (score = max probability), comparison only.
-- Jinsha site B south (rows from round(0.6 H), 255 = unmapped excluded): through the APP itself
-  (`scarp detect` on the whole site with the exported ONNX: tiling, blending, terrain derivation as
-  shipped), then pooled metrics on the test rows; per-256-px-tile means for comparison.
+- Jinsha site B south (rows from round(0.6 H), 255 = unmapped excluded): full-scene-style tiled
+  inference with overlap and smooth blending (infer.py), terrain derived over the whole site as the
+  card specifies; pooled metrics on the test rows; per-256-px-tile means for comparison.
 """
 from __future__ import annotations
 
@@ -63,29 +63,19 @@ def bijie_test(net, cfg, thr):
     return pooled, per_img, M.auc_roc(np.array(scores), np.array(labels)), M.auc_pr(np.array(scores), np.array(labels)), (probs, masks)
 
 
-def app_detect(onnx_path, image, dem, out_tif):
-    cmd = ['node', os.path.join(REPO, 'bin', 'scarp.mjs'), 'detect', '--image', image, '--model', onnx_path,
-           '--probability', out_tif, '--overwrite', '--json']
-    if dem:
-        cmd += ['--dem', dem]
+def jinsha_south(net, cfg, thr, with_dem=True, tile=256, overlap=64):
+    """Site B south through full-scene tiled inference (infer.predict_scene: the card's preprocessing,
+    tiles with overlap, smooth blending), pooled over the test rows with 255 excluded."""
+    from .export import make_card
+    from .infer import predict_scene
+    rgb, dsm, mask, gt = D.jinsha_raw('B')
+    inputs = make_card('x', cfg, 1, None, tile, overlap)['inputs']
+    r0 = D.b_test_row(mask.shape[0])
     t0 = time.time()
-    res = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
-    if res.returncode != 0:
-        raise RuntimeError(res.stderr)
-    return json.loads(res.stdout), time.time() - t0
-
-
-def jinsha_south(onnx_path, thr, with_dem=True):
-    from osgeo import gdal
-    root = os.path.join(D.data_dir(), 'jinsha-uav')
-    with tempfile.TemporaryDirectory() as tmp:
-        out = os.path.join(tmp, 'p.tif')
-        info, secs = app_detect(onnx_path, f'{root}/siteB_rgb.tif', f'{root}/siteB_dsm.tif' if with_dem else None, out)
-        p = gdal.Open(out).ReadAsArray().astype(np.float32)
-    m = gdal.Open(f'{root}/siteB_mask.tif').ReadAsArray().astype(np.uint8)
-    r0 = D.b_test_row(m.shape[0])
-    p, m = p[r0:], m[r0:].copy()
-    m[p < 0] = 255  # no imagery (already 255 in the reference; kept explicit)
+    prob = predict_scene(net, inputs, rgb, dsm if with_dem else None, (abs(gt[1]), abs(gt[5])), tile, overlap,
+                         rows=(r0, mask.shape[0]))
+    secs = time.time() - t0
+    p, m = prob[r0:], mask[r0:].copy()
     pooled = M.pooled([p], [m], thr)
     tiles_p, tiles_m = [], []
     for r in range(0, p.shape[0], 256):
@@ -94,7 +84,7 @@ def jinsha_south(onnx_path, thr, with_dem=True):
             if (tm == 1).sum() > 0:
                 tiles_p.append(p[r:r + 256, c:c + 256]); tiles_m.append(tm)
     per_tile = M.per_image_mean(tiles_p, tiles_m, thr)
-    return pooled, per_tile, info, secs, (p, m)
+    return pooled, per_tile, {}, secs, (p, m)
 
 
 def overlay_png(p, m, thr, path, rgb=None):
@@ -142,7 +132,8 @@ def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument('--run', required=True)
     ap.add_argument('--id', required=True)
-    ap.add_argument('--onnx', required=True, help='the exported model, run through the app for Jinsha')
+    ap.add_argument('--onnx', default=None, help='unused (kept for older commands)')
+    ap.add_argument('--skip-bijie', action='store_true', help='Jinsha site B south only (comparison runs)')
     a = ap.parse_args(argv)
     torch.set_num_threads(2)
     net, cfg, ck = load_net(a.run, 'best')
@@ -151,22 +142,24 @@ def main(argv=None):
     rows, extra = [], {}
     os.makedirs(REPORTS, exist_ok=True)
 
-    b_pool, b_img, auroc, auprc, (bp, bm) = bijie_test(net, cfg, thr)
-    b_inputs = 'rgb (terrain dropped: Bijie has no DEM)' if dual else 'rgb'
-    rows.append(row('Bijie', 'test (416 images)', b_inputs, b_pool, thr, 'pooled-pixel', b_pool['pixels']))
-    rows.append(row('Bijie', 'test (416 images)', b_inputs, b_img, thr, 'per-image-mean',
-                    notes=f'papers\' style, comparison only; image-level AUROC {auroc:.3f}, AUPRC {auprc:.3f} (score = max probability)'))
-    extra['bijie'] = {'auroc': auroc, 'auprc': auprc}
+    auroc = auprc = float('nan')
+    if not a.skip_bijie:
+        b_pool, b_img, auroc, auprc, (bp, bm) = bijie_test(net, cfg, thr)
+        b_inputs = 'rgb (terrain dropped: Bijie has no DEM)' if dual else 'rgb'
+        rows.append(row('Bijie', 'test (416 images)', b_inputs, b_pool, thr, 'pooled-pixel', b_pool['pixels']))
+        rows.append(row('Bijie', 'test (416 images)', b_inputs, b_img, thr, 'per-image-mean',
+                        notes=f'papers\' style, comparison only; image-level AUROC {auroc:.3f}, AUPRC {auprc:.3f} (score = max probability)'))
+        extra['bijie'] = {'auroc': auroc, 'auprc': auprc}
 
-    j_pool, j_tile, info, secs, (jp, jm) = jinsha_south(a.onnx, thr, with_dem=True)
+    j_pool, j_tile, info, secs, (jp, jm) = jinsha_south(net, cfg, thr, with_dem=True)
     j_inputs = 'rgb+dem' if dual else 'rgb'
     rows.append(row('Jinsha site B', 'south 40 % (test)', j_inputs, j_pool, thr, 'pooled-pixel', j_pool['pixels'],
-                    notes='through scarp detect on the whole site (tiling, blending, terrain as shipped)'))
+                    notes='full-scene tiled inference (256 px tiles, 64 px overlap, smooth blending, terrain per card)'))
     rows.append(row('Jinsha site B', 'south 40 % (test)', j_inputs, j_tile, thr, 'per-image-mean',
                     notes='mean over 256-px tiles containing landslides; comparison only'))
     extra['jinsha_detect_seconds'] = secs
     if dual:
-        d_pool, d_tile, _, _, _ = jinsha_south(a.onnx, thr, with_dem=False)
+        d_pool, d_tile, _, _, _ = jinsha_south(net, cfg, thr, with_dem=False)
         rows.append(row('Jinsha site B', 'south 40 % (test)', 'rgb (no DEM given)', d_pool, thr, 'pooled-pixel', d_pool['pixels'],
                         notes='same model, terrain stream fed its fill value'))
     log = json.load(open(os.path.join(a.run, 'log.json')))
@@ -187,8 +180,8 @@ def main(argv=None):
           f"Best epoch {ck['epoch']} of {len(log)}. Threshold {thr:.2f} (validation).", '',
           '## Held-out metrics', '', 'Pooled pixel metrics are the honest figure: every test pixel counted once, unmapped (255) excluded. '
           'Per-image means are shown only to compare with the papers.', '', fmt_table(rows), '',
-          f"Bijie image-level (landslide present or not, score = max probability): AUROC {auroc:.3f}, AUPRC {auprc:.3f}.", '',
-          f"Jinsha site B through `scarp detect` took {secs:.0f} s on this 2-core machine for the whole site.", '',
+          (f"Bijie image-level (landslide present or not, score = max probability): AUROC {auroc:.3f}, AUPRC {auprc:.3f}." if not a.skip_bijie else 'Bijie not evaluated for this comparison run.'), '',
+          f"Jinsha site B south tiled inference (PyTorch, CPU) took {secs:.0f} s.", '',
           '## Training curves', '', f'![curves]({curves})', '',
           '## Jinsha site B south: prediction vs reference', '',
           'Green: detected landslide; red: false positive; yellow: missed; dark: unmapped.', '', f'![overlay]({ov})', '',

@@ -65,13 +65,25 @@ def load_net(run_dir: str, which: str = 'best'):
 
 def training_command(cfg: dict, model_id: str) -> str:
     """The exact commands (run in training/) that reproduce a shipped model."""
+    from .train import train_command
     run = cfg['out']
-    return (f"/usr/bin/python3 -m scarp_train.train --model {cfg['model']} --out {run} --epochs {cfg['epochs']} "
-            f"--steps {cfg['steps']} --batch {cfg['batch']} --crop {cfg['crop']} --width {cfg['width']} --threads {cfg['threads']}"
-            f"{' --max-minutes ' + str(cfg['max_minutes']) if cfg.get('max_minutes') else ''}"
-            f" && /usr/bin/python3 -m scarp_train.export --run {run} --id {model_id} --out ../models"
-            f" && /usr/bin/python3 -m scarp_train.evaluate --run {run} --id {model_id} --onnx ../models/{model_id}.onnx"
+    return (train_command(cfg) + f" && /usr/bin/python3 -m scarp_train.evaluate --run {run} --id {model_id}"
             f" && /usr/bin/python3 -m scarp_train.export --run {run} --id {model_id} --out ../models")
+
+
+def gsd_range(cfg: dict) -> dict:
+    """Native 0.5 m; minM the finest GSD trained (0.4 m); maxM the coarsest GSD of the validation
+    sweep (gsd_sweep.py) whose pooled F1 stays within 80 % of the native one, capped at the coarsest
+    GSD trained; without a sweep, the native GSD only."""
+    out = {'nativeM': 0.5, 'minM': C.GSD_RANGE[0], 'maxM': 0.5}
+    p = os.path.join(cfg['out'], 'gsd.json')
+    if os.path.exists(p):
+        rows = json.load(open(p))['rows']
+        key = 'rgb+dem' if 'rgb+dem' in rows[0] else 'rgb'
+        base = rows[0][key]['f1']
+        ok = [r['gsd_m'] for r in rows if r[key]['f1'] >= 0.8 * base]
+        out['maxM'] = round(min(C.GSD_RANGE[2], max([0.5] + ok)), 2)
+    return out
 
 
 def make_card(model_id: str, cfg: dict, params: int, metrics: dict | None, tile: int, overlap: int) -> dict:
@@ -109,7 +121,7 @@ def make_card(model_id: str, cfg: dict, params: int, metrics: dict | None, tile:
         'inputs': inputs,
         'output': {'name': 'probability', 'activation': 'sigmoid', 'channel': 0, 'classNames': ['landslide']},
         'threshold': round(threshold, 4),
-        'gsd': {'nativeM': 0.5, 'minM': C.GSD_RANGE[0], 'maxM': C.GSD_RANGE[2]},
+        'gsd': gsd_range(cfg),
         'tile': {'size': tile, 'overlap': overlap, 'multipleOf': 32},
         'training': {
             'datasets': ds,
@@ -145,7 +157,8 @@ def deepness_metadata(card: dict) -> dict:
     }
 
 
-def export(run_dir: str, model_id: str, out_dir: str, metrics_path: str | None, tile: int, overlap: int, which: str = 'best') -> str:
+def export(run_dir: str, model_id: str, out_dir: str, metrics_path: str | None, tile: int, overlap: int, which: str = 'best',
+           write_parity: bool = False) -> str:
     net, cfg, ck = load_net(run_dir, which)
     dual = cfg['spec']['arch'] == 'digate'
     tb = cfg.get('terrain_bands')
@@ -166,7 +179,7 @@ def export(run_dir: str, model_id: str, out_dir: str, metrics_path: str | None, 
                       opset_version=OPSET, do_constant_folding=True, **EXPORT_KW)
     model = onnx.load(tmp)
     meta = {'scarp_card': json.dumps(card, ensure_ascii=False)}
-    if not dual:
+    if not dual and not tb:
         meta.update(deepness_metadata(card))
     del model.metadata_props[:]
     for key, value in meta.items():
@@ -178,10 +191,39 @@ def export(run_dir: str, model_id: str, out_dir: str, metrics_path: str | None, 
     with open(os.path.join(out_dir, f'{model_id}.json'), 'w', encoding='utf-8') as f:
         json.dump(card, f, indent=2, ensure_ascii=False)
         f.write('\n')
+    if write_parity:
+        shipped_parity(wrapper, names, [tuple(a.shape[1:2]) for a in args], os.path.join(out_dir, 'parity', f'{model_id}.json'))
     size = os.path.getsize(onnx_path)
     digest = hashlib.sha256(open(onnx_path, 'rb').read()).hexdigest()
     print(f'{onnx_path}: {size / 1e6:.2f} MB, sha256 {digest[:16]}…, {n_params(net)} parameters, opset {OPSET}')
     return onnx_path
+
+
+def parity_input(n: int, c: int, h: int, w: int, phase: float = 0.0) -> np.ndarray:
+    """Deterministic input the TypeScript test regenerates: 1.5*sin(0.37 i + 0.91 j + 1.3 ch + 2.1 n + phase),
+    computed in float64, stored as float32."""
+    N, Cc, I, J = np.meshgrid(np.arange(n), np.arange(c), np.arange(h), np.arange(w), indexing='ij')
+    return (1.5 * np.sin(0.37 * I + 0.91 * J + 1.3 * Cc + 2.1 * N + phase)).astype(np.float32)
+
+
+def shipped_parity(wrapper, names, channels, path, n=2, h=32, w=48):
+    """models/parity/<id>.json: PyTorch's probabilities for the deterministic input (parity_input; the
+    second input, if any, uses phase 0.5 and its last sample is all zeros = no DEM)."""
+    arrays = []
+    for j, (c,) in enumerate(channels):
+        a = parity_input(n, c, h, w, 0.5 * j)
+        if j == 1:
+            a[-1] = 0.0
+        arrays.append(a)
+    with torch.no_grad():
+        prob = wrapper(*[torch.from_numpy(a) for a in arrays]).numpy()
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    fx = {'generator': '1.5*sin(0.37*i + 0.91*j + 1.3*c + 2.1*n + 0.5*inputIndex), float32; input 1 sample n-1 zeroed',
+          'inputs': [{'name': nm, 'dims': list(a.shape), 'zeroLastSample': j == 1} for j, (nm, a) in enumerate(zip(names, arrays))],
+          'output': {'name': 'probability', 'dims': list(prob.shape), 'data': [round(float(v), 7) for v in prob.ravel()]}}
+    with open(path, 'w') as f:
+        json.dump(fx, f)
+        f.write('\n')
 
 
 def main(argv=None):
@@ -190,12 +232,38 @@ def main(argv=None):
     ap.add_argument('--id', required=True)
     ap.add_argument('--out', default='../models')
     ap.add_argument('--metrics', default=None, help='metrics.json from scarp_train.evaluate (default: <run>/metrics.json)')
-    ap.add_argument('--tile', type=int, default=384)
+    ap.add_argument('--tile', type=int, default=256)
     ap.add_argument('--overlap', type=int, default=64)
     ap.add_argument('--which', default='best', choices=['best', 'last'])
     a = ap.parse_args(argv)
-    export(a.run, a.id, a.out, a.metrics or os.path.join(a.run, 'metrics.json'), a.tile, a.overlap, a.which)
+    export(a.run, a.id, a.out, a.metrics or os.path.join(a.run, 'metrics.json'), a.tile, a.overlap, a.which, write_parity=True)
 
 
 if __name__ == '__main__':
     sys.exit(main())
+
+
+def parity_fixture(run_dir: str, onnx_path: str, out_json: str, which: str = 'best', h: int = 64, w: int = 96,
+                   batch: int = 2, seed: int = 7) -> str:
+    """Write a generated input and the PyTorch probability for it (for the onnxruntime-node parity
+    test). Input values look like real normalised data (optical z-scores, terrain within its clip)."""
+    net, cfg, _ = load_net(run_dir, which)
+    import onnx as _onnx
+    names = [i.name for i in _onnx.load(onnx_path).graph.input]
+    g = torch.Generator().manual_seed(seed)
+    tb = cfg.get('terrain_bands')
+    k = len(tb) if tb else 0
+    dual = cfg['spec']['arch'] == 'digate'
+    x = torch.randn(batch, 3 + (k if not dual and k else 0), h, w, generator=g)
+    args = [x]
+    if dual:
+        t = torch.randn(batch, k, h, w, generator=g)
+        t[-1] = 0.0  # second sample: no DEM (terrain fed its fill value)
+        args.append(t)
+    with torch.no_grad():
+        prob = ProbabilityWrapper(net, dual).eval()(*args)
+    fx = {'onnx': os.path.abspath(onnx_path), 'inputs': {n: {'dims': list(v.shape), 'data': v.flatten().tolist()} for n, v in zip(names, args)},
+          'output': {'name': 'probability', 'dims': list(prob.shape), 'data': prob.flatten().tolist()}}
+    with open(out_json, 'w') as f:
+        json.dump(fx, f)
+    return out_json

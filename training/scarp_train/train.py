@@ -30,6 +30,15 @@ MODELS = {
 }
 
 
+def train_command(cfg: dict) -> str:
+    """The exact `train` command line for a run config (run in training/)."""
+    c = (f"/usr/bin/python3 -m scarp_train.train --model {cfg['model']} --out {cfg['out']} --epochs {cfg['epochs']} "
+         f"--steps {cfg['steps']} --batch {cfg['batch']} --crop {cfg['crop']} --width {cfg['width']} --threads {cfg['threads']}")
+    if cfg.get('stop_epoch'):
+        c += f" --stop-epoch {cfg['stop_epoch']}"
+    return cfg.get('command_prefix', '') + c
+
+
 def device_auto(name: str):
     if name == 'auto':
         return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
@@ -152,6 +161,7 @@ def main(argv=None):
     ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--limit', type=int, default=None, help='samples per source (smoke tests)')
     ap.add_argument('--max-minutes', type=float, default=None, help='stop (resumably) after this long')
+    ap.add_argument('--stop-epoch', type=int, default=None, help='stop (resumably) after this epoch')
     a = ap.parse_args(argv)
     torch.set_num_threads(a.threads)
     dev = device_auto(a.device)
@@ -166,13 +176,35 @@ def main(argv=None):
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=a.lr, total_steps=total, pct_start=0.08)
     ck = os.path.join(a.out, 'last.pt')
     state = {'epoch': 0, 'best': -1.0, 'log': []}
+    resume_prefix = ''
     if os.path.exists(ck):
         s = torch.load(ck, map_location=dev)
-        net.load_state_dict(s['model']); opt.load_state_dict(s['opt']); sched.load_state_dict(s['sched'])
+        net.load_state_dict(s['model']); opt.load_state_dict(s['opt'])
         state = s['state']
+        old = s['config']
+        if (old['epochs'], old['steps']) == (a.epochs, a.steps) and 'resched' not in s:
+            sched.load_state_dict(s['sched'])
+        else:
+            # the plan changed on resume (e.g. less time than planned): anneal from the current
+            # learning rate to zero over the remaining steps with a cosine
+            remaining = max(1, (a.epochs - state['epoch']) * a.steps)
+            lr_now = s['sched']['_last_lr'][0] if 'resched' not in s else s['sched']['base_lrs'][0]
+            for g in opt.param_groups:
+                g['lr'] = lr_now; g['initial_lr'] = lr_now
+            sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=remaining)
+            if 'resched' in s and s['resched'] == (a.epochs, a.steps):
+                sched.load_state_dict(s['sched'])
+            state.setdefault('resched', []).append({'at_epoch': state['epoch'], 'lr': lr_now, 'epochs': a.epochs, 'steps': a.steps})
+            print(f'resumed with a new plan: cosine from lr {lr_now:.2e} over {remaining} steps', flush=True)
+        prefix = old.get('command_prefix', '')
+        if (old['epochs'], old['steps']) != (a.epochs, a.steps):
+            prefix = train_command(dict(old, stop_epoch=state['epoch'])) + ' && '
+        resume_prefix = prefix
         print(f'resumed at epoch {state["epoch"]}', flush=True)
     cfg = dict(vars(a), spec=spec, terrain_bands=tb, optical_mean=C.OPTICAL_MEAN, optical_std=C.OPTICAL_STD,
                gsd_range=C.GSD_RANGE, params=n_params(net))
+    if resume_prefix:
+        cfg['command_prefix'] = resume_prefix
     json.dump(cfg, open(os.path.join(a.out, 'config.json'), 'w'), indent=1)
     print(f'{a.model}: {n_params(net)} parameters on {dev}', flush=True)
     mix = D.Mixture(load_sources(spec, a.limit, tb), a.crop, C.GSD_RANGE, k, tb,
@@ -203,10 +235,15 @@ def main(argv=None):
         if v['score'] > state['best']:
             state['best'] = v['score']
             torch.save({'model': net.state_dict(), 'epoch': ep + 1, 'val': v, 'config': cfg}, os.path.join(a.out, 'best.pt'))
-        torch.save({'model': net.state_dict(), 'opt': opt.state_dict(), 'sched': sched.state_dict(), 'state': state,
-                    'config': cfg}, ck + '.tmp')
+        saved = {'model': net.state_dict(), 'opt': opt.state_dict(), 'sched': sched.state_dict(), 'state': state, 'config': cfg}
+        if isinstance(sched, torch.optim.lr_scheduler.CosineAnnealingLR):
+            saved['resched'] = (a.epochs, a.steps)
+        torch.save(saved, ck + '.tmp')
         os.replace(ck + '.tmp', ck)
         json.dump(state['log'], open(os.path.join(a.out, 'log.json'), 'w'), indent=1)
+        if a.stop_epoch and state['epoch'] >= a.stop_epoch:
+            print(f'stopped after epoch {state["epoch"]} (--stop-epoch); rerun to resume', flush=True)
+            break
         if a.max_minutes and (time.time() - t_start) / 60 > a.max_minutes:
             print('time budget reached; rerun the same command to resume', flush=True)
             break
