@@ -70,7 +70,7 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal)('correcting in the browser
       await page.waitForFunction(() => !!(window as unknown as { __scarpMap?: { getSource(id: string): unknown } }).__scarpMap?.getSource('inventory'), undefined, { timeout: 30_000 });
       const [w, n] = ll(0, 0);
       const [e, so] = ll(256, 256);
-      await page.evaluate(([w2, s2, e2, n2]) => (window as unknown as { __scarpMap: { fitBounds(b: number[], o: object): void } }).__scarpMap.fitBounds([w2!, s2!, e2!, n2!], { padding: 20, duration: 0 }), [w, so, e, n]);
+      await page.evaluate(([w2, s2, e2, n2]) => (window as unknown as { __scarpMap: { fitBounds(b: number[], o: object): void } }).__scarpMap.fitBounds([w2!, s2!, e2!, n2!], { padding: { top: 130, bottom: 40, left: 40, right: 60 }, duration: 0 }), [w, so, e, n]);
       await waitMapIdle(page, Date.now() - 500).catch(() => undefined);
     };
     /** Screen position of scene pixel (x, y). */

@@ -35,7 +35,7 @@ export const TOOLS: ToolDef[] = [
 export const ACTIONS = [
   { id: 'merge', label: 'Merge', key: 'M', icon: '⊕', hint: 'Merge the selected polygons' },
   { id: 'fill', label: 'Fill holes', key: 'F', icon: '◉', hint: 'Fill the holes of the selected polygons' },
-  { id: 'delete', label: 'Delete', key: 'Del', icon: '🗑', hint: 'Delete the selected polygons' },
+  { id: 'delete', label: 'Delete', key: 'Del', icon: '✕', hint: 'Delete the selected polygons' },
 ] as const;
 
 export const useEditStore = defineStore('edit', () => {
