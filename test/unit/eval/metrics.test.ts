@@ -8,9 +8,9 @@ describe('pooled confusion metrics', () => {
     const ref = new Float32Array([1, 1, 0, 0, 255, 1, 0, NaN]);
     const pred = new Float32Array([0.9, 0.2, 0.7, 0.1, 0.99, 0.5, 0.49, 0.8]);
     const c = emptyCounts();
-    const excluded = accumulateConfusion(c, pred, ref, { threshold: 0.5, ignoreValue: 255 });
+    const result = accumulateConfusion(c, pred, ref, { threshold: 0.5, ignoreValue: 255 });
     expect(c).toEqual({ tp: 2, fp: 1, fn: 1, tn: 2 });
-    expect(excluded).toBe(2);
+    expect(result).toEqual({ excluded: 2, noPrediction: 0 });
     const s = scores(c);
     expect(s.precision).toBeCloseTo(2 / 3, 12);
     expect(s.recall).toBeCloseTo(2 / 3, 12);
@@ -33,5 +33,12 @@ describe('pooled confusion metrics', () => {
 
   it('rejects blocks of different sizes', () => {
     expect(() => accumulateConfusion(emptyCounts(), new Float32Array(3), new Float32Array(4))).toThrow(RangeError);
+  });
+
+  it('counts a mapped reference pixel without a prediction as not predicted', () => {
+    const c = emptyCounts();
+    const result = accumulateConfusion(c, new Float32Array([NaN, NaN, NaN]), new Float32Array([1, 0, 255]), { ignoreValue: 255 });
+    expect(c).toEqual({ tp: 0, fp: 0, fn: 1, tn: 1 });
+    expect(result).toEqual({ excluded: 1, noPrediction: 2 });
   });
 });
