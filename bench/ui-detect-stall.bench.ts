@@ -33,7 +33,11 @@ export async function run(): Promise<Record<string, unknown>> {
   const project = join(benchTmp, 'ui-stall-project.gpkg');
   rmSync(out, { force: true });
   for (const f of [project, `${project}-wal`, `${project}-shm`, `${project}.lock`]) rmSync(f, { force: true });
-  if (withProject) await svc.createProject({ path: project });
+  if (withProject) {
+    // As in the UI: the project exists and the imagery was added before Detect is pressed.
+    await svc.createProject({ path: project });
+    await svc.addScene({ path: scene.image });
+  }
   const tile = await svc.openTileLayer({ path: scene.image, kind: 'imagery' });
 
   const h = monitorEventLoopDelay({ resolution: 5 });

@@ -66,7 +66,14 @@ function scenePercentiles(coverage: Coverage, bands: number[]): BandStretch[] {
  * `hooks` (optional, e.g. a project-backed run): receive the probability rows as they stream,
  * choose the resume row, feed the rows to vectorise and receive the inventory (detection-hooks.ts).
  */
-export async function runDetection(req: DetectRequestParsed, onProgress?: ProgressSink, signal?: AbortSignal, hooks?: DetectionHooks): Promise<DetectResult> {
+export async function runDetection(
+  req: DetectRequestParsed,
+  onProgress?: ProgressSink,
+  signal?: AbortSignal,
+  hooks?: DetectionHooks,
+  /** 'in-process': the ONNX Runtime session on this thread (a detection worker: already off the main thread). */
+  opts: { inferenceMode?: 'worker' | 'in-process' } = {},
+): Promise<DetectResult> {
   const t0 = performance.now();
   const warnings: string[] = [];
   if (!req.out && !req.probability && !hooks) {
@@ -179,6 +186,7 @@ export async function runDetection(req: DetectRequestParsed, onProgress?: Progre
       batchSize,
       startRow: started.startRow,
       provider: req.provider,
+      mode: opts.inferenceMode,
       signal,
       onProgress: (p) => onProgress?.({ stage: 'infer', done: p.tilesDone, total: p.tilesTotal, etaSeconds: p.etaSeconds ?? undefined }),
       sink: async (y, rows) => {

@@ -76,7 +76,13 @@ const hooks: DetectionHooks | undefined = init.hooks
     }
   : undefined;
 
-runDetection(init.req, (event) => post({ t: 'progress', event }), ac.signal, hooks).then(
-  (result) => post({ t: 'done', result }),
-  (e) => post({ t: 'error', error: info(e) }),
-);
+// Once answered, the port closes and the thread ends by itself (the session released first).
+// ONNX Runtime runs on this thread (its session.run is asynchronous: ORT's own threads compute).
+// A nested inference worker would add nothing here, and terminating one from a worker thread on
+// cancel aborts the process inside onnxruntime-node.
+runDetection(init.req, (event) => post({ t: 'progress', event }), ac.signal, hooks, { inferenceMode: 'in-process' })
+  .then(
+    (result) => post({ t: 'done', result }),
+    (e) => post({ t: 'error', error: info(e) }),
+  )
+  .finally(() => port.close());

@@ -62,7 +62,7 @@ export function runDetectionInWorker(req: DetectRequestParsed, onProgress?: Prog
       settled = true;
       signal?.removeEventListener('abort', onAbort);
       fn();
-      void worker.terminate();
+      // No terminate(): the worker closes its port and ends by itself once it has answered.
     };
     const answer = async (id: number, work: () => Promise<unknown> | unknown): Promise<void> => {
       try {
