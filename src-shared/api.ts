@@ -67,6 +67,11 @@ export interface ModelSummary {
   tile: { size: number; overlap: number };
   threshold: number;
   metrics: MetricRow[];
+  /**
+   * The scenes for which the core picks this model when none is named (pickDefaultModel: best
+   * card metrics among the models that fit): 'rgb' (imagery only) and/or 'rgb+dem' (with a DEM).
+   */
+  defaultFor?: Array<'rgb' | 'rgb+dem'>;
 }
 
 export interface DetectResult {

@@ -23,7 +23,7 @@ export interface FileListing {
   entries: FileEntry[];
 }
 
-const GIS_EXT = new Set(['.tif', '.tiff', '.gpkg', '.geojson', '.json', '.shp', '.zip', '.kml', '.kmz', '.onnx', '.csv', '.html', '.vrt']);
+const GIS_EXT = new Set(['.tif', '.tiff', '.gpkg', '.geojson', '.json', '.shp', '.zip', '.kml', '.kmz', '.onnx', '.csv', '.html', '.vrt', '.pmtiles', '.mbtiles']);
 
 export class AllowedRoots {
   readonly roots: string[];

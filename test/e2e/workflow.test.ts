@@ -1,8 +1,11 @@
 /**
  * The operator's workflow in browser mode, driven in Debian Chromium: create a project, add the
  * Jinsha site B imagery and its DSM (a crop made at test time keeps it fast on 2 cores), run the
- * dual-stream model, see the polygons on the map (rendered pixels), change the threshold (mask
- * preview), open the inventory table, export a GeoPackage that validate_gpkg accepts.
+ * dual-stream model (the shipped `scarp-digate-rgbdem`, chosen by id as the default for RGB + DEM;
+ * the generated tiny dual-stream model only while the shipped one is absent), see the polygons on
+ * the map (rendered pixels), change the threshold (mask preview), add an offline basemap (MBTiles
+ * written by GDAL) under the imagery, open the inventory table, export a GeoPackage that
+ * validate_gpkg accepts.
  * Screenshots stay in test/.tmp/e2e as artefacts.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +20,10 @@ import { hasTorch } from '../helpers/models';
 import { diffPixels, ensureRendererBuilt, hasChromium, launch, startServe, waitMapIdle, type Served } from './harness';
 
 const SHOTS = resolve(repoRoot, 'test/.tmp/e2e');
-const SHIPPED = resolve(repoRoot, 'models/scarp-digate-rgbdem.onnx');
+/** The shipped dual-stream model, run by id; until it is committed, the generated tiny dual-stream test model. */
+const SHIPPED_ID = 'scarp-digate-rgbdem';
+const SHIPPED = resolve(repoRoot, `models/${SHIPPED_ID}.onnx`);
+const MODEL_ID = existsSync(SHIPPED) ? SHIPPED_ID : 'tiny-dual';
 
 describe.skipIf(!hasChromium || !hasData || !hasGdal || (!existsSync(SHIPPED) && !hasTorch))('browser-mode workflow (Chromium)', () => {
   let served: Served;
@@ -33,6 +39,9 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal || (!existsSync(SHIPPED) &&
     // Same 1024 × 1024 window of the imagery and the DSM (they share a grid).
     gdal('gdal_translate', ['-q', '-srcwin', '1100', '900', '1024', '1024', '-co', 'TILED=YES', '-co', 'COMPRESS=DEFLATE', dataPath('jinsha-uav/siteB_rgb.tif'), join(work, 'siteB_rgb_crop.tif')]);
     gdal('gdal_translate', ['-q', '-srcwin', '1100', '900', '1024', '1024', '-co', 'TILED=YES', '-co', 'COMPRESS=DEFLATE', dataPath('jinsha-uav/siteB_dsm.tif'), join(work, 'siteB_dsm_crop.tif')]);
+    // An offline basemap: a wider window, one band (grey), so that it shows around the imagery.
+    gdal('gdal_translate', ['-q', '-of', 'MBTILES', '-b', '1', '-srcwin', '700', '500', '1824', '1824', dataPath('jinsha-uav/siteB_rgb.tif'), join(work, 'basemap.mbtiles')]);
+    gdal('gdaladdo', ['-q', '-r', 'average', join(work, 'basemap.mbtiles'), '2', '4', '8']);
     const env: Record<string, string> = {};
     if (!existsSync(SHIPPED)) {
       // Until the trained dual-stream model is committed: the tiny dual-stream test model (random weights).
@@ -59,7 +68,17 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal || (!existsSync(SHIPPED) &&
   });
 
   afterEach(async (ctx) => {
-    if (ctx.task.result?.state === 'fail' && page) await page.screenshot({ path: join(SHOTS, `failed-${ctx.task.name.slice(0, 40).replace(/\W+/g, '-')}.png`) });
+    if (ctx.task.result?.state === 'fail' && page) {
+      await page.screenshot({ path: join(SHOTS, `failed-${ctx.task.name.slice(0, 40).replace(/\W+/g, '-')}.png`) });
+      // What the map was waiting for, and what the server said.
+      const state = await page
+        .evaluate(() => {
+          const m = (window as unknown as { __scarpMap?: { loaded(): boolean; areTilesLoaded(): boolean } }).__scarpMap;
+          return { loaded: m?.loaded(), tilesLoaded: m?.areTilesLoaded(), idle: document.querySelector('[data-testid=map]')?.getAttribute('data-idle') };
+        })
+        .catch((e) => String(e));
+      console.error(`[e2e] map ${JSON.stringify(state)} at ${Date.now()}; page errors ${JSON.stringify(pageErrors)}\n[e2e] server stderr: ${served?.stderr.join('').slice(-2000)}`);
+    }
   });
 
   const shot = (name: string): Promise<Buffer> => page.screenshot({ path: join(SHOTS, `${name}.png`) });
@@ -99,13 +118,35 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal || (!existsSync(SHIPPED) &&
     await shot('02-imagery-dem');
   }, 180_000);
 
-  it('runs the dual-stream model with progress and draws the landslide polygons', async () => {
+  it('adds an offline basemap (MBTiles) drawn under the imagery', async () => {
+    await page.getByTestId('tab-layers').click();
+    let t = Date.now();
+    await page.getByTestId('add-basemap').click();
+    await pick('basemap.mbtiles');
+    await page.getByTestId('layer-basemap').waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('layer-basemap').textContent()).toMatch(/PNG tiles/);
+    // Drawn: the map with and without the basemap differs around the imagery.
+    await waitMapIdle(page, t);
+    const withBasemap = await mapShot();
+    await shot('02b-basemap');
+    t = Date.now();
+    await page.getByTestId('layer-visible-basemap').click();
+    await waitMapIdle(page, t);
+    const without = await mapShot();
+    expect(await diffPixels(page, withBasemap, without)).toBeGreaterThan(2000);
+    await page.getByTestId('layer-visible-basemap').click();
+  }, 120_000);
+
+  it('runs the dual-stream model by id with progress and draws the landslide polygons', async () => {
     await page.getByTestId('tab-detect').click();
     await page.getByTestId('model-card').waitFor({ timeout: 30_000 });
+    // The default for RGB + DEM (the core's pickDefaultModel) is the dual-stream model, by id.
+    await expect.poll(() => page.getByTestId('model-id').textContent()).toMatch(new RegExp(`^${MODEL_ID}\\b`));
     await page.getByTestId('run-detect').click();
     await page.getByTestId('progress').waitFor({ timeout: 30_000 }).catch(() => undefined);
     await shot('03-detect-running');
     await page.getByTestId('detect-result').waitFor({ timeout: 240_000 });
+    expect(await page.getByTestId('result-model').getAttribute('data-model-id')).toBe(MODEL_ID);
     const t0 = Date.now();
     await page.getByTestId('tab-layers').click();
     await page.getByTestId('layer-inventory').waitFor();

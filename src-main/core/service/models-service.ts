@@ -1,5 +1,5 @@
 import type { ModelSummary } from '../../../src-shared/api';
-import { listModels, usesTerrain, type LoadedModel } from '../inference';
+import { listModels, pickDefaultModel, usesTerrain, type LoadedModel } from '../inference';
 import { modelsDir } from '../paths';
 
 export function summarizeModel(m: LoadedModel): ModelSummary {
@@ -26,7 +26,15 @@ export class ModelsService {
   async list(): Promise<ModelSummary[]> {
     const { models, problems } = await listModels(this.dir);
     for (const p of problems) process.emitWarning(`${p.message}${p.hint ? ` (${p.hint})` : ''}`, { code: 'SCARP_MODEL' });
-    return models.map(summarizeModel);
+    // The defaults the core uses when no model is named, so every door offers the same one.
+    const rgb = pickDefaultModel(models, { hasDem: false })?.id;
+    const rgbDem = pickDefaultModel(models, { hasDem: true })?.id;
+    return models.map((m) => {
+      const defaultFor: Array<'rgb' | 'rgb+dem'> = [];
+      if (m.id === rgb) defaultFor.push('rgb');
+      if (m.id === rgbDem) defaultFor.push('rgb+dem');
+      return { ...summarizeModel(m), defaultFor };
+    });
   }
 }
 

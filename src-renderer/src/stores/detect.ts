@@ -62,17 +62,33 @@ export const useDetectStore = defineStore('detect', () => {
     return Math.max(0, (elapsed / f) * (1 - f));
   });
 
-  async function loadModels(): Promise<void> {
-    models.value = await api.listModels();
-    if (!modelId.value || !model.value) {
-      const hasDem = !!useProjectStore().dem;
-      const pick = models.value.find((m) => m.needsDem === hasDem) ?? models.value[0];
-      modelId.value = pick?.id ?? null;
-      if (pick) threshold.value = pick.threshold;
+  /** Whether the user picked the model (else the default follows the scene: with or without a DEM). */
+  let userChose = false;
+
+  /** The core's default for the current scene (pickDefaultModel, by card metrics), by id. */
+  function defaultModelId(): string | null {
+    const want = useProjectStore().dem ? 'rgb+dem' : 'rgb';
+    const list = models.value;
+    return (list.find((m) => m.defaultFor?.includes(want)) ?? list.find((m) => m.defaultFor?.length) ?? [...list].sort((a, b) => (a.id < b.id ? -1 : 1))[0])?.id ?? null;
+  }
+
+  /** Follow the default unless the user chose a model that still exists. */
+  function pickDefault(): void {
+    if (userChose && model.value) return;
+    const id = defaultModelId();
+    if (id !== modelId.value) {
+      modelId.value = id;
+      if (model.value) threshold.value = model.value.threshold;
     }
   }
 
+  async function loadModels(): Promise<void> {
+    models.value = await api.listModels();
+    pickDefault();
+  }
+
   function selectModel(id: string): void {
+    userChose = true;
     modelId.value = id;
     if (model.value) threshold.value = model.value.threshold;
   }
@@ -131,5 +147,5 @@ export const useDetectStore = defineStore('detect', () => {
     if (p) await useLayersStore().addRaster(p, 'mask', { threshold: threshold.value });
   }
 
-  return { models, modelId, model, threshold, minAreaM2, provider, running, progress, fraction, etaSeconds, result, error, warnings, loadModels, selectModel, run, cancel, previewThreshold };
+  return { models, modelId, model, pickDefault, threshold, minAreaM2, provider, running, progress, fraction, etaSeconds, result, error, warnings, loadModels, selectModel, run, cancel, previewThreshold };
 });
