@@ -13,6 +13,9 @@ export default defineConfig({
           index: resolve(__dirname, 'src-main/electron/main.ts'),
           // The ONNX Runtime worker is its own entry; the runner finds inference-worker.js beside itself.
           'inference-worker': resolve(__dirname, 'src-main/core/inference/worker.ts'),
+          // Detections and tile rendering run off the main process's event loop (found beside it too).
+          'detect-worker': resolve(__dirname, 'src-main/electron/detect-worker.ts'),
+          'tile-worker': resolve(__dirname, 'src-main/electron/tile-worker.ts'),
         },
       },
       externalizeDeps: true,

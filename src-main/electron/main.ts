@@ -9,6 +9,7 @@ import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session } from 'el
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ScarpService } from '../core/service/scarp-service';
+import { defaultTileWorkers } from '../core/tiles/render-pool';
 import { registerIpc } from './ipc';
 import { handleScarpRequest } from './protocol';
 import { menuTemplate } from './menu';
@@ -25,7 +26,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const rendererDir = resolve(here, '../renderer');
 const stateFile = (): string => join(app.getPath('userData'), 'window-state.json');
 let win: BrowserWindow | null = null;
-const service = new ScarpService();
+// Detections and tile rendering in worker threads: the main process (IPC, protocol) stays responsive.
+const service = new ScarpService({ detectInWorker: true, tileWorkers: defaultTileWorkers() });
 
 function send(c: MenuCommand, arg?: string): void {
   win?.webContents.send(MENU_CHANNEL, c, arg);

@@ -24,8 +24,11 @@ function workerUrl(): URL {
   if (env) return pathToFileURL(env);
   const here = import.meta.url;
   if (/\.(ts|mts)$/.test(new URL(here).pathname)) return new URL('./render-worker-entry.mjs', here);
-  const bundled = new URL('./tile-worker.js', here);
-  if (existsSync(fileURLToPath(bundled))) return bundled;
+  // Beside the bundle (or beside the chunk this code landed in, one folder down).
+  for (const rel of ['./tile-worker.js', '../tile-worker.js']) {
+    const bundled = new URL(rel, here);
+    if (existsSync(fileURLToPath(bundled))) return bundled;
+  }
   return new URL('./render-worker.js', here);
 }
 

@@ -27,8 +27,11 @@ function workerUrl(): URL {
   if (env) return pathToFileURL(env);
   const here = import.meta.url;
   if (/\.(ts|mts)$/.test(new URL(here).pathname)) return new URL('./detect-worker-entry.mjs', here);
-  const bundled = new URL('./detect-worker.js', here);
-  if (existsSync(fileURLToPath(bundled))) return bundled;
+  // Beside the bundle (or beside the chunk this code landed in, one folder down).
+  for (const rel of ['./detect-worker.js', '../detect-worker.js']) {
+    const bundled = new URL(rel, here);
+    if (existsSync(fileURLToPath(bundled))) return bundled;
+  }
   return new URL('./detect-worker.js', here);
 }
 
