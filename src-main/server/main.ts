@@ -51,7 +51,9 @@ async function main(): Promise<void> {
     if (r.status !== 0) process.exit(r.status ?? 1);
   }
   // Detections and tile rendering run in worker threads: the event loop that serves the UI stays responsive.
-  const service = new ScarpService({ detectInWorker: true, tileWorkers: defaultTileWorkers() });
+  // SCARP_TILE_WORKERS=<n> overrides the pool size (0: render in this thread).
+  const tw = Number(process.env.SCARP_TILE_WORKERS ?? NaN);
+  const service = new ScarpService({ detectInWorker: true, tileWorkers: Number.isInteger(tw) && tw >= 0 ? tw : defaultTileWorkers() });
   const server = await startScarpServer({ service, port: args.port, allowDirs: args.allowDirs, rendererDir: args.rendererDir });
   process.stdout.write(`Scarp is running at ${server.launchUrl}\n`);
   const stop = (): void => {
