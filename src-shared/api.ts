@@ -221,6 +221,8 @@ export const ExportRequest = z.object({
   run: z.string().optional(),
   /** Threshold for the confidence/mask rasters (default: the run's). */
   threshold: z.number().gt(0).lt(1).optional(),
+  /** gpkg only: add the run's probability as a raster layer (tiled gridded coverage, 16-bit PNG). */
+  withProbability: z.boolean().optional(),
   overwrite: z.boolean().optional(),
 });
 export type ExportRequest = z.input<typeof ExportRequest>;

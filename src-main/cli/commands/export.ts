@@ -14,6 +14,7 @@ export async function runExport(service: ScarpApi, args: string[]): Promise<numb
     run: { type: 'string' },
     threshold: { type: 'string' },
     overwrite: { type: 'boolean' },
+    'with-probability': { type: 'boolean' },
     json: { type: 'boolean' },
   });
   if (!v.project || !v.format || !v.out) throw new UsageError('export needs --project, --format and --out');
@@ -28,6 +29,7 @@ export async function runExport(service: ScarpApi, args: string[]): Promise<numb
     run: v.run,
     threshold: numberOption('threshold', v.threshold),
     overwrite: v.overwrite ?? false,
+    withProbability: v['with-probability'] ?? undefined,
   } satisfies ExportRequest;
   const ac = new AbortController();
   const onSig = (): void => ac.abort();

@@ -18,6 +18,8 @@ import { attributeRow, hasProvenance, provenanceOf, resolveCrs, selectFeatures, 
 import { inventoryToKml, kmlToKmz } from './kml';
 import { readParts, writeShapefileParts } from './shapefile';
 import { checkCancelled, Staging, staged } from './staging';
+import type { RasterRowSource } from './cog';
+import { addProbabilityCoverage } from './gpkg-raster';
 import { inventoryCsv, inventoryReportHtml } from './summary';
 
 export const VECTOR_FORMATS = ['gpkg', 'shp', 'shp-zip', 'geojson', 'kml', 'kmz', 'csv', 'html'] as const;
@@ -33,6 +35,8 @@ export interface VectorExportOptions {
   signal?: AbortSignal;
   /** Layer / file base name inside folders and zips (default: from `out`). */
   layerName?: string;
+  /** GeoPackage only: a run's probability, added as a tiled gridded coverage layer (gpkg-raster.ts). */
+  probability?: { source: RasterRowSource; table?: string; description?: string };
 }
 
 export interface ExportResult {
@@ -84,6 +88,9 @@ export async function exportInventory(inv: Inventory, opts: VectorExportOptions)
     features.push(f);
     if ((features.length & 1023) === 0) checkCancelled(opts.signal);
   }
+  if (opts.probability && fmt !== 'gpkg') {
+    throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `The probability raster can be added to a GeoPackage export only, not to ${fmt}.`, hint: 'Use --format gpkg, or --format probability for a COG.' });
+  }
   const name = opts.layerName ?? stem(out);
   let targets: string[];
   let dir = resolve(out, '..');
@@ -127,6 +134,10 @@ export async function exportInventory(inv: Inventory, opts: VectorExportOptions)
           db.prepare("UPDATE sqlite_sequence SET seq = (SELECT MAX(fid) FROM landslides) WHERE name = 'landslides'").run();
           createQgisStyle(db);
           db.exec('COMMIT');
+          if (opts.probability) {
+            const r = await addProbabilityCoverage(db, opts.probability.source, { table: opts.probability.table, description: opts.probability.description, signal: opts.signal });
+            if (r.tiles === 0) warnings.push('The run has no probability values; the raster layer holds no tiles.');
+          }
         } finally {
           db.close();
         }

@@ -39,6 +39,10 @@ export async function exportFromProject(req: ExportRequest, signal?: AbortSignal
       const meta: Record<string, string> = { SCARP_RUN: run.id, SCARP_MODEL: run.modelId };
       return await exportRaster(probabilityFromProject(project, run), { format: req.format as RasterFormat, out: req.out, threshold: req.threshold ?? run.threshold, overwrite: req.overwrite, signal, metadata: meta });
     }
+    if (req.withProbability && req.format !== 'gpkg') {
+      throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `--with-probability goes with --format gpkg, not ${req.format}.`, hint: 'Use --format probability for a COG of the probability.' });
+    }
+    if (req.withProbability && !run) throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `${req.project} has no finished detection run to export a probability raster from.`, hint: 'Run scarp detect --project first.' });
     const inv = inventoryFromProject(project, run);
     return await exportInventory(inv, {
       format: req.format as VectorFormat,
@@ -47,6 +51,7 @@ export async function exportFromProject(req: ExportRequest, signal?: AbortSignal
       filter: { statuses: req.status, minAreaM2: req.minArea, maxAreaM2: req.maxArea },
       overwrite: req.overwrite,
       signal,
+      probability: req.withProbability && run ? { source: probabilityFromProject(project, run), table: 'probability', description: `Landslide probability of run ${run.id} (model ${run.modelId}, threshold ${run.threshold})` } : undefined,
     });
   });
 }
