@@ -17,7 +17,7 @@ Usage:
   scarp demo [--model <id>] [--out-dir <dir>]
   scarp export --project <gpkg> --format <gpkg|shp|shp-zip|geojson|kml|kmz|csv|html|probability|confidence|mask>
                --out <path> [--crs project|wgs84|EPSG:n] [--status confirmed,edited,...]
-               [--min-area m2] [--max-area m2] [--run <id>] [--threshold t] [--overwrite] [--json]
+               [--min-area m2] [--max-area m2] [--run <id>] [--threshold t] [--with-probability] [--overwrite] [--json]
   scarp import --project <gpkg> --file <shp|gpkg|geojson|kml|kmz> [--layer <name>] [--json]
 
 Exit codes: 0 done, 1 failed, 2 usage error.
