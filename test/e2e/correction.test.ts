@@ -86,7 +86,9 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal)('correcting in the browser
     };
     const click = async (x: number, y: number, mods: Array<'Shift'> = []): Promise<void> => {
       const p = await screen(x, y);
-      await page.mouse.click(p.x, p.y, { modifiers: mods });
+      for (const m of mods) await page.keyboard.down(m);
+      await page.mouse.click(p.x, p.y);
+      for (const m of mods) await page.keyboard.up(m);
     };
 
     await openProject();
