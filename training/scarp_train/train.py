@@ -34,6 +34,10 @@ def train_command(cfg: dict) -> str:
     """The exact `train` command line for a run config (run in training/)."""
     c = (f"/usr/bin/python3 -m scarp_train.train --model {cfg['model']} --out {cfg['out']} --epochs {cfg['epochs']} "
          f"--steps {cfg['steps']} --batch {cfg['batch']} --crop {cfg['crop']} --width {cfg['width']} --threads {cfg['threads']}")
+    if cfg.get('init'):
+        c += f" --init {cfg['init']}"
+    if cfg.get('lr') and cfg['lr'] != 2e-3:
+        c += f" --lr {cfg['lr']:g}"
     if cfg.get('stop_epoch'):
         c += f" --stop-epoch {cfg['stop_epoch']}"
     return cfg.get('command_prefix', '') + c
@@ -162,6 +166,7 @@ def main(argv=None):
     ap.add_argument('--limit', type=int, default=None, help='samples per source (smoke tests)')
     ap.add_argument('--max-minutes', type=float, default=None, help='stop (resumably) after this long')
     ap.add_argument('--stop-epoch', type=int, default=None, help='stop (resumably) after this epoch')
+    ap.add_argument('--init', default=None, help='start from the weights of another run (its best.pt); fresh optimiser and schedule')
     a = ap.parse_args(argv)
     torch.set_num_threads(a.threads)
     dev = device_auto(a.device)
@@ -174,6 +179,12 @@ def main(argv=None):
     opt = torch.optim.AdamW(net.parameters(), lr=a.lr, weight_decay=1e-4)
     total = a.epochs * a.steps
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=a.lr, total_steps=total, pct_start=0.08)
+    init_prefix = ''
+    if a.init:
+        s0 = torch.load(os.path.join(a.init, 'best.pt'), map_location=dev)
+        net.load_state_dict(s0['model'])
+        c0 = s0['config']
+        init_prefix = train_command(c0) + ' && '
     ck = os.path.join(a.out, 'last.pt')
     state = {'epoch': 0, 'best': -1.0, 'log': []}
     resume_prefix = ''
@@ -203,8 +214,8 @@ def main(argv=None):
         print(f'resumed at epoch {state["epoch"]}', flush=True)
     cfg = dict(vars(a), spec=spec, terrain_bands=tb, optical_mean=C.OPTICAL_MEAN, optical_std=C.OPTICAL_STD,
                gsd_range=C.GSD_RANGE, params=n_params(net))
-    if resume_prefix:
-        cfg['command_prefix'] = resume_prefix
+    if resume_prefix or init_prefix:
+        cfg['command_prefix'] = init_prefix + resume_prefix
     json.dump(cfg, open(os.path.join(a.out, 'config.json'), 'w'), indent=1)
     print(f'{a.model}: {n_params(net)} parameters on {dev}', flush=True)
     mix = D.Mixture(load_sources(spec, a.limit, tb), a.crop, C.GSD_RANGE, k, tb,
