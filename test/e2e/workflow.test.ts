@@ -9,7 +9,7 @@
  * Screenshots stay in test/.tmp/e2e as artefacts.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { Browser, Page } from 'playwright-core';
@@ -42,6 +42,14 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal || (!existsSync(SHIPPED) &&
     // An offline basemap: a wider window, one band (grey), so that it shows around the imagery.
     gdal('gdal_translate', ['-q', '-of', 'MBTILES', '-b', '1', '-srcwin', '700', '500', '1824', '1824', dataPath('jinsha-uav/siteB_rgb.tif'), join(work, 'basemap.mbtiles')]);
     gdal('gdaladdo', ['-q', '-r', 'average', join(work, 'basemap.mbtiles'), '2', '4', '8']);
+    // A vector (MVT) basemap: one polygon over the same area, plain style.
+    const b = JSON.parse(gdal('gdalinfo', ['-json', join(work, 'basemap.mbtiles')])).wgs84Extent.coordinates[0] as number[][];
+    const xs = b.map((p) => p[0]!);
+    const ys = b.map((p) => p[1]!);
+    const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+    const area = { type: 'Feature', properties: { name: 'valley' }, geometry: { type: 'Polygon', coordinates: [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]] } };
+    writeFileSync(join(work, 'area.geojson'), JSON.stringify({ type: 'FeatureCollection', features: [area] }));
+    gdal('ogr2ogr', ['-f', 'MBTILES', join(work, 'vector.mbtiles'), join(work, 'area.geojson'), '-nln', 'area', '-dsco', 'MINZOOM=12', '-dsco', 'MAXZOOM=16']);
     const env: Record<string, string> = {};
     if (!existsSync(SHIPPED)) {
       // Until the trained dual-stream model is committed: the tiny dual-stream test model (random weights).
@@ -135,6 +143,20 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal || (!existsSync(SHIPPED) &&
     const without = await mapShot();
     expect(await diffPixels(page, withBasemap, without)).toBeGreaterThan(2000);
     await page.getByTestId('layer-visible-basemap').click();
+
+    // A vector (MVT) basemap replaces it, drawn with the plain style.
+    t = Date.now();
+    await page.getByTestId('add-basemap').click();
+    await pick('vector.mbtiles');
+    await expect.poll(() => page.getByTestId('layer-basemap').textContent(), { timeout: 30_000 }).toMatch(/vector tiles \(1 layers\)/);
+    await waitMapIdle(page, t);
+    const withVector = await mapShot();
+    await shot('02c-basemap-vector');
+    t = Date.now();
+    await page.getByTestId('layer-visible-basemap').click();
+    await waitMapIdle(page, t);
+    expect(await diffPixels(page, withVector, await mapShot())).toBeGreaterThan(2000);
+    await page.getByTestId('layer-visible-basemap').click();
   }, 120_000);
 
   it('runs the dual-stream model by id with progress and draws the landslide polygons', async () => {
@@ -172,11 +194,13 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal || (!existsSync(SHIPPED) &&
   it('changing the threshold re-renders the mask preview', async () => {
     await page.getByTestId('tab-detect').click();
     const before = Number(await page.getByTestId('threshold-value').textContent());
+    // Within the slider's 0.05–0.95 (the shipped dual-stream model's card threshold is high).
+    const next = Math.round((before + 0.15 <= 0.95 ? before + 0.15 : before - 0.15) * 100) / 100;
     const input = page.getByTestId('threshold-input').locator('input');
-    await input.fill((before + 0.15).toFixed(2));
+    await input.fill(next.toFixed(2));
     await input.press('Enter');
-    await expect.poll(async () => Number(await page.getByTestId('threshold-value').textContent({ timeout: 1000 }))).toBeCloseTo(before + 0.15, 5);
-    const want = (before + 0.15).toFixed(2);
+    await expect.poll(async () => Number(await page.getByTestId('threshold-value').textContent({ timeout: 1000 }))).toBeCloseTo(next, 5);
+    const want = next.toFixed(2);
     const t = Date.now();
     await page.getByTestId('tab-layers').click();
     await expect.poll(() => page.getByTestId('layer-mask').textContent(), { timeout: 30_000 }).toContain(`threshold ${want}`);

@@ -91,6 +91,10 @@ describe.skipIf(!hasData || !hasGdal || !hasTorch)('detection worker and tile wo
       const b = await pooled.openLayer({ path: image, kind: 'imagery' });
       expect(b.id).toBe(a.id);
       expect(pooled.workers).toBe(2);
+      // Until the workers have started, tiles render in this thread: wait, so the pool is what is compared.
+      const t0 = Date.now();
+      while (pooled.workersReady < 2 && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 50));
+      expect(pooled.workersReady).toBe(2);
       const lat = ((a.boundsWgs84.minY + a.boundsWgs84.maxY) / 2) * (Math.PI / 180);
       const lon = (a.boundsWgs84.minX + a.boundsWgs84.maxX) / 2;
       for (const z of [15, 17, 19]) {

@@ -2,8 +2,8 @@
  * A pool of tile-rendering worker threads for TileService: every worker opens each layer itself
  * (the main thread sends what it computed once: bands, stretch, the in-memory overview), and a
  * render request goes to the worker with the fewest outstanding ones. The main thread only routes
- * requests and caches PNGs. A worker that dies is dropped; with none left, `render` rejects and
- * TileService renders in its own thread again.
+ * requests and caches PNGs. A worker that dies is dropped; while none is ready (starting up, or
+ * all gone), `render` rejects and TileService renders in its own thread.
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -41,6 +41,8 @@ interface Slot {
   worker: Worker;
   busy: number;
   dead: boolean;
+  /** The worker has loaded its modules (until then requests are not sent to it). */
+  ready: boolean;
 }
 
 export class RenderPool {
@@ -54,8 +56,12 @@ export class RenderPool {
     for (let i = 0; i < size; i++) {
       const worker = new Worker(url, { name: `scarp-tiles-${i + 1}` });
       worker.unref();
-      const slot: Slot = { worker, busy: 0, dead: false };
+      const slot: Slot = { worker, busy: 0, dead: false, ready: false };
       worker.on('message', (msg: FromRenderWorker) => {
+        if (msg.t === 'ready') {
+          slot.ready = true;
+          return;
+        }
         const p = this.pending.get(msg.rid);
         if (!p) return;
         this.pending.delete(msg.rid);
@@ -82,6 +88,11 @@ export class RenderPool {
     return this.slots.filter((s) => !s.dead).length;
   }
 
+  /** Workers that can take requests now (alive and started). */
+  get ready(): number {
+    return this.slots.filter((s) => !s.dead && s.ready).length;
+  }
+
   private send(slot: Slot, msg: ToRenderWorker): void {
     try {
       slot.worker.postMessage(msg);
@@ -102,8 +113,8 @@ export class RenderPool {
 
   render(id: string, z: number, x: number, y: number): Promise<Buffer> {
     let slot: Slot | null = null;
-    for (const s of this.slots) if (!s.dead && (!slot || s.busy < slot.busy)) slot = s;
-    if (!slot) return Promise.reject(new Error('no tile worker is running'));
+    for (const s of this.slots) if (!s.dead && s.ready && (!slot || s.busy < slot.busy)) slot = s;
+    if (!slot) return Promise.reject(new Error('no tile worker is ready'));
     const rid = this.nextRid++;
     const s = slot;
     s.busy++;

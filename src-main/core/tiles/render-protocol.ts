@@ -19,4 +19,4 @@ export type ToRenderWorker =
   | { t: 'close'; id: string }
   | { t: 'render'; rid: number; id: string; z: number; x: number; y: number };
 
-export type FromRenderWorker = { t: 'tile'; rid: number; png: Uint8Array } | { t: 'error'; rid: number; message: string };
+export type FromRenderWorker = { t: 'ready' } | { t: 'tile'; rid: number; png: Uint8Array } | { t: 'error'; rid: number; message: string };

@@ -21,6 +21,9 @@ function post(msg: FromRenderWorker, transfer: ArrayBuffer[] = []): void {
   port!.postMessage(msg, transfer);
 }
 
+// Modules loaded: the pool may send render requests (until then the main thread renders).
+post({ t: 'ready' });
+
 port.on('message', (msg: ToRenderWorker) => {
   if (msg.t === 'open') {
     const { spec } = msg;

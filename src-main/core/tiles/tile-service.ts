@@ -123,6 +123,11 @@ export class TileService {
     }
   }
 
+  /** Tile workers started and taking requests. */
+  get workersReady(): number {
+    return this.pool?.ready ?? 0;
+  }
+
   /** Tile workers running (0 when tiles render in this thread). */
   get workers(): number {
     return this.pool?.alive ?? 0;
@@ -280,8 +285,9 @@ export class TileService {
     const hit = this.cache.get(key);
     if (hit) return hit;
     let png: Buffer | null = null;
-    if (this.pool && this.pool.alive > 0) {
-      // A failure in a worker (or a worker gone) falls back to rendering here.
+    if (this.pool && this.pool.ready > 0) {
+      // A failure in a worker (or a worker gone) falls back to rendering here, as do requests
+      // that come while the workers are still starting.
       png = await this.pool.render(id, z, x, y).catch(() => null);
     }
     if (!png) {
