@@ -19,11 +19,8 @@
  * what GDAL takes as the raster's size and geotransform. Tiles wholly without data are not stored.
  *
  * Streaming: rows come from the run's row source in bands; every level keeps one tile row in memory.
- *
- * The PNG encoder is written here because the only one in the repository (core/tiles/png.ts) writes
- * 8-bit RGBA and package.json has no PNG package; a 16-bit greyscale PNG is IHDR + zlib IDAT + IEND.
  */
-import { deflateSync } from 'node:zlib';
+import { encodePngGray16 } from '../util/png';
 import type Database from 'better-sqlite3';
 import { ScarpError } from '../../../src-shared/errors';
 import { ensureSrs, q } from '../store/geopackage-schema';
@@ -40,60 +37,6 @@ const TILE = 256;
 const EPSG_4979_WKT =
   'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AUTHORITY["EPSG","4979"]]';
 
-// ---- 16-bit greyscale PNG -------------------------------------------------------------------------
-
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-function crc32(buf: Uint8Array, start: number, end: number): number {
-  let c = 0xffffffff;
-  for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ buf[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-function pngChunk(type: string, data: Uint8Array): Buffer {
-  const out = Buffer.alloc(12 + data.length);
-  out.writeUInt32BE(data.length, 0);
-  out.write(type, 4, 'ascii');
-  out.set(data, 8);
-  out.writeUInt32BE(crc32(out, 4, 8 + data.length), 8 + data.length);
-  return out;
-}
-
-const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-
-/** Encode 16-bit greyscale samples (width × height, row-major) as a PNG ("up" filter after row 0). */
-export function encodePngGray16(samples: Uint16Array, width: number, height: number, level = 6): Buffer {
-  const stride = width * 2;
-  const raw = Buffer.alloc((stride + 1) * height);
-  let be = Buffer.alloc(stride);
-  let prev = Buffer.alloc(stride);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) be.writeUInt16BE(samples[y * width + x]!, 2 * x);
-    const o = y * (stride + 1);
-    if (y === 0) {
-      raw[o] = 0;
-      be.copy(raw, o + 1);
-    } else {
-      raw[o] = 2;
-      for (let i = 0; i < stride; i++) raw[o + 1 + i] = (be[i]! - prev[i]!) & 0xff;
-    }
-    [prev, be] = [be, prev];
-  }
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 16; // bit depth
-  ihdr[9] = 0; // greyscale
-  return Buffer.concat([PNG_SIGNATURE, pngChunk('IHDR', ihdr), pngChunk('IDAT', deflateSync(raw, { level })), pngChunk('IEND', new Uint8Array(0))]);
-}
 
 // ---- the coverage ---------------------------------------------------------------------------------
 

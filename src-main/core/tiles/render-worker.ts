@@ -6,7 +6,7 @@
 import '../raster/worker-shim';
 import { parentPort } from 'node:worker_threads';
 import { openRaster } from '../raster/open';
-import { encodePng, emptyPng } from './png';
+import { encodePng, emptyPng } from '../util/png';
 import { renderTileRgba, type RenderLayer } from './render';
 import { withMemoryOverview } from './memory-overview';
 import { TILE_SIZE } from './mercator';

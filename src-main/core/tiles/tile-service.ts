@@ -11,7 +11,7 @@ import { ScarpError } from '../../../src-shared/errors';
 import { openRaster } from '../raster/open';
 import { transformBounds } from '../raster/crs';
 import type { RasterSource } from '../raster/types';
-import { encodePng, emptyPng } from './png';
+import { encodePng, emptyPng } from '../util/png';
 import { LruCache } from './lru';
 import { renderTileRgba, type BandStretch, type RenderLayer } from './render';
 import { withMemoryOverview, type MemoryOverview } from './memory-overview';

@@ -1,6 +1,7 @@
 /**
- * A minimal PNG encoder for 8-bit RGBA tiles (zlib from Node, filter "none" or "up"). Hand-written
- * because it is ~40 lines and faster than the general-purpose packages for this one case.
+ * Minimal PNG encoders (zlib from Node, filter "none" on the first row, "up" after): 8-bit RGBA for
+ * map tiles and 16-bit greyscale for GeoPackage gridded-coverage tiles. Hand-written because each is
+ * a few lines and faster than the general-purpose packages for these two cases.
  */
 import { deflateSync } from 'node:zlib';
 
@@ -47,12 +48,38 @@ export function encodePng(rgba: Uint8Array, width: number, height: number, level
       for (let i = 0; i < stride; i++) raw[o + 1 + i] = (rgba[s + i]! - rgba[s - stride + i]!) & 0xff;
     }
   }
+  return assemble(width, height, 8, 6, raw, level);
+}
+
+/** Header + one compressed IDAT + end: a complete PNG of already filtered scanlines. */
+function assemble(width: number, height: number, bitDepth: 8 | 16, colourType: 0 | 6, raw: Uint8Array, level: number): Buffer {
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 6; // RGBA
+  ihdr[8] = bitDepth;
+  ihdr[9] = colourType; // 0 greyscale, 6 RGBA
   return Buffer.concat([SIGNATURE, chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw, { level })), chunk('IEND', new Uint8Array(0))]);
+}
+
+/** Encode 16-bit greyscale samples (width × height, row-major) as a PNG. */
+export function encodePngGray16(samples: Uint16Array, width: number, height: number, level = 6): Buffer {
+  const stride = width * 2;
+  const raw = Buffer.alloc((stride + 1) * height);
+  let be = Buffer.alloc(stride);
+  let prev = Buffer.alloc(stride);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) be.writeUInt16BE(samples[y * width + x]!, 2 * x);
+    const o = y * (stride + 1);
+    if (y === 0) {
+      raw[o] = 0;
+      be.copy(raw, o + 1);
+    } else {
+      raw[o] = 2;
+      for (let i = 0; i < stride; i++) raw[o + 1 + i] = (be[i]! - prev[i]!) & 0xff;
+    }
+    [prev, be] = [be, prev];
+  }
+  return assemble(width, height, 16, 0, raw, level);
 }
 
 /** A fully transparent tile of the given size (cached). */
