@@ -9,5 +9,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 300_000,
+    // Browser e2e polls UI state; on a loaded 2-core CI machine a second is not always enough.
+    expect: { poll: { timeout: 15_000, interval: 100 } },
   },
 });
