@@ -3,42 +3,20 @@
  * the project store extends. MultiPolygon in the project/scene CRS.
  */
 import type { FeatureTableDef } from './geopackage-schema';
+import { LandslideStatus, LandslideType, type LandslideProperties } from '../../../src-shared/api';
 
 export const LANDSLIDES_TABLE = 'landslides';
 export const LANDSLIDES_GEOMETRY_COLUMN = 'geom';
 
-export const LANDSLIDE_TYPES = ['slide', 'fall', 'flow', 'complex', 'unknown'] as const;
-export type LandslideType = (typeof LANDSLIDE_TYPES)[number];
-export const LANDSLIDE_STATUSES = ['predicted', 'confirmed', 'rejected', 'edited', 'field_verified'] as const;
-export type LandslideStatus = (typeof LANDSLIDE_STATUSES)[number];
+export const LANDSLIDE_TYPES = LandslideType.options;
+export const LANDSLIDE_STATUSES = LandslideStatus.options;
+export type { LandslideType, LandslideStatus };
 
-/** Attribute values of one inventory feature (everything but fid and geometry). */
-export interface LandslideRecord {
-  uuid: string;
-  scene: string | null;
-  run: string | null;
-  area_m2: number;
-  perimeter_m: number;
-  prob_mean: number | null;
-  prob_max: number | null;
-  slope_mean: number | null;
-  elev_min: number | null;
-  elev_max: number | null;
-  aspect_mean: number | null;
-  type: LandslideType;
-  status: LandslideStatus;
-  /** 0..1, the operator's or the model's confidence. */
-  confidence: number | null;
-  mapper: string | null;
-  /** ISO 8601 UTC, e.g. 2024-05-01T12:00:00.000Z (GeoPackage DATETIME). */
-  created_at: string;
-  updated_at: string;
-  notes: string | null;
-  /** Provenance of an imported feature: its file (GeoPackage: file:layer); null for Scarp's own. */
-  source: string | null;
-  /** An imported feature's fields that have no column here, as a JSON object; null when none. */
-  attrs: string | null;
-}
+/**
+ * Attribute values of one inventory feature (everything but fid and geometry): the API's
+ * LandslideProperties with the provenance columns always present (null for Scarp's own features).
+ */
+export type LandslideRecord = Omit<LandslideProperties, 'source' | 'attrs'> & { source: string | null; attrs: string | null };
 
 /** Column order and SQL types of the landslides table (after fid and geom). */
 export const LANDSLIDE_COLUMNS: ReadonlyArray<{ name: keyof LandslideRecord; sql: string }> = [

@@ -1,20 +1,15 @@
 /** Per-polygon attributes of the landslide inventory (field names of the `landslides` table). */
 import type { CrsInfo } from '../../../src-shared/geo';
+import type { LandslideProperties } from '../../../src-shared/api';
 import type { FlatMultiPolygon } from './geometry';
 import { areaM2, perimeterM } from './measure';
 import type { PixelStats } from './pixel-stats';
 
-export interface PolygonAttributes {
-  area_m2: number;
-  perimeter_m: number;
-  prob_mean: number | null;
-  prob_max: number | null;
-  slope_mean: number | null;
-  elev_min: number | null;
-  elev_max: number | null;
-  /** Circular mean in degrees [0, 360). */
-  aspect_mean: number | null;
-}
+/** The measured fields of an inventory feature (aspect_mean: circular mean in degrees [0, 360)). */
+export type PolygonAttributes = Pick<
+  LandslideProperties,
+  'area_m2' | 'perimeter_m' | 'prob_mean' | 'prob_max' | 'slope_mean' | 'elev_min' | 'elev_max' | 'aspect_mean'
+>;
 
 /**
  * Attributes of a final (filtered, simplified) geometry: area and perimeter from the geometry,

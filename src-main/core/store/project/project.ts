@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { openRaster } from '../../raster/open';
 import type { Bounds, CrsInfo } from '../../../../src-shared/geo';
+import type { EventMetadata, ProjectInfo } from '../../../../src-shared/api';
 import { ScarpError } from '../../../../src-shared/errors';
 import { createTransformer } from '../../raster/crs';
 import { mapCoords, type FlatMultiPolygon } from '../../vector/geometry';
@@ -22,31 +23,10 @@ import { RunStore } from './runs';
 import { describeSceneFile, SceneStore, type FileState, type SceneRecord } from './scenes';
 import { SCHEMA_VERSION } from './schema';
 
-export interface EventMetadata {
-  name: string | null;
-  date: string | null;
-  trigger: string | null;
-  imagerySource: string | null;
-  imageryDate: string | null;
-  notes: string | null;
-}
+export type { EventMetadata };
 
-export interface ProjectSummary {
-  path: string;
-  projectId: string | null;
-  schemaVersion: number;
-  createdAt: string | null;
-  crs: { srsId: number; name: string; epsg: number | null } | null;
-  author: string;
-  event: EventMetadata;
-  scenes: number;
-  runs: number;
-  features: number;
-  byStatus: Record<string, number>;
-  canUndo: number;
-  canRedo: number;
-  open: OpenReport;
-}
+/** What projectInfo reports (the API's shape; `open.check` narrows to the checks ProjectDb runs). */
+export type ProjectSummary = Omit<ProjectInfo, 'open'> & { open: OpenReport };
 
 export interface SceneWithState extends SceneRecord {
   state: FileState;
