@@ -19,6 +19,7 @@ import type { Grid } from '../../../src-shared/geo';
 import { ScarpError } from '../../../src-shared/errors';
 import { encodeIfd, TIFF_TYPE, type IfdEntry } from '../raster/tiff-ifd';
 import { geoKeysForCrs } from '../raster/geokeys-write';
+import { halveRows } from './overview-row';
 
 export interface CogOptions {
   dataType: 'float32' | 'uint8';
@@ -140,25 +141,8 @@ export async function writeCog(path: string, src: RasterRowSource, opts: CogOpti
       }
       const a = y % 2 === 0 ? row : L.pending!;
       const b = y % 2 === 0 ? null : row;
-      const o = new Float32Array(next.width);
       const isNd = (v: number): boolean => Number.isNaN(v) || (nodata !== undefined && v === nodata);
-      for (let x = 0; x < next.width; x++) {
-        const x0 = 2 * x;
-        const x1 = Math.min(2 * x + 1, L.width - 1);
-        if (!average) {
-          o[x] = a[x0]!;
-          continue;
-        }
-        let s = 0;
-        let n = 0;
-        for (const v of [a[x0]!, x1 !== x0 ? a[x1]! : NaN, b ? b[x0]! : NaN, b && x1 !== x0 ? b[x1]! : NaN]) {
-          if (!isNd(v)) {
-            s += v;
-            n++;
-          }
-        }
-        o[x] = n ? s / n : fill;
-      }
+      const o = halveRows(a, b, L.width, next.width, { average, isNodata: isNd, fill });
       L.pending = null;
       await feed(li + 1, o);
     };

@@ -25,6 +25,7 @@ import type Database from 'better-sqlite3';
 import { ScarpError } from '../../../src-shared/errors';
 import { ensureSrs, q } from '../store/geopackage-schema';
 import type { RasterRowSource } from './cog';
+import { halveRows } from './overview-row';
 
 type Db = Database.Database;
 
@@ -251,26 +252,7 @@ export async function addProbabilityCoverage(db: Db, src: RasterRowSource, opts:
       }
       const a = y % 2 === 0 ? row : L.pending!;
       const b = y % 2 === 0 ? null : row;
-      const o = new Float32Array(next.width);
-      for (let x = 0; x < next.width; x++) {
-        const x0 = 2 * x;
-        const x1 = Math.min(2 * x + 1, L.width - 1);
-        let s = 0;
-        let n = 0;
-        const add = (v: number): void => {
-          if (!Number.isNaN(v)) {
-            s += v;
-            n++;
-          }
-        };
-        add(a[x0]!);
-        if (x1 !== x0) add(a[x1]!);
-        if (b) {
-          add(b[x0]!);
-          if (x1 !== x0) add(b[x1]!);
-        }
-        o[x] = n ? s / n : NaN;
-      }
+      const o = halveRows(a, b, L.width, next.width);
       L.pending = null;
       feed(li + 1, o);
     };
