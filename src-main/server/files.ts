@@ -7,21 +7,9 @@ import { readdir, realpath, stat } from 'node:fs/promises';
 import { existsSync, realpathSync } from 'node:fs';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { ScarpError } from '../../src-shared/errors';
+import type { FileEntry, FileListing } from '../../src-shared/files';
 
-export interface FileEntry {
-  name: string;
-  path: string;
-  kind: 'dir' | 'file';
-  size: number;
-  mtimeMs: number;
-}
-
-export interface FileListing {
-  path: string;
-  parent: string | null;
-  roots: string[];
-  entries: FileEntry[];
-}
+export type { FileEntry, FileListing };
 
 const GIS_EXT = new Set(['.tif', '.tiff', '.gpkg', '.geojson', '.json', '.shp', '.zip', '.kml', '.kmz', '.onnx', '.csv', '.html', '.vrt', '.pmtiles', '.mbtiles']);
 

@@ -6,6 +6,7 @@
 import type { ProgressEvent, ScarpApi } from '@shared/api';
 import { API_METHODS, type ApiMethodName } from '@shared/api-methods';
 import type { ScarpErrorInfo } from '@shared/errors';
+import type { FileEntry, FileListing } from '@shared/files';
 
 export class ApiError extends Error implements ScarpErrorInfo {
   code: ScarpErrorInfo['code'];
@@ -103,20 +104,7 @@ export function createHttpApi(): ScarpApi {
   return api as unknown as ScarpApi;
 }
 
-export interface FileEntry {
-  name: string;
-  path: string;
-  kind: 'dir' | 'file';
-  size: number;
-  mtimeMs: number;
-}
-
-export interface FileListing {
-  path: string;
-  parent: string | null;
-  roots: string[];
-  entries: FileEntry[];
-}
+export type { FileEntry, FileListing };
 
 export function listFiles(path?: string): Promise<FileListing> {
   return post<FileListing>('/api/fs/list', { path });
