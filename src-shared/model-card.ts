@@ -18,6 +18,14 @@ export const Normalization = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('tile-minmax') }),
   /** value minus the tile's mean over valid pixels, divided by `scale` (relative elevation). */
   z.object({ kind: z.literal('tile-center'), scale: z.number().positive() }),
+  /**
+   * Scene-level relative elevation, independent of tiling: value minus the mean of the valid values
+   * in a square window of k × k pixels centred on the pixel, k = 2·floor(windowM / (2·gsd)) + 1 with
+   * gsd = (|xres| + |yres|) / 2 of the grid the band is on (the imagery grid), the window clipped at
+   * the raster's edges; divided by `scale`. Computed over the whole scene before tiling (summed-area
+   * tables in float64), so training crops and app tiles see the same values.
+   */
+  z.object({ kind: z.literal('window-center'), windowM: z.number().positive(), scale: z.number().positive() }),
 ]);
 export type Normalization = z.infer<typeof Normalization>;
 
@@ -84,9 +92,44 @@ export const ModelCard = z.object({
   threshold: z.number().gt(0).lt(1),
   gsd: z.object({
     nativeM: z.number().positive(),
+    /** The range run as is (what training covered, e.g. native ±25 %). */
     minM: z.number().positive(),
     maxM: z.number().positive(),
+    /**
+     * A wider range the app accepts by resampling the scene into [minM, maxM] (to the nearer bound).
+     * Absent: scenes outside [minM, maxM] are resampled to nativeM, up-sampling at most 4×.
+     */
+    resampleMinM: z.number().positive().optional(),
+    resampleMaxM: z.number().positive().optional(),
   }),
+  /**
+   * The 1×1 head on the network's last feature map, for applying or refitting it in the app
+   * (learning from corrections): probability = sigmoid((Σ_c weights[c]·features[c] + bias) / calibration.temperature).
+   * `output` names the ONNX output holding the features [N, C, H, W] (C = weights.length).
+   */
+  head: z
+    .object({
+      output: z.string().min(1),
+      weights: z.array(z.number()).min(1),
+      bias: z.number(),
+    })
+    .optional(),
+  /**
+   * Probability calibration fitted on validation (temperature scaling); the ONNX probability output
+   * already includes it. `ece` = expected calibration error over 15 equal bins on held-out pixels with p ≥ 0.1.
+   */
+  calibration: z
+    .object({
+      method: z.literal('temperature'),
+      temperature: z.number().positive(),
+      ece: z.number().nonnegative().optional(),
+      eceSplit: z.string().optional(),
+    })
+    .optional(),
+  /** Test-time augmentation recommended by measurement: 'flips' averages the identity and three flips. */
+  tta: z.enum(['none', 'flips']).default('none'),
+  /** What the model is for, used by the picker's explanation (e.g. 'UAV/aerial 0.3-1 m RGB + DEM'). */
+  domain: z.string().optional(),
   tile: z.object({
     size: z.number().int().min(32),
     overlap: z.number().int().nonnegative(),
