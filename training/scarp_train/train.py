@@ -157,15 +157,37 @@ def main(argv=None):
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=a.lr, total_steps=total, pct_start=0.1)
     ck = os.path.join(a.out, 'last.pt')
     state = {'epoch': 0, 'best': -1.0, 'log': []}
+    replan = None
     if os.path.exists(ck):
         s = torch.load(ck, map_location=dev)
         old = s['config']
-        if (old['epochs'], old['steps'], old['batch'], old['crop']) != (a.epochs, a.steps, a.batch, a.crop):
-            raise SystemExit(f'{ck} was made with --epochs {old["epochs"]} --steps {old["steps"]} --batch {old["batch"]} '
-                             f'--crop {old["crop"]}: resume with the same plan (or use a new --out)')
-        net.load_state_dict(s['model']); opt.load_state_dict(s['opt']); sched.load_state_dict(s['sched'])
+        if (old['batch'], old['crop']) != (a.batch, a.crop):
+            raise SystemExit(f'{ck} was made with --batch {old["batch"]} --crop {old["crop"]}: resume with the same values')
+        net.load_state_dict(s['model']); opt.load_state_dict(s['opt'])
         ema.net.load_state_dict(s['ema']); ema.n = s['ema_n']
         state = s['state']
+        plan = s.get('plan', (old['epochs'], old['steps']))
+        if plan == (a.epochs, a.steps) and 'replan' not in s:
+            sched.load_state_dict(s['sched'])
+        elif 'replan' in s and s['replan']['plan'] == (a.epochs, a.steps):
+            sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=s['replan']['T_max'])
+            sched.load_state_dict(s['sched'])
+            replan = s['replan']
+        else:
+            # a new plan on resume (less time than planned): anneal with a cosine from the current
+            # learning rate to zero over the remaining steps, so the run still ends annealed
+            remaining = max(1, (a.epochs - state['epoch']) * a.steps)
+            lr_now = opt.param_groups[0]['lr']
+            for g in opt.param_groups:
+                g['initial_lr'] = lr_now
+            sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=remaining)
+            replan = {'plan': (a.epochs, a.steps), 'T_max': remaining, 'at_epoch': state['epoch'], 'lr': lr_now}
+            state.setdefault('replans', []).append(replan)
+            print(f'resumed with a new plan: cosine from lr {lr_now:.2e} over {remaining} steps', flush=True)
+        if old.get('command_prefix'):
+            cfg['command_prefix'] = old['command_prefix']
+        if plan != (a.epochs, a.steps):
+            cfg['command_prefix'] = train_command(old) + f" --stop-epoch {state['epoch']} && "
         print(f'resumed at epoch {state["epoch"]}', flush=True)
     json.dump(cfg, open(os.path.join(a.out, 'config.json'), 'w'), indent=1)
     print(f'{a.recipe}/{a.arch}: {n_params(net)} parameters on {dev}', flush=True)
@@ -202,7 +224,9 @@ def main(argv=None):
         state['log'].append(rec)
         print(json.dumps(rec), flush=True)
         saved = {'model': net.state_dict(), 'opt': opt.state_dict(), 'sched': sched.state_dict(), 'ema': ema.net.state_dict(),
-                 'ema_n': ema.n, 'state': state, 'config': cfg}
+                 'ema_n': ema.n, 'state': state, 'config': cfg, 'plan': (a.epochs, a.steps)}
+        if replan:
+            saved['replan'] = replan
         torch.save(saved, ck + '.tmp')
         os.replace(ck + '.tmp', ck)
         json.dump(state['log'], open(os.path.join(a.out, 'log.json'), 'w'), indent=1)
