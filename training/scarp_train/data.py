@@ -102,7 +102,11 @@ def uav(split: str, limit: int | None = None) -> list[Sample]:
 
 
 def jinsha_raw(site: str):
-    """rgb (3,H,W) uint8, dsm (H,W) float64 with NaN, mask (H,W), geotransform."""
+    """rgb (3,H,W) uint8, dsm (H,W) float32 with nodata -9999, mask (H,W), geotransform. With
+    $SCARP_PACK (a GPU host without GDAL) they come from the compact pack (scarp_train.pack)."""
+    if os.environ.get('SCARP_PACK'):
+        from .pack import load_jinsha
+        return load_jinsha(os.environ['SCARP_PACK'], site)
     from osgeo import gdal
     root = os.path.join(data_dir(), 'jinsha-uav')
 

@@ -128,6 +128,21 @@ def bijie_mosaic(probs, masks, thr, ids, n=24, cell=160):
     return canvas
 
 
+def curves_png(log, path):
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(1, 2, figsize=(10, 3.6))
+    ax[0].plot([r['epoch'] for r in log], [r['loss'] for r in log], 'o-')
+    ax[0].set_title('training loss (BCE + Dice)'); ax[0].set_xlabel('epoch')
+    vals = [r for r in log if 'val' in r]
+    for key in sorted({k for r in vals for k, v in r['val'].items() if isinstance(v, dict)}):
+        ax[1].plot([r['epoch'] for r in vals], [r['val'][key]['f1'] for r in vals], 'o-', label=key)
+    ax[1].set_title('validation pooled F1 (EMA weights, common threshold)'); ax[1].set_xlabel('epoch')
+    ax[1].set_ylim(0, 1); ax[1].legend()
+    fig.tight_layout(); fig.savefig(path, dpi=90); plt.close(fig)
+
+
 def fmt_table(rows):
     lines = ['| dataset | split | inputs | method | precision | recall | F1 | IoU | threshold |', '|---|---|---|---|---|---|---|---|---|']
     for r in rows:
@@ -213,6 +228,7 @@ def main(argv=None):
                       os.path.join(reports, f'{a.id}-reliability.png'), f'{a.id}: reliability, T = {T:.3f}')
 
     log = json.load(open(os.path.join(a.run, 'log.json')))
+    curves_png(log, os.path.join(reports, f'{a.id}-curves.png'))
     # per 256 px tile CPU inference time (1 thread, batch 1)
     torch.set_num_threads(1)
     xs = [torch.randn(1, len(i['bands']), 256, 256) for i in inputs]
@@ -248,6 +264,7 @@ def main(argv=None):
           f"Validation at the chosen threshold: " + ', '.join(f"{k} F1 {v['f1']:.3f}" for k, v in (v_tta if use_tta else v_plain).items()
                                                                if isinstance(v, dict)) + '.', '',
           f"CPU inference: {tile_ms:.0f} ms per 256 px tile (1 thread, batch 1).", '',
+          '## Training curves', '', f'![curves]({a.id}-curves.png)', '',
           '## Calibration', '',
           f"Expected calibration error (15 bins over p >= 0.1): validation {ece_val_raw:.3f} before and {ece_val:.3f} after "
           f"temperature scaling; held out: " + ', '.join(f"{k} {v[1]:.3f}" for k, v in rel_test.items()) + '.', '',

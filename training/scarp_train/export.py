@@ -71,6 +71,7 @@ def training_command(cfg: dict, model_id: str) -> str:
     from .train import train_command
     run = cfg['out']
     return (train_command(cfg) + f" && /usr/bin/python3 -m scarp_train.evaluate --run {run} --id {model_id}"
+            f" && /usr/bin/python3 -m scarp_train.gsd_sweep --run {run} --id {model_id}"
             f" && /usr/bin/python3 -m scarp_train.export --run {run} --id {model_id} --out ../models")
 
 

@@ -1,10 +1,11 @@
-"""Validation of the GSD range a card states: the Jinsha site A validation block (never trained on)
-resampled to coarser GSDs (RGB: antialiased bilinear; DSM: resampled with it, terrain derived as the
-card says; reference: a pixel is landslide when > 50 % of its mapped area is), predicted by full
-tiled inference, pooled F1 at the validation threshold. Appends a table to reports/<id>.md and writes
-runs/<run>/gsd.json.
+"""What a scene of another GSD gets from a model, run as the app runs it: the specialist's
+validation data (never tested on) resampled to coarser GSDs (RGB and DSM antialiased bilinear; the
+reference: a pixel is landslide when > 50 % of its mapped area is), then through the app's GSD plan
+(as is inside the card's [minM, maxM]; resampled to the nearer bound inside [resampleMinM,
+resampleMaxM]; refused outside), full tiled inference, pooled F1 at the card's threshold and
+temperature. Writes runs/<run>/gsd.json and appends a table to reports/<id>.md.
 
-    /usr/bin/python3 -m scarp_train.gsd_sweep --run runs/rgb-unet --id scarp-unet-rgb
+    /usr/bin/python3 -m scarp_train.gsd_sweep --run runs/uav-digate-s0 --id scarp-uav-rgbdem
 """
 from __future__ import annotations
 
@@ -15,72 +16,86 @@ import os
 import numpy as np
 import torch
 
+from . import config as C
 from . import data as D
 from . import metrics as M
-from .evaluate import REPORTS
-from .export import load_net, make_card
-from .infer import predict_scene
+from .evaluate import REPORTS, app_gsd
+from .export import load_net
+from .infer import predict_at_gsd, resample_plane
+
+SWEEP = {'uav': (0.5, 1.0, 2.0, 3.0), 'sat': (0.8, 1.5, 2.0, 3.0)}
 
 
-def resample(arr: np.ndarray, f: float, mode: str) -> np.ndarray:
-    import torch.nn.functional as F
-    t = torch.from_numpy(np.ascontiguousarray(arr, dtype=np.float32))[None]
-    h, w = arr.shape[-2:]
-    size = (max(16, int(round(h / f))), max(16, int(round(w / f))))
-    return F.interpolate(t, size=size, mode=mode, align_corners=False, antialias=(mode == 'bilinear' and f > 1))[0].numpy()
+def coarsen(rgb, dsm, mask, f):
+    """Scene resampled to f times coarser (f >= 1)."""
+    if f <= 1.0001:
+        return rgb, dsm, mask
+    h, w = mask.shape
+    size = (max(8, int(round(h / f))), max(8, int(round(w / f))))
+    x = np.where(rgb == 0, np.nan, rgb.astype(np.float32)) if dsm is not None else rgb.astype(np.float32)
+    r = np.nan_to_num(resample_plane(x, size), nan=0.0).clip(0, 255).astype(np.uint8)
+    d = None
+    if dsm is not None:
+        d = resample_plane(np.where(dsm == -9999, np.nan, dsm), size)
+        d = np.where(np.isfinite(d), d, -9999).astype(np.float32)
+    valid = resample_plane((mask != 255).astype(np.float32), size)
+    pos = resample_plane((mask == 1).astype(np.float32), size)
+    m = np.where(~(np.nan_to_num(valid) >= 0.5), 255, np.nan_to_num(pos) > 0.5 * np.nan_to_num(valid)).astype(np.uint8)
+    return r, d, m
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument('--run', required=True)
     ap.add_argument('--id', required=True)
-    ap.add_argument('--gsds', default='0.5,1,2,3')
-    ap.add_argument('--no-dem', action='store_true')
+    ap.add_argument('--threads', type=int, default=2)
+    ap.add_argument('--which', default='best', choices=['best', 'last'])
     a = ap.parse_args(argv)
-    torch.set_num_threads(2)
-    net, cfg, ck = load_net(a.run, 'best')
-    thr = float(ck['val']['all']['best_thr'])
-    inputs = make_card('x', cfg, 1, None, 256, 64)['inputs']
-    rgb, dsm, mask, gt = D.jinsha_raw('A')
-    r0, r1 = D.jinsha_rows('A', 'val', mask.shape[0])
-    rgb, dsm, mask = rgb[:, r0:r1], dsm[r0:r1], mask[r0:r1]
-    gsd0 = (abs(gt[1]) + abs(gt[5])) / 2
-    uses_dem = any(b['source'] in ('dem', 'slope', 'aspect', 'hillshade') for i in inputs for b in i['bands'])
+    torch.set_num_threads(a.threads)
+    net, cfg, _ = load_net(a.run, a.which)
+    spec = cfg['spec']
+    card_gsd = spec['gsd']
+    inputs = C.card_inputs(spec, cfg.get('terrain_bands'))
+    mj = json.load(open(os.path.join(a.run, 'metrics.json')))
+    thr, T = mj['threshold'], mj['temperature']
     rows = []
-    for g in [float(x) for x in a.gsds.split(',')]:
-        f = g / gsd0
-        if f <= 1.01:
-            r, d, m = rgb.astype(np.float32), dsm, mask
+    for g in SWEEP[spec['recipe']]:
+        res = {'gsd_m': g}
+        lo, hi = card_gsd.get('resampleMinM', card_gsd['minM']), card_gsd.get('resampleMaxM', card_gsd['maxM'])
+        if not (lo <= g <= hi):
+            res['app'] = f'refused (outside {lo}-{hi} m)'
+            rows.append(res)
+            continue
+        res['app'] = f"run at {app_gsd(card_gsd, g):g} m"
+        probs, masks = [], []
+        if spec['recipe'] == 'uav':
+            rgb, dsm, mask, gt = D.jinsha_raw('A')
+            r0 = D.a_val_row(mask.shape[0])
+            rgb, dsm, mask = rgb[:, r0:], dsm[r0:], mask[r0:]
+            base = (abs(gt[1]) + abs(gt[5])) / 2
+            for with_dem in (True, False):
+                r, d, m = coarsen(rgb, dsm, mask, g / base)
+                p = predict_at_gsd(net, inputs, r, d if with_dem else None, (g, g), app_gsd(card_gsd, g), rgb_nodata=0.0, temperature=T)
+                res['rgb+dem' if with_dem else 'rgb'] = M.pooled([p], [m], thr)
         else:
-            r = resample(rgb.astype(np.float32), f, 'bilinear')
-            valid = (mask != 255).astype(np.float32)
-            v = resample(valid[None], f, 'bilinear')[0]
-            p = resample((mask == 1).astype(np.float32)[None], f, 'bilinear')[0]
-            m = np.where(v < 0.5, 255, p > 0.5 * np.maximum(v, 1e-6)).astype(np.uint8)
-            dn = np.where(dsm == -9999, np.nan, dsm).astype(np.float32)
-            d = resample(dn[None], f, 'bilinear')[0]
-            d = np.where(np.isfinite(d), d, -9999).astype(np.float32)
-        gg = gsd0 * rgb.shape[-1] / r.shape[-1]
-        res = {}
-        for with_dem in ([True, False] if uses_dem and not a.no_dem else [False]):
-            prob = predict_scene(net, inputs, r, d if with_dem else None, (gg, gg), 256, 64)
-            pr = M.pooled([prob], [m], thr)
-            res['rgb+dem' if with_dem else 'rgb'] = {k: round(v, 4) for k, v in pr.items()}
-        rows.append({'gsd_m': round(gg, 3), **res})
-        print(json.dumps(rows[-1]), flush=True)
-    json.dump({'threshold': thr, 'rows': rows}, open(os.path.join(a.run, 'gsd.json'), 'w'), indent=1)
-    md = ['', '## GSD range (validation: Jinsha site A validation block resampled)', '',
-          f'Pooled F1 at the validation threshold {thr:.2f}; the card\'s gsd range is what this table supports.', '',
-          '| GSD (m) | inputs | precision | recall | F1 | IoU |', '|---|---|---|---|---|---|']
+            for s in D.bijie('val'):
+                r, _, m = coarsen(s.rgb, None, s.mask, g / 0.8)
+                probs.append(predict_at_gsd(net, inputs, r, None, (g, g), app_gsd(card_gsd, g), temperature=T)); masks.append(m)
+            res['rgb'] = M.pooled(probs, masks, thr)
+        print(json.dumps(res), flush=True)
+        rows.append(res)
+    json.dump({'rows': rows, 'threshold': thr}, open(os.path.join(a.run, 'gsd.json'), 'w'), indent=1)
+    data = 'Jinsha site A validation block' if spec['recipe'] == 'uav' else 'Bijie validation images'
+    keys = ['rgb+dem', 'rgb'] if spec['recipe'] == 'uav' else ['rgb']
+    md = ['', '## What scenes of other GSDs get', '',
+          f'{data} resampled to each GSD, run through the app\'s GSD plan (card: as is {card_gsd["minM"]}-{card_gsd["maxM"]} m, '
+          f'resampled {card_gsd.get("resampleMinM")}-{card_gsd.get("resampleMaxM")} m), pooled F1 at threshold {thr:.2f}.', '',
+          '| scene GSD | the app | ' + ' | '.join(f'F1 ({k})' for k in keys) + ' |', '|---|---|' + '---|' * len(keys)]
     for r in rows:
-        for k, v in r.items():
-            if k == 'gsd_m':
-                continue
-            md.append(f"| {r['gsd_m']:.2f} | {k} | {v['precision']:.3f} | {v['recall']:.3f} | {v['f1']:.3f} | {v['iou']:.3f} |")
-    rep = os.path.join(REPORTS, f'{a.id}.md')
-    if os.path.exists(rep):
-        with open(rep, 'a') as fh:
-            fh.write('\n'.join(md) + '\n')
+        md.append(f"| {r['gsd_m']:g} m | {r['app']} | " + ' | '.join(f"{r[k]['f1']:.3f}" if k in r else '—' for k in keys) + ' |')
+    with open(os.path.join(REPORTS, f'{a.id}.md'), 'a') as f:
+        f.write('\n'.join(md) + '\n')
+    print('\n'.join(md))
 
 
 if __name__ == '__main__':

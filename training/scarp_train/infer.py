@@ -42,13 +42,15 @@ def scene_planes(card_inputs, rgb, dem, gsd, rgb_nodata=None):
 def forward_tiles(net, tensors, temperature=1.0, tta=False, logits=False):
     """(N,h,w) probabilities (or logits / temperature) of a batch of tiles."""
     outs = []
+    dev = next(net.parameters()).device
+    tensors = [t.to(dev) for t in tensors]
     for dims in (FLIPS if tta else FLIPS[:1]):
         ts = [t.flip(dims) if dims else t for t in tensors]
         o = net(*ts)['main'] / temperature
         if dims:
             o = o.flip(dims)
         outs.append(o if logits else torch.sigmoid(o))
-    return torch.stack(outs).mean(0)[:, 0]
+    return torch.stack(outs).mean(0)[:, 0].cpu()
 
 
 @torch.no_grad()

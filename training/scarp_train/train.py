@@ -46,6 +46,10 @@ def train_command(cfg: dict) -> str:
          f"--width {cfg['width']} --threads {cfg['threads']}")
     if cfg.get('lr') and cfg['lr'] != 2e-3:
         c += f" --lr {cfg['lr']:g}"
+    if cfg.get('workers'):
+        c += f" --workers {cfg['workers']}"
+    if cfg.get('device', 'auto') != 'auto':
+        c += f" --device {cfg['device']}"
     if cfg.get('val_every', 1) != 1:
         c += f" --val-every {cfg['val_every']}"
     if cfg.get('limit'):
@@ -98,6 +102,30 @@ def load_sources(spec, limit=None, terrain_bands=None):
     return [(srcs[k](), w) for k, w in spec['sources'].items() if w > 0]
 
 
+class BatchStream(torch.utils.data.IterableDataset):
+    """`steps` batches of one epoch drawn by DataLoader workers (GPU hosts: the crop pipeline is
+    numpy on the CPU). Worker w draws its share with rng (seed, epoch, w): reproducible for a given
+    worker count, not identical to the single-process order."""
+
+    def __init__(self, mix, batch, steps, seed, epoch):
+        self.mix, self.batch, self.steps, self.seed, self.epoch = mix, batch, steps, seed, epoch
+
+    def __iter__(self):
+        info = torch.utils.data.get_worker_info()
+        w, n = (info.id, info.num_workers) if info else (0, 1)
+        rng = np.random.default_rng([self.seed, self.epoch, w])
+        for _ in range(w, self.steps, n):
+            yield self.mix.batch(self.batch, rng)
+
+
+def epoch_batches(mix, a, ep):
+    if a.workers <= 0:
+        rng = np.random.default_rng([a.seed, ep])
+        return (mix.batch(a.batch, rng) for _ in range(a.steps))
+    dl = torch.utils.data.DataLoader(BatchStream(mix, a.batch, a.steps, a.seed, ep), batch_size=None, num_workers=a.workers)
+    return ((r.numpy(), None if t is None else t.numpy(), m.numpy(), h) for r, t, m, h in dl)
+
+
 class EMA:
     """Exponential moving average of every floating-point entry of the state dict (weights and BN
     statistics), decay warmed up as min(decay, (1 + n) / (10 + n))."""
@@ -137,7 +165,8 @@ def main(argv=None):
     ap.add_argument('--device', default='auto')
     ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--limit', type=int, default=None, help='samples per source (smoke tests)')
-    ap.add_argument('--val-every', type=int, default=1, help='validate every N epochs (and after the last)')
+    ap.add_argument('--val-every', type=int, default=1, help='validate every N epochs (and after the last); 0: never (best.pt = last EMA)')
+    ap.add_argument('--workers', type=int, default=0, help='DataLoader processes drawing crops (GPU hosts); 0 = in-process, seeded by (seed, epoch)')
     ap.add_argument('--max-minutes', type=float, default=None, help='stop (resumably) after this long')
     ap.add_argument('--stop-epoch', type=int, default=None, help='stop (resumably) after this epoch')
     a = ap.parse_args(argv)
@@ -199,11 +228,9 @@ def main(argv=None):
     t_start = time.time()
     while state['epoch'] < a.epochs:
         ep = state['epoch']
-        rng = np.random.default_rng([a.seed, ep])
         net.train()
         t0 = time.time(); losses = []
-        for step in range(a.steps):
-            rgb, terr, mask, _ = mix.batch(a.batch, rng)
+        for rgb, terr, mask, _ in epoch_batches(mix, a, ep):
             x, t, y = to_tensors(rgb, terr, mask, dev)
             out = net(*net_inputs(spec, x, t))
             loss = loss_fn(out, y)
@@ -213,7 +240,9 @@ def main(argv=None):
         train_s = time.time() - t0
         state['epoch'] = ep + 1
         rec = {'epoch': ep + 1, 'loss': float(np.mean(losses)), 'train_s': train_s, 'lr': sched.get_last_lr()[0]}
-        if (ep + 1) % a.val_every == 0 or ep + 1 == a.epochs:
+        if a.val_every <= 0:
+            torch.save({'model': ema.net.state_dict(), 'epoch': ep + 1, 'val': None, 'config': cfg}, os.path.join(a.out, 'best.pt'))
+        elif (ep + 1) % a.val_every == 0 or ep + 1 == a.epochs:
             t1 = time.time()
             v = val.score(ema.net, dev)
             rec['val'] = v

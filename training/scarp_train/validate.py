@@ -56,7 +56,7 @@ class ValidationSet:
                         tensors = [torch.cat([tensors[0], extra], 1)]
                     from .infer import forward_tiles
                     with torch.no_grad():
-                        lg = forward_tiles(net, tensors, temperature, tta, logits=True)[0].cpu().numpy()[:h, :w]
+                        lg = forward_tiles(net, tensors, temperature, tta, logits=True)[0].numpy()[:h, :w]
                     ls.append(lg); ms.append(s.mask)
                 out.append((name, ls, ms))
             else:
