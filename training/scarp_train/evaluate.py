@@ -196,6 +196,8 @@ def main(argv=None):
         if spec['terrain']:
             variants.append((False, 'rgb (no DEM given)'))
         for with_dem, label in variants:
+            if tta and not (spec['recipe'] == 'uav' and with_dem):
+                continue  # flips measured on the specialist's primary held-out set only (4x the inference)
             p, m, secs = jinsha_south(net, inputs, gsd_card, with_dem, T, tta, a.limit)
             pooled = M.pooled([p], [m], thr)
             rows.append(row('Jinsha site B', 'south rows 1690+ (test)', label + tag, pooled, thr, 'pooled-pixel', pooled['pixels'],
@@ -209,6 +211,8 @@ def main(argv=None):
                     rgbB = D.jinsha_raw('B')[0][:, D.b_test_row(D.jinsha_raw('B')[2].shape[0]):][:, :m.shape[0], :m.shape[1]]
                     save_png(overlay(p, m, thr, rgbB), os.path.join(reports, f'{a.id}-jinsha-south.png'))
                     extra['jinsha_south_seconds'] = secs
+        if tta and spec['recipe'] != 'sat':
+            continue
         bp, bm = bijie_test(net, inputs, gsd_card, T, tta, a.limit)
         pooled = M.pooled(bp, bm, thr)
         b_in = 'rgb (no DEM in Bijie)' if spec['terrain'] else 'rgb'
