@@ -6,8 +6,8 @@
  * A terrain band normalised `window-center` is centred here, at scene level, on the work grid
  * (after co-registration and any `derivedAtM` derivation): value minus the mean of the valid values
  * in its k × k window (raster/terrain.ts `windowCenterBand`), read per tile with a (k − 1) / 2 halo
- * clipped to the work grid (not to the AOI region), so the values do not depend on tiling or the AOI.
- * Tile preprocessing then only divides by `scale`, clips and fills.
+ * clipped to the work grid (not to the AOI region), so the values do not depend on tiling or the AOI,
+ * and divided by `scale` there. Tile preprocessing then only clips and fills.
  */
 import type { Grid, Window } from '../../../src-shared/geo';
 import type { BandSource, BandSpec, ModelCard } from '../../../src-shared/model-card';
@@ -21,7 +21,8 @@ const TERRAIN: ReadonlySet<BandSource> = new Set<BandSource>(['dem', 'slope', 'a
 
 /** One terrain plane per source, derivation GSD and (window-center) window. */
 function terrainKey(b: BandSpec): string {
-  return `${b.source}@${b.derivedAtM ?? 0}${b.normalization.kind === 'window-center' ? `@wc${b.normalization.windowM}` : ''}`;
+  const n = b.normalization;
+  return `${b.source}@${b.derivedAtM ?? 0}${n.kind === 'window-center' ? `@wc${n.windowM}/${n.scale}` : ''}`;
 }
 
 /** Imagery bands on a grid, read together. */
@@ -92,7 +93,7 @@ export class SceneBands {
           if (!this.terrain.has(key)) {
             // Edges and DSM gaps stay nodata (then the band's fill), as training derives them (gdaldem's default).
             const band = terrainBand(o.dem, b.source as TerrainSource, o.workGrid, { derivedAtM: b.derivedAtM, computeEdges: false });
-            this.terrain.set(key, b.normalization.kind === 'window-center' ? windowCenterBand(band, b.normalization.windowM) : band);
+            this.terrain.set(key, b.normalization.kind === 'window-center' ? windowCenterBand(band, b.normalization.windowM, b.normalization.scale) : band);
           }
         }
       }

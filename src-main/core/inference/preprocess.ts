@@ -7,9 +7,10 @@
  *      [0, 255], with the scene-level 2nd/98th percentiles the caller passes (`stretch`).
  *   1. normalisation: affine v·scale + offset; zscore (v − mean) / std; tile-minmax
  *      (v − min) / (max − min) over the tile's valid pixels (0 when max == min); tile-center
- *      (v − mean over the tile's valid pixels) / scale; window-center v / scale, where v is already
- *      the scene-level centred plane (value minus its k × k window mean: raster/terrain.ts
- *      `windowCenter`, applied by the band source over the whole scene before tiling, never per tile).
+ *      (v − mean over the tile's valid pixels) / scale; window-center: none here — the band source
+ *      delivers it already normalised at scene level, (value − its k × k window mean) / scale
+ *      (raster/terrain.ts `windowCenterBand`, over the whole scene before tiling, never per tile), as
+ *      the Python twin's `scene_normalize` does.
  *   2. clip to [lo, hi] when the card gives `clip`.
  *   3. NaN (nodata, or padding beyond a small image) → `fill`.
  * Arithmetic is float64, rounded to float32 once when stored (as numpy float64 → float32 does).
@@ -83,8 +84,8 @@ export function normalizeBand(values: ArrayLike<number>, band: Pick<BandSpec, 'n
       break;
     }
     case 'window-center':
-      // `values` is the scene-level centred plane (windowCenter); only the scale is per band value.
-      for (let i = 0; i < n; i++) out[i] = values[i]! / norm.scale;
+      // Scene-level: `values` are already (v − window mean) / scale (windowCenterBand); nothing per tile.
+      for (let i = 0; i < n; i++) out[i] = values[i]!;
       break;
   }
   return out;
@@ -223,10 +224,10 @@ function writeBandPlane(
       break;
     }
     case 'window-center':
-      // Centred over the scene by the band source; per tile only the scale, clip and fill.
-      mode = 'div';
-      a = 0;
-      b = norm.scale;
+      // Normalised over the scene by the band source; per tile only clip and fill.
+      mode = 'mul';
+      a = 1;
+      b = 0;
       break;
   }
   for (let y = 0; y < TH; y++) {

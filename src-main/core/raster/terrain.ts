@@ -168,14 +168,15 @@ export function windowCenter(plane: ArrayLike<number>, width: number, height: nu
 }
 
 /**
- * A band on a grid, window-centred over `windowM` metres (see `windowCenter`), read by windows: each
+ * A band on a grid, window-centred over `windowM` metres (see `windowCenter`) and divided by `scale`
+ * (float64, rounded to float32 once), read by windows: each
  * read takes the window plus a halo of (k − 1) / 2 pixels (clipped to the grid), so every pixel sees
  * its whole clipped k × k window and the result equals a whole-scene pass. Memory per read:
  * (w + k − 1)(h + k − 1) values plus two float64 tables of that size (a 256 px tile with a 257 px
  * window: 512² → ~5 MB); the halo is re-read and re-derived for neighbouring tiles (up to ~4× the
  * reads of the plain band), the price of bounded memory on scenes of any size.
  */
-export function windowCenterBand(src: GridBandSource, windowM: number): GridBandSource & { readonly k: number } {
+export function windowCenterBand(src: GridBandSource, windowM: number, scale = 1): GridBandSource & { readonly k: number } {
   const g = src.grid;
   const k = windowCenterSize(windowM, windowCenterGsd(g));
   const r = (k - 1) >> 1;
@@ -192,7 +193,7 @@ export function windowCenterBand(src: GridBandSource, windowM: number): GridBand
       for (let y = inner.y; y < inner.y + inner.height; y++) {
         const s = (y - rw.y) * rw.width + (inner.x - rw.x);
         const d = (y - w.y) * w.width + (inner.x - w.x);
-        for (let x = 0; x < inner.width; x++) out[d + x] = c[s + x]!;
+        for (let x = 0; x < inner.width; x++) out[d + x] = c[s + x]! / scale;
       }
       return out;
     },

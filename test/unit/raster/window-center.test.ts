@@ -46,7 +46,7 @@ describe('window-center', () => {
         return out;
       },
     };
-    const band = windowCenterBand(src, 3.6); // k = 2·floor(3.6) + 1 = 7
+    const band = windowCenterBand(src, 3.6, 2); // k = 2·floor(3.6) + 1 = 7, divided by 2
     expect(band.k).toBe(7);
     const whole = windowCenter(data, W, H, 7);
     for (const w of [
@@ -57,7 +57,7 @@ describe('window-center', () => {
       const got = await band.readWindow(w);
       for (let y = 0; y < w.height; y++) {
         for (let x = 0; x < w.width; x++) {
-          const e = whole[(w.y + y) * W + w.x + x]!;
+          const e = whole[(w.y + y) * W + w.x + x]! / 2;
           const g = got[y * w.width + x]!;
           if (Number.isNaN(e)) expect(g).toBeNaN();
           else expect(Math.abs(g - e)).toBeLessThan(1e-4);
@@ -66,12 +66,12 @@ describe('window-center', () => {
     }
   });
 
-  it('per tile only divides by scale, clips and fills', () => {
+  it('per tile only clips and fills (centred and scaled over the scene by the band source)', () => {
     const spec = { source: 'dem' as const, normalization: { kind: 'window-center' as const, windowM: 64, scale: 4 }, clip: [-1, 1] as [number, number], fill: 0.25 };
-    expect([...normalizeBand([2, -8, N], spec)].map((v) => (Number.isNaN(v) ? 'nan' : v))).toEqual([0.5, -2, 'nan']);
+    expect([...normalizeBand([0.5, -2, N], spec)].map((v) => (Number.isNaN(v) ? 'nan' : v))).toEqual([0.5, -2, 'nan']);
     const input: ModelInput = { name: 'terrain', bands: [spec], valueDomain: 'any', optional: true };
     const t = new Float32Array(4);
-    writeInputTile(input, [Float32Array.from([2, -8, N])], { width: 3, height: 1, tensorWidth: 4, tensorHeight: 1 }, t, 0);
+    writeInputTile(input, [Float32Array.from([0.5, -2, N])], { width: 3, height: 1, tensorWidth: 4, tensorHeight: 1 }, t, 0);
     expect([...t]).toEqual([0.5, -1, 0.25, 0.25]);
   });
 });
