@@ -220,5 +220,16 @@ describe.skipIf(!run)('scarp detect (CLI, real data crop)', () => {
     expect(oj.modelReason).toContain('named in the request');
     expect(oj.tta).toBe(true);
     expect(oj.gsdPlan).toMatchObject({ kind: 'resample', targetM: 0.75 });
+    // No model accepts the scene: a clear error naming each model's ranges, exit 1.
+    const none = join(dir, 'models-none');
+    mkdirSync(none, { recursive: true });
+    copyFileSync(model, join(none, 'sat-10m.onnx'));
+    writeFileSync(join(none, 'sat-10m.json'), JSON.stringify({ ...card, id: 'sat-10m', gsd: { nativeM: 10, minM: 8, maxM: 12, resampleMinM: 5, resampleMaxM: 20 } }));
+    const n = scarp(['detect', '--image', rgb, '--probability', join(dir, 'none.tif')], { SCARP_MODELS: none });
+    expect(n.status).toBe(1);
+    expect(n.stderr).toContain('No model in');
+    expect(n.stderr).toContain('0.5 m per pixel');
+    expect(n.stderr).toContain('sat-10m 8–12 m (resamples 5–20 m)');
+    expect(existsSync(join(dir, 'none.tif'))).toBe(false);
   }, 120_000);
 });

@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import type { DetectRequestParsed, DetectResult, ProgressSink } from '../../../src-shared/api';
 import type { Grid, Window } from '../../../src-shared/geo';
 import type { BandSource } from '../../../src-shared/model-card';
-import { fmtM, fmtRange, resampleRange } from '../../../src-shared/model-pick';
+import { fmtM, fmtRange, pickableFromCard, resampleRange, runnableWith } from '../../../src-shared/model-pick';
 import { ScarpError } from '../../../src-shared/errors';
 import {
   assertOverlap,
@@ -20,6 +20,7 @@ import {
   type RasterSource,
 } from '../raster';
 import {
+  cardSources,
   listModels,
   maskSkipper,
   percentileStretch,
@@ -59,17 +60,25 @@ async function chooseModel(
   const { models } = await listModels(modelsDir());
   const pick = pickDefaultModel(models, scene);
   if (!pick) {
-    const ranges = models.map((m) => {
+    if (models.length === 0) {
+      throw new ScarpError({ code: 'INVALID_MODEL', message: `No usable model in ${modelsDir()}.`, hint: 'Reinstall Scarp, or pass --model <file.onnx> with a model card.' });
+    }
+    const bandsFit = models.filter((m) => runnableWith(pickableFromCard(m.card), scene));
+    if (bandsFit.length === 0) {
+      throw new ScarpError({
+        code: 'INCOMPATIBLE_BANDS',
+        message: `No model in ${modelsDir()} can run on ${scene.opticalBands.length} optical band(s) ${scene.hasDem ? 'with' : 'without'} a DEM (${models.map((m) => `${m.id} needs ${[...cardSources(m.card).required].join(', ')}`).join('; ')}).`,
+        hint: scene.opticalBands.length < 3 ? 'Use RGB imagery (bands ordered red, green, blue).' : 'Add a DEM (--dem), or pass --model to choose one.',
+      });
+    }
+    const ranges = bandsFit.map((m) => {
       const wide = resampleRange(m.card.gsd);
       return `${m.id} ${fmtRange(m.card.gsd.minM, m.card.gsd.maxM)}${wide ? ` (resamples ${fmtRange(wide[0], wide[1])})` : ''}`;
     });
     throw new ScarpError({
-      code: models.length === 0 ? 'INVALID_MODEL' : 'RESOLUTION_OUT_OF_RANGE',
-      message:
-        models.length === 0
-          ? `No usable model in ${modelsDir()}.`
-          : `No model in ${modelsDir()} accepts this scene (${fmtM(scene.gsdM)} per pixel, ${scene.opticalBands.length} optical band(s), ${scene.hasDem ? 'with' : 'without'} a DEM): ${ranges.join('; ')}.`,
-      hint: models.length === 0 ? 'Reinstall Scarp, or pass --model <file.onnx> with a model card.' : 'Use imagery inside one of these ranges, or pass --model to choose one.',
+      code: 'RESOLUTION_OUT_OF_RANGE',
+      message: `No model in ${modelsDir()} accepts imagery of ${fmtM(scene.gsdM)} per pixel: ${ranges.join('; ')}.`,
+      hint: 'Use imagery inside one of these ranges, or pass --model to choose one.',
     });
   }
   return { model: pick.model, reason: pick.reason };
