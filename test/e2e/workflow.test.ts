@@ -171,7 +171,8 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal || (!existsSync(SHIPPED) &&
     await page.getByTestId('detect-result').waitFor({ timeout: 240_000 });
     expect(await page.getByTestId('result-model').getAttribute('data-model-id')).toBe(MODEL_ID);
     // Test-time flips follow the card's default (off for the shipped models) and the result says so.
-    expect(await page.getByTestId('result-tta').textContent()).toBe(await page.getByTestId('tta').locator('input').isChecked() ? 'on' : 'off');
+    const ttaChecked = (await page.getByTestId('tta').getAttribute('aria-checked')) === 'true';
+    expect(await page.getByTestId('result-tta').textContent()).toBe(ttaChecked ? 'on' : 'off');
     const t0 = Date.now();
     await page.getByTestId('tab-layers').click();
     await page.getByTestId('layer-inventory').waitFor();
