@@ -28,7 +28,7 @@ describe.skipIf(!hasData || !hasTorch)('training smoke test (train, export, pari
   }, 300_000);
   afterAll(() => cleanup());
 
-  for (const id of ['smoke-unet-rgb', 'smoke-digate']) {
+  for (const id of ['smoke-unet', 'smoke-digate']) {
     it(`${id}: card loads in the registry and ONNX Runtime matches PyTorch within 1e-4`, async () => {
       const model = await loadModelFile(join(dir, `${id}.onnx`));
       expect(model.cardSource).toBe('json');

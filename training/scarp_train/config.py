@@ -1,4 +1,6 @@
-"""Model configurations: the exact band specs written into the cards and used in training."""
+"""Recipes: the exact band specs written into the cards, the data each specialist trains on, and the
+GSD it trains at. Architectures are chosen separately (`--arch`), so every architecture runs the
+same recipe (same data, crops, loss, schedule)."""
 from __future__ import annotations
 
 # Optical normalisation: per-channel z-score with the mean of the per-dataset means/stds of
@@ -12,12 +14,46 @@ def optical_bands():
             for s, m, sd in zip(('red', 'green', 'blue'), OPTICAL_MEAN, OPTICAL_STD)]
 
 
-# Terrain stream (decided by measurement, see README "Terrain formation"): slope derived after
-# averaging the 0.5 m DSM to 2 m, degrees z-scored; relative elevation (tile-center).
+# Terrain stream: slope derived after averaging the 0.5 m DSM to 2 m (z-scored degrees) and relative
+# elevation over a fixed 100 m window (scene-level, so training crops and app tiles agree; the window
+# was chosen by terrain_probe.py, see README).
+RELIEF_WINDOW_M = 100.0
 TERRAIN_BANDS = [
     {'source': 'slope', 'derivedAtM': 2.0, 'normalization': {'kind': 'zscore', 'mean': 35.0, 'std': 12.0},
      'clip': [-4.0, 4.0], 'fill': 0.0},
-    {'source': 'dem', 'normalization': {'kind': 'tile-center', 'scale': 20.0}, 'clip': [-5.0, 5.0], 'fill': 0.0},
+    {'source': 'dem', 'normalization': {'kind': 'window-center', 'windowM': RELIEF_WINDOW_M, 'scale': 10.0},
+     'clip': [-5.0, 5.0], 'fill': 0.0},
 ]
 
-GSD_RANGE = (0.4, 1.0, 3.2)  # training GSD draws (m): 60 % in [0.4, 1.0], 40 % in [1.0, 3.2]
+# Specialists. `gsd`: native, the range trained and run as is (native +-25 %), and the wider range
+# the app resamples into it. `sources`: sampling weights. `val`: the specialist's own validation.
+RECIPES = {
+    'uav': dict(
+        domain='UAV/aerial RGB (+ DEM), 0.3-1 m',
+        gsd=dict(nativeM=0.5, minM=0.4, maxM=0.625, resampleMinM=0.25, resampleMaxM=1.0),
+        sources={'jA': 0.5, 'jB': 0.5},
+        terrain=True, terrain_drop=0.25, degrade=0.0, centred=0.0,
+        val=('jinshaA', 'jinshaB'),
+    ),
+    'sat': dict(
+        domain='satellite RGB, 0.5-3 m',
+        gsd=dict(nativeM=0.8, minM=0.6, maxM=1.0, resampleMinM=0.5, resampleMaxM=3.2),
+        sources={'bijie': 0.8, 'jA': 0.1, 'jB': 0.1},
+        terrain=False, terrain_drop=1.0, degrade=0.35, centred=0.6,
+        val=('bijie',),
+    ),
+}
+
+
+def card_inputs(spec: dict, terrain_bands: list[dict] | None) -> list[dict]:
+    """The card's `inputs` for a recipe/architecture: dual-stream nets take (optical, terrain), single
+    -input nets take the optical bands (stacked with terrain on a terrain recipe)."""
+    optical = {'name': 'optical' if spec['dual'] else 'image', 'bands': optical_bands(), 'valueDomain': 'uint8',
+               'optional': False}
+    if not spec['dual'] and terrain_bands:
+        optical['bands'] = optical['bands'] + terrain_bands
+        optical['valueDomain'] = 'any'
+    inputs = [optical]
+    if spec['dual']:
+        inputs.append({'name': 'terrain', 'bands': terrain_bands, 'valueDomain': 'any', 'optional': True})
+    return inputs

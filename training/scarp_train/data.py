@@ -4,8 +4,11 @@ Splits (never train or tune on a test split):
 - Bijie: train.txt / val.txt / test.txt as shipped.
 - UAV ortho tiles: ids sorted numerically; the last 20 % (a contiguous id block) is validation.
 - Jinsha site A: rows >= A_VAL_ROW are validation; rows [A_VAL_ROW-64, A_VAL_ROW) unused; rest train.
-- Jinsha site B: rows < B_TEST_ROW - 64 train (northern 60 % minus buffer); rows >= B_TEST_ROW
-  (southern 40 %, B_TEST_ROW = round(0.6 * H)) are the test area; the 64 rows between are unused.
+- Jinsha site B: rows >= B_TEST_ROW (southern 40 %, B_TEST_ROW = round(0.6 * H) = 1690) are the test
+  area; rows [B_TEST_ROW - 320, B_TEST_ROW - 128) = [1370, 1562) are site B's validation block;
+  rows < B_TEST_ROW - 384 = 1306 train. The 64-row buffers between (1306-1370, and 1562-1690, which
+  includes the test area's own 64-row buffer) are used by nobody. The app uses the same rule
+  (src-main/core/eval/splits.ts).
 """
 from __future__ import annotations
 
@@ -50,6 +53,7 @@ class Sample:
     gsd: float
     terrain: np.ndarray | None = None
     rows: tuple[int, int] | None = None  # usable row range for crops (Jinsha)
+    nodata: float | None = None  # optical nodata value (per band, as GDAL_NODATA)
 
 
 def _read_img(path):
@@ -117,7 +121,13 @@ def jinsha_rows(site: str, split: str, H: int) -> tuple[int, int]:
         v = a_val_row(H)
         return (0, v - BUFFER) if split == 'train' else (v, H)
     t = b_test_row(H)
-    return (0, t - BUFFER) if split == 'train' else (t, H)
+    v0, v1 = b_val_rows(H)
+    return {'train': (0, v0 - BUFFER), 'val': (v0, v1), 'test': (t, H)}[split]
+
+
+def b_val_rows(H: int) -> tuple[int, int]:
+    t = b_test_row(H)
+    return t - 5 * BUFFER, t - 2 * BUFFER
 
 
 def a_val_row(H: int) -> int:
@@ -144,9 +154,8 @@ def terrain_planes(site: str, bands: list[dict] | None):
         for b, p in zip(bands, planes):
             n = b['normalization']
             if n['kind'].startswith('tile-'):
-                out.append(p.astype(np.float32))  # tile-wise normalisation happens per crop
-            else:
-                out.append(P.normalize(p, n, b.get('clip'), b.get('fill', 0.0)).astype(np.float32))
+                raise ValueError(f"{n['kind']} depends on the tile: use a scene-level normalisation (window-center) for training")
+            out.append(P.normalize(p, n, b.get('clip'), b.get('fill', 0.0)).astype(np.float32))
         return np.stack(out)
     return _cache(f'terrain_{site}_{key}', load)
 
@@ -157,7 +166,7 @@ def jinsha(site: str, split: str, terrain_bands: list[dict] | None = None) -> Sa
     r0, r1 = jinsha_rows(site, split, H)
     terr = terrain_planes(site, terrain_bands)
     gsd = (abs(gt[1]) + abs(gt[5])) / 2
-    return Sample(f'jinsha{site}_{split}', rgb, mask, gsd, terr, (r0, r1))
+    return Sample(f'jinsha{site}_{split}', rgb, mask, gsd, terr, (r0, r1), nodata=0.0)
 
 
 # ---------------------------------------------------------------- crop sampling
@@ -175,14 +184,20 @@ def _resize(arr: np.ndarray, out_hw: tuple[int, int], mode: str) -> np.ndarray:
 
 
 def random_crop(s: Sample, size: int, scale: float, rng: np.random.Generator, terrain_ch: int = 0,
-                tile_norm: list[dict] | None = None):
+                centre: tuple[int, int] | None = None):
     """A size x size crop of `s` resampled by `scale` (output px per source px). Returns
-    (rgb float32 0..255 (3,h,w), terrain (k,h,w) or None, mask uint8)."""
-    src = int(round(size / scale))
+    (rgb float32 0..255 (3,h,w) with NaN = nodata or outside the sample, terrain (k,h,w) (already
+    normalised, fill outside) or None, mask uint8 with 255 outside). `centre` (row, col in source
+    pixels) centres the crop there, jittered by up to a quarter of the crop."""
+    src = max(1, int(round(size / scale)))
     H, W = s.mask.shape
     r_lo, r_hi = s.rows if s.rows else (0, H)
     for _ in range(20):
-        if s.rows is not None:
+        if centre is not None:
+            j = max(1, src // 4)
+            r0 = int(centre[0] - src // 2 + rng.integers(-j, j + 1))
+            c0 = int(centre[1] - src // 2 + rng.integers(-j, j + 1))
+        elif s.rows is not None:
             r0 = rng.integers(r_lo, max(r_lo + 1, r_hi - src + 1))
             c0 = rng.integers(0, max(1, W - src + 1))
         else:
@@ -191,19 +206,27 @@ def random_crop(s: Sample, size: int, scale: float, rng: np.random.Generator, te
         r1, c1 = r0 + src, c0 + src
         rr0, rr1 = max(r0, r_lo), min(r1, r_hi)
         cc0, cc1 = max(c0, 0), min(c1, W)
+        if rr1 <= rr0 or cc1 <= cc0:
+            continue
         m = np.full((src, src), IGNORE, np.uint8)
         m[rr0 - r0:rr1 - r0, cc0 - c0:cc1 - c0] = s.mask[rr0:rr1, cc0:cc1]
         if s.rows is None or (m != IGNORE).mean() > 0.3:
             break
-    rgb = np.zeros((3, src, src), np.float32)
-    rgb[:, rr0 - r0:rr1 - r0, cc0 - c0:cc1 - c0] = s.rgb[:, rr0:rr1, cc0:cc1]
+    rgb = np.full((3, src, src), np.nan, np.float32)
+    block = s.rgb[:, rr0:rr1, cc0:cc1].astype(np.float32)
+    if s.nodata is not None:
+        block[block == s.nodata] = np.nan
+    rgb[:, rr0 - r0:rr1 - r0, cc0 - c0:cc1 - c0] = block
     terr = None
     if terrain_ch:
         terr = np.zeros((terrain_ch, src, src), np.float32)
         if s.terrain is not None:
             terr[:, rr0 - r0:rr1 - r0, cc0 - c0:cc1 - c0] = s.terrain[:, rr0:rr1, cc0:cc1]
     if src != size:
-        rgb = _resize(rgb, (size, size), 'bilinear')
+        ok = np.isfinite(rgb).all(0).astype(np.float32)
+        rgb = _resize(np.nan_to_num(rgb, nan=0.0), (size, size), 'bilinear')
+        okr = _resize(ok[None], (size, size), 'bilinear')[0]
+        rgb = np.where(okr[None] > 0.5, rgb / np.maximum(okr[None], 1e-6), np.nan).astype(np.float32)
         if terr is not None:
             terr = _resize(terr, (size, size), 'bilinear')
         valid = (m != IGNORE).astype(np.float32)
@@ -211,22 +234,26 @@ def random_crop(s: Sample, size: int, scale: float, rng: np.random.Generator, te
         v = _resize(valid[None], (size, size), 'bilinear')[0]
         p = _resize(pos[None], (size, size), 'bilinear')[0]
         m = np.where(v < 0.5, IGNORE, (p > 0.5 * v)).astype(np.uint8)
-    if terr is not None and s.terrain is not None and tile_norm:
-        from . import preprocess as P
-        for j, b in enumerate(tile_norm):
-            if b['normalization']['kind'].startswith('tile-'):
-                plane = np.where(m == IGNORE, np.nan, terr[j])
-                terr[j] = P.normalize(plane, b['normalization'], b.get('clip'), b.get('fill', 0.0))
     return rgb, terr, m
 
 
+def degrade(rgb: np.ndarray, factor: float) -> np.ndarray:
+    """Coarser imagery resampled back to this grid: antialiased down-sampling by `factor`, bilinear
+    up-sampling (what a 3 m scene looks like after the app resamples it to a 1 m model)."""
+    h, w = rgb.shape[-2:]
+    ok = np.isfinite(rgb)
+    small = _resize(np.nan_to_num(rgb, nan=0.0), (max(4, int(round(h / factor))), max(4, int(round(w / factor)))), 'bilinear')
+    back = _resize(small, (h, w), 'bilinear')
+    return np.where(ok, back, np.nan).astype(np.float32)
+
+
 def photometric(rgb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Brightness/contrast/gamma/per-channel gain jitter, occasional greyscale; rgb in 0..255."""
+    """Brightness/contrast/gamma/per-channel gain jitter, occasional greyscale; rgb in 0..255, NaN kept."""
     x = rgb / 255.0
     if rng.random() < 0.8:
         x = x * rng.uniform(0.75, 1.25) + rng.uniform(-0.08, 0.08)
         x = x * rng.uniform(0.9, 1.1, size=(3, 1, 1))
-        mean = x.mean()
+        mean = np.nanmean(x) if np.isfinite(x).any() else 0.0
         x = (x - mean) * rng.uniform(0.75, 1.3) + mean
         x = np.clip(x, 0, 1) ** rng.uniform(0.8, 1.25)
     if rng.random() < 0.1:
@@ -251,36 +278,57 @@ def geometric(arrs: list[np.ndarray | None], rng: np.random.Generator):
     return out
 
 
-def sample_gsd(r, rng) -> float:
-    lo, mid, hi = r
-    a, b = (lo, mid) if rng.random() < 0.6 else (mid, hi)
-    return float(np.exp(rng.uniform(np.log(a), np.log(b))))
+def positive_pixels(s: Sample, max_n: int = 4096, seed: int = 0) -> np.ndarray:
+    """Up to max_n landslide pixel coordinates (row, col) of a sample, within its usable rows."""
+    m = s.mask
+    if s.rows is not None:
+        m = m.copy(); m[:s.rows[0]] = 0; m[s.rows[1]:] = 0
+    rc = np.argwhere(m == 1)
+    if len(rc) > max_n:
+        rc = rc[np.random.default_rng(seed).choice(len(rc), max_n, replace=False)]
+    return rc
 
 
 @dataclass
 class Mixture:
-    """Weighted mixture of sources; each draw picks a source, then a sample, then a crop."""
+    """Weighted mixture of sources; each draw picks a source, then a sample, then a crop at a GSD drawn
+    log-uniformly from `gsd` = (minM, maxM) (the range the model is run at as is). With probability
+    `centred` a draw takes a sample holding landslides and centres the crop on one of its landslide
+    pixels; with probability `degrade_p` the crop is degraded as coarser imagery would be."""
     sources: list[tuple[list[Sample], float]]
     size: int
-    gsd_range: tuple[float, float, float]  # (min, split, max): 60 % of draws in [min, split]
+    gsd: tuple[float, float]
     terrain_ch: int = 0
-    terrain_bands: list[dict] | None = None
     terrain_drop: float = 0.0
-    seed: int = 0
-    native_jitter: dict = field(default_factory=dict)
+    centred: float = 0.0
+    degrade_p: float = 0.0
+    _pos: dict = field(default_factory=dict)
+
+    def _positives(self, si: int):
+        if si not in self._pos:
+            src = self.sources[si][0]
+            self._pos[si] = [(i, rc) for i, s in enumerate(src) for rc in [positive_pixels(s)] if len(rc)]
+        return self._pos[si]
 
     def batch(self, n: int, rng: np.random.Generator):
         ws = np.array([w for _, w in self.sources], float)
         ws /= ws.sum()
         rgbs, terrs, masks, has_t = [], [], [], []
         for _ in range(n):
-            src = self.sources[rng.choice(len(ws), p=ws)][0]
-            s = src[rng.integers(len(src))]
-            target = sample_gsd(self.gsd_range, rng)
-            scale = min(1.25, s.gsd / target)
-            if s.rows is None:  # small chips: do not shrink them to a speck inside the crop
-                scale = min(1.25, max(scale, 0.7 * self.size / max(s.mask.shape)))
-            rgb, terr, m = random_crop(s, self.size, scale, rng, self.terrain_ch, self.terrain_bands)
+            si = int(rng.choice(len(ws), p=ws))
+            src = self.sources[si][0]
+            centre = None
+            pos = self._positives(si) if self.centred > 0 else []
+            if pos and rng.random() < self.centred:
+                i, rc = pos[rng.integers(len(pos))]
+                s = src[i]
+                centre = tuple(rc[rng.integers(len(rc))])
+            else:
+                s = src[rng.integers(len(src))]
+            target = float(np.exp(rng.uniform(np.log(self.gsd[0]), np.log(self.gsd[1]))))
+            rgb, terr, m = random_crop(s, self.size, s.gsd / target, rng, self.terrain_ch, centre)
+            if self.degrade_p and rng.random() < self.degrade_p:
+                rgb = degrade(rgb, float(rng.uniform(1.5, 4.0)))
             rgb = photometric(rgb, rng)
             keep_t = s.terrain is not None and rng.random() >= self.terrain_drop
             if terr is not None and not keep_t:

@@ -22,7 +22,7 @@ import onnx
 import torch
 
 from . import config as C
-from .models import ProbabilityWrapper, build, n_params
+from .models import ExportWrapper, head_of, n_params
 
 EXPORT_KW = {'dynamo': False} if 'dynamo' in inspect.signature(torch.onnx.export).parameters else {}
 OPSET = 17
@@ -41,24 +41,27 @@ DATASETS = {
 }
 
 DESCRIPTIONS = {
-    'unet': ('Scarp U-Net (RGB)', 'unet',
-             'Compact U-Net baseline for high-resolution RGB imagery (aerial, UAV, sub-metre satellite). '
-             'Trained from scratch on real landslide data with scale augmentation.'),
-    'digate': ('Scarp DiGATe-UNet (RGB + DEM)', 'digate-unet',
+    'unet': ('Scarp U-Net', 'unet',
+             'Compact U-Net trained from scratch on real landslide data.'),
+    'digate': ('Scarp DiGATe-UNet', 'digate-unet',
                'Dual-stream DiGATe-UNet: optical and terrain encoders, gated RGB/terrain fusion, cross-attention and '
-               'sub-pixel up-sampling. Terrain = slope derived at 2 m + relative elevation. Runs without a DEM '
-               '(trained with the terrain stream randomly dropped), at lower accuracy.'),
+               'sub-pixel up-sampling. Terrain = slope derived at 2 m + relative elevation over a 100 m window. Runs '
+               'without a DEM (trained with the terrain stream randomly dropped), at lower accuracy.'),
 }
+RECIPE_TEXT = {
+    'uav': 'Specialist for UAV and aerial RGB imagery (0.3-1 m; run as is at 0.4-0.625 m), with an optional DEM/DSM.',
+    'sat': 'Specialist for satellite RGB imagery (0.5-3 m; run as is at 0.6-1.0 m, coarser scenes resampled to 1.0 m; '
+           'trained with coarse-imagery degradation so resampled scenes look familiar).',
+}
+HARDWARE = 'cpu (2 cores, PyTorch 1.13)'
 
 
 def load_net(run_dir: str, which: str = 'best'):
+    from .train import build_net
     ck = torch.load(os.path.join(run_dir, f'{which}.pt'), map_location='cpu')
     cfg = ck['config']
-    spec = cfg['spec']
-    tb = cfg.get('terrain_bands')
-    k = len(tb) if tb else 0
-    net = build(spec['arch'], in_ch=3 + (k if spec['arch'] == 'unet' else 0), width=cfg['width'], terrain_ch=max(k, 1))
-    net.load_state_dict(ck['model'])
+    net = build_net(cfg)
+    net.load_state_dict(ck['ema'] if which == 'last' and 'ema' in ck else ck['model'])
     net.eval()
     return net, cfg, ck
 
@@ -68,39 +71,17 @@ def training_command(cfg: dict, model_id: str) -> str:
     from .train import train_command
     run = cfg['out']
     return (train_command(cfg) + f" && /usr/bin/python3 -m scarp_train.evaluate --run {run} --id {model_id}"
-            f" && /usr/bin/python3 -m scarp_train.gsd_sweep --run {run} --id {model_id}"
             f" && /usr/bin/python3 -m scarp_train.export --run {run} --id {model_id} --out ../models")
 
 
-def gsd_range(cfg: dict) -> dict:
-    """Native 0.5 m; minM the finest GSD trained (0.4 m); maxM the coarsest GSD of the validation
-    sweep (gsd_sweep.py) whose pooled F1 stays within 80 % of the native one, capped at the coarsest
-    GSD trained; without a sweep, the native GSD only."""
-    out = {'nativeM': 0.5, 'minM': C.GSD_RANGE[0], 'maxM': 0.5}
-    p = os.path.join(cfg['out'], 'gsd.json')
-    if os.path.exists(p):
-        rows = json.load(open(p))['rows']
-        key = 'rgb+dem' if 'rgb+dem' in rows[0] else 'rgb'
-        base = rows[0][key]['f1']
-        ok = [r['gsd_m'] for r in rows if r[key]['f1'] >= 0.8 * base]
-        out['maxM'] = round(min(C.GSD_RANGE[2], max([0.5] + ok)), 2)
-    return out
-
-
-def make_card(model_id: str, cfg: dict, params: int, metrics: dict | None, tile: int, overlap: int) -> dict:
+def make_card(model_id: str, cfg: dict, params: int, metrics: dict | None, tile: int, overlap: int,
+              head: dict | None = None) -> dict:
     spec = cfg['spec']
     tb = cfg.get('terrain_bands')
     arch = spec['arch']
     name, arch_name, desc = DESCRIPTIONS[arch]
-    dual = arch == 'digate'
-    optical = {'name': 'optical' if dual else 'image', 'bands': C.optical_bands(), 'valueDomain': 'uint8', 'optional': False}
-    if arch == 'unet' and tb:
-        optical['bands'] = optical['bands'] + tb
-        optical['valueDomain'] = 'any'
-    inputs = [optical]
-    if dual:
-        inputs.append({'name': 'terrain', 'bands': tb, 'valueDomain': 'any', 'optional': True})
-    used = [k for k, w in spec['weights'].items() if w > 0]
+    inputs = C.card_inputs(spec, tb)
+    used = [k for k, w in spec['sources'].items() if w > 0]
     ds = []
     if 'bijie' in used:
         ds.append(DATASETS['bijie'])
@@ -110,27 +91,29 @@ def make_card(model_id: str, cfg: dict, params: int, metrics: dict | None, tile:
         ds.append(DATASETS['uav'])
     m = metrics or {}
     threshold = float(m.get('threshold', 0.5))
-    command = training_command(cfg, model_id)
+    inputs_text = 'RGB + DEM' if spec['terrain'] else 'RGB'
     card = {
         'schemaVersion': 1,
         'id': model_id,
-        'name': name,
-        'version': m.get('version', '1.0.0'),
-        'description': desc,
+        'name': f"{name} ({spec['recipe'].upper()}, {inputs_text})",
+        'version': m.get('version', '2.0.0'),
+        'description': f"{RECIPE_TEXT[spec['recipe']]} {desc}",
         'architecture': arch_name,
         'task': 'binary-segmentation',
         'inputs': inputs,
         'output': {'name': 'probability', 'activation': 'sigmoid', 'channel': 0, 'classNames': ['landslide']},
         'threshold': round(threshold, 4),
-        'gsd': gsd_range(cfg),
+        'gsd': dict(spec['gsd']),
         'tile': {'size': tile, 'overlap': overlap, 'multipleOf': 32},
+        'tta': m.get('tta', 'none'),
+        'domain': spec['domain'],
         'training': {
             'datasets': ds,
-            'command': command,
+            'command': training_command(cfg, model_id),
             'epochs': m.get('epochs_trained', cfg['epochs']),
-            'device': 'cpu (2 cores, PyTorch 1.13)',
-            'notes': m.get('training_notes', f"Trained from scratch (no pretrained weights available), crops of {cfg['crop']} px, "
-                                             f"GSD drawn from {C.GSD_RANGE[0]}-{C.GSD_RANGE[2]} m."),
+            'device': m.get('device', HARDWARE),
+            'notes': m.get('training_notes', f"Trained from scratch, crops of {cfg['crop']} px at "
+                                             f"{spec['gsd']['minM']}-{spec['gsd']['maxM']} m."),
         },
         'metrics': m.get('rows', []),
         'parameters': params,
@@ -138,6 +121,13 @@ def make_card(model_id: str, cfg: dict, params: int, metrics: dict | None, tile:
         'authors': 'Scarp',
         'created': dt.date.today().isoformat(),
     }
+    if head:
+        card['head'] = head
+    if 'temperature' in m:
+        card['calibration'] = {'method': 'temperature', 'temperature': round(float(m['temperature']), 6)}
+        if 'ece' in m:
+            card['calibration']['ece'] = round(float(m['ece']), 4)
+            card['calibration']['eceSplit'] = m.get('ece_split', '')
     return card
 
 
@@ -161,26 +151,30 @@ def deepness_metadata(card: dict) -> dict:
 def export(run_dir: str, model_id: str, out_dir: str, metrics_path: str | None, tile: int, overlap: int, which: str = 'best',
            write_parity: bool = False) -> str:
     net, cfg, ck = load_net(run_dir, which)
-    dual = cfg['spec']['arch'] == 'digate'
-    tb = cfg.get('terrain_bands')
-    k = len(tb) if tb else 0
+    dual = cfg['spec']['dual']
     metrics = json.load(open(metrics_path)) if metrics_path and os.path.exists(metrics_path) else None
-    card = make_card(model_id, cfg, n_params(net), metrics, tile, overlap)
-    wrapper = ProbabilityWrapper(net, dual).eval()
+    temperature = float((metrics or {}).get('temperature', 1.0))
+    h = head_of(net)
+    head = {'output': 'features', 'weights': [round(float(v), 8) for v in h.weight.detach().reshape(-1)],
+            'bias': round(float(h.bias.detach()[0]), 8)}
+    # the ONNX graph uses exactly the rounded head the card publishes
+    with torch.no_grad():
+        h.weight.copy_(torch.tensor(head['weights']).reshape(h.weight.shape)); h.bias.fill_(head['bias'])
+    card = make_card(model_id, cfg, n_params(net), metrics, tile, overlap, head)
+    wrapper = ExportWrapper(net, temperature).eval()
+    inputs = C.card_inputs(cfg['spec'], cfg.get('terrain_bands'))
+    names = [i['name'] for i in inputs]
     g = torch.Generator().manual_seed(1)
-    x = torch.randn(2, 3 + (k if not dual and k else 0), 96, 128, generator=g)
-    args = (x, torch.randn(2, k, 96, 128, generator=g)) if dual else (x,)
-    names = ['optical', 'terrain'] if dual else ['image']
-    axes = {n: {0: 'batch', 2: 'height', 3: 'width'} for n in names}
-    axes['probability'] = {0: 'batch', 2: 'height', 3: 'width'}
+    args = tuple(torch.randn(2, len(i['bands']), 96, 128, generator=g) for i in inputs)
+    axes = {n: {0: 'batch', 2: 'height', 3: 'width'} for n in names + ['probability', 'features']}
     os.makedirs(out_dir, exist_ok=True)
     onnx_path = os.path.join(out_dir, f'{model_id}.onnx')
     tmp = onnx_path + '.tmp'
-    torch.onnx.export(wrapper, args, tmp, input_names=names, output_names=['probability'], dynamic_axes=axes,
+    torch.onnx.export(wrapper, args, tmp, input_names=names, output_names=['probability', 'features'], dynamic_axes=axes,
                       opset_version=OPSET, do_constant_folding=True, **EXPORT_KW)
     model = onnx.load(tmp)
     meta = {'scarp_card': json.dumps(card, ensure_ascii=False)}
-    if not dual and not tb:
+    if len(inputs) == 1 and len(inputs[0]['bands']) == 3:
         meta.update(deepness_metadata(card))
     del model.metadata_props[:]
     for key, value in meta.items():
@@ -193,10 +187,10 @@ def export(run_dir: str, model_id: str, out_dir: str, metrics_path: str | None, 
         json.dump(card, f, indent=2, ensure_ascii=False)
         f.write('\n')
     if write_parity:
-        shipped_parity(wrapper, names, [tuple(a.shape[1:2]) for a in args], os.path.join(out_dir, 'parity', f'{model_id}.json'))
+        shipped_parity(wrapper, names, [(len(i['bands']),) for i in inputs], os.path.join(out_dir, 'parity', f'{model_id}.json'))
     size = os.path.getsize(onnx_path)
     digest = hashlib.sha256(open(onnx_path, 'rb').read()).hexdigest()
-    print(f'{onnx_path}: {size / 1e6:.2f} MB, sha256 {digest[:16]}…, {n_params(net)} parameters, opset {OPSET}')
+    print(f'{onnx_path}: {size / 1e6:.2f} MB, sha256 {digest[:16]}…, {n_params(net)} parameters, opset {OPSET}, T {temperature:.4f}')
     return onnx_path
 
 
@@ -217,7 +211,7 @@ def shipped_parity(wrapper, names, channels, path, n=2, h=32, w=48):
             a[-1] = 0.0
         arrays.append(a)
     with torch.no_grad():
-        prob = wrapper(*[torch.from_numpy(a) for a in arrays]).numpy()
+        prob = wrapper(*[torch.from_numpy(a) for a in arrays])[0].numpy()
     os.makedirs(os.path.dirname(path), exist_ok=True)
     fx = {'generator': '1.5*sin(0.37*i + 0.91*j + 1.3*c + 2.1*n + 0.5*inputIndex), float32; input 1 sample n-1 zeroed',
           'inputs': [{'name': nm, 'dims': list(a.shape), 'zeroLastSample': j == 1} for j, (nm, a) in enumerate(zip(names, arrays))],
@@ -243,28 +237,3 @@ def main(argv=None):
 if __name__ == '__main__':
     sys.exit(main())
 
-
-def parity_fixture(run_dir: str, onnx_path: str, out_json: str, which: str = 'best', h: int = 64, w: int = 96,
-                   batch: int = 2, seed: int = 7) -> str:
-    """Write a generated input and the PyTorch probability for it (for the onnxruntime-node parity
-    test). Input values look like real normalised data (optical z-scores, terrain within its clip)."""
-    net, cfg, _ = load_net(run_dir, which)
-    import onnx as _onnx
-    names = [i.name for i in _onnx.load(onnx_path).graph.input]
-    g = torch.Generator().manual_seed(seed)
-    tb = cfg.get('terrain_bands')
-    k = len(tb) if tb else 0
-    dual = cfg['spec']['arch'] == 'digate'
-    x = torch.randn(batch, 3 + (k if not dual and k else 0), h, w, generator=g)
-    args = [x]
-    if dual:
-        t = torch.randn(batch, k, h, w, generator=g)
-        t[-1] = 0.0  # second sample: no DEM (terrain fed its fill value)
-        args.append(t)
-    with torch.no_grad():
-        prob = ProbabilityWrapper(net, dual).eval()(*args)
-    fx = {'onnx': os.path.abspath(onnx_path), 'inputs': {n: {'dims': list(v.shape), 'data': v.flatten().tolist()} for n, v in zip(names, args)},
-          'output': {'name': 'probability', 'dims': list(prob.shape), 'data': prob.flatten().tolist()}}
-    with open(out_json, 'w') as f:
-        json.dump(fx, f)
-    return out_json

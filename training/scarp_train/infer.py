@@ -1,12 +1,17 @@
 """Full-scene tiled inference as the app does it: terrain derived over the whole scene from the
-card's band specs (preprocess.py), tiles of card.tile.size with card.tile.overlap, per-tile
-normalisation, smooth blending of overlaps (a raised-cosine ramp across the overlap)."""
+card's band specs (preprocess.py, scene-level normalisations included), tiles of card.tile.size with
+card.tile.overlap, per-tile normalisation, smooth blending of overlaps (a raised-cosine ramp across
+the overlap), optional test-time flips (the mean of the identity and three flips, in probability
+space, as the app's --tta)."""
 from __future__ import annotations
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from . import preprocess as P
+
+FLIPS = [(), (3,), (2,), (2, 3)]
 
 
 def ramp(n: int, overlap: int) -> np.ndarray:
@@ -29,23 +34,42 @@ def tile_origins(n: int, tile: int, overlap: int) -> list[int]:
     return o
 
 
+def scene_planes(card_inputs, rgb, dem, gsd, rgb_nodata=None):
+    """Every card input's raw planes over the whole scene (terrain derived, scene-level normalised)."""
+    return [P.source_planes(rgb, dem, inp['bands'], gsd, rgb_nodata) for inp in card_inputs]
+
+
+def forward_tiles(net, tensors, temperature=1.0, tta=False, logits=False):
+    """(N,h,w) probabilities (or logits / temperature) of a batch of tiles."""
+    outs = []
+    for dims in (FLIPS if tta else FLIPS[:1]):
+        ts = [t.flip(dims) if dims else t for t in tensors]
+        o = net(*ts)['main'] / temperature
+        if dims:
+            o = o.flip(dims)
+        outs.append(o if logits else torch.sigmoid(o))
+    return torch.stack(outs).mean(0)[:, 0]
+
+
 @torch.no_grad()
 def predict_scene(net, card_inputs: list[dict], rgb: np.ndarray, dem: np.ndarray | None, gsd, tile=256, overlap=64,
-                  rows: tuple[int, int] | None = None, batch=4) -> np.ndarray:
-    """Probability (H,W) float32 for a scene; `rows` restricts the tiles to those touching a row range
-    (the whole scene is still used for terrain derivation)."""
+                  rows: tuple[int, int] | None = None, batch=4, rgb_nodata: float | None = None, temperature: float = 1.0,
+                  tta: bool = False, logits: bool = False, cols: tuple[int, int] | None = None, planes=None) -> np.ndarray:
+    """Probability (H,W) float32 for a scene (or blended logits with `logits`); `rows`/`cols` restrict
+    the tiles to those touching a range (the whole scene is still used for terrain derivation)."""
     H, W = rgb.shape[-2:]
-    planes = [P.source_planes(rgb, dem, inp['bands'], gsd) for inp in card_inputs]
+    if planes is None:
+        planes = scene_planes(card_inputs, rgb, dem, gsd, rgb_nodata)
     acc = np.zeros((H, W), np.float64)
     wsum = np.zeros((H, W), np.float64)
     r_lo, r_hi = rows if rows else (0, H)
-    r_lo = max(0, r_lo - overlap)
-    r_hi = min(H, r_hi + overlap)
-    sub_h = r_hi - r_lo
-    origins = [(r_lo + r, c) for r in tile_origins(sub_h, tile, overlap) for c in tile_origins(W, tile, overlap)]
-    th, tw = min(tile, H), min(tile, W)
+    c_lo, c_hi = cols if cols else (0, W)
+    r_lo, r_hi = max(0, r_lo - overlap), min(H, r_hi + overlap)
+    c_lo, c_hi = max(0, c_lo - overlap), min(W, c_hi + overlap)
+    origins = [(r_lo + r, c_lo + c) for r in tile_origins(r_hi - r_lo, tile, overlap) for c in tile_origins(c_hi - c_lo, tile, overlap)]
+    th, tw = min(tile, r_hi - r_lo), min(tile, c_hi - c_lo)
     w2 = ramp(th, overlap)[:, None] * ramp(tw, overlap)[None, :]
-    pad_h, pad_w = -(-th // 16) * 16, -(-tw // 16) * 16
+    pad_h, pad_w = -(-th // 32) * 32, -(-tw // 32) * 32
     for k in range(0, len(origins), batch):
         chunk = origins[k:k + batch]
         tensors = []
@@ -54,14 +78,58 @@ def predict_scene(net, card_inputs: list[dict], rgb: np.ndarray, dem: np.ndarray
             for j, (r, c) in enumerate(chunk):
                 for b, (spec, plane) in enumerate(zip(inp['bands'], pl)):
                     fill = spec.get('fill', 0.0)
+                    arr[j, b] = fill
                     if plane is None:
-                        arr[j, b] = fill
                         continue
                     arr[j, b, :th, :tw] = P.normalize(plane[r:r + th, c:c + tw], spec['normalization'], spec.get('clip'), fill)
             tensors.append(torch.from_numpy(arr))
-        out = torch.sigmoid(net(*tensors)['main'])[:, 0].numpy()
+        out = forward_tiles(net, tensors, temperature, tta, logits).numpy()
         for j, (r, c) in enumerate(chunk):
             acc[r:r + th, c:c + tw] += out[j, :th, :tw] * w2
             wsum[r:r + th, c:c + tw] += w2
-    prob = np.where(wsum > 0, acc / np.maximum(wsum, 1e-12), 0.0).astype(np.float32)
-    return prob
+    return np.where(wsum > 0, acc / np.maximum(wsum, 1e-12), 0.0).astype(np.float32)
+
+
+def resample_plane(a: np.ndarray, out_hw: tuple[int, int], mode: str = 'bilinear') -> np.ndarray:
+    """Bilinear (antialiased when shrinking) resampling of a (C,H,W) or (H,W) float array, NaN-aware."""
+    x = np.asarray(a, np.float32)
+    two = x.ndim == 2
+    if two:
+        x = x[None]
+    ok = np.isfinite(x).astype(np.float32)
+    t = torch.from_numpy(np.nan_to_num(x, nan=0.0))[None]
+    o = torch.from_numpy(ok)[None]
+    down = out_hw[0] < x.shape[-2]
+    kw = dict(mode=mode, align_corners=False) if mode != 'nearest' else dict(mode='nearest')
+    if mode != 'nearest' and down:
+        kw['antialias'] = True
+    r = F.interpolate(t, size=out_hw, **kw)[0].numpy()
+    w = F.interpolate(o, size=out_hw, **kw)[0].numpy()
+    r = np.where(w > 0.5, r / np.maximum(w, 1e-6), np.nan)
+    return r[0] if two else r
+
+
+@torch.no_grad()
+def predict_at_gsd(net, card_inputs, rgb, dem, gsd, target_gsd: float, rows=None, **kw) -> np.ndarray:
+    """Run a scene of `gsd` at `target_gsd` (the app's resampling: the scene and DEM resampled, the
+    probability resampled back onto the scene grid), rows in scene pixels."""
+    g = (abs(gsd[0]) + abs(gsd[1])) / 2
+    if abs(g / target_gsd - 1) < 1e-3:
+        return predict_scene(net, card_inputs, rgb, dem, gsd, rows=rows, **kw)
+    H, W = rgb.shape[-2:]
+    f = g / target_gsd
+    h2, w2 = max(1, int(round(H * f))), max(1, int(round(W * f)))
+    nod = kw.pop('rgb_nodata', None)
+    x = rgb.astype(np.float32)
+    if nod is not None:
+        x = np.where(x == nod, np.nan, x)
+    rgb2 = resample_plane(x, (h2, w2))
+    dem2 = None
+    if dem is not None:
+        d = P.dem_to_nan(dem)
+        dem2 = resample_plane(d, (h2, w2))
+        dem2 = np.where(np.isfinite(dem2), dem2, P.DEM_NODATA)
+    rows2 = None if rows is None else (int(rows[0] * f), int(np.ceil(rows[1] * f)))
+    p2 = predict_scene(net, card_inputs, rgb2, dem2, (target_gsd, target_gsd), rows=rows2, **kw)
+    p = resample_plane(p2, (H, W))
+    return np.nan_to_num(p, nan=0.0).astype(np.float32)

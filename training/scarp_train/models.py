@@ -46,7 +46,7 @@ class UNet(nn.Module):
         for up, conv in zip(self.ups, self.upconvs):
             x = up(x)
             x = conv(torch.cat([x, skips.pop()], 1))
-        return {'main': self.head(x)}
+        return {'main': self.head(x), 'features': x}
 
 
 # ------------------------------------------------------------------ DiGATe-UNet
@@ -231,23 +231,30 @@ class DiGATeUNet(nn.Module):
         x2 = x
         x = b[3](x, skips_o[0])                  # 1/1
         size = optical.shape[-2:]
-        out = {'main': self.head(x), 'gates': gates}
+        out = {'main': self.head(x), 'features': x, 'gates': gates}
         if self.training:
             out['aux4'] = F.interpolate(self.aux4(x4), size=size, mode='bilinear', align_corners=False)
             out['aux2'] = F.interpolate(self.aux2(x2), size=size, mode='bilinear', align_corners=False)
         return out
 
 
-class ProbabilityWrapper(nn.Module):
-    """Export wrapper: sigmoid of the main head only."""
+class ExportWrapper(nn.Module):
+    """Export wrapper: `probability` = sigmoid(main logits / temperature) and `features`, the last
+    feature map before the 1x1 head (for the app to apply or refit the head)."""
 
-    def __init__(self, net, dual: bool):
+    def __init__(self, net, temperature: float = 1.0):
         super().__init__()
         self.net = net
-        self.dual = dual
+        self.register_buffer('inv_t', torch.tensor(1.0 / temperature))
 
     def forward(self, *xs):
-        return torch.sigmoid(self.net(*xs)['main'])
+        out = self.net(*xs)
+        return torch.sigmoid(out['main'] * self.inv_t), out['features']
+
+
+def head_of(net: nn.Module) -> nn.Conv2d:
+    """The 1x1 conv that maps `features` to the main logits."""
+    return net.head
 
 
 def build(arch: str, **kw) -> nn.Module:

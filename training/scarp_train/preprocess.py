@@ -198,6 +198,8 @@ def normalize(values: np.ndarray, norm: dict, clip: Sequence[float] | None = Non
     elif kind == 'tile-center':
         mean = v[valid].mean() if valid.any() else 0.0
         out = (v - mean) / norm['scale']
+    elif kind in SCENE_LEVEL:
+        out = v  # applied to the whole plane by scene_normalize before tiling
     else:
         raise ValueError(kind)
     if clip is not None:
@@ -207,6 +209,61 @@ def normalize(values: np.ndarray, norm: dict, clip: Sequence[float] | None = Non
 
 
 OPTICAL = {'red': 0, 'green': 1, 'blue': 2}
+
+SCENE_LEVEL = ('window-center',)
+
+
+def window_k(window_m: float, gsd: tuple[float, float]) -> int:
+    g = (abs(gsd[0]) + abs(gsd[1])) / 2
+    return 2 * int(math.floor(window_m / (2 * g))) + 1
+
+
+def window_center(plane: np.ndarray, window_m: float, gsd: tuple[float, float]) -> np.ndarray:
+    """v minus the mean of the valid values in the k x k window centred on each pixel (clipped at
+    the edges), NaN where v is NaN. Summed-area tables in float64 (the app computes the same)."""
+    v = np.asarray(plane, dtype=np.float64)
+    valid = np.isfinite(v)
+    k = window_k(window_m, gsd)
+    r = k // 2
+    H, W = v.shape
+    S = np.zeros((H + 1, W + 1)); N = np.zeros((H + 1, W + 1))
+    S[1:, 1:] = np.where(valid, v, 0.0).cumsum(0).cumsum(1)
+    N[1:, 1:] = valid.astype(np.float64).cumsum(0).cumsum(1)
+    y0 = np.clip(np.arange(H) - r, 0, H); y1 = np.clip(np.arange(H) + r + 1, 0, H)
+    x0 = np.clip(np.arange(W) - r, 0, W); x1 = np.clip(np.arange(W) + r + 1, 0, W)
+
+    def box(T):
+        return T[y1][:, x1] - T[y0][:, x1] - T[y1][:, x0] + T[y0][:, x0]
+    n = box(N)
+    with np.errstate(invalid='ignore', divide='ignore'):
+        mean = box(S) / n
+    return np.where(valid, v - mean, np.nan)
+
+
+def scene_normalize(plane: np.ndarray, norm: dict, gsd: tuple[float, float]) -> np.ndarray:
+    """The scene-level part of a band's normalisation (before tiling); identity for per-tile kinds."""
+    if norm['kind'] == 'window-center':
+        return window_center(plane, norm['windowM'], gsd) / norm['scale']
+    return plane
+
+
+def optical_tensor(rgb: np.ndarray, bands: Sequence[dict], nodata: float | None = 0.0,
+                   nodata_mask: np.ndarray | None = None) -> np.ndarray:
+    """(…,3,H,W) 0..255 values -> normalised float32, nodata -> the band's fill, as the app does: a
+    band value is nodata when NaN or equal to the image's nodata value (per band, like GDAL's
+    GDAL_NODATA). `nodata_mask` (same shape as rgb, True = nodata) replaces the value test, for
+    training crops whose values were jittered after reading."""
+    x = np.asarray(rgb, dtype=np.float64)
+    bad = np.isnan(x)
+    if nodata_mask is not None:
+        bad |= nodata_mask
+    elif nodata is not None:
+        bad |= x == nodata
+    out = np.empty(x.shape, np.float32)
+    for j, b in enumerate(bands):
+        plane = np.where(bad[..., j, :, :], np.nan, x[..., j, :, :])
+        out[..., j, :, :] = normalize(plane, b['normalization'], b.get('clip'), b.get('fill', 0.0))
+    return out
 
 
 def source_planes(rgb: np.ndarray | None, dem: np.ndarray | None, bands: Iterable[dict],
@@ -219,17 +276,19 @@ def source_planes(rgb: np.ndarray | None, dem: np.ndarray | None, bands: Iterabl
             if rgb is None:
                 raise ValueError('optical band without imagery')
             p = rgb[OPTICAL[src]].astype(np.float64)
+            if rgb_nodata is not None:
+                p[p == rgb_nodata] = np.nan
             planes.append(p)
         else:
             if dem is None:
                 planes.append(None)
             else:
-                planes.append(terrain_band(dem, src, gsd, b.get('derivedAtM')))
+                planes.append(scene_normalize(terrain_band(dem, src, gsd, b.get('derivedAtM')), b['normalization'], gsd))
     return planes
 
 
 def prepare_input(rgb: np.ndarray | None, dem: np.ndarray | None, model_input: dict, gsd: tuple[float, float],
-                  window: tuple[int, int, int, int] | None = None) -> np.ndarray:
+                  window: tuple[int, int, int, int] | None = None, rgb_nodata: float | None = None) -> np.ndarray:
     """Network input (C,h,w float32) for one card input over one tile window (row0, col0, h, w).
 
     Terrain is derived over the whole given DEM (as the app derives it over the scene), then the tile
@@ -237,7 +296,7 @@ def prepare_input(rgb: np.ndarray | None, dem: np.ndarray | None, model_input: d
     gives each terrain band its ``fill`` value.
     """
     bands = model_input['bands']
-    planes = source_planes(rgb, dem, bands, gsd)
+    planes = source_planes(rgb, dem, bands, gsd, rgb_nodata)
     ref = rgb if rgb is not None else dem
     H, W = ref.shape[-2:]
     r0, c0, h, w = window if window is not None else (0, 0, H, W)

@@ -21,6 +21,10 @@ CANDIDATES = {
     'hillshade@2m': dict(source='hillshade', derivedAtM=2.0),
     'relative elevation (256 px tile-center)': dict(source='dem', tile=256),
     'dem tile-minmax (paper)': dict(source='dem', minmax=256),
+    'relative elevation, 25 m window (window-center)': dict(source='dem', window=25.0),
+    'relative elevation, 50 m window (window-center)': dict(source='dem', window=50.0),
+    'relative elevation, 100 m window (window-center)': dict(source='dem', window=100.0),
+    'relative elevation, 200 m window (window-center)': dict(source='dem', window=200.0),
 }
 
 
@@ -41,6 +45,8 @@ def main():
             rgb, dsm, mask, gt = D.jinsha_raw(site)
             r0, r1 = D.jinsha_rows(site, 'train', mask.shape[0])
             v = P.terrain_band(dsm, spec['source'], (abs(gt[1]), abs(gt[5])), spec.get('derivedAtM'))
+            if 'window' in spec:
+                v = P.window_center(v, spec['window'], (abs(gt[1]), abs(gt[5])))
             if 'tile' in spec or 'minmax' in spec:
                 t = spec.get('tile') or spec.get('minmax')
                 norm = {'kind': 'tile-center', 'scale': 1.0} if 'tile' in spec else {'kind': 'tile-minmax'}
