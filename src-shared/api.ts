@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { Bounds, RasterInfo } from './geo';
-import type { MetricRow } from './model-card';
+import type { BandSource, MetricRow, ModelCard } from './model-card';
 
 export const ProviderPreference = z.enum(['auto', 'cpu', 'cuda', 'dml', 'coreml']);
 export type ProviderPreference = z.infer<typeof ProviderPreference>;
@@ -16,8 +16,13 @@ export type RasterInfoRequest = z.infer<typeof RasterInfoRequest>;
 export const DetectRequest = z.object({
   image: z.string().min(1),
   dem: z.string().min(1).optional(),
-  /** A shipped model id or a path to an .onnx file. Default: the RGB+DEM model with a DEM, else the RGB model. */
+  /**
+   * A shipped model id or a path to an .onnx file. Default: the model the core picks for the scene
+   * (its GSD, whether a DEM is given: src-shared/model-pick.ts), reported with the reason.
+   */
   model: z.string().min(1).optional(),
+  /** Test-time flips (identity, horizontal, vertical, both, averaged; 4× slower). Default: the model card's `tta`. */
+  tta: z.boolean().optional(),
   /** Probability threshold; default: the model card's. */
   threshold: z.number().gt(0).lt(1).optional(),
   /** Polygons smaller than this (m²) are dropped. */
@@ -61,25 +66,40 @@ export interface ModelSummary {
   architecture: string;
   path: string;
   /** Input band sources per ONNX input, e.g. [['red','green','blue'], ['slope','hillshade']]. */
-  inputs: string[][];
+  inputs: BandSource[][];
+  /** Per input: trained with it randomly dropped, so it may be absent (e.g. the terrain of a dual-stream model). */
+  inputOptional: boolean[];
+  /** Uses terrain (a DEM) when one is given. */
   needsDem: boolean;
-  gsd: { nativeM: number; minM: number; maxM: number };
+  /** Run-as-is range [minM, maxM] and the optional resample range. */
+  gsd: ModelCard['gsd'];
+  /** What the model is for (the card's `domain`). */
+  domain?: string;
+  /** The card's test-time augmentation default. */
+  tta: ModelCard['tta'];
   tile: { size: number; overlap: number };
   threshold: number;
   metrics: MetricRow[];
   /**
-   * The scenes for which the core picks this model when none is named (pickDefaultModel: best
-   * card metrics among the models that fit): 'rgb' (imagery only) and/or 'rgb+dem' (with a DEM).
+   * The scenes of unknown GSD for which the core picks this model when none is named
+   * (pickDefaultModel): 'rgb' (imagery only) and/or 'rgb+dem' (with a DEM). With a known scene GSD
+   * the pick follows src-shared/model-pick.ts (the UI runs it on the summaries).
    */
   defaultFor?: Array<'rgb' | 'rgb+dem'>;
 }
 
 export interface DetectResult {
-  model: { id: string; name: string; path: string; sha256: string };
+  model: { id: string; name: string; path: string; sha256: string; domain?: string };
+  /** Why this model: the picker's one sentence, or that the request named it. */
+  modelReason: string;
   provider: string;
   /** Ground sampling distance the model ran at, and whether the scene was resampled to it. */
   gsdM: number;
   resampled: boolean;
+  /** The scene's GSD (m, geometric mean of x and y) and how it went through the model. */
+  gsdPlan: { sceneM: number; kind: 'native' | 'resample'; targetM: number; reason?: string };
+  /** Whether test-time flips were averaged. */
+  tta: boolean;
   usedDem: boolean;
   threshold: number;
   outputs: { inventory?: string; probability?: string };

@@ -14,7 +14,7 @@ export async function benchModel(opts: { hasDem: boolean }): Promise<{ model: Lo
   const env = process.env.BENCH_MODEL;
   if (env) return { model: await loadModelFile(env), source: 'env' };
   const { models } = await listModels(modelsDir());
-  const shipped = pickDefaultModel(models, { hasDem: opts.hasDem });
+  const shipped = pickDefaultModel(models, { hasDem: opts.hasDem })?.model;
   if (shipped) return { model: shipped, source: 'shipped' };
   const dir = ensureTmp();
   const onnx = join(dir, 'bench-unet.onnx');

@@ -7,6 +7,9 @@ Usage:
                [--min-area m2] [--simplify m] [--aoi <polygons>]
                [--out <file.gpkg|file.geojson>] [--probability <file.tif>]
                [--provider auto|cpu|cuda|dml|coreml] [--batch-size n] [--overwrite] [--json]
+               [--tta | --no-tta]        test-time flips (4× slower; default: the model card's)
+                                         without --model, the model is picked for the scene's
+                                         resolution and DEM, and the summary says why
                [--project <file.gpkg>]   record scene, run, probability and inventory in a project
                                          (an interrupted identical run resumes where it stopped)
   scarp detect --project <file.gpkg> --resume   continue the project's unfinished run

@@ -162,13 +162,17 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal || (!existsSync(SHIPPED) &&
   it('runs the dual-stream model by id with progress and draws the landslide polygons', async () => {
     await page.getByTestId('tab-detect').click();
     await page.getByTestId('model-card').waitFor({ timeout: 30_000 });
-    // The default for RGB + DEM (the core's pickDefaultModel) is the dual-stream model, by id.
+    // The default for this 0.5 m RGB + DEM scene (the picker's rule) is the dual-stream model, and the panel says why.
     await expect.poll(() => page.getByTestId('model-id').textContent()).toMatch(new RegExp(`^${MODEL_ID}\\b`));
+    await expect.poll(() => page.getByTestId('model-reason').textContent()).toMatch(new RegExp(`^${MODEL_ID}: the scene is 0\\.50 m, inside its .* range, and a DEM was given; its terrain input is used\\.$`));
     await page.getByTestId('run-detect').click();
     await page.getByTestId('progress').waitFor({ timeout: 30_000 }).catch(() => undefined);
     await shot('03-detect-running');
     await page.getByTestId('detect-result').waitFor({ timeout: 240_000 });
     expect(await page.getByTestId('result-model').getAttribute('data-model-id')).toBe(MODEL_ID);
+    // Test-time flips follow the card's default (off for the shipped models) and the result says so.
+    const ttaChecked = (await page.getByTestId('tta').getAttribute('aria-checked')) === 'true';
+    expect(await page.getByTestId('result-tta').textContent()).toBe(ttaChecked ? 'on' : 'off');
     const t0 = Date.now();
     await page.getByTestId('tab-layers').click();
     await page.getByTestId('layer-inventory').waitFor();

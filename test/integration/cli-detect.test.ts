@@ -2,7 +2,7 @@
  * `scarp detect` end to end on a real Jinsha crop (RGB + DSM), through the real command: outputs
  * checked by GDAL, and every bad-input case giving a specific error, a non-zero exit and no file.
  */
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataPath, hasData, tempDir } from '../helpers/data';
@@ -181,5 +181,55 @@ describe.skipIf(!run)('scarp detect (CLI, real data crop)', () => {
     expect(scarp(['detect', '--image', rgb, '--out', 'x.gpkg', '--threshold', 'abc']).status).toBe(2);
     expect(scarp(['detect', '--bogus']).status).toBe(2);
     expect(scarp(['frobnicate']).status).toBe(2);
+    expect(scarp(['detect', '--image', rgb, '--out', 'x.gpkg', '--tta', '--no-tta']).status).toBe(2);
   });
+
+  it('without --model picks for the scene and says why; reports the GSD plan and TTA (--tta / --no-tta)', () => {
+    // A models folder holding the test model twice: one native at the scene's 0.5 m, one only by resampling.
+    const models = join(dir, 'models-pick');
+    mkdirSync(models, { recursive: true });
+    const card = JSON.parse(readFileSync(model.replace(/\.onnx$/, '.json'), 'utf8')) as Record<string, unknown>;
+    const put = (id: string, gsd: Record<string, number>, extra: Record<string, unknown> = {}) => {
+      copyFileSync(model, join(models, `${id}.onnx`));
+      writeFileSync(join(models, `${id}.json`), JSON.stringify({ ...card, id, gsd, ...extra }));
+    };
+    put('a-coarse', { nativeM: 1, minM: 0.75, maxM: 1.25, resampleMinM: 0.4, resampleMaxM: 3 });
+    put('b-fine', { nativeM: 0.5, minM: 0.375, maxM: 0.625, resampleMinM: 0.25, resampleMaxM: 1.5 }, { domain: 'UAV 0.3-1 m RGB', tta: 'flips' });
+    const prob = join(dir, 'pick.tif');
+    const r = scarp(['detect', '--image', rgb, '--probability', prob, '--json', '--overwrite', '--no-tta'], { SCARP_MODELS: models });
+    expect(r.stderr).not.toMatch(/error/i);
+    expect(r.status).toBe(0);
+    const j = JSON.parse(r.stdout) as { model: { id: string; domain?: string }; modelReason: string; tta: boolean; gsdPlan: { kind: string; sceneM: number; targetM: number } };
+    expect(j.model).toMatchObject({ id: 'b-fine', domain: 'UAV 0.3-1 m RGB' });
+    expect(j.modelReason).toMatch(/^b-fine: the scene is 0\.50 m, inside its 0\.375–0\.625 m range, and no DEM was given and it needs none\.$/);
+    expect(j.tta).toBe(false);
+    expect(j.gsdPlan.kind).toBe('native');
+    expect(j.gsdPlan.sceneM).toBeCloseTo(0.5, 3);
+    // The card's default (flips) applies without a flag; the text summary says which model, why, the plan and TTA.
+    const t = scarp(['detect', '--image', rgb, '--probability', prob, '--overwrite'], { SCARP_MODELS: models });
+    expect(t.status).toBe(0);
+    expect(t.stdout).toContain('Model:       b-fine');
+    expect(t.stdout).toContain('for UAV 0.3-1 m RGB');
+    expect(t.stdout).toMatch(/Why: +b-fine: the scene is 0\.50 m/);
+    expect(t.stdout).toMatch(/Run at: +scene 0\.5 m, run as is; DEM not used; test-time flips on/);
+    // --model still overrides, and says so.
+    const o = scarp(['detect', '--image', rgb, '--probability', prob, '--overwrite', '--json', '--model', 'a-coarse', '--tta'], { SCARP_MODELS: models });
+    expect(o.status).toBe(0);
+    const oj = JSON.parse(o.stdout) as { model: { id: string }; modelReason: string; tta: boolean; gsdPlan: { kind: string; targetM: number } };
+    expect(oj.model.id).toBe('a-coarse');
+    expect(oj.modelReason).toContain('named in the request');
+    expect(oj.tta).toBe(true);
+    expect(oj.gsdPlan).toMatchObject({ kind: 'resample', targetM: 0.75 });
+    // No model accepts the scene: a clear error naming each model's ranges, exit 1.
+    const none = join(dir, 'models-none');
+    mkdirSync(none, { recursive: true });
+    copyFileSync(model, join(none, 'sat-10m.onnx'));
+    writeFileSync(join(none, 'sat-10m.json'), JSON.stringify({ ...card, id: 'sat-10m', gsd: { nativeM: 10, minM: 8, maxM: 12, resampleMinM: 5, resampleMaxM: 20 } }));
+    const n = scarp(['detect', '--image', rgb, '--probability', join(dir, 'none.tif')], { SCARP_MODELS: none });
+    expect(n.status).toBe(1);
+    expect(n.stderr).toContain('No model in');
+    expect(n.stderr).toContain('0.5 m per pixel');
+    expect(n.stderr).toContain('sat-10m 8–12 m (resamples 5–20 m)');
+    expect(existsSync(join(dir, 'none.tif'))).toBe(false);
+  }, 120_000);
 });

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseModelCard, type ModelCard } from '../../src-shared/model-card';
-import { openRaster, terrainBand, type RasterSource } from '../../src-main/core/raster';
+import { openRaster, terrainBand, windowCenter, windowCenterBand, windowCenterGsd, windowCenterSize, type RasterSource } from '../../src-main/core/raster';
 import { normalizeBand } from '../../src-main/core/inference';
 import { accumulateConfusion, emptyCounts, scores } from '../../src-main/core/eval/metrics';
 import { modelsDir, repoRoot } from '../../src-main/core/paths';
@@ -19,6 +19,8 @@ import { hasTorch } from '../helpers/models';
 interface PythonOut {
   raw: Array<Array<number | null> | null>;
   normalised: number[];
+  /** window_center of the raw DSM plane per window (m), null when the training code lacks it. */
+  windowCenter: Record<string, Array<number | null>> | null;
   metrics: { pred: number[]; ref: number[]; threshold: number; pooled: { precision: number; recall: number; f1: number; iou: number; pixels: number } };
 }
 
@@ -91,6 +93,44 @@ describe.skipIf(!hasData || !hasGdal || !hasTorch || !existsSync(cardPath))('pre
         maxDiff = Math.max(maxDiff, Math.abs(v - expected[k]!));
       }
       expect(maxDiff).toBeLessThan(1e-4);
+    }
+  });
+
+  it('centres elevation over a window in metres like training (window-center, whole plane and by tiles)', async (ctx) => {
+    if (!py.windowCenter) {
+      ctx.skip('training/scarp_train/preprocess.py has no window_center yet');
+      return;
+    }
+    const raw = await terrainBand(dem, 'dem', dem.info).readWindow({ x: 0, y: 0, width: W, height: H });
+    const gsd = windowCenterGsd(dem.info);
+    for (const [m, expected] of Object.entries(py.windowCenter)) {
+      const k = windowCenterSize(Number(m), gsd);
+      const whole = windowCenter(raw, W, H, k);
+      // By tiles with a halo, as detection reads it (scale 1 here).
+      const band = windowCenterBand(terrainBand(dem, 'dem', dem.info), Number(m));
+      const tiles = new Float32Array(W * H);
+      for (let y0 = 0; y0 < H; y0 += 96) {
+        for (let x0 = 0; x0 < W; x0 += 128) {
+          const w = { x: x0, y: y0, width: Math.min(128, W - x0), height: Math.min(96, H - y0) };
+          const t = await band.readWindow(w);
+          for (let y = 0; y < w.height; y++) tiles.set(t.subarray(y * w.width, (y + 1) * w.width), (y0 + y) * W + x0);
+        }
+      }
+      let maxWhole = 0;
+      let maxTiles = 0;
+      let nanMismatch = 0;
+      for (let i = 0; i < W * H; i++) {
+        const e = expected[i];
+        if (e === null || e === undefined) {
+          if (!Number.isNaN(whole[i]!) || !Number.isNaN(tiles[i]!)) nanMismatch++;
+          continue;
+        }
+        maxWhole = Math.max(maxWhole, Math.abs(whole[i]! - e));
+        maxTiles = Math.max(maxTiles, Math.abs(tiles[i]! - e));
+      }
+      expect(nanMismatch, `window ${m} m: NaN decisions`).toBe(0);
+      expect(maxWhole, `window ${m} m (k = ${k}), whole plane`).toBeLessThan(1e-6);
+      expect(maxTiles, `window ${m} m (k = ${k}), by tiles`).toBeLessThan(1e-4);
     }
   });
 

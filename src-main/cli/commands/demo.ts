@@ -36,18 +36,18 @@ export async function runDemo(service: ScarpApi, args: string[]): Promise<number
   mkdirSync(outDir, { recursive: true });
 
   const models = await service.listModels();
-  const chosen = values.model ?? models.find((m) => m.needsDem)?.id ?? models[0]?.id;
-  if (!chosen) {
+  if (models.length === 0 && !values.model) {
     process.stderr.write('scarp demo: no model in models/ and none given with --model.\n');
     return 1;
   }
-  process.stdout.write(`Scarp demo: Jinsha River site B, 0.5 m UAV RGB + DSM\nModel: ${chosen}\n\n`);
+  // Without --model the core picks, as `scarp detect` does (the summary says which and why).
+  process.stdout.write(`Scarp demo: Jinsha River site B, 0.5 m UAV RGB + DSM\nModel: ${values.model ?? 'picked for the scene (see below)'}\n\n`);
 
   const started = performance.now();
   const result = await detectWithProgress(service, {
     image,
     dem,
-    model: chosen,
+    model: values.model,
     out: join(outDir, 'siteB_landslides.gpkg'),
     probability: join(outDir, 'siteB_probability.tif'),
     overwrite: true,

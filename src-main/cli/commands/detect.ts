@@ -20,6 +20,8 @@ export const DETECT_OPTIONS = {
   json: { type: 'boolean' },
   project: { type: 'string' },
   resume: { type: 'boolean' },
+  tta: { type: 'boolean' },
+  'no-tta': { type: 'boolean' },
 } as const;
 
 export function detectRequestFromArgs(args: string[]): { request: DetectRequest; json: boolean; resumeOnly: boolean } {
@@ -29,6 +31,7 @@ export function detectRequestFromArgs(args: string[]): { request: DetectRequest;
   if (v.resume && !v.image) return { request: { image: '', project: v.project, resume: true }, json: v.json ?? false, resumeOnly: true };
   if (!v.image) throw new UsageError('detect needs --image <tif>');
   if (!v.out && !v.probability && !v.project) throw new UsageError('detect needs --project <file.gpkg>, --out <file.gpkg|file.geojson> and/or --probability <file.tif>');
+  if (v.tta && v['no-tta']) throw new UsageError('give --tta or --no-tta, not both');
   const provider = v.provider === undefined ? undefined : ProviderPreference.safeParse(v.provider);
   if (provider && !provider.success) throw new UsageError(`--provider must be one of ${ProviderPreference.options.join(', ')}`);
   const request: DetectRequest = {
@@ -46,15 +49,24 @@ export function detectRequestFromArgs(args: string[]): { request: DetectRequest;
     batchSize: numberOption('batch-size', v['batch-size']),
     project: v.project,
     resume: v.resume ?? false,
+    tta: v.tta ? true : v['no-tta'] ? false : undefined,
   };
   return { request, json: v.json ?? false, resumeOnly: false };
 }
 
+/** The GSD plan in words: "scene 0.5 m, run as is" or "scene 1.2 m, resampled to 0.625 m". */
+function formatGsdPlan(r: DetectResult): string {
+  const m = (v: number) => `${Number(v.toPrecision(3))} m`;
+  const p = r.gsdPlan;
+  return p.kind === 'native' ? `scene ${m(p.sceneM)}, run as is` : `scene ${m(p.sceneM)}, resampled to ${m(p.targetM)}`;
+}
+
 export function formatDetectResult(r: DetectResult): string {
   return [
-    `Model:       ${r.model.id} (${r.model.name})`,
+    `Model:       ${r.model.id} (${r.model.name})${r.model.domain ? ` for ${r.model.domain}` : ''}`,
+    `Why:         ${r.modelReason}`,
     `Provider:    ${r.provider}`,
-    `Run at:      ${r.gsdM.toPrecision(3)} m GSD${r.resampled ? ' (scene resampled to the model’s resolution)' : ''}, DEM ${r.usedDem ? 'used' : 'not used'}, threshold ${r.threshold}`,
+    `Run at:      ${formatGsdPlan(r)}; DEM ${r.usedDem ? 'used' : 'not used'}; test-time flips ${r.tta ? 'on' : 'off'}; threshold ${r.threshold}`,
     `Landslides:  ${r.features} polygons, ${(r.totalAreaM2 / 10_000).toFixed(2)} ha`,
     ...(r.outputs.inventory ? [`Inventory:   ${r.outputs.inventory}`] : []),
     ...(r.outputs.probability ? [`Probability: ${r.outputs.probability}`] : []),

@@ -21,10 +21,14 @@ export async function runModels(service: ScarpApi, args: string[]): Promise<numb
   for (const m of models) {
     process.stdout.write(
       [
-        `${m.id} — ${m.name} (${m.architecture})`,
+        `${m.id} — ${m.name} (${m.architecture})${m.domain ? ` for ${m.domain}` : ''}`,
         `  ${m.description}`,
         `  inputs: ${m.inputs.map((bands) => bands.join('+')).join(' | ')}${m.needsDem ? ' (DEM used)' : ''}`,
-        `  GSD ${m.gsd.nativeM} m native, valid ${m.gsd.minM}–${m.gsd.maxM} m; tile ${m.tile.size} px, overlap ${m.tile.overlap} px; threshold ${m.threshold}`,
+        `  GSD ${m.gsd.nativeM} m native, run as is ${m.gsd.minM}–${m.gsd.maxM} m${
+          m.gsd.resampleMinM !== undefined || m.gsd.resampleMaxM !== undefined
+            ? `, resampled from ${m.gsd.resampleMinM ?? m.gsd.minM}–${m.gsd.resampleMaxM ?? m.gsd.maxM} m`
+            : ''
+        }; tile ${m.tile.size} px, overlap ${m.tile.overlap} px; threshold ${m.threshold}; test-time flips ${m.tta === 'flips' ? 'on' : 'off'} by default`,
         `  held-out: ${headline(m)}`,
         '',
       ].join('\n'),

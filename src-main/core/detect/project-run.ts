@@ -64,6 +64,7 @@ class ProjectRunHooks implements DetectionHooks {
       aoi: this.req.aoi ?? null,
       batchSize: ctx.batchSize,
       provider: this.req.provider,
+      tta: ctx.tta,
     };
     const key = sha({
       scene: this.scene.fingerprint,
@@ -73,6 +74,8 @@ class ProjectRunHooks implements DetectionHooks {
       simplifyM: this.req.simplifyM,
       batchSize: ctx.batchSize,
       provider: this.req.provider,
+      // Only when on, so the keys of runs recorded before TTA existed still match.
+      ...(ctx.tta ? { tta: true } : {}),
       region,
       ...this.extraKey,
     });
@@ -208,6 +211,7 @@ export function resumeRequestOf(project: Project, base: Partial<DetectRequestPar
     aoi: str(p.aoi),
     batchSize: num(p.batchSize),
     provider: (str(p.provider) as DetectRequestParsed['provider']) ?? 'auto',
+    tta: typeof p.tta === 'boolean' ? p.tta : undefined,
     overwrite: base.overwrite ?? false,
     resume: true,
   };

@@ -8,6 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { DetectRequestParsed, DetectResult, ProgressSink } from '../../../src-shared/api';
 import type { Grid, Window } from '../../../src-shared/geo';
+import type { BandSource } from '../../../src-shared/model-card';
+import { fmtM, fmtRange, pickableFromCard, resampleRange, runnableWith } from '../../../src-shared/model-pick';
 import { ScarpError } from '../../../src-shared/errors';
 import {
   assertOverlap,
@@ -18,11 +20,13 @@ import {
   type RasterSource,
 } from '../raster';
 import {
+  cardSources,
   listModels,
   maskSkipper,
   percentileStretch,
   pickDefaultModel,
   planScale,
+  sceneGsdOf,
   planTiles,
   resolveModel,
   runTiledInference,
@@ -44,18 +48,40 @@ import type { DetectionHooks } from './detection-hooks';
 /** Value written where the probability is undefined (no imagery, outside the AOI). */
 export const PROBABILITY_NODATA = -1;
 
-async function chooseModel(requested: string | undefined, hasDem: boolean): Promise<LoadedModel> {
-  if (requested) return resolveModel(requested, modelsDir());
+/** The requested model, or the one the picker chooses for the scene, with the reason. */
+async function chooseModel(
+  requested: string | undefined,
+  scene: { hasDem: boolean; gsdM: number; opticalBands: BandSource[] },
+): Promise<{ model: LoadedModel; reason: string }> {
+  if (requested) {
+    const model = await resolveModel(requested, modelsDir());
+    return { model, reason: `${model.id}: named in the request (--model), not picked.` };
+  }
   const { models } = await listModels(modelsDir());
-  const m = pickDefaultModel(models, { hasDem });
-  if (!m) {
+  const pick = pickDefaultModel(models, scene);
+  if (!pick) {
+    if (models.length === 0) {
+      throw new ScarpError({ code: 'INVALID_MODEL', message: `No usable model in ${modelsDir()}.`, hint: 'Reinstall Scarp, or pass --model <file.onnx> with a model card.' });
+    }
+    const bandsFit = models.filter((m) => runnableWith(pickableFromCard(m.card), scene));
+    if (bandsFit.length === 0) {
+      throw new ScarpError({
+        code: 'INCOMPATIBLE_BANDS',
+        message: `No model in ${modelsDir()} can run on ${scene.opticalBands.length} optical band(s) ${scene.hasDem ? 'with' : 'without'} a DEM (${models.map((m) => `${m.id} needs ${[...cardSources(m.card).required].join(', ')}`).join('; ')}).`,
+        hint: scene.opticalBands.length < 3 ? 'Use RGB imagery (bands ordered red, green, blue).' : 'Add a DEM (--dem), or pass --model to choose one.',
+      });
+    }
+    const ranges = bandsFit.map((m) => {
+      const wide = resampleRange(m.card.gsd);
+      return `${m.id} ${fmtRange(m.card.gsd.minM, m.card.gsd.maxM)}${wide ? ` (resamples ${fmtRange(wide[0], wide[1])})` : ''}`;
+    });
     throw new ScarpError({
-      code: 'INVALID_MODEL',
-      message: `No usable model in ${modelsDir()}.`,
-      hint: 'Reinstall Scarp, or pass --model <file.onnx> with a model card.',
+      code: 'RESOLUTION_OUT_OF_RANGE',
+      message: `No model in ${modelsDir()} accepts imagery of ${fmtM(scene.gsdM)} per pixel: ${ranges.join('; ')}.`,
+      hint: 'Use imagery inside one of these ranges, or pass --model to choose one.',
     });
   }
-  return m;
+  return { model: pick.model, reason: pick.reason };
 }
 
 function scenePercentiles(coverage: Coverage, bands: number[]): BandStretch[] {
@@ -99,8 +125,12 @@ export async function runDetection(
       opened.push(dem);
       assertOverlap(dem.info, image.info, dem.info.path, 'the imagery');
     }
-    const model = await chooseModel(req.model, dem !== null);
+    const sceneGsd = sceneGsdOf(image.info.gsd);
+    const opticalBands = (['red', 'green', 'blue', 'nir'] as const).slice(0, Math.min(4, image.info.bandCount));
+    const { model, reason: modelReason } = await chooseModel(req.model, { hasDem: dem !== null, gsdM: sceneGsd, opticalBands: [...opticalBands] });
     const card = model.card;
+    const tta = req.tta ?? card.tta === 'flips';
+    onProgress?.({ stage: 'prepare', done: 0, total: 4, message: `model ${modelReason}` });
     if (dem && !usesTerrain(card)) warnings.push(`Model '${card.id}' does not use terrain; the DEM only feeds the slope/elevation/aspect attributes.`);
     if (!dem && usesTerrain(card)) warnings.push(`Model '${card.id}' was given no DEM: its terrain stream is fed its fill value (trained with terrain dropped).`);
 
@@ -144,7 +174,7 @@ export async function runDetection(
     const threshold = req.threshold ?? card.threshold;
     const batchSize = model.fixedBatch ?? req.batchSize ?? DEFAULT_BATCH_SIZE;
     const started = hooks
-      ? await hooks.begin({ model, workGrid, region, resampled: scale.kind === 'resample', plan, batchSize, threshold })
+      ? await hooks.begin({ model, workGrid, region, resampled: scale.kind === 'resample', plan, batchSize, threshold, tta })
       : { runId: randomUUID(), startRow: 0 };
     if (probabilityOut) {
       writer = await createGeoTiffWriter(probabilityOut.tempPath, bands.grid, {
@@ -184,6 +214,7 @@ export async function runDetection(
       readTile: (w) => bands.readTile(w),
       stretch,
       batchSize,
+      tta,
       startRow: started.startRow,
       provider: req.provider,
       mode: opts.inferenceMode,
@@ -247,10 +278,13 @@ export async function runDetection(
     onProgress?.({ stage: 'write', done: 1, total: 1 });
 
     return {
-      model: { id: model.id, name: card.name, path: model.onnxPath, sha256: model.sha256 },
+      model: { id: model.id, name: card.name, path: model.onnxPath, sha256: model.sha256, domain: card.domain },
+      modelReason,
       provider: stats.provider,
       gsdM: scale.targetGsd,
       resampled: scale.kind === 'resample',
+      gsdPlan: { sceneM: scale.sceneGsd, kind: scale.kind, targetM: scale.targetGsd, reason: scale.kind === 'resample' ? scale.reason : undefined },
+      tta,
       usedDem: dem !== null && usesTerrain(card),
       threshold,
       outputs: { inventory: inventoryOut?.finalPath, probability: probabilityOut?.finalPath },

@@ -2,16 +2,28 @@
  * The bands a model asks for, on the grid inference runs on: optical bands from the imagery
  * (resampled to the model's GSD when needed), NDVI, and terrain derived from the DEM at its own
  * resolution and resampled onto that grid.
+ *
+ * A terrain band normalised `window-center` is centred here, at scene level, on the work grid
+ * (after co-registration and any `derivedAtM` derivation): value minus the mean of the valid values
+ * in its k × k window (raster/terrain.ts `windowCenterBand`), read per tile with a (k − 1) / 2 halo
+ * clipped to the work grid (not to the AOI region), so the values do not depend on tiling or the AOI,
+ * and divided by `scale` there. Tile preprocessing then only clips and fills.
  */
 import type { Grid, Window } from '../../../src-shared/geo';
-import type { BandSource, ModelCard } from '../../../src-shared/model-card';
+import type { BandSource, BandSpec, ModelCard } from '../../../src-shared/model-card';
 import { ScarpError } from '../../../src-shared/errors';
-import { ndvi, resampleBands, subGrid, terrainBand, type GridBandSource, type GridBandsSource, type RasterSource } from '../raster';
+import { ndvi, resampleBands, subGrid, terrainBand, windowCenterBand, type GridBandSource, type GridBandsSource, type RasterSource } from '../raster';
 import type { TileInputs } from '../inference';
 
 const OPTICAL_INDEX: Partial<Record<BandSource, number>> = { red: 0, green: 1, blue: 2, nir: 3 };
 type TerrainSource = 'dem' | 'slope' | 'aspect' | 'hillshade';
 const TERRAIN: ReadonlySet<BandSource> = new Set<BandSource>(['dem', 'slope', 'aspect', 'hillshade']);
+
+/** One terrain plane per source, derivation GSD and (window-center) window. */
+function terrainKey(b: BandSpec): string {
+  const n = b.normalization;
+  return `${b.source}@${b.derivedAtM ?? 0}${n.kind === 'window-center' ? `@wc${n.windowM}/${n.scale}` : ''}`;
+}
 
 /** Imagery bands on a grid, read together. */
 function nativeBands(image: RasterSource, bands: number[]): GridBandsSource {
@@ -63,14 +75,25 @@ export class SceneBands {
     }
     this.opticalIndex = needBands;
     this.optical = o.resampled ? resampleBands(o.image, o.workGrid, { bands: needBands }) : nativeBands(o.image, needBands);
+    for (const input of o.card.inputs) {
+      for (const b of input.bands) {
+        if (b.normalization.kind === 'window-center' && !TERRAIN.has(b.source)) {
+          throw new ScarpError({
+            code: 'INVALID_MODEL',
+            message: `Model '${o.card.id}': band '${b.source}' asks for window-center normalisation, which Scarp applies to terrain bands only.`,
+          });
+        }
+      }
+    }
     if (o.dem) {
       for (const input of o.card.inputs) {
         for (const b of input.bands) {
           if (!TERRAIN.has(b.source)) continue;
-          const key = `${b.source}@${b.derivedAtM ?? 0}`;
+          const key = terrainKey(b);
           if (!this.terrain.has(key)) {
             // Edges and DSM gaps stay nodata (then the band's fill), as training derives them (gdaldem's default).
-            this.terrain.set(key, terrainBand(o.dem, b.source as TerrainSource, o.workGrid, { derivedAtM: b.derivedAtM, computeEdges: false }));
+            const band = terrainBand(o.dem, b.source as TerrainSource, o.workGrid, { derivedAtM: b.derivedAtM, computeEdges: false });
+            this.terrain.set(key, b.normalization.kind === 'window-center' ? windowCenterBand(band, b.normalization.windowM, b.normalization.scale) : band);
           }
         }
       }
@@ -99,7 +122,7 @@ export class SceneBands {
         if (idx !== undefined) bands.push(optical.get(idx)!);
         else if (b.source === 'ndvi') bands.push(ndvi(optical.get(0)!, optical.get(3)!));
         else {
-          const src = this.terrain.get(`${b.source}@${b.derivedAtM ?? 0}`)!;
+          const src = this.terrain.get(terrainKey(b))!;
           bands.push(await src.readWindow(offsetWindow(w, this.o.region)));
         }
       }

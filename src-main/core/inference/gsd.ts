@@ -1,19 +1,22 @@
 /**
- * Ground-sampling-distance logic: run a scene at its own resolution when the model card accepts it,
- * otherwise resample it to the model's native GSD — but never up-sample by more than 4× (10 m
- * imagery through a 0.5 m model finds nothing real; the user needs other imagery or another model).
+ * Ground-sampling-distance logic: run a scene at its own resolution when it is inside the card's
+ * run-as-is range [minM, maxM]; inside the card's resample range, resample it to the nearer bound
+ * of the run-as-is range; older cards without a resample range resample to the native GSD but
+ * never up-sample by more than 4× (10 m imagery through a 0.5 m model finds nothing real). The
+ * rule itself is `gsdFit` (src-shared/model-pick.ts), shared with the model picker.
  */
 import type { ModelCard } from '../../../src-shared/model-card';
 import { ScarpError } from '../../../src-shared/errors';
+import { MAX_UPSAMPLING, fmtM, fmtRange, gsdFit, resampleRange } from '../../../src-shared/model-pick';
 
-export const MAX_UPSAMPLING = 4;
+export { MAX_UPSAMPLING };
 
 export type ScalePlan =
   | { kind: 'native'; sceneGsd: number; targetGsd: number; factor: 1 }
   | {
       kind: 'resample';
       sceneGsd: number;
-      /** The model's native GSD (m): the grid inference runs on. */
+      /** The GSD (m) of the grid inference runs on. */
       targetGsd: number;
       /** sceneGsd / targetGsd: > 1 up-samples (more pixels), < 1 down-samples. */
       factor: number;
@@ -21,7 +24,10 @@ export type ScalePlan =
       reason: string;
     };
 
-const fmt = (m: number): string => `${Number(m.toPrecision(3))} m`;
+/** The scene GSD planScale uses: a number, or x/y averaged geometrically. */
+export function sceneGsdOf(sceneGsd: number | { x: number; y: number }): number {
+  return typeof sceneGsd === 'number' ? sceneGsd : Math.sqrt(Math.abs(sceneGsd.x * sceneGsd.y));
+}
 
 /**
  * Decide how a scene of `sceneGsd` metres per pixel (a number, or x/y which are averaged
@@ -32,29 +38,38 @@ export function planScale(
   gsd: ModelCard['gsd'],
   modelName = 'the model',
 ): ScalePlan {
-  const s = typeof sceneGsd === 'number' ? sceneGsd : Math.sqrt(Math.abs(sceneGsd.x * sceneGsd.y));
+  const s = sceneGsdOf(sceneGsd);
   if (!(s > 0) || !Number.isFinite(s)) {
     throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `Scene ground sampling distance must be a positive number of metres, got ${s}.` });
   }
-  // A little tolerance so 0.5000001 m counts as 0.5 m.
-  const eps = 1e-6;
-  if (s >= gsd.minM * (1 - eps) && s <= gsd.maxM * (1 + eps)) return { kind: 'native', sceneGsd: s, targetGsd: s, factor: 1 };
-  const factor = s / gsd.nativeM;
-  if (factor > MAX_UPSAMPLING * (1 + eps)) {
+  const fit = gsdFit(s, gsd);
+  if (fit.kind === 'native') return { kind: 'native', sceneGsd: s, targetGsd: s, factor: 1 };
+  if (fit.kind === 'out') {
+    const wide = resampleRange(gsd);
+    if (wide) {
+      throw new ScarpError({
+        code: 'RESOLUTION_OUT_OF_RANGE',
+        message:
+          `The imagery's resolution is ${fmtM(s)} per pixel, outside what ${modelName} accepts: it runs ${fmtRange(gsd.minM, gsd.maxM)} as is ` +
+          `and resamples ${fmtRange(wide[0], wide[1])} into that range.`,
+        hint: `Use imagery of ${fmtRange(wide[0], wide[1])} per pixel, or a model made for ${fmtM(s)} imagery.`,
+      });
+    }
     throw new ScarpError({
       code: 'RESOLUTION_OUT_OF_RANGE',
       message:
-        `The imagery's resolution is ${fmt(s)} per pixel, but ${modelName} needs ${fmt(gsd.nativeM)} ` +
-        `(valid ${fmt(gsd.minM)}–${fmt(gsd.maxM)}): that would up-sample ${factor.toFixed(1)}×, more than the ${MAX_UPSAMPLING}× Scarp allows.`,
-      hint: `Use imagery of ${fmt(gsd.nativeM * MAX_UPSAMPLING)} per pixel or finer, or a model made for ${fmt(s)} imagery.`,
+        `The imagery's resolution is ${fmtM(s)} per pixel, but ${modelName} needs ${fmtM(gsd.nativeM)} ` +
+        `(valid ${fmtM(gsd.minM)}–${fmtM(gsd.maxM)}): that would up-sample ${(fit.upsampling ?? 0).toFixed(1)}×, more than the ${MAX_UPSAMPLING}× Scarp allows.`,
+      hint: `Use imagery of ${fmtM(gsd.nativeM * MAX_UPSAMPLING)} per pixel or finer, or a model made for ${fmtM(s)} imagery.`,
     });
   }
+  const factor = s / fit.targetGsd;
   return {
     kind: 'resample',
     sceneGsd: s,
-    targetGsd: gsd.nativeM,
+    targetGsd: fit.targetGsd,
     factor,
-    reason: `scene ${fmt(s)} is outside ${fmt(gsd.minM)}–${fmt(gsd.maxM)}: resampled to ${fmt(gsd.nativeM)} (${factor > 1 ? 'up' : 'down'}-sampling ${
+    reason: `scene ${fmtM(s)} is outside ${fmtM(gsd.minM)}–${fmtM(gsd.maxM)}: resampled to ${fmtM(fit.targetGsd)} (${factor > 1 ? 'up' : 'down'}-sampling ${
       factor > 1 ? factor.toFixed(2) : (1 / factor).toFixed(2)
     }×)`,
   };

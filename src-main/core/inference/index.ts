@@ -36,10 +36,13 @@ export {
   isTerrain,
 } from './preprocess';
 export type { BandStretch, InputBands, TileShape } from './preprocess';
-export { planScale, MAX_UPSAMPLING } from './gsd';
+export { planScale, sceneGsdOf, MAX_UPSAMPLING } from './gsd';
 export type { ScalePlan } from './gsd';
 export { startWorkerRunner, startInProcessRunner, configureInferenceWorker, inferenceWorkerEntry } from './runner';
 export type { OrtRunner, RunOutput, RunnerOptions, WorkerEntry } from './runner';
 export type { TensorData, TensorMap } from './worker-protocol';
 export { runTiledInference, DEFAULT_BATCH_SIZE } from './tiled-inference';
+export { applyHead } from './head';
+export { flipPlane, flipTensor, flipFeeds, TTA_FLIPS } from './tta';
+export type { Flip } from './tta';
 export type { TiledInferenceOptions, InferenceStats, InferenceProgress, TileInputs } from './tiled-inference';

@@ -7,13 +7,17 @@
  *      [0, 255], with the scene-level 2nd/98th percentiles the caller passes (`stretch`).
  *   1. normalisation: affine v·scale + offset; zscore (v − mean) / std; tile-minmax
  *      (v − min) / (max − min) over the tile's valid pixels (0 when max == min); tile-center
- *      (v − mean over the tile's valid pixels) / scale.
+ *      (v − mean over the tile's valid pixels) / scale; window-center: none here — the band source
+ *      delivers it already normalised at scene level, (value − its k × k window mean) / scale
+ *      (raster/terrain.ts `windowCenterBand`, over the whole scene before tiling, never per tile), as
+ *      the Python twin's `scene_normalize` does.
  *   2. clip to [lo, hi] when the card gives `clip`.
  *   3. NaN (nodata, or padding beyond a small image) → `fill`.
  * Arithmetic is float64, rounded to float32 once when stored (as numpy float64 → float32 does).
  */
 import type { ModelCard, ModelInput, BandSpec } from '../../../src-shared/model-card';
 import { ScarpError } from '../../../src-shared/errors';
+import { isTerrainSource } from '../../../src-shared/model-pick';
 
 /** Scene-level stretch of one band to 0..255 (its 2nd and 98th percentiles, by default). */
 export interface BandStretch {
@@ -79,6 +83,10 @@ export function normalizeBand(values: ArrayLike<number>, band: Pick<BandSpec, 'n
       for (let i = 0; i < n; i++) out[i] = (values[i]! - mean) / norm.scale;
       break;
     }
+    case 'window-center':
+      // Scene-level: `values` are already (v − window mean) / scale (windowCenterBand); nothing per tile.
+      for (let i = 0; i < n; i++) out[i] = values[i]!;
+      break;
   }
   return out;
 }
@@ -215,6 +223,12 @@ function writeBandPlane(
       b = norm.scale;
       break;
     }
+    case 'window-center':
+      // Normalised over the scene by the band source; per tile only clip and fill.
+      mode = 'mul';
+      a = 1;
+      b = 0;
+      break;
   }
   for (let y = 0; y < TH; y++) {
     const row = off + y * TW;
@@ -248,10 +262,8 @@ function writeBandPlane(
   }
 }
 
-const TERRAIN = new Set(['dem', 'slope', 'aspect', 'hillshade']);
-export function isTerrain(source: string): boolean {
-  return TERRAIN.has(source);
-}
+/** Whether a band source is derived from the DEM. */
+export const isTerrain = isTerrainSource;
 
 /**
  * The 2nd/98th (or other) percentiles of a scene sample, NaN ignored — the stretch applied when a

@@ -14,6 +14,7 @@ import { modelsDir } from '../paths';
 import { ONNX_FLOAT, metadataMap, readOnnxInfo, type OnnxInfo } from './onnx-metadata';
 import { DeepnessMetadataError, cardFromDeepness, hasDeepnessMetadata } from './deepness';
 import { isTerrain } from './preprocess';
+import { pickModel, pickableFromCard, type ModelPick } from '../../../src-shared/model-pick';
 
 export const CARD_METADATA_KEY = 'scarp_card';
 
@@ -50,6 +51,14 @@ export function crossCheckCard(card: ModelCard, onnx: OnnxInfo, file: string): {
   }
   if (card.gsd.minM > card.gsd.nativeM || card.gsd.maxM < card.gsd.nativeM) {
     throw invalid(file, `Model card of ${file}: gsd.nativeM ${card.gsd.nativeM} is outside gsd.minM..gsd.maxM (${card.gsd.minM}..${card.gsd.maxM}).`);
+  }
+  const wideLo = card.gsd.resampleMinM;
+  const wideHi = card.gsd.resampleMaxM;
+  if ((wideLo !== undefined && wideLo > card.gsd.minM) || (wideHi !== undefined && wideHi < card.gsd.maxM)) {
+    throw invalid(
+      file,
+      `Model card of ${file}: the resample range gsd.resampleMinM..gsd.resampleMaxM (${wideLo ?? card.gsd.minM}..${wideHi ?? card.gsd.maxM}) must contain gsd.minM..gsd.maxM (${card.gsd.minM}..${card.gsd.maxM}).`,
+    );
   }
   let fixedBatch: number | null = null;
   const seen = new Set<string>();
@@ -100,6 +109,24 @@ export function crossCheckCard(card: ModelCard, onnx: OnnxInfo, file: string): {
     const c = out.dims.length === 4 ? out.dims[1] : 1;
     if (typeof c === 'number' && card.output.channel >= c) {
       throw invalid(file, `Model card of ${file}: output.channel ${card.output.channel} but output '${out.name}' has ${c} channel(s).`);
+    }
+  }
+  if (card.head) {
+    const feat = graphOutputs.get(card.head.output);
+    if (!feat) {
+      throw invalid(file, `Model card of ${file}: head.output '${card.head.output}' is not an output of the ONNX graph (it has ${list(graphOutputs)}).`);
+    }
+    if (feat.dims) {
+      if (feat.dims.length !== 4) {
+        throw invalid(file, `${file}: graph output '${feat.name}' (the head's features) has rank ${feat.dims.length}; expected [N, C, H, W].`);
+      }
+      const c = feat.dims[1];
+      if (typeof c === 'number' && c !== card.head.weights.length) {
+        throw invalid(
+          file,
+          `Model card of ${file}: head.weights has ${card.head.weights.length} value(s) but graph output '${feat.name}' has ${c} channels.`,
+        );
+      }
     }
   }
   return { fixedBatch };
@@ -268,30 +295,15 @@ export function usesTerrain(card: ModelCard): boolean {
   return [...cardSources(card).all].some(isTerrain);
 }
 
-/** Best pooled-pixel F1 a card reports (−1 when none), used to rank candidates. */
-function bestF1(card: ModelCard): number {
-  let f = -1;
-  for (const m of card.metrics) if (m.method === 'pooled-pixel' && m.f1 > f) f = m.f1;
-  return f;
-}
-
 /**
- * The default model for a run: with a DEM, the best model that uses terrain (RGB+DEM); without
- * one, the best model that needs nothing but the available optical bands (RGB) — falling back to a
- * terrain model whose terrain input is optional. "Best" = highest pooled-pixel F1 on its card,
- * then id. Returns null when nothing fits.
+ * The default model for a scene: the shared rule of src-shared/model-pick.ts (runnable with the
+ * bands given and accepting the scene GSD; run-as-is range first, terrain models first with a DEM,
+ * nearer native GSD, then id), with its one-sentence reason. `gsdM` unknown (null/absent): ranked
+ * by DEM use and id only. Returns null when nothing fits.
  */
 export function pickDefaultModel(
   models: readonly LoadedModel[],
-  opts: { hasDem: boolean; opticalBands?: readonly BandSource[] },
-): LoadedModel | null {
-  const optical = new Set<BandSource>(opts.opticalBands ?? ['red', 'green', 'blue']);
-  if (optical.has('red') && optical.has('nir')) optical.add('ndvi');
-  const canRun = (m: LoadedModel) =>
-    [...cardSources(m.card).required].every((s) => (isTerrain(s) ? opts.hasDem : optical.has(s)));
-  const rank = (list: LoadedModel[]) =>
-    [...list].sort((a, b) => bestF1(b.card) - bestF1(a.card) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))[0] ?? null;
-  const runnable = models.filter(canRun);
-  if (opts.hasDem) return rank(runnable.filter((m) => usesTerrain(m.card))) ?? rank(runnable);
-  return rank(runnable.filter((m) => !usesTerrain(m.card))) ?? rank(runnable);
+  opts: { hasDem: boolean; gsdM?: number | null; opticalBands?: readonly BandSource[] },
+): ModelPick<LoadedModel> | null {
+  return pickModel(models, (m) => pickableFromCard(m.card), opts);
 }

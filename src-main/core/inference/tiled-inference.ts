@@ -17,7 +17,8 @@ import { extractProbability, writeInputTile, type BandStretch, type InputBands }
 import type { ProviderAttempt, ProviderName, ProviderPreference } from './providers';
 import { startInProcessRunner, startWorkerRunner, type OrtRunner, type RunOutput } from './runner';
 import { planBatches, resumeBatchIndex, type TilePlan, type TileSpec } from './tiling';
-import type { TensorMap } from './worker-protocol';
+import type { TensorData, TensorMap } from './worker-protocol';
+import { TTA_FLIPS, flipFeeds } from './tta';
 
 /** Raw band data for one tile, per card input name (see `InputBands`). Missing key = null. */
 export type TileInputs = Record<string, InputBands | undefined>;
@@ -58,6 +59,11 @@ export interface TiledInferenceOptions {
   startRow?: number;
   /** Called once the runner exists (diagnostics/tests: e.g. to watch the worker exit). */
   onRunner?: (runner: OrtRunner) => void;
+  /**
+   * Test-time flips (tta.ts): every batch also runs flipped horizontally, vertically and both, and
+   * each tile's probability is the mean of the four un-flipped outputs. Default: the card's `tta`.
+   */
+  tta?: boolean;
 }
 
 export interface InferenceStats {
@@ -77,6 +83,8 @@ export interface InferenceStats {
   setupSeconds: number;
   /** Time inside session.run. */
   ortSeconds: number;
+  /** Whether test-time flips were averaged (4 ORT runs per batch). */
+  tta: boolean;
 }
 
 /** Tiles per ORT run unless the caller says otherwise (fixed, so batch composition never depends on the provider found). */
@@ -110,7 +118,7 @@ export async function runTiledInference(opts: TiledInferenceOptions): Promise<In
 
   const ownRunner = !opts.runner;
   let runner: OrtRunner | null = opts.runner ?? null;
-  const inFlight: Array<{ batch: number; promise: Promise<RunOutput> }> = [];
+  const inFlight: Array<{ batch: number; promise: Promise<RunOutput[]> }> = [];
   try {
     const fixed = model.fixedBatch ?? null;
     const batchSize = fixed ?? opts.batchSize ?? DEFAULT_BATCH_SIZE;
@@ -118,7 +126,9 @@ export async function runTiledInference(opts: TiledInferenceOptions): Promise<In
     const startRow = opts.startRow ?? 0;
     const startBatch = resumeBatchIndex(plan, batches, startRow);
     const T = plan.tensorSize;
+    // Only the card's probability output is fetched (a `features` output, if any, is never computed into the result).
     const outputName = card.output.name;
+    const tta = opts.tta ?? card.tta === 'flips';
 
     const prepare = async (k: number): Promise<TensorMap> => {
       const tiles = batches[k]!;
@@ -175,14 +185,50 @@ export async function runTiledInference(opts: TiledInferenceOptions): Promise<In
     };
     report();
 
-    const consume = async (k: number, result: RunOutput): Promise<void> => {
-      ortMs += result.ortMs;
-      const out = result.outputs[outputName];
-      if (!out) throw new ScarpError({ code: 'INVALID_MODEL', message: `Model '${card.id}' produced no output '${outputName}'.` });
+    /** The probability of one tile (window-sized) from the run(s) of its batch. */
+    const tileProbability = (outs: TensorData[], slot: number, window: Window): Float32Array => {
+      if (!tta) return extractProbability(card.output, outs[0]!.data, outs[0]!.dims, slot, window);
+      const { width: w, height: h } = window;
+      const acc = new Float64Array(w * h);
+      for (const [f, out] of outs.entries()) {
+        const OH = out.dims[out.dims.length - 2]!;
+        const OW = out.dims[out.dims.length - 1]!;
+        if (OH !== T || OW !== T) {
+          throw new ScarpError({
+            code: 'INVALID_MODEL',
+            message: `Test-time flips need an output as large as the input: model '${card.id}' maps ${T}×${T} to ${OW}×${OH}.`,
+            hint: 'Run without --tta.',
+          });
+        }
+        // The flipped run's output, flipped back: pixel (x, y) of the tile is at the mirrored place.
+        const p = extractProbability(card.output, out.data, out.dims, slot, { width: OW, height: OH });
+        const fx = (TTA_FLIPS[f]! & 1) !== 0;
+        const fy = (TTA_FLIPS[f]! & 2) !== 0;
+        for (let y = 0; y < h; y++) {
+          const src = (fy ? OH - 1 - y : y) * OW;
+          const dst = y * w;
+          if (fx) for (let x = 0; x < w; x++) acc[dst + x] += p[src + OW - 1 - x]!;
+          else for (let x = 0; x < w; x++) acc[dst + x] += p[src + x]!;
+        }
+      }
+      const prob = new Float32Array(w * h);
+      const n = outs.length;
+      for (let i = 0; i < prob.length; i++) prob[i] = acc[i]! / n;
+      return prob;
+    };
+
+    const consume = async (k: number, results: RunOutput[]): Promise<void> => {
+      const outs: TensorData[] = [];
+      for (const result of results) {
+        ortMs += result.ortMs;
+        const out = result.outputs[outputName];
+        if (!out) throw new ScarpError({ code: 'INVALID_MODEL', message: `Model '${card.id}' produced no output '${outputName}'.` });
+        outs.push(out);
+      }
       const tiles = batches[k]!;
       for (let slot = 0; slot < tiles.length; slot++) {
         const tile = plan.tiles[tiles[slot]!]!;
-        await race(blender.add(tile.index, extractProbability(card.output, out.data, out.dims, slot, tile.window)));
+        await race(blender.add(tile.index, tileProbability(outs, slot, tile.window)));
       }
       tilesDone += tiles.length;
       report();
@@ -193,7 +239,9 @@ export async function runTiledInference(opts: TiledInferenceOptions): Promise<In
       const feeds = await race(k === startBatch && firstFeeds ? firstFeeds : prepare(k));
       firstFeeds = null;
       if (signal?.aborted) throw cancelledError();
-      const promise = r.run(feeds, [outputName]);
+      // Flipped copies first: the worker takes ownership of the feeds' buffers when they are run.
+      const runs = tta ? TTA_FLIPS.map((f) => (f === 0 ? feeds : flipFeeds(feeds, f))) : [feeds];
+      const promise = Promise.all(runs.map((f) => r.run(f, [outputName])));
       promise.catch(() => undefined);
       inFlight.push({ batch: k, promise });
       if (inFlight.length >= 2) {
@@ -222,6 +270,7 @@ export async function runTiledInference(opts: TiledInferenceOptions): Promise<In
       seconds: (performance.now() - t0) / 1000,
       setupSeconds,
       ortSeconds: ortMs / 1000,
+      tta,
     };
   } catch (e) {
     const wasCancelled = signal?.aborted || (isScarpError(e) && e.code === 'CANCELLED');

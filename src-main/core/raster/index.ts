@@ -36,7 +36,7 @@ export { coregister, type CoregisterOptions } from './coregister';
 export { warpBand, type WarpMethod, type WarpOptions } from './warp';
 export { bandOf, averagedBand, type BandProvider } from './band-provider';
 export { resampleBands, type ResampleBandsOptions } from './resample-bands';
-export { terrainBand, derivativeBand, type TerrainKind, type TerrainBandOptions } from './terrain';
+export { terrainBand, derivativeBand, windowCenter, windowCenterBand, windowCenterSize, windowCenterGsd, type TerrainKind, type TerrainBandOptions } from './terrain';
 export { hornDerivative, type DerivativeKind, type TerrainParams } from './terrain-kernels';
 export { ndvi, ndviBand } from './spectral';
 export { assertOverlap } from './overlap';

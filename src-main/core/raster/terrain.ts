@@ -107,3 +107,95 @@ export function terrainBand(demSource: RasterSource, kind: TerrainKind, target: 
   const src = kind === 'dem' ? dem : derivativeBand(dem, kind, opts);
   return warpBand(src, target, { method: opts.method ?? 'bilinear', circular: kind === 'aspect' });
 }
+
+/** Window side in pixels of a `window-center` normalisation: k = 2·floor(windowM / (2·gsd)) + 1. */
+export function windowCenterSize(windowM: number, gsdM: number): number {
+  return 2 * Math.floor(windowM / (2 * gsdM)) + 1;
+}
+
+/** The GSD (m) a `window-center` window is measured in: (|xres| + |yres|) / 2 of the grid, in metres. */
+export function windowCenterGsd(g: Grid): number {
+  const s = gsdOf(g);
+  return (Math.abs(s.x) + Math.abs(s.y)) / 2;
+}
+
+/**
+ * Value minus the mean of the valid (finite) values in the k × k window centred on each pixel of a
+ * width × height plane (k odd), the window clipped at the plane's edges; NaN where the pixel is NaN
+ * (or when its window has no valid value, which cannot happen for a valid pixel). Summed-area
+ * tables of the valid values and of their count, in float64. The Python twin is
+ * training/scarp_train/preprocess.py `window_center`.
+ */
+export function windowCenter(plane: ArrayLike<number>, width: number, height: number, k: number): Float64Array {
+  const r = (k - 1) >> 1;
+  const W1 = width + 1;
+  const sum = new Float64Array(W1 * (height + 1));
+  const cnt = new Float64Array(W1 * (height + 1));
+  for (let y = 0; y < height; y++) {
+    let rowSum = 0;
+    let rowCnt = 0;
+    const src = y * width;
+    const above = y * W1;
+    const here = (y + 1) * W1;
+    for (let x = 0; x < width; x++) {
+      const v = plane[src + x]!;
+      if (v === v && v !== Infinity && v !== -Infinity) {
+        rowSum += v;
+        rowCnt++;
+      }
+      sum[here + x + 1] = sum[above + x + 1]! + rowSum;
+      cnt[here + x + 1] = cnt[above + x + 1]! + rowCnt;
+    }
+  }
+  const out = new Float64Array(width * height);
+  for (let y = 0; y < height; y++) {
+    const y0 = Math.max(0, y - r) * W1;
+    const y1 = (Math.min(height - 1, y + r) + 1) * W1;
+    for (let x = 0; x < width; x++) {
+      const v = plane[y * width + x]!;
+      if (!(v === v && v !== Infinity && v !== -Infinity)) {
+        out[y * width + x] = NaN;
+        continue;
+      }
+      const x0 = Math.max(0, x - r);
+      const x1 = Math.min(width - 1, x + r) + 1;
+      const s = sum[y1 + x1]! - sum[y0 + x1]! - sum[y1 + x0]! + sum[y0 + x0]!;
+      const n = cnt[y1 + x1]! - cnt[y0 + x1]! - cnt[y1 + x0]! + cnt[y0 + x0]!;
+      out[y * width + x] = n > 0 ? v - s / n : NaN;
+    }
+  }
+  return out;
+}
+
+/**
+ * A band on a grid, window-centred over `windowM` metres (see `windowCenter`) and divided by `scale`
+ * (float64, rounded to float32 once), read by windows: each
+ * read takes the window plus a halo of (k − 1) / 2 pixels (clipped to the grid), so every pixel sees
+ * its whole clipped k × k window and the result equals a whole-scene pass. Memory per read:
+ * (w + k − 1)(h + k − 1) values plus two float64 tables of that size (a 256 px tile with a 257 px
+ * window: 512² → ~5 MB); the halo is re-read and re-derived for neighbouring tiles (up to ~4× the
+ * reads of the plain band), the price of bounded memory on scenes of any size.
+ */
+export function windowCenterBand(src: GridBandSource, windowM: number, scale = 1): GridBandSource & { readonly k: number } {
+  const g = src.grid;
+  const k = windowCenterSize(windowM, windowCenterGsd(g));
+  const r = (k - 1) >> 1;
+  return {
+    grid: g,
+    k,
+    async readWindow(w) {
+      const out = new Float32Array(w.width * w.height).fill(NaN);
+      const inner = clipWindow(w, g);
+      const rw = inner ? clipWindow(expandWindow(inner, r), g) : null;
+      if (!inner || !rw) return out;
+      const data = await src.readWindow(rw);
+      const c = windowCenter(data, rw.width, rw.height, k);
+      for (let y = inner.y; y < inner.y + inner.height; y++) {
+        const s = (y - rw.y) * rw.width + (inner.x - rw.x);
+        const d = (y - w.y) * w.width + (inner.x - w.x);
+        for (let x = 0; x < inner.width; x++) out[d + x] = c[s + x]! / scale;
+      }
+      return out;
+    },
+  };
+}

@@ -11,8 +11,11 @@ export function summarizeModel(m: LoadedModel): ModelSummary {
     architecture: c.architecture,
     path: m.onnxPath,
     inputs: c.inputs.map((i) => i.bands.map((b) => b.source)),
+    inputOptional: c.inputs.map((i) => i.optional),
     needsDem: usesTerrain(c),
     gsd: c.gsd,
+    domain: c.domain,
+    tta: c.tta,
     tile: { size: c.tile.size, overlap: c.tile.overlap },
     threshold: c.threshold,
     metrics: c.metrics,
@@ -26,9 +29,10 @@ export class ModelsService {
   async list(): Promise<ModelSummary[]> {
     const { models, problems } = await listModels(this.dir);
     for (const p of problems) process.emitWarning(`${p.message}${p.hint ? ` (${p.hint})` : ''}`, { code: 'SCARP_MODEL' });
-    // The defaults the core uses when no model is named, so every door offers the same one.
-    const rgb = pickDefaultModel(models, { hasDem: false })?.id;
-    const rgbDem = pickDefaultModel(models, { hasDem: true })?.id;
+    // The defaults the core uses when no model is named and the scene GSD is unknown; the UI runs the
+    // same rule (src-shared/model-pick.ts) with its scene's GSD.
+    const rgb = pickDefaultModel(models, { hasDem: false })?.model.id;
+    const rgbDem = pickDefaultModel(models, { hasDem: true })?.model.id;
     return models.map((m) => {
       const defaultFor: Array<'rgb' | 'rgb+dem'> = [];
       if (m.id === rgb) defaultFor.push('rgb');

@@ -2,6 +2,8 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { DetectResult, ModelSummary, ProgressEvent, ProviderPreference } from '@shared/api';
+import type { BandSource } from '@shared/model-card';
+import { fmtM, fmtRange, gsdFit, isTerrainSource, pickModel, resampleRange, type PickableModel } from '@shared/model-pick';
 import { api, describeError } from '../api/client';
 import { useProjectStore } from './project';
 import { useLayersStore } from './layers';
@@ -15,12 +17,24 @@ const STAGE_WEIGHT: Record<ProgressEvent['stage'], [number, number]> = {
   write: [0.97, 1],
 };
 
+/** The picker's view of a model summary. */
+function pickable(m: ModelSummary): PickableModel {
+  return { id: m.id, gsd: m.gsd, inputs: m.inputs.map((sources, i) => ({ sources, optional: m.inputOptional[i] ?? false })), domain: m.domain };
+}
+
+/** Whether the model cannot run without a DEM (a non-optional input with terrain). */
+function demRequired(m: ModelSummary): boolean {
+  return m.inputs.some((sources, i) => !m.inputOptional[i] && sources.some(isTerrainSource));
+}
+
 export const useDetectStore = defineStore('detect', () => {
   const models = ref<ModelSummary[]>([]);
   const modelId = ref<string | null>(null);
   const threshold = ref(0.5);
   const minAreaM2 = ref(50);
   const provider = ref<ProviderPreference>('auto');
+  /** Test-time flips (4× slower); follows the model card's default until the user sets it. */
+  const tta = ref(false);
   const running = ref(false);
   const progress = ref<ProgressEvent | null>(null);
   const startedAt = ref(0);
@@ -29,6 +43,29 @@ export const useDetectStore = defineStore('detect', () => {
   let abort: AbortController | null = null;
 
   const model = computed(() => models.value.find((m) => m.id === modelId.value) ?? null);
+
+/** The scene as the picker sees it: GSD (geometric mean of x and y, as the core), DEM, optical bands. */
+  function scene(): { gsdM: number | null; hasDem: boolean; opticalBands: BandSource[] } {
+    const project = useProjectStore();
+    const img = project.imagery;
+    const opticalBands = (['red', 'green', 'blue', 'nir'] as const).slice(0, Math.min(4, img?.bandCount ?? 3));
+    return { gsdM: img ? Math.sqrt(Math.abs(img.gsd.x * img.gsd.y)) : null, hasDem: !!project.dem, opticalBands: [...opticalBands] };
+  }
+
+  /** The core's default for the current scene (src-shared/model-pick.ts, the same rule), with its reason. */
+  const defaultPick = computed<{ id: string; reason: string } | null>(() => {
+    const p = pickModel(models.value, pickable, scene());
+    return p ? { id: p.model.id, reason: p.reason } : null;
+  });
+
+  /** One line under the model choice: why this model. */
+  const modelReason = computed<string | null>(() => {
+    const m = model.value;
+    if (!m) return null;
+    const d = defaultPick.value;
+    if (d && d.id === m.id) return d.reason;
+    return d ? `Chosen by you; for this scene Scarp would pick ${d.id}.` : 'Chosen by you; no model fits this scene by itself.';
+  });
 
   /** Why the current scene does not suit the chosen model (bands, DEM, resolution). */
   const warnings = computed<string[]>(() => {
@@ -41,10 +78,16 @@ export const useDetectStore = defineStore('detect', () => {
     const needNir = optical.includes('nir');
     if (needNir && img.bandCount < 4) out.push(`The model needs a near-infrared band; the imagery has ${img.bandCount} bands.`);
     if (img.bandCount < 3) out.push(`The model needs red, green and blue; the imagery has ${img.bandCount} band(s).`);
-    if (m.needsDem && !project.dem) out.push('The model needs a DEM (slope/hillshade): add one before running.');
-    const gsd = Math.max(img.gsd.x, img.gsd.y);
-    if (gsd < m.gsd.minM || gsd > m.gsd.maxM)
-      out.push(`The imagery is ${gsd.toFixed(2)} m/pixel, outside the model's range ${m.gsd.minM}–${m.gsd.maxM} m; it will be resampled to ${m.gsd.nativeM} m.`);
+    if (demRequired(m) && !project.dem) out.push('The model needs a DEM (slope/hillshade): add one before running.');
+    const gsd = scene().gsdM!;
+    const fit = gsdFit(gsd, m.gsd);
+    const wide = resampleRange(m.gsd);
+    if (fit.kind === 'resample')
+      out.push(`The imagery is ${gsd.toFixed(2)} m/pixel, outside the model's ${fmtRange(m.gsd.minM, m.gsd.maxM)} range; it will be resampled to ${fmtM(fit.targetGsd)}.`);
+    else if (fit.kind === 'out')
+      out.push(
+        `The imagery is ${gsd.toFixed(2)} m/pixel: the model runs ${fmtRange(m.gsd.minM, m.gsd.maxM)}${wide ? ` and resamples ${fmtRange(wide[0], wide[1])}` : ''}; it cannot run on this scene.`,
+      );
     return out;
   });
 
@@ -65,11 +108,9 @@ export const useDetectStore = defineStore('detect', () => {
   /** Whether the user picked the model (else the default follows the scene: with or without a DEM). */
   let userChose = false;
 
-  /** The core's default for the current scene (pickDefaultModel, by card metrics), by id. */
+  /** The default for the current scene (defaultPick), else the first model by id. */
   function defaultModelId(): string | null {
-    const want = useProjectStore().dem ? 'rgb+dem' : 'rgb';
-    const list = models.value;
-    return (list.find((m) => m.defaultFor?.includes(want)) ?? list.find((m) => m.defaultFor?.length) ?? [...list].sort((a, b) => (a.id < b.id ? -1 : 1))[0])?.id ?? null;
+    return defaultPick.value?.id ?? [...models.value].sort((a, b) => (a.id < b.id ? -1 : 1))[0]?.id ?? null;
   }
 
   /** Follow the default unless the user chose a model that still exists. */
@@ -78,7 +119,10 @@ export const useDetectStore = defineStore('detect', () => {
     const id = defaultModelId();
     if (id !== modelId.value) {
       modelId.value = id;
-      if (model.value) threshold.value = model.value.threshold;
+      if (model.value) {
+        threshold.value = model.value.threshold;
+        tta.value = model.value.tta === 'flips';
+      }
     }
   }
 
@@ -90,7 +134,10 @@ export const useDetectStore = defineStore('detect', () => {
   function selectModel(id: string): void {
     userChose = true;
     modelId.value = id;
-    if (model.value) threshold.value = model.value.threshold;
+    if (model.value) {
+      threshold.value = model.value.threshold;
+      tta.value = model.value.tta === 'flips';
+    }
   }
 
   async function run(): Promise<void> {
@@ -111,6 +158,7 @@ export const useDetectStore = defineStore('detect', () => {
           dem: model.value.needsDem ? project.dem?.path : undefined,
           model: model.value.id,
           threshold: threshold.value,
+          tta: tta.value,
           minAreaM2: minAreaM2.value,
           provider: provider.value,
           project: project.path,
@@ -147,5 +195,5 @@ export const useDetectStore = defineStore('detect', () => {
     if (p) await useLayersStore().addRaster(p, 'mask', { threshold: threshold.value });
   }
 
-  return { models, modelId, model, pickDefault, threshold, minAreaM2, provider, running, progress, fraction, etaSeconds, result, error, warnings, loadModels, selectModel, run, cancel, previewThreshold };
+  return { models, modelId, model, pickDefault, defaultPick, modelReason, demRequired, threshold, minAreaM2, provider, tta, running, progress, fraction, etaSeconds, result, error, warnings, loadModels, selectModel, run, cancel, previewThreshold };
 });

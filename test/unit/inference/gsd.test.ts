@@ -34,4 +34,39 @@ describe('planScale', () => {
   it('rejects a non-positive GSD', () => {
     expect(() => planScale(0, card)).toThrow(/positive/);
   });
+
+  describe('with a resample range', () => {
+    const two = { nativeM: 0.5, minM: 0.375, maxM: 0.625, resampleMinM: 0.25, resampleMaxM: 1.5 };
+    it('runs as is inside the run-as-is range', () => {
+      expect(planScale(0.5, two)).toMatchObject({ kind: 'native', targetGsd: 0.5 });
+      expect(planScale(0.375, two).kind).toBe('native');
+      expect(planScale(0.625, two).kind).toBe('native');
+    });
+    it('resamples to the nearer bound of the run-as-is range', () => {
+      expect(planScale(1.2, two)).toMatchObject({ kind: 'resample', targetGsd: 0.625 });
+      expect(planScale(1.2, two).factor).toBeCloseTo(1.2 / 0.625);
+      expect(planScale(1.5, two)).toMatchObject({ kind: 'resample', targetGsd: 0.625 });
+      expect(planScale(0.3, two)).toMatchObject({ kind: 'resample', targetGsd: 0.375 });
+      expect(planScale(0.25, two)).toMatchObject({ kind: 'resample', targetGsd: 0.375 });
+    });
+    it('refuses a scene outside both ranges, naming both', () => {
+      for (const s of [0.2, 3]) {
+        try {
+          planScale(s, two, "model 'uav'");
+          expect.unreachable();
+        } catch (e) {
+          const err = e as ScarpError;
+          expect(err.code).toBe('RESOLUTION_OUT_OF_RANGE');
+          expect(err.message).toContain("model 'uav'");
+          expect(err.message).toContain('0.375–0.625 m');
+          expect(err.message).toContain('0.25–1.5 m');
+        }
+      }
+    });
+    it('takes a missing bound from the run-as-is range', () => {
+      const upOnly = { nativeM: 1, minM: 0.75, maxM: 1.25, resampleMaxM: 3 };
+      expect(planScale(3, upOnly)).toMatchObject({ kind: 'resample', targetGsd: 1.25 });
+      expect(() => planScale(0.5, upOnly)).toThrow(/0.75–3 m/);
+    });
+  });
 });

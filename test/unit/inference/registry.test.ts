@@ -140,15 +140,24 @@ describe.skipIf(!hasTorch)('model registry', () => {
     expect((await listModels(join(dir, 'absent'))).models).toEqual([]);
   });
 
-  it('picks the RGB+DEM model when a DEM is given, else the RGB model', async () => {
+  it('picks for the scene: terrain models with a DEM, then nearer native GSD, then id; says why', async () => {
     const rgb = await loadModelFile(modelPath('tiny-rgb.onnx'));
     const dual = await loadModelFile(modelPath('tiny-dual.onnx'));
     const ms: LoadedModel[] = [rgb, dual];
-    expect(pickDefaultModel(ms, { hasDem: true })?.id).toBe('tiny-dual');
-    expect(pickDefaultModel(ms, { hasDem: false })?.id).toBe('tiny-rgb');
-    // Terrain optional in tiny-dual: it can still run without a DEM when no RGB-only model exists.
-    expect(pickDefaultModel([dual], { hasDem: false })?.id).toBe('tiny-dual');
-    expect(pickDefaultModel([rgb], { hasDem: true })?.id).toBe('tiny-rgb');
+    const withDem = pickDefaultModel(ms, { hasDem: true, gsdM: 0.5 })!;
+    expect(withDem.model.id).toBe('tiny-dual');
+    expect(withDem.reason).toBe('tiny-dual: the scene is 0.50 m, inside its 0.25–1 m range, and a DEM was given; its terrain input is used.');
+    // Without a DEM both can run (tiny-dual's terrain is optional) and both are native at 0.5 m: id decides.
+    expect(pickDefaultModel(ms, { hasDem: false, gsdM: 0.5 })?.model.id).toBe('tiny-dual');
+    // ... unless one is nearer its native GSD.
+    const rgb04: LoadedModel = { ...rgb, card: { ...rgb.card, gsd: { nativeM: 0.4, minM: 0.25, maxM: 1 } } };
+    const noDem = pickDefaultModel([rgb04, dual], { hasDem: false, gsdM: 0.42 })!;
+    expect(noDem.model.id).toBe('tiny-rgb');
+    expect(noDem.reason).toContain('no DEM was given and it needs none');
+    // Unknown scene GSD: DEM use, then id.
+    expect(pickDefaultModel(ms, { hasDem: true })?.model.id).toBe('tiny-dual');
+    expect(pickDefaultModel([dual], { hasDem: false })?.model.id).toBe('tiny-dual');
+    expect(pickDefaultModel([rgb], { hasDem: true })?.model.id).toBe('tiny-rgb');
     expect(pickDefaultModel([], { hasDem: true })).toBeNull();
   });
 });
