@@ -115,13 +115,15 @@ export const ModelCard = z.object({
     })
     .optional(),
   /**
-   * Probability calibration fitted on validation (temperature scaling); the ONNX probability output
-   * already includes it. `ece` = expected calibration error over 15 equal bins on held-out pixels with p ≥ 0.1.
+   * Probability calibration fitted on validation; the ONNX probability output and `head` already include
+   * it. 'temperature': sigmoid(logit / T); 'platt': sigmoid((logit + biasShift) / T), the shift already added
+   * to head.bias. `ece` = expected calibration error over 15 equal bins on held-out pixels with p ≥ 0.1.
    */
   calibration: z
     .object({
-      method: z.literal('temperature'),
+      method: z.enum(['temperature', 'platt']),
       temperature: z.number().positive(),
+      biasShift: z.number().optional(),
       ece: z.number().nonnegative().optional(),
       eceSplit: z.string().optional(),
     })

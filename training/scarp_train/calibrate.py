@@ -81,3 +81,29 @@ def reliability_png(curves: dict, path: str, title: str):
     ax.set_ylabel('fraction of landslide pixels')
     ax.set_xlim(0, 1); ax.set_ylim(0, 1); ax.set_title(title, fontsize=9); ax.legend(fontsize=7, loc='upper left')
     fig.tight_layout(); fig.savefig(path, dpi=90); plt.close(fig)
+
+
+def fit_platt(logits_list, masks, max_pixels=2_000_000, seed=0) -> tuple[float, float]:
+    """Platt scaling on the logits, written as a temperature and a bias shift: p = sigmoid((z + shift) / T),
+    (a = 1/T, c = shift/T) minimising the NLL by Newton's method. Temperature alone (one scale) cannot
+    fix a model whose high-probability pixels are too often wrong while the easy negatives dominate
+    the NLL: measured on the satellite specialist's validation, ECE(p >= 0.1) 0.312 raw, 0.346 with
+    temperature only, 0.017 with Platt."""
+    z, y = _flat(logits_list, masks)
+    if len(z) > max_pixels:
+        i = np.random.default_rng(seed).choice(len(z), max_pixels, replace=False)
+        z, y = z[i], y[i]
+    a, c = 1.0, 0.0
+    for _ in range(100):
+        s = np.clip(a * z + c, -60, 60)
+        p = 1.0 / (1.0 + np.exp(-s))
+        g = p - y
+        w = p * (1 - p)
+        H = np.array([[np.mean(w * z * z), np.mean(w * z)], [np.mean(w * z), np.mean(w)]]) + 1e-9 * np.eye(2)
+        d = np.linalg.solve(H, [np.mean(g * z), np.mean(g)])
+        a, c = a - d[0], c - d[1]
+        if np.abs(d).max() < 1e-8:
+            break
+    if a <= 0:
+        raise ValueError(f'Platt scaling gave a non-positive slope ({a:.3g}): the logits do not rank landslides')
+    return float(1.0 / a), float(c / a)

@@ -163,6 +163,7 @@ def main(argv=None):
     a = ap.parse_args(argv)
     torch.set_num_threads(a.threads)
     net, cfg, ck = load_net(a.run, a.which)
+    ck.setdefault('epoch', ck.get('state', {}).get('epoch'))
     spec = cfg['spec']
     gsd_card = spec['gsd']
     inputs = C.card_inputs(spec, cfg.get('terrain_bands'))
@@ -173,19 +174,24 @@ def main(argv=None):
     # 1. calibration and threshold on validation
     val = ValidationSet(spec, cfg.get('terrain_bands'), limit=a.limit)
     vsets = val.logits(net)
-    T = K.fit_temperature([l for _, ls, _ in vsets for l in ls], [m for _, _, ms in vsets for m in ms])
-    v_plain = score_sets(vsets, T)
+    T, shift = K.fit_platt([l for _, ls, _ in vsets for l in ls], [m for _, _, ms in vsets for m in ms])
+    T_only = K.fit_temperature([l for _, ls, _ in vsets for l in ls], [m for _, _, ms in vsets for m in ms])
+    v_plain = score_sets(vsets, T, shift)
     v_raw = score_sets(vsets, 1.0)
+    with torch.no_grad():
+        net.head.bias += shift  # from here on the net's logits include the calibration shift
     vsets_tta = val.logits(net, temperature=1.0, tta=True)
     v_tta = score_sets(vsets_tta, T)
     tta_gain = v_tta['score'] - v_plain['score']
     use_tta = tta_gain >= TTA_MIN_GAIN
     thr = v_tta['threshold'] if use_tta else v_plain['threshold']
-    val_probs = [sigmoid(l / T) for _, ls, _ in (vsets_tta if use_tta else vsets) for l in ls]
     val_masks = [m for _, _, ms in vsets for m in ms]
+    val_probs = ([sigmoid(l / T) for _, ls, _ in vsets_tta for l in ls] if use_tta
+                 else [sigmoid((l + shift) / T) for _, ls, _ in vsets for l in ls])
     rel_val, ece_val, _ = K.reliability(val_probs, val_masks)
     rel_val_raw, ece_val_raw, _ = K.reliability([sigmoid(l) for _, ls, _ in vsets for l in ls], val_masks)
-    print(json.dumps({'temperature': T, 'val_plain': v_plain, 'val_uncalibrated': v_raw, 'val_tta': v_tta}), flush=True)
+    rel_val_t, ece_val_t, _ = K.reliability([sigmoid(l / T_only) for _, ls, _ in vsets for l in ls], val_masks)
+    print(json.dumps({'temperature': T, 'bias_shift': shift, 'temperature_only': T_only, 'val_plain': v_plain, 'val_uncalibrated': v_raw, 'val_tta': v_tta}), flush=True)
 
     # 2. held-out sets
     rows, extra, rel_test = [], {}, {}
@@ -227,7 +233,8 @@ def main(argv=None):
             save_png(bijie_mosaic(bp, bm, thr, None), os.path.join(reports, f'{a.id}-bijie.png'))
     ece_split = 'Jinsha B south' if spec['recipe'] == 'uav' else 'Bijie test'
     ece_test = rel_test[ece_split][1]
-    K.reliability_png({'validation, uncalibrated': (rel_val_raw, ece_val_raw), 'validation, calibrated': (rel_val, ece_val),
+    K.reliability_png({'validation, uncalibrated': (rel_val_raw, ece_val_raw), 'validation, temperature only': (rel_val_t, ece_val_t),
+                       'validation, Platt (shipped)': (rel_val, ece_val),
                        **{f'{k} (held out)': (v[0], v[1]) for k, v in rel_test.items()}},
                       os.path.join(reports, f'{a.id}-reliability.png'), f'{a.id}: reliability, T = {T:.3f}')
 
@@ -243,16 +250,17 @@ def main(argv=None):
             net(*xs)
     tile_ms = (time.time() - t1) / 5 * 1000
     metrics = {
-        'threshold': thr, 'temperature': T, 'ece': ece_test, 'ece_split': f'{ece_split} (held out), p >= 0.1, 15 bins',
+        'threshold': thr, 'temperature': T, 'bias_shift': shift, 'ece': ece_test, 'ece_split': f'{ece_split} (held out), p >= 0.1, 15 bins',
         'tta': 'flips' if use_tta else 'none', 'rows': rows, 'epochs_trained': len(log),
         'device': a.device_note or HARDWARE,
         'extra': {**extra, 'validation': {'plain': v_plain, 'flips': v_tta, 'uncalibrated': v_raw, 'tta_gain': tta_gain,
-                                          'ece_calibrated': ece_val, 'ece_uncalibrated': ece_val_raw},
+                                          'ece_calibrated': ece_val, 'ece_uncalibrated': ece_val_raw,
+                                          'ece_temperature_only': ece_val_t, 'temperature_only': T_only},
                   'ece_test': {k: v[1] for k, v in rel_test.items()}, 'tile_ms_cpu_1thread': tile_ms,
                   'evaluate_seconds': time.time() - t0},
         'training_notes': (f"Trained from scratch for {len(log)} epochs of {cfg['steps']} batches of {cfg['batch']} crops "
                            f"({cfg['crop']} px at {gsd_card['minM']}-{gsd_card['maxM']} m), seed {cfg['seed']}; EMA weights of epoch "
-                           f"{ck.get('epoch', len(log))}; temperature {T:.3f} and threshold {thr:.2f} from validation only "
+                           f"{ck.get('epoch', len(log))}; Platt calibration (temperature {T:.3f}, head bias shifted by {shift:+.3f}) and threshold {thr:.2f} from validation only "
                            f"({', '.join(spec['val'])})."),
     }
     json.dump(metrics, open(os.path.join(a.run, 'metrics.json'), 'w'), indent=1)
@@ -270,8 +278,9 @@ def main(argv=None):
           f"CPU inference: {tile_ms:.0f} ms per 256 px tile (1 thread, batch 1).", '',
           '## Training curves', '', f'![curves]({a.id}-curves.png)', '',
           '## Calibration', '',
-          f"Expected calibration error (15 bins over p >= 0.1): validation {ece_val_raw:.3f} before and {ece_val:.3f} after "
-          f"temperature scaling; held out: " + ', '.join(f"{k} {v[1]:.3f}" for k, v in rel_test.items()) + '.', '',
+          f"Platt scaling on the validation logits, stored as the card's temperature ({T:.3f}) and a shift of the head's bias "
+          f"({shift:+.3f}). Expected calibration error (15 bins over p >= 0.1): validation {ece_val_raw:.3f} uncalibrated, "
+          f"{ece_val_t:.3f} with a temperature alone (T = {T_only:.3f}), {ece_val:.3f} with Platt; held out: " + ', '.join(f"{k} {v[1]:.3f}" for k, v in rel_test.items()) + '.', '',
           f'![reliability]({a.id}-reliability.png)', '',
           '## Error overlays', '',
           'Green: detected landslide; red: false positive; yellow: missed; dark: unmapped.', '',

@@ -125,7 +125,9 @@ def make_card(model_id: str, cfg: dict, params: int, metrics: dict | None, tile:
     if head:
         card['head'] = head
     if 'temperature' in m:
-        card['calibration'] = {'method': 'temperature', 'temperature': round(float(m['temperature']), 6)}
+        card['calibration'] = {'method': 'platt' if 'bias_shift' in m else 'temperature', 'temperature': round(float(m['temperature']), 6)}
+        if 'bias_shift' in m:
+            card['calibration']['biasShift'] = round(float(m['bias_shift']), 6)
         if 'ece' in m:
             card['calibration']['ece'] = round(float(m['ece']), 4)
             card['calibration']['eceSplit'] = m.get('ece_split', '')
@@ -156,6 +158,8 @@ def export(run_dir: str, model_id: str, out_dir: str, metrics_path: str | None, 
     metrics = json.load(open(metrics_path)) if metrics_path and os.path.exists(metrics_path) else None
     temperature = float((metrics or {}).get('temperature', 1.0))
     h = head_of(net)
+    with torch.no_grad():
+        h.bias += float((metrics or {}).get('bias_shift', 0.0))  # Platt calibration's shift lives in the head's bias
     head = {'output': 'features', 'weights': [round(float(v), 8) for v in h.weight.detach().reshape(-1)],
             'bias': round(float(h.bias.detach()[0]), 8)}
     # the ONNX graph uses exactly the rounded head the card publishes

@@ -58,6 +58,8 @@ def main(argv=None):
     inputs = C.card_inputs(spec, cfg.get('terrain_bands'))
     mj = json.load(open(os.path.join(a.run, 'metrics.json')))
     thr, T = mj['threshold'], mj['temperature']
+    with torch.no_grad():
+        net.head.bias += float(mj.get('bias_shift', 0.0))
     rows = []
     for g in SWEEP[spec['recipe']]:
         res = {'gsd_m': g}

@@ -92,11 +92,12 @@ def sigmoid(x):
     return 1.0 / (1.0 + np.exp(-np.clip(x, -60, 60)))
 
 
-def score_sets(sets, temperature: float = 1.0):
-    """Per-set pooled F1 over THRESHOLDS, the common threshold maximising their mean, and the score."""
+def score_sets(sets, temperature: float = 1.0, shift: float = 0.0):
+    """Per-set pooled F1 over THRESHOLDS, the common threshold maximising their mean, and the score
+    (probabilities sigmoid((logit + shift) / temperature))."""
     curves = {}
     for name, ls, ms in sets:
-        pos, neg = M.pooled_histograms([sigmoid(l / temperature) for l in ls], ms)
+        pos, neg = M.pooled_histograms([sigmoid((l + shift) / temperature) for l in ls], ms)
         curves[name] = M.sweep(pos, neg, THRESHOLDS)
     mean_f1 = np.mean([[r['f1'] for r in c] for c in curves.values()], axis=0)
     i = int(np.argmax(mean_f1))
