@@ -4,9 +4,10 @@ PyTorch probabilities for it) that the TypeScript test feeds to onnxruntime-node
 
     /usr/bin/python3 training/smoke.py [--model NAME] OUT_DIR
 
-NAME: an architecture (`unet`, `digate`; default: both), each run on its usual recipe (U-Net on the
-satellite recipe, DiGATe on the UAV RGB + DEM recipe). Writes OUT_DIR/<id>.onnx, <id>.json and
-<id>.parity.json for ids smoke-<NAME>.
+NAME: an architecture (repeatable; default: all of RUNS), each run on its usual recipe: U-Net,
+GeoNeXt and multi-CNN + GAN on the satellite RGB recipe; DiGATe, U-Net++ (DEM stacked) and FCA-DeepLab
+(RGB/DEM fusion) on the UAV RGB + DEM recipe. Writes OUT_DIR/<id>.onnx, <id>.json and
+<id>.parity.json for ids smoke-<NAME>. --threads N sets torch's threads (default 2).
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from scarp_train import export as E  # noqa: E402
 from scarp_train import train as T  # noqa: E402
 from scarp_train.models import ExportWrapper  # noqa: E402
 
-RUNS = {'unet': 'sat', 'digate': 'uav'}
+RUNS = {'unet': 'sat', 'digate': 'uav', 'unetpp-att': 'uav', 'fca-deeplab': 'uav', 'geonext': 'sat', 'mcnn-gan': 'sat'}
 
 
 def parity_fixture(run_dir: str, path: str) -> None:
@@ -41,14 +42,14 @@ def parity_fixture(run_dir: str, path: str) -> None:
                'output': {'name': 'probability', 'dims': list(prob.shape), 'data': prob.ravel().tolist()}}, open(path, 'w'))
 
 
-def main(out_dir: str, models: list[str]) -> int:
+def main(out_dir: str, models: list[str], threads: int = 2) -> int:
     os.makedirs(out_dir, exist_ok=True)
     t0 = time.time()
     for arch in models:
         model_id = f'smoke-{arch}'
         run_dir = os.path.join(out_dir, 'run-' + arch)
         T.main(['--recipe', RUNS[arch], '--arch', arch, '--out', run_dir, '--epochs', '1', '--steps', '3', '--batch', '2',
-                '--crop', '128', '--limit', '4', '--threads', '2', '--seed', '1'])
+                '--crop', '128', '--limit', '4', '--threads', str(threads), '--seed', '1'])
         path = E.export(run_dir, model_id, out_dir, None, tile=256, overlap=32, which='last')
         onnx.checker.check_model(onnx.load(path))
         parity_fixture(run_dir, os.path.join(out_dir, model_id + '.parity.json'))
@@ -60,6 +61,7 @@ if __name__ == '__main__':
     import argparse
     ap = argparse.ArgumentParser(usage=__doc__)
     ap.add_argument('--model', choices=list(RUNS), action='append')
+    ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('out_dir')
     a = ap.parse_args()
-    sys.exit(main(a.out_dir, a.model or list(RUNS)))
+    sys.exit(main(a.out_dir, a.model or list(RUNS), a.threads))

@@ -47,6 +47,19 @@ DESCRIPTIONS = {
                'Dual-stream DiGATe-UNet: optical and terrain encoders, gated RGB/terrain fusion, cross-attention and '
                'sub-pixel up-sampling. Terrain = slope derived at 2 m + relative elevation over a 100 m window. Runs '
                'without a DEM (trained with the terrain stream randomly dropped), at lower accuracy.'),
+    # the four papers' architectures (training/README.md, "The four papers' architectures")
+    'unetpp-att': ('Scarp U-Net++ (contextual attention)', 'unetpp-contextual-attention',
+                   'U-Net++ with nested dense skips and contextual (channel + spatial) attention in the encoder '
+                   '(after Hegde et al.); RGB and DEM channels stacked into one input on a terrain recipe.'),
+    'fca-deeplab': ('Scarp FCA-DeepLab', 'fca-deeplab',
+                    'DeepLabv3+ with RGB/DEM two-branch fusion (CBAM) before a ConvNeXt backbone at output stride 16, '
+                    'ASPP, small-object attention on low-level features and a regularised decoder. Runs without a DEM '
+                    '(trained with the terrain input randomly dropped), at lower accuracy.'),
+    'geonext': ('Scarp GeoNeXt', 'geonext',
+                'ConvNeXt V2 encoder (GRN blocks, trained from scratch) with a PSA + ASPP decoder; RGB only.'),
+    'mcnn-gan': ('Scarp multi-CNN + GAN', 'multi-cnn-gan',
+                 'VGG-, DenseNet-, ResNet- and Inception-style encoders fused with SE attention and a U-Net-style '
+                 'generator decoder, trained with a WGAN-GP mask critic (training only); RGB only.'),
 }
 RECIPE_TEXT = {
     'uav': 'Specialist for UAV and aerial RGB imagery (0.3-1 m; run as is at 0.4-0.625 m), with an optional DEM/DSM.',

@@ -1,4 +1,7 @@
-"""Architectures: a compact U-Net baseline and DiGATe-UNet (dual-stream, gated fusion)."""
+"""Architectures: a compact U-Net baseline and DiGATe-UNet (dual-stream, gated fusion), plus the four
+comparison architectures in their own modules (arch_unetpp, arch_fca_deeplab, arch_geonext,
+arch_mcnn_gan). Contract for every net: forward returns a dict with 'main' (N x 1 x H x W logits at
+input size) and 'features' (the map the 1x1 `.head` turns into 'main', at input size)."""
 from __future__ import annotations
 
 import torch
@@ -262,7 +265,16 @@ def build(arch: str, **kw) -> nn.Module:
         return UNet(in_ch=kw.get('in_ch', 3), width=kw.get('width', 16))
     if arch == 'digate':
         return DiGATeUNet(optical_ch=3, terrain_ch=kw.get('terrain_ch', 1), **kw.get('digate', {}))
+    if arch in COMPARISON:
+        import importlib
+        mod = importlib.import_module(f'.{COMPARISON[arch]}', __package__)
+        return mod.build(in_ch=kw.get('in_ch', 3), terrain_ch=kw.get('terrain_ch', 0), variant=kw.get('variant'))
     raise ValueError(arch)
+
+
+# the four papers' architectures: name -> module (each module has build(in_ch, terrain_ch, variant) and VARIANTS)
+COMPARISON = {'unetpp-att': 'arch_unetpp', 'fca-deeplab': 'arch_fca_deeplab', 'geonext': 'arch_geonext',
+              'mcnn-gan': 'arch_mcnn_gan'}
 
 
 def n_params(m: nn.Module) -> int:

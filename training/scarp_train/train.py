@@ -27,16 +27,32 @@ from . import preprocess as P
 from .models import build, n_params
 from . import validate as V
 
+# Adversarial term of the multi-CNN + GAN (architecture-specs.md section 4): WGAN-GP mask critic,
+# lambda_gp 10, generator term weight 0.01 (lambda_3), critic Adam 4e-4 with betas (0.5, 0.999) (the
+# paper's TTUR critic rate; the generator keeps the common recipe's optimiser), one critic step per
+# generator step.
+ADVERSARIAL = dict(weight=0.01, gp=10.0, critic_lr=4e-4, betas=(0.5, 0.999), critic_steps=1)
+
 ARCHS = {
-    # name: (dual-stream? (takes terrain as a second input), has auxiliary heads)
+    # dual: takes terrain as a second input (else terrain bands are stacked onto the optical ones on a
+    #   terrain recipe); terrain: False = optical only even on a terrain recipe (the card then lists
+    #   only the optical input); single_without_terrain: a dual net that becomes single-input (RGB) on
+    #   a recipe without terrain; adversarial: train with the WGAN-GP mask critic (never exported).
     'unet': dict(dual=False),
     'digate': dict(dual=True),
+    'unetpp-att': dict(dual=False),
+    'fca-deeplab': dict(dual=True, single_without_terrain=True),
+    'geonext': dict(dual=False, terrain=False),
+    'mcnn-gan': dict(dual=False, terrain=False, adversarial=ADVERSARIAL),
 }
 
 
 def spec_of(recipe: str, arch: str) -> dict:
     r = C.RECIPES[recipe]
-    return dict(r, recipe=recipe, arch=arch, dual=ARCHS[arch]['dual'])
+    a = ARCHS[arch]
+    terrain = bool(r['terrain']) and a.get('terrain', True)
+    dual = a['dual'] and (terrain or not a.get('single_without_terrain'))
+    return dict(r, recipe=recipe, arch=arch, dual=dual, terrain=terrain, recipe_terrain=bool(r['terrain']))
 
 
 def train_command(cfg: dict) -> str:
@@ -54,6 +70,8 @@ def train_command(cfg: dict) -> str:
         c += f" --val-every {cfg['val_every']}"
     if cfg.get('limit'):
         c += f" --limit {cfg['limit']}"
+    if cfg.get('variant'):
+        c += f" --variant {cfg['variant']}"
     return cfg.get('command_prefix', '') + c
 
 
@@ -89,7 +107,42 @@ def build_net(cfg: dict):
     spec = cfg['spec']
     k = len(cfg['terrain_bands']) if cfg.get('terrain_bands') else 0
     in_ch = 3 + (k if not spec['dual'] else 0)
-    return build(spec['arch'], in_ch=in_ch, width=cfg['width'], terrain_ch=max(k, 1))
+    return build(spec['arch'], in_ch=in_ch, width=cfg['width'], terrain_ch=max(k, 1) if spec['dual'] else 0,
+                 variant=cfg.get('variant'))
+
+
+def make_critic(cfg: dict):
+    """The training-only mask critic of an adversarial architecture (None for the others)."""
+    adv = ARCHS[cfg['spec']['arch']].get('adversarial')
+    if not adv:
+        return None, None
+    from .arch_mcnn_gan import MaskCritic
+    critic = MaskCritic(cfg['crop'])
+    return critic, adv
+
+
+def set_grad(m, on: bool):
+    for p in m.parameters():
+        p.requires_grad_(on)
+
+
+def adversarial_step(critic, copt, adv, logits, y):
+    """WGAN-GP on masks: critic update(s) on D(fake) - D(real) + gp * GP, then the generator's term
+    -D(fake) (returned, to be weighted into the generator loss). Unmapped pixels (255) are zeroed in
+    both masks."""
+    from .arch_mcnn_gan import gradient_penalty
+    valid = (y != L.IGNORE).float()
+    real = (y == 1).float() * valid
+    fake = torch.sigmoid(logits) * valid
+    set_grad(critic, True)
+    for _ in range(adv['critic_steps']):
+        fd = fake.detach()
+        d_loss = critic(fd).mean() - critic(real).mean() + adv['gp'] * gradient_penalty(critic, real, fd)
+        copt.zero_grad()
+        d_loss.backward()
+        copt.step()
+    set_grad(critic, False)
+    return -critic(fake).mean(), float(d_loss)
 
 
 def load_sources(spec, limit=None, terrain_bands=None):
@@ -169,6 +222,9 @@ def main(argv=None):
     ap.add_argument('--workers', type=int, default=0, help='DataLoader processes drawing crops (GPU hosts); 0 = in-process, seeded by (seed, epoch)')
     ap.add_argument('--max-minutes', type=float, default=None, help='stop (resumably) after this long')
     ap.add_argument('--stop-epoch', type=int, default=None, help='stop (resumably) after this epoch')
+    ap.add_argument('--variant', default=None,
+                    help="architecture variant (ablations): unetpp-att contextual|spatial|both|none, geonext "
+                         "psa+aspp|psa|aspp|plain, fca-deeplab full|no-soa, mcnn-gan unet|literal")
     a = ap.parse_args(argv)
     torch.set_num_threads(a.threads)
     dev = device_auto(a.device)
@@ -180,6 +236,12 @@ def main(argv=None):
     cfg = dict(vars(a), spec=spec, terrain_bands=tb, optical_bands=C.optical_bands(), gsd=spec['gsd'])
     net = build_net(cfg).to(dev)
     cfg['params'] = n_params(net)
+    critic, adv = make_critic(cfg)
+    copt = None
+    if critic is not None:
+        critic = critic.to(dev)
+        copt = torch.optim.Adam(critic.parameters(), lr=adv['critic_lr'], betas=adv['betas'])
+        cfg['critic_params'] = n_params(critic)
     ema = EMA(net, a.ema)
     opt = torch.optim.AdamW(net.parameters(), lr=a.lr, weight_decay=1e-4)
     total = a.epochs * a.steps
@@ -194,6 +256,8 @@ def main(argv=None):
             raise SystemExit(f'{ck} was made with --batch {old["batch"]} --crop {old["crop"]}: resume with the same values')
         net.load_state_dict(s['model']); opt.load_state_dict(s['opt'])
         ema.net.load_state_dict(s['ema']); ema.n = s['ema_n']
+        if critic is not None and 'critic' in s:
+            critic.load_state_dict(s['critic']); copt.load_state_dict(s['critic_opt'])
         state = s['state']
         plan = s.get('plan', (old['epochs'], old['steps']))
         if plan == (a.epochs, a.steps) and 'replan' not in s:
@@ -229,17 +293,25 @@ def main(argv=None):
     while state['epoch'] < a.epochs:
         ep = state['epoch']
         net.train()
-        t0 = time.time(); losses = []
+        t0 = time.time(); losses = []; d_losses = []; g_advs = []
+        if critic is not None:
+            critic.train()
         for rgb, terr, mask, _ in epoch_batches(mix, a, ep):
             x, t, y = to_tensors(rgb, terr, mask, dev)
             out = net(*net_inputs(spec, x, t))
             loss = loss_fn(out, y)
+            if critic is not None:
+                g_adv, d_loss = adversarial_step(critic, copt, adv, out['main'], y)
+                loss = loss + adv['weight'] * g_adv
+                d_losses.append(d_loss); g_advs.append(float(g_adv))
             opt.zero_grad(); loss.backward(); opt.step(); sched.step()
             ema.update(net)
             losses.append(float(loss))
         train_s = time.time() - t0
         state['epoch'] = ep + 1
         rec = {'epoch': ep + 1, 'loss': float(np.mean(losses)), 'train_s': train_s, 'lr': sched.get_last_lr()[0]}
+        if critic is not None:
+            rec['critic_loss'] = float(np.mean(d_losses)); rec['g_adv'] = float(np.mean(g_advs))
         if a.val_every <= 0:
             torch.save({'model': ema.net.state_dict(), 'epoch': ep + 1, 'val': None, 'config': cfg}, os.path.join(a.out, 'best.pt'))
         elif (ep + 1) % a.val_every == 0 or ep + 1 == a.epochs:
@@ -256,6 +328,8 @@ def main(argv=None):
                  'ema_n': ema.n, 'state': state, 'config': cfg, 'plan': (a.epochs, a.steps)}
         if replan:
             saved['replan'] = replan
+        if critic is not None:  # training only: load_net/export read 'model'/'ema', never the critic
+            saved['critic'] = critic.state_dict(); saved['critic_opt'] = copt.state_dict()
         torch.save(saved, ck + '.tmp')
         os.replace(ck + '.tmp', ck)
         json.dump(state['log'], open(os.path.join(a.out, 'log.json'), 'w'), indent=1)
