@@ -1,7 +1,7 @@
 /**
  * The operator's workflow in browser mode, driven in Debian Chromium: create a project, add the
  * Jinsha site B imagery and its DSM (a crop made at test time keeps it fast on 2 cores), run the
- * dual-stream model (the shipped `scarp-digate-rgbdem`, chosen by id as the default for RGB + DEM;
+ * dual-stream model (the shipped UAV specialist `scarp-uav-rgbdem`, the core's default for 0.5 m RGB + DEM;
  * the generated tiny dual-stream model only while the shipped one is absent), see the polygons on
  * the map (rendered pixels), change the threshold (mask preview), add an offline basemap (MBTiles
  * written by GDAL) under the imagery, open the inventory table, export a GeoPackage that
@@ -21,7 +21,7 @@ import { diffPixels, ensureRendererBuilt, hasChromium, launch, startServe, waitM
 
 const SHOTS = resolve(repoRoot, 'test/.tmp/e2e');
 /** The shipped dual-stream model, run by id; until it is committed, the generated tiny dual-stream test model. */
-const SHIPPED_ID = 'scarp-digate-rgbdem';
+const SHIPPED_ID = 'scarp-uav-rgbdem';
 const SHIPPED = resolve(repoRoot, `models/${SHIPPED_ID}.onnx`);
 const MODEL_ID = existsSync(SHIPPED) ? SHIPPED_ID : 'tiny-dual';
 

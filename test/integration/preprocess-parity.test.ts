@@ -24,7 +24,7 @@ interface PythonOut {
   metrics: { pred: number[]; ref: number[]; threshold: number; pooled: { precision: number; recall: number; f1: number; iou: number; pixels: number } };
 }
 
-const cardPath = process.env.SCARP_PARITY_CARD ?? join(modelsDir(), 'scarp-digate-rgbdem.json');
+const cardPath = process.env.SCARP_PARITY_CARD ?? join(modelsDir(), 'scarp-uav-rgbdem.json');
 
 describe.skipIf(!hasData || !hasGdal || !hasTorch || !existsSync(cardPath))('preprocessing and metrics parity, Python vs TypeScript', () => {
   let dir: string;
@@ -83,7 +83,12 @@ describe.skipIf(!hasData || !hasGdal || !hasTorch || !existsSync(cardPath))('pre
     const input = card.inputs.find((i) => i.name === 'terrain')!;
     for (const [j, band] of input.bands.entries()) {
       const raw = Float32Array.from(py.raw[j]!.map((v) => (v === null ? Number.NaN : v)));
-      const ts = normalizeBand(raw, band);
+      // Scene-level normalisations (window-center) run over the whole plane first, as the app's scene bands do.
+      const norm = band.normalization;
+      const ts =
+        norm.kind === 'window-center'
+          ? windowCenter(raw, W, H, windowCenterSize(norm.windowM, windowCenterGsd(dem.info))).map((v) => v / norm.scale)
+          : normalizeBand(raw, band);
       const expected = py.normalised.slice(j * W * H, (j + 1) * W * H);
       let maxDiff = 0;
       for (let k = 0; k < ts.length; k++) {
