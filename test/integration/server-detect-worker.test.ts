@@ -41,29 +41,21 @@ describe.skipIf(!hasData || !hasGdal || !hasTorch)('detection worker and tile wo
     return { r, areas, progress };
   }
 
-  it('a project-backed run in the worker equals the in-process run; the event loop stays free', async () => {
+  // How free the main thread stays during a run is a speed target: `npm run bench -- ui-detect-stall` measures it.
+  it('a project-backed run in the worker equals the in-process run', async () => {
     // A threshold that gives polygons with this random-weight model: the median probability.
     const probe = await run(new ScarpService(), 'probe', 0.5);
     const threshold = probe.r.features > 0 ? 0.5 : 0.45;
     const inProcess = threshold === 0.5 ? probe : await run(new ScarpService(), 'in-process', threshold);
 
     const svc = new ScarpService({ detectInWorker: true });
-    let last = performance.now();
-    let worst = 0;
-    const beat = setInterval(() => {
-      const now = performance.now();
-      worst = Math.max(worst, now - last - 5);
-      last = now;
-    }, 5);
-    const inWorker = await run(svc, 'worker', threshold).finally(() => clearInterval(beat));
+    const inWorker = await run(svc, 'worker', threshold);
     expect(inWorker.r.features).toBe(inProcess.r.features);
     expect(inWorker.r.totalAreaM2).toBeCloseTo(inProcess.r.totalAreaM2, 6);
     expect(inWorker.areas).toEqual(inProcess.areas);
     expect(inWorker.r.project?.featuresAdded).toBe(inProcess.r.features);
     expect(inWorker.progress.some((e) => e.stage === 'infer')).toBe(true);
     expect(inWorker.progress.some((e) => e.stage === 'write')).toBe(true);
-    // Generous (shared 2-core CI machines): the whole pipeline used to block for hundreds of ms.
-    expect(worst).toBeLessThan(1000);
   }, 300_000);
 
   it('cancels a run in the worker; the project records it as cancelled', async () => {
