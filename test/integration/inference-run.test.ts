@@ -14,38 +14,14 @@ import {
   type InferenceProgress,
   type LoadedModel,
   type OrtRunner,
-  type TileInputs,
 } from '../../src-main/core/inference';
 import type { Window } from '../../src-shared/geo';
 import { ScarpError } from '../../src-shared/errors';
 import { hasTorch, modelPath } from '../unit/inference/_models';
+import { functionReader, pixelHash } from '../helpers/inference';
 
-/** Deterministic pseudo-random scene values. */
-function hash(x: number, y: number, b: number): number {
-  let h = (x * 374761393 + y * 668265263 + b * 2147483647) | 0;
-  h = Math.imul(h ^ (h >>> 13), 1274126177);
-  return ((h ^ (h >>> 16)) >>> 0) / 4294967296;
-}
 
-/** A reader producing bands from a function of global pixel coordinates. */
-function reader(inputs: Record<string, Array<(x: number, y: number) => number> | null>, delayMs = 0) {
-  return async (w: Window): Promise<TileInputs> => {
-    if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
-    const out: TileInputs = {};
-    for (const [name, fns] of Object.entries(inputs)) {
-      out[name] = fns
-        ? fns.map((f) => {
-            const a = new Float32Array(w.width * w.height);
-            for (let y = 0; y < w.height; y++) for (let x = 0; x < w.width; x++) a[y * w.width + x] = f(w.x + x, w.y + y);
-            return a;
-          })
-        : null;
-    }
-    return out;
-  };
-}
-
-async function run(model: LoadedModel, W: number, H: number, read: ReturnType<typeof reader>, extra: Partial<Parameters<typeof runTiledInference>[0]> = {}) {
+async function run(model: LoadedModel, W: number, H: number, read: ReturnType<typeof functionReader>, extra: Partial<Parameters<typeof runTiledInference>[0]> = {}) {
   const plan = planTiles({ width: W, height: H, tileSize: model.card.tile.size, overlap: model.card.tile.overlap, multipleOf: model.card.tile.multipleOf });
   const rows: Float32Array[] = [];
   const ys: number[] = [];
@@ -68,12 +44,12 @@ async function run(model: LoadedModel, W: number, H: number, read: ReturnType<ty
   return { rows, ys, progress, stats, plan };
 }
 
-const rgb = (x: number, y: number) => [hash(x, y, 0) * 255, hash(x, y, 1) * 255, hash(x, y, 2) * 255];
+const rgb = (x: number, y: number) => [pixelHash(x, y, 0) * 255, pixelHash(x, y, 1) * 255, pixelHash(x, y, 2) * 255];
 
 describe.skipIf(!hasTorch)('tiled inference', () => {
   it('a constant model blends to exactly its constant, every row once, in order, with progress', async () => {
     const m = await loadModelFile(modelPath('const.onnx'));
-    const { rows, ys, progress, stats } = await run(m, 150, 110, reader({ image: [(x) => x, (x, y) => y, () => 1] }), { batchSize: 3 });
+    const { rows, ys, progress, stats } = await run(m, 150, 110, functionReader({ image: [(x) => x, (x, y) => y, () => 1] }), { batchSize: 3 });
     expect(ys).toEqual(Array.from({ length: 110 }, (_, i) => i));
     let bad = 0;
     for (const r of rows) for (const v of r) if (v !== Math.fround(0.3)) bad++;
@@ -97,7 +73,7 @@ describe.skipIf(!hasTorch)('tiled inference', () => {
     const dem = (x: number, y: number) => 1000 + x + y;
     const slope = (x: number) => x; // zscore mean 10 std 4, clip [-1, 1]
     const hs = (x: number, y: number) => (y < 20 ? 10 : 20); // tile mean 15, scale 2 -> ±2.5
-    const read = reader({ x: [red, dem, slope, hs] });
+    const read = functionReader({ x: [red, dem, slope, hs] });
     const expectCh = [
       (x: number, y: number) => (Number.isNaN(red(x, y)) ? -1 : red(x, y) * 0.5 + 1),
       (x: number, y: number) => (dem(x, y) - 1000) / (49 + 39),
@@ -116,7 +92,7 @@ describe.skipIf(!hasTorch)('tiled inference', () => {
   it('a linear ramp through the identity model stays seamless across many tiles', async () => {
     const m = await loadModelFile(modelPath('identity.onnx'));
     const ramp = (x: number, y: number) => 0.01 * x - 0.02 * y;
-    const { rows } = await run(m, 301, 203, reader({ x: [ramp, () => 0, () => 0, () => 0] }), { batchSize: 5 });
+    const { rows } = await run(m, 301, 203, functionReader({ x: [ramp, () => 0, () => 0, () => 0] }), { batchSize: 5 });
     let maxErr = 0;
     for (let y = 0; y < 203; y++) for (let x = 0; x < 301; x++) maxErr = Math.max(maxErr, Math.abs(rows[y]![x]! - (ramp(x, y) * 0.5 + 1)));
     expect(maxErr).toBeLessThan(1e-5);
@@ -126,7 +102,7 @@ describe.skipIf(!hasTorch)('tiled inference', () => {
     const path = modelPath('tiny-rgb.onnx');
     const B = 3;
     const n = B * 3 * 64 * 64;
-    const data = Float32Array.from({ length: n }, (_, i) => hash(i, 7, 3));
+    const data = Float32Array.from({ length: n }, (_, i) => pixelHash(i, 7, 3));
     const session = await ort.InferenceSession.create(path, sessionOptions('cpu', 1));
     const direct = (await session.run({ image: new ort.Tensor('float32', data.slice(), [B, 3, 64, 64]) })).prob!.data as Float32Array;
     await session.release();
@@ -140,7 +116,7 @@ describe.skipIf(!hasTorch)('tiled inference', () => {
 
     // And the whole tiled run: worker mode == in-process mode.
     const m = await loadModelFile(path);
-    const read = reader({ image: [0, 1, 2].map((b) => (x: number, y: number) => rgb(x, y)[b]!) });
+    const read = functionReader({ image: [0, 1, 2].map((b) => (x: number, y: number) => rgb(x, y)[b]!) });
     const a = await run(m, 140, 100, read, { mode: 'worker', intraOpThreads: 1 });
     const b = await run(m, 140, 100, read, { mode: 'in-process', intraOpThreads: 1 });
     expect(b.stats.mode).toBe('in-process');
@@ -151,7 +127,7 @@ describe.skipIf(!hasTorch)('tiled inference', () => {
 
   it('is deterministic, and a resumed run reproduces the remaining rows bit for bit', async () => {
     const m = await loadModelFile(modelPath('tiny-rgb.onnx'));
-    const read = reader({ image: [0, 1, 2].map((b) => (x: number, y: number) => rgb(x, y)[b]!) });
+    const read = functionReader({ image: [0, 1, 2].map((b) => (x: number, y: number) => rgb(x, y)[b]!) });
     const full = await run(m, 120, 260, read, { batchSize: 2 });
     const again = await run(m, 120, 260, read, { batchSize: 2 });
     for (let y = 0; y < 260; y++) expect(again.rows[y]).toEqual(full.rows[y]);
@@ -169,7 +145,7 @@ describe.skipIf(!hasTorch)('tiled inference', () => {
     let runner: OrtRunner | null = null;
     let abortedAt = 0;
     const t0 = Date.now();
-    const p = run(m, 64 * 40, 64 * 40, reader({ image: [() => 1, () => 2, () => 3] }, 2), {
+    const p = run(m, 64 * 40, 64 * 40, functionReader({ image: [() => 1, () => 2, () => 3] }, 2), {
       signal: ac.signal,
       batchSize: 2,
       onRunner: (r) => (runner = r),
@@ -191,14 +167,14 @@ describe.skipIf(!hasTorch)('tiled inference', () => {
 
     const pre = new AbortController();
     pre.abort();
-    await expect(run(m, 64, 64, reader({ image: [() => 1, () => 2, () => 3] }), { signal: pre.signal })).rejects.toMatchObject({ code: 'CANCELLED' });
+    await expect(run(m, 64, 64, functionReader({ image: [() => 1, () => 2, () => 3] }), { signal: pre.signal })).rejects.toMatchObject({ code: 'CANCELLED' });
   });
 
   it('runs a dual-input model with and without its optional terrain input', async () => {
     const m = await loadModelFile(modelPath('tiny-dual.onnx'));
     const image = [0, 1, 2].map((b) => (x: number, y: number) => rgb(x, y)[b]!);
-    const withDem = await run(m, 100, 90, reader({ image, terrain: [(x, y) => 500 + x - y, (x) => x % 40] }));
-    const without = await run(m, 100, 90, reader({ image, terrain: null }));
+    const withDem = await run(m, 100, 90, functionReader({ image, terrain: [(x, y) => 500 + x - y, (x) => x % 40] }));
+    const without = await run(m, 100, 90, functionReader({ image, terrain: null }));
     let diff = 0;
     for (let y = 0; y < 90; y++) {
       for (let x = 0; x < 100; x++) {
@@ -210,16 +186,16 @@ describe.skipIf(!hasTorch)('tiled inference', () => {
     }
     expect(diff).toBeGreaterThan(0);
     // The RGB-only input of a required model cannot be left out.
-    await expect(run(m, 100, 90, reader({ image: null, terrain: null }))).rejects.toMatchObject({ code: 'INCOMPATIBLE_BANDS' });
+    await expect(run(m, 100, 90, functionReader({ image: null, terrain: null }))).rejects.toMatchObject({ code: 'INCOMPATIBLE_BANDS' });
   });
 
   it('runs a Deepness model (softmax, landslide channel) and a fixed-batch graph', async () => {
     const d = await loadModelFile(modelPath('deepness.onnx'));
     const image = [0, 1, 2].map((b) => (x: number, y: number) => rgb(x, y)[b]!);
-    const r1 = await run(d, 100, 70, reader({ input: image }));
+    const r1 = await run(d, 100, 70, functionReader({ input: image }));
     expect(r1.rows.every((r) => r.every((v) => v >= 0 && v <= 1))).toBe(true);
     const fb = await loadModelFile(modelPath('fixed-batch.onnx'));
-    const r2 = await run(fb, 100, 70, reader({ image }), { batchSize: 8 });
+    const r2 = await run(fb, 100, 70, functionReader({ image }), { batchSize: 8 });
     expect(r2.stats.batchSize).toBe(1);
     expect(r2.stats.batches).toBe(r2.plan.included.length);
   });
@@ -230,7 +206,7 @@ describe.skipIf(!hasTorch)('tiled inference', () => {
     let calls = 0;
     const failing = async (w: Window) => {
       if (++calls > 3) throw new ScarpError({ code: 'ALL_NODATA', message: 'boom at ' + w.x });
-      return reader({ image: [() => 1, () => 1, () => 1] })(w);
+      return functionReader({ image: [() => 1, () => 1, () => 1] })(w);
     };
     await expect(run(m, 300, 300, failing, { batchSize: 2, onRunner: (r) => (runner = r) })).rejects.toMatchObject({ code: 'ALL_NODATA' });
     await runner!.exited;
@@ -239,8 +215,8 @@ describe.skipIf(!hasTorch)('tiled inference', () => {
   it('an in-process runner can be shared across runs', async () => {
     const m = await loadModelFile(modelPath('const.onnx'));
     const r = await startInProcessRunner(m.onnxPath);
-    const a = await run(m, 70, 70, reader({ image: [() => 1, () => 1, () => 1] }), { runner: r });
-    const b = await run(m, 70, 70, reader({ image: [() => 1, () => 1, () => 1] }), { runner: r });
+    const a = await run(m, 70, 70, functionReader({ image: [() => 1, () => 1, () => 1] }), { runner: r });
+    const b = await run(m, 70, 70, functionReader({ image: [() => 1, () => 1, () => 1] }), { runner: r });
     expect(a.rows[5]![5]).toBe(b.rows[5]![5]);
     await r.close();
   });

@@ -13,31 +13,12 @@ import {
   startInProcessRunner,
   type LoadedModel,
   type OrtRunner,
-  type RunOutput,
   type TensorMap,
-  type TileInputs,
 } from '../../src-main/core/inference';
-import type { Window } from '../../src-shared/geo';
 import { hasTorch, modelPath } from '../unit/inference/_models';
+import { flippedRunner, noiseReader } from '../helpers/inference';
 
-function hash(x: number, y: number, b: number): number {
-  let h = (x * 374761393 + y * 668265263 + b * 2147483647) | 0;
-  h = Math.imul(h ^ (h >>> 13), 1274126177);
-  return ((h ^ (h >>> 16)) >>> 0) / 4294967296;
-}
-
-function reader(bands: number, inputName: string) {
-  return async (w: Window): Promise<TileInputs> => {
-    const planes = Array.from({ length: bands }, (_, b) => {
-      const a = new Float32Array(w.width * w.height);
-      for (let y = 0; y < w.height; y++) for (let x = 0; x < w.width; x++) a[y * w.width + x] = hash(w.x + x, w.y + y, b) * 255;
-      return a;
-    });
-    return { [inputName]: planes };
-  };
-}
-
-async function infer(model: LoadedModel, W: number, H: number, read: ReturnType<typeof reader>, extra: Partial<Parameters<typeof runTiledInference>[0]> = {}) {
+async function infer(model: LoadedModel, W: number, H: number, read: ReturnType<typeof noiseReader>, extra: Partial<Parameters<typeof runTiledInference>[0]> = {}) {
   const plan = planTiles({ width: W, height: H, tileSize: model.card.tile.size, overlap: model.card.tile.overlap, multipleOf: model.card.tile.multipleOf });
   const out = new Float32Array(W * H);
   const stats = await runTiledInference({
@@ -52,45 +33,12 @@ async function infer(model: LoadedModel, W: number, H: number, read: ReturnType<
   return { out, stats };
 }
 
-/** Mirror every H×W plane of an NCHW tensor (written independently of tta.ts). */
-function mirror(data: Float32Array, dims: readonly number[], fx: boolean, fy: boolean): Float32Array {
-  const H = dims[dims.length - 2]!;
-  const W = dims[dims.length - 1]!;
-  const out = new Float32Array(data.length);
-  for (let p = 0; p < data.length / (H * W); p++) {
-    for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) out[p * H * W + y * W + x] = data[p * H * W + (fy ? H - 1 - y : y) * W + (fx ? W - 1 - x : x)]!;
-  }
-  return out;
-}
-
-/** A runner that runs the model on flipped tensors and flips the outputs back: "the network seen through a flip". */
-function flippedRunner(inner: OrtRunner, fx: boolean, fy: boolean): OrtRunner {
-  return {
-    mode: inner.mode,
-    provider: inner.provider,
-    attempts: inner.attempts,
-    intraOpThreads: inner.intraOpThreads,
-    inputNames: inner.inputNames,
-    outputNames: inner.outputNames,
-    async run(feeds: TensorMap, outputs: string[]): Promise<RunOutput> {
-      const f: TensorMap = {};
-      for (const [n, t] of Object.entries(feeds)) f[n] = { data: mirror(t.data, t.dims, fx, fy), dims: t.dims };
-      const r = await inner.run(f, outputs);
-      const o: TensorMap = {};
-      for (const [n, t] of Object.entries(r.outputs)) o[n] = { data: mirror(t.data, t.dims, fx, fy), dims: t.dims };
-      return { outputs: o, ortMs: r.ortMs };
-    },
-    close: () => Promise.resolve(),
-    terminate: () => Promise.resolve(),
-  };
-}
-
 describe.skipIf(!hasTorch)('test-time flips in tiled inference', () => {
   it('equal the mean of the four manually flipped runs (edge tiles padded, worker, batches of 3)', async () => {
     const m = await loadModelFile(modelPath('tiny-rgb.onnx'));
     const W = 150;
     const H = 110; // not multiples of the tile: padded edge tiles
-    const read = reader(3, 'image');
+    const read = noiseReader(3, 'image');
     const { out: tta, stats } = await infer(m, W, H, read, { tta: true, batchSize: 3 });
     expect(stats.tta).toBe(true);
     expect(stats.mode).toBe('worker');
@@ -115,20 +63,20 @@ describe.skipIf(!hasTorch)('test-time flips in tiled inference', () => {
 
   it('equal the plain run for a flip-equivariant network (identity, 4 normalisations) and a constant one', async () => {
     const id = await loadModelFile(modelPath('identity.onnx'));
-    const read = reader(4, 'x');
+    const read = noiseReader(4, 'x');
     const a = (await infer(id, 97, 75, read, { tta: true, mode: 'in-process' })).out;
     const b = (await infer(id, 97, 75, read, { tta: false, mode: 'in-process' })).out;
     let maxDiff = 0;
     for (let i = 0; i < a.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a[i]! - b[i]!));
     expect(maxDiff).toBeLessThan(1e-6);
     const c = await loadModelFile(modelPath('const.onnx'));
-    const k = (await infer(c, 80, 70, reader(3, 'image'), { tta: true })).out;
+    const k = (await infer(c, 80, 70, noiseReader(3, 'image'), { tta: true })).out;
     expect(k.every((v) => Math.abs(v - 0.3) < 1e-6)).toBe(true);
   }, 60_000);
 
   it('work with a fixed-batch graph and default to the card (tta: flips)', async () => {
     const m = await loadModelFile(modelPath('fixed-batch.onnx'));
-    const read = reader(3, 'image');
+    const read = noiseReader(3, 'image');
     const flips: LoadedModel = { ...m, card: { ...m.card, tta: 'flips' } };
     const on = await infer(flips, 100, 90, read);
     expect(on.stats.tta).toBe(true);
@@ -174,7 +122,7 @@ describe.skipIf(!hasTorch)('the card head on the features output', () => {
       },
     });
     try {
-      await infer(m, 70, 70, reader(3, 'image'), { runner: spy });
+      await infer(m, 70, 70, noiseReader(3, 'image'), { runner: spy });
     } finally {
       await inner.close();
     }

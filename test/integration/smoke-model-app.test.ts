@@ -15,9 +15,6 @@ import {
   runTiledInference,
   startInProcessRunner,
   type LoadedModel,
-  type OrtRunner,
-  type RunOutput,
-  type TensorMap,
   type TileInputs,
 } from '../../src-main/core/inference';
 import { openRaster, terrainBand, windowCenter, windowCenterGsd, windowCenterSize, type RasterSource } from '../../src-main/core/raster';
@@ -26,6 +23,7 @@ import type { Window } from '../../src-shared/geo';
 import { dataPath, hasData, tempDir } from '../helpers/data';
 import { gdal, hasGdal } from '../helpers/gdal';
 import { smokeModel } from '../helpers/models';
+import { flippedRunner } from '../helpers/inference';
 
 const onnxPath = hasData ? smokeModelOrNull() : null;
 function smokeModelOrNull(): string | null {
@@ -38,37 +36,6 @@ function smokeModelOrNull(): string | null {
     console.warn(`[scarp tests] training/smoke.py --model digate failed: the smoke-model app tests are skipped: ${(e as Error).message}`);
     return null;
   }
-}
-
-function mirror(data: Float32Array, dims: readonly number[], fx: boolean, fy: boolean): Float32Array {
-  const H = dims[dims.length - 2]!;
-  const W = dims[dims.length - 1]!;
-  const out = new Float32Array(data.length);
-  for (let p = 0; p < data.length / (H * W); p++) {
-    for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) out[p * H * W + y * W + x] = data[p * H * W + (fy ? H - 1 - y : y) * W + (fx ? W - 1 - x : x)]!;
-  }
-  return out;
-}
-
-function flippedRunner(inner: OrtRunner, fx: boolean, fy: boolean): OrtRunner {
-  return {
-    mode: inner.mode,
-    provider: inner.provider,
-    attempts: inner.attempts,
-    intraOpThreads: inner.intraOpThreads,
-    inputNames: inner.inputNames,
-    outputNames: inner.outputNames,
-    async run(feeds: TensorMap, outputs: string[]): Promise<RunOutput> {
-      const f: TensorMap = {};
-      for (const [n, t] of Object.entries(feeds)) f[n] = { data: mirror(t.data, t.dims, fx, fy), dims: t.dims };
-      const r = await inner.run(f, outputs);
-      const o: TensorMap = {};
-      for (const [n, t] of Object.entries(r.outputs)) o[n] = { data: mirror(t.data, t.dims, fx, fy), dims: t.dims };
-      return { outputs: o, ortMs: r.ortMs };
-    },
-    close: () => Promise.resolve(),
-    terminate: () => Promise.resolve(),
-  };
 }
 
 describe.skipIf(!onnxPath || !hasGdal)('a model exported by the training code (smoke digate)', () => {
