@@ -23,7 +23,9 @@ export type ScarpErrorCode =
   | 'PROJECT_NOT_OPEN'
   | 'DISK_FULL'
   | 'SCENE_MOVED'
-  | 'SCENE_MISMATCH';
+  | 'SCENE_MISMATCH'
+  // Learning from corrections (issue 14)
+  | 'NOT_ENOUGH_LABELS';
 
 export interface ScarpErrorInfo {
   code: ScarpErrorCode;

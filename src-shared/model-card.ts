@@ -128,6 +128,32 @@ export const ModelCard = z.object({
       eceSplit: z.string().optional(),
     })
     .optional(),
+  /**
+   * Whether the app may pick this model by itself (default true). False for research variants (e.g. a
+   * model trained on one site only, for measurements) and implied for adapted models.
+   */
+  pickByDefault: z.boolean().default(true),
+  /**
+   * Present on a model adapted to one event from an operator's corrections (learning from
+   * corrections): its head was refitted; the network is the base model's. Never picked by default.
+   */
+  adaptation: z
+    .object({
+      baseModel: z.string().min(1),
+      baseSha256: z.string().optional(),
+      event: z.string().optional(),
+      createdAt: z.string().min(1),
+      labels: z.object({
+        confirmed: z.number().int().nonnegative(),
+        rejected: z.number().int().nonnegative(),
+        drawn: z.number().int().nonnegative(),
+        background: z.number().int().nonnegative(),
+        positivePixels: z.number().int().nonnegative(),
+        negativePixels: z.number().int().nonnegative(),
+      }),
+      method: z.string().min(1),
+    })
+    .optional(),
   /** Test-time augmentation recommended by measurement: 'flips' averages the identity and three flips. */
   tta: z.enum(['none', 'flips']).default('none'),
   /** What the model is for, used by the picker's explanation (e.g. 'UAV/aerial 0.3-1 m RGB + DEM'). */

@@ -76,6 +76,8 @@ export interface PickableModel {
   inputs: ReadonlyArray<{ sources: readonly BandSource[]; optional: boolean }>;
   /** What the model is for (the card's `domain`). */
   domain?: string;
+  /** False: only run when named (research variants, adapted models). Default true. */
+  pickByDefault?: boolean;
 }
 
 export interface PickScene {
@@ -100,6 +102,7 @@ export function pickableFromCard(card: ModelCard): PickableModel {
     gsd: card.gsd,
     inputs: card.inputs.map((i) => ({ sources: i.bands.map((b) => b.source), optional: i.optional })),
     domain: card.domain,
+    pickByDefault: card.pickByDefault !== false && !card.adaptation,
   };
 }
 
@@ -145,7 +148,7 @@ export function pickModel<T>(models: readonly T[], describe: (m: T) => PickableM
   const cands: Array<{ m: T; p: PickableModel; fit: GsdFit | null }> = [];
   for (const m of models) {
     const p = describe(m);
-    if (!runnableWith(p, scene)) continue;
+    if (p.pickByDefault === false || !runnableWith(p, scene)) continue;
     const fit = s === null ? null : gsdFit(s, p.gsd);
     if (fit?.kind === 'out') continue;
     cands.push({ m, p, fit });

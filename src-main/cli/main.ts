@@ -10,6 +10,7 @@ import { runDemo } from './commands/demo';
 import { runExport } from './commands/export';
 import { runImport } from './commands/import';
 import { runProject } from './commands/project';
+import { runAdapt } from './commands/adapt';
 
 type Command = (service: ScarpApi, args: string[]) => Promise<number>;
 
@@ -22,6 +23,7 @@ const COMMANDS: Record<string, Command> = {
   export: runExport,
   import: runImport,
   project: runProject,
+  adapt: runAdapt,
 };
 
 export async function main(argv: string[]): Promise<number> {

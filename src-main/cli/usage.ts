@@ -17,6 +17,10 @@ Usage:
   scarp project relink <file.gpkg> --scene <id> --path <moved imagery>
   scarp eval --prediction <gpkg|geojson|tif> --reference <mask.tif|polygons>
              [--threshold t] [--ignore-value 255] [--aoi <polygons> | --rows a:b] [--json]
+  scarp adapt --simulate --image <tif> [--dem <tif>] [--model <id|path.onnx>] --reference <mask.tif>
+              [--ignore-value 255] --review-rows a:b [--eval-rows a:b] --corrections N [--uninformative]
+              --out <adapted.gpkg> [--out-model <adapted.onnx>] [--overwrite] [--json]
+                                         learning from corrections, measured with a simulated operator
   scarp demo [--model <id>] [--out-dir <dir>]
   scarp export --project <gpkg> --format <gpkg|shp|shp-zip|geojson|kml|kmz|csv|html|probability|confidence|mask>
                --out <path> [--crs project|wgs84|EPSG:n] [--status confirmed,edited,...]

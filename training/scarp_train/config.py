@@ -33,14 +33,23 @@ RECIPES = {
         gsd=dict(nativeM=0.5, minM=0.4, maxM=0.625, resampleMinM=0.25, resampleMaxM=1.0),
         sources={'jA': 0.5, 'jB': 0.5},
         terrain=True, terrain_drop=0.25, degrade=0.0, centred=0.0,
-        val=('jinshaA', 'jinshaB'),
+        val=('jinshaA', 'jinshaB'), family='uav',
+    ),
+    # Site A only: the base model of the learning-from-corrections measurement on site B, which it has
+    # never seen (issue 14). Never a default for the app.
+    'uav-a': dict(
+        domain='UAV/aerial RGB (+ DEM), 0.3-1 m; trained on Jinsha site A only',
+        gsd=dict(nativeM=0.5, minM=0.4, maxM=0.625, resampleMinM=0.25, resampleMaxM=1.0),
+        sources={'jA': 1.0},
+        terrain=True, terrain_drop=0.25, degrade=0.0, centred=0.0,
+        val=('jinshaA',), family='uav',
     ),
     'sat': dict(
         domain='satellite RGB, 0.5-3 m',
         gsd=dict(nativeM=0.8, minM=0.6, maxM=1.0, resampleMinM=0.5, resampleMaxM=3.2),
         sources={'bijie': 0.8, 'jA': 0.1, 'jB': 0.1},
         terrain=False, terrain_drop=1.0, degrade=0.35, centred=0.6,
-        val=('bijie',),
+        val=('bijie',), family='sat',
     ),
 }
 

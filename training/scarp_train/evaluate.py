@@ -167,6 +167,7 @@ def main(argv=None):
     net, cfg, ck = load_net(a.run, a.which)
     ck.setdefault('epoch', ck.get('state', {}).get('epoch'))
     spec = cfg['spec']
+    spec.setdefault('family', C.RECIPES[spec['recipe']]['family'])  # runs made before recipes had families
     gsd_card = spec['gsd']
     inputs = C.card_inputs(spec, cfg.get('terrain_bands'))
     reports = a.reports or REPORTS
@@ -204,7 +205,7 @@ def main(argv=None):
         if spec['terrain']:
             variants.append((False, 'rgb (no DEM given)'))
         for with_dem, label in variants:
-            if tta and not (spec['recipe'] == 'uav' and with_dem):
+            if tta and not (spec['family'] == 'uav' and with_dem):
                 continue  # flips measured on the specialist's primary held-out set only (4x the inference)
             p, m, secs = jinsha_south(net, inputs, gsd_card, with_dem, T, tta, a.limit)
             pooled = M.pooled([p], [m], thr)
@@ -219,7 +220,7 @@ def main(argv=None):
                     rgbB = D.jinsha_raw('B')[0][:, D.b_test_row(D.jinsha_raw('B')[2].shape[0]):][:, :m.shape[0], :m.shape[1]]
                     save_png(overlay(p, m, thr, rgbB), os.path.join(reports, f'{a.id}-jinsha-south.png'))
                     extra['jinsha_south_seconds'] = secs
-        if tta and spec['recipe'] != 'sat':
+        if tta and spec['family'] != 'sat':
             continue
         bp, bm = bijie_test(net, inputs, gsd_card, T, tta, a.limit)
         pooled = M.pooled(bp, bm, thr)
@@ -233,7 +234,7 @@ def main(argv=None):
                                   f'AUPRC {M.auc_pr(scores, labels):.3f}'))
             rel_test['Bijie test'] = K.reliability(bp, bm)
             save_png(bijie_mosaic(bp, bm, thr, None), os.path.join(reports, f'{a.id}-bijie.png'))
-    ece_split = 'Jinsha B south' if spec['recipe'] == 'uav' else 'Bijie test'
+    ece_split = 'Jinsha B south' if spec['family'] == 'uav' else 'Bijie test'
     ece_test = rel_test[ece_split][1]
     K.reliability_png({'validation, uncalibrated': (rel_val_raw, ece_val_raw), 'validation, temperature only': (rel_val_t, ece_val_t),
                        'validation, Platt (shipped)': (rel_val, ece_val),

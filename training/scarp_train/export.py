@@ -63,6 +63,8 @@ DESCRIPTIONS = {
 }
 RECIPE_TEXT = {
     'uav': 'Specialist for UAV and aerial RGB imagery (0.3-1 m; run as is at 0.4-0.625 m), with an optional DEM/DSM.',
+    'uav-a': ('UAV/aerial RGB (+ DEM) model trained on Jinsha site A only: the base of the learning-from-corrections '
+              'measurement on site B. Not picked by default.'),
     'sat': 'Specialist for satellite RGB imagery (0.5-3 m; run as is at 0.6-1.0 m, coarser scenes resampled to 1.0 m; '
            'trained with coarse-imagery degradation so resampled scenes look familiar).',
 }
@@ -91,6 +93,7 @@ def training_command(cfg: dict, model_id: str) -> str:
 def make_card(model_id: str, cfg: dict, params: int, metrics: dict | None, tile: int, overlap: int,
               head: dict | None = None) -> dict:
     spec = cfg['spec']
+    spec.setdefault('family', C.RECIPES[spec['recipe']]['family'])  # runs made before recipes had families
     tb = cfg.get('terrain_bands')
     arch = spec['arch']
     name, arch_name, desc = DESCRIPTIONS[arch]

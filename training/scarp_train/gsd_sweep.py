@@ -54,6 +54,7 @@ def main(argv=None):
     torch.set_num_threads(a.threads)
     net, cfg, _ = load_net(a.run, a.which)
     spec = cfg['spec']
+    spec.setdefault('family', C.RECIPES[spec['recipe']]['family'])  # runs made before recipes had families
     card_gsd = spec['gsd']
     inputs = C.card_inputs(spec, cfg.get('terrain_bands'))
     mj = json.load(open(os.path.join(a.run, 'metrics.json')))
@@ -61,7 +62,7 @@ def main(argv=None):
     with torch.no_grad():
         net.head.bias += float(mj.get('bias_shift', 0.0))
     rows = []
-    for g in SWEEP[spec['recipe']]:
+    for g in SWEEP[spec['family']]:
         res = {'gsd_m': g}
         lo, hi = card_gsd.get('resampleMinM', card_gsd['minM']), card_gsd.get('resampleMaxM', card_gsd['maxM'])
         if not (lo <= g <= hi):
@@ -70,7 +71,7 @@ def main(argv=None):
             continue
         res['app'] = f"run at {app_gsd(card_gsd, g):g} m"
         probs, masks = [], []
-        if spec['recipe'] == 'uav':
+        if spec['family'] == 'uav':
             rgb, dsm, mask, gt = D.jinsha_raw('A')
             r0 = D.a_val_row(mask.shape[0])
             rgb, dsm, mask = rgb[:, r0:], dsm[r0:], mask[r0:]
@@ -87,8 +88,8 @@ def main(argv=None):
         print(json.dumps(res), flush=True)
         rows.append(res)
     json.dump({'rows': rows, 'threshold': thr}, open(os.path.join(a.run, 'gsd.json'), 'w'), indent=1)
-    data = 'Jinsha site A validation block' if spec['recipe'] == 'uav' else 'Bijie validation images'
-    keys = ['rgb+dem', 'rgb'] if spec['recipe'] == 'uav' else ['rgb']
+    data = 'Jinsha site A validation block' if spec['family'] == 'uav' else 'Bijie validation images'
+    keys = ['rgb+dem', 'rgb'] if spec['family'] == 'uav' else ['rgb']
     md = ['', '## What scenes of other GSDs get', '',
           f'{data} resampled to each GSD, run through the app\'s GSD plan (card: as is {card_gsd["minM"]}-{card_gsd["maxM"]} m, '
           f'resampled {card_gsd.get("resampleMinM")}-{card_gsd.get("resampleMaxM")} m), pooled F1 at threshold {thr:.2f}.', '',

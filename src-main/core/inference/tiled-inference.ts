@@ -64,6 +64,11 @@ export interface TiledInferenceOptions {
    * each tile's probability is the mean of the four un-flipped outputs. Default: the card's `tta`.
    */
   tta?: boolean;
+  /**
+   * Also fetch the card's features output (`card.head.output`) and hand each tile's slot to this
+   * callback (learning from corrections samples labelled pixels from it). Not with `tta`.
+   */
+  onFeatures?: (tile: TileSpec, features: TensorData, slot: number) => void;
 }
 
 export interface InferenceStats {
@@ -126,9 +131,19 @@ export async function runTiledInference(opts: TiledInferenceOptions): Promise<In
     const startRow = opts.startRow ?? 0;
     const startBatch = resumeBatchIndex(plan, batches, startRow);
     const T = plan.tensorSize;
-    // Only the card's probability output is fetched (a `features` output, if any, is never computed into the result).
+    // The probability output, and the features output only when `onFeatures` asks for it.
     const outputName = card.output.name;
     const tta = opts.tta ?? card.tta === 'flips';
+    const featuresName = opts.onFeatures ? card.head?.output : undefined;
+    if (opts.onFeatures && !featuresName) {
+      throw new ScarpError({
+        code: 'INVALID_MODEL',
+        message: `Model '${card.id}' exposes no features output (its card has no head).`,
+        hint: 'Learning from corrections needs a model exported with a features output and a head in its card.',
+      });
+    }
+    if (featuresName && tta) throw new ScarpError({ code: 'INTERNAL', message: 'Features are sampled without test-time flips.' });
+    const fetchNames = featuresName ? [outputName, featuresName] : [outputName];
 
     const prepare = async (k: number): Promise<TensorMap> => {
       const tiles = batches[k]!;
@@ -226,8 +241,11 @@ export async function runTiledInference(opts: TiledInferenceOptions): Promise<In
         outs.push(out);
       }
       const tiles = batches[k]!;
+      const features = featuresName ? results[0]!.outputs[featuresName] : undefined;
+      if (featuresName && !features) throw new ScarpError({ code: 'INVALID_MODEL', message: `Model '${card.id}' produced no output '${featuresName}'.` });
       for (let slot = 0; slot < tiles.length; slot++) {
         const tile = plan.tiles[tiles[slot]!]!;
+        if (features) opts.onFeatures!(tile, features, slot);
         await race(blender.add(tile.index, tileProbability(outs, slot, tile.window)));
       }
       tilesDone += tiles.length;
@@ -241,7 +259,7 @@ export async function runTiledInference(opts: TiledInferenceOptions): Promise<In
       if (signal?.aborted) throw cancelledError();
       // Flipped copies first: the worker takes ownership of the feeds' buffers when they are run.
       const runs = tta ? TTA_FLIPS.map((f) => (f === 0 ? feeds : flipFeeds(feeds, f))) : [feeds];
-      const promise = Promise.all(runs.map((f) => r.run(f, [outputName])));
+      const promise = Promise.all(runs.map((f) => r.run(f, fetchNames)));
       promise.catch(() => undefined);
       inFlight.push({ batch: k, promise });
       if (inFlight.length >= 2) {

@@ -1,0 +1,88 @@
+import { ProviderPreference } from '../../../src-shared/api';
+import { simulateAdaptation, type SimulateResult } from '../../core/adapt/simulate';
+import { numberOption, parseCommandArgs } from '../args';
+import { UsageError } from '../errors';
+
+function parseRows(flag: string, value: string | undefined): [number, number] | undefined {
+  if (value === undefined) return undefined;
+  const m = /^(\d+):(\d+)$/.exec(value);
+  if (!m || Number(m[1]) >= Number(m[2])) throw new UsageError(`--${flag} must be start:end with start < end, got '${value}'`);
+  return [Number(m[1]), Number(m[2])];
+}
+
+function formatSimulation(r: SimulateResult): string {
+  const f = (x: number): string => (Number.isNaN(x) ? 'n/a' : x.toFixed(4));
+  const line = (name: string, m: SimulateResult['before']): string => `${name} P ${f(m.precision)}  R ${f(m.recall)}  F1 ${f(m.f1)}  IoU ${f(m.iou)}`;
+  const closed = r.before.f1 < 1 ? (r.after.f1 - r.before.f1) / (1 - r.before.f1) : Number.NaN;
+  return [
+    `Model:        ${r.model}`,
+    `Corrections:  ${r.corrections.confirmed} confirmed, ${r.corrections.rejected} rejected, ${r.corrections.drawn} drawn`,
+    `Scored rows:  ${r.evalRows.map(([a, b]) => `${a}:${b}`).join(', ')}`,
+    line('Before:      ', r.before),
+    line('After:       ', r.after),
+    `Error closed: ${Number.isNaN(closed) ? 'n/a' : `${(100 * closed).toFixed(1)} %`} of 1 − F1`,
+    `Time:         features ${r.featureSeconds.toFixed(1)} s, fit ${r.fitSeconds.toFixed(2)} s, re-detection ${r.detectSeconds.adapted.toFixed(1)} s (base ${r.detectSeconds.base.toFixed(1)} s)`,
+    `Inventory:    ${r.out} (${r.features.adapted} polygons)${r.outModel ? `\nModel:        ${r.outModel}` : ''}`,
+  ].join('\n');
+}
+
+export async function runAdapt(_service: unknown, args: string[]): Promise<number> {
+  const { values: v } = parseCommandArgs(args, {
+    simulate: { type: 'boolean' },
+    image: { type: 'string' },
+    dem: { type: 'string' },
+    model: { type: 'string' },
+    reference: { type: 'string' },
+    'ignore-value': { type: 'string' },
+    'review-rows': { type: 'string' },
+    'eval-rows': { type: 'string' },
+    corrections: { type: 'string' },
+    uninformative: { type: 'boolean' },
+    out: { type: 'string' },
+    'out-model': { type: 'string' },
+    lambda: { type: 'string' },
+    ring: { type: 'string' },
+    provider: { type: 'string' },
+    overwrite: { type: 'boolean' },
+    json: { type: 'boolean' },
+    project: { type: 'string' },
+  });
+  if (!v.simulate) {
+    throw new UsageError('adapt --project is not available yet; use adapt --simulate to measure learning from corrections');
+  }
+  for (const need of ['image', 'reference', 'review-rows', 'corrections', 'out'] as const) {
+    if (v[need] === undefined) throw new UsageError(`adapt --simulate needs --${need}`);
+  }
+  const corrections = numberOption('corrections', v.corrections);
+  if (corrections === undefined || !Number.isInteger(corrections) || corrections < 0) throw new UsageError('--corrections must be a whole number ≥ 0');
+  const provider = v.provider === undefined ? undefined : ProviderPreference.safeParse(v.provider);
+  if (provider && !provider.success) throw new UsageError(`--provider must be one of ${ProviderPreference.options.join(', ')}`);
+  const controller = new AbortController();
+  const onSigint = (): void => controller.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    const result = await simulateAdaptation({
+      image: v.image!,
+      dem: v.dem,
+      model: v.model,
+      reference: v.reference!,
+      ignoreValue: numberOption('ignore-value', v['ignore-value']),
+      reviewRows: parseRows('review-rows', v['review-rows'])!,
+      evalRows: parseRows('eval-rows', v['eval-rows']),
+      corrections,
+      uninformative: v.uninformative ?? false,
+      out: v.out!,
+      outModel: v['out-model'],
+      overwrite: v.overwrite ?? false,
+      lambda: numberOption('lambda', v.lambda),
+      ringM: numberOption('ring', v.ring),
+      provider: provider?.data,
+      signal: controller.signal,
+      onProgress: v.json ? undefined : (m) => process.stderr.write(`${m}…\n`),
+    });
+    process.stdout.write(v.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatSimulation(result)}\n`);
+    return 0;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * Adapt a model to one event from the operator's decisions: label the decisions on the detection's
+ * grid, sample the model's features at those pixels (one network pass over the labelled tiles),
+ * refit the head, and write the adapted model (ONNX with the new head + card with its provenance).
+ */
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, basename, extname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { ModelCard } from '../../../src-shared/model-card';
+import { ScarpError } from '../../../src-shared/errors';
+import type { ProviderPreference, LoadedModel } from '../inference';
+import { runTiledInference } from '../inference';
+import { windowGeoTransform } from '../raster/grid';
+import type { RasterSource } from '../raster';
+import type { FlatMultiPolygon } from '../vector';
+import { openScene } from '../detect/open-scene';
+import { buildLabels, type LabelDecision, type LabelOptions, type LabelRaster } from './labels';
+import { FeatureSampler } from './feature-samples';
+import { fitHead, type FitResult, type HeadParameters } from './fit-head';
+import { writeAdaptedOnnx } from './onnx-head';
+
+/** Below this many decisions the app does not offer adaptation. */
+export const MIN_DECISIONS = 3;
+
+export interface AdaptRequest {
+  image: string;
+  dem?: string;
+  /** Base model id or .onnx path (default: the one the app picks for the scene). */
+  model?: string;
+  decisions: LabelDecision[];
+  /** Unreviewed landslides of the run (the reviewed-background ring avoids them). */
+  otherLandslides?: FlatMultiPolygon[];
+  labels?: LabelOptions;
+  lambda?: number;
+  provider?: ProviderPreference;
+  signal?: AbortSignal;
+  onProgress?: (e: AdaptProgress) => void;
+}
+
+export interface AdaptProgress {
+  stage: 'prepare' | 'features' | 'fit';
+  done: number;
+  total: number;
+  etaSeconds?: number;
+}
+
+export interface AdaptResult {
+  model: LoadedModel;
+  head: HeadParameters;
+  fit: FitResult;
+  counts: LabelRaster['counts'];
+  featureSeconds: number;
+  fitSeconds: number;
+}
+
+export async function fitAdaptation(req: AdaptRequest): Promise<AdaptResult> {
+  const real = req.decisions.filter((d) => d.kind !== 'background').length;
+  if (real < MIN_DECISIONS) {
+    throw new ScarpError({
+      code: 'NOT_ENOUGH_LABELS',
+      message: `Adapting needs at least ${MIN_DECISIONS} reviewed landslides (confirmed, rejected or drawn); there are ${real}.`,
+      hint: 'Review more landslides first.',
+    });
+  }
+  const opened: RasterSource[] = [];
+  const t0 = performance.now();
+  try {
+    const warnings: string[] = [];
+    const scene = await openScene({ image: req.image, dem: req.dem, model: req.model, tta: false }, opened, warnings, (e) =>
+      req.onProgress?.({ stage: 'prepare', done: e.done, total: e.total }),
+    );
+    const card = scene.card;
+    if (!card.head) {
+      throw new ScarpError({
+        code: 'INVALID_MODEL',
+        message: `Model '${card.id}' has no features output and head in its card, so it cannot learn from corrections.`,
+        file: scene.model.onnxPath,
+        hint: 'Use a model trained by Scarp (scarp-uav-rgbdem, scarp-sat-rgb) or export yours with a features output and its head.',
+      });
+    }
+    const regionGrid = { width: scene.region.width, height: scene.region.height, geoTransform: windowGeoTransform(scene.workGrid.geoTransform, scene.region) };
+    const labels = buildLabels(regionGrid, req.decisions, { ...req.labels, otherLandslides: req.otherLandslides });
+    if (!labels || labels.counts.positivePixels + labels.counts.negativePixels === 0) {
+      throw new ScarpError({ code: 'NOT_ENOUGH_LABELS', message: 'The reviewed landslides lie outside the scene: no pixel to learn from.' });
+    }
+    // Only the tiles holding labels run.
+    const tiles = scene.plan.tiles.map((t) => (t.skip || FeatureSampler.touches(labels, t.window) ? t : { ...t, skip: true }));
+    const plan = { ...scene.plan, tiles, included: tiles.filter((t) => !t.skip).map((t) => t.index) };
+    const sampler = new FeatureSampler(plan, labels);
+    await runTiledInference({
+      width: scene.region.width,
+      height: scene.region.height,
+      plan,
+      model: scene.model,
+      readTile: (w) => scene.bands.readTile(w),
+      stretch: scene.stretch,
+      tta: false,
+      provider: req.provider,
+      signal: req.signal,
+      onFeatures: sampler.add,
+      onProgress: (p) => req.onProgress?.({ stage: 'features', done: p.tilesDone, total: p.tilesTotal, etaSeconds: p.etaSeconds ?? undefined }),
+      sink: async () => undefined,
+    });
+    const featureSeconds = (performance.now() - t0) / 1000;
+    const samples = sampler.samples();
+    const t1 = performance.now();
+    const fit = fitHead(samples, { weights: card.head.weights, bias: card.head.bias }, card.calibration?.temperature ?? 1, { lambda: req.lambda });
+    const fitSeconds = (performance.now() - t1) / 1000;
+    return { model: scene.model, head: fit.head, fit, counts: labels.counts, featureSeconds, fitSeconds };
+  } finally {
+    await Promise.all(opened.map((r) => r.close().catch(() => undefined)));
+  }
+}
+
+/** The adapted model's card: the base card with the new head and its provenance. */
+export function adaptedCard(base: ModelCard, baseSha256: string, result: Pick<AdaptResult, 'head' | 'counts'>, opts: { id: string; event?: string; lambda?: number; ringM?: number }): ModelCard {
+  const { ece: _ece, eceSplit: _split, ...calibration } = base.calibration ?? { method: 'temperature' as const, temperature: 1 };
+  return {
+    ...base,
+    id: opts.id,
+    name: `${base.name} — adapted${opts.event ? ` to ${opts.event}` : ''}`,
+    description: `${base.description ?? ''} Head refitted from ${result.counts.confirmed} confirmed, ${result.counts.rejected} rejected and ${result.counts.drawn} drawn landslides.`.trim(),
+    head: { output: base.head!.output, weights: result.head.weights, bias: result.head.bias },
+    calibration,
+    pickByDefault: false,
+    adaptation: {
+      baseModel: base.id,
+      baseSha256,
+      event: opts.event,
+      createdAt: new Date().toISOString(),
+      labels: result.counts,
+      method: `logistic head, class-balanced per decision, L2 towards the base head (lambda ${opts.lambda ?? 2}), reviewed-background ring ${opts.ringM ?? 5} m`,
+    },
+  };
+}
+
+/** Write `<out>.onnx` + `<out>.json` (atomic: temp files renamed at the end). */
+export async function writeAdaptedModel(base: LoadedModel, card: ModelCard, outOnnx: string): Promise<{ onnx: string; card: string }> {
+  if (extname(outOnnx).toLowerCase() !== '.onnx') {
+    throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `The adapted model must be an .onnx file: ${outOnnx}`, file: outOnnx });
+  }
+  const json = `${JSON.stringify(card, null, 2)}\n`;
+  const bytes = writeAdaptedOnnx(await readFile(base.onnxPath), card.head!.output, card.head!, JSON.stringify(card), base.onnxPath);
+  const cardPath = join(dirname(outOnnx), `${basename(outOnnx, extname(outOnnx))}.json`);
+  const tmpOnnx = `${outOnnx}.partial`;
+  const tmpCard = `${cardPath}.partial`;
+  try {
+    await writeFile(tmpOnnx, bytes);
+    await writeFile(tmpCard, json);
+    await rename(tmpCard, cardPath);
+    await rename(tmpOnnx, outOnnx);
+  } catch (e) {
+    await rm(tmpOnnx, { force: true });
+    await rm(tmpCard, { force: true });
+    throw new ScarpError({ code: 'FILE_UNWRITABLE', message: `Cannot write the adapted model ${outOnnx}: ${(e as Error).message}`, file: outOnnx }, { cause: e });
+  }
+  return { onnx: outOnnx, card: cardPath };
+}

@@ -1,0 +1,156 @@
+/**
+ * The model's last feature map at labelled pixels: a pass of the network over the tiles that hold
+ * labels (features output fetched beside the probability), keeping each labelled pixel once, from
+ * the tile in which it lies farthest from a tile edge (as the blended detection weights it most).
+ * At most `maxPerDecision` pixels of one decision are kept (a deterministic spatial subsample), so a
+ * huge polygon neither fills memory nor slows the fit.
+ */
+import type { Window } from '../../../src-shared/geo';
+import { ScarpError } from '../../../src-shared/errors';
+import type { TilePlan, TileSpec } from '../inference';
+import type { TensorData } from '../inference/worker-protocol';
+import type { LabelRaster } from './labels';
+import type { LabelSamples } from './fit-head';
+
+/** For each position along one axis, the tile row/column that owns it (farthest from its tile's inner edges). */
+function owners(spans: Map<number, { start: number; size: number }>, length: number): Int32Array {
+  const own = new Int32Array(length).fill(-1);
+  const best = new Float64Array(length).fill(-1);
+  for (const [index, { start, size }] of spans) {
+    for (let p = start; p < start + size && p < length; p++) {
+      const lo = start === 0 ? Infinity : p - start;
+      const hi = start + size >= length ? Infinity : start + size - 1 - p;
+      const d = Math.min(lo, hi);
+      if (d > best[p]!) {
+        best[p] = d;
+        own[p] = index;
+      }
+    }
+  }
+  return own;
+}
+
+/** A small integer hash (deterministic subsampling). */
+function hash(x: number, y: number): number {
+  let h = Math.imul(x, 0x27d4eb2d) ^ Math.imul(y, 0x165667b1);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  return h >>> 0;
+}
+
+export class FeatureSampler {
+  private readonly colOwner: Int32Array;
+  private readonly rowOwner: Int32Array;
+  private readonly keepEvery: Int32Array;
+  private features: Float32Array;
+  private labels: Uint8Array;
+  private decisions: Int32Array;
+  private n = 0;
+  private channels = 0;
+
+  constructor(
+    private readonly plan: TilePlan,
+    private readonly labelRaster: LabelRaster,
+    maxPerDecision = 3000,
+  ) {
+    const cols = new Map<number, { start: number; size: number }>();
+    const rows = new Map<number, { start: number; size: number }>();
+    for (const t of plan.tiles) {
+      cols.set(t.col, { start: t.window.x, size: t.window.width });
+      rows.set(t.row, { start: t.window.y, size: t.window.height });
+    }
+    this.colOwner = owners(cols, plan.width);
+    this.rowOwner = owners(rows, plan.height);
+    const pixels = new Int32Array(labelRaster.weights.length);
+    for (const d of labelRaster.decision) if (d >= 0) pixels[d]++;
+    this.keepEvery = pixels.map((c) => Math.max(1, Math.ceil(c / maxPerDecision)));
+    this.features = new Float32Array(0);
+    this.labels = new Uint8Array(1024);
+    this.decisions = new Int32Array(1024);
+  }
+
+  /** Whether a tile window holds labelled pixels (plan filter for the feature pass). */
+  static touches(labels: LabelRaster, w: Window): boolean {
+    const L = labels.window;
+    const x0 = Math.max(w.x, L.x);
+    const y0 = Math.max(w.y, L.y);
+    const x1 = Math.min(w.x + w.width, L.x + L.width);
+    const y1 = Math.min(w.y + w.height, L.y + L.height);
+    for (let y = y0; y < y1; y++) {
+      const o = (y - L.y) * L.width - L.x;
+      for (let x = x0; x < x1; x++) if (labels.label[o + x] !== 0) return true;
+    }
+    return false;
+  }
+
+  private grow(need: number): void {
+    if (need <= this.labels.length) return;
+    let cap = this.labels.length;
+    while (cap < need) cap *= 2;
+    const f = new Float32Array(cap * this.channels);
+    f.set(this.features);
+    this.features = f;
+    const l = new Uint8Array(cap);
+    l.set(this.labels);
+    this.labels = l;
+    const d = new Int32Array(cap);
+    d.set(this.decisions);
+    this.decisions = d;
+  }
+
+  /** `onFeatures` of the tiled inference. */
+  readonly add = (tile: TileSpec, out: TensorData, slot: number): void => {
+    if (out.dims.length !== 4) throw new ScarpError({ code: 'INVALID_MODEL', message: `The features output has shape [${out.dims.join(', ')}]; expected [N, C, H, W].` });
+    const [, C, H, Wt] = out.dims as [number, number, number, number];
+    if (this.channels === 0) {
+      this.channels = C;
+      this.features = new Float32Array(this.labels.length * C);
+    }
+    const L = this.labelRaster.window;
+    const w = tile.window;
+    if (w.width > Wt || w.height > H) throw new ScarpError({ code: 'INVALID_MODEL', message: `The features output (${Wt}×${H}) is smaller than its ${w.width}×${w.height} tile.` });
+    const plane = H * Wt;
+    const base = slot * C * plane;
+    const y0 = Math.max(w.y, L.y);
+    const y1 = Math.min(w.y + w.height, L.y + L.height);
+    const x0 = Math.max(w.x, L.x);
+    const x1 = Math.min(w.x + w.width, L.x + L.width);
+    for (let y = y0; y < y1; y++) {
+      if (this.rowOwner[y] !== tile.row) continue;
+      for (let x = x0; x < x1; x++) {
+        if (this.colOwner[x] !== tile.col) continue;
+        const k = (y - L.y) * L.width + (x - L.x);
+        const lab = this.labelRaster.label[k]!;
+        if (lab === 0) continue;
+        const d = this.labelRaster.decision[k]!;
+        if (hash(x, y) % this.keepEvery[d]! !== 0) continue;
+        this.grow(this.n + 1);
+        const f = this.n * C;
+        const p = base + (y - w.y) * Wt + (x - w.x);
+        for (let c = 0; c < C; c++) this.features[f + c] = out.data[p + c * plane]!;
+        this.labels[this.n] = lab === 1 ? 1 : 0;
+        this.decisions[this.n] = d;
+        this.n++;
+      }
+    }
+  };
+
+  /** The samples, each weighted by its decision's weight over the decision's kept pixels. */
+  samples(): LabelSamples {
+    const n = this.n;
+    const kept = new Int32Array(this.labelRaster.weights.length);
+    for (let i = 0; i < n; i++) kept[this.decisions[i]!]++;
+    const weights = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      const d = this.decisions[i]!;
+      weights[i] = this.labelRaster.weights[d]! / kept[d]!;
+    }
+    return {
+      channels: this.channels,
+      features: this.features.subarray(0, n * this.channels),
+      labels: this.labels.subarray(0, n),
+      weights,
+    };
+  }
+}

@@ -1,0 +1,232 @@
+/**
+ * `scarp adapt --simulate`: measure learning from corrections with a simulated operator.
+ * Detect with the base model; let the simulated operator take its first N decisions in the review
+ * rows; adapt; detect again with the adapted model; keep the reviewed landslides exactly as decided
+ * and replace the rest; score both inventories outside the review rows.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { ScarpError } from '../../../src-shared/errors';
+import type { ProviderPreference } from '../inference';
+import { openRaster, sameCrs } from '../raster';
+import { readPolygons, type FlatMultiPolygon } from '../vector';
+import { evaluate, type EvaluationResult } from '../eval';
+import { runDetection } from '../detect/run-detection';
+import { writeLandslidesGpkg, completeRecord } from '../store/geopackage-writer';
+import { areaM2, perimeterM } from '../vector/measure';
+import { DetectRequest } from '../../../src-shared/api';
+import type { PolygonFeature } from '../vector/readers';
+import { rasterizePolygons } from '../vector/rasterize';
+import { planOutput, commitOutputs, discardOutputs } from '../util/atomic-output';
+import { fitAdaptation, adaptedCard, writeAdaptedModel } from './adapt-model';
+import { simulateOperator, type ReferenceMask, type SimulatedDecision } from './simulate-operator';
+
+export interface SimulateRequest {
+  image: string;
+  dem?: string;
+  model?: string;
+  reference: string;
+  ignoreValue?: number;
+  reviewRows: [number, number];
+  /** Rows scored; default every row outside the review rows. */
+  evalRows?: [number, number];
+  corrections: number;
+  uninformative?: boolean;
+  out: string;
+  outModel?: string;
+  overwrite?: boolean;
+  lambda?: number;
+  ringM?: number;
+  provider?: ProviderPreference;
+  signal?: AbortSignal;
+  onProgress?: (message: string) => void;
+}
+
+type Metrics = Pick<EvaluationResult, 'precision' | 'recall' | 'f1' | 'iou'>;
+
+export interface SimulateResult {
+  before: Metrics;
+  after: Metrics;
+  corrections: { confirmed: number; rejected: number; drawn: number };
+  fitSeconds: number;
+  featureSeconds: number;
+  detectSeconds: { base: number; adapted: number };
+  model: string;
+  evalRows: Array<[number, number]>;
+  features: { base: number; adapted: number };
+  out: string;
+  outModel?: string;
+}
+
+async function readReference(path: string, ignoreValue: number | undefined): Promise<ReferenceMask> {
+  const src = await openRaster(path);
+  try {
+    const { width, height } = src.info;
+    const [band] = await src.readWindow({ x: 0, y: 0, width, height }, [0]);
+    const values = new Uint8Array(width * height);
+    for (let k = 0; k < values.length; k++) {
+      const v = band![k]!;
+      values[k] = Number.isNaN(v) || v === ignoreValue ? 255 : v === 1 ? 1 : v === 0 ? 0 : 255;
+    }
+    return { grid: { width, height, geoTransform: src.info.geoTransform, crs: src.info.crs }, values };
+  } finally {
+    await src.close();
+  }
+}
+
+async function featuresOf(path: string): Promise<PolygonFeature[]> {
+  return (await readPolygons(path)).features;
+}
+
+const MEASURED = ['prob_mean', 'prob_max', 'slope_mean', 'elev_min', 'elev_max', 'aspect_mean'] as const;
+
+/** The measured attributes a detection wrote (numbers, or null). */
+function measured(f: PolygonFeature): Partial<Record<(typeof MEASURED)[number], number | null>> {
+  const out: Partial<Record<(typeof MEASURED)[number], number | null>> = {};
+  for (const k of MEASURED) {
+    const v = f.properties[k];
+    out[k] = typeof v === 'number' ? v : null;
+  }
+  return out;
+}
+
+/** Fraction of a polygon's reference pixels inside the footprint (a full-grid mask). */
+function shareInside(mp: FlatMultiPolygon, footprint: Uint8Array, grid: ReferenceMask['grid']): number {
+  const m = rasterizePolygons([mp], grid);
+  let n = 0;
+  let inside = 0;
+  for (let k = 0; k < m.length; k++) {
+    if (!m[k]) continue;
+    n++;
+    if (footprint[k]) inside++;
+  }
+  return n === 0 ? 0 : inside / n;
+}
+
+async function score(pred: string, req: SimulateRequest, rows: Array<[number, number]>): Promise<Metrics> {
+  let tp = 0;
+  let fp = 0;
+  let fn = 0;
+  for (const r of rows) {
+    if (r[1] <= r[0]) continue;
+    const e = await evaluate({ prediction: pred, reference: req.reference, ignoreValue: req.ignoreValue, rows: r });
+    tp += e.counts.tp;
+    fp += e.counts.fp;
+    fn += e.counts.fn;
+  }
+  const precision = tp + fp > 0 ? tp / (tp + fp) : Number.NaN;
+  const recall = tp + fn > 0 ? tp / (tp + fn) : Number.NaN;
+  const f1 = tp + fp + fn > 0 ? (2 * tp) / (2 * tp + fp + fn) : Number.NaN;
+  const iou = tp + fp + fn > 0 ? tp / (tp + fp + fn) : Number.NaN;
+  return { precision, recall, f1, iou };
+}
+
+export async function simulateAdaptation(req: SimulateRequest): Promise<SimulateResult> {
+  const out = planOutput(req.out, ['.gpkg'], req.overwrite ?? false, 'adapted inventory');
+  const work = mkdtempSync(join(tmpdir(), 'scarp-adapt-'));
+  try {
+    const ref = await readReference(req.reference, req.ignoreValue);
+    const H = ref.grid.height;
+    const evalRows: Array<[number, number]> = req.evalRows
+      ? [[Math.min(req.evalRows[0], H), Math.min(req.evalRows[1], H)]]
+      : [
+          [0, req.reviewRows[0]],
+          [req.reviewRows[1], ref.grid.height],
+        ];
+
+    req.onProgress?.('detecting with the base model');
+    const baseOut = join(work, 'base.gpkg');
+    const base = await runDetection(DetectRequest.parse({ image: req.image, dem: req.dem, model: req.model, out: baseOut, provider: req.provider, overwrite: true }), undefined, req.signal);
+    const sceneCrs = (await openRaster(req.image).then(async (s) => {
+      const c = s.info.crs;
+      await s.close();
+      return c;
+    }));
+    if (!sameCrs(sceneCrs, ref.grid.crs)) {
+      throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `The reference ${req.reference} is in ${ref.grid.crs.name}, the imagery in ${sceneCrs.name}.`, file: req.reference, hint: 'Warp the reference mask onto the imagery\'s CRS first.' });
+    }
+    const baseFeatures = await featuresOf(baseOut);
+    const predicted = baseFeatures.map((f) => f.geometry);
+
+    const decisions: SimulatedDecision[] = simulateOperator(ref, predicted, { reviewRows: req.reviewRows, corrections: req.corrections, uninformative: req.uninformative });
+    const corrections = {
+      confirmed: decisions.filter((d) => d.kind === 'confirmed').length,
+      rejected: decisions.filter((d) => d.kind === 'rejected').length,
+      drawn: decisions.filter((d) => d.kind === 'drawn').length,
+    };
+    const decided = new Set(decisions.filter((d) => d.polygon >= 0).map((d) => d.polygon));
+    const before = await score(baseOut, req, evalRows);
+
+    let adaptedPath = baseOut;
+    let fitSeconds = 0;
+    let featureSeconds = 0;
+    let adaptedSeconds = 0;
+    let outModel: string | undefined;
+    if (decisions.length > 0) {
+      req.onProgress?.(`learning from ${decisions.length} corrections`);
+      const fit = await fitAdaptation({
+        image: req.image,
+        dem: req.dem,
+        model: base.model.path,
+        decisions,
+        otherLandslides: predicted.filter((_, i) => !decided.has(i)),
+        labels: { ringM: req.ringM },
+        lambda: req.lambda,
+        provider: req.provider,
+        signal: req.signal,
+      });
+      fitSeconds = fit.fitSeconds;
+      featureSeconds = fit.featureSeconds;
+      const modelPath = req.outModel ?? join(work, 'adapted.onnx');
+      const card = adaptedCard(fit.model.card, fit.model.sha256, fit, { id: `${fit.model.id}-adapted`, event: basename(req.image), lambda: req.lambda, ringM: req.ringM });
+      await writeAdaptedModel(fit.model, card, modelPath);
+      if (req.outModel) outModel = req.outModel;
+      req.onProgress?.('detecting with the adapted model');
+      adaptedPath = join(work, 'adapted.gpkg');
+      const again = await runDetection(DetectRequest.parse({ image: req.image, dem: req.dem, model: modelPath, out: adaptedPath, provider: req.provider, overwrite: true }), undefined, req.signal);
+      adaptedSeconds = again.timings.totalS;
+    }
+
+    // The adapted inventory: reviewed landslides exactly as decided (rejected ones left out), and the
+    // adapted model's polygons except those lying mostly on reviewed ground.
+    const reviewed = decisions.filter((d) => d.kind !== 'rejected');
+    const footprint = rasterizePolygons(decisions.map((d) => d.geometry), ref.grid);
+    const fresh = decisions.length > 0 ? (await featuresOf(adaptedPath)).filter((f) => shareInside(f.geometry, footprint, ref.grid) < 0.5) : baseFeatures.filter((_, i) => !decided.has(i));
+    const now = new Date().toISOString();
+    const crs = ref.grid.crs;
+    const record = (mp: FlatMultiPolygon, status: 'confirmed' | 'predicted', source: string, values: ReturnType<typeof measured> = {}) => ({
+      geometry: mp,
+      properties: completeRecord({ area_m2: areaM2(mp, crs), perimeter_m: perimeterM(mp, crs), ...values, status, scene: basename(req.image), source }, now),
+    });
+    const features = [
+      ...reviewed.map((d) =>
+        d.kind === 'drawn'
+          ? record(d.geometry, 'confirmed', 'drawn by the (simulated) operator')
+          : record(d.geometry, 'confirmed', 'confirmed by the (simulated) operator', measured(baseFeatures[d.polygon]!)),
+      ),
+      ...fresh.map((f) => record(f.geometry, 'predicted', decisions.length > 0 ? 'adapted model' : 'base model', measured(f))),
+    ];
+    await writeLandslidesGpkg(out.tempPath, features, { crs: ref.grid.crs, overwrite: true });
+    commitOutputs([out]);
+    const after = await score(out.finalPath, req, evalRows);
+    return {
+      before,
+      after,
+      corrections,
+      fitSeconds,
+      featureSeconds,
+      detectSeconds: { base: base.timings.totalS, adapted: adaptedSeconds },
+      model: base.model.id,
+      evalRows,
+      features: { base: predicted.length, adapted: features.length },
+      out: out.finalPath,
+      outModel,
+    };
+  } catch (e) {
+    discardOutputs([out]);
+    throw e;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * Everything a pass over a scene needs before inference starts: inputs opened and checked, the model
+ * (requested or picked) and its GSD plan, the work grid, the area of interest, the band readers,
+ * valid-data coverage and the tile plan. Shared by detections and by feature passes (adapt/).
+ */
+import type { DetectRequestParsed, ProgressSink } from '../../../src-shared/api';
+import type { Grid, Window } from '../../../src-shared/geo';
+import type { BandSource } from '../../../src-shared/model-card';
+import { fmtM, fmtRange, pickableFromCard, resampleRange, runnableWith } from '../../../src-shared/model-pick';
+import { ScarpError } from '../../../src-shared/errors';
+import { assertOverlap, openRaster, resampleGrid, type RasterSource } from '../raster';
+import {
+  cardSources,
+  listModels,
+  maskSkipper,
+  percentileStretch,
+  pickDefaultModel,
+  planScale,
+  sceneGsdOf,
+  planTiles,
+  resolveModel,
+  usesTerrain,
+  type BandStretch,
+  type LoadedModel,
+  type TilePlan,
+} from '../inference';
+import { modelsDir } from '../paths';
+import { SceneBands } from './scene-bands';
+import { AttributeBands } from './attribute-bands';
+import { coverageOf, type Coverage } from './coverage';
+import { AoiMask } from './aoi';
+
+export interface OpenedScene {
+  image: RasterSource;
+  dem: RasterSource | null;
+  model: LoadedModel;
+  modelReason: string;
+  card: LoadedModel['card'];
+  tta: boolean;
+  scale: ReturnType<typeof planScale>;
+  workGrid: Grid;
+  aoi: AoiMask | null;
+  region: Window;
+  bands: SceneBands;
+  attributes: AttributeBands | null;
+  coverage: Coverage;
+  stretch: Record<string, BandStretch[]>;
+  plan: TilePlan;
+}
+
+/** The requested model, or the one the picker chooses for the scene, with the reason. */
+async function chooseModel(
+  requested: string | undefined,
+  scene: { hasDem: boolean; gsdM: number; opticalBands: BandSource[] },
+): Promise<{ model: LoadedModel; reason: string }> {
+  if (requested) {
+    const model = await resolveModel(requested, modelsDir());
+    return { model, reason: `${model.id}: named in the request (--model), not picked.` };
+  }
+  const { models } = await listModels(modelsDir());
+  const pick = pickDefaultModel(models, scene);
+  if (!pick) {
+    if (models.length === 0) {
+      throw new ScarpError({ code: 'INVALID_MODEL', message: `No usable model in ${modelsDir()}.`, hint: 'Reinstall Scarp, or pass --model <file.onnx> with a model card.' });
+    }
+    const bandsFit = models.filter((m) => runnableWith(pickableFromCard(m.card), scene));
+    if (bandsFit.length === 0) {
+      throw new ScarpError({
+        code: 'INCOMPATIBLE_BANDS',
+        message: `No model in ${modelsDir()} can run on ${scene.opticalBands.length} optical band(s) ${scene.hasDem ? 'with' : 'without'} a DEM (${models.map((m) => `${m.id} needs ${[...cardSources(m.card).required].join(', ')}`).join('; ')}).`,
+        hint: scene.opticalBands.length < 3 ? 'Use RGB imagery (bands ordered red, green, blue).' : 'Add a DEM (--dem), or pass --model to choose one.',
+      });
+    }
+    const ranges = bandsFit.map((m) => {
+      const wide = resampleRange(m.card.gsd);
+      return `${m.id} ${fmtRange(m.card.gsd.minM, m.card.gsd.maxM)}${wide ? ` (resamples ${fmtRange(wide[0], wide[1])})` : ''}`;
+    });
+    throw new ScarpError({
+      code: 'RESOLUTION_OUT_OF_RANGE',
+      message: `No model in ${modelsDir()} accepts imagery of ${fmtM(scene.gsdM)} per pixel: ${ranges.join('; ')}.`,
+      hint: 'Use imagery inside one of these ranges, or pass --model to choose one.',
+    });
+  }
+  return { model: pick.model, reason: pick.reason };
+}
+
+function scenePercentiles(coverage: Coverage, bands: number[]): BandStretch[] {
+  return bands.map((b) => percentileStretch(coverage.sample.get(b) ?? new Float32Array(0)) ?? { low: 0, high: 255 });
+}
+
+/**
+ * Open the scene of a request. Rasters opened are pushed to `opened` (the caller closes them, also
+ * on failure); warnings for the user are pushed to `warnings`.
+ */
+export async function openScene(
+  req: Pick<DetectRequestParsed, 'image' | 'dem' | 'model' | 'tta' | 'aoi'>,
+  opened: RasterSource[],
+  warnings: string[],
+  onProgress?: ProgressSink,
+): Promise<OpenedScene> {
+    onProgress?.({ stage: 'prepare', done: 0, total: 4, message: 'opening inputs' });
+  const image = await openRaster(req.image);
+  opened.push(image);
+  const dem = req.dem ? await openRaster(req.dem) : null;
+  if (dem) {
+    opened.push(dem);
+    assertOverlap(dem.info, image.info, dem.info.path, 'the imagery');
+  }
+  const sceneGsd = sceneGsdOf(image.info.gsd);
+  const opticalBands = (['red', 'green', 'blue', 'nir'] as const).slice(0, Math.min(4, image.info.bandCount));
+  const { model, reason: modelReason } = await chooseModel(req.model, { hasDem: dem !== null, gsdM: sceneGsd, opticalBands: [...opticalBands] });
+  const card = model.card;
+  const tta = req.tta ?? card.tta === 'flips';
+  onProgress?.({ stage: 'prepare', done: 0, total: 4, message: `model ${modelReason}` });
+  if (dem && !usesTerrain(card)) warnings.push(`Model '${card.id}' does not use terrain; the DEM only feeds the slope/elevation/aspect attributes.`);
+  if (!dem && usesTerrain(card)) warnings.push(`Model '${card.id}' was given no DEM: its terrain stream is fed its fill value (trained with terrain dropped).`);
+
+  const scale = planScale(image.info.gsd, card.gsd, `model '${card.id}'`);
+  const imageGrid: Grid = { width: image.info.width, height: image.info.height, geoTransform: image.info.geoTransform, crs: image.info.crs };
+  const workGrid = scale.kind === 'resample' ? resampleGrid(imageGrid, scale.targetGsd) : imageGrid;
+  if (scale.kind === 'resample') warnings.push(`Scene ${scale.reason}.`);
+  onProgress?.({ stage: 'prepare', done: 1, total: 4, message: 'area of interest' });
+
+  const aoi = req.aoi ? await AoiMask.load(req.aoi, workGrid) : null;
+  const region: Window = aoi ? aoi.window : { x: 0, y: 0, width: workGrid.width, height: workGrid.height };
+  const bands = new SceneBands({ image, dem, card, workGrid, resampled: scale.kind === 'resample', region });
+  const attributes = dem ? new AttributeBands(dem, workGrid, region) : null;
+  onProgress?.({ stage: 'prepare', done: 2, total: 4, message: 'coverage' });
+
+  const coverage = await coverageOf(image, workGrid, region, aoi);
+  if (coverage.validCells === 0) {
+    throw new ScarpError({
+      code: 'ALL_NODATA',
+      message: `${image.info.path} has no valid pixels ${aoi ? `inside the area of interest ${req.aoi}` : 'anywhere'} (every pixel is nodata).`,
+      file: image.info.path,
+      hint: aoi ? 'Check that the area of interest covers the imagery.' : 'Check the nodata value of the imagery (scarp info).',
+    });
+  }
+  const stretch: Record<string, BandStretch[]> = {};
+  if (image.info.dataType !== 'uint8') {
+    for (const input of card.inputs) {
+      if (input.valueDomain === 'uint8') stretch[input.name] = scenePercentiles(coverage, [0, 1, 2, 3]).slice(0, input.bands.length);
+    }
+  }
+  const plan = planTiles({
+    width: region.width,
+    height: region.height,
+    tileSize: card.tile.size,
+    overlap: card.tile.overlap,
+    multipleOf: card.tile.multipleOf,
+    skip: maskSkipper(coverage.mask, region.width, region.height),
+  });
+  onProgress?.({ stage: 'prepare', done: 4, total: 4 });
+  return { image, dem, model, modelReason, card, tta, scale, workGrid, aoi, region, bands, attributes, coverage, stretch, plan };
+}
