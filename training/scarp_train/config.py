@@ -42,7 +42,7 @@ RECIPES = {
         gsd=dict(nativeM=0.5, minM=0.4, maxM=0.625, resampleMinM=0.25, resampleMaxM=1.0),
         sources={'jA': 1.0},
         terrain=True, terrain_drop=0.25, degrade=0.0, centred=0.0,
-        val=('jinshaA',), family='uav',
+        val=('jinshaA',), family='uav', pick_by_default=False,
     ),
     'sat': dict(
         domain='satellite RGB, 0.5-3 m',

@@ -140,6 +140,8 @@ def make_card(model_id: str, cfg: dict, params: int, metrics: dict | None, tile:
     }
     if head:
         card['head'] = head
+    if not C.RECIPES[spec['recipe']].get('pick_by_default', True):
+        card['pickByDefault'] = False  # research variant: run only when named
     if 'temperature' in m:
         card['calibration'] = {'method': 'platt' if 'bias_shift' in m else 'temperature', 'temperature': round(float(m['temperature']), 6)}
         if 'bias_shift' in m:

@@ -133,7 +133,7 @@ export async function simulateAdaptation(req: SimulateRequest): Promise<Simulate
       : [
           [0, req.reviewRows[0]],
           [req.reviewRows[1], ref.grid.height],
-        ];
+        ].filter(([a, b]) => b > a) as Array<[number, number]>;
 
     req.onProgress?.('detecting with the base model');
     const baseOut = join(work, 'base.gpkg');

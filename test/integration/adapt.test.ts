@@ -1,0 +1,101 @@
+/**
+ * Learning from corrections with the shipped UAV model on a crop of Jinsha site B: the adapted ONNX
+ * carries the refitted head in its own graph (its probability output equals the app's head on its
+ * features), is never picked by default, and `scarp adapt --simulate` runs the whole loop and
+ * writes an inventory GDAL reads.
+ */
+import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as ort from 'onnxruntime-node';
+import { applyHead, loadModelFile, pickDefaultModel, type LoadedModel } from '../../src-main/core/inference';
+import { adaptedCard, writeAdaptedModel } from '../../src-main/core/adapt/adapt-model';
+import { readHeadFromOnnx } from '../../src-main/core/adapt/onnx-head';
+import { repoRoot } from '../../src-main/core/paths';
+import { dataPath, hasData, tempDir } from '../helpers/data';
+import { gdal, hasGdal } from '../helpers/gdal';
+import { scarp } from '../helpers/cli';
+
+const counts = { confirmed: 3, rejected: 2, drawn: 1, background: 0, positivePixels: 100, negativePixels: 50 };
+
+describe.skipIf(!hasData || !hasGdal)('learning from corrections (scarp-uav-rgbdem, Jinsha site B crop)', () => {
+  let dir: string;
+  let cleanup: () => void;
+  let base: LoadedModel;
+
+  beforeAll(async () => {
+    ({ dir, cleanup } = tempDir('adapt'));
+    base = await loadModelFile(resolve(repoRoot, 'models/scarp-uav-rgbdem.onnx'));
+    for (const name of ['rgb', 'dsm', 'mask']) {
+      gdal('gdal_translate', ['-q', '-srcwin', '700', '1000', '640', '900', dataPath(`jinsha-uav/siteB_${name}.tif`), join(dir, `${name}.tif`)]);
+    }
+  }, 120_000);
+  afterAll(() => cleanup?.());
+
+  it('reads the head out of the graph exactly as the card publishes it', async () => {
+    const h = readHeadFromOnnx(readFileSync(base.onnxPath), base.card.head!.output);
+    h.weights.forEach((w, i) => expect(w).toBeCloseTo(base.card.head!.weights[i]!, 6));
+    expect(h.bias).toBeCloseTo(base.card.head!.bias, 6);
+  });
+
+  it('writes an adapted ONNX whose own probability output is the adapted head (within 1e-4), with its provenance, never picked by default', async () => {
+    const head = { weights: base.card.head!.weights.map((w, i) => w * 0.5 + (i % 3) * 0.1), bias: base.card.head!.bias - 1.5 };
+    const card = adaptedCard(base.card, base.sha256, { head, counts }, { id: 'adapted-test', event: 'test event' });
+    const out = join(dir, 'adapted.onnx');
+    await writeAdaptedModel(base, card, out);
+    const adapted = await loadModelFile(out);
+    expect(adapted.card.adaptation?.baseModel).toBe('scarp-uav-rgbdem');
+    expect(adapted.card.adaptation?.labels.drawn).toBe(1);
+    expect(pickDefaultModel([adapted], { hasDem: true, gsdM: 0.5 })).toBeNull();
+    expect(pickDefaultModel([base, adapted], { hasDem: true, gsdM: 0.5 })?.model.id).toBe('scarp-uav-rgbdem');
+
+    const T = 64;
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const [k, input] of adapted.card.inputs.entries()) {
+      const n = 2 * input.bands.length * T * T;
+      feeds[input.name] = new ort.Tensor('float32', new Float32Array(n).map((_, i) => Math.sin(i * 0.0137 + k) * 1.5), [2, input.bands.length, T, T]);
+    }
+    const [sa, sb] = await Promise.all([ort.InferenceSession.create(out), ort.InferenceSession.create(base.onnxPath)]);
+    const ra = await sa.run(feeds);
+    const rb = await sb.run(feeds);
+    const f = ra[adapted.card.head!.output]!;
+    for (const slot of [0, 1]) {
+      const mine = applyHead(adapted.card, f.data as Float32Array, f.dims, slot, { width: T, height: T });
+      const graph = (ra['probability']!.data as Float32Array).subarray(slot * T * T, (slot + 1) * T * T);
+      let worst = 0;
+      for (let i = 0; i < mine.length; i++) worst = Math.max(worst, Math.abs(mine[i]! - graph[i]!));
+      expect(worst).toBeLessThan(1e-4);
+    }
+    const baseProb = rb['probability']!.data as Float32Array;
+    const adaptedProb = ra['probability']!.data as Float32Array;
+    expect(adaptedProb.some((v, i) => Math.abs(v - baseProb[i]!) > 0.01)).toBe(true);
+  });
+
+  it('scarp adapt --simulate: base detection, simulated corrections, adapted re-detection, inventory GDAL reads', () => {
+    const out = join(dir, 'adapted.gpkg');
+    const args = ['adapt', '--simulate', '--image', join(dir, 'rgb.tif'), '--dem', join(dir, 'dsm.tif'), '--model', 'scarp-uav-rgbdem',
+      '--reference', join(dir, 'mask.tif'), '--ignore-value', '255', '--review-rows', '0:500', '--json'];
+    const r = scarp([...args, '--corrections', '6', '--out', out]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const j = JSON.parse(r.stdout) as Record<string, any>;
+    for (const k of ['precision', 'recall', 'f1', 'iou']) {
+      expect(Number.isFinite(j.before[k])).toBe(true);
+      expect(Number.isFinite(j.after[k])).toBe(true);
+    }
+    const made = j.corrections.confirmed + j.corrections.rejected + j.corrections.drawn;
+    expect(made).toBeGreaterThan(0);
+    expect(made).toBeLessThanOrEqual(6);
+    expect(j.evalRows).toEqual([[500, 900]]);
+    expect(j.fitSeconds).toBeGreaterThan(0);
+    const info = gdal('ogrinfo', ['-so', '-al', out]);
+    expect(info).toMatch(new RegExp(`Feature Count: ${j.features.adapted}\\b`));
+
+    // No corrections: the inventory is the base detection's, scored identically.
+    const none = scarp([...args, '--corrections', '0', '--out', join(dir, 'none.gpkg')]);
+    expect(none.status).toBe(0);
+    const k = JSON.parse(none.stdout) as Record<string, any>;
+    expect(k.after).toEqual(k.before);
+    expect(k.before).toEqual(j.before);
+  }, 600_000);
+});
