@@ -120,7 +120,7 @@ async function measure(n: number, dir: string, tif: string, samples: number): Pr
     const fidOf = (k: number): number => fids[k]!;
     // The renderer's work after an edit whose result has no changed features: re-read everything.
     const ready = async (r: Json): Promise<void> => {
-      if ('changed' in r) return;
+      if ('changes' in r) return;
       await api.call('projectInfo');
       await api.call('readVectorLayer', { path, layer: 'landslides' });
     };
