@@ -32,6 +32,7 @@ export const API_METHODS = {
   listRuns: 'call',
   resumeDetection: 'stream',
   listFeatures: 'call',
+  mapFeatures: 'call',
   addFeature: 'call',
   updateFeatures: 'call',
   deleteFeatures: 'call',

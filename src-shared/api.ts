@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { Bounds, RasterInfo } from './geo';
 import type { BandSource, MetricRow, ModelCard } from './model-card';
+import { EDIT_KINDS, LANDSLIDE_STATUSES, LANDSLIDE_TYPES, REVIEW_ORDERS } from './vocabulary';
 
 export const ProviderPreference = z.enum(['auto', 'cpu', 'cuda', 'dml', 'coreml']);
 export type ProviderPreference = z.infer<typeof ProviderPreference>;
@@ -224,6 +225,15 @@ export interface VectorLayer {
   };
 }
 
+// ---- the inventory's vocabularies (src-shared/vocabulary.ts) as schemas ------------------------
+
+export const LandslideStatus = z.enum(LANDSLIDE_STATUSES);
+export type LandslideStatus = z.infer<typeof LandslideStatus>;
+export const LandslideType = z.enum(LANDSLIDE_TYPES);
+export type LandslideType = z.infer<typeof LandslideType>;
+export const EditKind = z.enum(EDIT_KINDS);
+export type EditKind = z.infer<typeof EditKind>;
+
 // ---- export / import (issue 5) ------------------------------------------------------------
 
 export const ExportRequest = z.object({
@@ -234,7 +244,7 @@ export const ExportRequest = z.object({
   out: z.string().min(1),
   /** 'project' (default), 'wgs84' or an EPSG code ('EPSG:32645' or 32645); GeoJSON/KML are always WGS 84. */
   crs: z.union([z.string(), z.number().int().positive()]).optional(),
-  status: z.array(z.enum(['predicted', 'confirmed', 'rejected', 'edited', 'field_verified'])).optional(),
+  status: z.array(LandslideStatus).optional(),
   minArea: z.number().nonnegative().optional(),
   maxArea: z.number().positive().optional(),
   /** Run for rasters and the report (default: the latest finished run). */
@@ -297,10 +307,6 @@ export interface ScarpApi extends ProjectApi {
 
 // ---- Projects (issue 4): one project open at a time per service ---------------------------------
 
-export const LandslideStatus = z.enum(['predicted', 'confirmed', 'rejected', 'edited', 'field_verified']);
-export type LandslideStatus = z.infer<typeof LandslideStatus>;
-export const LandslideType = z.enum(['slide', 'fall', 'flow', 'complex', 'unknown']);
-export type LandslideType = z.infer<typeof LandslideType>;
 
 const BoundsSchema = z
   .object({ minX: z.number(), minY: z.number(), maxX: z.number(), maxY: z.number() })
@@ -349,6 +355,14 @@ export const ListFeaturesRequest = z.object({
   limit: z.number().int().positive().max(10_000).default(500),
 });
 export type ListFeaturesRequest = z.input<typeof ListFeaturesRequest>;
+
+export const MapFeaturesRequest = z.object({
+  /** Map window in WGS 84 longitude/latitude (what the map shows); default: everything. */
+  bbox: BoundsSchema.optional(),
+  afterFid: z.number().int().nonnegative().default(0),
+  limit: z.number().int().positive().max(10_000).default(5000),
+});
+export type MapFeaturesRequest = z.input<typeof MapFeaturesRequest>;
 
 export const FeatureChanges = z
   .object({
@@ -414,7 +428,7 @@ export interface CorrectionResult extends EditResult {
 }
 
 export const ReviewQueueRequest = z.object({
-  order: z.enum(['area', 'probability']).default('area'),
+  order: z.enum(REVIEW_ORDERS).default('area'),
   scene: z.string().optional(),
   limit: z.number().int().positive().max(100_000).default(10_000),
 });
@@ -429,7 +443,7 @@ export interface ReviewItem {
 }
 
 export interface ReviewQueue {
-  /** Unreviewed (status 'predicted') landslides, largest (or most probable) first. */
+  /** Unreviewed (UNREVIEWED_STATUS) landslides, largest (or most probable) first. */
   items: ReviewItem[];
   remaining: number;
   reviewed: number;
@@ -455,7 +469,7 @@ export interface ProjectInfo {
   scenes: number;
   runs: number;
   features: number;
-  byStatus: Record<string, number>;
+  byStatus: Partial<Record<LandslideStatus, number>>;
   canUndo: number;
   canRedo: number;
   /** What opening did: upgrade (with the backup's path) and the integrity check run. */
@@ -545,11 +559,39 @@ export interface FeaturePage {
 export interface EditInfo {
   id: number;
   label: string;
-  kind: string;
+  kind: EditKind;
   author: string;
   at: string;
   state: 'done' | 'undone' | 'discarded';
   opCount: number;
+}
+
+/**
+ * A landslide as the map draws it: an RFC 7946 feature in WGS 84 longitude/latitude at full double
+ * precision. A vertex sent back unchanged in a vertex edit maps back to its stored project-CRS
+ * coordinates exactly (the service recognises it), so untouched vertices never move.
+ */
+export interface MapFeature {
+  type: 'Feature';
+  id: number;
+  geometry: { type: 'MultiPolygon'; coordinates: number[][][][] };
+  properties: LandslideProperties & { fid: number };
+}
+
+export interface MapFeaturePage {
+  features: MapFeature[];
+  nextAfterFid: number | null;
+}
+
+/** What an edit, undo or redo changed: the map applies exactly this (no re-read of the project). */
+export interface InventoryChanges {
+  /** Features added or changed, as they are now. */
+  changed: MapFeature[];
+  /** fids no longer in the inventory. */
+  removed: number[];
+  /** Totals after the change (what the project panel shows). */
+  features: number;
+  byStatus: Partial<Record<LandslideStatus, number>>;
 }
 
 export interface EditResult {
@@ -558,6 +600,7 @@ export interface EditResult {
   fids?: number[];
   canUndo: number;
   canRedo: number;
+  changes: InventoryChanges;
 }
 
 /** Project methods of ScarpApi (one project open at a time per service). */
@@ -575,6 +618,8 @@ export interface ProjectApi {
   /** Continue the open (or named) project's latest unfinished run. */
   resumeDetection(request: ResumeDetectionRequest, onProgress?: ProgressSink, signal?: AbortSignal): Promise<DetectResult>;
   listFeatures(request: ListFeaturesRequest): Promise<FeaturePage>;
+  /** Landslides for the map (WGS 84), by map window, page by page. */
+  mapFeatures(request: MapFeaturesRequest): Promise<MapFeaturePage>;
   addFeature(request: AddFeatureRequest): Promise<EditResult>;
   updateFeatures(request: UpdateFeaturesRequest): Promise<EditResult>;
   deleteFeatures(request: DeleteFeaturesRequest): Promise<EditResult>;

@@ -13,10 +13,11 @@ import { scarp } from '../helpers/cli';
 import { Project, ProjectDb, SCHEMA_VERSION } from '../../src-main/core/store/project';
 import { importIntoProject } from '../../src-main/core/export/project-export';
 import { ScarpService } from '../../src-main/core/service/scarp-service';
+import { peek, updateFeatures } from '../helpers/project';
 
-const columnsOf = (p: Project): string[] => (p.store.db.prepare('PRAGMA table_info(landslides)').all() as Array<{ name: string }>).map((c) => c.name);
+const columnsOf = (p: Project): string[] => peek(p.path, (db) => (db.prepare('PRAGMA table_info(landslides)').all() as Array<{ name: string }>).map((c) => c.name));
 const provenance = (p: Project): Array<{ source: string | null; attrs: string | null }> =>
-  p.store.db.prepare('SELECT source, attrs FROM landslides ORDER BY fid').all() as Array<{ source: string | null; attrs: string | null }>;
+  peek(p.path, (db) => db.prepare('SELECT source, attrs FROM landslides ORDER BY fid').all() as Array<{ source: string | null; attrs: string | null }>);
 
 const run = hasData && hasGdal ? describe : describe.skip;
 
@@ -116,13 +117,13 @@ run('import into an empty project, provenance in the journal, the open project',
       const before = provenance(p);
       expect(before).toHaveLength(15);
       expect(before.every((x) => x.source === 'siteB_landslides.geojson' && x.attrs !== null && 'value' in JSON.parse(x.attrs))).toBe(true);
-      expect(p.undo()?.label).toMatch(/^Import 15 landslides/);
+      expect(p.undo().edit?.label).toMatch(/^Import 15 landslides/);
       expect(provenance(p)).toHaveLength(0);
       p.redo();
       expect(provenance(p)).toEqual(before);
       // An attribute edit leaves the provenance as it is; undoing it too.
       const fid = r.fids[0]!;
-      p.updateFeatures([fid], { status: 'confirmed' });
+      updateFeatures(p, [fid], { status: 'confirmed' });
       p.undo();
       expect(provenance(p)).toEqual(before);
     } finally {
@@ -146,7 +147,7 @@ run('import into an empty project, provenance in the journal, the open project',
     ProjectDb.createFile(f, { version: 2 });
     const p = Project.open(f);
     try {
-      expect(p.store.openReport).toMatchObject({ fromVersion: 2, upgraded: true });
+      expect(p.openReport).toMatchObject({ fromVersion: 2, upgraded: true });
       expect(existsSync(join(tmp.dir, 'v2.backup-v2.gpkg'))).toBe(true);
       expect(p.summary().schemaVersion).toBe(SCHEMA_VERSION);
       expect(columnsOf(p)).toEqual(expect.arrayContaining(['source', 'attrs']));

@@ -15,6 +15,7 @@ import { repoRoot } from '../../src-main/core/paths';
 import { dataPath, tempDir } from '../helpers/data';
 import { gdal, gdalPython } from '../helpers/gdal';
 import { canRun, sceneFile, sha256File, square } from '../unit/store/_fixtures';
+import { addFeatures, peek } from '../helpers/project';
 
 const tmp = tempDir('store-bad');
 afterAll(() => tmp.cleanup());
@@ -36,7 +37,7 @@ async function projectWithFeatures(name: string, n = 50): Promise<string> {
   const { scene } = await p.addScene(sceneFile(tmp.dir));
   const x = scene.bounds.minX;
   const y = scene.bounds.minY;
-  p.addFeatures(Array.from({ length: n }, (_, i) => ({ geometry: square(x + (i % 20) * 4, y + Math.floor(i / 20) * 4, 2), properties: { area_m2: 4, perimeter_m: 8, notes: 'x'.repeat(200) } })));
+  addFeatures(p, Array.from({ length: n }, (_, i) => ({ geometry: square(x + (i % 20) * 4, y + Math.floor(i / 20) * 4, 2), properties: { area_m2: 4, perimeter_m: 8, notes: 'x'.repeat(200) } })));
   const path = p.path;
   p.close();
   return path;
@@ -162,12 +163,12 @@ describe.skipIf(!canRun)('project files that cannot be opened', () => {
       const { scene } = await p.addScene(sceneFile(tmp.dir));
       const x = scene.bounds.minX;
       const y = scene.bounds.minY;
-      p.addFeatures([{ geometry: square(x, y, 2), properties: { area_m2: 4, perimeter_m: 8 } }]);
+      addFeatures(p, [{ geometry: square(x, y, 2), properties: { area_m2: 4, perimeter_m: 8 } }]);
       writeFileSync(filler, Buffer.alloc(Math.max(0, free() - 8 * 1024)));
       const many = Array.from({ length: 3000 }, (_, i) => ({ geometry: square(x + (i % 50), y + Math.floor(i / 50), 0.5), properties: { area_m2: 0.25, perimeter_m: 2, notes: 'n'.repeat(300) } }));
       let code = '';
       try {
-        p.addFeatures(many);
+        addFeatures(p, many);
       } catch (e) {
         code = (e as { code: string }).code;
       }
@@ -191,12 +192,12 @@ describe.skipIf(!canRun)('project lifecycle', () => {
     ProjectDb.createFile(f, { version: 1 });
     const before = sha256File(f);
     const p = Project.open(f);
-    expect(p.store.openReport).toMatchObject({ fromVersion: 1, upgraded: true });
+    expect(p.openReport).toMatchObject({ fromVersion: 1, upgraded: true });
     const backup = join(tmp.dir, 'v1.backup-v1.gpkg');
-    expect(p.store.openReport.backupPath).toBe(resolve(backup));
+    expect(p.openReport.backupPath).toBe(resolve(backup));
     expect(sha256File(backup)).toBe(before);
     expect(p.summary().schemaVersion).toBe(SCHEMA_VERSION);
-    expect(p.store.db.prepare("SELECT COUNT(*) AS n FROM layer_styles WHERE f_table_name = 'landslides'").get()).toEqual({ n: 1 });
+    expect(peek(p.path, (db) => db.prepare("SELECT COUNT(*) AS n FROM layer_styles WHERE f_table_name = 'landslides'").get())).toEqual({ n: 1 });
     p.close();
     expect(gdalPython('osgeo_utils.samples.validate_gpkg', [f]).status).toBe(0);
   });

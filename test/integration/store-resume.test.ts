@@ -17,6 +17,7 @@ import { tempDir } from '../helpers/data';
 import { gdal, gdalPython } from '../helpers/gdal';
 import { hasTorch, makeRgbTestModel } from '../helpers/models';
 import { canRun, crop, square } from '../unit/store/_fixtures';
+import { addFeatures, updateFeatures, deleteFeatures, peek } from '../helpers/project';
 
 const tmp = tempDir('store-resume');
 afterAll(() => tmp.cleanup());
@@ -139,12 +140,12 @@ describe.skipIf(!canRun || !hasTorch)('detect --project: kill and resume', () =>
     {
       const p = Project.open(B);
       const s = p.scenes.list()[0]!;
-      drawn = p.addFeatures([
+      drawn = addFeatures(p, [
         { geometry: square(s.bounds.minX + 5, s.bounds.minY + 5, 3), properties: { area_m2: 9, perimeter_m: 12, status: 'edited', scene: s.id } },
         { geometry: square(s.bounds.minX + 50, s.bounds.minY + 5, 3), properties: { area_m2: 9, perimeter_m: 12, status: 'edited', scene: s.id } },
       ]).fids;
-      p.updateFeatures([drawn[0]!], { status: 'confirmed', notes: 'checked' });
-      p.deleteFeatures([drawn[1]!]);
+      updateFeatures(p, [drawn[0]!], { status: 'confirmed', notes: 'checked' });
+      deleteFeatures(p, [drawn[1]!]);
       doneEdits = p.journal.stacks().canUndo;
       p.close();
     }
@@ -152,7 +153,7 @@ describe.skipIf(!canRun || !hasTorch)('detect --project: kill and resume', () =>
     const check = (expectRun: (r: { status: string; rowsDone: number }) => void): void => {
       const p = Project.open(B, { check: 'full' }); // integrity_check on open
       try {
-        expect(p.store.db.pragma('integrity_check', { simple: true })).toBe('ok');
+        expect(peek(p.path, (db) => db.pragma('integrity_check', { simple: true }))).toBe('ok');
         expect(p.features.get(drawn[0]!)!.properties).toMatchObject({ status: 'confirmed', notes: 'checked' });
         expect(p.features.get(drawn[1]!)).toBeNull();
         expect(p.journal.stacks().canUndo).toBe(doneEdits); // no committed edit lost, none half-made
@@ -175,7 +176,7 @@ describe.skipIf(!canRun || !hasTorch)('detect --project: kill and resume', () =>
     // an edit between kills
     {
       const p = Project.open(B);
-      p.updateFeatures([drawn[0]!], { type: 'flow' });
+      updateFeatures(p, [drawn[0]!], { type: 'flow' });
       doneEdits++;
       p.close();
     }

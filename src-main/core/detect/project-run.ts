@@ -14,7 +14,7 @@ import { resolve } from 'node:path';
 import type { DetectRequestParsed, DetectResult, ProgressSink, ProjectRunSummary } from '../../../src-shared/api';
 import type { CrsInfo } from '../../../src-shared/geo';
 import { ScarpError, isScarpError } from '../../../src-shared/errors';
-import { fileFingerprint, Project, PredictionTileWriter, quantise, dequantise, RASTER_TILE_SIZE, type SceneRecord } from '../store/project';
+import { fileFingerprint, Project, type EditPlan, type PredictionTileWriter, quantise, dequantise, RASTER_TILE_SIZE, type SceneRecord } from '../store/project';
 import type { LandslideFeature } from '../store/geopackage-writer';
 import type { TileSpec } from '../inference';
 import { runDetection } from './run-detection';
@@ -99,7 +99,7 @@ class ProjectRunHooks implements DetectionHooks {
     let startRow = 0;
     let resumed = false;
     const existing = runs.findResumable(this.scene.id, key);
-    const run = this.project.store.tx(() => {
+    const run = this.project.tx(() => {
       if (existing && existing.plan.signature === signature && existing.grid.width === grid.width && existing.grid.height === grid.height) {
         runs.reopen(existing.id, false);
         startRow = existing.rowsDone;
@@ -122,7 +122,7 @@ class ProjectRunHooks implements DetectionHooks {
     this.runId = run.id;
     this.width = region.width;
     this.height = region.height;
-    this.writer = new PredictionTileWriter(this.project.store.db, run.id, region.width, region.height);
+    this.writer = this.project.runs.tileWriter(run.id, region.width, region.height);
     this.pending = plan.included.map((i) => plan.tiles[i]!).sort((a, b) => a.window.y + a.window.height - (b.window.y + b.window.height) || a.index - b.index);
     while (this.pending.length && this.pending[0]!.window.y + this.pending[0]!.window.height <= startRow) this.pending.shift();
     this.summary = { path: this.project.path, runId: run.id, sceneId: this.scene.id, resumed, startRow, featuresAdded: 0, predictedReplaced: 0, editId: null };
@@ -139,7 +139,7 @@ class ProjectRunHooks implements DetectionHooks {
       done.push({ index: t.index, window: t.window });
     }
     const n = ++this.bands;
-    this.project.store.tx(() => {
+    this.project.tx(() => {
       this.writer!.write(r.y, q, r.height, done);
       killPoint('rows-tx', n);
     }, 'storing probability tiles');
@@ -164,26 +164,39 @@ class ProjectRunHooks implements DetectionHooks {
       geometry: this.project.toProjectCrs(p.geometry, this.sceneCrs),
       properties: { ...p.attributes, scene: this.scene.id, run: result.runId, status: 'predicted', confidence: p.attributes.prob_mean, created_at: now, updated_at: now },
     }));
-    const r = this.project.replacePredicted(this.scene.id, features, `Detection run ${result.runId.slice(0, 8)} on ${this.scene.id}: ${features.length} predicted landslides`, () => {
+    // The scene's still-unreviewed features are replaced by the run's; reviewed/edited ones stay.
+    // One journal edit (undo brings the old ones back), in one transaction with the run's bookkeeping.
+    const label = `Detection run ${result.runId.slice(0, 8)} on ${this.scene.id}: ${features.length} predicted landslides`;
+    const r = this.project.tx(() => {
+      const applied = this.project.apply(predictionsPlan(this.project, this.scene.id, features, label));
       this.project.runs.finish(result.runId, 'done', { timings: result.timings, featureCount: features.length, provider: result.provider });
       killPoint('inventory-tx');
-    });
+      return applied;
+    }, label);
     if (this.summary) {
-      this.summary.featuresAdded = r.added;
-      this.summary.predictedReplaced = r.removed;
+      this.summary.featuresAdded = r.added.length;
+      this.summary.predictedReplaced = r.removed.length;
       this.summary.editId = r.edit?.id ?? null;
     }
   }
 
   fail(error: unknown): void {
-    if (!this.runId || !this.project.store.isOpen) return;
+    if (!this.runId || !this.project.isOpen) return;
     const cancelled = isScarpError(error) && error.code === 'CANCELLED';
     try {
-      this.project.store.tx(() => this.project.runs.finish(this.runId, cancelled ? 'cancelled' : 'failed', { error: error instanceof Error ? error.message : String(error) }), 'recording the failure');
+      this.project.tx(() => this.project.runs.finish(this.runId, cancelled ? 'cancelled' : 'failed', { error: error instanceof Error ? error.message : String(error) }), 'recording the failure');
     } catch {
       /* the run stays 'running': it will still be resumed */
     }
   }
+}
+
+/**
+ * The edit a finished run makes: the scene's still-unreviewed landslides are replaced by the run's
+ * (reviewed and edited ones stay), as one journal edit without a mapper.
+ */
+export function predictionsPlan(project: Project, sceneId: string, features: LandslideFeature[], label: string): EditPlan {
+  return { label, kind: 'detection', reason: 'detection', mapper: null, deletes: project.features.predictedFids(sceneId), adds: features, updateExtent: true };
 }
 
 /** Rebuild the request of the project's latest unfinished run (scarp detect --project p --resume). */
@@ -237,7 +250,7 @@ export async function runProjectDetection(
     const extraKey: Record<string, unknown> = {};
     if (req.dem) {
       const dem = req.dem;
-      demLayerId = project.store.tx(() => project.scenes.addLayer(scene.id, 'dem', dem), 'recording the DEM');
+      demLayerId = project.tx(() => project.scenes.addLayer(scene.id, 'dem', dem), 'recording the DEM');
       extraKey.dem = fileFingerprint(resolve(dem));
     }
     if (req.aoi) extraKey.aoi = fileFingerprint(resolve(req.aoi));

@@ -21,7 +21,7 @@ export const EXPORT_FORMATS = [...VECTOR_FORMATS, ...RASTER_FORMATS] as const;
  * opened for the call and closed after.
  */
 export async function withProject<T>(path: string, open: Project | null | undefined, fn: (p: Project) => Promise<T>): Promise<T> {
-  if (open && open.store.isOpen && open.path === resolve(path)) return fn(open);
+  if (open && open.isOpen && open.path === resolve(path)) return fn(open);
   const project = Project.open(path, { check: 'quick' });
   try {
     return await fn(project);

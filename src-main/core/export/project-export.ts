@@ -11,8 +11,9 @@
 import { basename } from 'node:path';
 import type { CrsInfo, Grid } from '../../../src-shared/geo';
 import { ScarpError } from '../../../src-shared/errors';
+import { UNREVIEWED_STATUS } from '../../../src-shared/vocabulary';
 import type { Project } from '../store/project';
-import { decompressTile, dequantise, NODATA_U8, tileSize } from '../store/project/raster-tiles';
+import { dequantise, NODATA_U8 } from '../store/project/raster-tiles';
 import { RASTER_TILE_SIZE } from '../store/project/schema';
 import type { RunRecord } from '../store/project';
 import { readInventoryFile, type ImportResult } from '../import/import-inventory';
@@ -62,37 +63,24 @@ export function probabilityFromProject(project: Project, run: RunRecord): Raster
   const { width, height, geoTransform } = run.grid;
   const grid: Grid = { width, height, geoTransform, crs };
   const T = RASTER_TILE_SIZE;
-  const stmt = project.store.db.prepare('SELECT data FROM scarp_prediction_tiles WHERE run_id = ? AND tile_row = ? AND tile_col = ?');
   const lut = new Float32Array(256);
   for (let q = 0; q < 256; q++) lut[q] = q === NODATA_U8 ? NaN : dequantise(q);
-  let cacheRow = -1;
-  let cache: Array<Uint8Array | null> = [];
-  const across = Math.ceil(width / T);
-  const loadRow = (tr: number): void => {
-    if (tr === cacheRow) return;
-    cache = [];
-    for (let tc = 0; tc < across; tc++) {
-      const r = stmt.get(run.id, tr, tc) as { data: Uint8Array } | undefined;
-      const s = tileSize(width, height, tr, tc);
-      cache.push(r ? decompressTile(r.data, s.width, s.height) : null);
-    }
-    cacheRow = tr;
-  };
+  // One tile row of the run's quantised probability at a time, read through the store.
+  let bandRow = -1;
+  let band: Uint8Array = new Uint8Array(0);
   return {
     grid,
     read(y, n) {
-      const out = new Float32Array(n * width).fill(NaN);
+      const out = new Float32Array(n * width);
       for (let r = 0; r < n; r++) {
         const gy = y + r;
         const tr = Math.floor(gy / T);
-        loadRow(tr);
-        for (let tc = 0; tc < across; tc++) {
-          const t = cache[tc];
-          if (!t) continue;
-          const s = tileSize(width, height, tr, tc);
-          const src = (gy - tr * T) * s.width;
-          for (let x = 0; x < s.width; x++) out[r * width + tc * T + x] = lut[t[src + x]!]!;
+        if (tr !== bandRow) {
+          band = project.runs.readProbability(run.id, { x: 0, y: tr * T, width, height: Math.min(T, height - tr * T) });
+          bandRow = tr;
         }
+        const src = (gy - tr * T) * width;
+        for (let x = 0; x < width; x++) out[r * width + x] = lut[band[src + x]!]!;
       }
       return out;
     },
@@ -138,15 +126,18 @@ export async function importIntoProject(project: Project, file: string, opts: { 
     if (crs !== res.crs) res = await readInventoryFile(file, crs, opts);
   }
   const label = `Import ${res.features.length} landslides from ${basename(file)}`;
-  const { fids } = project.store.tx(() => {
+  const { added } = project.tx(() => {
     if (!target) crsSet = project.adoptCrsIfUnset(res.crs);
-    return project.addFeatures(
-      res.features.map((f) => ({
-        geometry: f.geometry,
-        properties: { status: 'predicted', ...f.properties, source: f.source, attrs: Object.keys(f.attrs).length ? JSON.stringify(f.attrs) : null },
-      })),
+    return project.apply({
       label,
-    );
+      kind: 'import',
+      reason: 'import',
+      adds: res.features.map((f) => ({
+        geometry: f.geometry,
+        properties: { status: UNREVIEWED_STATUS, ...f.properties, source: f.source, attrs: Object.keys(f.attrs).length ? JSON.stringify(f.attrs) : null },
+      })),
+      updateExtent: true,
+    });
   }, label);
-  return { ...res, fids, crsSet };
+  return { ...res, fids: added, crsSet };
 }

@@ -6,14 +6,16 @@
 import type { z } from 'zod';
 import type { BrushStrokeRequest, CorrectionResult, PolygonEditRequest, ReviewQueue, ReviewQueueRequest } from '../../../src-shared/api';
 import { ScarpError } from '../../../src-shared/errors';
-import type { Project } from '../store/project';
-import { applyPolygonPlan, brushStroke, type EditOutcome, type PolygonPlan } from '../edit/project-edits';
+import { EDITED_STATUS } from '../../../src-shared/vocabulary';
+import type { EditPlan, Project } from '../store/project';
+import { brushStroke } from '../edit/brush-stroke';
 import { cutHole, fillHoles, makeValid, mergePolygons, splitByLine } from '../edit/polygon-ops';
 import { fromPolygonCoords, multiPolygonArea, multiPolygonBounds, type FlatMultiPolygon } from '../vector/geometry';
 import { mapCoords } from '../vector/geometry';
 import { metresPerUnitAt } from '../vector/measure';
 import { createTransformer, WGS84 } from '../raster/crs';
 import type { ProjectService } from './project-service';
+import { fromMapKeeping, mapCrs } from './map-features';
 
 type BrushParsed = z.output<typeof BrushStrokeRequest>;
 type EditParsed = z.output<typeof PolygonEditRequest>;
@@ -40,23 +42,25 @@ function pointsIn(pts: number[], f: Xy | null): number[] {
   for (let k = 0; k < out.length; k += 2) [out[k], out[k + 1]] = f(out[k]!, out[k + 1]!);
   return out;
 }
+/** A vertex edit's new coordinates in the project CRS; from WGS 84, untouched vertices keep their stored coordinates exactly. */
+function reshaped(p: Project, old: FlatMultiPolygon, c: number[][][][], crs: 'project' | 'wgs84'): FlatMultiPolygon {
+  return crs === 'project' ? coordsIn(c, null) : fromMapKeeping(old, c, mapCrs(p));
+}
+
 const plural = (n: number, w: string): string => `${n} ${w}${n === 1 ? '' : 's'}`;
 
 export class EditService {
   constructor(private readonly projects: ProjectService) {}
 
-  private result(p: Project, o: EditOutcome): CorrectionResult {
-    return { edit: o.edit ? { ...o.edit } : null, fids: o.fids, deleted: o.deleted, ...(o.timings ? { timings: o.timings } : {}), ...p.journal.stacks() };
-  }
-
   brush(req: BrushParsed): CorrectionResult {
     const p = this.projects.current();
-    return this.result(p, brushStroke(p, { scene: req.scene, points: pointsIn(req.points, toProject(p, req.crs)), radius: req.radius, unit: req.unit, mode: req.mode }));
+    const o = brushStroke(p, { scene: req.scene, points: pointsIn(req.points, toProject(p, req.crs)), radius: req.radius, unit: req.unit, mode: req.mode });
+    return { ...this.projects.applied(o), timings: o.timings };
   }
 
   edit(req: EditParsed): CorrectionResult {
     const p = this.projects.current();
-    return this.result(p, applyPolygonPlan(p, this.plan(p, req)));
+    return this.projects.applied(p.apply(this.plan(p, req)));
   }
 
   private feature(p: Project, fid: number): NonNullable<ReturnType<Project['features']['get']>> {
@@ -65,7 +69,7 @@ export class EditService {
     return f;
   }
 
-  private plan(p: Project, req: EditParsed): PolygonPlan {
+  private plan(p: Project, req: EditParsed): EditPlan {
     const xy = 'crs' in req ? toProject(p, req.crs) : null;
     const coords = (c: number[][][][]): FlatMultiPolygon => coordsIn(c, xy);
     switch (req.op) {
@@ -77,13 +81,12 @@ export class EditService {
           label: 'Draw a landslide',
           kind: 'insert',
           updates: [],
-          inserts: [{ geometry: g, properties: { scene: req.scene ?? null, type: props.type ?? 'unknown', status: props.status ?? 'edited', confidence: props.confidence ?? null, notes: props.notes ?? null } }],
-          deletes: [],
+          adds: [{ geometry: g, properties: { scene: req.scene ?? null, type: props.type ?? 'unknown', status: props.status ?? EDITED_STATUS, confidence: props.confidence ?? null, notes: props.notes ?? null } }],
         };
       }
       case 'delete':
         for (const fid of req.fids) this.feature(p, fid);
-        return { label: `Delete ${plural(req.fids.length, 'landslide')}`, kind: 'delete', updates: [], inserts: [], deletes: [...new Set(req.fids)] };
+        return { label: `Delete ${plural(req.fids.length, 'landslide')}`, kind: 'delete', deletes: [...new Set(req.fids)] };
       case 'merge': {
         const fs = [...new Set(req.fids)].map((fid) => this.feature(p, fid));
         // The largest keeps its uuid and attributes; the others are deleted.
@@ -92,8 +95,7 @@ export class EditService {
         return {
           label: `Merge ${plural(fs.length, 'landslide')}`,
           kind: 'mixed',
-          updates: [{ fid: keep.fid, geometry: g, changes: { status: 'edited' } }],
-          inserts: [],
+          updates: [{ fid: keep.fid, geometry: g, changes: { status: EDITED_STATUS } }],
           deletes: fs.filter((f) => f.fid !== keep.fid).map((f) => f.fid),
         };
       }
@@ -101,21 +103,20 @@ export class EditService {
         const f = this.feature(p, req.fid);
         const parts = splitByLine(f.geometry, pointsIn(req.line, xy));
         if (parts.length < 2) throw new ScarpError({ code: 'INVALID_ARGUMENT', message: 'The line does not cut that landslide in two: draw it across the polygon.' });
-        const { uuid: _u, created_at: _c, updated_at: _up, ...attrs } = f.properties;
+        const { uuid: _u, created_at: _c, updated_at: _up, mapper: _m, ...attrs } = f.properties;
         return {
           label: `Split landslide ${f.fid} in ${parts.length}`,
           kind: 'mixed',
           // The largest part keeps the uuid; the others are new features with the same attributes.
-          updates: [{ fid: f.fid, geometry: parts[0]!, changes: { status: 'edited' } }],
-          inserts: parts.slice(1).map((g) => ({ geometry: g, properties: { ...attrs, status: 'edited' as const } })),
-          deletes: [],
+          updates: [{ fid: f.fid, geometry: parts[0]!, changes: { status: EDITED_STATUS } }],
+          adds: parts.slice(1).map((g) => ({ geometry: g, properties: { ...attrs, status: EDITED_STATUS } })),
         };
       }
       case 'reshape': {
         const f = this.feature(p, req.fid);
-        const g = makeValid(coords(req.coordinates));
+        const g = makeValid(reshaped(p, f.geometry, req.coordinates, req.crs));
         if (g.length === 0) throw new ScarpError({ code: 'INVALID_ARGUMENT', message: 'That edit leaves the landslide without area.' });
-        return { label: `Edit vertices of landslide ${f.fid}`, kind: 'update', updates: [{ fid: f.fid, geometry: g, changes: { status: 'edited' } }], inserts: [], deletes: [] };
+        return { label: `Edit vertices of landslide ${f.fid}`, kind: 'update', updates: [{ fid: f.fid, geometry: g, changes: { status: EDITED_STATUS } }] };
       }
       case 'fillHoles': {
         const crs = p.crs();
@@ -127,35 +128,18 @@ export class EditService {
             const mpu = crs.isGeographic ? metresPerUnitAt(crs, (b.minY + b.maxY) / 2) : crs.metresPerUnit ?? 1;
             maxArea = req.maxAreaM2 / (mpu * mpu);
           }
-          return { fid, geometry: fillHoles(f.geometry, maxArea), changes: { status: 'edited' as const } };
+          return { fid, geometry: fillHoles(f.geometry, maxArea), changes: { status: EDITED_STATUS } };
         });
-        return { label: `Fill holes of ${plural(updates.length, 'landslide')}`, kind: 'update', updates, inserts: [], deletes: [] };
+        return { label: `Fill holes of ${plural(updates.length, 'landslide')}`, kind: 'update', updates };
       }
       case 'cutHole': {
         const f = this.feature(p, req.fid);
-        return { label: `Cut a hole in landslide ${f.fid}`, kind: 'update', updates: [{ fid: f.fid, geometry: cutHole(f.geometry, makeValid(coords(req.coordinates))), changes: { status: 'edited' } }], inserts: [], deletes: [] };
+        return { label: `Cut a hole in landslide ${f.fid}`, kind: 'update', updates: [{ fid: f.fid, geometry: cutHole(f.geometry, makeValid(coords(req.coordinates))), changes: { status: EDITED_STATUS } }] };
       }
     }
   }
 
   reviewQueue(req: ReviewParsed): ReviewQueue {
-    const p = this.projects.current();
-    const db = p.store.db;
-    const where = ["l.status = 'predicted'", ...(req.scene ? ['l.scene = ?'] : [])];
-    const args: unknown[] = req.scene ? [req.scene] : [];
-    const order = req.order === 'probability' ? 'l.prob_mean IS NULL, l.prob_mean DESC, l.area_m2 DESC' : 'l.area_m2 DESC, l.fid';
-    const rows = db
-      .prepare(
-        `SELECT l.fid, l.uuid, l.area_m2, l.prob_mean, r.minx, r.miny, r.maxx, r.maxy FROM landslides l JOIN rtree_landslides_geom r ON r.id = l.fid WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ?`,
-      )
-      .all(...args, req.limit) as Array<{ fid: number; uuid: string; area_m2: number; prob_mean: number | null; minx: number; miny: number; maxx: number; maxy: number }>;
-    const count = (w: string): number => (db.prepare(`SELECT COUNT(*) AS n FROM landslides l WHERE ${w}`).get(...args) as { n: number }).n;
-    const remaining = count(where.join(' AND '));
-    const reviewed = count(["l.status IN ('confirmed', 'rejected', 'edited', 'field_verified')", ...(req.scene ? ['l.scene = ?'] : [])].join(' AND '));
-    return {
-      items: rows.map((r) => ({ fid: r.fid, uuid: r.uuid, area_m2: r.area_m2, prob_mean: r.prob_mean, bounds: { minX: r.minx, minY: r.miny, maxX: r.maxx, maxY: r.maxy } })),
-      remaining,
-      reviewed,
-    };
+    return this.projects.current().reviewQueue(req);
   }
 }

@@ -12,8 +12,11 @@ import type {
   DetectResult,
   EditInfo,
   EditResult,
+  CorrectionResult,
   FeatureInfo,
   FeaturePage,
+  InventoryChanges,
+  MapFeaturePage,
   OpenProjectRequest,
   ProgressSink,
   ProjectInfo,
@@ -28,17 +31,19 @@ import {
   CreateProjectRequest as CreateProjectRequestSchema,
   HistoryRequest as HistoryRequestSchema,
   ListFeaturesRequest as ListFeaturesRequestSchema,
+  MapFeaturesRequest as MapFeaturesRequestSchema,
 } from '../../../src-shared/api';
 import { ScarpError } from '../../../src-shared/errors';
-import { Project, type EditEntry, type RunRecord, type SceneWithState, type StoredFeature } from '../store/project';
+import { Project, type ApplyResult, type EditEntry, type ReplayResult, type RunRecord, type SceneWithState, type StoredFeature } from '../store/project';
 import { fromPolygonCoords, toPolygonCoords } from '../vector/geometry';
-import { areaM2, perimeterM } from '../vector/measure';
+import { mapCrs, mapFeature } from './map-features';
 import { resumeRequestOf, runProjectDetection } from '../detect/project-run';
 import { runDetection } from '../detect/run-detection';
 
 type CreateParsed = z.output<typeof CreateProjectRequestSchema>;
 type ListParsed = z.output<typeof ListFeaturesRequestSchema>;
 type HistoryParsed = z.output<typeof HistoryRequestSchema>;
+type MapFeaturesParsed = z.output<typeof MapFeaturesRequestSchema>;
 
 function sceneInfo(s: SceneWithState): SceneInfo {
   return {
@@ -112,9 +117,20 @@ export class ProjectService {
     return { ...this.current().summary() };
   }
 
-  private editResult(e: EditEntry | null, fids?: number[]): EditResult {
-    const s = this.current().journal.stacks();
-    return { edit: editInfo(e), ...(fids ? { fids } : {}), ...s };
+  /** What changed, as the map applies it: the changed features (WGS 84) and the removed fids. */
+  private changes(changed: number[], removed: number[]): InventoryChanges {
+    const p = this.current();
+    const c = mapCrs(p);
+    return { changed: p.features.many(changed).map((f) => mapFeature(f, c)), removed, features: p.features.count(), byStatus: p.features.countByStatus() };
+  }
+
+  /** The API's result of an applied edit plan (fids: changed then added; deleted: removed). */
+  applied(r: ApplyResult): CorrectionResult {
+    return { edit: editInfo(r.edit), fids: [...r.updated, ...r.added], deleted: r.removed, ...this.current().journal.stacks(), changes: this.changes([...r.updated, ...r.added], r.removed) };
+  }
+
+  private replayResult(r: ReplayResult): EditResult {
+    return { edit: editInfo(r.edit), ...this.current().journal.stacks(), changes: this.changes(r.changed, r.removed) };
   }
 
   create(req: CreateParsed): ProjectInfo {
@@ -206,44 +222,73 @@ export class ProjectService {
     return { features: r.features.map(featureInfo), nextAfterFid: r.nextAfterFid };
   }
 
+  mapFeatures(req: MapFeaturesParsed): MapFeaturePage {
+    const p = this.current();
+    const c = mapCrs(p);
+    let bbox = undefined;
+    if (req.bbox) {
+      // The window's corners and edge midpoints into the project CRS, and their envelope (a little wider than the window).
+      const b = req.bbox;
+      const xs: number[] = [];
+      const ys: number[] = [];
+      for (const fx of [0, 0.5, 1])
+        for (const fy of [0, 0.5, 1]) {
+          const [x, y] = c.fromMap(b.minX + fx * (b.maxX - b.minX), b.minY + fy * (b.maxY - b.minY));
+          xs.push(x);
+          ys.push(y);
+        }
+      const padX = (Math.max(...xs) - Math.min(...xs)) * 0.01;
+      const padY = (Math.max(...ys) - Math.min(...ys)) * 0.01;
+      bbox = { minX: Math.min(...xs) - padX, minY: Math.min(...ys) - padY, maxX: Math.max(...xs) + padX, maxY: Math.max(...ys) + padY };
+    }
+    const r = p.listFeatures({ bbox, afterFid: req.afterFid, limit: req.limit });
+    return { features: r.features.map((f) => mapFeature(f, c)), nextAfterFid: r.nextAfterFid };
+  }
+
   addFeature(req: AddFeatureRequest): EditResult {
     const p = this.current();
-    const crs = p.crs();
-    if (!crs) throw new ScarpError({ code: 'INVALID_ARGUMENT', message: 'The project has no CRS yet: add a scene first.' });
-    const geometry = req.coordinates.map((poly) => fromPolygonCoords(poly));
     const props = req.properties ?? {};
-    const { edit, fids } = p.addFeatures([
-      {
-        geometry,
-        properties: {
-          area_m2: areaM2(geometry, crs),
-          perimeter_m: perimeterM(geometry, crs),
-          scene: req.scene ?? null,
-          type: props.type,
-          status: props.status ?? 'edited',
-          confidence: props.confidence ?? null,
-          notes: props.notes ?? null,
-          ...(props.mapper !== undefined ? { mapper: props.mapper } : {}),
+    const r = p.apply({
+      label: 'Add a landslide',
+      kind: 'insert',
+      ...(props.mapper !== undefined ? { mapper: props.mapper } : {}),
+      adds: [
+        {
+          geometry: req.coordinates.map((poly) => fromPolygonCoords(poly)),
+          properties: { scene: req.scene ?? null, type: props.type, status: props.status ?? 'edited', confidence: props.confidence ?? null, notes: props.notes ?? null },
         },
-      },
-    ]);
-    return this.editResult(edit, fids);
+      ],
+    });
+    return { ...this.applied(r), fids: r.added };
   }
 
   updateFeatures(req: UpdateFeaturesRequest): EditResult {
-    return this.editResult(this.current().updateFeatures(req.fids, req.changes));
+    const fids = [...new Set(req.fids)];
+    const what = Object.keys(req.changes).join(', ');
+    const review = Object.keys(req.changes).length === 1 && req.changes.status !== undefined;
+    const { status, ...rest } = req.changes;
+    return this.applied(
+      this.current().apply({
+        label: `Change ${what} of ${fids.length} landslide${fids.length === 1 ? '' : 's'}`,
+        kind: review ? 'review' : 'update',
+        ...(review ? { reason: 'review' } : {}),
+        updates: Object.keys(rest).length ? fids.map((fid) => ({ fid, changes: rest })) : [],
+        statusChanges: status !== undefined ? [{ fids, status }] : [],
+      }),
+    );
   }
 
   deleteFeatures(req: DeleteFeaturesRequest): EditResult {
-    return this.editResult(this.current().deleteFeatures(req.fids));
+    const fids = [...new Set(req.fids)];
+    return this.applied(this.current().apply({ label: `Delete ${fids.length} landslide${fids.length === 1 ? '' : 's'}`, kind: 'delete', deletes: fids }));
   }
 
   undo(): EditResult {
-    return this.editResult(this.current().undo());
+    return this.replayResult(this.current().undo());
   }
 
   redo(): EditResult {
-    return this.editResult(this.current().redo());
+    return this.replayResult(this.current().redo());
   }
 
   history(req: HistoryParsed): EditInfo[] {

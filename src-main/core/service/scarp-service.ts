@@ -10,6 +10,7 @@ import {
   DeleteFeaturesRequest,
   HistoryRequest,
   ListFeaturesRequest,
+  MapFeaturesRequest,
   OpenProjectRequest,
   RelinkSceneRequest,
   ResumeDetectionRequest,
@@ -23,6 +24,7 @@ import {
   type EditInfo,
   type EditResult,
   type FeaturePage,
+  type MapFeaturePage,
   type ProjectInfo,
   type RunInfo,
   type SceneInfo,
@@ -173,6 +175,10 @@ export class ScarpService implements ScarpApi {
 
   async listFeatures(request: ListFeaturesRequest): Promise<FeaturePage> {
     return this.projects.listFeatures(validate(ListFeaturesRequest, request, 'list features'));
+  }
+
+  async mapFeatures(request: MapFeaturesRequest): Promise<MapFeaturePage> {
+    return this.projects.mapFeatures(validate(MapFeaturesRequest, request, 'map features'));
   }
 
   async addFeature(request: AddFeatureRequest): Promise<EditResult> {

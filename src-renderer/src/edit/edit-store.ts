@@ -1,7 +1,7 @@
 /**
  * Correcting tools state (issue 7): the active tool, brush size, the sketch being drawn, and the
- * actions that send edits to the backend (each one journal edit, saved at once) and reload the
- * inventory. Coordinates leave the renderer in WGS 84 (what the map shows); the backend transforms
+ * actions that send edits to the backend (each one journal edit, saved at once) and apply what
+ * each returns as changed to the inventory (no re-read). Coordinates leave the renderer in WGS 84 (what the map shows); the backend transforms
  * them into the project CRS.
  */
 import { defineStore } from 'pinia';
@@ -68,7 +68,7 @@ export const useEditStore = defineStore('edit', () => {
     try {
       const r = await f();
       if (r.timings) lastTimings.value = r.timings;
-      await Promise.all([inventory.refresh(), project.refreshInfo()]);
+      inventory.applyChanges(r);
       if (r.fids.length > 0) inventory.selected = r.fids.filter((f) => f > 0);
       else inventory.selected = inventory.selected.filter((f) => !r.deleted.includes(f));
       if (done && r.edit) ui.notify('success', done);

@@ -1,8 +1,14 @@
-/** The landslide inventory of the open project: features for the map and the table, filters, statistics, edits. */
+/**
+ * The landslide inventory of the open project: features for the map and the table, filters,
+ * statistics, edits. Loaded once per project (paged `mapFeatures`, WGS 84); after that every edit,
+ * review decision, undo and redo returns what it changed (`EditResult.changes`) and only that is
+ * applied here — the project file is never re-read after an edit.
+ */
 import { defineStore } from 'pinia';
-import { computed, ref } from 'vue';
-import type { FeatureChanges, LandslideStatus, VectorLayer } from '@shared/api';
+import { computed, ref, shallowRef } from 'vue';
+import type { EditResult, FeatureChanges, InventoryChanges, LandslideStatus, MapFeature, VectorLayer } from '@shared/api';
 import type { Bounds } from '@shared/geo';
+import { LANDSLIDE_STATUSES, UNREVIEWED_STATUS } from '@shared/vocabulary';
 import { api } from '../api/client';
 import { useLayersStore } from './layers';
 import { useProjectStore } from './project';
@@ -21,7 +27,7 @@ export interface InventoryRow {
   bounds: Bounds;
 }
 
-export const STATUSES: LandslideStatus[] = ['predicted', 'confirmed', 'rejected', 'edited', 'field_verified'];
+export const STATUSES: readonly LandslideStatus[] = LANDSLIDE_STATUSES;
 export const STATUS_COLOURS: Record<LandslideStatus, string> = {
   predicted: '#ff7a1a',
   confirmed: '#e0245e',
@@ -45,8 +51,19 @@ function boundsOf(coords: number[][][][]): Bounds {
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
+type LayerFeature = VectorLayer['geojson']['features'][number];
+
+/** A map feature as the inventory layer holds it (attribute values only: no undefined). */
+function layerFeature(f: MapFeature): LayerFeature {
+  const properties: LayerFeature['properties'] = {};
+  for (const [k, v] of Object.entries(f.properties)) properties[k] = v === undefined ? null : (v as string | number | null);
+  return { type: 'Feature', id: f.id, geometry: f.geometry, properties };
+}
+
 export const useInventoryStore = defineStore('inventory', () => {
-  const layer = ref<VectorLayer | null>(null);
+  const layer = shallowRef<VectorLayer | null>(null);
+  /** fid → feature: what the map shows. */
+  let byFid = new Map<number, LayerFeature>();
   const statusFilter = ref<LandslideStatus[]>([]);
   const minArea = ref(0);
   const maxArea = ref<number | null>(null);
@@ -59,7 +76,7 @@ export const useInventoryStore = defineStore('inventory', () => {
       return {
         fid: f.id,
         uuid: String(p.uuid ?? ''),
-        status: (p.status as LandslideStatus) ?? 'predicted',
+        status: (p.status as LandslideStatus) ?? UNREVIEWED_STATUS,
         type: String(p.type ?? 'unknown'),
         area_m2: num(p.area_m2) ?? 0,
         prob_mean: num(p.prob_mean),
@@ -91,29 +108,52 @@ export const useInventoryStore = defineStore('inventory', () => {
     return { count: filtered.value.length, area, byStatus };
   });
 
-  /** Reload the inventory layer from the project file (WGS 84 for the map). */
+  function publish(): void {
+    const project = useProjectStore();
+    const features = [...byFid.values()];
+    let bounds: Bounds | null = null;
+    for (const f of features) {
+      const b = boundsOf(f.geometry.coordinates);
+      bounds = bounds ? { minX: Math.min(bounds.minX, b.minX), minY: Math.min(bounds.minY, b.minY), maxX: Math.max(bounds.maxX, b.maxX), maxY: Math.max(bounds.maxY, b.maxY) } : b;
+    }
+    const v: VectorLayer = { path: project.path ?? '', layer: 'landslides', crs: project.info?.crs?.name ?? '', featureCount: features.length, bounds, geojson: { type: 'FeatureCollection', features } };
+    layer.value = v;
+    useLayersStore().setInventory(v);
+  }
+
+  /** Load the open project's landslides (page by page); done when a project opens or a detection ends. */
   async function refresh(): Promise<void> {
     const project = useProjectStore();
     if (!project.path) return;
-    // A project without a CRS has no features yet (its layer's SRS is set by the first scene).
-    const info = await api.projectInfo();
-    if (!info.crs || info.features === 0) {
-      const empty: VectorLayer = { path: project.path, layer: 'landslides', crs: info.crs?.name ?? '', featureCount: 0, bounds: null, geojson: { type: 'FeatureCollection', features: [] } };
-      layer.value = empty;
-      useLayersStore().setInventory(empty);
-      return;
-    }
     loading.value = true;
     try {
-      const v = await api.readVectorLayer({ path: project.path, layer: 'landslides' });
-      layer.value = v;
-      useLayersStore().setInventory(v);
+      const next = new Map<number, LayerFeature>();
+      let after = 0;
+      for (;;) {
+        const page = await api.mapFeatures({ afterFid: after, limit: 5000 });
+        for (const f of page.features) next.set(f.id, layerFeature(f));
+        if (page.nextAfterFid === null) break;
+        after = page.nextAfterFid;
+      }
+      byFid = next;
+      publish();
     } finally {
       loading.value = false;
     }
   }
 
+  /** Apply what an edit, review decision, undo or redo changed: those features only. */
+  function applyChanges(r: EditResult): void {
+    const c: InventoryChanges = r.changes;
+    for (const fid of c.removed) byFid.delete(fid);
+    for (const f of c.changed) byFid.set(f.id, layerFeature(f));
+    publish();
+    const project = useProjectStore();
+    if (project.info) project.info = { ...project.info, features: c.features, byStatus: c.byStatus, canUndo: r.canUndo, canRedo: r.canRedo };
+  }
+
   function clear(): void {
+    byFid = new Map();
     layer.value = null;
     selected.value = [];
   }
@@ -127,24 +167,18 @@ export const useInventoryStore = defineStore('inventory', () => {
     layers.highlight = fid;
   }
 
-  /** Change attributes of some features (one undoable edit), then reload. */
+  /** Change attributes of some features (one undoable edit); the map takes what changed. */
   async function update(fids: number[], changes: FeatureChanges): Promise<void> {
-    await api.updateFeatures({ fids, changes });
-    await refresh();
-    await useProjectStore().refreshInfo();
+    applyChanges(await api.updateFeatures({ fids, changes }));
   }
 
   async function undo(): Promise<void> {
-    await api.undo();
-    await refresh();
-    await useProjectStore().refreshInfo();
+    applyChanges(await api.undo());
   }
 
   async function redo(): Promise<void> {
-    await api.redo();
-    await refresh();
-    await useProjectStore().refreshInfo();
+    applyChanges(await api.redo());
   }
 
-  return { layer, rows, filtered, totals, statusFilter, minArea, maxArea, selected, loading, refresh, clear, zoomTo, update, undo, redo };
+  return { layer, rows, filtered, totals, statusFilter, minArea, maxArea, selected, loading, refresh, applyChanges, clear, zoomTo, update, undo, redo };
 });

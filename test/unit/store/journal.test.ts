@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Project } from '../../../src-main/core/store/project';
 import { tempDir } from '../../helpers/data';
 import { canRun, sceneFile, square } from './_fixtures';
+import { addFeatures, updateFeatures, deleteFeatures } from '../../helpers/project';
 
 const tmp = tempDir('store-journal');
 afterAll(() => tmp.cleanup());
@@ -23,14 +24,14 @@ describe.skipIf(!canRun)('edit journal', () => {
   it('records inserts, attribute edits and deletes with inverses; undo/redo survive close and reopen', async () => {
     const { p, x, y, scene } = await fresh('a.gpkg');
     const path = p.path;
-    const ins = p.addFeatures([
+    const ins = addFeatures(p, [
       { geometry: square(x + 1, y + 1, 4), properties: { area_m2: 16, perimeter_m: 16, scene } },
       { geometry: square(x + 20, y + 20, 4), properties: { area_m2: 16, perimeter_m: 16, scene } },
     ]);
     expect(ins.fids).toHaveLength(2);
     const [a, b] = ins.fids as [number, number];
-    p.updateFeatures([a], { status: 'confirmed', notes: 'seen in the field' });
-    p.deleteFeatures([b]);
+    updateFeatures(p, [a], { status: 'confirmed', notes: 'seen in the field' });
+    deleteFeatures(p, [b]);
     expect(p.features.count()).toBe(1);
     expect(p.features.get(a)!.properties.status).toBe('confirmed');
     p.undo(); // the delete
@@ -60,9 +61,9 @@ describe.skipIf(!canRun)('edit journal', () => {
     const fa = r.features.get(a)!;
     expect(Array.from(fa.geometry[0]![0]!)).toEqual(Array.from(square(x + 1, y + 1, 4)[0]![0]!));
     // a new edit ends the redo branch
-    r.updateFeatures([a], { type: 'slide' });
+    updateFeatures(r, [a], { type: 'slide' });
     expect(r.journal.stacks()).toEqual({ canUndo: 2, canRedo: 0 });
-    expect(r.redo()).toBeNull();
+    expect(r.redo().edit).toBeNull();
     const h = r.journal.history();
     expect(h.map((e) => e.state)).toEqual(['done', 'discarded', 'discarded', 'done']);
     const audit = r.journal.audits();
@@ -72,10 +73,10 @@ describe.skipIf(!canRun)('edit journal', () => {
 
   it('takes the author from the settings (default: the OS user) and records it on each edit', async () => {
     const { p, x, y } = await fresh('b.gpkg');
-    const first = p.addFeatures([{ geometry: square(x + 1, y + 1, 3), properties: { area_m2: 9, perimeter_m: 12 } }]);
+    const first = addFeatures(p, [{ geometry: square(x + 1, y + 1, 3), properties: { area_m2: 9, perimeter_m: 12 } }]);
     expect(first.edit!.author).toBe(p.author());
     p.setSettings({ author: 'geologist-7' });
-    const e = p.updateFeatures(first.fids, { status: 'rejected' })!;
+    const e = updateFeatures(p, first.fids, { status: 'rejected' })!;
     expect(e.author).toBe('geologist-7');
     expect(p.features.get(first.fids[0]!)!.properties.mapper).not.toBeNull();
     p.undo();
@@ -85,10 +86,10 @@ describe.skipIf(!canRun)('edit journal', () => {
 
   it('a failed edit leaves nothing behind (the change and its journal entry commit together)', async () => {
     const { p, x, y } = await fresh('c.gpkg');
-    const { fids } = p.addFeatures([{ geometry: square(x + 1, y + 1, 3), properties: { area_m2: 9, perimeter_m: 12 } }]);
+    const { fids } = addFeatures(p, [{ geometry: square(x + 1, y + 1, 3), properties: { area_m2: 9, perimeter_m: 12 } }]);
     // a CHECK constraint violation in the middle of an edit of two features
-    expect(() => p.updateFeatures(fids, { status: 'bogus' as never })).toThrow();
-    expect(() => p.deleteFeatures([fids[0]!, 999])).toThrow(/No landslide with fid 999/);
+    expect(() => updateFeatures(p, fids, { status: 'bogus' as never })).toThrow();
+    expect(() => deleteFeatures(p, [fids[0]!, 999])).toThrow(/No landslide with fid 999/);
     expect(p.features.count()).toBe(1);
     expect(p.journal.history()).toHaveLength(1);
     p.close();
@@ -98,7 +99,7 @@ describe.skipIf(!canRun)('edit journal', () => {
     const { p, x, y, scene } = await fresh('d.gpkg');
     const feats = [];
     for (let i = 0; i < 30; i++) feats.push({ geometry: square(x + (i % 10) * 5, y + Math.floor(i / 10) * 5, 2), properties: { area_m2: 4, perimeter_m: 8, scene } });
-    p.addFeatures(feats);
+    addFeatures(p, feats);
     const win = { minX: x - 1, minY: y - 1, maxX: x + 12.5, maxY: y + 100 };
     const seen: number[] = [];
     let after = 0;
@@ -123,10 +124,11 @@ describe.skipIf(!canRun)('replacing a scene\'s predicted features', () => {
       const x = scene.bounds.minX;
       const y = scene.bounds.minY;
       const f = (i: number, props: Record<string, unknown>) => ({ geometry: square(x + i * 4, y, 2), properties: { area_m2: 4, perimeter_m: 8, ...props } });
-      const { fids } = p.addFeatures([f(0, { scene: scene.id }), f(1, { scene: scene.id }), f(2, { scene: 'other' })]);
-      p.updateFeatures([fids[1]!], { status: 'confirmed' });
-      const r = p.replacePredicted(scene.id, [f(5, { scene: scene.id, run: 'r2' }), f(6, { scene: scene.id, run: 'r2' })], 'run r2');
-      expect(r).toMatchObject({ removed: 1, added: 2 });
+      const { fids } = addFeatures(p, [f(0, { scene: scene.id }), f(1, { scene: scene.id }), f(2, { scene: 'other' })]);
+      updateFeatures(p, [fids[1]!], { status: 'confirmed' });
+      const r = p.apply({ label: 'run r2', kind: 'detection', mapper: null, deletes: p.features.predictedFids(scene.id), adds: [f(5, { scene: scene.id, run: 'r2' }), f(6, { scene: scene.id, run: 'r2' })] });
+      expect(r.removed).toHaveLength(1);
+      expect(r.added).toHaveLength(2);
       expect(p.features.get(fids[0]!)).toBeNull();
       expect(p.features.get(fids[1]!)!.properties.status).toBe('confirmed');
       expect(p.features.get(fids[2]!)).not.toBeNull();

@@ -1,9 +1,10 @@
 /** 8-bit probability tiles: quantisation, partial tiles re-written as rows stream in, reads by window. */
 import { afterAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { Project, PredictionTileWriter, quantise, dequantise, NODATA_U8, RASTER_TILE_SIZE } from '../../../src-main/core/store/project';
+import { Project, quantise, dequantise, NODATA_U8, RASTER_TILE_SIZE } from '../../../src-main/core/store/project';
 import { tempDir } from '../../helpers/data';
 import { canRun, sceneFile } from './_fixtures';
+import { peek } from '../../helpers/project';
 
 const tmp = tempDir('store-tiles');
 afterAll(() => tmp.cleanup());
@@ -27,7 +28,7 @@ describe.skipIf(!canRun)('prediction tiles in a project', () => {
     const { scene } = await p.addScene(sceneFile(tmp.dir));
     const W = 300;
     const H = 520;
-    const run = p.store.tx(
+    const run = p.tx(
       () =>
         p.runs.create({
           sceneId: scene.id,
@@ -50,14 +51,14 @@ describe.skipIf(!canRun)('prediction tiles in a project', () => {
       return d;
     };
     // first writer: rows 0..300 in two bands (crossing the 256 edge), then "crash"
-    let w = new PredictionTileWriter(p.store.db, run.id, W, H);
-    p.store.tx(() => w.write(0, band(0, 200), 200, [{ index: 0, window: { x: 0, y: 0, width: 256, height: 200 } }]), 'a');
-    p.store.tx(() => w.write(200, band(200, 100), 100, []), 'b');
+    let w = p.runs.tileWriter(run.id, W, H);
+    p.tx(() => w.write(0, band(0, 200), 200, [{ index: 0, window: { x: 0, y: 0, width: 256, height: 200 } }]), 'a');
+    p.tx(() => w.write(200, band(200, 100), 100, []), 'b');
     expect(p.runs.get(run.id)!.rowsDone).toBe(300);
     expect(p.runs.doneTiles(run.id)).toEqual([0]);
     // a new writer (resumed run) continues in the partly filled tile row
-    w = new PredictionTileWriter(p.store.db, run.id, W, H);
-    p.store.tx(() => w.write(300, band(300, 220), 220, []), 'c');
+    w = p.runs.tileWriter(run.id, W, H);
+    p.tx(() => w.write(300, band(300, 220), 220, []), 'c');
     const all = p.runs.readProbability(run.id, { x: 0, y: 0, width: W, height: H });
     expect(Buffer.from(all).equals(Buffer.from(band(0, H)))).toBe(true);
     const win = { x: 250, y: 250, width: 80, height: 20 };
@@ -68,7 +69,7 @@ describe.skipIf(!canRun)('prediction tiles in a project', () => {
         expect(part[j * win.width + i]).toBe(x < W ? value(x, win.y + j) : NODATA_U8);
       }
     }
-    const tiles = p.store.db.prepare('SELECT COUNT(*) AS n FROM scarp_prediction_tiles WHERE run_id = ?').get(run.id) as { n: number };
+    const tiles = peek(p.path, (db) => db.prepare('SELECT COUNT(*) AS n FROM scarp_prediction_tiles WHERE run_id = ?').get(run.id) as { n: number });
     expect(tiles.n).toBe(Math.ceil(W / RASTER_TILE_SIZE) * Math.ceil(H / RASTER_TILE_SIZE));
     p.close();
   });

@@ -6,6 +6,8 @@
 import type Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import type { Bounds } from '../../../../src-shared/geo';
+import type { ReviewQueue } from '../../../../src-shared/api';
+import { REVIEWED_STATUSES, UNREVIEWED_STATUS, type LandslideStatus, type ReviewOrder } from '../../../../src-shared/vocabulary';
 import { ScarpError } from '../../../../src-shared/errors';
 import type { FlatMultiPolygon } from '../../vector/geometry';
 import { decodeGpkgPolygons, encodeGpkgMultiPolygon } from '../geopackage-geometry';
@@ -25,7 +27,7 @@ export interface StoredFeature {
 export interface FeatureQuery {
   bbox?: Bounds;
   scene?: string;
-  status?: string[];
+  status?: readonly LandslideStatus[];
   /** Page: features with fid > afterFid, in fid order. */
   afterFid?: number;
   limit?: number;
@@ -80,6 +82,52 @@ export class FeatureStore {
       features: page.map((r) => ({ fid: r.fid, properties: toRecord(r), geometry: r[LANDSLIDES_GEOMETRY_COLUMN] ? decodeGpkgPolygons(r[LANDSLIDES_GEOMETRY_COLUMN] as Buffer) : [] })),
       nextAfterFid: more ? page[page.length - 1]!.fid : null,
     };
+  }
+
+  /** Every feature meeting map bounds (all pages), optionally of some statuses only. */
+  allIn(bbox: Bounds, status?: readonly LandslideStatus[]): StoredFeature[] {
+    const out: StoredFeature[] = [];
+    let after = 0;
+    for (;;) {
+      const page = this.list({ bbox, status, afterFid: after, limit: 10_000 });
+      out.push(...page.features);
+      if (page.nextAfterFid === null) return out;
+      after = page.nextAfterFid;
+    }
+  }
+
+  /** Features by fid (missing ones left out), in the order asked. */
+  many(fids: Iterable<number>): StoredFeature[] {
+    const out: StoredFeature[] = [];
+    for (const fid of fids) {
+      const f = this.get(fid);
+      if (f) out.push(f);
+    }
+    return out;
+  }
+
+  /** What is left to review (unreviewed landslides) in review order, and how many were reviewed. */
+  reviewQueue(req: { order: ReviewOrder; scene?: string; limit: number }): ReviewQueue {
+    const scene = req.scene !== undefined ? ' AND l.scene = ?' : '';
+    const sceneArgs = req.scene !== undefined ? [req.scene] : [];
+    const order = req.order === 'probability' ? 'l.prob_mean IS NULL, l.prob_mean DESC, l.area_m2 DESC' : 'l.area_m2 DESC, l.fid';
+    const rows = this.db
+      .prepare(`SELECT l.fid, l.uuid, l.area_m2, l.prob_mean, r.minx, r.miny, r.maxx, r.maxy FROM ${T} l JOIN ${RTREE} r ON r.id = l.fid WHERE l.status = ?${scene} ORDER BY ${order} LIMIT ?`)
+      .all(UNREVIEWED_STATUS, ...sceneArgs, req.limit) as Array<{ fid: number; uuid: string; area_m2: number; prob_mean: number | null; minx: number; miny: number; maxx: number; maxy: number }>;
+    const count = (statuses: readonly string[]): number =>
+      (this.db.prepare(`SELECT COUNT(*) AS n FROM ${T} l WHERE l.status IN (${statuses.map(() => '?').join(', ')})${scene}`).get(...statuses, ...sceneArgs) as { n: number }).n;
+    return {
+      items: rows.map((r) => ({ fid: r.fid, uuid: r.uuid, area_m2: r.area_m2, prob_mean: r.prob_mean, bounds: { minX: r.minx, minY: r.miny, maxX: r.maxx, maxY: r.maxy } })),
+      remaining: count([UNREVIEWED_STATUS]),
+      reviewed: count(REVIEWED_STATUSES),
+    };
+  }
+
+  /** Feature counts by status. */
+  countByStatus(): Partial<Record<LandslideStatus, number>> {
+    const out: Partial<Record<LandslideStatus, number>> = {};
+    for (const r of this.db.prepare(`SELECT status, COUNT(*) AS n FROM ${T} GROUP BY status`).all() as Array<{ status: LandslideStatus; n: number }>) out[r.status] = r.n;
+    return out;
   }
 
   count(scene?: string): number {
@@ -144,8 +192,8 @@ export class FeatureStore {
     return ops;
   }
 
-  /** fids of a scene's features still in status 'predicted' (what a new run replaces). */
+  /** fids of a scene's features still unreviewed (what a new run replaces). */
   predictedFids(scene: string): number[] {
-    return (this.db.prepare(`SELECT fid FROM ${T} WHERE scene = ? AND status = 'predicted' ORDER BY fid`).all(scene) as Array<{ fid: number }>).map((r) => r.fid);
+    return (this.db.prepare(`SELECT fid FROM ${T} WHERE scene = ? AND status = ? ORDER BY fid`).all(scene, UNREVIEWED_STATUS) as Array<{ fid: number }>).map((r) => r.fid);
   }
 }

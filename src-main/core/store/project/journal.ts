@@ -10,6 +10,7 @@
  */
 import type Database from 'better-sqlite3';
 import { ScarpError } from '../../../../src-shared/errors';
+import type { EditKind } from '../../../../src-shared/vocabulary';
 import { q } from '../geopackage-schema';
 import { LANDSLIDE_COLUMNS, LANDSLIDES_GEOMETRY_COLUMN, LANDSLIDES_TABLE, type LandslideRecord } from '../landslides-schema';
 
@@ -48,7 +49,7 @@ export interface MaskOp {
 
 export type JournalOp = FeatureOp | MaskOp;
 
-export type EditKind = 'insert' | 'update' | 'delete' | 'detection' | 'mask' | 'mixed';
+export type { EditKind };
 
 export interface EditEntry {
   id: number;
@@ -186,9 +187,19 @@ export class Journal {
    * and its journal entry commit together or not at all. Returns the edit.
    */
   commit(label: string, kind: EditKind, ops: JournalOp[]): EditEntry {
+    this.apply(ops);
+    return this.record(label, kind, ops);
+  }
+
+  /** Make `ops` true (inserts get their fids), without recording them yet. Inside a transaction. */
+  apply(ops: JournalOp[]): void {
+    for (const op of ops) this.applier.apply(op, true);
+  }
+
+  /** Record ops already applied (`apply`) as one edit. Inside the same transaction. */
+  record(label: string, kind: EditKind, ops: JournalOp[], reason?: string): EditEntry {
     const at = new Date().toISOString();
     const author = this.author();
-    for (const op of ops) this.applier.apply(op, true);
     // A new edit ends the redo branch.
     this.db.prepare("UPDATE scarp_edits SET state = 'discarded' WHERE state = 'undone'").run();
     const info = this.db.prepare("INSERT INTO scarp_edits (label, kind, author, at, state, op_count) VALUES (?, ?, ?, ?, 'done', ?)").run(label, kind, author, at, ops.length);
@@ -204,7 +215,7 @@ export class Journal {
         ins.run(id, n, 'feature', String(op.fid), op.before ? 1 : 0, op.after ? 1 : 0, toJson(op.before?.attrs), op.before?.geom ?? null, toJson(op.after?.attrs), op.after?.geom ?? null);
       }
     });
-    this.audit('edit', id, label, author, at);
+    this.audit('edit', id, reason ? `${label} (${reason})` : label, author, at);
     return { id, label, kind, author, at, state: 'done', opCount: ops.length };
   }
 
@@ -225,24 +236,25 @@ export class Journal {
   }
 
   /** Undo the latest done edit (call inside a transaction); null when there is nothing to undo. */
-  undo(): EditEntry | null {
+  undo(): { entry: EditEntry; ops: JournalOp[] } | null {
     const e = this.entry("state = 'done' ORDER BY id DESC LIMIT 1");
     if (!e) return null;
     const ops = this.ops(e.id);
     for (let i = ops.length - 1; i >= 0; i--) this.applier.apply(ops[i]!, false);
     this.db.prepare("UPDATE scarp_edits SET state = 'undone' WHERE id = ?").run(e.id);
     this.audit('undo', e.id, e.label, this.author(), new Date().toISOString());
-    return { ...e, state: 'undone' };
+    return { entry: { ...e, state: 'undone' }, ops };
   }
 
   /** Redo the earliest undone edit (call inside a transaction); null when there is nothing to redo. */
-  redo(): EditEntry | null {
+  redo(): { entry: EditEntry; ops: JournalOp[] } | null {
     const e = this.entry("state = 'undone' ORDER BY id ASC LIMIT 1");
     if (!e) return null;
-    for (const op of this.ops(e.id)) this.applier.apply(op, true);
+    const ops = this.ops(e.id);
+    for (const op of ops) this.applier.apply(op, true);
     this.db.prepare("UPDATE scarp_edits SET state = 'done' WHERE id = ?").run(e.id);
     this.audit('redo', e.id, e.label, this.author(), new Date().toISOString());
-    return { ...e, state: 'done' };
+    return { entry: { ...e, state: 'done' }, ops };
   }
 
   /** Counts for the undo/redo buttons. */

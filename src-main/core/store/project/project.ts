@@ -1,22 +1,26 @@
 /**
  * A Scarp project: one GeoPackage with the inventory, scenes, runs, predictions and the edit
- * journal. This facade composes the small stores; every inventory change goes through the journal
- * in one short transaction.
+ * journal. This facade composes the small stores; every change to the landslides goes through
+ * `apply(plan)` (one journal edit, in one short transaction). The database handle is private to
+ * store/.
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { openRaster } from '../../raster/open';
-import type { Bounds, CrsInfo } from '../../../../src-shared/geo';
-import type { EventMetadata, ProjectInfo } from '../../../../src-shared/api';
+import type { Bounds, CrsInfo, Window } from '../../../../src-shared/geo';
+import type { EventMetadata, ProjectInfo, ReviewQueue } from '../../../../src-shared/api';
+import type { ReviewOrder } from '../../../../src-shared/vocabulary';
 import { ScarpError } from '../../../../src-shared/errors';
 import { createTransformer } from '../../raster/crs';
 import { mapCoords, type FlatMultiPolygon } from '../../vector/geometry';
 import { ensureSrs, updateContentsExtent } from '../geopackage-schema';
-import type { LandslideFeature } from '../geopackage-writer';
-import { LANDSLIDES_GEOMETRY_COLUMN, LANDSLIDES_TABLE, type LandslideRecord } from '../landslides-schema';
+import { LANDSLIDES_GEOMETRY_COLUMN, LANDSLIDES_TABLE } from '../landslides-schema';
+import { applyPlan, replayed } from './apply-plan';
+import type { ApplyResult, EditPlan, ReplayResult } from './edit-plan';
 import { FeatureStore, type FeatureQuery, type StoredFeature } from './features';
 import { fileFingerprint } from './fingerprint';
-import { Journal, type EditEntry, type FeatureAttrs, type JournalOp } from './journal';
+import { Journal } from './journal';
+import { MaskStore } from './mask';
 import { currentUser } from './lock';
 import { ProjectDb, type CreateProjectOptions, type OpenProjectOptions, type OpenReport } from './project-db';
 import { RunStore } from './runs';
@@ -37,12 +41,15 @@ export class Project {
   readonly runs: RunStore;
   readonly features: FeatureStore;
   readonly journal: Journal;
+  private readonly mask: MaskStore;
 
-  private constructor(readonly store: ProjectDb) {
+  /** The database handle stays in store/: everything else goes through these stores and `apply`. */
+  private constructor(private readonly store: ProjectDb) {
     this.scenes = new SceneStore(store.db);
     this.runs = new RunStore(store.db);
     this.features = new FeatureStore(store.db);
     this.journal = new Journal(store.db, () => this.author());
+    this.mask = new MaskStore(store.db, this.features);
   }
 
   static create(path: string, opts: CreateProjectOptions = {}): Project {
@@ -209,73 +216,77 @@ export class Project {
     return this.store.tx(() => this.scenes.relink(id, path), 'relinking the scene');
   }
 
-  // ---- inventory through the journal ---------------------------------------------------------
+  // ---- the inventory: one write path ------------------------------------------------------------
 
-  private edit(label: string, kind: EditEntry['kind'], plan: () => JournalOp[]): EditEntry | null {
+  /** Scenes whose mask follows the inventory (those in the project CRS). */
+  private maskScenes(): SceneRecord[] {
+    const srsId = this.srsId();
+    return this.scenes.list().filter((s) => s.srsId === null || s.srsId === srsId);
+  }
+
+  /**
+   * Apply an edit plan (edit-plan.ts): the ONE way the landslides change. Measures, stamps mapper
+   * and time, writes the mask back and commits one journal edit, in one transaction (or in the
+   * caller's, nested). Returns what changed.
+   */
+  apply(plan: EditPlan): ApplyResult {
     return this.store.tx(() => {
-      const ops = plan();
-      if (ops.length === 0) return null;
-      return this.journal.commit(label, kind, ops);
-    }, label);
+      const r = applyPlan({ features: this.features, journal: this.journal, mask: this.mask, crs: this.crs(), srsId: this.srsId(), author: this.author(), scenes: this.maskScenes() }, plan);
+      if (plan.updateExtent) updateContentsExtent(this.store.db, LANDSLIDES_TABLE, LANDSLIDES_GEOMETRY_COLUMN);
+      return r;
+    }, plan.label);
   }
 
   listFeatures(q: FeatureQuery): { features: StoredFeature[]; nextAfterFid: number | null } {
     return this.features.list(q);
   }
 
-  addFeatures(features: LandslideFeature[], label = `Add ${features.length} landslide${features.length === 1 ? '' : 's'}`): { edit: EditEntry | null; fids: number[] } {
-    let ops: JournalOp[] = [];
-    const edit = this.edit(label, 'insert', () => {
-      ops = this.features.planInsert(
-        features.map((f) => ({ ...f, properties: { mapper: this.author(), ...f.properties } })),
-        this.srsId(),
-      );
-      return ops;
-    });
-    // The journal assigns the fids when it applies the inserts.
-    const fids = ops.map((op) => (op.kind === 'feature' ? op.fid ?? -1 : -1));
-    return { edit, fids };
+  /** The landslides in the mask (not rejected) meeting map bounds. */
+  maskFeaturesIn(bbox: Bounds): StoredFeature[] {
+    return this.mask.maskFeaturesIn(bbox);
   }
 
-  updateFeatures(fids: number[], changes: FeatureAttrs, label?: string): EditEntry | null {
-    const what = Object.keys(changes).join(', ');
-    return this.edit(label ?? `Change ${what} of ${fids.length} landslide${fids.length === 1 ? '' : 's'}`, 'update', () => this.features.planUpdate(fids, changes));
+  /** The mask of a scene in a pixel window (mask.ts says what it holds). */
+  readMask(scene: SceneRecord, win: Window, features?: StoredFeature[]): Uint8Array {
+    return this.mask.read(scene, win, features);
   }
 
-  /** Replace one feature's geometry (in the project CRS), e.g. a vertex edit. */
-  updateGeometry(fid: number, geometry: FlatMultiPolygon, changes: FeatureAttrs = {}, label = `Edit geometry of landslide ${fid}`): EditEntry | null {
-    return this.edit(label, 'update', () => this.features.planUpdate([fid], changes, { mp: geometry, srsId: this.srsId() }));
+  /** What is left to review, in review order. */
+  reviewQueue(req: { order: ReviewOrder; scene?: string; limit: number }): ReviewQueue {
+    return this.features.reviewQueue(req);
   }
 
-  deleteFeatures(fids: number[], label = `Delete ${fids.length} landslide${fids.length === 1 ? '' : 's'}`): EditEntry | null {
-    return this.edit(label, 'delete', () => this.features.planDelete(fids));
+  undo(): ReplayResult {
+    return this.store.tx(() => {
+      const r = this.journal.undo();
+      return r ? replayed(r.entry, r.ops, false) : { edit: null, changed: [], removed: [] };
+    }, 'undo');
   }
 
-  /**
-   * A run's inventory for a scene: its still-'predicted' features are replaced by the new ones,
-   * features the operator reviewed/edited are kept. One journal edit (undo brings the old ones back).
-   * `inTx` runs extra statements in the same transaction (the run's bookkeeping).
-   */
-  replacePredicted(scene: string, features: LandslideFeature[], label: string, inTx?: () => void): { edit: EditEntry | null; removed: number; added: number } {
-    let removed = 0;
-    const edit = this.store.tx(() => {
-      const del = this.features.planDelete(this.features.predictedFids(scene));
-      removed = del.length;
-      const ins = this.features.planInsert(features, this.srsId());
-      const e = del.length + ins.length > 0 ? this.journal.commit(label, 'detection', [...del, ...ins]) : null;
-      updateContentsExtent(this.store.db, LANDSLIDES_TABLE, LANDSLIDES_GEOMETRY_COLUMN);
-      inTx?.();
-      return e;
-    }, label);
-    return { edit, removed, added: features.length };
+  redo(): ReplayResult {
+    return this.store.tx(() => {
+      const r = this.journal.redo();
+      return r ? replayed(r.entry, r.ops, true) : { edit: null, changed: [], removed: [] };
+    }, 'redo');
   }
 
-  undo(): EditEntry | null {
-    return this.store.tx(() => this.journal.undo(), 'undo');
+  /** Run `fn` in one transaction (nested in the caller's when there is one); store failures become ScarpErrors. */
+  tx<T>(fn: () => T, doing: string): T {
+    return this.store.tx(fn, doing);
   }
 
-  redo(): EditEntry | null {
-    return this.store.tx(() => this.journal.redo(), 'redo');
+  get isOpen(): boolean {
+    return this.store.isOpen;
+  }
+
+  /** What opening the file did (upgrade, integrity check). */
+  get openReport(): OpenReport {
+    return this.store.openReport;
+  }
+
+  /** Refresh the landslides layer's extent in gpkg_contents. */
+  updateExtent(): void {
+    this.store.tx(() => updateContentsExtent(this.store.db, LANDSLIDES_TABLE, LANDSLIDES_GEOMETRY_COLUMN), 'updating the layer extent');
   }
 
   // ---- summary -----------------------------------------------------------------------------
@@ -290,8 +301,7 @@ export class Project {
   summary(): ProjectSummary {
     const db = this.store.db;
     const crs = this.crs();
-    const byStatus: Record<string, number> = {};
-    for (const r of db.prepare(`SELECT status, COUNT(*) AS n FROM ${LANDSLIDES_TABLE} GROUP BY status`).all() as Array<{ status: LandslideRecord['status']; n: number }>) byStatus[r.status] = r.n;
+    const byStatus = this.features.countByStatus();
     const count = (t: string): number => (db.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get() as { n: number }).n;
     return {
       path: this.path,

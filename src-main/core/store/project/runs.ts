@@ -195,6 +195,11 @@ export class RunStore {
     return (this.db.prepare('SELECT tile_index FROM scarp_run_tiles WHERE run_id = ? ORDER BY tile_index').all(id) as Array<{ tile_index: number }>).map((r) => r.tile_index);
   }
 
+  /** A writer of the run's probability tiles (call its `write` inside a transaction). */
+  tileWriter(runId: string, width: number, height: number): PredictionTileWriter {
+    return new PredictionTileWriter(this.db, runId, width, height);
+  }
+
   /** Read a window of a run's quantised probability (255 where nothing was written). */
   readProbability(id: string, win: Window): Uint8Array {
     const run = this.get(id);

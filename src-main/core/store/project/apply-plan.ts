@@ -1,0 +1,133 @@
+/**
+ * `applyPlan`: the one write path for the landslides (see edit-plan.ts). In one transaction it
+ * checks the plan, measures every new geometry (area, perimeter in the project CRS), stamps mapper
+ * and time, applies the feature ops, rewrites the mask tiles under every change (mask.ts: stored
+ * tile = rasterised landslides that are not rejected), and records everything as ONE journal edit.
+ */
+import type { Bounds, CrsInfo } from '../../../../src-shared/geo';
+import { ScarpError } from '../../../../src-shared/errors';
+import { inMask, type LandslideStatus } from '../../../../src-shared/vocabulary';
+import type { FlatMultiPolygon } from '../../vector/geometry';
+import { areaM2, perimeterM } from '../../vector/measure';
+import type { ApplyResult, EditPlan, PlanAttrs, ReplayResult } from './edit-plan';
+import type { FeatureStore } from './features';
+import type { FeatureOp, Journal, JournalOp } from './journal';
+import { boundsOf, MaskStore } from './mask';
+import type { SceneRecord } from './scenes';
+
+export interface PlanContext {
+  features: FeatureStore;
+  journal: Journal;
+  mask: MaskStore;
+  crs: CrsInfo | null;
+  srsId: number;
+  author: string;
+  /** Scenes whose mask follows the inventory (those in the project CRS). */
+  scenes: SceneRecord[];
+}
+
+function measured(crs: CrsInfo | null, mp: FlatMultiPolygon): { area_m2: number; perimeter_m: number } {
+  if (!crs) throw new ScarpError({ code: 'INVALID_ARGUMENT', message: 'The project has no CRS yet: add a scene first.' });
+  return { area_m2: areaM2(mp, crs), perimeter_m: perimeterM(mp, crs) };
+}
+
+const noSuch = (fid: number): ScarpError => new ScarpError({ code: 'INVALID_ARGUMENT', message: `No landslide with fid ${fid} in this project.` });
+
+/** Apply a plan; call inside a transaction (Project.apply opens it). */
+export function applyPlan(ctx: PlanContext, plan: EditPlan): ApplyResult {
+  const now = new Date().toISOString();
+  const mapper = plan.mapper === undefined ? ctx.author : plan.mapper;
+  const deletes = [...new Set(plan.deletes ?? [])];
+  const deleted = new Set(deletes);
+
+  // Updates and status changes, merged per feature (in first-mentioned order).
+  const updates = new Map<number, { geometry?: FlatMultiPolygon; changes: PlanAttrs }>();
+  for (const u of plan.updates ?? []) {
+    const cur = updates.get(u.fid) ?? { changes: {} };
+    if (u.geometry) cur.geometry = u.geometry;
+    Object.assign(cur.changes, u.changes ?? {});
+    updates.set(u.fid, cur);
+  }
+  for (const s of plan.statusChanges ?? []) {
+    for (const fid of s.fids) {
+      const cur = updates.get(fid) ?? { changes: {} };
+      cur.changes.status = s.status;
+      updates.set(fid, cur);
+    }
+  }
+  for (const fid of updates.keys()) {
+    if (deleted.has(fid)) throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `Landslide ${fid} cannot be both changed and deleted in one edit.` });
+  }
+
+  const dirty: Bounds[] = [];
+  const addDirty = (mp: FlatMultiPolygon): void => {
+    const b = boundsOf(mp);
+    if (b) dirty.push(b);
+  };
+  const featureOps: FeatureOp[] = [];
+  const updated: number[] = [];
+  for (const [fid, u] of updates) {
+    const old = ctx.features.get(fid);
+    if (!old) throw noSuch(fid);
+    const changes: PlanAttrs = { ...u.changes };
+    if (u.geometry) {
+      if (u.geometry.length === 0) throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `The new geometry of landslide ${fid} is empty.` });
+      Object.assign(changes, measured(ctx.crs, u.geometry));
+      if (mapper !== null && changes.mapper === undefined) changes.mapper = mapper;
+      addDirty(old.geometry);
+      addDirty(u.geometry);
+    }
+    const newStatus = (changes.status ?? old.properties.status) as LandslideStatus;
+    if (inMask(newStatus) !== inMask(old.properties.status)) addDirty(old.geometry);
+    const ops = ctx.features.planUpdate([fid], changes, u.geometry ? { mp: u.geometry, srsId: ctx.srsId } : undefined, now);
+    if (ops.length > 0) updated.push(fid);
+    featureOps.push(...ops);
+  }
+  const inserts: FeatureOp[] = [];
+  for (const a of plan.adds ?? []) {
+    if (a.geometry.length === 0) throw new ScarpError({ code: 'INVALID_ARGUMENT', message: 'A landslide to add has no geometry.' });
+    const props = { ...a.properties, ...measured(ctx.crs, a.geometry), mapper: a.properties.mapper !== undefined ? a.properties.mapper : mapper };
+    inserts.push(...ctx.features.planInsert([{ geometry: a.geometry, properties: props }], ctx.srsId, now));
+    addDirty(a.geometry);
+  }
+  featureOps.push(...inserts);
+  for (const fid of deletes) {
+    const old = ctx.features.get(fid);
+    if (!old) throw noSuch(fid);
+    addDirty(old.geometry);
+  }
+  featureOps.push(...ctx.features.planDelete(deletes));
+
+  ctx.journal.apply(featureOps);
+  const materialise = new Map<string, Set<string>>();
+  for (const m of plan.materialise ?? []) {
+    const scene = ctx.scenes.find((s) => s.id === m.scene);
+    if (!scene) continue;
+    const set = materialise.get(scene.id) ?? new Set<string>();
+    for (const k of MaskStore.tileKeys(scene, m.window)) set.add(k);
+    materialise.set(scene.id, set);
+  }
+  const maskOps = ctx.mask.writeBack(ctx.scenes, dirty, materialise);
+  ctx.journal.apply(maskOps);
+  const ops: JournalOp[] = [...featureOps, ...maskOps];
+  const edit = ops.length > 0 ? ctx.journal.record(plan.label, plan.kind, ops, plan.reason) : null;
+  return { edit, added: inserts.map((o) => o.fid ?? -1), updated, removed: deletes };
+}
+
+/** What an undo or redo changed: the features present afterwards and those gone. */
+export function replayed(edit: ReplayResult['edit'], ops: JournalOp[], forward: boolean): ReplayResult {
+  const changed = new Set<number>();
+  const removed = new Set<number>();
+  for (const op of ops) {
+    if (op.kind !== 'feature' || op.fid === null) continue;
+    const to = forward ? op.after : op.before;
+    if (to) {
+      changed.add(op.fid);
+      removed.delete(op.fid);
+    } else {
+      removed.add(op.fid);
+      changed.delete(op.fid);
+    }
+  }
+  return { edit, changed: [...changed], removed: [...removed] };
+}

@@ -1,0 +1,38 @@
+/**
+ * The inventory's vocabularies, defined once: every other place (the API schemas, the SQL CHECK
+ * constraints and queries of the project store, the renderer's filters and colours, the exporters)
+ * derives from these lists. Plain constants: no runtime dependency, usable from every process.
+ */
+
+/** Where a landslide stands in review. */
+export const LANDSLIDE_STATUSES = ['predicted', 'confirmed', 'rejected', 'edited', 'field_verified'] as const;
+export type LandslideStatus = (typeof LANDSLIDE_STATUSES)[number];
+
+/** The status a detection gives; what the review queue steps through. */
+export const UNREVIEWED_STATUS: LandslideStatus = 'predicted';
+/** A reviewer's "not a landslide": kept in the inventory for the record, but out of the mask. */
+export const REJECTED_STATUS: LandslideStatus = 'rejected';
+/** What a hand edit (brush, polygon tools) leaves. */
+export const EDITED_STATUS: LandslideStatus = 'edited';
+/** Statuses that count as reviewed (everything but the unreviewed one). */
+export const REVIEWED_STATUSES: readonly LandslideStatus[] = LANDSLIDE_STATUSES.filter((s) => s !== UNREVIEWED_STATUS);
+
+/**
+ * Whether a landslide of this status is part of the mask (the raster twin of the inventory: what
+ * the mask layer shows, exports and training labels use): every landslide that is not rejected.
+ */
+export function inMask(status: LandslideStatus): boolean {
+  return status !== REJECTED_STATUS;
+}
+
+/** Movement type (Varnes, simplified). */
+export const LANDSLIDE_TYPES = ['slide', 'fall', 'flow', 'complex', 'unknown'] as const;
+export type LandslideType = (typeof LANDSLIDE_TYPES)[number];
+
+/** What kind of change a journal edit is (shown in the history). */
+export const EDIT_KINDS = ['insert', 'update', 'delete', 'detection', 'mask', 'mixed', 'import', 'review'] as const;
+export type EditKind = (typeof EDIT_KINDS)[number];
+
+/** Review queue orders. */
+export const REVIEW_ORDERS = ['area', 'probability'] as const;
+export type ReviewOrder = (typeof REVIEW_ORDERS)[number];
