@@ -1,7 +1,7 @@
 import { createScarpService } from '../core/service/scarp-service';
 import type { ScarpApi } from '../../src-shared/api';
 import { USAGE } from './usage';
-import { UsageError, formatError } from './errors';
+import { UsageError, cliErrorJson, formatError } from './errors';
 import { runInfo } from './commands/info';
 import { runModels } from './commands/models';
 import { runDetect } from './commands/detect';
@@ -37,10 +37,13 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`scarp: unknown command '${name}'\n\n${USAGE}\n`);
     return 2;
   }
+  const json = rest.includes('--json');
   const service = createScarpService();
   try {
     return await command(service, rest);
   } catch (e) {
+    // With --json the error is one JSON object on stdout ({"error": {code, message, hint, file?, params?}}).
+    if (json) process.stdout.write(`${JSON.stringify({ error: cliErrorJson(e) }, null, 2)}\n`);
     if (e instanceof UsageError) {
       process.stderr.write(`scarp ${name}: ${e.message}\n\n${USAGE}\n`);
       return 2;

@@ -19,7 +19,7 @@ import { homedir } from 'node:os';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ScarpApi } from '../../src-shared/api';
 import { API_METHODS, isApiMethod } from '../../src-shared/api-methods';
-import { ScarpError, isScarpError, type ScarpErrorInfo } from '../../src-shared/errors';
+import { ScarpError, errorInfoOf, isScarpError, type ScarpErrorInfo } from '../../src-shared/errors';
 import type { TileService } from '../core/tiles';
 import { createGuard, type Guard } from './security';
 import { AllowedRoots, checkRequestPaths } from './files';
@@ -67,11 +67,7 @@ const MIME: Record<string, string> = {
 const HOST = '127.0.0.1';
 const MAX_BODY = 4 * 1024 * 1024;
 
-export function errorInfo(e: unknown): ScarpErrorInfo {
-  if (isScarpError(e)) return e.toJSON();
-  const msg = e instanceof Error ? e.message : String(e);
-  return { code: 'INTERNAL', message: msg };
-}
+export const errorInfo = errorInfoOf;
 
 function statusOf(info: ScarpErrorInfo): number {
   switch (info.code) {

@@ -55,20 +55,21 @@ async function chooseModel(
 ): Promise<{ model: LoadedModel; reason: string }> {
   if (requested) {
     const model = await resolveModel(requested, modelsDir());
-    return { model, reason: `${model.id}: named in the request (--model), not picked.` };
+    return { model, reason: `${model.id}: named in the request, not picked.` };
   }
   const { models } = await listModels(modelsDir());
   const pick = pickDefaultModel(models, scene);
   if (!pick) {
     if (models.length === 0) {
-      throw new ScarpError({ code: 'INVALID_MODEL', message: `No usable model in ${modelsDir()}.`, hint: 'Reinstall Scarp, or pass --model <file.onnx> with a model card.' });
+      throw new ScarpError({ code: 'INVALID_MODEL', message: `No usable model in ${modelsDir()}.`, hint: 'Reinstall Scarp, or choose a model file (.onnx) with a model card.', options: ['model'] });
     }
     const bandsFit = models.filter((m) => runnableWith(pickableFromCard(m.card), scene));
     if (bandsFit.length === 0) {
       throw new ScarpError({
         code: 'INCOMPATIBLE_BANDS',
         message: `No model in ${modelsDir()} can run on ${scene.opticalBands.length} optical band(s) ${scene.hasDem ? 'with' : 'without'} a DEM (${models.map((m) => `${m.id} needs ${[...cardSources(m.card).required].join(', ')}`).join('; ')}).`,
-        hint: scene.opticalBands.length < 3 ? 'Use RGB imagery (bands ordered red, green, blue).' : 'Add a DEM (--dem), or pass --model to choose one.',
+        hint: scene.opticalBands.length < 3 ? 'Use RGB imagery (bands ordered red, green, blue).' : 'Add a DEM, or choose a model.',
+        options: scene.opticalBands.length < 3 ? undefined : ['dem', 'model'],
       });
     }
     const ranges = bandsFit.map((m) => {
@@ -78,7 +79,8 @@ async function chooseModel(
     throw new ScarpError({
       code: 'RESOLUTION_OUT_OF_RANGE',
       message: `No model in ${modelsDir()} accepts imagery of ${fmtM(scene.gsdM)} per pixel: ${ranges.join('; ')}.`,
-      hint: 'Use imagery inside one of these ranges, or pass --model to choose one.',
+      hint: 'Use imagery inside one of these ranges, or choose a model.',
+      options: ['model'],
     });
   }
   return { model: pick.model, reason: pick.reason };

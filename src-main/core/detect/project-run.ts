@@ -203,7 +203,7 @@ export function predictionsPlan(project: Project, sceneId: string, features: Lan
 export function resumeRequestOf(project: Project, base: Partial<DetectRequestParsed> = {}): DetectRequestParsed {
   const run = project.runs.latestUnfinished();
   if (!run) {
-    throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `${project.path} has no unfinished run to resume.`, hint: 'Start a run with --image (and --dem).' });
+    throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `${project.path} has no unfinished run to resume.`, hint: 'Start a run with imagery (and a DEM).', options: ['image', 'dem'], file: project.path });
   }
   const scene = project.requireScene(run.sceneId);
   const p = run.params as Record<string, unknown>;
@@ -211,7 +211,7 @@ export function resumeRequestOf(project: Project, base: Partial<DetectRequestPar
   const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
   const dem = str(p.dem);
   if (dem && !existsSync(dem)) {
-    throw new ScarpError({ code: 'SCENE_MOVED', message: `The DEM of the unfinished run is no longer at ${dem}.`, hint: 'Run again with --image and --dem at their new places.', file: dem });
+    throw new ScarpError({ code: 'SCENE_MOVED', message: `The DEM of the unfinished run is no longer at ${dem}.`, hint: 'Run again with the imagery and the DEM at their new places.', options: ['image', 'dem'], file: dem });
   }
   return {
     ...base,

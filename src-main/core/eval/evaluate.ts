@@ -181,7 +181,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluationResult>
     }
     const [a, b] = opts.rows ?? [0, grid.height];
     if (!(Number.isInteger(a) && Number.isInteger(b) && 0 <= a && a < b && b <= grid.height)) {
-      throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `Row range ${a}:${b} is not within the grid's 0:${grid.height}`, hint: 'Give --rows start:end with 0 ≤ start < end ≤ height.' });
+      throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `Row range ${a}:${b} is not within the grid's 0:${grid.height}`, hint: 'Give a row range start:end with 0 ≤ start < end ≤ height.', options: ['rows'] });
     }
     // Predicted values: probability/mask raster compared with the threshold; rasterised polygons are 0/1.
     const predThreshold = isRaster(opts.prediction) ? threshold : 0.5;

@@ -79,7 +79,7 @@ export async function writeCog(path: string, src: RasterRowSource, opts: CogOpti
   const fill = nodata !== undefined ? nodata : isFloat ? NaN : 0;
   const average = (opts.resampling ?? (isFloat ? 'average' : 'nearest')) === 'average';
   if (!opts.overwrite && (await stat(out).then(() => true, () => false))) {
-    throw new ScarpError({ code: 'OUTPUT_EXISTS', message: `${out} already exists.`, file: out, hint: 'Choose another name, or pass --overwrite to replace it.' });
+    throw new ScarpError({ code: 'OUTPUT_EXISTS', message: `${out} already exists.`, file: out, hint: 'Choose another name, or allow overwriting to replace it.', options: ['overwrite'] });
   }
   const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
   const dir = dirname(out);

@@ -53,7 +53,7 @@ const WGS84_ONLY: ReadonlySet<VectorFormat> = new Set(['geojson', 'kml', 'kmz'])
 function outputCrs(fmt: VectorFormat, choice: OutputCrsChoice | undefined, projectCrs: CrsInfo): CrsInfo {
   if (WGS84_ONLY.has(fmt)) {
     if (choice !== undefined && choice !== 'wgs84' && choice !== 4326) {
-      throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `${fmt.toUpperCase()} is always WGS 84 longitude/latitude; another output CRS cannot be chosen.`, hint: 'Leave out --crs, or use GeoPackage/Shapefile for a projected CRS.' });
+      throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `${fmt.toUpperCase()} is always WGS 84 longitude/latitude; another output CRS cannot be chosen.`, hint: 'Leave the output CRS unset, or use GeoPackage/Shapefile for a projected CRS.', options: ['crs'] });
     }
     return WGS84;
   }
@@ -89,7 +89,7 @@ export async function exportInventory(inv: Inventory, opts: VectorExportOptions)
     if ((features.length & 1023) === 0) checkCancelled(opts.signal);
   }
   if (opts.probability && fmt !== 'gpkg') {
-    throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `The probability raster can be added to a GeoPackage export only, not to ${fmt}.`, hint: 'Use --format gpkg, or --format probability for a COG.' });
+    throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `The probability raster can be added to a GeoPackage export only, not to ${fmt}.`, hint: 'Export to a GeoPackage, or export the probability alone as a Cloud-Optimized GeoTIFF.', options: ['format-gpkg', 'format-probability'] });
   }
   const name = opts.layerName ?? stem(out);
   let targets: string[];

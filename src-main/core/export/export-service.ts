@@ -35,14 +35,14 @@ export async function exportFromProject(req: ExportRequest, signal?: AbortSignal
   return withProject(req.project, open, async (project) => {
     const run = latestRun(project, req.run);
     if ((RASTER_FORMATS as readonly string[]).includes(req.format)) {
-      if (!run) throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `${req.project} has no finished detection run to export a raster from.`, hint: 'Run scarp detect --project first.' });
+      if (!run) throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `${req.project} has no finished detection run to export a raster from.`, hint: 'Run a detection in the project first.', options: ['detect-project'], file: req.project });
       const meta: Record<string, string> = { SCARP_RUN: run.id, SCARP_MODEL: run.modelId };
       return await exportRaster(probabilityFromProject(project, run), { format: req.format as RasterFormat, out: req.out, threshold: req.threshold ?? run.threshold, overwrite: req.overwrite, signal, metadata: meta });
     }
     if (req.withProbability && req.format !== 'gpkg') {
-      throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `--with-probability goes with --format gpkg, not ${req.format}.`, hint: 'Use --format probability for a COG of the probability.' });
+      throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `The probability raster can be added to a GeoPackage export only, not to ${req.format}.`, hint: 'Export the probability alone as a Cloud-Optimized GeoTIFF.', options: ['format-probability'] });
     }
-    if (req.withProbability && !run) throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `${req.project} has no finished detection run to export a probability raster from.`, hint: 'Run scarp detect --project first.' });
+    if (req.withProbability && !run) throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `${req.project} has no finished detection run to export a probability raster from.`, hint: 'Run a detection in the project first.', options: ['detect-project'], file: req.project });
     const inv = inventoryFromProject(project, run);
     return await exportInventory(inv, {
       format: req.format as VectorFormat,

@@ -83,7 +83,7 @@ export class GeoJsonWriter {
   static create(path: string, opts: GeoJsonWriterOptions): GeoJsonWriter {
     const out = resolve(path);
     if (!opts.overwrite && existsSync(out)) {
-      throw new ScarpError({ code: 'OUTPUT_EXISTS', message: `${out} already exists`, hint: 'Choose another name or pass --overwrite.', file: out });
+      throw new ScarpError({ code: 'OUTPUT_EXISTS', message: `${out} already exists`, hint: 'Choose another name, or allow overwriting to replace it.', options: ['overwrite'], file: out });
     }
     const tmp = join(dirname(out), `.${basename(out)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
     let fd: number;

@@ -139,7 +139,7 @@ export async function addProbabilityCoverage(db: Db, src: RasterRowSource, opts:
   const table = opts.table ?? 'probability';
   const { width, height, geoTransform: gt, crs } = src.grid;
   if (gt[2] !== 0 || gt[4] !== 0 || !(gt[1] > 0) || !(gt[5] < 0)) {
-    throw new ScarpError({ code: 'INVALID_ARGUMENT', message: 'The run grid is rotated or not north-up; a GeoPackage raster needs a north-up grid.', hint: 'Export the probability as a COG (--format probability) instead.' });
+    throw new ScarpError({ code: 'INVALID_ARGUMENT', message: 'The run grid is rotated or not north-up; a GeoPackage raster needs a north-up grid.', hint: 'Export the probability as a Cloud-Optimized GeoTIFF instead.', options: ['format-probability'] });
   }
   const px = gt[1];
   const py = -gt[5];

@@ -36,7 +36,7 @@ export class Staging {
     if (overwrite) return;
     for (const p of paths) {
       if (existsSync(p)) {
-        throw new ScarpError({ code: 'OUTPUT_EXISTS', message: `${resolve(p)} already exists.`, file: resolve(p), hint: 'Choose another name, or pass --overwrite to replace it.' });
+        throw new ScarpError({ code: 'OUTPUT_EXISTS', message: `${resolve(p)} already exists.`, file: resolve(p), hint: 'Choose another name, or allow overwriting to replace it.', options: ['overwrite'] });
       }
     }
   }

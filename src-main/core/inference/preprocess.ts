@@ -129,7 +129,8 @@ export function writeInputTile(
       throw new ScarpError({
         code: 'INCOMPATIBLE_BANDS',
         message: `The model needs input '${input.name}' (${input.bands.map((b) => b.source).join(', ')}), but no data was given for it.`,
-        hint: input.bands.some((b) => isTerrain(b.source)) ? 'Pass a DEM (--dem).' : undefined,
+        hint: input.bands.some((b) => isTerrain(b.source)) ? 'Add a DEM.' : undefined,
+        options: input.bands.some((b) => isTerrain(b.source)) ? ['dem'] : undefined,
       });
     }
     for (let c = 0; c < C; c++) tensor.fill(input.bands[c]!.fill, base + c * plane, base + (c + 1) * plane);

@@ -212,7 +212,8 @@ export async function runTiledInference(opts: TiledInferenceOptions): Promise<In
           throw new ScarpError({
             code: 'INVALID_MODEL',
             message: `Test-time flips need an output as large as the input: model '${card.id}' maps ${T}×${T} to ${OW}×${OH}.`,
-            hint: 'Run without --tta.',
+            hint: 'Run without test-time flips.',
+            options: ['no-tta'],
           });
         }
         // The flipped run's output, flipped back: pixel (x, y) of the tile is at the mirrored place.

@@ -67,7 +67,7 @@ export async function createGeoTiffWriter(path: string, grid: Grid, opts: GeoTif
       () => false,
     );
     if (exists)
-      throw new ScarpError({ code: 'OUTPUT_EXISTS', message: `${basename(path)} already exists (${path})`, hint: 'Choose another name or allow overwriting (--overwrite).', file: path });
+      throw new ScarpError({ code: 'OUTPUT_EXISTS', message: `${basename(path)} already exists (${path})`, hint: 'Choose another name, or allow overwriting to replace it.', options: ['overwrite'], file: path });
   }
   const isFloat = opts.dataType === 'float32';
   const bytesPerSample = isFloat ? 4 : 1;

@@ -155,7 +155,7 @@ export class LandslideGpkgWriter {
   static create(path: string, opts: GpkgWriterOptions): LandslideGpkgWriter {
     const out = resolve(path);
     if (!opts.overwrite && existsSync(out)) {
-      throw new ScarpError({ code: 'OUTPUT_EXISTS', message: `${out} already exists`, hint: 'Choose another name or pass --overwrite.', file: out });
+      throw new ScarpError({ code: 'OUTPUT_EXISTS', message: `${out} already exists`, hint: 'Choose another name, or allow overwriting to replace it.', options: ['overwrite'], file: out });
     }
     const dir = dirname(out);
     if (!existsSync(dir)) throw unwritable(out, new Error(`folder ${dir} does not exist`));
@@ -210,7 +210,7 @@ export class LandslideGpkgWriter {
       db.close();
       this.db = null;
       if (!this.overwrite && existsSync(this.path)) {
-        throw new ScarpError({ code: 'OUTPUT_EXISTS', message: `${this.path} appeared while writing`, hint: 'Choose another name or pass --overwrite.', file: this.path });
+        throw new ScarpError({ code: 'OUTPUT_EXISTS', message: `${this.path} appeared while writing`, hint: 'Choose another name, or allow overwriting to replace it.', options: ['overwrite'], file: this.path });
       }
       renameSync(this.tmp, this.path);
     } catch (err) {

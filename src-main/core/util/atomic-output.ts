@@ -38,7 +38,8 @@ export function planOutput(path: string, allowedExtensions: readonly string[], o
         code: 'OUTPUT_EXISTS',
         message: `The ${what} ${finalPath} already exists.`,
         file: finalPath,
-        hint: 'Choose another name, or pass --overwrite to replace it.',
+        hint: 'Choose another name, or allow overwriting to replace it.',
+        options: ['overwrite'],
       });
     }
   }

@@ -6,7 +6,7 @@
  */
 import '../../raster/worker-shim';
 import { parentPort, workerData } from 'node:worker_threads';
-import { ScarpError, isScarpError, type ScarpErrorInfo } from '../../../../src-shared/errors';
+import { ScarpError, isScarpError, errorInfoOf, type ScarpErrorInfo } from '../../../../src-shared/errors';
 import type { ProbabilityRows, DetectionHooks } from '../detection-hooks';
 import { runDetection } from '../run-detection';
 import type { DetectWorkerInit, FromDetectWorker, HookName, ToDetectWorker } from './protocol';
@@ -19,10 +19,7 @@ for (const [k, v] of Object.entries(init.env)) {
   else process.env[k] = v;
 }
 
-function info(e: unknown): ScarpErrorInfo {
-  if (isScarpError(e)) return e.toJSON();
-  return { code: 'INTERNAL', message: e instanceof Error ? e.message : String(e) };
-}
+const info = errorInfoOf;
 
 function post(msg: FromDetectWorker, transfer: ArrayBuffer[] = []): void {
   port!.postMessage(msg, transfer);

@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { DetectRequestParsed, DetectResult, ProgressSink } from '../../../../src-shared/api';
-import { ScarpError, isScarpError, type ScarpErrorInfo } from '../../../../src-shared/errors';
+import { ScarpError, isScarpError, errorInfoOf, type ScarpErrorInfo } from '../../../../src-shared/errors';
 import type { DetectionHooks, ProbabilityRows } from '../detection-hooks';
 import type { DetectWorkerInit, FromDetectWorker, ToDetectWorker } from './protocol';
 
@@ -35,10 +35,7 @@ function workerUrl(): URL {
   return new URL('./detect-worker.js', here);
 }
 
-function info(e: unknown): ScarpErrorInfo {
-  if (isScarpError(e)) return e.toJSON();
-  return { code: 'INTERNAL', message: e instanceof Error ? e.message : String(e) };
-}
+const info = errorInfoOf;
 
 /** Environment the worker should see (process.env changes made after start-up are not inherited by workers' copies in tests). */
 const FORWARDED_ENV = ['SCARP_MODELS', 'SCARP_TEST_KILL_AT', 'SCARP_INFERENCE_WORKER', 'SCARP_ORT_THREADS'];

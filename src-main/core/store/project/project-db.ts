@@ -61,8 +61,8 @@ function readHeader(path: string): Buffer {
   }
 }
 
-function notAProject(path: string, message: string, hint?: string): ScarpError {
-  return new ScarpError({ code: 'NOT_A_PROJECT', message: `${path} ${message}`, hint, file: path });
+function notAProject(path: string, message: string, hint?: string, options?: string[]): ScarpError {
+  return new ScarpError({ code: 'NOT_A_PROJECT', message: `${path} ${message}`, hint, file: path, options });
 }
 
 function assertWritable(path: string): void {
@@ -226,7 +226,8 @@ export class ProjectDb {
         throw notAProject(
           path,
           `is a GeoPackage made by another tool${layers.length ? ` (layers: ${layers.slice(0, 5).join(', ')}${layers.length > 5 ? ', …' : ''})` : ''}, not a Scarp project.`,
-          `The file was left untouched. To work on its polygons: scarp import --project <new project.gpkg> --file ${path}`,
+          'The file was left untouched. To work on its polygons, import them into a new project.',
+          ['import'],
         );
       }
       throw notAProject(path, 'is an SQLite database but not a GeoPackage or Scarp project.', 'Choose a .gpkg project made by Scarp, or create a new project.');

@@ -258,7 +258,9 @@ export class SceneStore {
         state === 'missing'
           ? `The imagery of scene '${s.id}' is no longer at ${s.path} (moved, renamed or on a disk that is not connected).`
           : `The imagery of scene '${s.id}' at ${s.path} has changed since it was added to the project.`,
-      hint: state === 'missing' ? `Locate the file: scarp project relink --scene ${s.id} --path <new place> (or relinkScene in the app).` : 'Add the changed file as a new scene.',
+      hint: state === 'missing' ? `Locate the file at its new place (relink scene '${s.id}').` : 'Add the changed file as a new scene.',
+      options: state === 'missing' ? ['relink'] : undefined,
+      params: { scene: s.id },
       file: s.path,
     });
   }
