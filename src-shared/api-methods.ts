@@ -43,6 +43,8 @@ export const API_METHODS = {
   brushStroke: 'call',
   editPolygons: 'call',
   reviewQueue: 'call',
+  // learning from corrections (issue 14)
+  adaptModel: 'stream',
 } as const satisfies Record<keyof ScarpApi, ApiMethodKind>;
 
 export type ApiMethodName = keyof typeof API_METHODS;

@@ -345,6 +345,32 @@ export type RelinkSceneRequest = z.input<typeof RelinkSceneRequest>;
 export const ResumeDetectionRequest = z.object({ project: z.string().min(1).optional() });
 export type ResumeDetectionRequest = z.input<typeof ResumeDetectionRequest>;
 
+/** "Adapt to this event": learn from the reviewed landslides of a run's scene, then detect it again. */
+export const AdaptModelRequest = z.object({
+  project: z.string().min(1).optional(),
+  /** The run whose scene and model are adapted (id or its prefix); default the latest finished run. */
+  run: z.string().min(1).optional(),
+  /** Where to write the adapted model (.onnx, card beside it); default a `<project>.models/` folder. */
+  outModel: z.string().min(1).optional(),
+  provider: ProviderPreference.default('auto'),
+});
+export type AdaptModelRequest = z.input<typeof AdaptModelRequest>;
+
+export interface AdaptModelResult {
+  baseModel: string;
+  /** The adapted model (never picked by default for other scenes). */
+  model: { id: string; path: string; card: string };
+  /** Reviewed landslides learned from: confirmed (also edited, drawn, field-verified) and rejected. */
+  decisions: { confirmed: number; rejected: number };
+  labelPixels: { positive: number; negative: number };
+  /** The new run (its inventory replaced the unreviewed landslides: one undoable edit). */
+  run: DetectResult;
+  /** Unreviewed landslides of the scene before and after. */
+  changes: { before: number; after: number; areaBeforeM2: number; areaAfterM2: number };
+  featureSeconds: number;
+  fitSeconds: number;
+}
+
 export const ListFeaturesRequest = z.object({
   /** Map window in the project CRS (R-tree). */
   bbox: BoundsSchema.optional(),
@@ -617,6 +643,8 @@ export interface ProjectApi {
   listRuns(): Promise<RunInfo[]>;
   /** Continue the open (or named) project's latest unfinished run. */
   resumeDetection(request: ResumeDetectionRequest, onProgress?: ProgressSink, signal?: AbortSignal): Promise<DetectResult>;
+  /** Learn from the reviewed landslides (learning from corrections) and detect the scene again with the adapted model. */
+  adaptModel(request: AdaptModelRequest, onProgress?: ProgressSink, signal?: AbortSignal): Promise<AdaptModelResult>;
   listFeatures(request: ListFeaturesRequest): Promise<FeaturePage>;
   /** Landslides for the map (WGS 84), by map window, page by page. */
   mapFeatures(request: MapFeaturesRequest): Promise<MapFeaturePage>;

@@ -17,6 +17,9 @@ Usage:
   scarp project relink <file.gpkg> --scene <id> --path <moved imagery>
   scarp eval --prediction <gpkg|geojson|tif> --reference <mask.tif|polygons>
              [--threshold t] [--ignore-value 255] [--aoi <polygons> | --rows a:b] [--json]
+  scarp adapt --project <file.gpkg> [--run <id>] [--out-model <adapted.onnx>] [--json]
+                                         learn from the reviewed landslides, then detect the scene
+                                         again with the adapted model (one undoable edit)
   scarp adapt --simulate --image <tif> [--dem <tif>] [--model <id|path.onnx>] --reference <mask.tif>
               [--ignore-value 255] --review-rows a:b [--eval-rows a:b] --corrections N [--uninformative]
               --out <adapted.gpkg> [--out-model <adapted.onnx>] [--overwrite] [--json]

@@ -15,6 +15,8 @@ import { repoRoot } from '../../src-main/core/paths';
 import { dataPath, hasData, tempDir } from '../helpers/data';
 import { gdal, hasGdal } from '../helpers/gdal';
 import { scarp } from '../helpers/cli';
+import { createScarpService } from '../../src-main/core/service/scarp-service';
+import { existsSync } from 'node:fs';
 
 const counts = { confirmed: 3, rejected: 2, drawn: 1, background: 0, positivePixels: 100, negativePixels: 50 };
 
@@ -97,5 +99,46 @@ describe.skipIf(!hasData || !hasGdal)('learning from corrections (scarp-uav-rgbd
     const k = JSON.parse(none.stdout) as Record<string, any>;
     expect(k.after).toEqual(k.before);
     expect(k.before).toEqual(j.before);
+  }, 600_000);
+
+  it('adapts a project from its reviewed landslides: reviewed ones stay exactly, the rest is replaced in one undoable edit', async () => {
+    const service = createScarpService();
+    const project = join(dir, 'p.gpkg');
+    await service.detect({ image: join(dir, 'rgb.tif'), dem: join(dir, 'dsm.tif'), model: 'scarp-uav-rgbdem', project });
+    await service.openProject({ path: project });
+    try {
+      const before = (await service.listFeatures({ limit: 10_000 })).features;
+      expect(before.length).toBeGreaterThanOrEqual(4);
+      const bySize = [...before].sort((a, b) => b.properties.area_m2 - a.properties.area_m2);
+      const confirm = bySize.slice(0, 2).map((f) => f.fid);
+      const reject = bySize.slice(2, 3).map((f) => f.fid);
+      await service.updateFeatures({ fids: confirm, changes: { status: 'confirmed' } });
+      await service.updateFeatures({ fids: reject, changes: { status: 'rejected' } });
+      const reviewedBefore = (await service.listFeatures({ status: ['confirmed', 'rejected'], limit: 10_000 })).features;
+
+      const r = await service.adaptModel({ outModel: join(dir, 'event.onnx') });
+      expect(r.decisions).toEqual({ confirmed: 2, rejected: 1 });
+      expect(r.baseModel).toBe('scarp-uav-rgbdem');
+      expect(existsSync(r.model.path) && existsSync(r.model.card)).toBe(true);
+      expect(JSON.parse(readFileSync(r.model.card, 'utf8')).adaptation.labels.confirmed).toBe(2);
+      expect((await service.listRuns()).length).toBe(2);
+
+      // Reviewed landslides untouched (same fids, geometry, attributes).
+      const reviewedAfter = (await service.listFeatures({ status: ['confirmed', 'rejected'], limit: 10_000 })).features;
+      expect(reviewedAfter).toEqual(reviewedBefore);
+      // Unreviewed ones come from the new run, none of them on the rejected or confirmed ground's bulk.
+      const fresh = (await service.listFeatures({ status: ['predicted'], limit: 10_000 })).features;
+      expect(r.changes.after).toBe(fresh.length);
+      expect(r.run.features).toBeGreaterThan(0);
+      for (const f of fresh) expect(f.properties.run).toBe(r.run.project!.runId);
+      expect(r.changes.before).toBe(before.length - 3);
+
+      // One undo brings back the previous unreviewed landslides exactly.
+      await service.undo();
+      const restored = (await service.listFeatures({ status: ['predicted'], limit: 10_000 })).features;
+      expect(restored.map((f) => f.fid).sort()).toEqual(before.filter((f) => !confirm.includes(f.fid) && !reject.includes(f.fid)).map((f) => f.fid).sort());
+    } finally {
+      await service.closeProject();
+    }
   }, 600_000);
 });

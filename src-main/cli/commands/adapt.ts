@@ -1,4 +1,5 @@
-import { ProviderPreference } from '../../../src-shared/api';
+import { ProviderPreference, type AdaptModelResult, type ScarpApi } from '../../../src-shared/api';
+import { createProgressReporter } from '../progress';
 import { simulateAdaptation, type SimulateResult } from '../../core/adapt/simulate';
 import { numberOption, parseCommandArgs } from '../args';
 import { UsageError } from '../errors';
@@ -26,7 +27,18 @@ function formatSimulation(r: SimulateResult): string {
   ].join('\n');
 }
 
-export async function runAdapt(_service: unknown, args: string[]): Promise<number> {
+function formatProjectAdaptation(r: AdaptModelResult): string {
+  const ha = (m2: number): string => `${(m2 / 10_000).toFixed(2)} ha`;
+  return [
+    `Learned from: ${r.decisions.confirmed} confirmed and ${r.decisions.rejected} rejected landslides (${r.labelPixels.positive} + ${r.labelPixels.negative} pixels)`,
+    `Model:        ${r.model.id} (adapted from ${r.baseModel}) → ${r.model.path}`,
+    `Run:          ${r.run.project?.runId ?? ''} — unreviewed landslides ${r.changes.before} (${ha(r.changes.areaBeforeM2)}) → ${r.changes.after} (${ha(r.changes.areaAfterM2)})`,
+    `Time:         features ${r.featureSeconds.toFixed(1)} s, fit ${r.fitSeconds.toFixed(2)} s, detection ${r.run.timings.totalS.toFixed(1)} s`,
+    'Undo:         scarp project undo <project> discards the new run (reviewed landslides never change)',
+  ].join('\n');
+}
+
+export async function runAdapt(service: ScarpApi, args: string[]): Promise<number> {
   const { values: v } = parseCommandArgs(args, {
     simulate: { type: 'boolean' },
     image: { type: 'string' },
@@ -46,17 +58,31 @@ export async function runAdapt(_service: unknown, args: string[]): Promise<numbe
     overwrite: { type: 'boolean' },
     json: { type: 'boolean' },
     project: { type: 'string' },
+    run: { type: 'string' },
   });
+  const provider = v.provider === undefined ? undefined : ProviderPreference.safeParse(v.provider);
+  if (provider && !provider.success) throw new UsageError(`--provider must be one of ${ProviderPreference.options.join(', ')}`);
   if (!v.simulate) {
-    throw new UsageError('adapt --project is not available yet; use adapt --simulate to measure learning from corrections');
+    if (!v.project) throw new UsageError('adapt needs --project <file.gpkg> (or --simulate with a reference mask)');
+    const controller = new AbortController();
+    const onSigint = (): void => controller.abort();
+    process.once('SIGINT', onSigint);
+    const progress = createProgressReporter();
+    try {
+      const r = await service.adaptModel({ project: v.project, run: v.run, outModel: v['out-model'], provider: provider?.data }, progress.sink, controller.signal);
+      progress.finish();
+      process.stdout.write(v.json ? `${JSON.stringify(r, null, 2)}\n` : `${formatProjectAdaptation(r)}\n`);
+      return 0;
+    } finally {
+      progress.finish();
+      process.off('SIGINT', onSigint);
+    }
   }
   for (const need of ['image', 'reference', 'review-rows', 'corrections', 'out'] as const) {
     if (v[need] === undefined) throw new UsageError(`adapt --simulate needs --${need}`);
   }
   const corrections = numberOption('corrections', v.corrections);
   if (corrections === undefined || !Number.isInteger(corrections) || corrections < 0) throw new UsageError('--corrections must be a whole number ≥ 0');
-  const provider = v.provider === undefined ? undefined : ProviderPreference.safeParse(v.provider);
-  if (provider && !provider.success) throw new UsageError(`--provider must be one of ${ProviderPreference.options.join(', ')}`);
   const controller = new AbortController();
   const onSigint = (): void => controller.abort();
   process.once('SIGINT', onSigint);

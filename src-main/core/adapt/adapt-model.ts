@@ -12,7 +12,9 @@ import type { ProviderPreference, LoadedModel } from '../inference';
 import { runTiledInference } from '../inference';
 import { windowGeoTransform } from '../raster/grid';
 import type { RasterSource } from '../raster';
-import type { FlatMultiPolygon } from '../vector';
+import { mapCoords, type FlatMultiPolygon } from '../vector';
+import { createTransformer } from '../raster/crs';
+import type { CrsInfo } from '../../../src-shared/geo';
 import { openScene } from '../detect/open-scene';
 import { buildLabels, type LabelDecision, type LabelOptions, type LabelRaster } from './labels';
 import { FeatureSampler } from './feature-samples';
@@ -28,6 +30,8 @@ export interface AdaptRequest {
   /** Base model id or .onnx path (default: the one the app picks for the scene). */
   model?: string;
   decisions: LabelDecision[];
+  /** CRS of the decisions' (and otherLandslides') geometry; default: the scene's. */
+  decisionsCrs?: CrsInfo;
   /** Unreviewed landslides of the run (the reviewed-background ring avoids them). */
   otherLandslides?: FlatMultiPolygon[];
   labels?: LabelOptions;
@@ -53,7 +57,8 @@ export interface AdaptResult {
   fitSeconds: number;
 }
 
-export async function fitAdaptation(req: AdaptRequest): Promise<AdaptResult> {
+export async function fitAdaptation(request: AdaptRequest): Promise<AdaptResult> {
+  let req = request;
   const real = req.decisions.filter((d) => d.kind !== 'background').length;
   if (real < MIN_DECISIONS) {
     throw new ScarpError({
@@ -77,6 +82,16 @@ export async function fitAdaptation(req: AdaptRequest): Promise<AdaptResult> {
         file: scene.model.onnxPath,
         hint: 'Use a model trained by Scarp (scarp-uav-rgbdem, scarp-sat-rgb) or export yours with a features output and its head.',
       });
+    }
+    if (req.decisionsCrs) {
+      const t = createTransformer(req.decisionsCrs, scene.workGrid.crs);
+      if (!t.identity) {
+        req = {
+          ...req,
+          decisions: req.decisions.map((d) => ({ ...d, geometry: mapCoords(d.geometry, t.forward) })),
+          otherLandslides: req.otherLandslides?.map((g) => mapCoords(g, t.forward)),
+        };
+      }
     }
     const regionGrid = { width: scene.region.width, height: scene.region.height, geoTransform: windowGeoTransform(scene.workGrid.geoTransform, scene.region) };
     const labels = buildLabels(regionGrid, req.decisions, { ...req.labels, otherLandslides: req.otherLandslides });

@@ -17,7 +17,7 @@ import { writeLandslidesGpkg, completeRecord } from '../store/geopackage-writer'
 import { areaM2, perimeterM } from '../vector/measure';
 import { DetectRequest } from '../../../src-shared/api';
 import type { PolygonFeature } from '../vector/readers';
-import { rasterizePolygons } from '../vector/rasterize';
+import { keepOffReviewedGround } from '../edit/reviewed-ground';
 import { planOutput, commitOutputs, discardOutputs } from '../util/atomic-output';
 import { fitAdaptation, adaptedCard, writeAdaptedModel } from './adapt-model';
 import { simulateOperator, type ReferenceMask, type SimulatedDecision } from './simulate-operator';
@@ -89,19 +89,6 @@ function measured(f: PolygonFeature): Partial<Record<(typeof MEASURED)[number], 
     out[k] = typeof v === 'number' ? v : null;
   }
   return out;
-}
-
-/** Fraction of a polygon's reference pixels inside the footprint (a full-grid mask). */
-function shareInside(mp: FlatMultiPolygon, footprint: Uint8Array, grid: ReferenceMask['grid']): number {
-  const m = rasterizePolygons([mp], grid);
-  let n = 0;
-  let inside = 0;
-  for (let k = 0; k < m.length; k++) {
-    if (!m[k]) continue;
-    n++;
-    if (footprint[k]) inside++;
-  }
-  return n === 0 ? 0 : inside / n;
 }
 
 async function score(pred: string, req: SimulateRequest, rows: Array<[number, number]>): Promise<Metrics> {
@@ -189,10 +176,9 @@ export async function simulateAdaptation(req: SimulateRequest): Promise<Simulate
     }
 
     // The adapted inventory: reviewed landslides exactly as decided (rejected ones left out), and the
-    // adapted model's polygons except those lying mostly on reviewed ground.
+    // adapted model's polygons except those lying mostly on reviewed ground (the project's rule).
     const reviewed = decisions.filter((d) => d.kind !== 'rejected');
-    const footprint = rasterizePolygons(decisions.map((d) => d.geometry), ref.grid);
-    const fresh = decisions.length > 0 ? (await featuresOf(adaptedPath)).filter((f) => shareInside(f.geometry, footprint, ref.grid) < 0.5) : baseFeatures.filter((_, i) => !decided.has(i));
+    const fresh = decisions.length > 0 ? keepOffReviewedGround(await featuresOf(adaptedPath), decisions.map((d) => d.geometry)) : baseFeatures.filter((_, i) => !decided.has(i));
     const now = new Date().toISOString();
     const crs = ref.grid.crs;
     const record = (mp: FlatMultiPolygon, status: 'confirmed' | 'predicted', source: string, values: ReturnType<typeof measured> = {}) => ({

@@ -18,6 +18,9 @@ import { fileFingerprint, Project, type EditPlan, type PredictionTileWriter, qua
 import type { LandslideFeature } from '../store/geopackage-writer';
 import type { TileSpec } from '../inference';
 import { runDetection } from './run-detection';
+import { keepOffReviewedGround } from '../edit/reviewed-ground';
+import { multiPolygonBounds } from '../vector/geometry';
+import { REVIEWED_STATUSES } from '../../../src-shared/vocabulary';
 import type { DetectionBegin, DetectionContext, DetectionEnd, DetectionHooks, ProbabilityRows } from './detection-hooks';
 
 const sha = (v: unknown): string => createHash('sha256').update(JSON.stringify(v)).digest('hex');
@@ -196,7 +199,21 @@ class ProjectRunHooks implements DetectionHooks {
  * (reviewed and edited ones stay), as one journal edit without a mapper.
  */
 export function predictionsPlan(project: Project, sceneId: string, features: LandslideFeature[], label: string): EditPlan {
-  return { label, kind: 'detection', reason: 'detection', mapper: null, deletes: project.features.predictedFids(sceneId), adds: features, updateExtent: true };
+  return { label, kind: 'detection', reason: 'detection', mapper: null, deletes: project.features.predictedFids(sceneId), adds: offReviewedGround(project, features), updateExtent: true };
+}
+
+/** The run's polygons minus those lying mostly on ground the operator already decided (edit/reviewed-ground.ts). */
+function offReviewedGround(project: Project, features: LandslideFeature[]): LandslideFeature[] {
+  if (features.length === 0) return features;
+  const boxes = features.map((f) => multiPolygonBounds(f.geometry));
+  const extent = {
+    minX: Math.min(...boxes.map((b) => b.minX)),
+    minY: Math.min(...boxes.map((b) => b.minY)),
+    maxX: Math.max(...boxes.map((b) => b.maxX)),
+    maxY: Math.max(...boxes.map((b) => b.maxY)),
+  };
+  const decided = project.features.allIn(extent, REVIEWED_STATUSES).map((f) => f.geometry);
+  return keepOffReviewedGround(features, decided);
 }
 
 /** Rebuild the request of the project's latest unfinished run (scarp detect --project p --resume). */

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { resolve } from 'node:path';
 import type {
+  AdaptModelResult,
   AddFeatureRequest,
   AddSceneRequest,
   DeleteFeaturesRequest,
@@ -28,6 +29,7 @@ import type {
   UpdateProjectRequest,
 } from '../../../src-shared/api';
 import {
+  AdaptModelRequest,
   CreateProjectRequest as CreateProjectRequestSchema,
   HistoryRequest as HistoryRequestSchema,
   ListFeaturesRequest as ListFeaturesRequestSchema,
@@ -39,6 +41,7 @@ import { fromPolygonCoords, toPolygonCoords } from '../vector/geometry';
 import { mapCrs, mapFeature } from './map-features';
 import { resumeRequestOf, runProjectDetection } from '../detect/project-run';
 import { runDetection } from '../detect/run-detection';
+import { adaptProject } from '../adapt/adapt-project';
 
 type CreateParsed = z.output<typeof CreateProjectRequestSchema>;
 type ListParsed = z.output<typeof ListFeaturesRequestSchema>;
@@ -195,6 +198,25 @@ export class ProjectService {
   detect(req: DetectRequestParsed, onProgress?: ProgressSink, signal?: AbortSignal): Promise<DetectResult> {
     const open = this.project && (!req.project || resolve(req.project) === this.project.path) ? this.project : undefined;
     return runProjectDetection(open ? { ...req, project: open.path } : req, onProgress, signal, open, this.detectionRunner);
+  }
+
+  /** Learning from corrections on the open (or named) project: adapt/adapt-project.ts. */
+  async adapt(req: z.output<typeof AdaptModelRequest>, onProgress?: ProgressSink, signal?: AbortSignal): Promise<AdaptModelResult> {
+    const own = req.project && (!this.project || resolve(req.project) !== this.project.path) ? Project.open(req.project) : null;
+    const project = own ?? this.current();
+    try {
+      const stage = { features: 'reading the model\'s features under the reviewed landslides', fit: 'learning', prepare: 'preparing' } as const;
+      return await adaptProject(
+        project,
+        { run: req.run, outModel: req.outModel, provider: req.provider },
+        (e) => onProgress?.({ stage: 'prepare', done: e.done, total: e.total, etaSeconds: e.etaSeconds, message: `Adapting: ${stage[e.stage]}` }),
+        onProgress,
+        signal,
+        this.detectionRunner,
+      );
+    } finally {
+      own?.close();
+    }
   }
 
   async resume(req: ResumeDetectionRequest, onProgress?: ProgressSink, signal?: AbortSignal): Promise<DetectResult> {

@@ -4,6 +4,8 @@
  */
 import { z } from 'zod';
 import {
+  AdaptModelRequest,
+  type AdaptModelResult,
   AddFeatureRequest,
   AddSceneRequest,
   CreateProjectRequest,
@@ -171,6 +173,10 @@ export class ScarpService implements ScarpApi {
 
   resumeDetection(request: ResumeDetectionRequest, onProgress?: ProgressSink, signal?: AbortSignal): Promise<DetectResult> {
     return this.projects.resume(validate(ResumeDetectionRequest, request, 'resume detection'), onProgress, signal);
+  }
+
+  adaptModel(request: AdaptModelRequest, onProgress?: ProgressSink, signal?: AbortSignal): Promise<AdaptModelResult> {
+    return this.projects.adapt(validate(AdaptModelRequest, request, 'adapt model'), onProgress, signal);
   }
 
   async listFeatures(request: ListFeaturesRequest): Promise<FeaturePage> {
