@@ -8,7 +8,9 @@
  *
  * Synthetic scene (UTM 45N, 0.5 m, 2400 × 2400 px) with pixel-aligned square landslides; the
  * server runs in this process (as `npm run serve` builds it), calls go over HTTP with the token.
- * Prints {"sizes": {"100": {"brush": {"p95Ms", "medianMs", "bytes"}, ...}, "10000": {...}}}.
+ * Prints {"sizes": {"100": {"brush": {"p95Ms", "medianMs", "cpuP95Ms", "bytesPerEdit", "callsPerEdit"}, ...},
+ * "10000": {...}}}. cpuP95Ms is the CPU time (client and server, one process) per edit: on a loaded
+ * machine the wall-clock figures mostly measure waiting (fsync of each commit, other processes).
  */
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -126,18 +128,22 @@ async function measure(n: number, dir: string, tif: string, samples: number): Pr
     };
     const time = async (name: string, f: (i: number) => Promise<Json>): Promise<void> => {
       const ms: number[] = [];
+      const cpu: number[] = [];
       let bytes = 0;
       let calls = 0;
       for (let i = 0; i < samples; i++) {
         const b0 = api.bytes;
         const c0 = api.calls;
         const t0 = performance.now();
+        const u0 = process.cpuUsage();
         await ready(await f(i));
         ms.push(performance.now() - t0);
+        const u = process.cpuUsage(u0);
+        cpu.push((u.user + u.system) / 1000);
         bytes += api.bytes - b0;
         calls += api.calls - c0;
       }
-      out[name] = { p95Ms: pct(ms, 95), medianMs: pct(ms, 50), bytesPerEdit: Math.round(bytes / samples), callsPerEdit: calls / samples };
+      out[name] = { p95Ms: pct(ms, 95), medianMs: pct(ms, 50), cpuP95Ms: pct(cpu, 95), bytesPerEdit: Math.round(bytes / samples), callsPerEdit: calls / samples };
     };
     // Each sample works on its own block of five landslides: brush +0, vertex +1, merge +2/+3, review +4.
     const blocks = Math.floor(n / 5);
