@@ -423,7 +423,8 @@ export const BrushStrokeRequest = z.object({
   points: FlatPoints,
   radius: z.number().positive().max(10_000),
   unit: z.enum(['px', 'm']).default('px'),
-  mode: z.enum(['paint', 'erase']),
+  /** 'background': mark "not a landslide" (erase, and keep the area as a rejected polygon). */
+  mode: z.enum(['paint', 'erase', 'background']),
   /** CRS of `points`: the project's (default) or WGS 84 longitude/latitude (what the map shows). */
   crs: z.enum(['project', 'wgs84']).default('project'),
 });

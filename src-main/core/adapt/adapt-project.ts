@@ -17,6 +17,7 @@ import { runProjectDetection } from '../detect/project-run';
 import type { runDetection } from '../detect/run-detection';
 import { adaptedCard, fitAdaptation, writeAdaptedModel, type AdaptProgress } from './adapt-model';
 import type { LabelDecision } from './labels';
+import { BACKGROUND_SOURCE } from '../edit/brush-stroke';
 
 export interface AdaptProjectRequest {
   /** The run whose scene and model are adapted; default the latest finished run. */
@@ -91,8 +92,10 @@ export async function adaptProject(
 
   const reviewed = scenePage(project, scene.id, REVIEWED_STATUSES);
   const unreviewed = scenePage(project, scene.id, [UNREVIEWED_STATUS]);
-  const decisions: LabelDecision[] = reviewed.map((f) => ({ kind: f.properties.status === REJECTED_STATUS ? 'rejected' : 'confirmed', geometry: f.geometry }));
-  const counts = { confirmed: decisions.filter((d) => d.kind === 'confirmed').length, rejected: decisions.filter((d) => d.kind === 'rejected').length };
+  const kindOf = (f: StoredFeature): LabelDecision['kind'] =>
+    f.properties.status !== REJECTED_STATUS ? 'confirmed' : f.properties.source === BACKGROUND_SOURCE ? 'background' : 'rejected';
+  const decisions: LabelDecision[] = reviewed.map((f) => ({ kind: kindOf(f), geometry: f.geometry }));
+  const counts = { confirmed: decisions.filter((d) => d.kind === 'confirmed').length, rejected: decisions.filter((d) => d.kind !== 'confirmed').length };
 
   const fit = await fitAdaptation({
     image: scene.path,

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Window } from '../../../src-shared/geo';
 import { ScarpError } from '../../../src-shared/errors';
-import { EDITED_STATUS } from '../../../src-shared/vocabulary';
+import { EDITED_STATUS, REJECTED_STATUS } from '../../../src-shared/vocabulary';
 import { windowGeoTransform } from '../raster/grid';
 import type { Project } from '../store/project';
 import type { ApplyResult, EditPlan, PlanAttrs, SceneRecord, StoredFeature } from '../store/project';
@@ -16,7 +16,8 @@ import { RASTER_TILE_SIZE } from '../store/project/schema';
 import { multiPolygonBounds, pixelPartsToMap } from '../vector/geometry';
 import { invertGeoTransform, PolygonRasterizer } from '../vector/rasterize';
 import type { LandslideRecord } from '../store/landslides-schema';
-import { applyStroke, rederive, type BrushMode, type FeatureRaster } from './mask-brush';
+import { applyStroke, rederive, type BrushMode, type FeatureRaster, type PixelStroke } from './mask-brush';
+import { Polygonizer, type PixelPolygon } from '../vector/polygonize';
 
 const T = RASTER_TILE_SIZE;
 
@@ -47,7 +48,12 @@ export interface BrushRequest {
   points: ArrayLike<number>;
   radius: number;
   unit: 'px' | 'm';
-  mode: BrushMode;
+  /**
+   * 'background': "not a landslide here" — erases landslide pixels under the stroke and records the
+   * stroke's footprint as a rejected polygon (source 'background brush'): out of the mask, totals and
+   * default exports, and a negative label for learning from corrections (adapt/labels.ts).
+   */
+  mode: BrushMode | 'background';
 }
 
 export interface BrushOutcome extends ApplyResult {
@@ -72,6 +78,7 @@ export function brushStroke(p: Project, req: BrushRequest): BrushOutcome {
   const radius = req.unit === 'px' ? req.radius : req.radius / Math.max(1e-12, Math.abs(scene.gsd.x));
   if (!(radius > 0)) throw new ScarpError({ code: 'INVALID_ARGUMENT', message: 'The brush size must be positive.' });
   const stroke = { points: pts, radius };
+  const maskMode: BrushMode = req.mode === 'background' ? 'erase' : req.mode;
   let minX = Infinity;
   let minY = Infinity;
   let maxX = -Infinity;
@@ -94,9 +101,10 @@ export function brushStroke(p: Project, req: BrushRequest): BrushOutcome {
       const before = p.readMask(scene, win, feats);
       const after = before.slice();
       const td = performance.now();
-      const changed = applyStroke(after, win, stroke, req.mode);
+      const changed = applyStroke(after, win, stroke, maskMode);
       dabMs += performance.now() - td;
-      if (changed.length === 0) return nothing();
+      const background = req.mode === 'background' ? backgroundArea(win, stroke) : null;
+      if (changed.length === 0 && !background) return nothing();
       const tv = performance.now();
       const olds = feats.map((f) => rasterOf(f, scene, win)).filter((r): r is FeatureRaster => r !== null);
       const res = rederive(after, win, changed, olds, {
@@ -119,15 +127,23 @@ export function brushStroke(p: Project, req: BrushRequest): BrushOutcome {
       const gt = windowGeoTransform(scene.geoTransform, win);
       const byFid = new Map(feats.map((f) => [f.fid, f]));
       const plan: EditPlan = {
-        label: `${req.mode === 'paint' ? 'Brush' : 'Erase'} on the mask (${res.touched.length} landslide${res.touched.length === 1 ? '' : 's'} touched)`,
+        label:
+          req.mode === 'background'
+            ? `Mark "not a landslide" (${res.touched.length} landslide${res.touched.length === 1 ? '' : 's'} touched)`
+            : `${req.mode === 'paint' ? 'Brush' : 'Erase'} on the mask (${res.touched.length} landslide${res.touched.length === 1 ? '' : 's'} touched)`,
         kind: 'mask',
         reason: 'brush',
         updates: [],
         adds: [],
         deletes: res.deleted,
         // The tiles painted on are stored from now on (mask.ts).
-        materialise: [{ scene: scene.id, window: strokeTiles(win, changed) }],
+        materialise: changed.length > 0 ? [{ scene: scene.id, window: strokeTiles(win, changed) }] : [],
       };
+      if (background) {
+        for (const part of background) {
+          plan.adds!.push({ geometry: pixelPartsToMap(part, gt), properties: { scene: scene.id, type: 'unknown', status: REJECTED_STATUS, source: BACKGROUND_SOURCE, uuid: randomUUID() } });
+        }
+      }
       for (const np of res.polygons) {
         const geometry = pixelPartsToMap(np.parts, gt);
         if (np.keeps !== null) plan.updates!.push({ fid: np.keeps, geometry, changes: { status: EDITED_STATUS } });
@@ -141,6 +157,22 @@ export function brushStroke(p: Project, req: BrushRequest): BrushOutcome {
     }
     throw new ScarpError({ code: 'INTERNAL', message: 'The brushed area kept growing; try a smaller stroke.' });
   }, 'brushing the mask');
+}
+
+/** `source` of the areas the background brush marks as "not a landslide". */
+export const BACKGROUND_SOURCE = 'background brush';
+
+/** The stroke's footprint in the window as pixel polygons (null when it misses the window). */
+function backgroundArea(win: Window, stroke: PixelStroke): ReturnType<typeof pixelParts> | null {
+  const footprint = new Uint8Array(win.width * win.height);
+  const hit = applyStroke(footprint, win, stroke, 'paint');
+  if (hit.length === 0) return null;
+  return pixelParts(footprint, win.width, win.height);
+}
+
+function pixelParts(mask: Uint8Array, width: number, height: number): PixelPolygon['parts'][] {
+  const pz = new Polygonizer({ width, height, connectivity: 8 });
+  return [...pz.push(0, mask), ...pz.finish()].map((p) => p.parts);
 }
 
 /** The pixel window (grid coordinates) of the changed pixels of a stroke. */

@@ -12,7 +12,7 @@ import { useInventoryStore } from '../stores/inventory';
 import { useProjectStore } from '../stores/project';
 import { useUiStore } from '../stores/ui';
 
-export type EditTool = 'select' | 'brush' | 'eraser' | 'draw' | 'split' | 'cut' | 'vertex';
+export type EditTool = 'select' | 'brush' | 'eraser' | 'background' | 'draw' | 'split' | 'cut' | 'vertex';
 
 export interface ToolDef {
   id: EditTool;
@@ -26,6 +26,13 @@ export const TOOLS: ToolDef[] = [
   { id: 'select', label: 'Select', key: 'V', icon: '➤', hint: 'Click a polygon; Shift+click adds to the selection' },
   { id: 'brush', label: 'Brush', key: 'B', icon: '●', hint: 'Paint landslide pixels on the mask; polygons are re-derived' },
   { id: 'eraser', label: 'Eraser', key: 'X', icon: '◌', hint: 'Erase mask pixels (false positives, trimming)' },
+  {
+    id: 'background',
+    label: 'Not a landslide',
+    key: 'G',
+    icon: '⊘',
+    hint: 'Paint ground that is not a landslide: erases the mask there and keeps the area as rejected, so the model learns from it (Adapt to this event)',
+  },
   { id: 'draw', label: 'Draw', key: 'D', icon: '⬠', hint: 'Click vertices, double-click or Enter to finish' },
   { id: 'split', label: 'Split', key: 'L', icon: '✂', hint: 'Draw a line across the selected polygon; Enter to split' },
   { id: 'cut', label: 'Cut hole', key: 'H', icon: '◍', hint: 'Draw a polygon to cut out of the selected one' },
@@ -81,7 +88,7 @@ export const useEditStore = defineStore('edit', () => {
     }
   }
 
-  function stroke(points: Array<[number, number]>, mode: 'paint' | 'erase'): Promise<CorrectionResult | null> {
+  function stroke(points: Array<[number, number]>, mode: 'paint' | 'erase' | 'background'): Promise<CorrectionResult | null> {
     const s = scene.value;
     if (!s) {
       ui.notify('warning', 'Add a scene first: the brush paints on its mask.');

@@ -130,6 +130,12 @@ describe.skipIf(!canRun)('one write path: mask and polygons agree after every ki
       added = (await svc.addFeature({ coordinates: [[ring(20, 100, 60, 130)]], scene: scene.id, properties: { status: 'predicted' } })).fids![0]!;
     });
     await step('delete', () => svc.deleteFeatures({ fids: [a] }));
+    // Background ("not a landslide") across D's right edge: D loses those pixels, the footprint is kept as a rejected area.
+    const rejectedBefore = allFeatures().filter((f) => f.properties.status === 'rejected').length;
+    await step('background brush', () => svc.brushStroke({ scene: scene.id, points: [...at(274, 120), ...at(290, 120)], radius: 2, unit: 'px', mode: 'background' }));
+    const marked = allFeatures().filter((f) => f.properties.status === 'rejected');
+    expect(marked.length).toBe(rejectedBefore + 1);
+    expect(marked.at(-1)!.properties.source).toBe('background brush');
     await step('detection replaces predictions', () => {
       const r = p.apply(predictionsPlan(p, scene.id, [{ geometry: [[Float64Array.from(ring(25, 105, 50, 125).flat())]], properties: { area_m2: 0, perimeter_m: 0, scene: scene.id, status: 'predicted', run: 'r1' } }], 'run r1'));
       expect(r.removed).toEqual([added]);
