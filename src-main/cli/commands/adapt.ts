@@ -1,6 +1,7 @@
 import { ProviderPreference, type AdaptModelResult, type ScarpApi } from '../../../src-shared/api';
 import { createProgressReporter } from '../progress';
-import { simulateAdaptation, type SimulateResult } from '../../core/adapt/simulate';
+import { simulateCurve, type SimulateResult } from '../../core/adapt/simulate';
+import { basename, dirname, extname, join } from 'node:path';
 import { numberOption, parseCommandArgs } from '../args';
 import { UsageError } from '../errors';
 
@@ -16,7 +17,7 @@ function formatSimulation(r: SimulateResult): string {
   const line = (name: string, m: SimulateResult['before']): string => `${name} P ${f(m.precision)}  R ${f(m.recall)}  F1 ${f(m.f1)}  IoU ${f(m.iou)}`;
   const closed = r.before.f1 < 1 ? (r.after.f1 - r.before.f1) / (1 - r.before.f1) : Number.NaN;
   return [
-    `Model:        ${r.model}`,
+    `Model:        ${r.model}, ${r.n} corrections asked`,
     `Corrections:  ${r.corrections.confirmed} confirmed, ${r.corrections.rejected} rejected, ${r.corrections.drawn} drawn`,
     `Scored rows:  ${r.evalRows.map(([a, b]) => `${a}:${b}`).join(', ')}`,
     line('Before:      ', r.before),
@@ -81,13 +82,17 @@ export async function runAdapt(service: ScarpApi, args: string[]): Promise<numbe
   for (const need of ['image', 'reference', 'review-rows', 'corrections', 'out'] as const) {
     if (v[need] === undefined) throw new UsageError(`adapt --simulate needs --${need}`);
   }
-  const corrections = numberOption('corrections', v.corrections);
-  if (corrections === undefined || !Number.isInteger(corrections) || corrections < 0) throw new UsageError('--corrections must be a whole number ≥ 0');
+  const corrections = v.corrections!.split(',').map((x) => Number(x.trim()));
+  if (corrections.some((n) => !Number.isInteger(n) || n < 0)) throw new UsageError('--corrections must be a whole number ≥ 0, or a comma list of them (a curve: 0,5,10,20,40)');
+  const curve = corrections.length > 1;
+  const out = v.out!;
+  // A curve writes one inventory per N: <out>-n<N>.gpkg.
+  const outFor = (n: number): string => (curve ? join(dirname(out), `${basename(out, extname(out))}-n${n}${extname(out) || '.gpkg'}`) : out);
   const controller = new AbortController();
   const onSigint = (): void => controller.abort();
   process.once('SIGINT', onSigint);
   try {
-    const result = await simulateAdaptation({
+    const results = await simulateCurve({
       image: v.image!,
       dem: v.dem,
       model: v.model,
@@ -97,7 +102,7 @@ export async function runAdapt(service: ScarpApi, args: string[]): Promise<numbe
       evalRows: parseRows('eval-rows', v['eval-rows']),
       corrections,
       uninformative: v.uninformative ?? false,
-      out: v.out!,
+      outFor,
       outModel: v['out-model'],
       overwrite: v.overwrite ?? false,
       lambda: numberOption('lambda', v.lambda),
@@ -106,7 +111,8 @@ export async function runAdapt(service: ScarpApi, args: string[]): Promise<numbe
       signal: controller.signal,
       onProgress: v.json ? undefined : (m) => process.stderr.write(`${m}…\n`),
     });
-    process.stdout.write(v.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatSimulation(result)}\n`);
+    const result = curve ? { curve: results } : results[0]!;
+    process.stdout.write(v.json ? `${JSON.stringify(result, null, 2)}\n` : `${results.map(formatSimulation).join('\n\n')}\n`);
     return 0;
   } finally {
     process.off('SIGINT', onSigint);

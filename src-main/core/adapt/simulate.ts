@@ -46,6 +46,8 @@ export interface SimulateRequest {
 type Metrics = Pick<EvaluationResult, 'precision' | 'recall' | 'f1' | 'iou'>;
 
 export interface SimulateResult {
+  /** Corrections asked for (the operator may have had fewer candidates). */
+  n: number;
   before: Metrics;
   after: Metrics;
   corrections: { confirmed: number; rejected: number; drawn: number };
@@ -91,7 +93,7 @@ function measured(f: PolygonFeature): Partial<Record<(typeof MEASURED)[number], 
   return out;
 }
 
-async function score(pred: string, req: SimulateRequest, rows: Array<[number, number]>): Promise<Metrics> {
+async function score(pred: string, req: Pick<SimulateRequest, 'reference' | 'ignoreValue'>, rows: Array<[number, number]>): Promise<Metrics> {
   let tp = 0;
   let fp = 0;
   let fn = 0;
@@ -109,108 +111,121 @@ async function score(pred: string, req: SimulateRequest, rows: Array<[number, nu
   return { precision, recall, f1, iou };
 }
 
+/** One simulated run (see simulateCurve for several N over one base detection). */
 export async function simulateAdaptation(req: SimulateRequest): Promise<SimulateResult> {
-  const out = planOutput(req.out, ['.gpkg'], req.overwrite ?? false, 'adapted inventory');
+  const [r] = await simulateCurve({ ...req, corrections: [req.corrections], outFor: () => req.out });
+  return r!;
+}
+
+/**
+ * The simulation for several numbers of corrections over one base detection (the curve over N):
+ * each N starts again from the base model; its inventory goes to `outFor(N)`.
+ */
+export async function simulateCurve(req: Omit<SimulateRequest, 'corrections' | 'out'> & { corrections: number[]; outFor: (n: number) => string }): Promise<SimulateResult[]> {
+  const outs = req.corrections.map((n) => planOutput(req.outFor(n), ['.gpkg'], req.overwrite ?? false, 'adapted inventory'));
   const work = mkdtempSync(join(tmpdir(), 'scarp-adapt-'));
   try {
     const ref = await readReference(req.reference, req.ignoreValue);
     const H = ref.grid.height;
     const evalRows: Array<[number, number]> = req.evalRows
       ? [[Math.min(req.evalRows[0], H), Math.min(req.evalRows[1], H)]]
-      : [
+      : ([
           [0, req.reviewRows[0]],
           [req.reviewRows[1], ref.grid.height],
-        ].filter(([a, b]) => b > a) as Array<[number, number]>;
+        ].filter(([a, b]) => b! > a!) as Array<[number, number]>);
+    const scene = await openRaster(req.image);
+    const sceneCrs = scene.info.crs;
+    await scene.close();
+    if (!sameCrs(sceneCrs, ref.grid.crs)) {
+      throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `The reference ${req.reference} is in ${ref.grid.crs.name}, the imagery in ${sceneCrs.name}.`, file: req.reference, hint: "Warp the reference mask onto the imagery's CRS first." });
+    }
 
     req.onProgress?.('detecting with the base model');
     const baseOut = join(work, 'base.gpkg');
     const base = await runDetection(DetectRequest.parse({ image: req.image, dem: req.dem, model: req.model, out: baseOut, provider: req.provider, overwrite: true }), undefined, req.signal);
-    const sceneCrs = (await openRaster(req.image).then(async (s) => {
-      const c = s.info.crs;
-      await s.close();
-      return c;
-    }));
-    if (!sameCrs(sceneCrs, ref.grid.crs)) {
-      throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `The reference ${req.reference} is in ${ref.grid.crs.name}, the imagery in ${sceneCrs.name}.`, file: req.reference, hint: 'Warp the reference mask onto the imagery\'s CRS first.' });
-    }
     const baseFeatures = await featuresOf(baseOut);
     const predicted = baseFeatures.map((f) => f.geometry);
-
-    const decisions: SimulatedDecision[] = simulateOperator(ref, predicted, { reviewRows: req.reviewRows, corrections: req.corrections, uninformative: req.uninformative });
-    const corrections = {
-      confirmed: decisions.filter((d) => d.kind === 'confirmed').length,
-      rejected: decisions.filter((d) => d.kind === 'rejected').length,
-      drawn: decisions.filter((d) => d.kind === 'drawn').length,
-    };
-    const decided = new Set(decisions.filter((d) => d.polygon >= 0).map((d) => d.polygon));
     const before = await score(baseOut, req, evalRows);
+    const results: SimulateResult[] = [];
+    for (const [i, n] of req.corrections.entries()) {
+      const out = outs[i]!;
+      const decisions: SimulatedDecision[] = simulateOperator(ref, predicted, { reviewRows: req.reviewRows, corrections: n, uninformative: req.uninformative });
+      const corrections = {
+        confirmed: decisions.filter((d) => d.kind === 'confirmed').length,
+        rejected: decisions.filter((d) => d.kind === 'rejected').length,
+        drawn: decisions.filter((d) => d.kind === 'drawn').length,
+      };
+      const decided = new Set(decisions.filter((d) => d.polygon >= 0).map((d) => d.polygon));
+      let adaptedFeatures: PolygonFeature[] = [];
+      let fitSeconds = 0;
+      let featureSeconds = 0;
+      let adaptedSeconds = 0;
+      let outModel: string | undefined;
+      if (decisions.length > 0) {
+        req.onProgress?.(`N = ${n}: learning from ${decisions.length} corrections`);
+        const fit = await fitAdaptation({
+          image: req.image,
+          dem: req.dem,
+          model: base.model.path,
+          decisions,
+          otherLandslides: predicted.filter((_, k) => !decided.has(k)),
+          labels: { ringM: req.ringM },
+          lambda: req.lambda,
+          provider: req.provider,
+          signal: req.signal,
+        });
+        fitSeconds = fit.fitSeconds;
+        featureSeconds = fit.featureSeconds;
+        const modelPath = req.outModel && req.corrections.length === 1 ? req.outModel : join(work, `adapted-${n}.onnx`);
+        const card = adaptedCard(fit.model.card, fit.model.sha256, fit, { id: `${fit.model.id}-adapted`, event: basename(req.image), lambda: req.lambda, ringM: req.ringM });
+        await writeAdaptedModel(fit.model, card, modelPath);
+        if (modelPath === req.outModel) outModel = req.outModel;
+        req.onProgress?.(`N = ${n}: detecting with the adapted model`);
+        const adaptedPath = join(work, `adapted-${n}.gpkg`);
+        const again = await runDetection(DetectRequest.parse({ image: req.image, dem: req.dem, model: modelPath, out: adaptedPath, provider: req.provider, overwrite: true }), undefined, req.signal);
+        adaptedSeconds = again.timings.totalS;
+        adaptedFeatures = await featuresOf(adaptedPath);
+      }
 
-    let adaptedPath = baseOut;
-    let fitSeconds = 0;
-    let featureSeconds = 0;
-    let adaptedSeconds = 0;
-    let outModel: string | undefined;
-    if (decisions.length > 0) {
-      req.onProgress?.(`learning from ${decisions.length} corrections`);
-      const fit = await fitAdaptation({
-        image: req.image,
-        dem: req.dem,
-        model: base.model.path,
-        decisions,
-        otherLandslides: predicted.filter((_, i) => !decided.has(i)),
-        labels: { ringM: req.ringM },
-        lambda: req.lambda,
-        provider: req.provider,
-        signal: req.signal,
+      // The adapted inventory: reviewed landslides exactly as decided (rejected ones left out), and the
+      // adapted model's polygons except those lying mostly on reviewed ground (the project's rule).
+      const reviewed = decisions.filter((d) => d.kind !== 'rejected');
+      const fresh = decisions.length > 0 ? keepOffReviewedGround(adaptedFeatures, decisions.map((d) => d.geometry)) : baseFeatures.filter((_, k) => !decided.has(k));
+      const now = new Date().toISOString();
+      const crs = ref.grid.crs;
+      const record = (mp: FlatMultiPolygon, status: 'confirmed' | 'predicted', source: string, values: ReturnType<typeof measured> = {}) => ({
+        geometry: mp,
+        properties: completeRecord({ area_m2: areaM2(mp, crs), perimeter_m: perimeterM(mp, crs), ...values, status, scene: basename(req.image), source }, now),
       });
-      fitSeconds = fit.fitSeconds;
-      featureSeconds = fit.featureSeconds;
-      const modelPath = req.outModel ?? join(work, 'adapted.onnx');
-      const card = adaptedCard(fit.model.card, fit.model.sha256, fit, { id: `${fit.model.id}-adapted`, event: basename(req.image), lambda: req.lambda, ringM: req.ringM });
-      await writeAdaptedModel(fit.model, card, modelPath);
-      if (req.outModel) outModel = req.outModel;
-      req.onProgress?.('detecting with the adapted model');
-      adaptedPath = join(work, 'adapted.gpkg');
-      const again = await runDetection(DetectRequest.parse({ image: req.image, dem: req.dem, model: modelPath, out: adaptedPath, provider: req.provider, overwrite: true }), undefined, req.signal);
-      adaptedSeconds = again.timings.totalS;
+      const features = [
+        ...reviewed.map((d) =>
+          d.kind === 'drawn'
+            ? record(d.geometry, 'confirmed', 'drawn by the (simulated) operator')
+            : record(d.geometry, 'confirmed', 'confirmed by the (simulated) operator', measured(baseFeatures[d.polygon]!)),
+        ),
+        ...fresh.map((f) => record(f.geometry, 'predicted', decisions.length > 0 ? 'adapted model' : 'base model', measured(f))),
+      ];
+      await writeLandslidesGpkg(out.tempPath, features, { crs, overwrite: true });
+      commitOutputs([out]);
+      const after = await score(out.finalPath, req, evalRows);
+      results.push({
+        n,
+        before,
+        after,
+        corrections,
+        fitSeconds,
+        featureSeconds,
+        detectSeconds: { base: base.timings.totalS, adapted: adaptedSeconds },
+        model: base.model.id,
+        evalRows,
+        features: { base: predicted.length, adapted: features.length },
+        out: out.finalPath,
+        outModel,
+      });
     }
-
-    // The adapted inventory: reviewed landslides exactly as decided (rejected ones left out), and the
-    // adapted model's polygons except those lying mostly on reviewed ground (the project's rule).
-    const reviewed = decisions.filter((d) => d.kind !== 'rejected');
-    const fresh = decisions.length > 0 ? keepOffReviewedGround(await featuresOf(adaptedPath), decisions.map((d) => d.geometry)) : baseFeatures.filter((_, i) => !decided.has(i));
-    const now = new Date().toISOString();
-    const crs = ref.grid.crs;
-    const record = (mp: FlatMultiPolygon, status: 'confirmed' | 'predicted', source: string, values: ReturnType<typeof measured> = {}) => ({
-      geometry: mp,
-      properties: completeRecord({ area_m2: areaM2(mp, crs), perimeter_m: perimeterM(mp, crs), ...values, status, scene: basename(req.image), source }, now),
-    });
-    const features = [
-      ...reviewed.map((d) =>
-        d.kind === 'drawn'
-          ? record(d.geometry, 'confirmed', 'drawn by the (simulated) operator')
-          : record(d.geometry, 'confirmed', 'confirmed by the (simulated) operator', measured(baseFeatures[d.polygon]!)),
-      ),
-      ...fresh.map((f) => record(f.geometry, 'predicted', decisions.length > 0 ? 'adapted model' : 'base model', measured(f))),
-    ];
-    await writeLandslidesGpkg(out.tempPath, features, { crs: ref.grid.crs, overwrite: true });
-    commitOutputs([out]);
-    const after = await score(out.finalPath, req, evalRows);
-    return {
-      before,
-      after,
-      corrections,
-      fitSeconds,
-      featureSeconds,
-      detectSeconds: { base: base.timings.totalS, adapted: adaptedSeconds },
-      model: base.model.id,
-      evalRows,
-      features: { base: predicted.length, adapted: features.length },
-      out: out.finalPath,
-      outModel,
-    };
+    return results;
   } catch (e) {
-    discardOutputs([out]);
+    discardOutputs(outs);
     throw e;
   } finally {
     rmSync(work, { recursive: true, force: true });
