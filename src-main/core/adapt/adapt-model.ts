@@ -8,6 +8,7 @@ import { dirname, basename, extname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { ModelCard } from '../../../src-shared/model-card';
 import { ScarpError } from '../../../src-shared/errors';
+import { ADAPT_MIN_DECISIONS } from '../../../src-shared/adapt';
 import type { ProviderPreference, LoadedModel } from '../inference';
 import { runTiledInference } from '../inference';
 import { windowGeoTransform } from '../raster/grid';
@@ -22,7 +23,7 @@ import { fitHead, type FitResult, type HeadParameters } from './fit-head';
 import { writeAdaptedOnnx } from './onnx-head';
 
 /** Below this many decisions the app does not offer adaptation. */
-export const MIN_DECISIONS = 3;
+export const MIN_DECISIONS = ADAPT_MIN_DECISIONS;
 
 export interface AdaptRequest {
   image: string;

@@ -1,0 +1,83 @@
+/**
+ * The difference an adaptation made to the map: the unreviewed landslides of the scene before the
+ * re-detection (kept from the inventory before the call: the run deletes them) against the
+ * landslides the new run added (read back by map window and filtered by run id, not the whole
+ * project). Plain functions: the adapt store orchestrates, the map draws the collection.
+ */
+import type { MapFeature, VectorLayer } from '@shared/api';
+import type { Bounds } from '@shared/geo';
+import { UNREVIEWED_STATUS } from '@shared/vocabulary';
+import { api } from '../api/client';
+
+type LayerFeature = VectorLayer['geojson']['features'][number];
+
+/** A landslide's outline on the map (WGS 84), what the difference layer is drawn from. */
+export interface Outline {
+  fid: number;
+  scene: string | null;
+  areaM2: number;
+  geometry: LayerFeature['geometry'];
+}
+
+export function outlineOf(f: LayerFeature | MapFeature): Outline {
+  const p = f.properties as Record<string, unknown>;
+  return { fid: f.id, scene: typeof p.scene === 'string' ? p.scene : null, areaM2: typeof p.area_m2 === 'number' ? p.area_m2 : 0, geometry: f.geometry };
+}
+
+export type DifferenceKind = 'added' | 'removed';
+
+/** The difference layer's colours (map and legend). */
+export const DIFF_COLOURS: Record<DifferenceKind, string> = { added: '#35d0ff', removed: '#ff5c5c' };
+
+export interface DifferenceFeature {
+  type: 'Feature';
+  id: number;
+  geometry: LayerFeature['geometry'];
+  properties: { change: DifferenceKind; fid: number; area_m2: number };
+}
+
+export interface Difference {
+  added: DifferenceFeature[];
+  removed: DifferenceFeature[];
+  addedAreaM2: number;
+  removedAreaM2: number;
+}
+
+/** The unreviewed landslides the map shows now, all scenes (the scene is known only from the result). */
+export function unreviewedOutlines(features: readonly LayerFeature[]): Outline[] {
+  return features.filter((f) => f.properties.status === UNREVIEWED_STATUS).map(outlineOf);
+}
+
+/** A little margin: the WGS 84 envelope of a projected scene is computed from its outline. */
+function padded(b: Bounds, fraction = 0.01): Bounds {
+  const dx = (b.maxX - b.minX) * fraction;
+  const dy = (b.maxY - b.minY) * fraction;
+  return { minX: b.minX - dx, minY: b.minY - dy, maxX: b.maxX + dx, maxY: b.maxY + dy };
+}
+
+/** The landslides of one run inside a map window (WGS 84), page by page. */
+export async function runFeatures(runId: string, boundsWgs84: Bounds): Promise<MapFeature[]> {
+  const out: MapFeature[] = [];
+  const bbox = padded(boundsWgs84);
+  let after = 0;
+  for (;;) {
+    const page = await api.mapFeatures({ bbox, afterFid: after, limit: 5000 });
+    for (const f of page.features) if (f.properties.run === runId) out.push(f);
+    if (page.nextAfterFid === null) return out;
+    after = page.nextAfterFid;
+  }
+}
+
+/** Added outlines keep their fid as map id; removed ones are negated (the two sets stay apart). */
+export function differenceOf(removed: readonly Outline[], added: readonly Outline[]): Difference {
+  const feature = (o: Outline, change: DifferenceKind): DifferenceFeature => ({
+    type: 'Feature',
+    id: change === 'added' ? o.fid : -o.fid,
+    geometry: o.geometry,
+    properties: { change, fid: o.fid, area_m2: o.areaM2 },
+  });
+  const a = added.map((o) => feature(o, 'added'));
+  const r = removed.map((o) => feature(o, 'removed'));
+  const sum = (fs: DifferenceFeature[]): number => fs.reduce((s, f) => s + f.properties.area_m2, 0);
+  return { added: a, removed: r, addedAreaM2: sum(a), removedAreaM2: sum(r) };
+}

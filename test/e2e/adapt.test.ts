@@ -1,0 +1,138 @@
+/**
+ * Issue 14 in browser mode (Chromium): a project detected on a crop of Jinsha site B with the shipped
+ * UAV model; three landslides reviewed with the review keys; "Adapt to this event" runs; the result
+ * shows the counts the API returned, the map has the difference layer (new vs removed outlines) and
+ * the inventory shows the new run without re-reading the whole project; Discard undoes it in one
+ * step and the previous unreviewed landslides are back, on the map and in the file.
+ */
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import type { AdaptModelResult } from '../../src-shared/api';
+import { repoRoot } from '../../src-main/core/paths';
+import { createScarpService } from '../../src-main/core/service/scarp-service';
+import { dataPath, hasData } from '../helpers/data';
+import { gdal, hasGdal } from '../helpers/gdal';
+import { peek } from '../helpers/project';
+import { ensureRendererBuilt, hasChromium, launch, startServe, type Served } from './harness';
+
+const work = resolve(repoRoot, 'test/.tmp/e2e-adapt');
+const MODEL = resolve(repoRoot, 'models/scarp-uav-rgbdem.onnx');
+
+interface MapProbe {
+  getSource(id: string): { getData(): Promise<{ features: Array<{ id?: number | string; properties: Record<string, unknown> | null }> }> } | undefined;
+  getLayer(id: string): unknown;
+}
+
+describe.skipIf(!hasChromium || !hasData || !hasGdal || !existsSync(MODEL))('adapt to this event (Chromium)', () => {
+  let served: Served | null = null;
+  let browser: Browser | null = null;
+  let page: Page | null = null;
+  afterAll(async () => {
+    await browser?.close();
+    await served?.stop();
+  });
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state === 'fail' && page) {
+      await page.screenshot({ path: join(work, 'failed.png') }).catch(() => undefined);
+      console.error(`[e2e adapt] server stderr: ${served?.stderr.join('').slice(-3000)}`);
+    }
+  });
+
+  it('review three, adapt, see the difference, discard: the previous unreviewed landslides are back', async () => {
+    rmSync(work, { recursive: true, force: true });
+    mkdirSync(work, { recursive: true });
+    for (const name of ['rgb', 'dsm']) gdal('gdal_translate', ['-q', '-srcwin', '700', '1000', '640', '900', dataPath(`jinsha-uav/siteB_${name}.tif`), join(work, `${name}.tif`)]);
+    const path = join(work, 'adapt.gpkg');
+    await createScarpService().detect({ image: join(work, 'rgb.tif'), dem: join(work, 'dsm.tif'), model: 'scarp-uav-rgbdem', project: path });
+    const predicted = (): number[] => peek(path, (db) => (db.prepare("SELECT fid FROM landslides WHERE status = 'predicted' ORDER BY fid").all() as Array<{ fid: number }>).map((r) => r.fid));
+    const detected = predicted();
+    expect(detected.length).toBeGreaterThanOrEqual(5);
+
+    ensureRendererBuilt();
+    served = await startServe([work]);
+    browser = await launch();
+    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const p = page;
+    const pageErrors: string[] = [];
+    p.on('pageerror', (e) => pageErrors.push(String(e)));
+    // What adaptModel returned over the WebSocket, and the map-feature reads made after it.
+    let adapted: AdaptModelResult | null = null;
+    p.on('websocket', (ws) =>
+      ws.on('framereceived', (f) => {
+        const msg = JSON.parse(String(f.payload)) as { type: string; result?: Partial<AdaptModelResult> };
+        if (msg.type === 'result' && msg.result?.changes && msg.result.decisions) adapted = msg.result as AdaptModelResult;
+      }),
+    );
+    const mapReads: Array<{ bbox?: unknown }> = [];
+    p.on('request', (r) => {
+      if (new URL(r.url()).pathname === '/api/rpc/mapFeatures') mapReads.push(((r.postDataJSON() as { args: Array<{ bbox?: unknown }> }).args[0] ?? {}) as { bbox?: unknown });
+    });
+
+    await p.goto(served.url);
+    await p.goto(`${new URL(served.url).origin}/?project=${encodeURIComponent(path)}`);
+    await expect.poll(() => p.getByTestId('project-name').textContent(), { timeout: 30_000 }).toBe('adapt');
+    await p.waitForFunction(() => !!(window as unknown as { __scarpMap?: MapProbe }).__scarpMap?.getSource('inventory'), undefined, { timeout: 30_000 });
+
+    // Not offered before three landslides are reviewed, and the panel says why.
+    await p.getByTestId('tab-review').click();
+    await expect.poll(() => p.getByTestId('adapt-why-disabled').textContent()).toMatch(/at least 3 reviewed landslides; 0 so far/);
+    expect(await p.getByTestId('adapt-run').isDisabled()).toBe(true);
+
+    await p.getByTestId('review-start').click();
+    await expect.poll(() => p.getByTestId('review-counter').textContent()).toContain(`${detected.length} left`);
+    await p.keyboard.press('a');
+    await p.keyboard.press('a');
+    await p.keyboard.press('r');
+    await expect.poll(() => predicted().length, { timeout: 30_000 }).toBe(detected.length - 3);
+    await expect.poll(() => p.getByTestId('adapt-run').isDisabled(), { timeout: 30_000 }).toBe(false);
+    expect(await p.getByTestId('adapt-why-disabled').count()).toBe(0);
+    const beforeAdapt = predicted();
+
+    mapReads.length = 0;
+    await p.getByTestId('adapt-run').click();
+    await p.getByTestId('adapt-progress').waitFor({ timeout: 30_000 });
+    await p.getByTestId('adapt-result').waitFor({ timeout: 480_000 });
+    await expect.poll(() => adapted !== null).toBe(true);
+    const r = adapted as unknown as AdaptModelResult;
+    expect(r.decisions).toEqual({ confirmed: 2, rejected: 1 });
+    expect(r.changes.before).toBe(beforeAdapt.length);
+    // What the panel shows is what the API returned, and what the file now holds.
+    expect(Number(await p.getByTestId('adapt-before').textContent())).toBe(r.changes.before);
+    expect(Number(await p.getByTestId('adapt-after').textContent())).toBe(r.changes.after);
+    expect(Number(await p.getByTestId('adapt-added').textContent())).toBe(r.changes.after);
+    expect(Number(await p.getByTestId('adapt-removed').textContent())).toBe(r.changes.before);
+    expect(await p.getByTestId('adapt-model').textContent()).toContain('scarp-uav-rgbdem');
+    const afterAdapt = predicted();
+    expect(afterAdapt.length).toBe(r.changes.after);
+
+    // The map: the difference layer (new and removed outlines) and the inventory with the new run.
+    const onMap = (): Promise<{ added: number[]; removed: number[]; predicted: number[]; layers: boolean }> =>
+      p.evaluate(async () => {
+        const m = (window as unknown as { __scarpMap: MapProbe }).__scarpMap;
+        const diff = (await m.getSource('adapt-diff')?.getData())?.features ?? [];
+        const inv = (await m.getSource('inventory')?.getData())?.features ?? [];
+        const fids = (change: string): number[] => diff.filter((f) => f.properties?.change === change).map((f) => Number(f.properties?.fid)).sort((a, b) => a - b);
+        return {
+          added: fids('added'),
+          removed: fids('removed'),
+          predicted: inv.filter((f) => f.properties?.status === 'predicted').map((f) => Number(f.id)).sort((a, b) => a - b),
+          layers: ['adapt-diff-added-fill', 'adapt-diff-added-line', 'adapt-diff-removed-line'].every((id) => !!m.getLayer(id)),
+        };
+      });
+    await expect.poll(onMap, { timeout: 30_000 }).toEqual({ added: afterAdapt, removed: beforeAdapt, predicted: afterAdapt, layers: true });
+    // The new run came to the map by the scene's window, not by re-reading the whole project.
+    expect(mapReads.length).toBeGreaterThan(0);
+    expect(mapReads.every((a) => a.bbox !== undefined)).toBe(true);
+    await p.screenshot({ path: join(work, 'adapted.png') });
+
+    // Discard: one undo; the previous unreviewed landslides are back in the file, on the map, in the queue.
+    await p.getByTestId('adapt-discard').click();
+    await p.getByTestId('adapt-result').waitFor({ state: 'detached', timeout: 60_000 });
+    await expect.poll(predicted, { timeout: 30_000 }).toEqual(beforeAdapt);
+    await expect.poll(onMap, { timeout: 30_000 }).toEqual({ added: [], removed: [], predicted: beforeAdapt, layers: true });
+    await expect.poll(() => p.getByTestId('review-counter').textContent(), { timeout: 30_000 }).toContain(`${beforeAdapt.length} left`);
+    expect(pageErrors).toEqual([]);
+  }, 600_000);
+});
