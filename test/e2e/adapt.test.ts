@@ -43,7 +43,7 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal || !existsSync(MODEL))('ada
   it('review three, adapt, see the difference, discard: the previous unreviewed landslides are back', async () => {
     rmSync(work, { recursive: true, force: true });
     mkdirSync(work, { recursive: true });
-    for (const name of ['rgb', 'dsm']) gdal('gdal_translate', ['-q', '-srcwin', '700', '1000', '640', '900', dataPath(`jinsha-uav/siteB_${name}.tif`), join(work, `${name}.tif`)]);
+    for (const name of ['rgb', 'dsm']) gdal('gdal_translate', ['-q', '-srcwin', '700', '900', '1024', '1024', dataPath(`jinsha-uav/siteB_${name}.tif`), join(work, `${name}.tif`)]);
     const path = join(work, 'adapt.gpkg');
     await createScarpService().detect({ image: join(work, 'rgb.tif'), dem: join(work, 'dsm.tif'), model: 'scarp-uav-rgbdem', project: path });
     const predicted = (): number[] => peek(path, (db) => (db.prepare("SELECT fid FROM landslides WHERE status = 'predicted' ORDER BY fid").all() as Array<{ fid: number }>).map((r) => r.fid));

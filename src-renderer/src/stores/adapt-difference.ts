@@ -81,3 +81,20 @@ export function differenceOf(removed: readonly Outline[], added: readonly Outlin
   const sum = (fs: DifferenceFeature[]): number => fs.reduce((s, f) => s + f.properties.area_m2, 0);
   return { added: a, removed: r, addedAreaM2: sum(a), removedAreaM2: sum(r) };
 }
+
+/** Where the changes are (WGS 84), a little padded; null when nothing changed. */
+export function differenceBounds(d: Difference): Bounds | null {
+  let b: Bounds | null = null;
+  for (const f of [...d.added, ...d.removed])
+    for (const poly of f.geometry.coordinates)
+      for (const [x, y] of poly[0] ?? []) {
+        if (x === undefined || y === undefined) continue;
+        b = b ? { minX: Math.min(b.minX, x), minY: Math.min(b.minY, y), maxX: Math.max(b.maxX, x), maxY: Math.max(b.maxY, y) } : { minX: x, minY: y, maxX: x, maxY: y };
+      }
+  return b ? padded(b, 0.1) : null;
+}
+
+/** An area for people: m² below a hectare, hectares above. */
+export function formatArea(m2: number): string {
+  return m2 < 10_000 ? `${Math.round(m2).toLocaleString()} m²` : `${(m2 / 10_000).toFixed(2)} ha`;
+}

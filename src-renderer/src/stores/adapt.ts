@@ -12,7 +12,7 @@ import type { Bounds } from '@shared/geo';
 import { ADAPT_MIN_DECISIONS } from '@shared/adapt';
 import { REVIEWED_STATUSES } from '@shared/vocabulary';
 import { api, describeError } from '../api/client';
-import { differenceOf, outlineOf, runFeatures, unreviewedOutlines, type Difference, type Outline } from './adapt-difference';
+import { differenceBounds, differenceOf, outlineOf, runFeatures, unreviewedOutlines, type Difference, type Outline } from './adapt-difference';
 import { useDetectStore } from './detect';
 import { useInventoryStore } from './inventory';
 import { useLayersStore } from './layers';
@@ -164,6 +164,7 @@ export const useAdaptStore = defineStore('adapt', () => {
       difference.value = await applyRun(r, before);
       result.value = r;
       hideStaleLayers();
+      zoomToDifference();
       revision.value++;
       ui.notify('success', `Adapted ${r.baseModel} from ${r.decisions.confirmed + r.decisions.rejected} decisions: ${r.changes.before} → ${r.changes.after} unreviewed landslides.`);
     } catch (e) {
@@ -174,6 +175,11 @@ export const useAdaptStore = defineStore('adapt', () => {
       progress.value = null;
       abort = null;
     }
+  }
+
+  /** Show where the adaptation changed the inventory. */
+  function zoomToDifference(): void {
+    if (difference.value) layers.zoomTo(differenceBounds(difference.value));
   }
 
   function cancel(): void {
@@ -257,6 +263,7 @@ export const useAdaptStore = defineStore('adapt', () => {
     minDecisions: ADAPT_MIN_DECISIONS,
     run,
     cancel,
+    zoomToDifference,
     accept,
     discard,
   };
