@@ -14,6 +14,11 @@ export const UNREVIEWED_STATUS: LandslideStatus = 'predicted';
 export const REJECTED_STATUS: LandslideStatus = 'rejected';
 /** What a hand edit (brush, polygon tools) leaves. */
 export const EDITED_STATUS: LandslideStatus = 'edited';
+/**
+ * `source` of the areas the brush's background mode marks as "not a landslide": stored as rejected
+ * polygons, learnt from as reviewed background, but not reviewed landslides.
+ */
+export const BACKGROUND_SOURCE = 'background brush';
 /** Statuses that count as reviewed (everything but the unreviewed one). */
 export const REVIEWED_STATUSES: readonly LandslideStatus[] = LANDSLIDE_STATUSES.filter((s) => s !== UNREVIEWED_STATUS);
 

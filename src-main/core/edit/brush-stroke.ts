@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Window } from '../../../src-shared/geo';
 import { ScarpError } from '../../../src-shared/errors';
-import { EDITED_STATUS, REJECTED_STATUS } from '../../../src-shared/vocabulary';
+import { BACKGROUND_SOURCE, EDITED_STATUS, REJECTED_STATUS } from '../../../src-shared/vocabulary';
 import { windowGeoTransform } from '../raster/grid';
 import type { Project } from '../store/project';
 import type { ApplyResult, EditPlan, PlanAttrs, SceneRecord, StoredFeature } from '../store/project';
@@ -159,8 +159,8 @@ export function brushStroke(p: Project, req: BrushRequest): BrushOutcome {
   }, 'brushing the mask');
 }
 
-/** `source` of the areas the background brush marks as "not a landslide". */
-export const BACKGROUND_SOURCE = 'background brush';
+/** `source` of the areas the background brush marks as "not a landslide" (src-shared/vocabulary.ts). */
+export { BACKGROUND_SOURCE };
 
 /** The stroke's footprint in the window as pixel polygons (null when it misses the window). */
 function backgroundArea(win: Window, stroke: PixelStroke): ReturnType<typeof pixelParts> | null {

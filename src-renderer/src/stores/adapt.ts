@@ -10,7 +10,7 @@ import { computed, ref, shallowRef, watch } from 'vue';
 import type { AdaptModelResult, ProgressEvent } from '@shared/api';
 import type { Bounds } from '@shared/geo';
 import { ADAPT_MIN_DECISIONS } from '@shared/adapt';
-import { REVIEWED_STATUSES } from '@shared/vocabulary';
+import { BACKGROUND_SOURCE, UNREVIEWED_STATUS } from '@shared/vocabulary';
 import { api, describeError } from '../api/client';
 import { differenceBounds, differenceOf, outlineOf, runFeatures, unreviewedOutlines, type Difference, type Outline } from './adapt-difference';
 import { useDetectStore } from './detect';
@@ -59,7 +59,13 @@ export const useAdaptStore = defineStore('adapt', () => {
   /** Stale layers this store hid, shown again on discard. */
   const hidden = ref<string[]>([]);
 
-  const reviewedCount = computed(() => REVIEWED_STATUSES.reduce((n, s) => n + (project.info?.byStatus[s] ?? 0), 0));
+  /** Reviewed landslides (what the core counts): not the areas the background brush marked. */
+  const reviewedCount = computed(() => {
+    let n = 0;
+    for (const f of inventory.layer?.geojson.features ?? [])
+      if (f.properties.status !== UNREVIEWED_STATUS && f.properties.source !== BACKGROUND_SOURCE) n++;
+    return n;
+  });
   /** Waiting for the operator's Accept or Discard. */
   const pending = computed(() => result.value !== null);
   const enoughLabels = computed(() => reviewedCount.value >= ADAPT_MIN_DECISIONS);
