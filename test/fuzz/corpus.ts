@@ -108,7 +108,8 @@ export function buildBase(dir: string, dataDir: string): Base {
   run('gdal_translate', ['-q', ...win(SITE_B.x + 128, SITE_B.y + 128, 256), '-co', 'TILED=YES', '-co', 'COMPRESS=DEFLATE', rgbSrc, p('img256.tif')]);
   run('gdal_translate', ['-q', ...win(SITE_B.x + 128, SITE_B.y + 128, 256), dsmSrc, p('dsm256.tif')]);
 
-  const img = p('img512.tif');
+  // Variants of the 256² crop: one model tile, so a run that succeeds costs a second, not five.
+  const img = p('img256.tif');
   const variants: Base['variants'] = [];
   const add = (name: string, args: string[], classicLE = true, src = img, tool = 'gdal_translate'): void => {
     const out = p(`v_${name}.tif`);
@@ -176,7 +177,7 @@ export function buildBase(dir: string, dataDir: string): Base {
   run('ogr2ogr', ['-q', '-f', 'GPKG', p('siteB.gpkg'), p('siteB_utm.geojson')]);
   return {
     dir,
-    img512: img,
+    img512: p('img512.tif'),
     img256: p('img256.tif'),
     dsm256: dsm,
     variants,

@@ -6,7 +6,7 @@
 import type { Grid, Window } from '../../../src-shared/geo';
 import { ScarpError } from '../../../src-shared/errors';
 import { subGrid, windowGeoTransform } from '../raster';
-import { multiPolygonBounds, PolygonRasterizer, readPolygons, type FlatMultiPolygon } from '../vector';
+import { multiPolygonArea, multiPolygonBounds, PolygonRasterizer, readPolygons, type FlatMultiPolygon } from '../vector';
 
 export class AoiMask {
   private readonly rasterizer: PolygonRasterizer;
@@ -27,6 +27,27 @@ export class AoiMask {
       throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `The area of interest ${path} has no polygons.`, file: path, hint: 'Draw or export at least one polygon.' });
     }
     const [ox, pw, , oy, , ph] = grid.geoTransform;
+    const finite = polygons.every((g) => g.every((p) => p.every((r) => r.every((v) => Number.isFinite(v)))));
+    if (!finite) {
+      throw new ScarpError({
+        code: 'INVALID_ARGUMENT',
+        message: `The area of interest ${path} has coordinates that do not fall on the Earth in the imagery's coordinate system.`,
+        file: path,
+        hint: 'Check the coordinates and the coordinate system the file states.',
+      });
+    }
+    // Degenerate rings (fewer than three distinct points, zero area) would silently select nothing.
+    const area = polygons.reduce((a, g) => a + multiPolygonArea(g), 0);
+    const pixelArea = Math.abs(pw * ph);
+    if (!(area >= pixelArea)) {
+      throw new ScarpError({
+        code: 'INVALID_ARGUMENT',
+        message: `The area of interest ${path} encloses ${area === 0 ? 'no area' : 'less than one pixel'}: its rings are degenerate (fewer than three distinct points, or a line).`,
+        file: path,
+        hint: 'Draw polygons that enclose the area to search.',
+        params: { areaUnits: area, pixelArea },
+      });
+    }
     let x0 = Infinity;
     let x1 = -Infinity;
     let y0 = Infinity;

@@ -8,7 +8,7 @@ import type { Grid, Window } from '../../../src-shared/geo';
 import type { BandSource } from '../../../src-shared/model-card';
 import { fmtM, fmtRange, pickableFromCard, resampleRange, runnableWith } from '../../../src-shared/model-pick';
 import { ScarpError } from '../../../src-shared/errors';
-import { assertOverlap, openRaster, resampleGrid, type RasterSource } from '../raster';
+import { assertOverlap, checkDetectBudget, openRaster, resampleGrid, type RasterSource } from '../raster';
 import {
   cardSources,
   listModels,
@@ -123,8 +123,10 @@ export async function openScene(
   if (scale.kind === 'resample') warnings.push(`Scene ${scale.reason}.`);
   onProgress?.({ stage: 'prepare', done: 1, total: 4, message: 'area of interest' });
 
+  if (!req.aoi) checkDetectBudget(image.info.path, workGrid.width, workGrid.height, false);
   const aoi = req.aoi ? await AoiMask.load(req.aoi, workGrid) : null;
   const region: Window = aoi ? aoi.window : { x: 0, y: 0, width: workGrid.width, height: workGrid.height };
+  if (aoi) checkDetectBudget(image.info.path, region.width, region.height, true);
   const bands = new SceneBands({ image, dem, card, workGrid, resampled: scale.kind === 'resample', region });
   const attributes = dem ? new AttributeBands(dem, workGrid, region) : null;
   onProgress?.({ stage: 'prepare', done: 2, total: 4, message: 'coverage' });

@@ -8,15 +8,39 @@ import { inflateSync } from 'node:zlib';
 import { addDecoder, BaseDecoder, getDecoder, fromFile, GeoTIFF, GeoTIFFImage } from 'geotiff';
 import type { ImageFileDirectory } from 'geotiff';
 import { ycbcrToRgbInPlace } from './ycbcr';
+import { lzwDecode } from './lzw';
 
 export { fromFile, GeoTIFF, GeoTIFFImage };
 export type { ImageFileDirectory };
 
+/** Bytes a decoded block can hold (decoders never produce more: a deflate or LZW bomb stays bounded). */
+function blockBytes(p: BlockParams): number {
+  const bits = Array.isArray(p.bitsPerSample) ? Math.max(...p.bitsPerSample) : p.bitsPerSample;
+  const samples = p.planarConfiguration === 2 ? 1 : Math.max(1, p.samplesPerPixel ?? 1);
+  return Math.max(1, p.tileWidth * p.tileHeight * samples * Math.ceil(Math.max(1, bits) / 8));
+}
+
 class ZlibDeflateDecoder extends BaseDecoder {
   override decodeBlock(buffer: ArrayBufferLike): ArrayBufferLike {
-    const out = inflateSync(new Uint8Array(buffer));
+    const max = blockBytes((this as unknown as { parameters: BlockParams }).parameters);
+    const out = inflateSync(new Uint8Array(buffer), { maxOutputLength: max + 65536 });
     return out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength);
   }
+}
+
+class BoundedLzwDecoder extends BaseDecoder {
+  override decodeBlock(buffer: ArrayBufferLike): ArrayBufferLike {
+    const out = lzwDecode(new Uint8Array(buffer), blockBytes((this as unknown as { parameters: BlockParams }).parameters));
+    return out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength);
+  }
+}
+
+interface BlockParams {
+  tileWidth: number;
+  tileHeight: number;
+  bitsPerSample: number | number[];
+  planarConfiguration: number;
+  samplesPerPixel?: number;
 }
 
 interface JpegParams {
@@ -28,6 +52,7 @@ interface JpegParams {
   JPEGTables?: Uint8Array;
   photometric?: number;
   subsampling?: [number, number];
+  samplesPerPixel?: number;
 }
 
 type DecoderCtor = new (p: JpegParams) => BaseDecoder;
@@ -43,6 +68,7 @@ async function baseParams(fd: ImageFileDirectory): Promise<JpegParams> {
     planarConfiguration: Number((await fd.loadValue('PlanarConfiguration')) ?? 1),
     bitsPerSample: typeof bits === 'number' ? bits : Array.from(bits),
     predictor: Number((await fd.loadValue('Predictor')) ?? 1),
+    samplesPerPixel: Number((await fd.loadValue('SamplesPerPixel')) ?? 1) || 1,
   };
 }
 
@@ -88,7 +114,9 @@ export function ensureDecoders(): Promise<void> {
         return out;
       }
     }
-    addDecoder([8, 32946], async () => ZlibDeflateDecoder, undefined, false);
+    const params = (code: number) => async (fd: ImageFileDirectory) => (await decoderParams(code, fd)) as never;
+    addDecoder([8, 32946], async () => ZlibDeflateDecoder, params(8), false);
+    addDecoder(5, async () => BoundedLzwDecoder, params(5), false);
     addDecoder(
       7,
       async () => YCbCrJpegDecoder as unknown as typeof BaseDecoder,

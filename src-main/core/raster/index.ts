@@ -42,3 +42,4 @@ export { ndvi, ndviBand } from './spectral';
 export { assertOverlap } from './overlap';
 export { SUPPORTED_FORMATS_HINT } from './errors';
 export { createGeoTiffWriter, type GeoTiffWriter, type GeoTiffWriterOptions, type RowData } from './writer';
+export { checkDetectBudget, maxDetectPixels, RASTER_LIMITS } from './guards';

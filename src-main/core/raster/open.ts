@@ -15,6 +15,7 @@ import { sniffRaster } from './sniff';
 import { resampleAxisAligned, type BandWindow } from './resample';
 import { assertWindow } from './grid';
 import { BlockReader, type Block, type Typed } from './block-reader';
+import { checkCompression, checkGeoreferencing, checkLayout } from './guards';
 
 export interface OpenRasterOptions {
   /** Bytes of decoded blocks kept per open raster (default 64 MiB). */
@@ -285,15 +286,16 @@ export async function openRaster(path: string, options: OpenRasterOptions = {}):
     throw asReadError(path, e, 'cannot parse the TIFF structure');
   }
   try {
-    return await buildSource(path, tiff, sniff.sizeBytes, sniff.bigTiff, options);
+    return await buildSource(path, tiff, sniff.sizeBytes, sniff.bigTiff, options, sniff.structure.ifdCount);
   } catch (e) {
     await Promise.resolve(tiff.close()).catch(() => undefined);
     throw asReadError(path, e, 'cannot read the TIFF directory');
   }
 }
 
-async function buildSource(path: string, tiff: GeoTIFF, fileSize: number, bigTiff: boolean, options: OpenRasterOptions): Promise<GeoTiffSource> {
-  const count = await tiff.getImageCount();
+async function buildSource(path: string, tiff: GeoTIFF, fileSize: number, bigTiff: boolean, options: OpenRasterOptions, ifdCount: number): Promise<GeoTiffSource> {
+  // The chain was walked (bounded, loop-free) by sniffRaster; geotiff.js's own count walks it again.
+  const count = Math.min(ifdCount, await tiff.getImageCount());
   const main = await tiff.getImage(0);
   const width = main.getWidth();
   const height = main.getHeight();
@@ -307,10 +309,13 @@ async function buildSource(path: string, tiff: GeoTIFF, fileSize: number, bigTif
   const fmt = fmtArr[0] ?? 1;
   if (bitsArr.some((b) => b !== bits) || fmtArr.some((f) => f !== fmt))
     throw unsupportedContent(path, 'bands have different pixel types', 'Convert to one type, e.g. gdal_translate -ot Float32 in.tif out.tif');
+  if (bitsArr.length !== 1 && bitsArr.length !== samples) throw corruptFile(path, `BitsPerSample has ${bitsArr.length} values for ${samples} samples per pixel`);
   const dataType = dataTypeOf(path, fmt, bits);
   const compressionCode = Number((await tag(main, 'Compression')) ?? 1);
   if (compressionCode === 6)
     throw unsupportedContent(path, 'old-style JPEG compression is not supported', 'Re-compress it: gdal_translate -co COMPRESS=DEFLATE in.tif out.tif');
+  checkCompression(path, compressionCode);
+  await checkLayout(path, main, samples, bits / 8, main.planarConfiguration);
   const photometricCode = Number((await tag(main, 'PhotometricInterpretation')) ?? 1);
   if (photometricCode === 3)
     throw unsupportedContent(path, 'palette (colour-mapped) images are not supported', 'Expand the palette: gdal_translate -expand rgb in.tif out.tif');
@@ -340,7 +345,12 @@ async function buildSource(path: string, tiff: GeoTIFF, fileSize: number, bigTif
     const sub = Number((await tag(im, 'NewSubfileType')) ?? 0);
     if ((sub & 1) === 0 || (sub & 4) !== 0) continue;
     if (im.getSamplesPerPixel() !== samples || im.getWidth() >= width) continue;
-    levels.push(await levelOf(im, dataType));
+    // An overview that is damaged is left out (the full resolution is read instead).
+    const usable = await checkLayout(path, im, samples, bits / 8, im.planarConfiguration, `overview ${i}`).then(
+      async () => Number((await tag(im, 'Compression')) ?? 1) === compressionCode,
+      () => false,
+    );
+    if (usable) levels.push(await levelOf(im, dataType));
   }
   levels.sort((a, b) => b.width - a.width);
 
@@ -348,6 +358,7 @@ async function buildSource(path: string, tiff: GeoTIFF, fileSize: number, bigTif
   const grid = { width, height, geoTransform: gt, crs };
   const bounds: Bounds = gridBounds(grid);
   const boundsWgs84 = transformBounds(bounds, crs, WGS84);
+  checkGeoreferencing(path, gt, boundsWgs84, gsdOf(grid));
   const info: RasterInfo = {
     path,
     sizeBytes: fileSize,

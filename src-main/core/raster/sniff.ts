@@ -1,10 +1,13 @@
 /** Recognise a raster file's format from its first bytes (and extension), before geotiff.js parses it. */
-import { open, stat } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { extname } from 'node:path';
+import { isScarpError } from '../../../src-shared/errors';
+import { checkInputFile, readErrorOf } from '../util/input-file';
 import { corruptFile, fileNotFound, unsupportedFormat } from './errors';
+import { walkTiffStructure, type TiffStructure } from './tiff-structure';
 
-export type SniffResult = { kind: 'tiff'; bigTiff: boolean; sizeBytes: number };
+export type SniffResult = { kind: 'tiff'; bigTiff: boolean; sizeBytes: number; structure: TiffStructure };
 
 const TIFF_EXTENSIONS = new Set(['.tif', '.tiff', '.gtif', '.gtiff', '.cog']);
 
@@ -50,39 +53,48 @@ export function detectForeignFormat(head: Uint8Array, path: string): string | nu
   return null;
 }
 
-/** Check that `path` exists and is a (Big)TIFF; throws FILE_NOT_FOUND / UNSUPPORTED_FORMAT / CORRUPT_FILE otherwise. */
+/**
+ * Check that `path` is a readable regular file holding a (Big)TIFF whose directory chain is sound;
+ * throws FILE_NOT_FOUND / FILE_UNREADABLE / UNSUPPORTED_FORMAT / CORRUPT_FILE otherwise.
+ */
 export async function sniffRaster(path: string): Promise<SniffResult> {
   let size: number;
   try {
-    const st = await stat(path);
-    if (st.isDirectory()) throw unsupportedFormat(path, 'a folder');
-    size = st.size;
+    size = (await checkInputFile(path, { what: 'raster' })).size;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') throw fileNotFound(path);
+    if (isScarpError(e) && e.code === 'FILE_NOT_FOUND') throw fileNotFound(path);
+    if (isScarpError(e) && e.code === 'UNSUPPORTED_FORMAT') throw unsupportedFormat(path, 'a folder');
     throw e;
   }
-  const head = new Uint8Array(64);
-  const fh = await open(path, 'r');
-  let n: number;
+  let fh;
   try {
-    n = (await fh.read(head, 0, head.length, 0)).bytesRead;
+    fh = await open(path, 'r');
+  } catch (e) {
+    throw readErrorOf(path, 'raster', e);
+  }
+  try {
+    const head = new Uint8Array(64);
+    const n = (await fh.read(head, 0, head.length, 0)).bytesRead;
+    const b = head.subarray(0, n);
+    const le = startsWith(b, [0x49, 0x49]);
+    const be = startsWith(b, [0x4d, 0x4d]);
+    if (le || be) {
+      const magic = le ? (b[2] ?? 0) | ((b[3] ?? 0) << 8) : ((b[2] ?? 0) << 8) | (b[3] ?? 0);
+      if (magic === 42 || magic === 43) {
+        const minHeader = magic === 42 ? 8 : 16;
+        if (n < minHeader) throw corruptFile(path, `file ends after ${n} bytes, inside the TIFF header`);
+        const structure = await walkTiffStructure(fh, path, size, le, magic === 43);
+        return { kind: 'tiff', bigTiff: magic === 43, sizeBytes: size, structure };
+      }
+    }
+    const foreign = detectForeignFormat(b, path);
+    if (foreign) throw unsupportedFormat(path, foreign);
+    if (n === 0) throw corruptFile(path, 'the file is empty');
+    if (TIFF_EXTENSIONS.has(extname(path).toLowerCase())) throw corruptFile(path, 'it does not start with a TIFF header (II*/MM*)');
+    throw unsupportedFormat(path, 'in an unrecognised format');
+  } catch (e) {
+    throw readErrorOf(path, 'raster', e);
   } finally {
     await fh.close();
   }
-  const b = head.subarray(0, n);
-  const le = startsWith(b, [0x49, 0x49]);
-  const be = startsWith(b, [0x4d, 0x4d]);
-  if (le || be) {
-    const magic = le ? (b[2] ?? 0) | ((b[3] ?? 0) << 8) : ((b[2] ?? 0) << 8) | (b[3] ?? 0);
-    if (magic === 42 || magic === 43) {
-      const minHeader = magic === 42 ? 8 : 16;
-      if (n < minHeader) throw corruptFile(path, `file ends after ${n} bytes, inside the TIFF header`);
-      return { kind: 'tiff', bigTiff: magic === 43, sizeBytes: size };
-    }
-  }
-  const foreign = detectForeignFormat(b, path);
-  if (foreign) throw unsupportedFormat(path, foreign);
-  if (n === 0) throw corruptFile(path, 'the file is empty');
-  if (TIFF_EXTENSIONS.has(extname(path).toLowerCase())) throw corruptFile(path, 'it does not start with a TIFF header (II*/MM*)');
-  throw unsupportedFormat(path, 'in an unrecognised format');
 }

@@ -11,6 +11,7 @@ import * as shapefile from 'shapefile';
 import proj4 from 'proj4';
 import type { CrsInfo } from '../../../src-shared/geo';
 import { ScarpError } from '../../../src-shared/errors';
+import { checkInputFileSync } from '../util/input-file';
 import { createTransformer, crsFromEpsg, WGS84 } from '../raster/crs';
 import { decodeGpkgPolygons } from '../store/geopackage-geometry';
 import { fromPolygonCoords, mapCoords, orientMultiPolygon, type FlatMultiPolygon } from './geometry';
@@ -109,10 +110,41 @@ function cleanProps(p: unknown): Record<string, PropertyValue> {
   return o;
 }
 
+/** Deepest nesting of arrays/objects in JSON text (strings skipped): checked before parsing, whose consumers recurse. */
+export function jsonDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++;
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 91 || c === 123) max = Math.max(max, ++depth);
+    else if (c === 93 || c === 125) depth--;
+  }
+  return max;
+}
+
+/** Nesting deeper than any GeoJSON needs (a FeatureCollection of MultiPolygons is 7 deep). */
+export const MAX_JSON_DEPTH = 64;
+
 function readGeoJson(path: string): { crs: CrsInfo; features: PolygonFeature[] } {
   let doc: { type?: string; crs?: { properties?: { name?: string } }; features?: Array<{ geometry?: GeoJsonGeometry; properties?: unknown }>; geometry?: GeoJsonGeometry; coordinates?: unknown };
+  const text = readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
+  const depth = jsonDepth(text);
+  if (depth > MAX_JSON_DEPTH) {
+    throw new ScarpError({
+      code: 'CORRUPT_FILE',
+      message: `${path} nests arrays/objects ${depth} deep; GeoJSON needs fewer than ${MAX_JSON_DEPTH} levels.`,
+      hint: 'Check that the file is GeoJSON; re-export it from GIS software.',
+      file: path,
+      params: { depth, maxDepth: MAX_JSON_DEPTH },
+    });
+  }
   try {
-    doc = JSON.parse(readFileSync(path, 'utf8')) as typeof doc;
+    doc = JSON.parse(text) as typeof doc;
   } catch (err) {
     throw corrupt(path, 'GeoJSON', err);
   }
@@ -125,7 +157,10 @@ function readGeoJson(path: string): { crs: CrsInfo; features: PolygonFeature[] }
     geojsonPolygons(g, mp);
     if (mp.length > 0) features.push({ geometry: mp, properties: cleanProps(props) });
   };
-  if (doc.type === 'FeatureCollection') for (const f of doc.features ?? []) add(f.geometry, f.properties);
+  if (doc.type === 'FeatureCollection') {
+    if (doc.features !== undefined && !Array.isArray(doc.features)) throw corrupt(path, 'GeoJSON ("features" is not an array)');
+    for (const f of doc.features ?? []) if (f && typeof f === 'object') add(f.geometry, f.properties);
+  }
   else if (doc.type === 'Feature') add(doc.geometry, (doc as { properties?: unknown }).properties);
   else add(doc as GeoJsonGeometry, {});
   return { crs, features };
@@ -218,12 +253,14 @@ async function readShapefile(path: string): Promise<{ crs: CrsInfo; features: Po
 
 // ---- entry point ----------------------------------------------------------------------------
 
+/** Largest polygon files read: text formats are held whole in memory (and parsed), binary ones are not. */
+export const MAX_TEXT_VECTOR_BYTES = 256 * 2 ** 20;
+export const MAX_VECTOR_BYTES = 2 * 2 ** 30;
+
 /** Read the polygons of a GeoJSON, GeoPackage or Shapefile, optionally reprojected to `opts.crs`. */
 export async function readPolygons(path: string, opts: ReadPolygonsOptions = {}): Promise<PolygonLayer> {
-  if (!existsSync(path) || !statSync(path).isFile()) {
-    throw new ScarpError({ code: 'FILE_NOT_FOUND', message: `${path} does not exist`, hint: 'Check the path of the polygon file.', file: path });
-  }
   const ext = extname(path).toLowerCase();
+  checkInputFileSync(path, { what: 'polygon file', maxBytes: ext === '.gpkg' || ext === '.shp' ? MAX_VECTOR_BYTES : MAX_TEXT_VECTOR_BYTES });
   let res: { crs: CrsInfo; features: PolygonFeature[]; layer?: string };
   if (ext === '.geojson' || ext === '.json') res = readGeoJson(path);
   else if (ext === '.gpkg') res = readGeoPackage(path, opts.layer);
