@@ -3,6 +3,7 @@ import { ProviderPreference } from '../../../src-shared/api';
 import { numberOption, parseCommandArgs } from '../args';
 import { UsageError } from '../errors';
 import { createProgressReporter } from '../progress';
+import { cancelOnSigint } from '../cancel';
 
 export const DETECT_OPTIONS = {
   image: { type: 'string' },
@@ -82,16 +83,14 @@ export function formatDetectResult(r: DetectResult): string {
 
 /** Run a detection with progress on stderr and Ctrl-C cancelling cleanly (no partial outputs). */
 export async function detectWithProgress(service: ScarpApi, request: DetectRequest, resumeOnly = false): Promise<DetectResult> {
-  const controller = new AbortController();
-  const onSigint = (): void => controller.abort();
-  process.once('SIGINT', onSigint);
   const progress = createProgressReporter();
+  const cancel = cancelOnSigint(progress.sink);
   try {
-    if (resumeOnly) return await service.resumeDetection({ project: request.project }, progress.sink, controller.signal);
-    return await service.detect(request, progress.sink, controller.signal);
+    if (resumeOnly) return await service.resumeDetection({ project: request.project }, cancel.sink, cancel.signal);
+    return await service.detect(request, cancel.sink, cancel.signal);
   } finally {
     progress.finish();
-    process.off('SIGINT', onSigint);
+    cancel.dispose();
   }
 }
 

@@ -1,6 +1,8 @@
 import type { ExportRequest, ScarpApi } from '../../../src-shared/api';
 import { numberOption, parseCommandArgs } from '../args';
 import { UsageError } from '../errors';
+import { cancelOnSigint } from '../cancel';
+import { createProgressReporter } from '../progress';
 
 export async function runExport(service: ScarpApi, args: string[]): Promise<number> {
   const { values: v } = parseCommandArgs(args, {
@@ -31,15 +33,16 @@ export async function runExport(service: ScarpApi, args: string[]): Promise<numb
     overwrite: v.overwrite ?? false,
     withProbability: v['with-probability'] ?? undefined,
   } satisfies ExportRequest;
-  const ac = new AbortController();
-  const onSig = (): void => ac.abort();
-  process.once('SIGINT', onSig);
+  const progress = createProgressReporter();
+  const cancel = cancelOnSigint(progress.sink);
   try {
-    const r = await service.exportInventory(request, undefined, ac.signal);
+    const r = await service.exportInventory(request, cancel.sink, cancel.signal);
+    progress.finish();
     for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
     process.stdout.write(v.json ? `${JSON.stringify(r, null, 2)}\n` : `Exported ${r.count} ${['probability', 'confidence', 'mask'].includes(r.format) ? 'pixels' : 'landslides'} (${r.format}, ${r.crs.name}):\n${r.files.map((f) => `  ${f}`).join('\n')}\n`);
   } finally {
-    process.off('SIGINT', onSig);
+    progress.finish();
+    cancel.dispose();
   }
   return 0;
 }

@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { DetectRequestParsed, DetectResult, ProgressSink, ProjectRunSummary } from '../../../src-shared/api';
 import type { CrsInfo } from '../../../src-shared/geo';
 import { ScarpError, isScarpError } from '../../../src-shared/errors';
@@ -21,6 +21,7 @@ import { runDetection } from './run-detection';
 import { keepOffReviewedGround } from '../edit/reviewed-ground';
 import { multiPolygonBounds } from '../vector/geometry';
 import { REVIEWED_STATUSES } from '../../../src-shared/vocabulary';
+import { removeProjectFiles, sweepLeftovers } from '../util/leftovers';
 import type { DetectionBegin, DetectionContext, DetectionEnd, DetectionHooks, ProbabilityRows } from './detection-hooks';
 
 const sha = (v: unknown): string => createHash('sha256').update(JSON.stringify(v)).digest('hex');
@@ -260,7 +261,10 @@ export async function runProjectDetection(
   run: typeof runDetection = runDetection,
 ): Promise<DetectResult> {
   if (!req.project && !open) throw new ScarpError({ code: 'INVALID_ARGUMENT', message: 'A project-backed detection needs a project file.' });
-  const project = open ?? Project.openOrCreate(resolve(req.project!)).project;
+  if (!open) sweepLeftovers(dirname(resolve(req.project!)));
+  const { project, created } = open ? { project: open, created: false } : Project.openOrCreate(resolve(req.project!));
+  let hooks: ProjectRunHooks | null = null;
+  let failure: unknown = null;
   try {
     const { scene, crs } = await project.addScene(req.image);
     let demLayerId: string | null = null;
@@ -271,10 +275,17 @@ export async function runProjectDetection(
       extraKey.dem = fileFingerprint(resolve(dem));
     }
     if (req.aoi) extraKey.aoi = fileFingerprint(resolve(req.aoi));
-    const hooks = new ProjectRunHooks(project, scene, crs, demLayerId, req, extraKey);
+    hooks = new ProjectRunHooks(project, scene, crs, demLayerId, req, extraKey);
     const result = await run(req, onProgress, signal, hooks);
     return { ...result, project: hooks.summary ?? undefined };
+  } catch (e) {
+    failure = e;
+    throw e;
   } finally {
     if (!open) project.close();
+    // A project this detection created is removed when the detection failed, or was cancelled before
+    // its run was recorded: nothing in it to keep or resume. (One made on purpose is never touched.)
+    const resumable = isScarpError(failure) && failure.code === 'CANCELLED' && hooks?.summary;
+    if (created && failure !== null && !resumable) removeProjectFiles(project.path);
   }
 }

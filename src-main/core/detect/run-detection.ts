@@ -7,7 +7,7 @@ import { basename } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { DetectRequestParsed, DetectResult, ProgressSink } from '../../../src-shared/api';
-import { ScarpError } from '../../../src-shared/errors';
+import { ScarpError, isScarpError } from '../../../src-shared/errors';
 import { createGeoTiffWriter, type GeoTiffWriter, type RasterSource } from '../raster';
 import { runTiledInference, usesTerrain, DEFAULT_BATCH_SIZE } from '../inference';
 import { Polygonizer, vectorizePolygon, type InventoryPolygon, type PixelPolygon } from '../vector';
@@ -15,6 +15,8 @@ import { commitOutputs, discardOutputs, planOutput, type PlannedOutput } from '.
 import { writeInventory } from './inventory-output';
 import { openScene } from './open-scene';
 import type { DetectionHooks } from './detection-hooks';
+
+const cancelled = (): ScarpError => new ScarpError({ code: 'CANCELLED', message: 'Detection cancelled: nothing was written.' });
 
 /** Value written where the probability is undefined (no imagery, outside the AOI). */
 export const PROBABILITY_NODATA = -1;
@@ -47,8 +49,13 @@ export async function runDetection(
 
   const opened: RasterSource[] = [];
   let writer: GeoTiffWriter | null = null;
+  /** Report progress, then stop if cancelled (so a cancel lands at every stage, not only during inference). */
+  const progress: ProgressSink = (e) => {
+    onProgress?.(e);
+    if (signal?.aborted) throw cancelled();
+  };
   try {
-    const scene = await openScene(req, opened, warnings, onProgress);
+    const scene = await openScene(req, opened, warnings, progress);
     const { image, dem, model, modelReason, card, tta, scale, workGrid, aoi, region, bands, attributes, stretch, plan } = scene;
 
     const threshold = req.threshold ?? card.threshold;
@@ -133,7 +140,7 @@ export async function runDetection(
         const mask = new Uint8Array(r.probability.length);
         for (let k = 0; k < mask.length; k++) mask[k] = r.probability[k]! >= threshold ? 1 : 0;
         await vectoriseRows(r.y, r.height, r.probability, mask);
-        onProgress?.({ stage: 'vectorise', done: r.y + r.height, total: region.height });
+        progress({ stage: 'vectorise', done: r.y + r.height, total: region.height });
       }
     }
     take(polygonizer.finish());
@@ -142,7 +149,7 @@ export async function runDetection(
       writer = null;
     }
 
-    onProgress?.({ stage: 'write', done: 0, total: 1 });
+    progress({ stage: 'write', done: 0, total: 1 });
     const runId = started.runId;
     if (hooks) {
       await hooks.end({
@@ -174,7 +181,9 @@ export async function runDetection(
       timings: { totalS: (performance.now() - t0) / 1000, inferenceS: stats.seconds, vectoriseS: vectoriseMs / 1000 },
       warnings,
     };
-  } catch (e) {
+  } catch (err) {
+    // A cancel that surfaced as another error (a read interrupted) is still a cancel.
+    const e = signal?.aborted && !isScarpError(err) ? cancelled() : err;
     hooks?.fail(e);
     if (writer) await writer.abort().catch(() => undefined);
     discardOutputs(planned);

@@ -11,6 +11,8 @@
  * would add ~30 MB and needs the whole raster in its in-memory file system. Validated by
  * `validate_cloud_optimized_geotiff` and `gdalinfo` in the tests.
  */
+import { sweepLeftovers } from '../util/leftovers';
+import type { ProgressSink } from '../../../src-shared/api';
 import { randomBytes } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
 import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
@@ -33,6 +35,8 @@ export interface CogOptions {
   /** Extra GDAL metadata items (TIFFTAG GDAL_METADATA). */
   metadata?: Record<string, string>;
   signal?: AbortSignal;
+  /** Rows read so far ('write' stage). */
+  onProgress?: ProgressSink;
 }
 
 /** Rows of a single-band raster on `grid`: values for rows y … y+n−1 (NaN = no data). */
@@ -83,6 +87,7 @@ export async function writeCog(path: string, src: RasterRowSource, opts: CogOpti
   }
   const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
   const dir = dirname(out);
+  sweepLeftovers(dir);
   const levels: Level[] = [];
   const finalTmp = join(dir, `.${basename(out)}.${tag}.tmp`);
   const cleanup = async (): Promise<void> => {
@@ -149,6 +154,7 @@ export async function writeCog(path: string, src: RasterRowSource, opts: CogOpti
 
     const chunk = Math.max(1, Math.floor((1 << 22) / Math.max(1, width)));
     for (let y = 0; y < height; y += chunk) {
+      opts.onProgress?.({ stage: 'write', done: y, total: height });
       if (opts.signal?.aborted) throw new ScarpError({ code: 'CANCELLED', message: 'Export cancelled.' });
       const n = Math.min(chunk, height - y);
       const data = await src.read(y, n);

@@ -5,6 +5,7 @@
  * (folder or .zip), GeoJSON (RFC 7946), KML, KMZ, CSV summary and HTML report; each vector format
  * gets a .qml beside it where the format has no place for one.
  */
+import type { ProgressSink } from '../../../src-shared/api';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import JSZip from 'jszip';
@@ -33,6 +34,8 @@ export interface VectorExportOptions {
   filter?: InventoryFilter;
   overwrite?: boolean;
   signal?: AbortSignal;
+  /** 'prepare' before features are selected, 'write' as the files are written (before they are committed). */
+  onProgress?: ProgressSink;
   /** Layer / file base name inside folders and zips (default: from `out`). */
   layerName?: string;
   /** GeoPackage only: a run's probability, added as a tiled gridded coverage layer (gpkg-raster.ts). */
@@ -80,6 +83,7 @@ export async function exportInventory(inv: Inventory, opts: VectorExportOptions)
   const overwrite = opts.overwrite ?? false;
   const crs = outputCrs(fmt, opts.crs, inv.crs);
   const warnings: string[] = [];
+  opts.onProgress?.({ stage: 'prepare', done: 0, total: 1 });
   checkCancelled(opts.signal);
   // Features in the output CRS (the HTML map and CSV centroids work from the project CRS).
   const geomCrs = fmt === 'csv' || fmt === 'html' ? inv.crs : crs;
@@ -115,6 +119,8 @@ export async function exportInventory(inv: Inventory, opts: VectorExportOptions)
   if (!existsSync(dir)) throw new ScarpError({ code: 'FILE_UNWRITABLE', message: `Cannot write ${out}: the folder ${dir} does not exist.`, file: out, hint: 'Create the folder first.' });
 
   const { files } = await staged(dir, overwrite, async (s) => {
+    opts.onProgress?.({ stage: 'write', done: 0, total: 1 });
+    checkCancelled(opts.signal);
     switch (fmt) {
       case 'gpkg': {
         const tmp = s.file(out);
@@ -183,6 +189,7 @@ export async function exportInventory(inv: Inventory, opts: VectorExportOptions)
         break;
       }
     }
+    opts.onProgress?.({ stage: 'write', done: 1, total: 1 });
     checkCancelled(opts.signal);
   });
   return { format: fmt, files, count: features.length, crs: { epsg: crs.epsg, name: crs.name }, warnings };

@@ -7,7 +7,8 @@ import { extname, resolve } from 'node:path';
 import { ScarpError } from '../../../src-shared/errors';
 import { confidenceRows, maskRows, writeCog, type RasterRowSource } from './cog';
 import type { ExportResult } from './export-inventory';
-import { Staging } from './staging';
+import { checkCancelled, Staging } from './staging';
+import type { ProgressSink } from '../../../src-shared/api';
 
 export const RASTER_FORMATS = ['probability', 'confidence', 'mask'] as const;
 export type RasterFormat = (typeof RASTER_FORMATS)[number];
@@ -19,6 +20,7 @@ export interface RasterExportOptions {
   threshold: number;
   overwrite?: boolean;
   signal?: AbortSignal;
+  onProgress?: ProgressSink;
   /** Written into the GeoTIFF metadata (model, run …). */
   metadata?: Record<string, string>;
   /** For `mask`: an edited mask source (0/1, NaN = no data) instead of thresholding the probability. */
@@ -33,7 +35,9 @@ export async function exportRaster(probability: RasterRowSource, opts: RasterExp
   if (!(opts.threshold > 0 && opts.threshold < 1)) throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `Threshold ${opts.threshold} must be between 0 and 1.` });
   Staging.checkFree([out], opts.overwrite ?? false);
   const meta = { ...(opts.metadata ?? {}), SCARP_LAYER: opts.format, SCARP_THRESHOLD: String(opts.threshold) };
-  const common = { overwrite: opts.overwrite, signal: opts.signal };
+  opts.onProgress?.({ stage: 'prepare', done: 0, total: 1 });
+  checkCancelled(opts.signal);
+  const common = { overwrite: opts.overwrite, signal: opts.signal, onProgress: opts.onProgress };
   switch (opts.format) {
     case 'probability':
       await writeCog(out, probability, { ...common, dataType: 'float32', resampling: 'average', metadata: meta });

@@ -5,9 +5,10 @@
  * otherwise (CLI) the file is opened for the call and closed after. Requests are validated at the
  * boundary (src-shared/api.ts schemas).
  */
-import type { ExportRequest, ExportResponse, ImportRequest, ImportResponse } from '../../../src-shared/api';
+import type { ExportRequest, ExportResponse, ImportRequest, ImportResponse, ProgressSink } from '../../../src-shared/api';
 import { ScarpError } from '../../../src-shared/errors';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { sweepLeftovers } from '../util/leftovers';
 import { Project } from '../store/project';
 import { exportInventory, VECTOR_FORMATS, type VectorFormat } from './export-inventory';
 import { exportRaster, RASTER_FORMATS, type RasterFormat } from './export-raster';
@@ -22,6 +23,7 @@ export const EXPORT_FORMATS = [...VECTOR_FORMATS, ...RASTER_FORMATS] as const;
  */
 export async function withProject<T>(path: string, open: Project | null | undefined, fn: (p: Project) => Promise<T>): Promise<T> {
   if (open && open.isOpen && open.path === resolve(path)) return fn(open);
+  sweepLeftovers(dirname(resolve(path)));
   const project = Project.open(path, { check: 'quick' });
   try {
     return await fn(project);
@@ -31,13 +33,13 @@ export async function withProject<T>(path: string, open: Project | null | undefi
 }
 
 /** `open`: the project the caller holds open, used when it is `req.project`. */
-export async function exportFromProject(req: ExportRequest, signal?: AbortSignal, open?: Project | null): Promise<ExportResponse> {
+export async function exportFromProject(req: ExportRequest, signal?: AbortSignal, open?: Project | null, onProgress?: ProgressSink): Promise<ExportResponse> {
   return withProject(req.project, open, async (project) => {
     const run = latestRun(project, req.run);
     if ((RASTER_FORMATS as readonly string[]).includes(req.format)) {
       if (!run) throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `${req.project} has no finished detection run to export a raster from.`, hint: 'Run a detection in the project first.', options: ['detect-project'], file: req.project });
       const meta: Record<string, string> = { SCARP_RUN: run.id, SCARP_MODEL: run.modelId };
-      return await exportRaster(probabilityFromProject(project, run), { format: req.format as RasterFormat, out: req.out, threshold: req.threshold ?? run.threshold, overwrite: req.overwrite, signal, metadata: meta });
+      return await exportRaster(probabilityFromProject(project, run), { format: req.format as RasterFormat, out: req.out, threshold: req.threshold ?? run.threshold, overwrite: req.overwrite, signal, onProgress, metadata: meta });
     }
     if (req.withProbability && req.format !== 'gpkg') {
       throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `The probability raster can be added to a GeoPackage export only, not to ${req.format}.`, hint: 'Export the probability alone as a Cloud-Optimized GeoTIFF.', options: ['format-probability'] });
@@ -51,6 +53,7 @@ export async function exportFromProject(req: ExportRequest, signal?: AbortSignal
       filter: { statuses: req.status, minAreaM2: req.minArea, maxAreaM2: req.maxArea },
       overwrite: req.overwrite,
       signal,
+      onProgress,
       probability: req.withProbability && run ? { source: probabilityFromProject(project, run), table: 'probability', description: `Landslide probability of run ${run.id} (model ${run.modelId}, threshold ${run.threshold})` } : undefined,
     });
   });

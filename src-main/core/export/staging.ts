@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { accessSync, constants, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ScarpError } from '../../../src-shared/errors';
+import { sweepLeftovers } from '../util/leftovers';
 
 export class Staging {
   readonly dir: string;
@@ -27,6 +28,7 @@ export class Staging {
     } catch {
       throw new ScarpError({ code: 'FILE_UNWRITABLE', message: `Cannot write into ${d}: the folder is not writable.`, file: d, hint: 'Choose a folder you can write to.' });
     }
+    sweepLeftovers(d);
     this.dir = join(d, `.scarp-export-${process.pid}-${randomBytes(4).toString('hex')}`);
     mkdirSync(this.dir);
   }

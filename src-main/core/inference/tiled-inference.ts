@@ -95,7 +95,7 @@ export interface InferenceStats {
 /** Tiles per ORT run unless the caller says otherwise (fixed, so batch composition never depends on the provider found). */
 export const DEFAULT_BATCH_SIZE = 4;
 
-const cancelledError = () => new ScarpError({ code: 'CANCELLED', message: 'Detection was cancelled.' });
+const cancelledError = () => new ScarpError({ code: 'CANCELLED', message: 'Detection cancelled: nothing was written.' });
 
 export async function runTiledInference(opts: TiledInferenceOptions): Promise<InferenceStats> {
   const t0 = performance.now();
@@ -176,8 +176,8 @@ export async function runTiledInference(opts: TiledInferenceOptions): Promise<In
     if (!runner) {
       const ro = { preferred: opts.provider ?? 'auto', strict: opts.strictProvider, intraOpThreads: opts.intraOpThreads };
       const starting = opts.mode === 'in-process' ? startInProcessRunner(model.onnxPath, ro) : startWorkerRunner(model.onnxPath, ro);
-      // If cancelled while starting, still shut the runner down once it exists.
-      starting.then((r) => (signal?.aborted ? r.terminate() : undefined)).catch(() => undefined);
+      // If cancelled while starting, still shut the runner down once it exists (gracefully: see below).
+      starting.then((r) => (signal?.aborted ? r.close() : undefined)).catch(() => undefined);
       runner = await race(starting);
     }
     const r = runner;
@@ -293,7 +293,10 @@ export async function runTiledInference(opts: TiledInferenceOptions): Promise<In
     };
   } catch (e) {
     const wasCancelled = signal?.aborted || (isScarpError(e) && e.code === 'CANCELLED');
-    if (runner && ownRunner) await runner.terminate().catch(() => undefined);
+    // Close, never terminate: a worker terminated while ONNX Runtime is inside session.run aborts the
+    // whole process (std::terminate on a Napi::Error). close() lets the runs in flight (at most two
+    // batches) finish, releases the session, then stops the worker.
+    if (runner && ownRunner) await runner.close().catch(() => undefined);
     if (wasCancelled) throw cancelledError();
     throw e;
   } finally {

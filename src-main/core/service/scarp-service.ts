@@ -120,10 +120,10 @@ export class ScarpService implements ScarpApi {
     return this.layers.readVectorLayer(validate(VectorLayerRequest, request, 'vector layer'));
   }
 
-  exportInventory(request: ExportRequest, _onProgress?: ProgressSink, signal?: AbortSignal): Promise<ExportResponse> {
+  exportInventory(request: ExportRequest, onProgress?: ProgressSink, signal?: AbortSignal): Promise<ExportResponse> {
     const req = validate(ExportRequest, request, 'export');
     // Through the open project when it is the one named (a second open would meet its own lock).
-    return exportFromProject(req, signal, this.projects.openAt(req.project));
+    return exportFromProject(req, signal, this.projects.openAt(req.project), onProgress);
   }
 
   importInventory(request: ImportRequest): Promise<ImportResponse> {

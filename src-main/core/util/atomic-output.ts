@@ -6,6 +6,7 @@ import { accessSync, constants, existsSync, renameSync, rmSync, statSync } from 
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ScarpError } from '../../../src-shared/errors';
+import { sweepLeftovers } from './leftovers';
 
 export interface PlannedOutput {
   /** Where the file ends up. */
@@ -62,7 +63,8 @@ export function planOutput(path: string, allowedExtensions: readonly string[], o
       hint: 'Choose a folder you can write to.',
     });
   }
-  const tempPath = join(dir, `.${basename(finalPath, ext)}.scarp-${randomBytes(4).toString('hex')}${ext}`);
+  sweepLeftovers(dir);
+  const tempPath = join(dir, `.${basename(finalPath, ext)}.scarp-${process.pid}-${randomBytes(4).toString('hex')}${ext}`);
   return { finalPath, tempPath };
 }
 
