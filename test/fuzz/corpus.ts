@@ -72,7 +72,7 @@ interface Base {
 
 const SITE_B = { x: 1600, y: 600 };
 
-function vrtDem(dsm: string, out: string, o: { gt?: number[]; offset?: number; ratio?: number; nodata?: string; bands?: number; size?: [number, number]; srcWin?: [number, number, number, number]; srs?: string }): void {
+export function vrtDem(dsm: string, out: string, o: { gt?: number[]; offset?: number; ratio?: number; nodata?: string; bands?: number; size?: [number, number]; srcWin?: [number, number, number, number]; srs?: string }): void {
   const info = JSON.parse(spawnSync('gdalinfo', ['-json', dsm], { encoding: 'utf8' }).stdout) as { size: [number, number]; geoTransform: number[]; coordinateSystem: { wkt: string } };
   const [w, h] = o.size ?? info.size;
   const gt = o.gt ?? info.geoTransform;

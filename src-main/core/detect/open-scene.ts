@@ -29,6 +29,7 @@ import { SceneBands } from './scene-bands';
 import { AttributeBands } from './attribute-bands';
 import { coverageOf, type Coverage } from './coverage';
 import { AoiMask } from './aoi';
+import { checkDem } from './dem-check';
 
 export interface OpenedScene {
   image: RasterSource;
@@ -107,6 +108,7 @@ export async function openScene(
   if (dem) {
     opened.push(dem);
     assertOverlap(dem.info, image.info, dem.info.path, 'the imagery');
+    warnings.push(...(await checkDem(dem, image)).warnings);
   }
   const sceneGsd = sceneGsdOf(image.info.gsd);
   const opticalBands = (['red', 'green', 'blue', 'nir'] as const).slice(0, Math.min(4, image.info.bandCount));
