@@ -272,6 +272,8 @@ export const ImportRequest = z.object({
   /** Shapefile, GeoPackage, GeoJSON, KML or KMZ. */
   file: z.string().min(1),
   layer: z.string().min(1).optional(),
+  /** The file's coordinate system when it states none (a GeoJSON without `crs` in projected coordinates): 'EPSG:32647'. */
+  crs: z.string().min(1).optional(),
 });
 export type ImportRequest = z.input<typeof ImportRequest>;
 

@@ -28,7 +28,7 @@ Usage:
   scarp export --project <gpkg> --format <gpkg|shp|shp-zip|geojson|kml|kmz|csv|html|probability|confidence|mask>
                --out <path> [--crs project|wgs84|EPSG:n] [--status confirmed,edited,...]
                [--min-area m2] [--max-area m2] [--run <id>] [--threshold t] [--with-probability] [--overwrite] [--json]
-  scarp import --project <gpkg> --file <shp|gpkg|geojson|kml|kmz> [--layer <name>] [--json]
+  scarp import --project <gpkg> --file <shp|gpkg|geojson|kml|kmz> [--layer <name>] [--crs EPSG:code] [--json]
 
 Exit codes: 0 done, 1 failed, 2 usage error.
 Data for the demo is read from $SCARP_DATA or ../shared/data beside the repository.`;

@@ -577,7 +577,7 @@ function zipEntries(files: Array<{ name: string; crc: number; size: number; data
   return Buffer.concat([...parts, cdBuf, end]);
 }
 
-function zip(files: Array<[string, Buffer]>): Buffer {
+export function zip(files: Array<[string, Buffer]>): Buffer {
   return zipEntries(files.map(([name, b]) => ({ name, crc: crc32(b), size: b.length, data: deflateRawSync(b) })));
 }
 
@@ -586,7 +586,7 @@ function zip(files: Array<[string, Buffer]>): Buffer {
  * repeated (each compressed on its own, so no `size` buffer is ever held), then a final empty block.
  * Its CRC is left 0: a reader must refuse the size before it gets to check it.
  */
-function zipOfZeros(name: string, size: number): Buffer {
+export function zipOfZeros(name: string, size: number): Buffer {
   const chunk = 1 << 24;
   const block = deflateRawSync(Buffer.alloc(chunk), { level: 9, finishFlush: zlibConstants.Z_SYNC_FLUSH });
   const blocks = Array.from({ length: Math.ceil(size / chunk) }, () => block);

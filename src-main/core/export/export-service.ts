@@ -8,7 +8,8 @@
 import type { ExportRequest, ExportResponse, ImportRequest, ImportResponse, ProgressSink } from '../../../src-shared/api';
 import { ScarpError } from '../../../src-shared/errors';
 import { dirname, resolve } from 'node:path';
-import { sweepLeftovers } from '../util/leftovers';
+import { removeProjectFiles, sweepLeftovers } from '../util/leftovers';
+import { existsSync } from 'node:fs';
 import { Project } from '../store/project';
 import { exportInventory, VECTOR_FORMATS, type VectorFormat } from './export-inventory';
 import { exportRaster, RASTER_FORMATS, type RasterFormat } from './export-raster';
@@ -59,10 +60,26 @@ export async function exportFromProject(req: ExportRequest, signal?: AbortSignal
   });
 }
 
-/** `open`: the project the caller holds open, used when it is `req.project`. */
+/**
+ * `open`: the project the caller holds open, used when it is `req.project`. A project file that does
+ * not exist is created for the import, and removed again when the import fails.
+ */
 export async function importToProject(req: ImportRequest, open?: Project | null): Promise<ImportResponse> {
-  return withProject(req.project, open, async (project) => {
-    const r = await importIntoProject(project, req.file, { layer: req.layer });
+  const work = async (project: Project): Promise<ImportResponse> => {
+    const r = await importIntoProject(project, req.file, { layer: req.layer, crs: req.crs });
     return { file: r.path, layer: r.layer, count: r.fids.length, fids: r.fids, sourceCrs: r.sourceCrs.name, crs: r.crs.name, crsSet: r.crsSet, mapping: r.mapping, warnings: r.warnings };
-  });
+  };
+  const path = resolve(req.project);
+  if ((open && open.store.isOpen && open.path === path) || existsSync(path)) return withProject(req.project, open, work);
+  sweepLeftovers(dirname(path));
+  const project = Project.create(path);
+  let ok = false;
+  try {
+    const r = await work(project);
+    ok = true;
+    return r;
+  } finally {
+    project.close();
+    if (!ok) removeProjectFiles(path);
+  }
 }

@@ -116,7 +116,7 @@ export function crsForEmptyProject(layer: ImportResult): CrsInfo {
  * Import a file into the project's inventory as one journal edit, provenance in source/attrs. A
  * project with no CRS yet (no scene, no landslides) takes it from the layer (crsForEmptyProject).
  */
-export async function importIntoProject(project: Project, file: string, opts: { layer?: string } = {}): Promise<ImportResult & { fids: number[]; crsSet: boolean }> {
+export async function importIntoProject(project: Project, file: string, opts: { layer?: string; crs?: string } = {}): Promise<ImportResult & { fids: number[]; crsSet: boolean }> {
   const target = project.crs();
   let res = await readInventoryFile(file, target ?? undefined, opts);
   if (res.features.length === 0) throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `${file} has no polygon features to import.`, file });

@@ -15,7 +15,8 @@ import { ScarpError } from '../../../src-shared/errors';
 import { createTransformer, WGS84 } from '../raster/crs';
 import { fromPolygonCoords, mapCoords, orientMultiPolygon, type FlatMultiPolygon } from '../vector/geometry';
 import { areaM2, perimeterM } from '../vector/measure';
-import { readPolygons, type PolygonFeature } from '../vector/readers';
+import { crsFromName, readPolygons, type PolygonFeature } from '../vector/readers';
+import { checkInputFileSync } from '../util/input-file';
 import { LANDSLIDE_COLUMNS, LANDSLIDE_STATUSES, LANDSLIDE_TYPES, type LandslideRecord } from '../store/landslides-schema';
 import { SHAPEFILE_FIELDS } from '../export/shapefile';
 import type { AttrValue } from '../export/inventory';
@@ -53,16 +54,61 @@ function aliasTarget(name: string): string | null {
   return a && !a.part ? a.from : null;
 }
 
+/** Largest KML document read (a KMZ's is inflated no further than this). */
+export const MAX_KML_BYTES = 256 * 2 ** 20;
+
+function kmlError(path: string, what: string, cause?: unknown): ScarpError {
+  return new ScarpError(
+    { code: 'CORRUPT_FILE', message: `${path} cannot be read as KML: ${what}${cause instanceof Error ? ` (${cause.message.split('\n')[0]})` : ''}.`, hint: 'Check that the file is complete; re-export it from Google Earth or GIS software.', file: path },
+    { cause },
+  );
+}
+
+/** The .kml document of a KMZ, inflated by chunks and stopped at MAX_KML_BYTES (a zip bomb never fills memory). */
+async function kmzDocument(path: string): Promise<string> {
+  let zip: JSZip;
+  try {
+    zip = await JSZip.loadAsync(readFileSync(path));
+  } catch (e) {
+    throw kmlError(path, 'it is not a readable KMZ (zip) archive', e);
+  }
+  const entry = Object.values(zip.files).find((f) => !f.dir && f.name.toLowerCase().endsWith('.kml'));
+  if (!entry) throw new ScarpError({ code: 'CORRUPT_FILE', message: `${path} holds no .kml document.`, file: path, hint: 'A KMZ is a zip with a doc.kml inside; re-export it.' });
+  const tooLarge = (): ScarpError =>
+    new ScarpError({ code: 'TOO_LARGE', message: `${path}: its KML document inflates to more than ${MAX_KML_BYTES / 2 ** 20} MiB.`, file: path, hint: 'Split the layer into smaller files.', params: { maxBytes: MAX_KML_BYTES } });
+  const chunks: Buffer[] = [];
+  let total = 0;
+  await new Promise<void>((resolveDone, reject) => {
+    const stream = entry.nodeStream('nodebuffer');
+    let stopped = false;
+    stream
+      .on('data', (d: Buffer) => {
+        if (stopped) return;
+        total += d.length;
+        if (total > MAX_KML_BYTES) {
+          stopped = true;
+          stream.pause();
+          reject(tooLarge());
+          return;
+        }
+        chunks.push(d);
+      })
+      .on('error', (e: Error) => reject(kmlError(path, 'its KML document cannot be inflated', e)))
+      .on('end', () => resolveDone());
+  });
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 async function readKml(path: string): Promise<PolygonFeature[]> {
-  let text: string;
-  if (extname(path).toLowerCase() === '.kmz') {
-    const zip = await JSZip.loadAsync(readFileSync(path));
-    const entry = Object.values(zip.files).find((f) => !f.dir && f.name.toLowerCase().endsWith('.kml'));
-    if (!entry) throw new ScarpError({ code: 'CORRUPT_FILE', message: `${path} holds no .kml document`, file: path });
-    text = await entry.async('string');
-  } else text = readFileSync(path, 'utf8');
-  const doc = new DOMParser().parseFromString(text, 'text/xml');
-  const fc = kmlToGeoJson(doc as unknown as Document);
+  const text = extname(path).toLowerCase() === '.kmz' ? await kmzDocument(path) : readFileSync(path, 'utf8');
+  if (/<!ENTITY/i.test(text)) throw kmlError(path, 'it declares XML entities (not used by KML; refused so they cannot expand)');
+  let fc: ReturnType<typeof kmlToGeoJson>;
+  try {
+    const doc = new DOMParser({ onError: (level: string, msg: string) => { if (level === 'fatalError') throw new Error(msg); } }).parseFromString(text, 'text/xml');
+    fc = kmlToGeoJson(doc as unknown as Document);
+  } catch (e) {
+    throw kmlError(path, 'it is not well-formed', e);
+  }
   const out: PolygonFeature[] = [];
   const add = (g: { type: string; coordinates?: unknown; geometries?: unknown[] } | null, mp: FlatMultiPolygon): void => {
     if (!g) return;
@@ -85,7 +131,7 @@ async function readKml(path: string): Promise<PolygonFeature[]> {
 }
 
 /** Read an inventory file and map it to landslide features in `target` (default: the file's CRS). */
-export async function readInventoryFile(path: string, target?: CrsInfo, opts: { layer?: string } = {}): Promise<ImportResult> {
+export async function readInventoryFile(path: string, target?: CrsInfo, opts: { layer?: string; crs?: string } = {}): Promise<ImportResult> {
   const ext = extname(path).toLowerCase();
   if (!(IMPORT_EXTENSIONS as readonly string[]).includes(ext)) {
     throw new ScarpError({ code: 'UNSUPPORTED_FORMAT', message: `${path}: import reads ${IMPORT_EXTENSIONS.join(', ')}, not "${ext || 'no extension'}"`, file: path });
@@ -93,23 +139,35 @@ export async function readInventoryFile(path: string, target?: CrsInfo, opts: { 
   let layer: string;
   let sourceCrs: CrsInfo;
   let raw: PolygonFeature[];
+  const readWarnings: string[] = [];
   if (ext === '.kml' || ext === '.kmz') {
+    checkInputFileSync(path, { what: 'inventory file', maxBytes: MAX_KML_BYTES });
     raw = await readKml(path);
     sourceCrs = WGS84;
     layer = basename(path).replace(/\.[^.]+$/, '');
   } else {
-    const l = await readPolygons(path, { layer: opts.layer });
+    const l = await readPolygons(path, { layer: opts.layer, sourceCrs: opts.crs ? crsFromName(opts.crs, path) : undefined, crsOption: true });
     raw = l.features;
     sourceCrs = l.sourceCrs;
     layer = l.layer;
+    readWarnings.push(...l.warnings);
   }
   const crs = target ?? sourceCrs;
   const tx = createTransformer(sourceCrs, crs);
   const source = ext === '.gpkg' ? `${basename(path)}:${layer}` : basename(path);
   const mapping: Record<string, string> = {};
-  const warnings = new Set<string>();
-  const features: ImportedFeature[] = raw.map((f) => {
+  const warnings = new Set<string>(readWarnings);
+  const features: ImportedFeature[] = raw.map((f, index) => {
     const geometry = tx.identity ? f.geometry : orientMultiPolygon(mapCoords(f.geometry, tx.forward), true);
+    if (!geometry.every((p) => p.every((r) => r.every((v) => Number.isFinite(v))))) {
+      throw new ScarpError({
+        code: 'CORRUPT_FILE',
+        message: `Feature ${index + 1} of ${path} has coordinates that are not numbers on the Earth in ${sourceCrs.name}.`,
+        hint: 'Check the coordinates (and the coordinate system) of that feature in GIS software.',
+        file: path,
+        params: { feature: index + 1 },
+      });
+    }
     const properties: ImportedFeature['properties'] = { area_m2: areaM2(geometry, crs), perimeter_m: perimeterM(geometry, crs) };
     const attrs: Record<string, AttrValue> = {};
     const p = properties as Record<string, unknown>;

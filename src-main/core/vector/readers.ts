@@ -6,7 +6,7 @@
  */
 import Database from 'better-sqlite3';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { extname } from 'node:path';
+import { basename, extname } from 'node:path';
 import * as shapefile from 'shapefile';
 import proj4 from 'proj4';
 import type { CrsInfo } from '../../../src-shared/geo';
@@ -32,6 +32,8 @@ export interface PolygonLayer {
   /** CRS the file declares. */
   sourceCrs: CrsInfo;
   features: PolygonFeature[];
+  /** What the reader noticed and the user should know (a shapefile without .dbf …). */
+  warnings: string[];
 }
 
 export interface ReadPolygonsOptions {
@@ -39,6 +41,10 @@ export interface ReadPolygonsOptions {
   crs?: CrsInfo;
   /** GeoPackage table to read (default: the first polygon layer). */
   layer?: string;
+  /** The file's CRS, given by the user: overrides what the file states (and is required when it states none and is not lon/lat). */
+  sourceCrs?: CrsInfo;
+  /** Whether the caller can take `sourceCrs` from the user (the error then points to that option). */
+  crsOption?: boolean;
 }
 
 function corrupt(file: string, what: string, cause?: unknown): ScarpError {
@@ -130,7 +136,17 @@ export function jsonDepth(text: string): number {
 /** Nesting deeper than any GeoJSON needs (a FeatureCollection of MultiPolygons is 7 deep). */
 export const MAX_JSON_DEPTH = 64;
 
-function readGeoJson(path: string): { crs: CrsInfo; features: PolygonFeature[] } {
+/** Whether every vertex could be longitude/latitude. */
+function lonLatPlausible(features: PolygonFeature[]): boolean {
+  for (const f of features) for (const p of f.geometry) for (const r of p) for (let i = 0; i + 1 < r.length; i += 2) {
+    const x = r[i]!;
+    const y = r[i + 1]!;
+    if (!(x >= -180.5 && x <= 180.5 && y >= -90.5 && y <= 90.5)) return false;
+  }
+  return true;
+}
+
+function readGeoJson(path: string, opts: ReadPolygonsOptions): { crs: CrsInfo; features: PolygonFeature[] } {
   let doc: { type?: string; crs?: { properties?: { name?: string } }; features?: Array<{ geometry?: GeoJsonGeometry; properties?: unknown }>; geometry?: GeoJsonGeometry; coordinates?: unknown };
   const text = readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
   const depth = jsonDepth(text);
@@ -150,7 +166,7 @@ function readGeoJson(path: string): { crs: CrsInfo; features: PolygonFeature[] }
   }
   if (!doc || typeof doc !== 'object' || typeof doc.type !== 'string') throw corrupt(path, 'GeoJSON (no "type" member)');
   const crsName = doc.crs?.properties?.name;
-  const crs = crsName ? crsFromName(crsName, path) : WGS84;
+  const crs = opts.sourceCrs ?? (typeof crsName === 'string' ? crsFromName(crsName, path) : WGS84);
   const features: PolygonFeature[] = [];
   const add = (g: GeoJsonGeometry | undefined, props: unknown): void => {
     const mp: FlatMultiPolygon = [];
@@ -163,6 +179,17 @@ function readGeoJson(path: string): { crs: CrsInfo; features: PolygonFeature[] }
   }
   else if (doc.type === 'Feature') add(doc.geometry, (doc as { properties?: unknown }).properties);
   else add(doc as GeoJsonGeometry, {});
+  // RFC 7946 GeoJSON is longitude/latitude; projected coordinates without a stated CRS are not guessed.
+  if (!opts.sourceCrs && typeof crsName !== 'string' && !lonLatPlausible(features)) {
+    const r = features[0]?.geometry[0]?.[0];
+    throw new ScarpError({
+      code: 'UNKNOWN_CRS',
+      message: `${path} states no coordinate system and its coordinates are not longitude/latitude (e.g. ${r ? `${r[0]}, ${r[1]}` : '?'}).`,
+      hint: opts.crsOption ? "Give the file's coordinate system (its EPSG code)." : 'Add a "crs" member naming its EPSG code, or save the layer as GeoPackage from GIS software.',
+      file: path,
+      options: opts.crsOption ? ['crs'] : undefined,
+    });
+  }
   return { crs, features };
 }
 
@@ -220,6 +247,9 @@ function readGeoPackage(path: string, layer?: string): { crs: CrsInfo; features:
       features.push({ geometry: mp, properties: props });
     }
     return { crs, features, layer: pick.table_name };
+  } catch (err) {
+    if (err instanceof ScarpError) throw err;
+    throw corrupt(path, 'a GeoPackage', err);
   } finally {
     db.close();
   }
@@ -227,20 +257,83 @@ function readGeoPackage(path: string, layer?: string): { crs: CrsInfo; features:
 
 // ---- Shapefile ------------------------------------------------------------------------------
 
-async function readShapefile(path: string): Promise<{ crs: CrsInfo; features: PolygonFeature[] }> {
+/** What a Shapefile's parts declare: shapes in the .shx index, records in the .dbf, bytes in the .shp. */
+interface ShapefileDeclared {
+  shxShapes: number | null;
+  dbfRecords: number | null;
+}
+
+function head(path: string, n: number): Buffer {
+  const b = readFileSync(path);
+  return b.length >= n ? b : Buffer.concat([b, Buffer.alloc(n - b.length)]);
+}
+
+/** Check the parts against each other before reading: a truncated .shp/.shx/.dbf is refused, never half-read. */
+function shapefileDeclared(path: string, shx: string | undefined, dbf: string | undefined): ShapefileDeclared {
+  const size = statSync(path).size;
+  const h = head(path, 100);
+  if (size < 100 || h.readInt32BE(0) !== 9994) throw corrupt(path, 'a Shapefile (no .shp header)');
+  const declared = h.readInt32BE(24) * 2;
+  if (declared > size) throw new ScarpError({ code: 'CORRUPT_FILE', message: `${path} is truncated: its header says ${declared} bytes, the file has ${size}.`, hint: 'Copy the complete shapefile (.shp, .shx, .dbf, .prj) again.', file: path, params: { declared, size } });
+  let shxShapes: number | null = null;
+  if (shx) {
+    const sz = statSync(shx).size;
+    const xh = head(shx, 100);
+    const xdecl = xh.readInt32BE(24) * 2;
+    if (sz < 100 || xh.readInt32BE(0) !== 9994 || xdecl > sz || (xdecl - 100) % 8 !== 0)
+      throw new ScarpError({ code: 'CORRUPT_FILE', message: `${shx}, the index of ${basename(path)}, is damaged or truncated (header says ${xdecl} bytes, the file has ${sz}).`, hint: 'Copy the complete shapefile again, or rebuild the index: ogr2ogr out.shp in.shp', file: shx });
+    shxShapes = (xdecl - 100) / 8;
+  }
+  let dbfRecords: number | null = null;
+  if (dbf) {
+    const sz = statSync(dbf).size;
+    const dh = head(dbf, 32);
+    const count = dh.readUInt32LE(4);
+    const headerLen = dh.readUInt16LE(8);
+    const recordLen = dh.readUInt16LE(10);
+    if (sz < 32 || headerLen < 33 || recordLen < 1 || headerLen + count * recordLen > sz)
+      throw new ScarpError({
+        code: 'CORRUPT_FILE',
+        message: `${dbf}, the attribute table of ${basename(path)}, is damaged or truncated (${count} records of ${recordLen} bytes declared, the file has ${sz} bytes).`,
+        hint: 'Copy the complete shapefile (.shp, .shx, .dbf, .prj) again.',
+        file: dbf,
+        params: { records: count, recordBytes: recordLen, size: sz },
+      });
+    dbfRecords = count;
+  }
+  return { shxShapes, dbfRecords };
+}
+
+async function readShapefile(path: string, opts: ReadPolygonsOptions): Promise<{ crs: CrsInfo; features: PolygonFeature[]; warnings: string[] }> {
   const base = path.slice(0, -extname(path).length);
-  const prj = [`${base}.prj`, `${base}.PRJ`].find((p) => existsSync(p));
-  if (!prj) throw unknownCrs(path, 'the shapefile has no .prj file');
-  const crs = crsFromWkt(readFileSync(prj, 'utf8'), path);
-  const dbf = [`${base}.dbf`, `${base}.DBF`].find((p) => existsSync(p));
-  const cpg = [`${base}.cpg`, `${base}.CPG`].find((p) => existsSync(p));
+  const find = (ext: string): string | undefined => [`${base}.${ext}`, `${base}.${ext.toUpperCase()}`].find((p) => existsSync(p));
+  const prj = find('prj');
+  let crs: CrsInfo;
+  if (opts.sourceCrs) crs = opts.sourceCrs;
+  else if (!prj) {
+    throw new ScarpError({
+      code: 'UNKNOWN_CRS',
+      message: `The coordinate reference system of ${path} cannot be used: the shapefile has no .prj file`,
+      hint: opts.crsOption ? "Give the shapefile's coordinate system (its EPSG code), or add its .prj file." : 'Add its .prj file, or save the layer with a CRS from GIS software.',
+      file: path,
+      options: opts.crsOption ? ['crs'] : undefined,
+    });
+  } else crs = crsFromWkt(readFileSync(prj, 'utf8'), path);
+  const dbf = find('dbf');
+  const shx = find('shx');
+  const cpg = find('cpg');
+  const warnings: string[] = [];
+  if (!dbf) warnings.push(`${basename(path)} has no .dbf: its shapes are imported without attributes.`);
+  const declared = shapefileDeclared(path, shx, dbf);
   const encoding = cpg ? readFileSync(cpg, 'utf8').trim().toLowerCase().replace(/^utf-?8$/, 'utf-8') : 'utf-8';
   const features: PolygonFeature[] = [];
+  let shapes = 0;
   try {
     const src = await shapefile.open(path, dbf, { encoding });
     for (;;) {
       const r = await src.read();
       if (r.done) break;
+      shapes++;
       const mp: FlatMultiPolygon = [];
       geojsonPolygons(r.value.geometry as GeoJsonGeometry, mp);
       if (mp.length > 0) features.push({ geometry: mp, properties: cleanProps(r.value.properties) });
@@ -248,7 +341,18 @@ async function readShapefile(path: string): Promise<{ crs: CrsInfo; features: Po
   } catch (err) {
     throw corrupt(path, 'a Shapefile', err);
   }
-  return { crs, features };
+  // What was read must be what the parts declare: nothing dropped without a word.
+  for (const [n, part] of [[declared.shxShapes, shx], [declared.dbfRecords, dbf]] as const) {
+    if (n !== null && n !== shapes)
+      throw new ScarpError({
+        code: 'CORRUPT_FILE',
+        message: `${path} holds ${shapes} readable shapes but ${part} declares ${n}: the shapefile is damaged.`,
+        hint: 'Copy the complete shapefile again, or repair it: ogr2ogr -skipfailures out.shp in.shp',
+        file: path,
+        params: { shapes, declared: n },
+      });
+  }
+  return { crs, features, warnings };
 }
 
 // ---- entry point ----------------------------------------------------------------------------
@@ -261,10 +365,10 @@ export const MAX_VECTOR_BYTES = 2 * 2 ** 30;
 export async function readPolygons(path: string, opts: ReadPolygonsOptions = {}): Promise<PolygonLayer> {
   const ext = extname(path).toLowerCase();
   checkInputFileSync(path, { what: 'polygon file', maxBytes: ext === '.gpkg' || ext === '.shp' ? MAX_VECTOR_BYTES : MAX_TEXT_VECTOR_BYTES });
-  let res: { crs: CrsInfo; features: PolygonFeature[]; layer?: string };
-  if (ext === '.geojson' || ext === '.json') res = readGeoJson(path);
+  let res: { crs: CrsInfo; features: PolygonFeature[]; layer?: string; warnings?: string[] };
+  if (ext === '.geojson' || ext === '.json') res = readGeoJson(path, opts);
   else if (ext === '.gpkg') res = readGeoPackage(path, opts.layer);
-  else if (ext === '.shp') res = await readShapefile(path);
+  else if (ext === '.shp') res = await readShapefile(path, opts);
   else {
     throw new ScarpError({
       code: 'UNSUPPORTED_FORMAT',
@@ -283,5 +387,5 @@ export async function readPolygons(path: string, opts: ReadPolygonsOptions = {})
     crs = opts.crs;
   }
   const layer = res.layer ?? path.split(/[\\/]/).pop()!.replace(/\.[^.]+$/, '');
-  return { path, layer, crs, sourceCrs, features };
+  return { path, layer, crs, sourceCrs, features, warnings: res.warnings ?? [] };
 }
