@@ -70,7 +70,7 @@ export async function importToProject(req: ImportRequest, open?: Project | null)
     return { file: r.path, layer: r.layer, count: r.fids.length, fids: r.fids, sourceCrs: r.sourceCrs.name, crs: r.crs.name, crsSet: r.crsSet, mapping: r.mapping, warnings: r.warnings };
   };
   const path = resolve(req.project);
-  if ((open && open.store.isOpen && open.path === path) || existsSync(path)) return withProject(req.project, open, work);
+  if ((open && open.isOpen && open.path === path) || existsSync(path)) return withProject(req.project, open, work);
   sweepLeftovers(dirname(path));
   const project = Project.create(path);
   let ok = false;
