@@ -244,7 +244,10 @@ export const ExportRequest = z.object({
   out: z.string().min(1),
   /** 'project' (default), 'wgs84' or an EPSG code ('EPSG:32645' or 32645); GeoJSON/KML are always WGS 84. */
   crs: z.union([z.string(), z.number().int().positive()]).optional(),
+  /** Statuses to write (default: those that count, countsInInventory: every status but rejected). */
   status: z.array(LandslideStatus).optional(),
+  /** Also write the rejected landslides (added to `status`, or to the default). */
+  includeRejected: z.boolean().optional(),
   minArea: z.number().nonnegative().optional(),
   maxArea: z.number().positive().optional(),
   /** Run for rasters and the report (default: the latest finished run). */
@@ -497,7 +500,9 @@ export interface ProjectInfo {
   event: EventMetadata;
   scenes: number;
   runs: number;
+  /** Landslides that count (countsInInventory in vocabulary.ts: every status but rejected). */
   features: number;
+  /** Landslides by status, rejected included. */
   byStatus: Partial<Record<LandslideStatus, number>>;
   canUndo: number;
   canRedo: number;
@@ -618,7 +623,7 @@ export interface InventoryChanges {
   changed: MapFeature[];
   /** fids no longer in the inventory. */
   removed: number[];
-  /** Totals after the change (what the project panel shows). */
+  /** Totals after the change (what the project panel shows): landslides that count (not rejected), and all by status. */
   features: number;
   byStatus: Partial<Record<LandslideStatus, number>>;
 }

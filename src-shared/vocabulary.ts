@@ -23,11 +23,30 @@ export const BACKGROUND_SOURCE = 'background brush';
 export const REVIEWED_STATUSES: readonly LandslideStatus[] = LANDSLIDE_STATUSES.filter((s) => s !== UNREVIEWED_STATUS);
 
 /**
+ * The counting rule: whether a landslide of this status counts in the inventory — in totals (project
+ * summary, panels, the HTML report) and in default exports (every format). Everything but rejected:
+ * a rejected landslide is kept for the record, and exported only when asked for (include rejected).
+ */
+export function countsInInventory(status: LandslideStatus): boolean {
+  return status !== REJECTED_STATUS;
+}
+
+/** The statuses that count (countsInInventory): what an export without a status filter writes. */
+export const COUNTED_STATUSES: readonly LandslideStatus[] = LANDSLIDE_STATUSES.filter(countsInInventory);
+
+/** How many landslides count, from counts by status (countsInInventory). */
+export function countedTotal(byStatus: Partial<Record<LandslideStatus, number>>): number {
+  let n = 0;
+  for (const s of LANDSLIDE_STATUSES) if (countsInInventory(s)) n += byStatus[s] ?? 0;
+  return n;
+}
+
+/**
  * Whether a landslide of this status is part of the mask (the raster twin of the inventory: what
- * the mask layer shows, exports and training labels use): every landslide that is not rejected.
+ * the mask layer shows, exports and training labels use): exactly the landslides that count.
  */
 export function inMask(status: LandslideStatus): boolean {
-  return status !== REJECTED_STATUS;
+  return countsInInventory(status);
 }
 
 /** Movement type (Varnes, simplified). */

@@ -26,8 +26,9 @@ Usage:
                                          learning from corrections, measured with a simulated operator
   scarp demo [--model <id>] [--out-dir <dir>]
   scarp export --project <gpkg> --format <gpkg|shp|shp-zip|geojson|kml|kmz|csv|html|probability|confidence|mask>
-               --out <path> [--crs project|wgs84|EPSG:n] [--status confirmed,edited,...]
+               --out <path> [--crs project|wgs84|EPSG:n] [--status confirmed,edited,...] [--include-rejected]
                [--min-area m2] [--max-area m2] [--run <id>] [--threshold t] [--with-probability] [--overwrite] [--json]
+                                         rejected landslides are left out unless --include-rejected
   scarp import --project <gpkg> --file <shp|gpkg|geojson|kml|kmz> [--layer <name>] [--crs EPSG:code] [--json]
 
 Exit codes: 0 done, 1 failed, 2 usage error.

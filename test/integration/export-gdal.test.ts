@@ -15,6 +15,7 @@ import type { Inventory, InventoryFeature } from '../../src-main/core/export/inv
 import { readInventoryFile } from '../../src-main/core/import/import-inventory';
 import { crsFromEpsg } from '../../src-main/core/raster/crs';
 import { areaM2 } from '../../src-main/core/vector/measure';
+import { countsInInventory } from '../../src-shared/vocabulary';
 
 const run = hasData && hasGdal ? describe : describe.skip;
 
@@ -78,6 +79,8 @@ run('exports read back by GDAL', () => {
   let tmp: ReturnType<typeof tempDir>;
   let inv: Inventory;
   let feats: InventoryFeature[];
+  /** What a default export writes: the landslides that count (not rejected). */
+  let counted: InventoryFeature[];
   const crs = crsFromEpsg(32647);
   beforeAll(async () => {
     tmp = tempDir('export-gdal');
@@ -87,6 +90,7 @@ run('exports read back by GDAL', () => {
     feats = inv.features as InventoryFeature[];
     // One long note (> 254 bytes) for the DBF cut.
     feats[1]!.record.notes = `${'滑坡'.repeat(60)} Ñ`;
+    counted = feats.filter((f) => countsInInventory(f.record.status));
   });
   afterAll(() => tmp.cleanup());
 
@@ -104,14 +108,15 @@ run('exports read back by GDAL', () => {
   for (const c of cases) {
     it(`${c.format}: counts, fields, areas, CRS and non-ASCII text equal ours`, async () => {
       const res = await exportInventory(inv, { format: c.format, out: join(tmp.dir, c.out) });
-      expect(res.count).toBe(feats.length);
+      expect(counted.length).toBeLessThan(feats.length);
+      expect(res.count).toBe(counted.length);
       const path = c.open ? (c.open.startsWith('/vsizip') ? c.open.replace('{dir}', tmp.dir) : join(tmp.dir, c.open)) : join(tmp.dir, c.out);
       const d = ogrDump(path, c.wgs84 ? 32647 : undefined);
-      expect(d.count).toBe(feats.length);
+      expect(d.count).toBe(counted.length);
       if (c.wgs84) expect(d.is4326).toBe(true);
       else expect(d.is32647).toBe(true);
       const got = byUuid(d);
-      for (const f of feats) {
+      for (const f of counted) {
         const g = got.get(f.record.uuid)!;
         expect(g, f.record.uuid).toBeDefined();
         expect(g.valid).toBe(true);
@@ -130,7 +135,7 @@ run('exports read back by GDAL', () => {
           expect(Number(g.props.perim_m)).toBeCloseTo(f.record.perimeter_m, 2);
         }
       }
-      if (c.format === 'gpkg') expect(d.features.map((f) => f.fid).sort((a, b) => a - b)).toEqual(feats.map((f) => f.fid));
+      if (c.format === 'gpkg') expect(d.features.map((f) => f.fid).sort((a, b) => a - b)).toEqual(counted.map((f) => f.fid));
       if (c.format === 'shp') {
         // The holed square: GDAL sees one polygon whose area is shell − hole (a clockwise-shell/ccw-hole file).
         const holed = got.get(feats[feats.length - 2]!.record.uuid)!;
@@ -164,7 +169,7 @@ run('exports read back by GDAL', () => {
   it('CSV: one row per landslide with centroid lon/lat and non-ASCII notes', async () => {
     await exportInventory(inv, { format: 'csv', out: join(tmp.dir, 'inv.csv') });
     const d = ogrDump(join(tmp.dir, 'inv.csv'));
-    expect(d.count).toBe(feats.length);
+    expect(d.count).toBe(counted.length);
     const row = d.features.find((f) => f.props.uuid === feats[0]!.record.uuid)!;
     expect(row.props.notes).toBe(NOTES[0]);
     expect(Number(row.props.lon)).toBeGreaterThan(98.68);
@@ -175,10 +180,11 @@ run('exports read back by GDAL', () => {
   it('HTML report: counts, total area, map and histogram', async () => {
     await exportInventory(inv, { format: 'html', out: join(tmp.dir, 'report.html') });
     const html = readFileSync(join(tmp.dir, 'report.html'), 'utf8');
-    expect(html).toContain(`<td id="count">${feats.length}</td>`);
-    const total = feats.reduce((s, f) => s + f.record.area_m2, 0);
+    expect(html).toContain(`<td id="count">${counted.length}</td>`);
+    const total = counted.reduce((s, f) => s + f.record.area_m2, 0);
     expect(html).toContain(`(${total.toFixed(0)} m²)`);
-    expect(html.match(/<path /g)?.length).toBe(feats.length);
+    expect(html.match(/<path /g)?.length).toBe(counted.length);
+    expect(html).toContain('<td id="filter">all but rejected</td>');
     expect(html).toContain('unet-test');
     expect(html).toContain('金沙江');
   });
@@ -193,7 +199,7 @@ run('exports read back by GDAL', () => {
     expect(d.count).toBe(want.length);
     for (const f of want) expect(rel(d.features.find((g) => g.props.uuid === f.record.uuid)!.area, f.record.area_m2)).toBeLessThan(1e-4);
     const s = await exportInventory(inv, { format: 'shp', out: join(tmp.dir, 'wgs.shp'), crs: 'wgs84' });
-    expect(s.count).toBe(feats.length);
+    expect(s.count).toBe(counted.length);
     expect(ogrDump(join(tmp.dir, 'wgs.shp')).is4326).toBe(true);
     await expect(exportInventory(inv, { format: 'geojson', out: join(tmp.dir, 'x.geojson'), crs: 32647 })).rejects.toThrow(/always WGS 84/);
   });

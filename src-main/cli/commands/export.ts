@@ -17,6 +17,7 @@ export async function runExport(service: ScarpApi, args: string[]): Promise<numb
     threshold: { type: 'string' },
     overwrite: { type: 'boolean' },
     'with-probability': { type: 'boolean' },
+    'include-rejected': { type: 'boolean' },
     json: { type: 'boolean' },
   });
   if (!v.project || !v.format || !v.out) throw new UsageError('export needs --project, --format and --out');
@@ -30,6 +31,7 @@ export async function runExport(service: ScarpApi, args: string[]): Promise<numb
     maxArea: numberOption('max-area', v['max-area']),
     run: v.run,
     threshold: numberOption('threshold', v.threshold),
+    includeRejected: v['include-rejected'] ?? undefined,
     overwrite: v.overwrite ?? false,
     withProbability: v['with-probability'] ?? undefined,
   } satisfies ExportRequest;

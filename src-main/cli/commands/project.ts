@@ -25,7 +25,7 @@ function formatInfo(i: ProjectInfo): string {
     `CRS:         ${i.crs ? `${i.crs.name}${i.crs.epsg ? ` (EPSG:${i.crs.epsg})` : ''}` : 'not set (no scene yet)'}`,
     `Event:       ${i.event.name ?? '-'}${i.event.date ? `, ${i.event.date}` : ''}${i.event.trigger ? `, ${i.event.trigger}` : ''}`,
     `Scenes:      ${i.scenes}   Runs: ${i.runs}`,
-    `Landslides:  ${i.features}${status ? ` (${status})` : ''}`,
+    `Landslides:  ${i.features}${status ? ` (${status})` : ''}${i.byStatus.rejected ? `; the ${i.byStatus.rejected} rejected do not count` : ''}`,
     `Journal:     ${i.canUndo} edit(s) to undo, ${i.canRedo} to redo; author ${i.author}`,
     `Check:       ${i.open.check} in ${i.open.checkMs.toFixed(0)} ms`,
   ].join('\n');

@@ -51,7 +51,7 @@ export async function exportFromProject(req: ExportRequest, signal?: AbortSignal
       format: req.format as VectorFormat,
       out: req.out,
       crs: req.crs === undefined ? undefined : parseCrsChoice(req.crs),
-      filter: { statuses: req.status, minAreaM2: req.minArea, maxAreaM2: req.maxArea },
+      filter: { statuses: req.status, includeRejected: req.includeRejected, minAreaM2: req.minArea, maxAreaM2: req.maxArea },
       overwrite: req.overwrite,
       signal,
       onProgress,

@@ -8,6 +8,7 @@ import { ScarpError } from '../../../src-shared/errors';
 import { createTransformer, crsFromEpsg, WGS84 } from '../raster/crs';
 import { mapCoords, orientMultiPolygon, type FlatMultiPolygon } from '../vector/geometry';
 import { LANDSLIDE_STATUSES, type LandslideRecord, type LandslideStatus } from '../store/landslides-schema';
+import { countsInInventory, REJECTED_STATUS } from '../../../src-shared/vocabulary';
 
 export type AttrValue = string | number | boolean | null;
 
@@ -41,8 +42,10 @@ export interface Inventory {
 }
 
 export interface InventoryFilter {
-  /** Keep only these statuses (default: all). */
+  /** Keep only these statuses (default: the statuses that count, countsInInventory: all but rejected). */
   statuses?: LandslideStatus[];
+  /** Also write the rejected landslides (the default leaves them out; with `statuses`, adds them). */
+  includeRejected?: boolean;
   minAreaM2?: number;
   maxAreaM2?: number;
 }
@@ -77,12 +80,24 @@ export function resolveCrs(choice: OutputCrsChoice, projectCrs: CrsInfo): CrsInf
   return crsFromEpsg(choice);
 }
 
+/** Whether a status is exported under a filter: the chosen statuses, else those that count; rejected too when asked. */
+export function statusPasses(status: LandslideStatus, flt: InventoryFilter | undefined): boolean {
+  if (flt?.includeRejected && status === REJECTED_STATUS) return true;
+  return flt?.statuses && flt.statuses.length > 0 ? flt.statuses.includes(status) : countsInInventory(status);
+}
+
+/** The status filter in words (the HTML report states it). */
+export function describeStatusFilter(flt: InventoryFilter | undefined): string {
+  const chosen = flt?.statuses && flt.statuses.length > 0 ? flt.statuses.join(', ') : null;
+  if (chosen) return flt?.includeRejected && !flt.statuses!.includes(REJECTED_STATUS) ? `${chosen}, ${REJECTED_STATUS}` : chosen;
+  return flt?.includeRejected ? 'all statuses (rejected included)' : `all but ${REJECTED_STATUS}`;
+}
+
 export function passesFilter(f: InventoryFeature, flt: InventoryFilter | undefined): boolean {
-  if (!flt) return true;
-  if (flt.statuses && flt.statuses.length > 0 && !flt.statuses.includes(f.record.status)) return false;
+  if (!statusPasses(f.record.status, flt)) return false;
   const a = f.record.area_m2;
-  if (flt.minAreaM2 !== undefined && !(a >= flt.minAreaM2)) return false;
-  if (flt.maxAreaM2 !== undefined && !(a <= flt.maxAreaM2)) return false;
+  if (flt?.minAreaM2 !== undefined && !(a >= flt.minAreaM2)) return false;
+  if (flt?.maxAreaM2 !== undefined && !(a <= flt.maxAreaM2)) return false;
   return true;
 }
 

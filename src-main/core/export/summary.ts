@@ -8,7 +8,8 @@ import { createTransformer, WGS84 } from '../raster/crs';
 import { ringSignedArea2, multiPolygonBounds, type FlatMultiPolygon } from '../vector/geometry';
 import { LANDSLIDE_STATUSES, type LandslideStatus } from '../store/landslides-schema';
 import { STATUS_STYLE } from '../store/project/qgis-style';
-import type { InventoryFeature, InventoryFilter, InventoryMeta } from './inventory';
+import { countsInInventory } from '../../../src-shared/vocabulary';
+import { describeStatusFilter, type InventoryFeature, type InventoryFilter, type InventoryMeta } from './inventory';
 
 /** Area-weighted centroid of a multipolygon (shells minus holes) in its own coordinates. */
 export function centroid(mp: FlatMultiPolygon): [number, number] {
@@ -119,13 +120,15 @@ function niceLength(x: number): number {
 
 /** The printable HTML report. Geometry is drawn in its own (projected) CRS. */
 export function inventoryReportHtml(features: InventoryFeature[], opts: ReportOptions): string {
+  // Totals follow the counting rule (countsInInventory): rejected landslides a filter let through are
+  // drawn and listed by status, but are not counted in the totals, area or histogram.
   const counts = new Map<LandslideStatus, number>();
+  const counted = features.filter((f) => countsInInventory(f.record.status));
   let total = 0;
-  for (const f of features) {
-    counts.set(f.record.status, (counts.get(f.record.status) ?? 0) + 1);
-    total += f.record.area_m2;
-  }
-  const hist = areaHistogram(features.map((f) => f.record.area_m2));
+  for (const f of features) counts.set(f.record.status, (counts.get(f.record.status) ?? 0) + 1);
+  for (const f of counted) total += f.record.area_m2;
+  const uncounted = features.length - counted.length;
+  const hist = areaHistogram(counted.map((f) => f.record.area_m2));
   const maxCount = Math.max(1, ...hist.map((b) => b.count));
   const bw = 40;
   const histSvg = `<svg xmlns="http://www.w3.org/2000/svg" width="${hist.length * bw + 40}" height="170">${hist
@@ -155,12 +158,13 @@ ${mapSvg(features)}
 <div style="font-size:11px;color:#666">CRS: ${esc(opts.crs.name)}${opts.crs.epsg ? ` (EPSG:${opts.crs.epsg})` : ''}</div>
 <h2>Summary</h2>
 <table class="meta">
-<tr><td>Landslides</td><td id="count">${features.length}</td></tr>
+<tr><td>Landslides</td><td id="count">${counted.length}</td></tr>
+${uncounted ? `<tr><td>Rejected (not counted)</td><td id="rejected">${uncounted}</td></tr>` : ''}
 <tr><td>Total area</td><td id="total-area">${(total / 1e6).toFixed(4)} km² (${total.toFixed(0)} m²)</td></tr>
 ${m.eventName ? `<tr><td>Event</td><td>${esc(m.eventName)}</td></tr>` : ''}
 <tr><td>Model</td><td id="model">${esc(m.modelName ?? m.modelId ?? '—')}</td></tr>
 <tr><td>Run</td><td id="run">${esc(m.runId ?? '—')}${m.runStartedAt ? `, ${esc(m.runStartedAt)}` : ''}${m.threshold != null ? `, threshold ${m.threshold}` : ''}</td></tr>
-<tr><td>Filter</td><td>${esc(f?.statuses?.join(', ') ?? 'all statuses')}${f?.minAreaM2 !== undefined ? `, ≥ ${f.minAreaM2} m²` : ''}${f?.maxAreaM2 !== undefined ? `, ≤ ${f.maxAreaM2} m²` : ''}</td></tr>
+<tr><td>Filter</td><td id="filter">${esc(describeStatusFilter(f))}${f?.minAreaM2 !== undefined ? `, ≥ ${f.minAreaM2} m²` : ''}${f?.maxAreaM2 !== undefined ? `, ≤ ${f.maxAreaM2} m²` : ''}</td></tr>
 </table>
 <h2>By status</h2>
 <table><tr><th>Status</th><th>Count</th></tr>${rows.join('')}</table>

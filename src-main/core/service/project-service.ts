@@ -124,7 +124,7 @@ export class ProjectService {
   private changes(changed: number[], removed: number[]): InventoryChanges {
     const p = this.current();
     const c = mapCrs(p);
-    return { changed: p.features.many(changed).map((f) => mapFeature(f, c)), removed, features: p.features.count(), byStatus: p.features.countByStatus() };
+    return { changed: p.features.many(changed).map((f) => mapFeature(f, c)), removed, ...p.features.totals() };
   }
 
   /** The API's result of an applied edit plan (fids: changed then added; deleted: removed). */

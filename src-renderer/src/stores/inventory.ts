@@ -8,7 +8,7 @@ import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
 import type { EditResult, FeatureChanges, InventoryChanges, LandslideStatus, MapFeature, VectorLayer } from '@shared/api';
 import type { Bounds } from '@shared/geo';
-import { LANDSLIDE_STATUSES, UNREVIEWED_STATUS } from '@shared/vocabulary';
+import { countsInInventory, LANDSLIDE_STATUSES, UNREVIEWED_STATUS } from '@shared/vocabulary';
 import { api } from '../api/client';
 import { useLayersStore } from './layers';
 import { useProjectStore } from './project';
@@ -98,14 +98,18 @@ export const useInventoryStore = defineStore('inventory', () => {
     ),
   );
 
+  /** Totals of the filtered rows: count and area follow the counting rule (countsInInventory); byStatus lists every status. */
   const totals = computed(() => {
     const byStatus: Record<string, number> = {};
     let area = 0;
+    let count = 0;
     for (const r of filtered.value) {
       byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
+      if (!countsInInventory(r.status)) continue;
+      count++;
       area += r.area_m2;
     }
-    return { count: filtered.value.length, area, byStatus };
+    return { count, uncounted: filtered.value.length - count, area, byStatus };
   });
 
   function publish(): void {

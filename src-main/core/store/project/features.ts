@@ -7,7 +7,7 @@ import type Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import type { Bounds } from '../../../../src-shared/geo';
 import type { ReviewQueue } from '../../../../src-shared/api';
-import { REVIEWED_STATUSES, UNREVIEWED_STATUS, type LandslideStatus, type ReviewOrder } from '../../../../src-shared/vocabulary';
+import { countedTotal, REVIEWED_STATUSES, UNREVIEWED_STATUS, type LandslideStatus, type ReviewOrder } from '../../../../src-shared/vocabulary';
 import { ScarpError } from '../../../../src-shared/errors';
 import type { FlatMultiPolygon } from '../../vector/geometry';
 import { decodeGpkgPolygons, encodeGpkgMultiPolygon } from '../geopackage-geometry';
@@ -128,6 +128,12 @@ export class FeatureStore {
     const out: Partial<Record<LandslideStatus, number>> = {};
     for (const r of this.db.prepare(`SELECT status, COUNT(*) AS n FROM ${T} GROUP BY status`).all() as Array<{ status: LandslideStatus; n: number }>) out[r.status] = r.n;
     return out;
+  }
+
+  /** The totals every door shows: the landslides that count (countsInInventory) and the counts by status (rejected included). */
+  totals(): { features: number; byStatus: Partial<Record<LandslideStatus, number>> } {
+    const byStatus = this.countByStatus();
+    return { features: countedTotal(byStatus), byStatus };
   }
 
   count(scene?: string): number {

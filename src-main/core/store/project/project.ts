@@ -301,7 +301,6 @@ export class Project {
   summary(): ProjectSummary {
     const db = this.store.db;
     const crs = this.crs();
-    const byStatus = this.features.countByStatus();
     const count = (t: string): number => (db.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get() as { n: number }).n;
     return {
       path: this.path,
@@ -313,8 +312,7 @@ export class Project {
       event: this.event(),
       scenes: count('scarp_scenes'),
       runs: count('scarp_runs'),
-      features: count(LANDSLIDES_TABLE),
-      byStatus,
+      ...this.features.totals(),
       ...this.journal.stacks(),
       open: this.store.openReport,
     };
