@@ -336,6 +336,8 @@ export const CreateProjectRequest = z.object({
   /** Editing author; default the OS user name. */
   author: z.string().min(1).optional(),
   event: EventMetadataInput.optional(),
+  /** The project CRS from the start ('EPSG:32643' or 32643); default: set by the first scene or import. */
+  crs: z.union([z.string().min(1), z.number().int().positive()]).optional(),
 });
 export type CreateProjectRequest = z.input<typeof CreateProjectRequest>;
 export const OpenProjectRequest = z.object({ path: z.string().min(1) });
@@ -405,7 +407,14 @@ export const FeatureChanges = z
   })
   .strict();
 export type FeatureChanges = z.infer<typeof FeatureChanges>;
-export const UpdateFeaturesRequest = z.object({ fids: z.array(z.number().int().positive()).min(1).max(100_000), changes: FeatureChanges });
+/** The landslides to change by fid, or by uuid (scripts, files exported from Scarp): one of the two. */
+export const UpdateFeaturesRequest = z
+  .object({
+    fids: z.array(z.number().int().positive()).min(1).max(100_000).optional(),
+    uuids: z.array(z.string().min(1)).min(1).max(100_000).optional(),
+    changes: FeatureChanges,
+  })
+  .refine((r) => (r.fids === undefined) !== (r.uuids === undefined), { message: 'name the landslides by fids or by uuids (one of the two)' });
 export type UpdateFeaturesRequest = z.input<typeof UpdateFeaturesRequest>;
 export const DeleteFeaturesRequest = z.object({ fids: z.array(z.number().int().positive()).min(1).max(100_000) });
 export type DeleteFeaturesRequest = z.input<typeof DeleteFeaturesRequest>;

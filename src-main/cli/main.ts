@@ -1,6 +1,6 @@
 import { createScarpService } from '../core/service/scarp-service';
 import type { ScarpApi } from '../../src-shared/api';
-import { USAGE } from './usage';
+import { commandUsage, USAGE } from './usage';
 import { UsageError, cliErrorJson, formatError } from './errors';
 import { runInfo } from './commands/info';
 import { runModels } from './commands/models';
@@ -11,6 +11,7 @@ import { runExport } from './commands/export';
 import { runImport } from './commands/import';
 import { runProject } from './commands/project';
 import { runAdapt } from './commands/adapt';
+import { runReview } from './commands/review';
 
 type Command = (service: ScarpApi, args: string[]) => Promise<number>;
 
@@ -24,7 +25,11 @@ const COMMANDS: Record<string, Command> = {
   import: runImport,
   project: runProject,
   adapt: runAdapt,
+  review: runReview,
 };
+
+/** The commands, in the order of COMMANDS (each has its usage block in usage.ts). */
+export const COMMAND_NAMES: readonly string[] = Object.keys(COMMANDS);
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -37,6 +42,10 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`scarp: unknown command '${name}'\n\n${USAGE}\n`);
     return 2;
   }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`${commandUsage(name)}\n`);
+    return 0;
+  }
   const json = rest.includes('--json');
   const service = createScarpService();
   try {
@@ -45,7 +54,7 @@ export async function main(argv: string[]): Promise<number> {
     // With --json the error is one JSON object on stdout ({"error": {code, message, hint, file?, params?}}).
     if (json) process.stdout.write(`${JSON.stringify({ error: cliErrorJson(e) }, null, 2)}\n`);
     if (e instanceof UsageError) {
-      process.stderr.write(`scarp ${name}: ${e.message}\n\n${USAGE}\n`);
+      process.stderr.write(`scarp ${name}: ${e.message}\n\n${commandUsage(name)}\n`);
       return 2;
     }
     process.stderr.write(`${formatError(e)}\n`);

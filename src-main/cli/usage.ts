@@ -1,9 +1,11 @@
-export const USAGE = `scarp — landslide mapping from imagery and terrain
-
-Usage:
-  scarp info <raster> [--json]
-  scarp models [--json]
-  scarp detect --image <tif> [--dem <tif>] [--model <id|path.onnx>] [--threshold t]
+/**
+ * The CLI's usage text, one block per command: `scarp --help` prints them all, `scarp <command>
+ * --help` (and a usage error of that command) prints its own.
+ */
+export const COMMAND_USAGE: Readonly<Record<string, string>> = {
+  info: `  scarp info <raster> [--json]`,
+  models: `  scarp models [--json]`,
+  detect: `  scarp detect --image <tif> [--dem <tif>] [--model <id|path.onnx>] [--threshold t]
                [--min-area m2] [--simplify m] [--aoi <polygons>]
                [--out <file.gpkg|file.geojson>] [--probability <file.tif>]
                [--provider auto|cpu|cuda|dml|coreml] [--batch-size n] [--overwrite] [--json]
@@ -12,24 +14,45 @@ Usage:
                                          resolution and DEM, and the summary says why
                [--project <file.gpkg>]   record scene, run, probability and inventory in a project
                                          (an interrupted identical run resumes where it stopped)
-  scarp detect --project <file.gpkg> --resume   continue the project's unfinished run
+  scarp detect --project <file.gpkg> --resume   continue the project's unfinished run`,
+  project: `  scarp project create <file.gpkg> [--crs EPSG:n] [--event-name <name>] [--event-date <YYYY-MM-DD>]
+                       [--trigger <rainfall|earthquake|...>] [--author <name>] [--overwrite] [--json]
+                                         an empty project (import or detect into it next)
   scarp project info|scenes|runs|history|undo|redo <file.gpkg> [--json]
-  scarp project relink <file.gpkg> --scene <id> --path <moved imagery>
-  scarp eval --prediction <gpkg|geojson|tif> --reference <mask.tif|polygons>
-             [--threshold t] [--ignore-value 255] [--aoi <polygons> | --rows a:b] [--json]
-  scarp adapt --project <file.gpkg> [--run <id>] [--out-model <adapted.onnx>] [--json]
+  scarp project relink <file.gpkg> --scene <id> --path <moved imagery>`,
+  review: `  scarp review --project <file.gpkg> --uuid <uuid>[,<uuid>...] --status <status> [--type <type>]
+               [--notes <text>] [--json]
+                                         set the review status (and type, notes) of landslides by uuid:
+                                         one edit, undone by scarp project undo <file.gpkg>`,
+  eval: `  scarp eval --prediction <gpkg|geojson|tif> --reference <mask.tif|polygons>
+             [--threshold t] [--ignore-value 255] [--aoi <polygons> | --rows a:b] [--json]`,
+  adapt: `  scarp adapt --project <file.gpkg> [--run <id>] [--out-model <adapted.onnx>] [--json]
                                          learn from the reviewed landslides, then detect the scene
                                          again with the adapted model (one undoable edit)
   scarp adapt --simulate --image <tif> [--dem <tif>] [--model <id|path.onnx>] --reference <mask.tif>
               [--ignore-value 255] --review-rows a:b [--eval-rows a:b] --corrections N [--uninformative]
               --out <adapted.gpkg> [--out-model <adapted.onnx>] [--overwrite] [--json]
-                                         learning from corrections, measured with a simulated operator
-  scarp demo [--model <id>] [--out-dir <dir>]
-  scarp export --project <gpkg> --format <gpkg|shp|shp-zip|geojson|kml|kmz|csv|html|probability|confidence|mask>
+                                         learning from corrections, measured with a simulated operator`,
+  demo: `  scarp demo [--model <id>] [--out-dir <dir>]`,
+  export: `  scarp export --project <gpkg> --format <gpkg|shp|shp-zip|geojson|kml|kmz|csv|html|probability|confidence|mask>
                --out <path> [--crs project|wgs84|EPSG:n] [--status confirmed,edited,...] [--include-rejected]
                [--min-area m2] [--max-area m2] [--run <id>] [--threshold t] [--with-probability] [--overwrite] [--json]
-                                         rejected landslides are left out unless --include-rejected
-  scarp import --project <gpkg> --file <shp|gpkg|geojson|kml|kmz> [--layer <name>] [--crs EPSG:code] [--json]
+                                         rejected landslides are left out unless --include-rejected`,
+  import: `  scarp import --project <gpkg> --file <shp|gpkg|geojson|kml|kmz> [--layer <name>] [--crs EPSG:code] [--json]`,
+};
 
-Exit codes: 0 done, 1 failed, 2 usage error.
+const FOOTER = `Exit codes: 0 done, 1 failed, 2 usage error.
 Data for the demo is read from $SCARP_DATA or ../shared/data beside the repository.`;
+
+export const USAGE = `scarp — landslide mapping from imagery and terrain
+
+Usage:
+${Object.values(COMMAND_USAGE).join('\n')}
+
+${FOOTER}`;
+
+/** One command's usage (`scarp <command> --help`), or the whole usage for an unknown name. */
+export function commandUsage(name: string): string {
+  const u = COMMAND_USAGE[name];
+  return u === undefined ? USAGE : `Usage:\n${u}\n\n${FOOTER}`;
+}

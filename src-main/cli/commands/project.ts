@@ -1,6 +1,7 @@
 /**
- * `scarp project <info|scenes|runs|history|undo|redo|relink> <file.gpkg>`: look into a project and
- * work its journal from the command line (through the same ScarpApi as the app).
+ * `scarp project <create|info|scenes|runs|history|undo|redo|relink> <file.gpkg>`: create an empty
+ * project, look into one and work its journal from the command line (through the same ScarpApi as
+ * the app).
  */
 import type { EditResult, ProjectInfo, ScarpApi } from '../../../src-shared/api';
 import { parseCommandArgs } from '../args';
@@ -11,9 +12,15 @@ const OPTIONS = {
   scene: { type: 'string' },
   path: { type: 'string' },
   limit: { type: 'string' },
+  crs: { type: 'string' },
+  'event-name': { type: 'string' },
+  'event-date': { type: 'string' },
+  trigger: { type: 'string' },
+  author: { type: 'string' },
+  overwrite: { type: 'boolean' },
 } as const;
 
-const SUB = ['info', 'scenes', 'runs', 'history', 'undo', 'redo', 'relink'] as const;
+const SUB = ['create', 'info', 'scenes', 'runs', 'history', 'undo', 'redo', 'relink'] as const;
 type Sub = (typeof SUB)[number];
 
 function formatInfo(i: ProjectInfo): string {
@@ -44,9 +51,26 @@ export async function runProject(service: ScarpApi, args: string[]): Promise<num
   const out = (value: unknown, text: string): void => {
     process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
   };
+  if (sub === 'create') {
+    const event = { name: v['event-name'], date: v['event-date'], trigger: v.trigger };
+    const created = await service.createProject({
+      path: file,
+      overwrite: v.overwrite ?? false,
+      author: v.author,
+      crs: v.crs,
+      event: Object.values(event).some((x) => x !== undefined) ? event : undefined,
+    });
+    await service.closeProject();
+    out(created, `Created ${created.path}\n${formatInfo(created)}`);
+    return 0;
+  }
+  const onlyCreate = (['crs', 'event-name', 'event-date', 'trigger', 'author', 'overwrite'] as const).find((k) => v[k] !== undefined);
+  if (onlyCreate) throw new UsageError(`--${onlyCreate} is for project create`);
   const info = await service.openProject({ path: file });
   try {
     switch (sub as Sub) {
+      case 'create':
+        break;
       case 'info':
         out(info, formatInfo(info));
         break;

@@ -36,6 +36,8 @@ import {
   MapFeaturesRequest as MapFeaturesRequestSchema,
 } from '../../../src-shared/api';
 import { ScarpError } from '../../../src-shared/errors';
+import type { CrsInfo } from '../../../src-shared/geo';
+import { crsFromEpsg } from '../raster/crs';
 import { Project, type ApplyResult, type EditEntry, type ReplayResult, type RunRecord, type SceneWithState, type StoredFeature } from '../store/project';
 import { fromPolygonCoords, toPolygonCoords } from '../vector/geometry';
 import { mapCrs, mapFeature } from './map-features';
@@ -99,6 +101,14 @@ export function featureInfo(f: StoredFeature): FeatureInfo {
 
 const editInfo = (e: EditEntry | null): EditInfo | null => (e ? { ...e } : null);
 
+/** A project CRS asked for by EPSG code ('EPSG:32643' or 32643). */
+function requestedCrs(c: string | number): CrsInfo {
+  const s = String(c).trim();
+  const m = /^(?:EPSG:)?(\d{4,6})$/i.exec(s);
+  if (!m) throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `The project CRS "${s}" is not understood.`, hint: 'Give an EPSG code such as EPSG:32643.', options: ['crs'] });
+  return crsFromEpsg(Number(m[1]));
+}
+
 export class ProjectService {
   private project: Project | null = null;
 
@@ -137,11 +147,13 @@ export class ProjectService {
   }
 
   create(req: CreateParsed): ProjectInfo {
+    const crs = req.crs === undefined ? null : requestedCrs(req.crs);
     this.close();
     const p = Project.create(req.path, { overwrite: req.overwrite });
     try {
       if (req.author) p.setSettings({ author: req.author });
       if (req.event) p.setEvent(req.event);
+      if (crs) p.adoptCrsIfUnset(crs);
     } catch (e) {
       p.close();
       throw e;
@@ -285,7 +297,7 @@ export class ProjectService {
   }
 
   updateFeatures(req: UpdateFeaturesRequest): EditResult {
-    const fids = [...new Set(req.fids)];
+    const fids = [...new Set(req.fids ?? this.current().features.fidsOfUuids(req.uuids ?? []))];
     const what = Object.keys(req.changes).join(', ');
     const review = Object.keys(req.changes).length === 1 && req.changes.status !== undefined;
     const { status, ...rest } = req.changes;

@@ -141,6 +141,23 @@ export class FeatureStore {
     return r.n;
   }
 
+  /** The fids of these uuids, in the order given; INVALID_ARGUMENT naming the uuids not in the project. */
+  fidsOfUuids(uuids: readonly string[]): number[] {
+    const found = new Map<string, number>();
+    const CHUNK = 500;
+    for (let i = 0; i < uuids.length; i += CHUNK) {
+      const part = uuids.slice(i, i + CHUNK);
+      const rows = this.db.prepare(`SELECT fid, uuid FROM ${T} WHERE uuid IN (${part.map(() => '?').join(', ')})`).all(...part) as Array<{ fid: number; uuid: string }>;
+      for (const r of rows) found.set(r.uuid, r.fid);
+    }
+    const missing = uuids.filter((u) => !found.has(u));
+    if (missing.length > 0) {
+      const shown = missing.slice(0, 5).join(', ') + (missing.length > 5 ? `, … (${missing.length} in all)` : '');
+      throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `No landslide with uuid ${shown} in this project.`, hint: 'Check the uuids against the project (an export lists them); nothing was changed.', params: { missing: missing.length } });
+    }
+    return uuids.map((u) => found.get(u)!);
+  }
+
   get(fid: number): StoredFeature | null {
     const r = this.db.prepare(`SELECT * FROM ${T} WHERE fid = ?`).get(fid) as Row | undefined;
     return r ? { fid: r.fid, properties: toRecord(r), geometry: r[LANDSLIDES_GEOMETRY_COLUMN] ? decodeGpkgPolygons(r[LANDSLIDES_GEOMETRY_COLUMN] as Buffer) : [] } : null;
