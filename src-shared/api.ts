@@ -277,6 +277,17 @@ export const ImportRequest = z.object({
   layer: z.string().min(1).optional(),
   /** The file's coordinate system when it states none (a GeoJSON without `crs` in projected coordinates): 'EPSG:32647'. */
   crs: z.string().min(1).optional(),
+  /** What the imported landslides are (default: the file's own values, else predicted / unknown). Override the file's values. */
+  status: LandslideStatus.optional(),
+  type: LandslideType.optional(),
+  /** Who mapped them (default: the file's mapper, else the project's author). */
+  mapper: z.string().min(1).optional(),
+  /** When they were observed (YYYY-MM-DD): stored as created_at (default: the file's, else the import time). */
+  observedDate: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD')
+    .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)), 'a real calendar date')
+    .optional(),
 });
 export type ImportRequest = z.input<typeof ImportRequest>;
 
@@ -289,6 +300,11 @@ export interface ImportResponse {
   crs: string;
   /** True when the project was empty and took its CRS (`crs`) from this import. */
   crsSet?: boolean;
+  /** New landslides, and landslides already in the project (same uuid: a Scarp export imported back) that were updated. count = added + updated. */
+  added: number;
+  updated: number;
+  /** Invalid geometries (self-intersections, spikes, degenerate rings) repaired on the way in. */
+  repaired: number;
   /** Source field → 'landslides.<column>' or 'attrs'. */
   mapping: Record<string, string>;
   warnings: string[];

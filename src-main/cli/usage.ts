@@ -38,7 +38,11 @@ export const COMMAND_USAGE: Readonly<Record<string, string>> = {
                --out <path> [--crs project|wgs84|EPSG:n] [--status confirmed,edited,...] [--include-rejected]
                [--min-area m2] [--max-area m2] [--run <id>] [--threshold t] [--with-probability] [--overwrite] [--json]
                                          rejected landslides are left out unless --include-rejected`,
-  import: `  scarp import --project <gpkg> --file <shp|gpkg|geojson|kml|kmz> [--layer <name>] [--crs EPSG:code] [--json]`,
+  import: `  scarp import --project <gpkg> --file <shp|gpkg|geojson|kml|kmz> [--layer <name>] [--crs EPSG:code]
+               [--status <status>] [--type <type>] [--mapper <name>] [--observed-date YYYY-MM-DD] [--json]
+                                         what the landslides are (default: the file's values, else predicted);
+                                         a uuid already in the project updates that landslide (re-importing an
+                                         export); invalid geometries are repaired and counted`,
 };
 
 const FOOTER = `Exit codes: 0 done, 1 failed, 2 usage error.

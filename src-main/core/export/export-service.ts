@@ -66,8 +66,22 @@ export async function exportFromProject(req: ExportRequest, signal?: AbortSignal
  */
 export async function importToProject(req: ImportRequest, open?: Project | null): Promise<ImportResponse> {
   const work = async (project: Project): Promise<ImportResponse> => {
-    const r = await importIntoProject(project, req.file, { layer: req.layer, crs: req.crs });
-    return { file: r.path, layer: r.layer, count: r.fids.length, fids: r.fids, sourceCrs: r.sourceCrs.name, crs: r.crs.name, crsSet: r.crsSet, mapping: r.mapping, warnings: r.warnings };
+    const assert = { status: req.status, type: req.type, mapper: req.mapper, observedDate: req.observedDate };
+    const r = await importIntoProject(project, req.file, { layer: req.layer, crs: req.crs, assert });
+    return {
+      file: r.path,
+      layer: r.layer,
+      count: r.fids.length,
+      fids: r.fids,
+      sourceCrs: r.sourceCrs.name,
+      crs: r.crs.name,
+      crsSet: r.crsSet,
+      added: r.added,
+      updated: r.updated,
+      repaired: r.repaired,
+      mapping: r.mapping,
+      warnings: r.warnings,
+    };
   };
   const path = resolve(req.project);
   if ((open && open.isOpen && open.path === path) || existsSync(path)) return withProject(req.project, open, work);

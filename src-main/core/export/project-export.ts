@@ -11,14 +11,14 @@
 import { basename } from 'node:path';
 import type { CrsInfo, Grid } from '../../../src-shared/geo';
 import { ScarpError } from '../../../src-shared/errors';
-import { UNREVIEWED_STATUS } from '../../../src-shared/vocabulary';
-import type { Project } from '../store/project';
+import { UNREVIEWED_STATUS, type LandslideStatus, type LandslideType } from '../../../src-shared/vocabulary';
+import type { PlanAttrs, PlannedAdd, PlannedUpdate, Project } from '../store/project';
 import { dequantise, NODATA_U8 } from '../store/project/raster-tiles';
 import { RASTER_TILE_SIZE } from '../store/project/schema';
 import type { RunRecord } from '../store/project';
 import { readInventoryFile, type ImportResult } from '../import/import-inventory';
 import { crsFromEpsg } from '../raster/crs';
-import { multiPolygonBounds } from '../vector/geometry';
+import { multiPolygonBounds, type FlatMultiPolygon } from '../vector/geometry';
 import type { Inventory, InventoryFeature } from './inventory';
 import type { RasterRowSource } from './cog';
 
@@ -112,11 +112,36 @@ export function crsForEmptyProject(layer: ImportResult): CrsInfo {
   return crsFromEpsg((lat >= 0 ? 32600 : 32700) + zone);
 }
 
+/** What an import says the imported landslides are, over the file's own values. */
+export interface ImportAssertions {
+  status?: LandslideStatus;
+  type?: LandslideType;
+  mapper?: string;
+  /** YYYY-MM-DD: when they were observed, stored as created_at. */
+  observedDate?: string;
+}
+
+/** Geometry equal within `tol` (same parts, rings and vertices): a round trip through a file changes nothing. */
+function sameGeometry(a: FlatMultiPolygon, b: FlatMultiPolygon, tol: number): boolean {
+  if (a.length !== b.length) return false;
+  return a.every((p, i) => {
+    const q = b[i]!;
+    return p.length === q.length && p.every((r, j) => r.length === q[j]!.length && r.every((v, k) => Math.abs(v - q[j]![k]!) <= tol));
+  });
+}
+
 /**
  * Import a file into the project's inventory as one journal edit, provenance in source/attrs. A
  * project with no CRS yet (no scene, no landslides) takes it from the layer (crsForEmptyProject).
+ * A feature whose uuid is already in the project (a Scarp export imported back) updates that
+ * landslide — attributes from the file, geometry when it moved — instead of adding a copy; its
+ * source is kept. `assert` sets status, type, mapper and observed date over the file's values.
  */
-export async function importIntoProject(project: Project, file: string, opts: { layer?: string; crs?: string } = {}): Promise<ImportResult & { fids: number[]; crsSet: boolean }> {
+export async function importIntoProject(
+  project: Project,
+  file: string,
+  opts: { layer?: string; crs?: string; assert?: ImportAssertions } = {},
+): Promise<ImportResult & { fids: number[]; crsSet: boolean; added: number; updated: number }> {
   const target = project.crs();
   let res = await readInventoryFile(file, target ?? undefined, opts);
   if (res.features.length === 0) throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `${file} has no polygon features to import.`, file });
@@ -125,19 +150,34 @@ export async function importIntoProject(project: Project, file: string, opts: { 
     const crs = crsForEmptyProject(res);
     if (crs !== res.crs) res = await readInventoryFile(file, crs, opts);
   }
-  const label = `Import ${res.features.length} landslides from ${basename(file)}`;
-  const { added } = project.tx(() => {
+  const a = opts.assert ?? {};
+  const over: PlanAttrs = {};
+  if (a.status) over.status = a.status;
+  if (a.type) over.type = a.type;
+  if (a.mapper) over.mapper = a.mapper;
+  if (a.observedDate) over.created_at = new Date(`${a.observedDate}T00:00:00.000Z`).toISOString();
+  // 2 cm (or its degrees): what a round trip through GeoJSON's 7 decimals may move a vertex.
+  const tol = res.crs.isGeographic ? 2e-7 : 0.02 / (res.crs.metresPerUnit || 1);
+  const existing = project.features.fidsByUuid(res.features.flatMap((f) => (f.uuid ? [f.uuid] : [])));
+  const adds: PlannedAdd[] = [];
+  const updates: PlannedUpdate[] = [];
+  for (const f of res.features) {
+    const attrs = Object.keys(f.attrs).length ? JSON.stringify(f.attrs) : null;
+    // Measured again by apply; updated_at is stamped by the edit.
+    const { area_m2: _a, perimeter_m: _p, updated_at: _u, ...fileValues } = f.properties;
+    const fid = f.uuid ? existing.get(f.uuid) : undefined;
+    if (fid === undefined) {
+      adds.push({ geometry: f.geometry, properties: { status: UNREVIEWED_STATUS, ...f.properties, ...(f.uuid ? { uuid: f.uuid } : {}), source: f.source, attrs, ...over } });
+      continue;
+    }
+    const old = project.features.get(fid)!;
+    const moved = !sameGeometry(old.geometry, f.geometry, tol);
+    updates.push({ fid, ...(moved ? { geometry: f.geometry } : {}), changes: { ...fileValues, ...(attrs !== null ? { attrs } : {}), ...over } });
+  }
+  const label = `Import ${res.features.length} landslides from ${basename(file)}${updates.length ? ` (${updates.length} already in the project, updated)` : ''}`;
+  const r = project.tx(() => {
     if (!target) crsSet = project.adoptCrsIfUnset(res.crs);
-    return project.apply({
-      label,
-      kind: 'import',
-      reason: 'import',
-      adds: res.features.map((f) => ({
-        geometry: f.geometry,
-        properties: { status: UNREVIEWED_STATUS, ...f.properties, source: f.source, attrs: Object.keys(f.attrs).length ? JSON.stringify(f.attrs) : null },
-      })),
-      updateExtent: true,
-    });
+    return project.apply({ label, kind: 'import', reason: 'import', adds, updates, updateExtent: true });
   }, label);
-  return { ...res, fids: added, crsSet };
+  return { ...res, fids: [...r.added, ...updates.map((u) => u.fid)], crsSet, added: r.added.length, updated: updates.length };
 }

@@ -4,6 +4,11 @@
  * column (by name, or by the Shapefile alias table) mapped with their types checked, every other
  * field kept in `attrs` (JSON), each feature marked with its source file (and layer).
  * Area and perimeter are measured again in the target CRS (the source's own values stay in attrs).
+ *
+ * Identity and provenance of a file Scarp exported: its `uuid` is kept (the project then updates
+ * the landslide of that uuid rather than adding a copy), its `attrs` (the JSON of an earlier
+ * import's fields) are unpacked into this import's attrs, never nested, and its `source` is kept.
+ * Invalid geometries (crossing or touching rings, spikes) are repaired (makeValid) and counted.
  */
 import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
@@ -16,6 +21,8 @@ import { createTransformer, WGS84 } from '../raster/crs';
 import { fromPolygonCoords, mapCoords, orientMultiPolygon, type FlatMultiPolygon } from '../vector/geometry';
 import { areaM2, perimeterM } from '../vector/measure';
 import { crsFromName, readPolygons, type PolygonFeature } from '../vector/readers';
+import { ringsAreClean } from '../vector/validity';
+import { makeValid } from '../edit/polygon-ops';
 import { checkInputFileSync } from '../util/input-file';
 import { LANDSLIDE_COLUMNS, LANDSLIDE_STATUSES, LANDSLIDE_TYPES, type LandslideRecord } from '../store/landslides-schema';
 import { SHAPEFILE_FIELDS } from '../export/shapefile';
@@ -27,6 +34,8 @@ export interface ImportedFeature {
   properties: Partial<LandslideRecord> & Pick<LandslideRecord, 'area_m2' | 'perimeter_m'>;
   source: string;
   attrs: Record<string, AttrValue>;
+  /** The file's uuid for this feature (a Scarp export's): the identity the import keeps. */
+  uuid: string | null;
 }
 
 export interface ImportResult {
@@ -38,6 +47,23 @@ export interface ImportResult {
   /** Field → where it went ('landslides.<col>' or 'attrs'). */
   mapping: Record<string, string>;
   warnings: string[];
+  /** Features whose geometry was invalid and was repaired. */
+  repaired: number;
+}
+
+/** The JSON object of an `attrs` field written by Scarp, or null when the value is not one. */
+function unpackAttrs(v: unknown): Record<string, AttrValue> | null {
+  if (typeof v !== 'string' || !v.startsWith('{')) return null;
+  let o: unknown;
+  try {
+    o = JSON.parse(v);
+  } catch {
+    return null;
+  }
+  if (o === null || typeof o !== 'object' || Array.isArray(o)) return null;
+  const out: Record<string, AttrValue> = {};
+  for (const [k, x] of Object.entries(o as Record<string, unknown>)) out[k] = x === null || typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean' ? x : JSON.stringify(x);
+  return out;
 }
 
 export const IMPORT_EXTENSIONS = ['.shp', '.gpkg', '.geojson', '.json', '.kml', '.kmz'] as const;
@@ -157,8 +183,11 @@ export async function readInventoryFile(path: string, target?: CrsInfo, opts: { 
   const source = ext === '.gpkg' ? `${basename(path)}:${layer}` : basename(path);
   const mapping: Record<string, string> = {};
   const warnings = new Set<string>(readWarnings);
-  const features: ImportedFeature[] = raw.map((f, index) => {
-    const geometry = tx.identity ? f.geometry : orientMultiPolygon(mapCoords(f.geometry, tx.forward), true);
+  const features: ImportedFeature[] = [];
+  const seenUuids = new Set<string>();
+  let repaired = 0;
+  raw.forEach((f, index) => {
+    let geometry = tx.identity ? f.geometry : orientMultiPolygon(mapCoords(f.geometry, tx.forward), true);
     if (!geometry.every((p) => p.every((r) => r.every((v) => Number.isFinite(v))))) {
       throw new ScarpError({
         code: 'CORRUPT_FILE',
@@ -168,13 +197,40 @@ export async function readInventoryFile(path: string, target?: CrsInfo, opts: { 
         params: { feature: index + 1 },
       });
     }
+    if (!ringsAreClean(geometry)) {
+      geometry = makeValid(geometry);
+      repaired++;
+      if (geometry.length === 0) {
+        warnings.add(`Feature ${index + 1} has no area once its geometry is repaired; it was not imported.`);
+        return;
+      }
+    }
     const properties: ImportedFeature['properties'] = { area_m2: areaM2(geometry, crs), perimeter_m: perimeterM(geometry, crs) };
     const attrs: Record<string, AttrValue> = {};
     const p = properties as Record<string, unknown>;
     const dateParts: Record<string, { date?: string; time?: string }> = {};
+    let uuid: string | null = null;
+    let fileSource: string | null = null;
+    let nested: Record<string, AttrValue> | null = null;
+    /** Fields of columns the project owns (fid, area, perimeter, scene, run). */
+    const owned: string[] = [];
     for (const [k, v] of Object.entries(f.properties)) {
       if (v === null || v === undefined || v === '') continue;
       const lower = k.toLowerCase();
+      // Scarp's own provenance fields (exact names, as Scarp writes them).
+      if (lower === 'uuid' && String(v).trim()) {
+        uuid = String(v).trim();
+        mapping[k] = 'landslides.uuid';
+        continue;
+      }
+      if (k === 'attrs' && (nested = unpackAttrs(v)) !== null) {
+        mapping[k] = 'attrs';
+        continue;
+      }
+      if (k === 'source') {
+        fileSource = String(v);
+        continue;
+      }
       const part = SHAPEFILE_FIELDS.find((s) => s.part && s.name === lower);
       if (part) {
         (dateParts[part.from] ??= {})[part.part!] = String(v);
@@ -198,6 +254,7 @@ export async function readInventoryFile(path: string, target?: CrsInfo, opts: { 
       }
       if (ok) mapping[k] = `landslides.${col}`;
       else {
+        if (col && SKIP.has(col)) owned.push(k);
         attrs[k] = v;
         mapping[k] ??= 'attrs';
         if (col && !SKIP.has(col)) warnings.add(`Field "${k}": some values do not fit landslides.${col} and were kept in attrs.`);
@@ -208,7 +265,25 @@ export async function readInventoryFile(path: string, target?: CrsInfo, opts: { 
       const d = new Date(`${dt.date.replace(/\//g, '-').slice(0, 10)}T${dt.time ?? '00:00:00.000Z'}`);
       if (!Number.isNaN(d.getTime())) p[col] = d.toISOString();
     }
-    return { geometry, properties, source, attrs };
+    // A Scarp export's own columns (fid, area, perimeter, scene, run) belong to the project that wrote
+    // it: measured again or set here, not kept as fields of the file.
+    if (uuid !== null) for (const k of owned) delete attrs[k];
+    // An earlier import's fields (a Scarp export's attrs) come back as fields of their own.
+    for (const [k, v] of Object.entries(nested ?? {})) if (!(k in attrs)) attrs[k] = v;
+    if (uuid !== null && seenUuids.has(uuid)) {
+      warnings.add(`uuid ${uuid} appears more than once in the file; its repeats get new uuids.`);
+      uuid = null;
+    }
+    if (uuid !== null) seenUuids.add(uuid);
+    // A `source` beside a uuid is Scarp's provenance (kept); otherwise it is one of the file's fields.
+    if (fileSource !== null) {
+      if (uuid !== null) mapping.source = 'landslides.source';
+      else {
+        attrs.source = fileSource;
+        mapping.source = 'attrs';
+      }
+    }
+    features.push({ geometry, properties, source: uuid !== null && fileSource !== null ? fileSource : source, attrs, uuid });
   });
-  return { path, layer, sourceCrs, crs, features, mapping, warnings: [...warnings] };
+  return { path, layer, sourceCrs, crs, features, mapping, warnings: [...warnings], repaired };
 }

@@ -259,3 +259,24 @@ export class RingLocator {
     return inside;
   }
 }
+
+/**
+ * Whether the rings of a (multi)polygon are clean: no crossings, touches, spikes or degenerate rings
+ * between or within them (what makeValid repairs; an import counts the features that were not).
+ */
+export function ringsAreClean(mp: readonly (readonly Float64Array[])[]): boolean {
+  const rings: Float64Array[] = [];
+  for (const p of mp) for (const r of p) rings.push(r);
+  // Different rings may touch at a vertex they share (a hole touching its shell, parts meeting at a point: valid OGC).
+  const ringOf = new Map<string, number>();
+  const allowed = new Set<string>();
+  rings.forEach((r, i) => {
+    for (let k = 0; k + 3 < r.length; k += 2) {
+      const key = coordKey(r[k] as number, r[k + 1] as number);
+      const first = ringOf.get(key);
+      if (first === undefined) ringOf.set(key, i);
+      else if (first !== i) allowed.add(key);
+    }
+  });
+  return findIntersectingRings(rings, allowed).size === 0;
+}

@@ -141,8 +141,8 @@ export class FeatureStore {
     return r.n;
   }
 
-  /** The fids of these uuids, in the order given; INVALID_ARGUMENT naming the uuids not in the project. */
-  fidsOfUuids(uuids: readonly string[]): number[] {
+  /** uuid → fid of those of these uuids that are in the project. */
+  fidsByUuid(uuids: readonly string[]): Map<string, number> {
     const found = new Map<string, number>();
     const CHUNK = 500;
     for (let i = 0; i < uuids.length; i += CHUNK) {
@@ -150,6 +150,12 @@ export class FeatureStore {
       const rows = this.db.prepare(`SELECT fid, uuid FROM ${T} WHERE uuid IN (${part.map(() => '?').join(', ')})`).all(...part) as Array<{ fid: number; uuid: string }>;
       for (const r of rows) found.set(r.uuid, r.fid);
     }
+    return found;
+  }
+
+  /** The fids of these uuids, in the order given; INVALID_ARGUMENT naming the uuids not in the project. */
+  fidsOfUuids(uuids: readonly string[]): number[] {
+    const found = this.fidsByUuid(uuids);
     const missing = uuids.filter((u) => !found.has(u));
     if (missing.length > 0) {
       const shown = missing.slice(0, 5).join(', ') + (missing.length > 5 ? `, … (${missing.length} in all)` : '');
