@@ -177,17 +177,17 @@ run('import into an empty project, provenance in the journal, the open project',
       expect(e.count).toBe(15);
       const shp = join(tmp.dir, 'service-out.shp');
       expect((await s.exportInventory({ project: path, format: 'shp', out: shp })).count).toBe(15);
-      // The exported Shapefile (with its source/attrs fields) back into the open project.
-      const i2 = await s.importInventory({ project: path, file: shp });
-      expect(i2.count).toBe(15);
-      expect(i2.crsSet).toBe(false);
+      // The exported Shapefile back into the open project: the same landslides (uuids) updated, not copied.
+      const i2 = await s.importInventory({ project: path, file: shp, status: 'confirmed' });
+      expect(i2).toMatchObject({ count: 15, added: 0, updated: 15, crsSet: false });
       const info = await s.projectInfo();
-      expect(info.features).toBe(30);
+      expect(info.features).toBe(15);
+      expect(info.byStatus).toEqual({ confirmed: 15 });
       expect(info.canUndo).toBe(2);
       const page = await s.listFeatures({ limit: 100 });
-      expect(page.features.filter((f) => f.properties.source === 'service-out.shp')).toHaveLength(15);
+      expect(page.features.filter((f) => f.properties.source === 'siteB_landslides.geojson')).toHaveLength(15);
       await s.undo();
-      expect((await s.projectInfo()).features).toBe(15);
+      expect((await s.projectInfo()).byStatus).toEqual({ predicted: 15 });
       const ogr = spawnSync('ogrinfo', ['-al', '-q', out], { encoding: 'utf8' }).stdout;
       expect(ogr.match(/OGRFeature\(landslides\)/g)?.length).toBe(15);
       expect(ogr).toContain('source (String) = siteB_landslides.geojson');
