@@ -23,6 +23,9 @@ import { fitHead, type FitResult, type HeadParameters } from './fit-head';
 import { writeAdaptedOnnx } from './onnx-head';
 
 /** Below this many decisions the app does not offer adaptation. */
+/** Anchors weigh three times all decisions together (fit-head.ts; tuned on site B rows 0–1626, never the test rows). */
+export const DEFAULT_ANCHOR_SHARE = 3;
+
 export const MIN_DECISIONS = ADAPT_MIN_DECISIONS;
 
 export interface AdaptRequest {
@@ -37,6 +40,8 @@ export interface AdaptRequest {
   otherLandslides?: FlatMultiPolygon[];
   labels?: LabelOptions;
   lambda?: number;
+  /** Weight of the anchors (unreviewed pixels keeping the base answer) relative to the decisions; default DEFAULT_ANCHOR_SHARE. */
+  anchorShare?: number;
   provider?: ProviderPreference;
   signal?: AbortSignal;
   onProgress?: (e: AdaptProgress) => void;
@@ -102,7 +107,7 @@ export async function fitAdaptation(request: AdaptRequest): Promise<AdaptResult>
     // Only the tiles holding labels run.
     const tiles = scene.plan.tiles.map((t) => (t.skip || FeatureSampler.touches(labels, t.window) ? t : { ...t, skip: true }));
     const plan = { ...scene.plan, tiles, included: tiles.filter((t) => !t.skip).map((t) => t.index) };
-    const sampler = new FeatureSampler(plan, labels);
+    const sampler = new FeatureSampler(plan, labels, { head: card.head, temperature: card.calibration?.temperature ?? 1, share: req.anchorShare ?? DEFAULT_ANCHOR_SHARE });
     await runTiledInference({
       width: scene.region.width,
       height: scene.region.height,

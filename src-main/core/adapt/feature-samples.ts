@@ -4,13 +4,26 @@
  * the tile in which it lies farthest from a tile edge (as the blended detection weights it most).
  * At most `maxPerDecision` pixels of one decision are kept (a deterministic spatial subsample), so a
  * huge polygon neither fills memory nor slows the fit.
+ *
+ * Anchors: about one unlabelled pixel in `ANCHOR_EVERY` of the same tiles, with the base head's own
+ * probability as its target (fit-head.ts says why); together they weigh `anchorShare` × the total
+ * weight of the decisions.
  */
 import type { Window } from '../../../src-shared/geo';
 import { ScarpError } from '../../../src-shared/errors';
 import type { TilePlan, TileSpec } from '../inference';
 import type { TensorData } from '../inference/worker-protocol';
 import type { LabelRaster } from './labels';
-import type { LabelSamples } from './fit-head';
+import type { HeadParameters, LabelSamples } from './fit-head';
+
+const ANCHOR_EVERY = 61;
+
+export interface AnchorOptions {
+  head: HeadParameters;
+  temperature: number;
+  /** Anchors' total weight relative to the decisions' (0: no anchors). */
+  share: number;
+}
 
 /** For each position along one axis, the tile row/column that owns it (farthest from its tile's inner edges). */
 function owners(spans: Map<number, { start: number; size: number }>, length: number): Int32Array {
@@ -44,7 +57,7 @@ export class FeatureSampler {
   private readonly rowOwner: Int32Array;
   private readonly keepEvery: Int32Array;
   private features: Float32Array;
-  private labels: Uint8Array;
+  private labels: Float32Array;
   private decisions: Int32Array;
   private n = 0;
   private channels = 0;
@@ -52,6 +65,7 @@ export class FeatureSampler {
   constructor(
     private readonly plan: TilePlan,
     private readonly labelRaster: LabelRaster,
+    private readonly anchors: AnchorOptions | null = null,
     maxPerDecision = 3000,
   ) {
     const cols = new Map<number, { start: number; size: number }>();
@@ -66,9 +80,12 @@ export class FeatureSampler {
     for (const d of labelRaster.decision) if (d >= 0) pixels[d]++;
     this.keepEvery = pixels.map((c) => Math.max(1, Math.ceil(c / maxPerDecision)));
     this.features = new Float32Array(0);
-    this.labels = new Uint8Array(1024);
+    this.labels = new Float32Array(1024);
     this.decisions = new Int32Array(1024);
   }
+
+  /** Decision index of anchors. */
+  private static readonly ANCHOR = -2;
 
   /** Whether a tile window holds labelled pixels (plan filter for the feature pass). */
   static touches(labels: LabelRaster, w: Window): boolean {
@@ -91,7 +108,7 @@ export class FeatureSampler {
     const f = new Float32Array(cap * this.channels);
     f.set(this.features);
     this.features = f;
-    const l = new Uint8Array(cap);
+    const l = new Float32Array(cap);
     l.set(this.labels);
     this.labels = l;
     const d = new Int32Array(cap);
@@ -116,41 +133,78 @@ export class FeatureSampler {
     const y1 = Math.min(w.y + w.height, L.y + L.height);
     const x0 = Math.max(w.x, L.x);
     const x1 = Math.min(w.x + w.width, L.x + L.width);
-    for (let y = y0; y < y1; y++) {
+    // Anchors are taken over the whole tile core, labels inside the labels' window.
+    const ay0 = this.anchors ? w.y : y0;
+    const ay1 = this.anchors ? w.y + w.height : y1;
+    const ax0 = this.anchors ? w.x : x0;
+    const ax1 = this.anchors ? w.x + w.width : x1;
+    for (let y = ay0; y < ay1; y++) {
       if (this.rowOwner[y] !== tile.row) continue;
-      for (let x = x0; x < x1; x++) {
+      const inRows = y >= y0 && y < y1;
+      for (let x = ax0; x < ax1; x++) {
         if (this.colOwner[x] !== tile.col) continue;
+        const inside = inRows && x >= x0 && x < x1;
         const k = (y - L.y) * L.width + (x - L.x);
-        const lab = this.labelRaster.label[k]!;
-        if (lab === 0) continue;
+        const lab = inside ? this.labelRaster.label[k]! : 0;
+        const h = hash(x, y);
+        if (lab === 0) {
+          if (this.anchors && this.anchors.share > 0 && h % ANCHOR_EVERY === 0) this.take(out.data, base + (y - w.y) * Wt + (x - w.x), plane, C, -1, FeatureSampler.ANCHOR);
+          continue;
+        }
         const d = this.labelRaster.decision[k]!;
-        if (hash(x, y) % this.keepEvery[d]! !== 0) continue;
-        this.grow(this.n + 1);
-        const f = this.n * C;
-        const p = base + (y - w.y) * Wt + (x - w.x);
-        for (let c = 0; c < C; c++) this.features[f + c] = out.data[p + c * plane]!;
-        this.labels[this.n] = lab === 1 ? 1 : 0;
-        this.decisions[this.n] = d;
-        this.n++;
+        if (h % this.keepEvery[d]! !== 0) continue;
+        this.take(out.data, base + (y - w.y) * Wt + (x - w.x), plane, C, lab === 1 ? 1 : 0, d);
       }
     }
   };
 
-  /** The samples, each weighted by its decision's weight over the decision's kept pixels. */
+  /** One sample: `target` −1 = an anchor (the base head's probability). */
+  private take(data: Float32Array, p: number, plane: number, C: number, target: number, decision: number): void {
+    this.grow(this.n + 1);
+    const f = this.n * C;
+    for (let c = 0; c < C; c++) this.features[f + c] = data[p + c * plane]!;
+    if (target < 0) {
+      const a = this.anchors!;
+      let z = a.head.bias;
+      for (let c = 0; c < C; c++) z += a.head.weights[c]! * this.features[f + c]!;
+      target = 1 / (1 + Math.exp(-z / a.temperature));
+    }
+    this.labels[this.n] = target;
+    this.decisions[this.n] = decision;
+    this.n++;
+  }
+
+  /** The samples: decisions' pixels weighted by their decision's weight over its kept pixels; anchors share `anchors.share` × that total. */
   samples(): LabelSamples {
     const n = this.n;
     const kept = new Int32Array(this.labelRaster.weights.length);
-    for (let i = 0; i < n; i++) kept[this.decisions[i]!]++;
-    const weights = new Float32Array(n);
+    let anchors = 0;
     for (let i = 0; i < n; i++) {
       const d = this.decisions[i]!;
+      if (d === FeatureSampler.ANCHOR) anchors++;
+      else kept[d]++;
+    }
+    const weights = new Float32Array(n);
+    const anchor = new Uint8Array(n);
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const d = this.decisions[i]!;
+      if (d === FeatureSampler.ANCHOR) continue;
       weights[i] = this.labelRaster.weights[d]! / kept[d]!;
+      total += weights[i]!;
+    }
+    const each = anchors > 0 ? ((this.anchors?.share ?? 0) * total) / anchors : 0;
+    for (let i = 0; i < n; i++) {
+      if (this.decisions[i] !== FeatureSampler.ANCHOR) continue;
+      weights[i] = each;
+      anchor[i] = 1;
     }
     return {
       channels: this.channels,
       features: this.features.subarray(0, n * this.channels),
       labels: this.labels.subarray(0, n),
       weights,
+      anchor,
     };
   }
 }

@@ -9,7 +9,10 @@
  * the pixels: each decision (a confirmed, rejected or drawn landslide) carries weight 1 shared by
  * its sampled pixels, so one large polygon does not outweigh ten small ones, and pixels of one
  * polygon (strongly correlated) do not count as independent evidence. When both classes are present,
- * each class's total weight is scaled to half of the total (class balance).
+ * each class's total weight is scaled to half of the total (class balance). Anchors — unreviewed
+ * pixels next to the decisions, with the base model's own probability as a soft target — keep the
+ * head's answer where the operator said nothing (self-distillation): a rejected polygon that is
+ * partly landslide cannot drag every similar pixel of the scene down with it.
  *
  * Solved by Newton's method (C + 1 unknowns, a few iterations; the objective is strictly convex
  * because of the penalty), in float64.
@@ -26,10 +29,12 @@ export interface LabelSamples {
   channels: number;
   /** n × channels features, sample-major. */
   features: Float32Array;
-  /** 1 = landslide, 0 = not landslide. */
-  labels: Uint8Array;
+  /** Target probability: 1 = landslide, 0 = not landslide (decisions); the base model's own probability (anchors). */
+  labels: Float32Array;
   /** Per-sample weight (e.g. 1 / pixels sampled from its decision). */
   weights: Float32Array;
+  /** 1 = an anchor (unreviewed pixel keeping the base model's answer), 0 = a decision's pixel. Default all 0. */
+  anchor?: Uint8Array;
 }
 
 export interface FitOptions {
@@ -42,7 +47,7 @@ export interface FitResult {
   /** In the card's convention: probability = σ((weights·x + bias) / temperature). */
   head: HeadParameters;
   iterations: number;
-  samples: { positive: number; negative: number };
+  samples: { positive: number; negative: number; anchors: number };
   /** Total decision weight per class before balancing. */
   evidence: { positive: number; negative: number };
   /** Weighted training loss (mean BCE) before and after the fit. */
@@ -51,9 +56,10 @@ export interface FitResult {
 
 const sigmoid = (z: number): number => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
 
+/** Cross-entropy with a soft target y ∈ [0, 1]. */
 function bce(p: number, y: number): number {
   const e = 1e-12;
-  return y ? -Math.log(Math.max(p, e)) : -Math.log(Math.max(1 - p, e));
+  return -(y * Math.log(Math.max(p, e)) + (1 - y) * Math.log(Math.max(1 - p, e)));
 }
 
 /** Solve A x = b for symmetric positive definite A (n × n, row-major); Cholesky. */
@@ -98,12 +104,15 @@ export function fitHead(samples: LabelSamples, base: HeadParameters, temperature
   const P = C + 1;
   const X = samples.features;
 
-  // Class balance on decision weight.
+  // Class balance on decision weight (anchors are not decisions).
+  const isAnchor = (i: number): boolean => samples.anchor?.[i] === 1;
   let wPos = 0;
   let wNeg = 0;
   let nPos = 0;
+  let nAnchor = 0;
   for (let i = 0; i < n; i++) {
-    if (samples.labels[i]) {
+    if (isAnchor(i)) nAnchor++;
+    else if (samples.labels[i]! >= 0.5) {
       wPos += samples.weights[i]!;
       nPos++;
     } else wNeg += samples.weights[i]!;
@@ -113,7 +122,7 @@ export function fitHead(samples: LabelSamples, base: HeadParameters, temperature
   const scalePos = wPos > 0 && wNeg > 0 ? half / wPos : 1;
   const scaleNeg = wPos > 0 && wNeg > 0 ? half / wNeg : 1;
   const omega = new Float64Array(n);
-  for (let i = 0; i < n; i++) omega[i] = samples.weights[i]! * (samples.labels[i] ? scalePos : scaleNeg);
+  for (let i = 0; i < n; i++) omega[i] = samples.weights[i]! * (isAnchor(i) ? 1 : samples.labels[i]! >= 0.5 ? scalePos : scaleNeg);
   const totalW = omega.reduce((a, b) => a + b, 0);
 
   // Penalty scales: feature standard deviations (weighted), bias 1.
@@ -206,7 +215,7 @@ export function fitHead(samples: LabelSamples, base: HeadParameters, temperature
   return {
     head: { weights: Array.from(theta.subarray(0, C), (v) => v * temperature), bias: theta[C]! * temperature },
     iterations,
-    samples: { positive: nPos, negative: n - nPos },
+    samples: { positive: nPos, negative: n - nPos - nAnchor, anchors: nAnchor },
     evidence: { positive: wPos, negative: wNeg },
     loss: { before: before.loss, after: current.loss },
   };

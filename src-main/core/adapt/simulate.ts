@@ -38,6 +38,7 @@ export interface SimulateRequest {
   overwrite?: boolean;
   lambda?: number;
   ringM?: number;
+  anchorShare?: number;
   provider?: ProviderPreference;
   signal?: AbortSignal;
   onProgress?: (message: string) => void;
@@ -171,6 +172,7 @@ export async function simulateCurve(req: Omit<SimulateRequest, 'corrections' | '
           otherLandslides: predicted.filter((_, k) => !decided.has(k)),
           labels: { ringM: req.ringM },
           lambda: req.lambda,
+          anchorShare: req.anchorShare,
           provider: req.provider,
           signal: req.signal,
         });

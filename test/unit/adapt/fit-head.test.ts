@@ -6,7 +6,7 @@ function samples(n: number, C: number, seed = 1): LabelSamples {
   let s = seed;
   const rnd = (): number => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
   const features = new Float32Array(n * C);
-  const labels = new Uint8Array(n);
+  const labels = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     labels[i] = i % 2;
     for (let c = 0; c < C; c++) features[i * C + c] = c === 0 ? (labels[i] ? 2 : 0) + rnd() : rnd() * 2 - 1;
@@ -45,8 +45,34 @@ describe('fitHead (logistic head towards the base head)', () => {
   });
 
   it('refuses an empty label set and a head of the wrong size', () => {
-    const empty: LabelSamples = { channels: 3, features: new Float32Array(0), labels: new Uint8Array(0), weights: new Float32Array(0) };
+    const empty: LabelSamples = { channels: 3, features: new Float32Array(0), labels: new Float32Array(0), weights: new Float32Array(0) };
     expect(() => fitHead(empty, { weights: [0, 0, 0], bias: 0 }, 1)).toThrow(/No labelled pixels/);
     expect(() => fitHead(samples(10, 3), { weights: [0, 0], bias: 0 }, 1)).toThrow(/2 weights for 3/);
+  });
+
+  it('anchors (unreviewed pixels with the base answer as soft target) hold the head where only one class was labelled', () => {
+    const base = { weights: [2, 0, 0], bias: -2 };
+    const s = samples(400, 3);
+    // Only rejections: every labelled pixel negative, half of them looking like landslides.
+    const neg: LabelSamples = { ...s, labels: new Float32Array(400).fill(0), weights: new Float32Array(400).fill(10 / 400) };
+    const alone = fitHead(neg, base, 1);
+    const anchorsX = samples(400, 3, 7);
+    const n = 800;
+    const features = new Float32Array(n * 3);
+    features.set(neg.features, 0);
+    features.set(anchorsX.features, 400 * 3);
+    const labels = new Float32Array(n);
+    const weights = new Float32Array(n).fill(10 / 400);
+    const anchor = new Uint8Array(n);
+    for (let i = 400; i < n; i++) {
+      anchor[i] = 1;
+      const x = features.subarray(i * 3, i * 3 + 3);
+      labels[i] = 1 / (1 + Math.exp(-logit(base, Array.from(x), 1)));
+    }
+    const held = fitHead({ channels: 3, features, labels, weights, anchor }, base, 1);
+    expect(held.samples.anchors).toBe(400);
+    // A landslide-like pixel: without anchors the head calls it not a landslide; with anchors it stays above the base decision.
+    expect(logit(alone.head, [2.5, 0, 0], 1)).toBeLessThan(0);
+    expect(logit(held.head, [2.5, 0, 0], 1)).toBeGreaterThan(logit(alone.head, [2.5, 0, 0], 1) + 1);
   });
 });
