@@ -19,7 +19,7 @@ import { DetectRequest } from '../../../src-shared/api';
 import type { PolygonFeature } from '../vector/readers';
 import { keepOffReviewedGround } from '../edit/reviewed-ground';
 import { planOutput, commitOutputs, discardOutputs } from '../util/atomic-output';
-import { fitAdaptation, adaptedCard, writeAdaptedModel } from './adapt-model';
+import { fitAdaptation, adaptedCard, writeAdaptedModel, MIN_DECISIONS } from './adapt-model';
 import { simulateOperator, type ReferenceMask, type SimulatedDecision } from './simulate-operator';
 
 export interface SimulateRequest {
@@ -49,6 +49,8 @@ type Metrics = Pick<EvaluationResult, 'precision' | 'recall' | 'f1' | 'iou'>;
 export interface SimulateResult {
   /** Corrections asked for (the operator may have had fewer candidates). */
   n: number;
+  /** Whether the model was adapted (false with fewer than MIN_DECISIONS decisions: only the decisions apply). */
+  adapted: boolean;
   before: Metrics;
   after: Metrics;
   corrections: { confirmed: number; rejected: number; drawn: number };
@@ -162,7 +164,10 @@ export async function simulateCurve(req: Omit<SimulateRequest, 'corrections' | '
       let featureSeconds = 0;
       let adaptedSeconds = 0;
       let outModel: string | undefined;
-      if (decisions.length > 0) {
+      // Fewer decisions than the app asks for: no adaptation (the app would not offer it); the
+      // decisions still apply to the inventory.
+      const adapting = decisions.length >= MIN_DECISIONS;
+      if (adapting) {
         req.onProgress?.(`N = ${n}: learning from ${decisions.length} corrections`);
         const fit = await fitAdaptation({
           image: req.image,
@@ -192,7 +197,7 @@ export async function simulateCurve(req: Omit<SimulateRequest, 'corrections' | '
       // The adapted inventory: reviewed landslides exactly as decided (rejected ones left out), and the
       // adapted model's polygons except those lying mostly on reviewed ground (the project's rule).
       const reviewed = decisions.filter((d) => d.kind !== 'rejected');
-      const fresh = decisions.length > 0 ? keepOffReviewedGround(adaptedFeatures, decisions.map((d) => d.geometry)) : baseFeatures.filter((_, k) => !decided.has(k));
+      const fresh = adapting ? keepOffReviewedGround(adaptedFeatures, decisions.map((d) => d.geometry)) : baseFeatures.filter((_, k) => !decided.has(k));
       const now = new Date().toISOString();
       const crs = ref.grid.crs;
       const record = (mp: FlatMultiPolygon, status: 'confirmed' | 'predicted', source: string, values: ReturnType<typeof measured> = {}) => ({
@@ -205,13 +210,14 @@ export async function simulateCurve(req: Omit<SimulateRequest, 'corrections' | '
             ? record(d.geometry, 'confirmed', 'drawn by the (simulated) operator')
             : record(d.geometry, 'confirmed', 'confirmed by the (simulated) operator', measured(baseFeatures[d.polygon]!)),
         ),
-        ...fresh.map((f) => record(f.geometry, 'predicted', decisions.length > 0 ? 'adapted model' : 'base model', measured(f))),
+        ...fresh.map((f) => record(f.geometry, 'predicted', adapting ? 'adapted model' : 'base model', measured(f))),
       ];
       await writeLandslidesGpkg(out.tempPath, features, { crs, overwrite: true });
       commitOutputs([out]);
       const after = await score(out.finalPath, req, evalRows);
       results.push({
         n,
+        adapted: adapting,
         before,
         after,
         corrections,
