@@ -5,6 +5,9 @@
  * At most `maxPerDecision` pixels of one decision are kept (a deterministic spatial subsample), so a
  * huge polygon neither fills memory nor slows the fit.
  *
+ * A rejected polygon says only that it is mostly not a landslide (it may still hold some): of its
+ * sampled pixels, only the half the base model finds least likely landslide are kept as negatives.
+ *
  * Anchors: about one unlabelled pixel in `ANCHOR_EVERY` of the same tiles, with the base head's own
  * probability as its target (fit-head.ts says why); together they weigh `anchorShare` × the total
  * weight of the decisions.
@@ -59,6 +62,8 @@ export class FeatureSampler {
   private features: Float32Array;
   private labels: Float32Array;
   private decisions: Int32Array;
+  /** The base head's probability of each sample (anchors' targets; ranks a rejected polygon's pixels). */
+  private baseP: Float32Array;
   private n = 0;
   private channels = 0;
 
@@ -82,6 +87,7 @@ export class FeatureSampler {
     this.features = new Float32Array(0);
     this.labels = new Float32Array(1024);
     this.decisions = new Int32Array(1024);
+    this.baseP = new Float32Array(1024);
   }
 
   /** Decision index of anchors. */
@@ -114,6 +120,9 @@ export class FeatureSampler {
     const d = new Int32Array(cap);
     d.set(this.decisions);
     this.decisions = d;
+    const b = new Float32Array(cap);
+    b.set(this.baseP);
+    this.baseP = b;
   }
 
   /** `onFeatures` of the tiled inference. */
@@ -163,12 +172,15 @@ export class FeatureSampler {
     this.grow(this.n + 1);
     const f = this.n * C;
     for (let c = 0; c < C; c++) this.features[f + c] = data[p + c * plane]!;
-    if (target < 0) {
-      const a = this.anchors!;
+    let base = Number.NaN;
+    if (this.anchors) {
+      const a = this.anchors;
       let z = a.head.bias;
       for (let c = 0; c < C; c++) z += a.head.weights[c]! * this.features[f + c]!;
-      target = 1 / (1 + Math.exp(-z / a.temperature));
+      base = 1 / (1 + Math.exp(-z / a.temperature));
     }
+    if (target < 0) target = base;
+    this.baseP[this.n] = base;
     this.labels[this.n] = target;
     this.decisions[this.n] = decision;
     this.n++;
@@ -177,19 +189,32 @@ export class FeatureSampler {
   /** The samples: decisions' pixels weighted by their decision's weight over its kept pixels; anchors share `anchors.share` × that total. */
   samples(): LabelSamples {
     const n = this.n;
+    // A rejected polygon: drop the half of its pixels the base model finds most likely landslide.
+    const dropped = new Uint8Array(n);
+    if (this.anchors) {
+      const byDecision = new Map<number, number[]>();
+      for (let i = 0; i < n; i++) {
+        const d = this.decisions[i]!;
+        if (d >= 0 && this.labelRaster.partial[d]) (byDecision.get(d) ?? byDecision.set(d, []).get(d)!).push(i);
+      }
+      for (const idx of byDecision.values()) {
+        idx.sort((a, b) => this.baseP[a]! - this.baseP[b]!);
+        for (const i of idx.slice(Math.ceil(idx.length / 2))) dropped[i] = 1;
+      }
+    }
     const kept = new Int32Array(this.labelRaster.weights.length);
     let anchors = 0;
     for (let i = 0; i < n; i++) {
       const d = this.decisions[i]!;
       if (d === FeatureSampler.ANCHOR) anchors++;
-      else kept[d]++;
+      else if (!dropped[i]) kept[d]++;
     }
     const weights = new Float32Array(n);
     const anchor = new Uint8Array(n);
     let total = 0;
     for (let i = 0; i < n; i++) {
       const d = this.decisions[i]!;
-      if (d === FeatureSampler.ANCHOR) continue;
+      if (d === FeatureSampler.ANCHOR || dropped[i]) continue;
       weights[i] = this.labelRaster.weights[d]! / kept[d]!;
       total += weights[i]!;
     }

@@ -34,6 +34,12 @@ export interface LabelRaster {
   decision: Int32Array;
   /** Weight of each decision index. */
   weights: Float64Array;
+  /**
+   * 1 for a decision that says only "mostly not a landslide" (a rejected polygon: the operator
+   * rejects an outline that may still hold some landslide), 0 otherwise (feature-samples.ts keeps the
+   * half of its pixels the base model is least sure of).
+   */
+  partial: Uint8Array;
   counts: { confirmed: number; rejected: number; drawn: number; background: number; positivePixels: number; negativePixels: number };
 }
 
@@ -107,6 +113,8 @@ export function buildLabels(grid: Pick<Grid, 'width' | 'height' | 'geoTransform'
   const decision = new Int32Array(W * window.height).fill(-1);
   const n = decisions.length;
   const weights = new Float64Array(2 * n);
+  const partial = new Uint8Array(2 * n);
+  decisions.forEach((d, i) => (partial[i] = d.kind === 'rejected' ? 1 : 0));
   const counts = { confirmed: 0, rejected: 0, drawn: 0, background: 0, positivePixels: 0, negativePixels: 0 };
 
   // Anything a ring must not claim: every landslide in play (reviewed positives and the others).
@@ -165,5 +173,5 @@ export function buildLabels(grid: Pick<Grid, 'width' | 'height' | 'geoTransform'
     if (v === 1) counts.positivePixels++;
     else if (v === 2) counts.negativePixels++;
   }
-  return { window, label, decision, weights, counts };
+  return { window, label, decision, weights, partial, counts };
 }
