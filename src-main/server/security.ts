@@ -23,7 +23,16 @@ export function parseCookies(header: string | undefined): Record<string, string>
   if (!header) return out;
   for (const part of header.split(';')) {
     const i = part.indexOf('=');
-    if (i > 0) out[part.slice(0, i).trim()] = decodeURIComponent(part.slice(i + 1).trim());
+    if (i <= 0) continue;
+    const raw = part.slice(i + 1).trim();
+    // A bad %-escape from a client is kept as it came (never thrown: it would end the process on an upgrade).
+    let value = raw;
+    try {
+      value = decodeURIComponent(raw);
+    } catch {
+      /* keep raw */
+    }
+    out[part.slice(0, i).trim()] = value;
   }
   return out;
 }

@@ -132,6 +132,41 @@ function readBody(req: IncomingMessage): Promise<unknown> {
   });
 }
 
+/** Exactly application/json (parameters such as charset allowed): `application/json-evil` is not JSON. */
+export function isJsonContentType(header: string | undefined): boolean {
+  return (header ?? '').split(';')[0]!.trim().toLowerCase() === 'application/json';
+}
+
+/** Stream methods that run a detection: one at a time in this server, a few waiting at most. */
+const DETECTION_METHODS = new Set(['detect', 'resumeDetection', 'adaptModel']);
+const MAX_WAITING_DETECTIONS = 4;
+
+/** A FIFO of one: `run` starts each job after the previous one ended (whatever its outcome). */
+function createDetectionQueue(): { run<T>(job: () => Promise<T>): Promise<T> } {
+  let tail: Promise<unknown> = Promise.resolve();
+  let waiting = 0;
+  return {
+    run<T>(job: () => Promise<T>): Promise<T> {
+      if (waiting >= MAX_WAITING_DETECTIONS) {
+        return Promise.reject(new ScarpError({ code: 'INVALID_ARGUMENT', message: `${waiting} detections are already waiting; this server runs one at a time.`, hint: 'Wait for the running detections to finish, or cancel one.' }));
+      }
+      waiting++;
+      const next = tail.then(
+        () => {
+          waiting--;
+          return job();
+        },
+        () => {
+          waiting--;
+          return job();
+        },
+      );
+      tail = next.catch(() => undefined);
+      return next;
+    },
+  };
+}
+
 interface WsCall {
   type: 'call';
   id: number;
@@ -145,6 +180,7 @@ export async function startScarpServer(opts: ScarpServerOptions): Promise<ScarpS
   const roots = new AllowedRoots([...(opts.noHome ? [] : [homedir()]), ...(opts.allowDirs ?? [])]);
   let guard: Guard | null = null;
 
+  const detections = createDetectionQueue();
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const g = guard!;
     const refused = g.refuseReason(req);
@@ -165,7 +201,7 @@ export async function startScarpServer(opts: ScarpServerOptions): Promise<ScarpS
       }
       if (req.method !== 'POST') return send(res, 405, 'Use POST.');
       // A JSON content type cannot be sent cross-origin without a CORS preflight (which we never answer).
-      if (!(req.headers['content-type'] ?? '').startsWith('application/json')) return sendJson(res, 415, { ok: false, error: { code: 'INVALID_ARGUMENT', message: 'Content-Type must be application/json.' } });
+      if (!isJsonContentType(req.headers['content-type'])) return sendJson(res, 415, { ok: false, error: { code: 'INVALID_ARGUMENT', message: 'Content-Type must be application/json.' } });
       try {
         const body = (await readBody(req)) as { args?: unknown[]; path?: string };
         if (path === '/api/fs/list') return sendJson(res, 200, { ok: true, result: await roots.list(body.path) });
@@ -175,7 +211,9 @@ export async function startScarpServer(opts: ScarpServerOptions): Promise<ScarpS
         await checkRequestPaths(roots, args);
         const fn = (service as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[m[1]]!;
         // Stream methods called over HTTP run without progress (use the WebSocket for progress/cancel).
-        const result = await fn.apply(service, API_METHODS[m[1]] === 'stream' ? [args[0]] : args);
+        const method = m[1];
+        const call = (): Promise<unknown> => fn.apply(service, API_METHODS[method] === 'stream' ? [args[0]] : args);
+        const result = await (DETECTION_METHODS.has(method) ? detections.run(call) : call());
         return sendJson(res, 200, { ok: true, result: result ?? null });
       } catch (e) {
         const info = errorInfo(e);
@@ -218,29 +256,47 @@ export async function startScarpServer(opts: ScarpServerOptions): Promise<ScarpS
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_BODY });
   server.on('upgrade', (req, socket, head) => {
-    const g = guard!;
-    const url = new URL(req.url ?? '/', g.origin);
-    const refused = g.refuseReason(req) ?? (g.authenticated(req) ? null : 'not signed in');
-    if (refused || url.pathname !== '/api/ws') {
-      socket.write(`HTTP/1.1 ${refused === 'not signed in' ? '401 Unauthorized' : '403 Forbidden'}\r\nConnection: close\r\n\r\n`);
+    // Nothing a client sends may throw out of here: an exception in this listener ends the process.
+    socket.on('error', () => socket.destroy());
+    try {
+      const g = guard!;
+      let pathname = '';
+      try {
+        pathname = new URL(req.url ?? '/', g.origin).pathname;
+      } catch {
+        pathname = '';
+      }
+      const refused = g.refuseReason(req) ?? (g.authenticated(req) ? null : 'not signed in');
+      if (refused || pathname !== '/api/ws') {
+        socket.end(`HTTP/1.1 ${refused === 'not signed in' ? '401 Unauthorized' : refused ? '403 Forbidden' : '404 Not Found'}\r\nConnection: close\r\n\r\n`);
+        socket.destroy();
+        return;
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => onSocket(ws));
+    } catch {
       socket.destroy();
-      return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => onSocket(ws));
   });
 
   const onSocket = (ws: WebSocket): void => {
+    // A frame over maxPayload, a bad frame: ws reports it here; without a listener it would end the process.
+    ws.on('error', () => ws.terminate());
     const running = new Map<number, AbortController>();
     const reply = (msg: unknown): void => {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg));
     };
-    ws.on('message', async (raw) => {
+    ws.on('message', (raw) => {
+      void onMessage(raw).catch(() => undefined);
+    });
+    const onMessage = async (raw: unknown): Promise<void> => {
       let msg: WsCall | { type: 'cancel'; id: number };
       try {
-        msg = JSON.parse(String(raw));
+        msg = JSON.parse(String(raw)) as typeof msg;
       } catch {
         return;
       }
+      // `null`, numbers, arrays: not a message.
+      if (msg === null || typeof msg !== 'object' || Array.isArray(msg)) return;
       if (msg.type === 'cancel') {
         running.get(msg.id)?.abort();
         return;
@@ -262,14 +318,15 @@ export async function startScarpServer(opts: ScarpServerOptions): Promise<ScarpS
           last = now;
           reply({ type: 'progress', id, event });
         };
-        const result = await (API_METHODS[method] === 'stream' ? fn.call(service, args[0], onProgress, ac.signal) : fn.apply(service, args));
+        const call = (): Promise<unknown> => (API_METHODS[method] === 'stream' ? fn.call(service, args[0], onProgress, ac.signal) : fn.apply(service, args));
+        const result = await (DETECTION_METHODS.has(method) ? detections.run(call) : call());
         reply({ type: 'result', id, result: result ?? null });
       } catch (e) {
         reply({ type: 'error', id, error: errorInfo(e) });
       } finally {
         running.delete(id);
       }
-    });
+    };
     ws.on('close', () => {
       for (const ac of running.values()) ac.abort();
       running.clear();

@@ -80,12 +80,14 @@ async function main(): Promise<number> {
   const every = Math.max(1, Number(v.every));
   cases = cases.filter((_, i) => i % every === 0);
   process.stderr.write(`fuzz: ${cases.length} cases\n`);
+  const seen: Outcome[] = [];
   const outcomes = await runCases(
     cases,
     Number(v.timeout) * 1000,
     (o, i) => {
+      seen.push(o);
       if (isFailure(o)) process.stderr.write(`[${i + 1}/${cases.length}] ${o.id} ${o.outcome}${o.leftover.length ? ` leftover=${o.leftover.join(',')}` : ''}: ${o.what} :: scarp ${o.args.join(' ')} :: ${o.detail}\n`);
-      else if ((i + 1) % 50 === 0) process.stderr.write(`[${i + 1}/${cases.length}] …\n`);
+      if ((i + 1) % 25 === 0) process.stderr.write(`[${i + 1}/${cases.length}] so far ${JSON.stringify(summarise(seen))}\n`);
     },
     v.keep,
   );

@@ -9,6 +9,7 @@ import { addDecoder, BaseDecoder, getDecoder, fromFile, GeoTIFF, GeoTIFFImage } 
 import type { ImageFileDirectory } from 'geotiff';
 import { ycbcrToRgbInPlace } from './ycbcr';
 import { lzwDecode } from './lzw';
+import { ZSTDDecoder } from 'zstddec';
 
 export { fromFile, GeoTIFF, GeoTIFFImage };
 export type { ImageFileDirectory };
@@ -24,6 +25,22 @@ class ZlibDeflateDecoder extends BaseDecoder {
   override decodeBlock(buffer: ArrayBufferLike): ArrayBufferLike {
     const max = blockBytes((this as unknown as { parameters: BlockParams }).parameters);
     const out = inflateSync(new Uint8Array(buffer), { maxOutputLength: max + 65536 });
+    return out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength);
+  }
+}
+
+/**
+ * ZSTD into a buffer of the block's size (one-shot ZSTD_decompress): geotiff.js's streaming decoder
+ * never returns on some corrupt data (a hang, found by the fuzzer). An error or a size other than
+ * expected is thrown as corruption.
+ */
+const zstd = new ZSTDDecoder();
+class BoundedZstdDecoder extends BaseDecoder {
+  override async decodeBlock(buffer: ArrayBufferLike): Promise<ArrayBufferLike> {
+    await zstd.init();
+    const max = blockBytes((this as unknown as { parameters: BlockParams }).parameters);
+    const out = zstd.decode(new Uint8Array(buffer), max);
+    if (out.length > max) throw new Error('ZSTD data is corrupt');
     return out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength);
   }
 }
@@ -117,6 +134,7 @@ export function ensureDecoders(): Promise<void> {
     const params = (code: number) => async (fd: ImageFileDirectory) => (await decoderParams(code, fd)) as never;
     addDecoder([8, 32946], async () => ZlibDeflateDecoder, params(8), false);
     addDecoder(5, async () => BoundedLzwDecoder, params(5), false);
+    addDecoder(50000, async () => BoundedZstdDecoder, params(50000), false);
     addDecoder(
       7,
       async () => YCbCrJpegDecoder as unknown as typeof BaseDecoder,
