@@ -87,6 +87,8 @@ export interface ModelSummary {
    * the pick follows src-shared/model-pick.ts (the UI runs it on the summaries).
    */
   defaultFor?: Array<'rgb' | 'rgb+dem'>;
+  /** False: run only when chosen (research variants, adapted models); the picker skips it. */
+  pickByDefault: boolean;
 }
 
 export interface DetectResult {

@@ -1,3 +1,4 @@
+import { pickableFromCard } from '../../../src-shared/model-pick';
 import type { ModelSummary } from '../../../src-shared/api';
 import { listModels, pickDefaultModel, usesTerrain, type LoadedModel } from '../inference';
 import { modelsDir } from '../paths';
@@ -12,6 +13,7 @@ export function summarizeModel(m: LoadedModel): ModelSummary {
     path: m.onnxPath,
     inputs: c.inputs.map((i) => i.bands.map((b) => b.source)),
     inputOptional: c.inputs.map((i) => i.optional),
+    pickByDefault: pickableFromCard(c).pickByDefault !== false,
     needsDem: usesTerrain(c),
     gsd: c.gsd,
     domain: c.domain,

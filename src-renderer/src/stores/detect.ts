@@ -19,7 +19,7 @@ const STAGE_WEIGHT: Record<ProgressEvent['stage'], [number, number]> = {
 
 /** The picker's view of a model summary. */
 function pickable(m: ModelSummary): PickableModel {
-  return { id: m.id, gsd: m.gsd, inputs: m.inputs.map((sources, i) => ({ sources, optional: m.inputOptional[i] ?? false })), domain: m.domain };
+  return { id: m.id, gsd: m.gsd, inputs: m.inputs.map((sources, i) => ({ sources, optional: m.inputOptional[i] ?? false })), domain: m.domain, pickByDefault: m.pickByDefault };
 }
 
 /** Whether the model cannot run without a DEM (a non-optional input with terrain). */
