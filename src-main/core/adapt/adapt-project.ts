@@ -6,7 +6,7 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import type { DetectResult, ProgressSink } from '../../../src-shared/api';
+import type { AdaptModelResult, ProgressSink } from '../../../src-shared/api';
 import { DetectRequest } from '../../../src-shared/api';
 import { ScarpError } from '../../../src-shared/errors';
 import { REJECTED_STATUS, REVIEWED_STATUSES, UNREVIEWED_STATUS } from '../../../src-shared/vocabulary';
@@ -28,17 +28,8 @@ export interface AdaptProjectRequest {
   provider?: ProviderPreference;
 }
 
-export interface AdaptProjectResult {
-  baseModel: string;
-  model: { id: string; path: string; card: string };
-  decisions: { confirmed: number; rejected: number };
-  labelPixels: { positive: number; negative: number };
-  run: DetectResult;
-  /** Unreviewed landslides before and after, and what changed between them. */
-  changes: { before: number; after: number; areaBeforeM2: number; areaAfterM2: number };
-  featureSeconds: number;
-  fitSeconds: number;
-}
+/** The API's result (src-shared/api.ts). */
+export type AdaptProjectResult = AdaptModelResult;
 
 function scenePage(project: Project, scene: string, status: readonly (typeof REVIEWED_STATUSES)[number][]): StoredFeature[] {
   const out: StoredFeature[] = [];
