@@ -17,7 +17,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { repoRoot } from '../src-main/core/paths';
 import { createGeoTiffWriter, crsFromEpsg } from '../src-main/core/raster';
-import { createTransformer, WGS84 } from '../src-main/core/raster/crs';
+import { createTransformer, WGS84 } from '../src-main/core/geo';
 import { ScarpService } from '../src-main/core/service/scarp-service';
 import { startScarpServer } from '../src-main/server/server';
 import { isMain } from './lib/timing';

@@ -25,7 +25,7 @@ import { performance } from 'node:perf_hooks';
 import { exportInventory } from '../src-main/core/export/export-inventory';
 import type { Inventory, InventoryFeature } from '../src-main/core/export/inventory';
 import { writeShpShx } from '../src-main/core/export/shp-writer';
-import { crsFromEpsg } from '../src-main/core/raster/crs';
+import { crsFromEpsg } from '../src-main/core/geo';
 import { completeRecord } from '../src-main/core/store/geopackage-writer';
 import { orientMultiPolygon, type FlatMultiPolygon } from '../src-main/core/vector/geometry';
 import { areaM2, perimeterM } from '../src-main/core/vector/measure';

@@ -15,7 +15,7 @@ import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, r
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openRaster } from '../src-main/core/raster';
-import { crsFromEpsg } from '../src-main/core/raster/crs';
+import { crsFromEpsg } from '../src-main/core/geo';
 import { sharedDataDir } from '../src-main/core/paths';
 import { Polygonizer, vectorizePolygon, type PixelPolygon } from '../src-main/core/vector';
 import { LandslideGpkgWriter } from '../src-main/core/store/geopackage-writer';

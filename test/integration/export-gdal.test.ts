@@ -13,7 +13,7 @@ import { exportInventory, type VectorFormat } from '../../src-main/core/export/e
 import { exportRaster } from '../../src-main/core/export/export-raster';
 import type { Inventory, InventoryFeature } from '../../src-main/core/export/inventory';
 import { readInventoryFile } from '../../src-main/core/import/import-inventory';
-import { crsFromEpsg } from '../../src-main/core/raster/crs';
+import { crsFromEpsg } from '../../src-main/core/geo';
 import { areaM2 } from '../../src-main/core/vector/measure';
 import { countsInInventory } from '../../src-shared/vocabulary';
 

@@ -14,7 +14,7 @@ import { hasGdal } from '../helpers/gdal';
 import { scarp } from '../helpers/cli';
 import { peek } from '../helpers/project';
 import { Project } from '../../src-main/core/store/project';
-import { importIntoProject } from '../../src-main/core/export/project-export';
+import { importIntoProject } from '../../src-main/core/import/project-import';
 import { ScarpService } from '../../src-main/core/service/scarp-service';
 import type { ImportResponse } from '../../src-shared/api';
 

@@ -11,7 +11,7 @@ import { dataPath, hasData, tempDir } from '../helpers/data';
 import { gdalPython, hasGdal } from '../helpers/gdal';
 import { scarp } from '../helpers/cli';
 import { Project, ProjectDb, SCHEMA_VERSION } from '../../src-main/core/store/project';
-import { importIntoProject } from '../../src-main/core/export/project-export';
+import { importIntoProject } from '../../src-main/core/import/project-import';
 import { ScarpService } from '../../src-main/core/service/scarp-service';
 import { peek, updateFeatures } from '../helpers/project';
 

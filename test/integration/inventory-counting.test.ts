@@ -11,7 +11,7 @@ import { dataPath, hasData, tempDir } from '../helpers/data';
 import { hasGdal } from '../helpers/gdal';
 import { scarp } from '../helpers/cli';
 import { Project } from '../../src-main/core/store/project';
-import { importIntoProject } from '../../src-main/core/export/project-export';
+import { importIntoProject } from '../../src-main/core/import/project-import';
 import { ScarpService } from '../../src-main/core/service/scarp-service';
 import type { ExportRequest, ProjectInfo } from '../../src-shared/api';
 

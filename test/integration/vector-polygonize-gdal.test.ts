@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { crsFromEpsg } from '../../src-main/core/raster/crs';
+import { crsFromEpsg } from '../../src-main/core/geo';
 import { Polygonizer, vectorizePolygon, type PixelPolygon } from '../../src-main/core/vector';
 import { writeLandslidesGpkg } from '../../src-main/core/store/geopackage-writer';
 import { dataPath, hasData, tempDir } from '../helpers/data';

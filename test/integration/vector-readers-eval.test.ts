@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { crsFromEpsg } from '../../src-main/core/raster/crs';
+import { crsFromEpsg } from '../../src-main/core/geo';
 import { multiPolygonArea, PolygonRasterizer, rasterizePolygons, readPolygons } from '../../src-main/core/vector';
 import { evaluate } from '../../src-main/core/eval';
 import { dataPath, hasData, tempDir } from '../helpers/data';

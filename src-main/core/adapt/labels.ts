@@ -13,8 +13,7 @@
  * Each decision carries weight 1 (a ring: `ringWeight`), shared by its pixels (fit-head.ts).
  */
 import type { Grid, Window } from '../../../src-shared/geo';
-import { invertGeoTransform, worldToPixel } from '../raster/georef';
-import { windowGeoTransform } from '../raster/grid';
+import { invertGeoTransform, windowGeoTransform, worldToPixel } from '../geo';
 import { multiPolygonBounds, rasterizePolygons, type FlatMultiPolygon } from '../vector';
 
 export type DecisionKind = 'confirmed' | 'rejected' | 'drawn' | 'background';

@@ -12,8 +12,7 @@
  */
 import type { Grid, Window } from '../../../src-shared/geo';
 import { ScarpError } from '../../../src-shared/errors';
-import { invertGeoTransform, worldToPixel } from '../raster/georef';
-import { windowGeoTransform } from '../raster/grid';
+import { invertGeoTransform, windowGeoTransform, worldToPixel } from '../geo';
 import { Polygonizer, multiPolygonBounds, rasterizePolygons, vectorizePolygon, type FlatMultiPolygon } from '../vector';
 import type { LabelDecision } from './labels';
 

@@ -5,7 +5,8 @@
  */
 import type { Grid, Window } from '../../../src-shared/geo';
 import { ScarpError } from '../../../src-shared/errors';
-import { subGrid, windowGeoTransform } from '../raster';
+import { windowGeoTransform } from '../geo';
+import { subGrid } from '../raster';
 import { multiPolygonArea, multiPolygonBounds, PolygonRasterizer, readPolygons, type FlatMultiPolygon } from '../vector';
 
 export class AoiMask {

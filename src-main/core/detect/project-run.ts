@@ -20,6 +20,7 @@ import type { TileSpec } from '../inference';
 import { runDetection } from './run-detection';
 import { keepOffReviewedGround } from '../edit/reviewed-ground';
 import { multiPolygonBounds } from '../vector/geometry';
+import { windowGeoTransform } from '../geo';
 import { REVIEWED_STATUSES } from '../../../src-shared/vocabulary';
 import { removeProjectFiles, sweepLeftovers } from '../util/leftovers';
 import type { DetectionBegin, DetectionContext, DetectionEnd, DetectionHooks, ProbabilityRows } from './detection-hooks';
@@ -88,14 +89,7 @@ class ProjectRunHooks implements DetectionHooks {
     const grid = {
       width: region.width,
       height: region.height,
-      geoTransform: [
-        ctx.workGrid.geoTransform[0] + region.x * ctx.workGrid.geoTransform[1] + region.y * ctx.workGrid.geoTransform[2],
-        ctx.workGrid.geoTransform[1],
-        ctx.workGrid.geoTransform[2],
-        ctx.workGrid.geoTransform[3] + region.x * ctx.workGrid.geoTransform[4] + region.y * ctx.workGrid.geoTransform[5],
-        ctx.workGrid.geoTransform[4],
-        ctx.workGrid.geoTransform[5],
-      ] as [number, number, number, number, number, number],
+      geoTransform: windowGeoTransform(ctx.workGrid.geoTransform, region),
       region,
       resampled: ctx.resampled,
     };

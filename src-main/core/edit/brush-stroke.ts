@@ -8,13 +8,13 @@ import { randomUUID } from 'node:crypto';
 import type { Window } from '../../../src-shared/geo';
 import { ScarpError } from '../../../src-shared/errors';
 import { BACKGROUND_SOURCE, EDITED_STATUS, REJECTED_STATUS } from '../../../src-shared/vocabulary';
-import { windowGeoTransform } from '../raster/grid';
+import { invertGeoTransform, pixelBox, windowBounds, windowGeoTransform, worldToPixel } from '../geo';
 import type { Project } from '../store/project';
 import type { ApplyResult, EditPlan, PlanAttrs, SceneRecord, StoredFeature } from '../store/project';
-import { pixelBox, tileAligned, windowBounds } from '../store/project';
+import { tileAligned } from '../store/project';
 import { RASTER_TILE_SIZE } from '../store/project/schema';
 import { multiPolygonBounds, pixelPartsToMap } from '../vector/geometry';
-import { invertGeoTransform, PolygonRasterizer } from '../vector/rasterize';
+import { PolygonRasterizer } from '../vector/rasterize';
 import type { LandslideRecord } from '../store/landslides-schema';
 import { applyStroke, rederive, type BrushMode, type FeatureRaster, type PixelStroke } from './mask-brush';
 import { Polygonizer, type PixelPolygon } from '../vector/polygonize';
@@ -71,7 +71,7 @@ export function brushStroke(p: Project, req: BrushRequest): BrushOutcome {
   const inv = invertGeoTransform(scene.geoTransform);
   const pts = new Float64Array(req.points.length);
   for (let k = 0; k < req.points.length; k += 2) {
-    const [x, y] = inv(req.points[k] as number, req.points[k + 1] as number);
+    const [x, y] = worldToPixel(inv, req.points[k] as number, req.points[k + 1] as number);
     pts[k] = x;
     pts[k + 1] = y;
   }

@@ -18,7 +18,8 @@ import type { Grid } from '../../../src-shared/geo';
 import { ScarpError } from '../../../src-shared/errors';
 import { openRaster, sameCrs, type RasterSource } from '../raster';
 import type { FlatMultiPolygon } from '../vector/geometry';
-import { PolygonRasterizer, invertGeoTransform } from '../vector/rasterize';
+import { invertGeoTransform, worldToPixel } from '../geo';
+import { PolygonRasterizer } from '../vector/rasterize';
 import { readPolygons } from '../vector/readers';
 import { accumulateConfusion, emptyCounts, scores, type ConfusionCounts, type Scores } from './metrics';
 
@@ -100,7 +101,7 @@ function rasterReader(src: RasterSource, target: Grid): BandReader {
       for (let x = 0; x < w; x++) {
         const mx = ox + (x + 0.5) * a + (y0 + r + 0.5) * b;
         const my = oy + (x + 0.5) * d + (y0 + r + 0.5) * e;
-        const [px, py] = toPx(mx, my);
+        const [px, py] = worldToPixel(toPx, mx, my);
         const ix = Math.floor(px);
         const iy = Math.floor(py);
         const k = r * w + x;

@@ -11,7 +11,7 @@ import { basename, extname, join, resolve } from 'node:path';
 import JSZip from 'jszip';
 import type { CrsInfo } from '../../../src-shared/geo';
 import { ScarpError } from '../../../src-shared/errors';
-import { WGS84 } from '../raster/crs';
+import { WGS84 } from '../geo';
 import { LandslideGpkgWriter, openGpkgDatabase } from '../store/geopackage-writer';
 import { landslideQml, createQgisStyle } from '../store/project/qgis-style';
 import { writeGeoJson } from './geojson';

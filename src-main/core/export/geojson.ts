@@ -9,7 +9,7 @@ import { closeSync, existsSync, openSync, renameSync, rmSync, writeSync } from '
 import { basename, dirname, join, resolve } from 'node:path';
 import type { CrsInfo } from '../../../src-shared/geo';
 import { ScarpError } from '../../../src-shared/errors';
-import { createTransformer, WGS84, type Transformer } from '../raster/crs';
+import { createTransformer, WGS84, type Transformer } from '../geo';
 import { orientMultiPolygon, type FlatMultiPolygon } from '../vector/geometry';
 
 export type GeoJsonValue = string | number | boolean | null;

@@ -5,12 +5,12 @@
  */
 import type { CrsInfo } from '../../../src-shared/geo';
 import { ScarpError } from '../../../src-shared/errors';
-import { createTransformer, crsFromEpsg, WGS84 } from '../raster/crs';
+import { createTransformer, crsFromEpsg, WGS84 } from '../geo';
 import { mapCoords, orientMultiPolygon, type FlatMultiPolygon } from '../vector/geometry';
-import { LANDSLIDE_STATUSES, type LandslideRecord, type LandslideStatus } from '../store/landslides-schema';
+import { LANDSLIDE_STATUSES, type AttrValue, type LandslideRecord, type LandslideStatus } from '../store/landslides-schema';
 import { countsInInventory, REJECTED_STATUS } from '../../../src-shared/vocabulary';
 
-export type AttrValue = string | number | boolean | null;
+export type { AttrValue };
 
 export interface InventoryFeature {
   /** The GeoPackage fid (feature id in every export). */

@@ -4,7 +4,7 @@
  * written by hand: there is nothing to encode beyond RFC 4180 quoting and HTML escaping.
  */
 import type { CrsInfo } from '../../../src-shared/geo';
-import { createTransformer, WGS84 } from '../raster/crs';
+import { createTransformer, WGS84 } from '../geo';
 import { ringSignedArea2, multiPolygonBounds, type FlatMultiPolygon } from '../vector/geometry';
 import { LANDSLIDE_STATUSES, type LandslideStatus } from '../store/landslides-schema';
 import { STATUS_STYLE } from '../store/project/qgis-style';

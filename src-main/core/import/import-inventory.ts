@@ -17,16 +17,14 @@ import { kml as kmlToGeoJson } from '@tmcw/togeojson';
 import JSZip from 'jszip';
 import type { CrsInfo } from '../../../src-shared/geo';
 import { ScarpError } from '../../../src-shared/errors';
-import { createTransformer, WGS84 } from '../raster/crs';
+import { createTransformer, crsFromName, WGS84 } from '../geo';
 import { fromPolygonCoords, mapCoords, orientMultiPolygon, type FlatMultiPolygon } from '../vector/geometry';
 import { areaM2, perimeterM } from '../vector/measure';
-import { crsFromName, readPolygons, type PolygonFeature } from '../vector/readers';
+import { readPolygons, type PolygonFeature } from '../vector/readers';
 import { ringsAreClean } from '../vector/validity';
 import { makeValid } from '../edit/polygon-ops';
 import { checkInputFileSync } from '../util/input-file';
-import { LANDSLIDE_COLUMNS, LANDSLIDE_STATUSES, LANDSLIDE_TYPES, type LandslideRecord } from '../store/landslides-schema';
-import { SHAPEFILE_FIELDS } from '../export/shapefile';
-import type { AttrValue } from '../export/inventory';
+import { LANDSLIDE_COLUMNS, LANDSLIDE_STATUSES, LANDSLIDE_TYPES, SHAPEFILE_FIELDS, type AttrValue, type LandslideRecord } from '../store/landslides-schema';
 
 export interface ImportedFeature {
   geometry: FlatMultiPolygon;

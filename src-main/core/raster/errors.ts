@@ -55,15 +55,6 @@ export function noGeoreferencing(path: string, what: string): ScarpError {
   });
 }
 
-export function unknownCrs(path: string | undefined, what: string): ScarpError {
-  return new ScarpError({
-    code: 'UNKNOWN_CRS',
-    message: path ? `${basename(path)}: unknown coordinate reference system: ${what} (${path})` : `Unknown coordinate reference system: ${what}`,
-    hint: 'Assign or convert to an EPSG coordinate system, e.g. gdalwarp -t_srs EPSG:32647 in.tif out.tif (pick the UTM zone of the area).',
-    file: path,
-  });
-}
-
 /** Wrap anything thrown while decoding pixel data as CORRUPT_FILE (ScarpErrors pass through). */
 export function asReadError(path: string, e: unknown, what: string): ScarpError {
   if (isScarpError(e)) return e;

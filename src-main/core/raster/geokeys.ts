@@ -4,9 +4,10 @@
  * CRS built from the keys for the common projections (TM, Mercator, LCC 1SP/2SP, Albers, LAEA, old UTM codes).
  */
 import type { CrsInfo } from '../../../src-shared/geo';
-import { crsFromEpsg, crsFromProj4 } from './crs';
-import { lookupEpsg } from './epsg';
-import { unknownCrs } from './errors';
+import { crsFromEpsg, crsFromProj4 } from '../geo/crs';
+import { lookupEpsg } from '../geo/epsg';
+import { unknownCrs } from '../geo/errors';
+import { crsFromWkt } from '../geo/wkt';
 
 export type GeoKeys = Record<string, unknown>;
 
@@ -110,7 +111,7 @@ export function crsFromGeoKeys(keys: GeoKeys, file: string): CrsInfo {
   const citation = [str(keys, 'GTCitationGeoKey'), str(keys, 'PCSCitationGeoKey'), str(keys, 'GeogCitationGeoKey')].find(
     (c) => c !== undefined && /^ESRI PE String = /.test(c),
   );
-  if (citation) return crsFromWktCitation(citation.replace(/^ESRI PE String = /, ''), file);
+  if (citation) return crsFromWkt(citation.replace(/^ESRI PE String = /, ''), file);
 
   const projected = model === 1 || pcs === USER_DEFINED || num(keys, 'ProjCoordTransGeoKey') !== undefined || num(keys, 'ProjectionGeoKey') !== undefined;
   if (!projected) {
@@ -122,19 +123,6 @@ export function crsFromGeoKeys(keys: GeoKeys, file: string): CrsInfo {
     throw unknownCrs(file, 'the GeoKeys name no projected or geographic coordinate system');
   }
   return userProjected(keys, file);
-}
-
-/** A CRS given as WKT (e.g. our writer's "ESRI PE String" citation): proj4js parses it, we keep the WKT. */
-export function crsFromWktCitation(wkt: string, file: string): CrsInfo {
-  const m = /AUTHORITY\["EPSG","(\d+)"\]\]\s*$/.exec(wkt);
-  if (m) {
-    const code = Number(m[1]);
-    if (lookupEpsg(code)) return crsFromEpsg(code, file);
-  }
-  const name = /^\w+\["([^"]*)"/.exec(wkt)?.[1] ?? 'unnamed';
-  const def = proj4StringFromWkt(wkt);
-  if (!def) throw unknownCrs(file, `cannot interpret the WKT citation "${wkt.slice(0, 80)}…"`);
-  return crsFromProj4(def, name, wkt, file);
 }
 
 function userProjected(keys: GeoKeys, file: string): CrsInfo {
@@ -249,45 +237,4 @@ function userProjected(keys: GeoKeys, file: string): CrsInfo {
 function projcs(name: string, geogcs: string, method: string, params: Array<[string, number]>, unitWkt: string): string {
   const p = params.map(([n, x]) => `PARAMETER["${n}",${x}]`).join(',');
   return `PROJCS["${esc(name)}",${geogcs},PROJECTION["${method}"],${p},${unitWkt},AXIS["Easting",EAST],AXIS["Northing",NORTH]]`;
-}
-
-/** A PROJ string for the WKT1 methods we build (inverse of projcs); null when not one of them. */
-export function proj4StringFromWkt(wkt: string): string | null {
-  const param = (n: string): number | undefined => {
-    const m = new RegExp(`PARAMETER\\["${n}",([-+0-9.eE]+)\\]`, 'i').exec(wkt);
-    return m ? Number(m[1]) : undefined;
-  };
-  const sph = /SPHEROID\["[^"]*",([-+0-9.eE]+),([-+0-9.eE]+)/i.exec(wkt);
-  if (!sph) return null;
-  const a = Number(sph[1]);
-  const rf = Number(sph[2]);
-  const ell = /DATUM\["(WGS_1984|D_WGS_1984)"/i.test(wkt) ? '+datum=WGS84' : rf === 0 ? `+a=${a} +b=${a}` : `+a=${a} +rf=${rf}`;
-  const method = /PROJECTION\["([^"]+)"/i.exec(wkt)?.[1];
-  const unitM = /UNIT\["[^"]*",([-+0-9.eE]+)[^\]]*\](?:,AXIS\[[^\]]*\])*\]\s*$/i.exec(wkt);
-  if (!method) return /^GEOGCS/i.test(wkt) ? `+proj=longlat ${ell} +no_defs` : null;
-  const k = unitM ? Number(unitM[1]) : 1;
-  const units = k === 1 ? '+units=m' : `+to_meter=${k}`;
-  const fe = (param('false_easting') ?? 0) * k;
-  const fn = (param('false_northing') ?? 0) * k;
-  const tail = `+x_0=${fe} +y_0=${fn} ${ell} ${units} +no_defs`;
-  switch (method.toLowerCase()) {
-    case 'transverse_mercator':
-      return `+proj=tmerc +lat_0=${param('latitude_of_origin') ?? 0} +lon_0=${param('central_meridian') ?? 0} +k=${param('scale_factor') ?? 1} ${tail}`;
-    case 'mercator_1sp':
-      return `+proj=merc +lon_0=${param('central_meridian') ?? 0} +k=${param('scale_factor') ?? 1} ${tail}`;
-    case 'mercator_2sp':
-      return `+proj=merc +lat_ts=${param('standard_parallel_1') ?? 0} +lon_0=${param('central_meridian') ?? 0} ${tail}`;
-    case 'lambert_conformal_conic_2sp':
-      return `+proj=lcc +lat_1=${param('standard_parallel_1') ?? 0} +lat_2=${param('standard_parallel_2') ?? 0} +lat_0=${param('latitude_of_origin') ?? 0} +lon_0=${param('central_meridian') ?? 0} ${tail}`;
-    case 'lambert_conformal_conic_1sp': {
-      const lat0 = param('latitude_of_origin') ?? 0;
-      return `+proj=lcc +lat_1=${lat0} +lat_0=${lat0} +lon_0=${param('central_meridian') ?? 0} +k_0=${param('scale_factor') ?? 1} ${tail}`;
-    }
-    case 'lambert_azimuthal_equal_area':
-      return `+proj=laea +lat_0=${param('latitude_of_center') ?? 0} +lon_0=${param('longitude_of_center') ?? 0} ${tail}`;
-    case 'albers_conic_equal_area':
-      return `+proj=aea +lat_1=${param('standard_parallel_1') ?? 0} +lat_2=${param('standard_parallel_2') ?? 0} +lat_0=${param('latitude_of_center') ?? 0} +lon_0=${param('longitude_of_center') ?? 0} ${tail}`;
-    default:
-      return null;
-  }
 }

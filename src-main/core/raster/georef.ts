@@ -37,23 +37,3 @@ export function geoTransformFromTags(t: GeorefTags, file: string): GeoTransform 
   return gt;
 }
 
-/** Inverse of an affine geotransform. */
-export function invertGeoTransform(gt: GeoTransform): GeoTransform {
-  const [ox, a, b, oy, d, e] = gt;
-  const det = a * e - b * d;
-  if (det === 0) throw new Error('geotransform is not invertible');
-  const ia = e / det;
-  const ib = -b / det;
-  const id = -d / det;
-  const ie = a / det;
-  return [-(ia * ox + ib * oy), ia, ib, -(id * ox + ie * oy), id, ie];
-}
-
-/** World coordinates of pixel position (px, py) (pixel corner convention: pixel centres at i + 0.5). */
-export function pixelToWorld(gt: GeoTransform, px: number, py: number): [number, number] {
-  return [gt[0] + gt[1] * px + gt[2] * py, gt[3] + gt[4] * px + gt[5] * py];
-}
-
-export function worldToPixel(inv: GeoTransform, x: number, y: number): [number, number] {
-  return [inv[0] + inv[1] * x + inv[2] * y, inv[3] + inv[4] * x + inv[5] * y];
-}

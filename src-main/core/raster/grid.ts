@@ -1,7 +1,7 @@
 /** Pixel grids and windows: validation, intersection, tiling, sub-grids and re-gridding to another GSD. */
-import type { Bounds, GeoTransform, Grid, Window } from '../../../src-shared/geo';
+import type { Bounds, Grid, Window } from '../../../src-shared/geo';
 import { ScarpError } from '../../../src-shared/errors';
-import { ellipsoidOf, gridBounds, metresPerDegree } from './crs';
+import { ellipsoidOf, gridBounds, metresPerDegree, windowGeoTransform } from '../geo';
 
 /** Throws INVALID_ARGUMENT unless the window has integer offsets and a positive integer size. */
 export function assertWindow(w: Window, file?: string): void {
@@ -45,11 +45,6 @@ export function* tileWindows(g: { width: number; height: number }, size: number,
 /** Full-width row bands of `rows` rows covering the grid. */
 export function* rowBands(g: { width: number; height: number }, rows: number): Generator<Window> {
   for (let y = 0; y < g.height; y += rows) yield { x: 0, y, width: g.width, height: Math.min(rows, g.height - y) };
-}
-
-/** The geotransform of a window of a grid. */
-export function windowGeoTransform(gt: GeoTransform, w: { x: number; y: number }): GeoTransform {
-  return [gt[0] + gt[1] * w.x + gt[2] * w.y, gt[1], gt[2], gt[3] + gt[4] * w.x + gt[5] * w.y, gt[4], gt[5]];
 }
 
 /** The grid of a window of a grid (same CRS and resolution). */

@@ -2,6 +2,7 @@
 export type { BandData, GridBandSource, GridBandsSource, RasterSource } from './types';
 export { openRaster, type OpenRasterOptions } from './open';
 export { describeRaster } from './describe';
+// The geo basics (CRS, geotransforms) live in ../geo; re-exported as part of the raster API for callers that read rasters.
 export {
   crsFromEpsg,
   crsFromProj4,
@@ -15,10 +16,13 @@ export {
   sameCrs,
   ellipsoidOf,
   WGS84,
+  invertGeoTransform,
+  pixelToWorld,
+  worldToPixel,
+  windowGeoTransform,
   type Transformer,
   type Ellipsoid,
-} from './crs';
-export { invertGeoTransform, pixelToWorld, worldToPixel } from './georef';
+} from '../geo';
 export {
   assertWindow,
   clipWindow,
@@ -27,7 +31,6 @@ export {
   tileWindows,
   rowBands,
   subGrid,
-  windowGeoTransform,
   gridFromBounds,
   resampleGrid,
   isNorthUp,

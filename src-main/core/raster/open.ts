@@ -10,7 +10,7 @@ import { asReadError, corruptFile, noGeoreferencing, unsupportedContent } from '
 import { ensureDecoders, fromFile, type GeoTIFF, type GeoTIFFImage } from './geotiff-lib';
 import { geoTransformFromTags } from './georef';
 import { crsFromGeoKeys, type GeoKeys } from './geokeys';
-import { gridBounds, gsdOf, transformBounds, WGS84 } from './crs';
+import { gridBounds, gsdOf, transformBounds, WGS84 } from '../geo';
 import { sniffRaster } from './sniff';
 import { resampleAxisAligned, type BandWindow } from './resample';
 import { assertWindow } from './grid';

@@ -2,7 +2,7 @@
 import { basename } from 'node:path';
 import type { Grid } from '../../../src-shared/geo';
 import { ScarpError } from '../../../src-shared/errors';
-import { gridBounds, transformBounds } from './crs';
+import { gridBounds, transformBounds } from '../geo';
 
 /** Throws NO_OVERLAP when `source` (a file's grid) and `target` share no area. */
 export function assertOverlap(source: Grid, target: Grid, file: string, what = 'the image'): void {

@@ -5,8 +5,7 @@
  * `maxErrorPx` source pixels (default 0.01), falling back to per-pixel transforms.
  */
 import type { Grid, Window } from '../../../src-shared/geo';
-import { createTransformer, type Transformer } from './crs';
-import { invertGeoTransform } from './georef';
+import { createTransformer, invertGeoTransform, type Transformer } from '../geo';
 
 export interface PixelMap {
   /** Source pixel x of each target pixel centre in the window (row-major), NaN where it cannot be transformed. */

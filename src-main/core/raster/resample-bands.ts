@@ -5,7 +5,7 @@
 import type { Grid, Window } from '../../../src-shared/geo';
 import type { BandData, GridBandsSource, RasterSource } from './types';
 import { bandOf } from './band-provider';
-import { gsdOf } from './crs';
+import { gsdOf } from '../geo';
 import { assertOverlap } from './overlap';
 import { warpBand, type WarpMethod } from './warp';
 

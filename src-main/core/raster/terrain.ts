@@ -7,7 +7,7 @@ import type { Grid, Window } from '../../../src-shared/geo';
 import { ScarpError } from '../../../src-shared/errors';
 import type { GridBandSource, RasterSource } from './types';
 import { averagedBand, bandOf, type BandProvider } from './band-provider';
-import { ellipsoidOf, gsdOf, metresPerDegree } from './crs';
+import { ellipsoidOf, gsdOf, metresPerDegree } from '../geo';
 import { clipWindow, expandWindow, resampleGrid } from './grid';
 import { assertOverlap } from './overlap';
 import { hornDerivative, type DerivativeKind } from './terrain-kernels';

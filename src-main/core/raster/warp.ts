@@ -8,7 +8,7 @@ import type { Grid, Window } from '../../../src-shared/geo';
 import type { BandData, GridBandSource } from './types';
 import type { BandProvider } from './band-provider';
 import { createPixelMapper, sourceWindowOf, type PixelMap } from './pixel-map';
-import { createTransformer } from './crs';
+import { createTransformer } from '../geo';
 import { boxAverage, nearestAt, snapScale, tentAt, type BandWindow } from './resample';
 import { assertWindow, clipWindow } from './grid';
 

@@ -13,7 +13,7 @@ import { cutHole, fillHoles, makeValid, mergePolygons, splitByLine } from '../ed
 import { fromPolygonCoords, multiPolygonArea, multiPolygonBounds, type FlatMultiPolygon } from '../vector/geometry';
 import { mapCoords } from '../vector/geometry';
 import { metresPerUnitAt } from '../vector/measure';
-import { createTransformer, WGS84 } from '../raster/crs';
+import { createTransformer, WGS84 } from '../geo';
 import type { ProjectService } from './project-service';
 import { fromMapKeeping, mapCrs } from './map-features';
 

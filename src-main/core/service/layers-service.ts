@@ -2,7 +2,7 @@
 import type { TileLayerInfo, TileLayerRequestParsed, VectorLayer } from '../../../src-shared/api';
 import { TileService } from '../tiles';
 import { readPolygons, toPolygonCoords, multiPolygonBounds } from '../vector';
-import { WGS84 } from '../raster/crs';
+import { WGS84 } from '../geo';
 import type { Bounds } from '../../../src-shared/geo';
 
 /** Round to 1e-7 degrees (~1 cm): plenty for display, and a third of the JSON. */

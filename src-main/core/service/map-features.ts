@@ -5,7 +5,7 @@
  * moves a vertex the user did not touch (no round trip through WGS 84).
  */
 import type { MapFeature } from '../../../src-shared/api';
-import { createTransformer, WGS84 } from '../raster/crs';
+import { createTransformer, WGS84 } from '../geo';
 import { fromPolygonCoords, toPolygonCoords, type FlatMultiPolygon } from '../vector/geometry';
 import type { Project, StoredFeature } from '../store/project';
 

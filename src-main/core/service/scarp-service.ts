@@ -57,7 +57,8 @@ import { ModelsService } from './models-service';
 import { LayersService } from './layers-service';
 import { ProjectService } from './project-service';
 import { EditService } from './edit-service';
-import { exportFromProject, importToProject } from '../export/export-service';
+import { exportFromProject } from '../export/export-service';
+import { importToProject } from '../import/project-import';
 
 /** Validate a request against its schema; a failure is the caller's mistake, reported field by field. */
 function validate<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {

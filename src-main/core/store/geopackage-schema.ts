@@ -5,7 +5,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { Bounds, CrsInfo } from '../../../src-shared/geo';
-import { readGpkgHeader } from './geopackage-geometry';
+import { readGpkgHeader } from '../vector/geopackage-geometry';
 
 type Db = Database.Database;
 

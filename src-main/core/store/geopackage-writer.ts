@@ -12,7 +12,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { Bounds, CrsInfo } from '../../../src-shared/geo';
 import { ScarpError } from '../../../src-shared/errors';
 import { multiPolygonBounds, type FlatMultiPolygon } from '../vector/geometry';
-import { encodeGpkgMultiPolygon } from './geopackage-geometry';
+import { encodeGpkgMultiPolygon } from '../vector/geopackage-geometry';
 import {
   createFeatureTable,
   createGpkgCore,

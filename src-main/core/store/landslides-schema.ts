@@ -1,6 +1,7 @@
 /**
  * The inventory feature table `landslides` (issue 4's field names): what detection writes and what
- * the project store extends. MultiPolygon in the project/scene CRS.
+ * the project store extends. MultiPolygon in the project/scene CRS. Also the columns' DBF aliases, which
+ * export writes and import recognises.
  */
 import type { FeatureTableDef } from './geopackage-schema';
 import { LandslideStatus, LandslideType, type LandslideProperties } from '../../../src-shared/api';
@@ -55,3 +56,54 @@ export function landslidesTableDef(srsId: number): FeatureTableDef {
     description: 'Landslide polygons mapped by Scarp',
   };
 }
+
+/** A value of an imported field kept beside the landslides columns (JSON in `attrs`). */
+export type AttrValue = string | number | boolean | null;
+
+// ---- Shapefile (DBF) names of the columns: written by export, recognised by import ----------------
+
+export interface ShapefileField {
+  /** Attribute in the inventory row. */
+  from: string;
+  /** DBF field name (≤ 10 ASCII characters). */
+  name: string;
+  type: 'C' | 'N' | 'D';
+  /** N: width and decimals. */
+  size?: number;
+  decimals?: number;
+  /** D/C split of an ISO timestamp: the date part ('date') or the time part ('time'). */
+  part?: 'date' | 'time';
+}
+
+/**
+ * The fixed alias table: landslides column → DBF field. `created_at` and `updated_at` become a Date
+ * field (`created`, `updated`) and a text field with the UTC time (`created_t`, `updated_t`,
+ * "HH:MM:SS.sssZ"). Imported features add `source` and `attrs` (JSON of unmapped fields).
+ */
+export const SHAPEFILE_FIELDS: readonly ShapefileField[] = [
+  { from: 'fid', name: 'fid', type: 'N', size: 10, decimals: 0 },
+  { from: 'uuid', name: 'uuid', type: 'C' },
+  { from: 'scene', name: 'scene', type: 'C' },
+  { from: 'run', name: 'run', type: 'C' },
+  { from: 'area_m2', name: 'area_m2', type: 'N', size: 18, decimals: 3 },
+  { from: 'perimeter_m', name: 'perim_m', type: 'N', size: 18, decimals: 3 },
+  { from: 'prob_mean', name: 'prob_mean', type: 'N', size: 12, decimals: 6 },
+  { from: 'prob_max', name: 'prob_max', type: 'N', size: 12, decimals: 6 },
+  { from: 'slope_mean', name: 'slope_mean', type: 'N', size: 12, decimals: 4 },
+  { from: 'elev_min', name: 'elev_min', type: 'N', size: 14, decimals: 3 },
+  { from: 'elev_max', name: 'elev_max', type: 'N', size: 14, decimals: 3 },
+  { from: 'aspect_mean', name: 'aspect_mn', type: 'N', size: 12, decimals: 4 },
+  { from: 'type', name: 'type', type: 'C' },
+  { from: 'status', name: 'status', type: 'C' },
+  { from: 'confidence', name: 'confidence', type: 'N', size: 12, decimals: 6 },
+  { from: 'mapper', name: 'mapper', type: 'C' },
+  { from: 'created_at', name: 'created', type: 'D', part: 'date' },
+  { from: 'created_at', name: 'created_t', type: 'C', part: 'time' },
+  { from: 'updated_at', name: 'updated', type: 'D', part: 'date' },
+  { from: 'updated_at', name: 'updated_t', type: 'C', part: 'time' },
+  { from: 'notes', name: 'notes', type: 'C' },
+];
+export const SHAPEFILE_PROVENANCE_FIELDS: readonly ShapefileField[] = [
+  { from: 'source', name: 'source', type: 'C' },
+  { from: 'attrs', name: 'attrs', type: 'C' },
+];

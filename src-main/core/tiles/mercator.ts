@@ -1,6 +1,6 @@
 /** Web Mercator (EPSG:3857) XYZ tile geometry, as MapLibre/OSM number tiles (y down from the north). */
 import type { Bounds, Grid } from '../../../src-shared/geo';
-import { crsFromEpsg } from '../raster/crs';
+import { crsFromEpsg } from '../geo';
 
 export const TILE_SIZE = 256;
 /** Half the width of the Web Mercator square in metres (π × 6378137). */

@@ -9,7 +9,7 @@ import { statSync } from 'node:fs';
 import type { TileLayerInfo, TileLayerRequestParsed } from '../../../src-shared/api';
 import { ScarpError } from '../../../src-shared/errors';
 import { openRaster } from '../raster/open';
-import { transformBounds } from '../raster/crs';
+import { transformBounds } from '../geo';
 import type { RasterSource } from '../raster/types';
 import { encodePng, emptyPng } from '../util/png';
 import { LruCache } from './lru';

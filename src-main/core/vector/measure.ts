@@ -7,7 +7,7 @@
  *   polygon-sized extents, perimeter from per-segment metres per degree at mid-latitude.
  */
 import type { CrsInfo } from '../../../src-shared/geo';
-import { ellipsoidOf, metresPerDegree, type Ellipsoid } from '../raster/crs';
+import { ellipsoidOf, metresPerDegree, type Ellipsoid } from '../geo';
 import { ringLength, ringSignedArea2, type FlatMultiPolygon, type FlatRing } from './geometry';
 
 function geoRingArea(r: FlatRing, ell: Ellipsoid): number {

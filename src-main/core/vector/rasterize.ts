@@ -5,8 +5,8 @@
  * even-odd over all rings of one feature, horizontal edges on the centre line filled separately).
  * Features are burned one after the other (union). Coordinates must be in the grid's CRS.
  */
-import type { GeoTransform, Grid } from '../../../src-shared/geo';
-import { ScarpError } from '../../../src-shared/errors';
+import type { Grid } from '../../../src-shared/geo';
+import { invertGeoTransform, worldToPixel } from '../geo';
 import type { FlatMultiPolygon } from './geometry';
 
 interface PixelFeature {
@@ -17,18 +17,6 @@ interface PixelFeature {
   starts: Int32Array;
   minRow: number;
   maxRow: number;
-}
-
-/** Inverse of a GDAL geotransform: map → pixel. */
-export function invertGeoTransform(gt: GeoTransform): (x: number, y: number) => [number, number] {
-  const [ox, a, b, oy, d, e] = gt;
-  const det = a * e - b * d;
-  if (det === 0) throw new ScarpError({ code: 'INVALID_ARGUMENT', message: 'The grid geotransform is not invertible' });
-  return (x, y) => {
-    const dx = x - ox;
-    const dy = y - oy;
-    return [(e * dx - b * dy) / det, (-d * dx + a * dy) / det];
-  };
 }
 
 export class PolygonRasterizer {
@@ -64,7 +52,7 @@ export class PolygonRasterizer {
         for (const r of p) {
           starts[ri++] = k;
           for (let v = 0; v < r.length; v += 2) {
-            const [px, py] = toPx(r[v] as number, r[v + 1] as number);
+            const [px, py] = worldToPixel(toPx, r[v] as number, r[v + 1] as number);
             xs[k] = px;
             ys[k] = py;
             if (py < minY) minY = py;

@@ -8,12 +8,11 @@ import Database from 'better-sqlite3';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import * as shapefile from 'shapefile';
-import proj4 from 'proj4';
 import type { CrsInfo } from '../../../src-shared/geo';
 import { ScarpError } from '../../../src-shared/errors';
 import { checkInputFileSync } from '../util/input-file';
-import { createTransformer, crsFromEpsg, WGS84 } from '../raster/crs';
-import { decodeGpkgPolygons } from '../store/geopackage-geometry';
+import { createTransformer, crsFromEpsg, crsFromName, crsFromWkt, LAYER_CRS_HINT, unknownCrs, WGS84 } from '../geo';
+import { decodeGpkgPolygons } from './geopackage-geometry';
 import { fromPolygonCoords, mapCoords, orientMultiPolygon, type FlatMultiPolygon } from './geometry';
 
 export type PropertyValue = string | number | boolean | null;
@@ -49,46 +48,6 @@ export interface ReadPolygonsOptions {
 
 function corrupt(file: string, what: string, cause?: unknown): ScarpError {
   return new ScarpError({ code: 'CORRUPT_FILE', message: `${file} cannot be read as ${what}${cause instanceof Error ? `: ${cause.message}` : ''}`, hint: 'Check that the file is complete and in the format its extension says.', file }, { cause });
-}
-
-function unknownCrs(file: string, detail: string): ScarpError {
-  return new ScarpError({
-    code: 'UNKNOWN_CRS',
-    message: `The coordinate reference system of ${file} cannot be used: ${detail}`,
-    hint: 'Save the layer with an EPSG-coded CRS (e.g. in QGIS: Export → Save Features As, choosing the CRS).',
-    file,
-  });
-}
-
-// ---- CRS from WKT / names ----------------------------------------------------------------------
-
-/** A CRS from OGC or ESRI WKT: the EPSG code when the WKT carries or implies one, else proj4's WKT parser. */
-export function crsFromWkt(wkt: string, file = 'layer'): CrsInfo {
-  const text = wkt.trim();
-  // Top-level authority: the last AUTHORITY/ID right before the final closing bracket.
-  const auth = /(?:AUTHORITY\[\s*"EPSG"\s*,\s*"?(\d+)"?\s*\]|ID\[\s*"EPSG"\s*,\s*(\d+)\s*\])\s*\]\s*$/i.exec(text);
-  if (auth) return crsFromEpsg(Number(auth[1] ?? auth[2]), file);
-  const name = /^\s*(?:PROJCS|PROJCRS|GEOGCS|GEOGCRS|GEODCRS)\s*\[\s*"([^"]+)"/i.exec(text)?.[1] ?? '';
-  const utm = /^WGS[ _]?(?:19)?84[ _/]+UTM[ _]zone[ _](\d{1,2})([NS])$/i.exec(name);
-  if (utm) return crsFromEpsg((utm[2]!.toUpperCase() === 'N' ? 32600 : 32700) + Number(utm[1]), file);
-  if (/^(GCS_WGS_1984|WGS 84|WGS84)$/i.test(name) && /^\s*GEOG/i.test(text)) return crsFromEpsg(4326, file);
-  // proj4js parses WKT 1 (OGC and ESRI) itself; keep the WKT as the definition.
-  let proj: { projName?: string; to_meter?: number; units?: string };
-  try {
-    proj = proj4.Proj(text) as unknown as typeof proj;
-  } catch (err) {
-    throw unknownCrs(file, `WKT not understood (${(err as Error).message})`);
-  }
-  const isGeographic = proj.projName === 'longlat' || /^\s*GEOG/i.test(text);
-  return { epsg: null, name: name || 'custom', proj4: text, wkt: text, isGeographic, metresPerUnit: isGeographic ? null : (proj.to_meter ?? 1) };
-}
-
-/** A CRS from a GeoJSON `crs` name (urn:ogc:def:crs:EPSG::32647, EPSG:32647, CRS84). */
-export function crsFromName(name: string, file = 'layer'): CrsInfo {
-  if (/CRS84$/i.test(name) || /OGC:?(1\.3)?:?CRS84/i.test(name)) return WGS84;
-  const m = /EPSG:{1,2}(?:[\d.]*:)?(\d+)$/i.exec(name) ?? /^EPSG:(\d+)$/i.exec(name);
-  if (!m) throw unknownCrs(file, `"${name}" is not an EPSG or CRS84 name`);
-  return crsFromEpsg(Number(m[1]), file);
 }
 
 // ---- GeoJSON --------------------------------------------------------------------------------
@@ -166,7 +125,7 @@ function readGeoJson(path: string, opts: ReadPolygonsOptions): { crs: CrsInfo; f
   }
   if (!doc || typeof doc !== 'object' || typeof doc.type !== 'string') throw corrupt(path, 'GeoJSON (no "type" member)');
   const crsName = doc.crs?.properties?.name;
-  const crs = opts.sourceCrs ?? (typeof crsName === 'string' ? crsFromName(crsName, path) : WGS84);
+  const crs = opts.sourceCrs ?? (typeof crsName === 'string' ? crsFromName(crsName, path, LAYER_CRS_HINT) : WGS84);
   const features: PolygonFeature[] = [];
   const add = (g: GeoJsonGeometry | undefined, props: unknown): void => {
     const mp: FlatMultiPolygon = [];
@@ -224,8 +183,8 @@ function readGeoPackage(path: string, layer?: string): { crs: CrsInfo; features:
       | undefined;
     let crs: CrsInfo;
     if (srs && srs.organization.toUpperCase() === 'EPSG') crs = crsFromEpsg(srs.organization_coordsys_id, path);
-    else if (srs && srs.definition && srs.definition !== 'undefined') crs = crsFromWkt(srs.definition, path);
-    else throw unknownCrs(path, `layer ${pick.table_name} has an undefined SRS (srs_id ${pick.srs_id})`);
+    else if (srs && srs.definition && srs.definition !== 'undefined') crs = crsFromWkt(srs.definition, path, LAYER_CRS_HINT);
+    else throw unknownCrs(path, `layer ${pick.table_name} has an undefined SRS (srs_id ${pick.srs_id})`, LAYER_CRS_HINT);
     const quoted = `"${pick.table_name.replace(/"/g, '""')}"`;
     const features: PolygonFeature[] = [];
     for (const row of db.prepare(`SELECT * FROM ${quoted}`).iterate() as Iterable<Record<string, unknown>>) {
@@ -318,7 +277,7 @@ async function readShapefile(path: string, opts: ReadPolygonsOptions): Promise<{
       file: path,
       options: opts.crsOption ? ['crs'] : undefined,
     });
-  } else crs = crsFromWkt(readFileSync(prj, 'utf8'), path);
+  } else crs = crsFromWkt(readFileSync(prj, 'utf8'), path, LAYER_CRS_HINT);
   const dbf = find('dbf');
   const shx = find('shx');
   const cpg = find('cpg');

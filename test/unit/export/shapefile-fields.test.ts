@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { cutUtf8, SHAPEFILE_FIELDS, SHAPEFILE_PROVENANCE_FIELDS } from '../../../src-main/core/export/shapefile';
+import { cutUtf8 } from '../../../src-main/core/export/shapefile';
+import { SHAPEFILE_FIELDS, SHAPEFILE_PROVENANCE_FIELDS } from '../../../src-main/core/store/landslides-schema';
 import { LANDSLIDE_COLUMNS } from '../../../src-main/core/store/landslides-schema';
-import { toEsriWkt } from '../../../src-main/core/export/esri-wkt';
-import { crsFromEpsg } from '../../../src-main/core/raster/crs';
+import { toEsriWkt } from '../../../src-main/core/geo';
+import { crsFromEpsg } from '../../../src-main/core/geo';
 import { parseCrsChoice, parseStatuses } from '../../../src-main/core/export/inventory';
 
 describe('shapefile alias table', () => {

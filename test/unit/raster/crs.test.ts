@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { crsFromEpsg, createTransformer, transformBounds, metresPerDegree, pixelAreaM2, pixelSizeMetres, WGS84 } from '../../../src-main/core/raster';
-import { crsFromGeoKeys, proj4StringFromWkt } from '../../../src-main/core/raster/geokeys';
+import { crsFromGeoKeys } from '../../../src-main/core/raster/geokeys';
+import { proj4StringFromWkt } from '../../../src-main/core/geo';
 import { geoKeysForCrs } from '../../../src-main/core/raster/geokeys-write';
 
 describe('CRS utilities', () => {

@@ -16,7 +16,7 @@ import {
   WEB_MERCATOR,
   type RenderLayer,
 } from '../../../src-main/core/tiles';
-import { transformBounds } from '../../../src-main/core/raster/crs';
+import { transformBounds } from '../../../src-main/core/geo';
 import { LruCache } from '../../../src-main/core/tiles/lru';
 
 function lonLatToTile(lon: number, lat: number, z: number): [number, number] {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import proj4 from 'proj4';
-import { crsFromEpsg } from '../../../src-main/core/raster/crs';
+import { crsFromEpsg } from '../../../src-main/core/geo';
 import { areaM2, computeAttributes, fromPolygonCoords, perimeterM, meetsMinArea, toleranceInUnits } from '../../../src-main/core/vector';
 
 describe('area and perimeter in metres', () => {

@@ -10,7 +10,7 @@ import type { ReviewQueue } from '../../../../src-shared/api';
 import { countedTotal, REVIEWED_STATUSES, UNREVIEWED_STATUS, type LandslideStatus, type ReviewOrder } from '../../../../src-shared/vocabulary';
 import { ScarpError } from '../../../../src-shared/errors';
 import type { FlatMultiPolygon } from '../../vector/geometry';
-import { decodeGpkgPolygons, encodeGpkgMultiPolygon } from '../geopackage-geometry';
+import { decodeGpkgPolygons, encodeGpkgMultiPolygon } from '../../vector/geopackage-geometry';
 import { q, rtreeName } from '../geopackage-schema';
 import { completeRecord, type LandslideFeature } from '../geopackage-writer';
 import { LANDSLIDE_COLUMNS, LANDSLIDES_GEOMETRY_COLUMN, LANDSLIDES_TABLE, type LandslideRecord } from '../landslides-schema';

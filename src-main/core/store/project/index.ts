@@ -4,10 +4,11 @@ export { ProjectDb, FULL_CHECK_MAX_BYTES, type OpenReport, type OpenProjectOptio
 export { SCHEMA_VERSION, RASTER_TILE_SIZE, MIGRATIONS } from './schema';
 export { type EditEntry, type FeatureAttrs, type JournalOp } from './journal';
 export type { EditPlan, ApplyResult, ReplayResult, PlannedAdd, PlannedUpdate, PlannedStatusChange, MaskMaterialise, PlanAttrs } from './edit-plan';
-export { MASK_STATUSES, pixelBox, tileAligned, windowBounds } from './mask';
+export { MASK_STATUSES, tileAligned } from './mask';
 export { type StoredFeature, type FeatureQuery } from './features';
 export { type RunRecord, type RunStatus, type RunGrid, type RunPlanInfo, type PredictionTileWriter } from './runs';
 export { type SceneRecord, type BandStats, type FileState, describeSceneFile } from './scenes';
 export { fileFingerprint } from './fingerprint';
 export { ProjectLock, lockPathOf } from './lock';
 export { quantise, dequantise, NODATA_U8, PROB_SCALE } from './raster-tiles';
+export { withProject } from './with-project';

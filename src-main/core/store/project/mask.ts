@@ -12,10 +12,10 @@
 import type Database from 'better-sqlite3';
 import type { Bounds, GeoTransform, Window } from '../../../../src-shared/geo';
 import { inMask, LANDSLIDE_STATUSES } from '../../../../src-shared/vocabulary';
-import { windowGeoTransform } from '../../raster/grid';
+import { pixelBox, windowBounds, windowGeoTransform } from '../../geo';
 import type { FlatMultiPolygon } from '../../vector/geometry';
 import { multiPolygonBounds } from '../../vector/geometry';
-import { invertGeoTransform, PolygonRasterizer } from '../../vector/rasterize';
+import { PolygonRasterizer } from '../../vector/rasterize';
 import type { FeatureStore, StoredFeature } from './features';
 import type { MaskOp } from './journal';
 import { blitTile, compressTile, decompressTile, tileSize, tilesOf } from './raster-tiles';
@@ -32,35 +32,6 @@ export interface StoredTile {
   width: number;
   height: number;
   data: Buffer;
-}
-
-/** Pixel box (grid coords, half-open) covering map bounds, unclamped. */
-export function pixelBox(gt: GeoTransform, b: Bounds): { x0: number; y0: number; x1: number; y1: number } {
-  const inv = invertGeoTransform(gt);
-  const pts = [inv(b.minX, b.minY), inv(b.maxX, b.minY), inv(b.minX, b.maxY), inv(b.maxX, b.maxY)];
-  return {
-    x0: Math.floor(Math.min(...pts.map((p) => p[0]))),
-    y0: Math.floor(Math.min(...pts.map((p) => p[1]))),
-    x1: Math.ceil(Math.max(...pts.map((p) => p[0]))),
-    y1: Math.ceil(Math.max(...pts.map((p) => p[1]))),
-  };
-}
-
-/** Map bounds of a pixel window. */
-export function windowBounds(gt: GeoTransform, win: Window): Bounds {
-  const [ox, a, b, oy, d, e] = gt;
-  const xs: number[] = [];
-  const ys: number[] = [];
-  for (const [px, py] of [
-    [win.x, win.y],
-    [win.x + win.width, win.y],
-    [win.x, win.y + win.height],
-    [win.x + win.width, win.y + win.height],
-  ] as Array<[number, number]>) {
-    xs.push(ox + px * a + py * b);
-    ys.push(oy + px * d + py * e);
-  }
-  return { minX: Math.min(...xs), minY: Math.min(...ys), maxX: Math.max(...xs), maxY: Math.max(...ys) };
 }
 
 /** Tile-aligned window (clamped to the scene grid) covering a pixel box. */

@@ -11,7 +11,7 @@ import type { Bounds, CrsInfo, Window } from '../../../../src-shared/geo';
 import type { EventMetadata, ProjectInfo, ReviewQueue } from '../../../../src-shared/api';
 import type { ReviewOrder } from '../../../../src-shared/vocabulary';
 import { ScarpError } from '../../../../src-shared/errors';
-import { createTransformer } from '../../raster/crs';
+import { createTransformer } from '../../geo';
 import { mapCoords, type FlatMultiPolygon } from '../../vector/geometry';
 import { ensureSrs, updateContentsExtent } from '../geopackage-schema';
 import { LANDSLIDES_GEOMETRY_COLUMN, LANDSLIDES_TABLE } from '../landslides-schema';

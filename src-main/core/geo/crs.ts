@@ -56,6 +56,18 @@ export function crsFromProj4(def: string, name: string, wkt: string, file?: stri
 
 export const WGS84: CrsInfo = /* lazily valid: epsg-index always has 4326 */ crsFromEpsg(4326);
 
+/** EPSG code of WGS 84 / UTM zone `zone` (1–60), north or south. */
+export function utmEpsg(zone: number, north: boolean): number {
+  return (north ? 32600 : 32700) + zone;
+}
+
+/** WGS 84 / UTM CRS of the zone holding longitude/latitude (lon, lat); null near the poles (|lat| > 84) or off the globe. */
+export function utmCrsAt(lon: number, lat: number): CrsInfo | null {
+  if (!Number.isFinite(lon) || !Number.isFinite(lat) || Math.abs(lat) > 84 || Math.abs(lon) > 180) return null;
+  const zone = Math.min(60, Math.floor((lon + 180) / 6) + 1);
+  return crsFromEpsg(utmEpsg(zone, lat >= 0));
+}
+
 /** Whether two CRSs are the same (same EPSG code, or the same PROJ definition). */
 export function sameCrs(a: CrsInfo, b: CrsInfo): boolean {
   if (a.epsg !== null && b.epsg !== null) return a.epsg === b.epsg;
@@ -175,14 +187,6 @@ export function metresPerDegree(latDeg: number, ell: Ellipsoid = WGS84_ELLIPSOID
   const n = ell.a / Math.sqrt(w);
   const m = (ell.a * (1 - ell.es)) / (w * Math.sqrt(w));
   return { x: (n * Math.cos(phi) * Math.PI) / 180, y: (m * Math.PI) / 180 };
-}
-
-/** Bounds of a grid in its own CRS. */
-export function gridBounds(g: Grid): Bounds {
-  const [ox, a, b, oy, d, e] = g.geoTransform;
-  const xs = [ox, ox + a * g.width, ox + b * g.height, ox + a * g.width + b * g.height];
-  const ys = [oy, oy + d * g.width, oy + e * g.height, oy + d * g.width + e * g.height];
-  return { minX: Math.min(...xs), minY: Math.min(...ys), maxX: Math.max(...xs), maxY: Math.max(...ys) };
 }
 
 /** Size of one pixel in metres (x along rows, y along columns), at row `row` (default: the grid's centre) for geographic CRSs. */

@@ -6,7 +6,7 @@
  */
 import type { Bounds } from '../../../src-shared/geo';
 import { ScarpError } from '../../../src-shared/errors';
-import { multiPolygonBounds, type FlatMultiPolygon, type FlatPolygon } from '../vector/geometry';
+import { multiPolygonBounds, type FlatMultiPolygon, type FlatPolygon } from './geometry';
 
 const WKB_POLYGON = 3;
 const WKB_MULTIPOLYGON = 6;
