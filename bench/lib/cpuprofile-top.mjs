@@ -4,7 +4,6 @@ import { readFileSync } from 'node:fs';
 
 const prof = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const N = Number(process.argv[3] ?? 25);
-const byId = new Map(prof.nodes.map((n) => [n.id, n]));
 const dt = new Map();
 for (let i = 0; i < prof.samples.length; i++) dt.set(prof.samples[i], (dt.get(prof.samples[i]) ?? 0) + (prof.timeDeltas[i] ?? 0));
 const self = new Map();

@@ -19,7 +19,7 @@ import { homedir } from 'node:os';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ScarpApi } from '../../src-shared/api';
 import { API_METHODS, isApiMethod } from '../../src-shared/api-methods';
-import { ScarpError, errorInfoOf, isScarpError, type ScarpErrorInfo } from '../../src-shared/errors';
+import { ScarpError, errorInfoOf, type ScarpErrorInfo } from '../../src-shared/errors';
 import type { TileService } from '../core/tiles';
 import { createGuard, type Guard } from './security';
 import { AllowedRoots, checkRequestPaths } from './files';

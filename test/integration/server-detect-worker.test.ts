@@ -7,7 +7,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { ScarpService } from '../../src-main/core/service/scarp-service';
 import { TileService } from '../../src-main/core/tiles';
 import { isScarpError } from '../../src-shared/errors';

@@ -3,7 +3,7 @@
  * the file byte-identical afterwards. Also: migration of an older project with a backup, moved
  * scenes, the lock against a second Scarp (another process) that still lets GDAL/QGIS read.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { appendFileSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';

@@ -97,7 +97,7 @@ export async function exportInventory(inv: Inventory, opts: VectorExportOptions)
   }
   const name = opts.layerName ?? stem(out);
   let targets: string[];
-  let dir = resolve(out, '..');
+  const dir = resolve(out, '..');
   switch (fmt) {
     case 'gpkg': requireExt(out, ['.gpkg'], 'GeoPackage'); targets = [out]; break;
     case 'geojson': requireExt(out, ['.geojson', '.json'], 'GeoJSON'); targets = [out, beside(out, '.qml')]; break;

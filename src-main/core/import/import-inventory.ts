@@ -123,6 +123,24 @@ async function kmzDocument(path: string): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** Field value `v` as landslides column `col`, or undefined when it does not fit the column. */
+function columnValue(col: string, v: AttrValue): string | number | undefined {
+  if (NUMERIC.has(col)) {
+    const n = typeof v === 'number' ? v : Number(v);
+    return Number.isFinite(n) ? n : undefined;
+  }
+  if (col === 'status') return (LANDSLIDE_STATUSES as readonly string[]).includes(String(v)) ? String(v) : undefined;
+  if (col === 'type') {
+    const t = String(v).toLowerCase();
+    return (LANDSLIDE_TYPES as readonly string[]).includes(t) ? t : undefined;
+  }
+  if (col === 'created_at' || col === 'updated_at') {
+    const d = new Date(String(v));
+    return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+  }
+  return String(v);
+}
+
 async function readKml(path: string): Promise<PolygonFeature[]> {
   const text = extname(path).toLowerCase() === '.kmz' ? await kmzDocument(path) : readFileSync(path, 'utf8');
   if (/<!ENTITY/i.test(text)) throw kmlError(path, 'it declares XML entities (not used by KML; refused so they cannot expand)');
@@ -236,20 +254,9 @@ export async function readInventoryFile(path: string, target?: CrsInfo, opts: { 
         continue;
       }
       const col = aliasTarget(k);
-      let ok = false;
-      if (col && !SKIP.has(col)) {
-        if (NUMERIC.has(col)) {
-          const n = typeof v === 'number' ? v : Number(v);
-          if (Number.isFinite(n)) (p[col] = n), (ok = true);
-        } else if (col === 'status') {
-          if ((LANDSLIDE_STATUSES as readonly string[]).includes(String(v))) (p[col] = String(v)), (ok = true);
-        } else if (col === 'type') {
-          if ((LANDSLIDE_TYPES as readonly string[]).includes(String(v).toLowerCase())) (p[col] = String(v).toLowerCase()), (ok = true);
-        } else if (col === 'created_at' || col === 'updated_at') {
-          const d = new Date(String(v));
-          if (!Number.isNaN(d.getTime())) (p[col] = d.toISOString()), (ok = true);
-        } else (p[col] = String(v)), (ok = true);
-      }
+      const value = col && !SKIP.has(col) ? columnValue(col, v) : undefined;
+      const ok = value !== undefined;
+      if (ok) p[col!] = value;
       if (ok) mapping[k] = `landslides.${col}`;
       else {
         if (col && SKIP.has(col)) owned.push(k);

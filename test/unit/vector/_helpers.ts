@@ -1,5 +1,5 @@
 /** Test helpers for the vector/eval tests: raster crops through GDAL, GDAL polygonize reference. */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GeoTransform } from '../../../src-shared/geo';
 import { gdal, gdalinfoJson } from '../../helpers/gdal';
@@ -24,8 +24,8 @@ export function readCrop(src: string, dir: string, win: [number, number, number,
 /** Write a uint8 mask as a GeoTIFF (through ENVI + gdal_translate) so GDAL tools can read it. */
 export function writeMaskTif(dir: string, name: string, data: Uint8Array, width: number, height: number, gt: GeoTransform, epsg: number): string {
   const bin = join(dir, `${name}.raw`);
-  require('node:fs').writeFileSync(bin, data);
-  require('node:fs').writeFileSync(
+  writeFileSync(bin, data);
+  writeFileSync(
     join(dir, `${name}.hdr`),
     `ENVI\nsamples = ${width}\nlines = ${height}\nbands = 1\nheader offset = 0\nfile type = ENVI Standard\ndata type = 1\ninterleave = bsq\nbyte order = 0\n`,
   );

@@ -6,7 +6,7 @@
  */
 import '../../raster/worker-shim';
 import { parentPort, workerData } from 'node:worker_threads';
-import { ScarpError, isScarpError, errorInfoOf, type ScarpErrorInfo } from '../../../../src-shared/errors';
+import { ScarpError, errorInfoOf } from '../../../../src-shared/errors';
 import type { ProbabilityRows, DetectionHooks } from '../detection-hooks';
 import { runDetection } from '../run-detection';
 import type { DetectWorkerInit, FromDetectWorker, HookName, ToDetectWorker } from './protocol';

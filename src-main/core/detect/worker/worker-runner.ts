@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { DetectRequestParsed, DetectResult, ProgressSink } from '../../../../src-shared/api';
-import { ScarpError, isScarpError, errorInfoOf, type ScarpErrorInfo } from '../../../../src-shared/errors';
+import { ScarpError, errorInfoOf } from '../../../../src-shared/errors';
 import type { DetectionHooks, ProbabilityRows } from '../detection-hooks';
 import type { DetectWorkerInit, FromDetectWorker, ToDetectWorker } from './protocol';
 

@@ -10,7 +10,7 @@
  * at all times and undo restores both.
  */
 import type Database from 'better-sqlite3';
-import type { Bounds, GeoTransform, Window } from '../../../../src-shared/geo';
+import type { Bounds, Window } from '../../../../src-shared/geo';
 import { inMask, LANDSLIDE_STATUSES } from '../../../../src-shared/vocabulary';
 import { pixelBox, windowBounds, windowGeoTransform } from '../../geo';
 import type { FlatMultiPolygon } from '../../vector/geometry';
