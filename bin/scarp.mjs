@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Entry point of the `scarp` command: runs the TypeScript CLI through tsx, so it works right after `npm ci`.
-import { register } from 'tsx/esm/api';
+// Entry point of the `scarp` command: runs the CLI built to JavaScript (out/node/cli.js, made by
+// scripts/build-node.mjs with esbuild), building it first when it is missing or older than the sources.
+import { ensureNodeBuild } from '../scripts/build-node.mjs';
 
-register();
-const { main } = await import('../src-main/cli/main.ts');
+const out = await ensureNodeBuild({ quiet: true });
+const { main } = await import(new URL(`file://${out}/cli.js`).href);
 process.exitCode = await main(process.argv.slice(2));

@@ -1,31 +1,25 @@
-import { createScarpService } from '../core/service/scarp-service';
+/**
+ * The `scarp` command. Commands and the service are loaded when a command runs (dynamic imports, split
+ * into their own chunks by the build), so that `scarp --help` starts without loading the raster and
+ * vector libraries, ONNX Runtime or SQLite.
+ */
 import type { ScarpApi } from '../../src-shared/api';
 import { commandUsage, USAGE } from './usage';
 import { UsageError, cliErrorJson, formatError } from './errors';
-import { runInfo } from './commands/info';
-import { runModels } from './commands/models';
-import { runDetect } from './commands/detect';
-import { runEval } from './commands/eval';
-import { runDemo } from './commands/demo';
-import { runExport } from './commands/export';
-import { runImport } from './commands/import';
-import { runProject } from './commands/project';
-import { runAdapt } from './commands/adapt';
-import { runReview } from './commands/review';
 
 type Command = (service: ScarpApi, args: string[]) => Promise<number>;
 
-const COMMANDS: Record<string, Command> = {
-  info: runInfo,
-  models: runModels,
-  detect: runDetect,
-  eval: runEval,
-  demo: runDemo,
-  export: runExport,
-  import: runImport,
-  project: runProject,
-  adapt: runAdapt,
-  review: runReview,
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  info: async () => (await import('./commands/info')).runInfo,
+  models: async () => (await import('./commands/models')).runModels,
+  detect: async () => (await import('./commands/detect')).runDetect,
+  eval: async () => (await import('./commands/eval')).runEval,
+  demo: async () => (await import('./commands/demo')).runDemo,
+  export: async () => (await import('./commands/export')).runExport,
+  import: async () => (await import('./commands/import')).runImport,
+  project: async () => (await import('./commands/project')).runProject,
+  adapt: async () => (await import('./commands/adapt')).runAdapt,
+  review: async () => (await import('./commands/review')).runReview,
 };
 
 /** The commands, in the order of COMMANDS (each has its usage block in usage.ts). */
@@ -37,8 +31,8 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return name ? 0 : 2;
   }
-  const command = COMMANDS[name];
-  if (!command) {
+  const load = COMMANDS[name];
+  if (!load) {
     process.stderr.write(`scarp: unknown command '${name}'\n\n${USAGE}\n`);
     return 2;
   }
@@ -47,9 +41,9 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const json = rest.includes('--json');
-  const service = createScarpService();
   try {
-    return await command(service, rest);
+    const [command, { createScarpService }] = await Promise.all([load(), import('../core/service/scarp-service')]);
+    return await command(createScarpService(), rest);
   } catch (e) {
     // With --json the error is one JSON object on stdout ({"error": {code, message, hint, file?, params?}}).
     if (json) process.stdout.write(`${JSON.stringify({ error: cliErrorJson(e) }, null, 2)}\n`);

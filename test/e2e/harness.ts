@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { repoRoot } from '../../src-main/core/paths';
+import { ensureNodeBuild } from '../../scripts/build-node.mjs';
 
 export const CHROMIUM = process.env.SCARP_CHROMIUM ?? '/usr/bin/chromium';
 export const hasChromium = existsSync(CHROMIUM);
@@ -31,9 +32,9 @@ export interface Served {
   stop(): Promise<void>;
 }
 
-/** Start `npm run serve -- --allow-dir …` (via node directly, same entry) and wait for its one line. */
+/** Start `npm run serve -- --allow-dir …` (the built server, out/node/server.js, as the script runs it) and wait for its one line. */
 export async function startServe(allowDirs: string[], env: Record<string, string> = {}): Promise<Served> {
-  const args = ['--import', 'tsx', resolve(repoRoot, 'src-main/server/main.ts'), '--no-build', ...allowDirs.flatMap((d) => ['--allow-dir', d])];
+  const args = [resolve(await ensureNodeBuild({ quiet: true }), 'server.js'), '--no-build', ...allowDirs.flatMap((d) => ['--allow-dir', d])];
   const child = spawn(process.execPath, args, { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const stderr: string[] = [];
   child.stderr!.on('data', (d) => stderr.push(String(d)));

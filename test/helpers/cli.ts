@@ -1,4 +1,4 @@
-/** Running the real `scarp` command (bin/scarp.mjs through tsx) as a child process. */
+/** Running the real `scarp` command (bin/scarp.mjs: the CLI built to out/node) as a child process. */
 import { spawn, spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { repoRoot } from '../../src-main/core/paths';

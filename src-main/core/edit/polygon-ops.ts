@@ -1,9 +1,9 @@
 /**
  * Polygon tools as pure functions over FlatMultiPolygon (project CRS): make valid, merge, split
- * with a line, fill holes, cut a hole. Boolean operations use polygon-clipping (Martinez-Rueda
- * sweep line), whose output is a valid (OGC) MultiPolygon: rings closed, shells counter-clockwise,
- * holes clockwise, no self-intersections; self-intersecting input (e.g. a vertex dragged across an
- * edge) is resolved by the same sweep (even-odd).
+ * with a line, fill holes, cut a hole. Boolean operations use polyclip-ts (the maintained successor
+ * of polygon-clipping; Martinez-Rueda sweep line), whose output is a valid (OGC) MultiPolygon: rings
+ * closed, shells counter-clockwise, holes clockwise, no self-intersections; self-intersecting input
+ * (e.g. a vertex dragged across an edge) is resolved by the same sweep (even-odd).
  *
  * Rules (also in docs/correcting.md):
  * - merge: the union of the selected polygons is one feature (a MultiPolygon when they do not
@@ -14,21 +14,20 @@
  * - fill holes: inner rings are dropped (all, or those smaller than `maxArea`).
  * - cut a hole: the drawn polygon is subtracted.
  */
-import * as pcNs from 'polygon-clipping';
-import type { Geom, MultiPolygon as PcMultiPolygon, Polygon as PcPolygon } from 'polygon-clipping';
+import * as pc from 'polyclip-ts';
 import { ScarpError } from '../../../src-shared/errors';
 import { multiPolygonArea, multiPolygonBounds, polygonArea, type FlatMultiPolygon, type FlatPolygon, type FlatRing } from '../vector/geometry';
 
-type PcApi = { union: typeof pcNs.union; difference: typeof pcNs.difference; intersection: typeof pcNs.intersection };
-// polygon-clipping ships CommonJS (module.exports = {union, ...}): under Node ESM that is the default export.
-const pc: PcApi = ((pcNs as unknown as { default?: PcApi }).default ?? (pcNs as unknown as PcApi));
+type PcRing = Array<[number, number]>;
+type PcPolygon = PcRing[];
+type PcMultiPolygon = PcPolygon[];
 
 export function toClip(mp: FlatMultiPolygon): PcMultiPolygon {
   return mp.map((p) =>
     p.map((r) => {
       const out: Array<[number, number]> = [];
       for (let k = 0; k < r.length; k += 2) out.push([r[k] as number, r[k + 1] as number]);
-      // polygon-clipping wants closed or open rings alike; keep closed.
+      // polyclip-ts takes closed or open rings alike; keep closed.
       return out;
     }),
   );
@@ -61,12 +60,12 @@ function nonEmpty(mp: FlatMultiPolygon, what: string): FlatMultiPolygon {
 /** A valid version of any (multi)polygon: self-intersections resolved, rings oriented, duplicates dropped. */
 export function makeValid(mp: FlatMultiPolygon): FlatMultiPolygon {
   if (mp.length === 0) return [];
-  return fromClip(pc.union(toClip(mp) as Geom));
+  return fromClip(pc.union(toClip(mp)));
 }
 
 /** The union of several (multi)polygons. */
 export function unionAll(mps: FlatMultiPolygon[]): FlatMultiPolygon {
-  const geoms = mps.filter((m) => m.length > 0).map((m) => toClip(m) as Geom);
+  const geoms = mps.filter((m) => m.length > 0).map((m) => toClip(m));
   if (geoms.length === 0) return [];
   return fromClip(pc.union(geoms[0]!, ...geoms.slice(1)));
 }
@@ -74,12 +73,12 @@ export function unionAll(mps: FlatMultiPolygon[]): FlatMultiPolygon {
 export function difference(a: FlatMultiPolygon, b: FlatMultiPolygon): FlatMultiPolygon {
   if (a.length === 0) return [];
   if (b.length === 0) return makeValid(a);
-  return fromClip(pc.difference(toClip(a) as Geom, toClip(b) as Geom));
+  return fromClip(pc.difference(toClip(a), toClip(b)));
 }
 
 export function intersection(a: FlatMultiPolygon, b: FlatMultiPolygon): FlatMultiPolygon {
   if (a.length === 0 || b.length === 0) return [];
-  return fromClip(pc.intersection(toClip(a) as Geom, toClip(b) as Geom));
+  return fromClip(pc.intersection(toClip(a), toClip(b)));
 }
 
 /** Merge: the union of the polygons (valid; a MultiPolygon when they do not touch). */
@@ -177,7 +176,7 @@ export function splitByLine(mp: FlatMultiPolygon, line: ArrayLike<number>): Flat
   }
   ring.push(start);
   const side: PcPolygon = [ring];
-  const subject = toClip(mp) as Geom;
+  const subject = toClip(mp);
   const a = fromClip(pc.intersection(subject, side));
   const b = fromClip(pc.difference(subject, side));
   return [...a, ...b]

@@ -11,10 +11,10 @@
  *   registers tsx inside the worker (tsx/esm/api `register()`) and imports `worker.ts` (Node 20 does
  *   not apply `--import tsx` from a Worker's execArgv reliably), so it works whatever loader the
  *   parent runs under;
- * - from a bundle (electron-vite production build): this module is then a .js file and the worker
- *   is expected beside the bundle as `inference-worker.js` (add `src-main/core/inference/worker.ts`
- *   as a separate rollup input named `inference-worker`), or wherever `configureInferenceWorker`
- *   points.
+ * - from a bundle (the CLI and server in out/node, built by scripts/build-node.mjs; the desktop app
+ *   in out/main, built by electron-vite): this module is then a .js file and the worker is expected
+ *   beside it as `inference-worker.js` (both builds make `src-main/core/inference/worker.ts` an entry
+ *   of that name), or wherever `configureInferenceWorker` points.
  */
 import { Worker } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
