@@ -7,7 +7,7 @@ import { basename } from 'node:path';
 import { ScarpError } from '../../../src-shared/errors';
 import type { Bounds, GeoTransform } from '../../../src-shared/geo';
 import type { GeoTIFFImage } from './geotiff-lib';
-import { corruptFile, unsupportedContent } from './errors';
+import { corruptFile } from './errors';
 
 export const RASTER_LIMITS = {
   /** Decoded bytes of one tile or strip. */
