@@ -37,7 +37,7 @@ import {
 } from '../../../src-shared/api';
 import { ScarpError } from '../../../src-shared/errors';
 import type { CrsInfo } from '../../../src-shared/geo';
-import { crsFromEpsg } from '../raster/crs';
+import { crsFromEpsg } from '../geo';
 import { Project, type ApplyResult, type EditEntry, type ReplayResult, type RunRecord, type SceneWithState, type StoredFeature } from '../store/project';
 import { fromPolygonCoords, toPolygonCoords } from '../vector/geometry';
 import { mapCrs, mapFeature } from './map-features';
