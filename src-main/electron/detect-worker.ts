@@ -1,7 +1,7 @@
 /**
  * The detection worker as bundled for Electron (electron.vite.config.ts entry `detect-worker`, found
- * beside the main bundle by core/detect/worker/worker-runner.ts): the native-module redirect first
- * (better-sqlite3 built for Electron's ABI), then the worker itself.
+ * beside the main bundle by core/workers/entry.ts; the Node build uses it too): the native-module
+ * redirect first (better-sqlite3 built for Electron's ABI), then the worker itself.
  */
 import './native-redirect';
 

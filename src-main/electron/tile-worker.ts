@@ -1,6 +1,7 @@
 /**
  * The tile-rendering worker as bundled for Electron (electron.vite.config.ts entry `tile-worker`,
- * found beside the main bundle by core/tiles/render-pool.ts).
+ * found beside the main bundle by core/workers/entry.ts; the Node build, scripts/build-node.mjs, uses
+ * it too).
  */
 import './native-redirect';
 

@@ -38,8 +38,8 @@ export {
 export type { BandStretch, InputBands, TileShape } from './preprocess';
 export { planScale, sceneGsdOf, MAX_UPSAMPLING } from './gsd';
 export type { ScalePlan } from './gsd';
-export { startWorkerRunner, startInProcessRunner, configureInferenceWorker, inferenceWorkerEntry } from './runner';
-export type { OrtRunner, RunOutput, RunnerOptions, WorkerEntry } from './runner';
+export { startWorkerRunner, startInProcessRunner } from './runner';
+export type { OrtRunner, RunOutput, RunnerOptions } from './runner';
 export type { TensorData, TensorMap } from './worker-protocol';
 export { runTiledInference, DEFAULT_BATCH_SIZE } from './tiled-inference';
 export { applyHead } from './head';

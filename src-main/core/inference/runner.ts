@@ -6,24 +6,16 @@
  *   next batch on the main thread overlaps inference of the current one.
  * - `startInProcessRunner` runs the session on the calling thread (benchmark baseline, tests).
  *
- * Locating the worker code:
- * - from sources (vitest, `node --import tsx`): `worker-entry.mjs` beside this file, a shim that
- *   registers tsx inside the worker (tsx/esm/api `register()`) and imports `worker.ts` (Node 20 does
- *   not apply `--import tsx` from a Worker's execArgv reliably), so it works whatever loader the
- *   parent runs under;
- * - from a bundle (the CLI and server in out/node, built by scripts/build-node.mjs; the desktop app
- *   in out/main, built by electron-vite): this module is then a .js file and the worker is expected
- *   beside it as `inference-worker.js` (both builds make `src-main/core/inference/worker.ts` an entry
- *   of that name), or wherever `configureInferenceWorker` points.
+ * The worker's code is found by workers/entry.ts (TypeScript sources through tsx, or the built
+ * inference-worker.js).
  */
 import { Worker } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { existsSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { ScarpError, type ScarpErrorCode } from '../../../src-shared/errors';
 import { createSessionWithFallback, type ProviderAttempt, type ProviderName, type ProviderOptions } from './providers';
 import type { FromWorker, TensorMap, ToWorker, WorkerInit } from './worker-protocol';
+import { workerEntry } from '../workers/entry';
 
 export interface RunOutput {
   outputs: TensorMap;
@@ -52,38 +44,6 @@ export interface OrtRunner {
 }
 
 export type RunnerOptions = Pick<ProviderOptions, 'preferred' | 'strict' | 'intraOpThreads'>;
-
-export interface WorkerEntry {
-  /** The worker module: a JavaScript file (bundle), or the tsx shim when running from sources. */
-  url: URL;
-  execArgv: string[];
-}
-
-let configuredEntry: WorkerEntry | null = null;
-
-/**
- * Point the runner at a bundled worker file (Electron production build: the worker.ts entry built
- * to JavaScript), or back to the default with null. The file must be JavaScript.
- */
-export function configureInferenceWorker(entry: { path: string | URL; execArgv?: string[] } | null): void {
-  configuredEntry = entry === null ? null : { url: entry.path instanceof URL ? entry.path : pathToFileURL(entry.path), execArgv: entry.execArgv ?? [] };
-}
-
-/** Where the worker code is, and how to start it (see the module comment). */
-export function inferenceWorkerEntry(): WorkerEntry {
-  if (configuredEntry) return configuredEntry;
-  const env = process.env.SCARP_INFERENCE_WORKER;
-  if (env) return { url: pathToFileURL(env), execArgv: [] };
-  const here = import.meta.url;
-  if (/\.(ts|mts)$/.test(new URL(here).pathname)) {
-    // From sources: a .mjs shim registers tsx in the worker, then imports worker.ts.
-    return { url: new URL('./worker-entry.mjs', here), execArgv: [] };
-  }
-  const bundled = new URL('./inference-worker.js', here);
-  if (existsSync(fileURLToPath(bundled))) return { url: bundled, execArgv: [] };
-  // Compiled-but-not-bundled layout (tsc output): worker.js beside runner.js.
-  return { url: new URL('./worker.js', here), execArgv: [] };
-}
 
 function toScarpError(msg: { message: string; code?: string; hint?: string; file?: string }): ScarpError {
   const known: ScarpErrorCode[] = ['INVALID_MODEL', 'INVALID_ARGUMENT', 'INCOMPATIBLE_BANDS', 'FILE_NOT_FOUND', 'CANCELLED', 'INTERNAL'];
@@ -114,14 +74,14 @@ class WorkerRunner implements OrtRunner {
   }
 
   static start(modelPath: string, options: RunnerOptions): Promise<WorkerRunner> {
-    const entry = inferenceWorkerEntry();
+    const entry = workerEntry('inference');
     const init: WorkerInit = {
       modelPath,
       preferred: options.preferred ?? 'auto',
       strict: options.strict ?? false,
       intraOpThreads: options.intraOpThreads,
     };
-    const worker = new Worker(entry.url, { workerData: init, execArgv: entry.execArgv, name: 'scarp-inference' });
+    const worker = new Worker(entry.url, { argv: entry.argv, workerData: init, name: 'scarp-inference' });
     const runner = new WorkerRunner(worker);
     return new Promise<WorkerRunner>((resolve, reject) => {
       let ready = false;
@@ -163,7 +123,7 @@ class WorkerRunner implements OrtRunner {
           {
             code: 'INTERNAL',
             message: `Inference worker failed: ${e.message}`,
-            hint: noTsx ? 'Running from TypeScript sources needs the tsx package (npm ci), or a built worker (configureInferenceWorker).' : undefined,
+            hint: noTsx ? 'Running from TypeScript sources needs the tsx package (npm ci), or a built worker (npm run build:cli; configureWorkers).' : undefined,
           },
           { cause: e },
         );

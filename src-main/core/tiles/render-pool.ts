@@ -5,32 +5,10 @@
  * requests and caches PNGs. A worker that dies is dropped; while none is ready (starting up, or
  * all gone), `render` rejects and TileService renders in its own thread.
  */
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { workerEntry } from '../workers/entry';
 import type { FromRenderWorker, RenderLayerSpec, ToRenderWorker } from './render-protocol';
-
-let configured: URL | null = null;
-
-/** Point the pool at a bundled worker file (Electron production build), or back to the default with null. */
-export function configureTileWorker(path: string | URL | null): void {
-  configured = path === null ? null : path instanceof URL ? path : pathToFileURL(path);
-}
-
-function workerUrl(): URL {
-  if (configured) return configured;
-  const env = process.env.SCARP_TILE_WORKER;
-  if (env) return pathToFileURL(env);
-  const here = import.meta.url;
-  if (/\.(ts|mts)$/.test(new URL(here).pathname)) return new URL('./render-worker-entry.mjs', here);
-  // Beside the bundle (or beside the chunk this code landed in, one folder down).
-  for (const rel of ['./tile-worker.js', '../tile-worker.js']) {
-    const bundled = new URL(rel, here);
-    if (existsSync(fileURLToPath(bundled))) return bundled;
-  }
-  return new URL('./render-worker.js', here);
-}
 
 /** Default pool size: at least 2 (reads overlap decoding), at most 4, one core left to the rest. */
 export function defaultTileWorkers(): number {
@@ -52,9 +30,9 @@ export class RenderPool {
   private nextRid = 1;
 
   constructor(size: number) {
-    const url = workerUrl();
+    const entry = workerEntry('tile');
     for (let i = 0; i < size; i++) {
-      const worker = new Worker(url, { name: `scarp-tiles-${i + 1}` });
+      const worker = new Worker(entry.url, { argv: entry.argv, name: `scarp-tiles-${i + 1}` });
       worker.unref();
       const slot: Slot = { worker, busy: 0, dead: false, ready: false };
       worker.on('message', (msg: FromRenderWorker) => {

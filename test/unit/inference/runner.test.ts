@@ -1,20 +1,27 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { configureInferenceWorker, inferenceWorkerEntry, startWorkerRunner } from '../../../src-main/core/inference';
+import { startWorkerRunner } from '../../../src-main/core/inference';
+import { configureWorkers, workerEntry } from '../../../src-main/core/workers/entry';
 import { hasTorch, modelPath } from './_models';
 
-afterEach(() => configureInferenceWorker(null));
+afterEach(() => configureWorkers(null));
 
-describe('inference worker entry', () => {
-  it('runs from sources through the tsx shim, and can be pointed at a bundled worker', () => {
-    expect(inferenceWorkerEntry().url.pathname).toMatch(/\/inference\/worker-entry\.mjs$/);
-    configureInferenceWorker({ path: '/opt/scarp/out/main/inference-worker.js' });
-    expect(inferenceWorkerEntry().url.href).toBe('file:///opt/scarp/out/main/inference-worker.js');
-    configureInferenceWorker(null);
-    expect(inferenceWorkerEntry().url.pathname).toMatch(/worker-entry\.mjs$/);
+describe('worker entries', () => {
+  it('run from sources through the one tsx bootstrap, and can be pointed at a folder of built workers', () => {
+    for (const [name, source] of [['inference', '/inference/worker.ts'], ['detect', '/detect/worker/detect-worker.ts'], ['tile', '/tiles/render-worker.ts']] as const) {
+      const e = workerEntry(name);
+      expect(e.url.pathname).toMatch(/\/workers\/source-worker\.mjs$/);
+      expect(e.argv[0]).toBe('--scarp-source');
+      expect(new URL(e.argv[1]!).pathname.endsWith(source)).toBe(true);
+    }
+    configureWorkers('/opt/scarp/out/main');
+    expect(workerEntry('inference')).toEqual({ url: new URL('file:///opt/scarp/out/main/inference-worker.js'), argv: [] });
+    expect(workerEntry('tile').url.href).toBe('file:///opt/scarp/out/main/tile-worker.js');
+    configureWorkers(null);
+    expect(workerEntry('detect').url.pathname).toMatch(/source-worker\.mjs$/);
   });
 
   it.skipIf(!hasTorch)('reports a missing worker file as an error, not a hang', async () => {
-    configureInferenceWorker({ path: '/nonexistent/inference-worker.js' });
+    configureWorkers('/nonexistent');
     await expect(startWorkerRunner(modelPath('const.onnx'))).rejects.toThrow(/Inference worker/);
   });
 

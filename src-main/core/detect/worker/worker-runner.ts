@@ -6,43 +6,22 @@
  *
  * Same signature as runDetection: `runDetectionInWorker` can replace it wherever a run is started.
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { DetectRequestParsed, DetectResult, ProgressSink } from '../../../../src-shared/api';
 import { ScarpError, errorInfoOf } from '../../../../src-shared/errors';
 import type { DetectionHooks, ProbabilityRows } from '../detection-hooks';
 import type { DetectWorkerInit, FromDetectWorker, ToDetectWorker } from './protocol';
-
-let configured: URL | null = null;
-
-/** Point the runner at a bundled worker file (Electron production build), or back to the default with null. */
-export function configureDetectionWorker(path: string | URL | null): void {
-  configured = path === null ? null : path instanceof URL ? path : pathToFileURL(path);
-}
-
-function workerUrl(): URL {
-  if (configured) return configured;
-  const env = process.env.SCARP_DETECT_WORKER;
-  if (env) return pathToFileURL(env);
-  const here = import.meta.url;
-  if (/\.(ts|mts)$/.test(new URL(here).pathname)) return new URL('./detect-worker-entry.mjs', here);
-  // Beside the bundle (or beside the chunk this code landed in, one folder down).
-  for (const rel of ['./detect-worker.js', '../detect-worker.js']) {
-    const bundled = new URL(rel, here);
-    if (existsSync(fileURLToPath(bundled))) return bundled;
-  }
-  return new URL('./detect-worker.js', here);
-}
+import { workerEntry } from '../../workers/entry';
 
 const info = errorInfoOf;
 
 /** Environment the worker should see (process.env changes made after start-up are not inherited by workers' copies in tests). */
-const FORWARDED_ENV = ['SCARP_MODELS', 'SCARP_TEST_KILL_AT', 'SCARP_INFERENCE_WORKER', 'SCARP_ORT_THREADS'];
+const FORWARDED_ENV = ['SCARP_MODELS', 'SCARP_TEST_KILL_AT', 'SCARP_ORT_THREADS'];
 
 export function runDetectionInWorker(req: DetectRequestParsed, onProgress?: ProgressSink, signal?: AbortSignal, hooks?: DetectionHooks): Promise<DetectResult> {
   const init: DetectWorkerInit = { req, hooks: !!hooks, env: Object.fromEntries(FORWARDED_ENV.map((k) => [k, process.env[k]])) };
-  const worker = new Worker(workerUrl(), { workerData: init, name: 'scarp-detect' });
+  const entry = workerEntry('detect');
+  const worker = new Worker(entry.url, { argv: entry.argv, workerData: init, name: 'scarp-detect' });
   let rows: AsyncIterator<ProbabilityRows> | null = null;
   const send = (msg: ToDetectWorker, transfer: ArrayBuffer[] = []): void => {
     try {
