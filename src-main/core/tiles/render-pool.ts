@@ -6,9 +6,9 @@
  * all gone), `render` rejects and TileService renders in its own thread.
  */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
-import { workerEntry } from '../workers/entry';
-import type { FromRenderWorker, RenderLayerSpec, ToRenderWorker } from './render-protocol';
+import type { Worker } from 'node:worker_threads';
+import { startWorker, type Endpoint } from '../workers/rpc';
+import type { RenderLayerSpec, TilePoolMethods, TileWorkerMethods } from './render-protocol';
 
 /** Default pool size: at least 2 (reads overlap decoding), at most 4, one core left to the rest. */
 export function defaultTileWorkers(): number {
@@ -17,47 +17,23 @@ export function defaultTileWorkers(): number {
 
 interface Slot {
   worker: Worker;
+  rpc: Endpoint<TilePoolMethods, TileWorkerMethods>;
   busy: number;
   dead: boolean;
-  /** The worker has loaded its modules (until then requests are not sent to it). */
   ready: boolean;
 }
 
 export class RenderPool {
   private readonly slots: Slot[] = [];
-  private readonly pending = new Map<number, { ok: (b: Buffer) => void; fail: (e: Error) => void; slot: Slot }>();
-  private readonly specs = new Map<string, RenderLayerSpec>();
-  private nextRid = 1;
 
   constructor(size: number) {
-    const entry = workerEntry('tile');
     for (let i = 0; i < size; i++) {
-      const worker = new Worker(entry.url, { argv: entry.argv, name: `scarp-tiles-${i + 1}` });
+      const state = { busy: 0, dead: false, ready: false };
+      const { worker, rpc } = startWorker<TilePoolMethods, TileWorkerMethods>('tile', undefined, { ready: () => void (state.ready = true) }, { threadName: `scarp-tiles-${i + 1}` });
       worker.unref();
-      const slot: Slot = { worker, busy: 0, dead: false, ready: false };
-      worker.on('message', (msg: FromRenderWorker) => {
-        if (msg.t === 'ready') {
-          slot.ready = true;
-          return;
-        }
-        const p = this.pending.get(msg.rid);
-        if (!p) return;
-        this.pending.delete(msg.rid);
-        slot.busy--;
-        if (msg.t === 'tile') p.ok(Buffer.from(msg.png.buffer, msg.png.byteOffset, msg.png.byteLength));
-        else p.fail(new Error(msg.message));
-      });
-      const down = (why: string): void => {
-        if (slot.dead) return;
-        slot.dead = true;
-        for (const [rid, p] of this.pending) {
-          if (p.slot !== slot) continue;
-          this.pending.delete(rid);
-          p.fail(new Error(`tile worker stopped: ${why}`));
-        }
-      };
-      worker.on('error', (e) => down(e.message));
-      worker.on('exit', (code) => down(`exit code ${code}`));
+      const slot: Slot = Object.assign(state, { worker, rpc });
+      worker.on('error', () => (slot.dead = true));
+      worker.on('exit', () => (slot.dead = true));
       this.slots.push(slot);
     }
   }
@@ -71,39 +47,26 @@ export class RenderPool {
     return this.slots.filter((s) => !s.dead && s.ready).length;
   }
 
-  private send(slot: Slot, msg: ToRenderWorker): void {
-    try {
-      slot.worker.postMessage(msg);
-    } catch {
-      slot.dead = true;
-    }
-  }
-
   open(id: string, spec: RenderLayerSpec): void {
-    this.specs.set(id, spec);
-    for (const s of this.slots) if (!s.dead) this.send(s, { t: 'open', id, spec });
+    for (const s of this.slots) if (!s.dead) s.rpc.notify('open', { id, spec });
   }
 
   close(id: string): void {
-    this.specs.delete(id);
-    for (const s of this.slots) if (!s.dead) this.send(s, { t: 'close', id });
+    for (const s of this.slots) if (!s.dead) s.rpc.notify('close', { id });
   }
 
-  render(id: string, z: number, x: number, y: number): Promise<Buffer> {
+  /** A PNG tile from the least busy ready worker; rejects when none is ready or the worker fails. */
+  async render(id: string, z: number, x: number, y: number): Promise<Buffer> {
     let slot: Slot | null = null;
     for (const s of this.slots) if (!s.dead && s.ready && (!slot || s.busy < slot.busy)) slot = s;
-    if (!slot) return Promise.reject(new Error('no tile worker is ready'));
-    const rid = this.nextRid++;
-    const s = slot;
-    s.busy++;
-    return new Promise<Buffer>((ok, fail) => {
-      this.pending.set(rid, { ok, fail, slot: s });
-      this.send(s, { t: 'render', rid, id, z, x, y });
-      if (s.dead) {
-        this.pending.delete(rid);
-        fail(new Error('tile worker stopped'));
-      }
-    });
+    if (!slot) throw new Error('no tile worker is ready');
+    slot.busy++;
+    try {
+      const png = await slot.rpc.call('render', { id, z, x, y });
+      return Buffer.from(png.buffer, png.byteOffset, png.byteLength);
+    } finally {
+      slot.busy--;
+    }
   }
 
   async terminate(): Promise<void> {

@@ -1,7 +1,8 @@
-/** Messages between TileService's render pool (main thread) and its tile workers. */
+/** The calls between TileService's render pool (main thread) and its tile workers (workers/rpc.ts). */
 import type { Bounds } from '../../../src-shared/geo';
 import type { BandStretch, TileLayerKind } from './render';
 import type { MemoryOverview } from './memory-overview';
+import type { Method } from '../workers/rpc';
 
 export interface RenderLayerSpec {
   path: string;
@@ -14,9 +15,16 @@ export interface RenderLayerSpec {
   overview: MemoryOverview | null;
 }
 
-export type ToRenderWorker =
-  | { t: 'open'; id: string; spec: RenderLayerSpec }
-  | { t: 'close'; id: string }
-  | { t: 'render'; rid: number; id: string; z: number; x: number; y: number };
+/** What a tile worker answers. */
+export type TileWorkerMethods = {
+  /** Open a layer under `id` (its GeoTIFF, with the overview the main thread read). */
+  open: Method<{ id: string; spec: RenderLayerSpec }, void>;
+  close: Method<{ id: string }, void>;
+  /** One 256 × 256 PNG tile of layer `id`. */
+  render: Method<{ id: string; z: number; x: number; y: number }, Uint8Array>;
+};
 
-export type FromRenderWorker = { t: 'ready' } | { t: 'tile'; rid: number; png: Uint8Array } | { t: 'error'; rid: number; message: string };
+/** What the pool answers: a worker says when its modules are loaded. */
+export type TilePoolMethods = {
+  ready: Method<void, void>;
+};
