@@ -9,13 +9,13 @@
  * The worker's code is found by workers/entry.ts (TypeScript sources through tsx, or the built
  * inference-worker.js).
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
-import { ScarpError, type ScarpErrorCode } from '../../../src-shared/errors';
+import { ScarpError } from '../../../src-shared/errors';
 import { createSessionWithFallback, type ProviderAttempt, type ProviderName, type ProviderOptions } from './providers';
-import type { FromWorker, TensorMap, ToWorker, WorkerInit } from './worker-protocol';
-import { workerEntry } from '../workers/entry';
+import type { InferenceWorkerMethods, SessionInfo, TensorMap } from './worker-protocol';
+import { startWorker, type Endpoint, type NoMethods } from '../workers/rpc';
 
 export interface RunOutput {
   outputs: TensorMap;
@@ -45,134 +45,63 @@ export interface OrtRunner {
 
 export type RunnerOptions = Pick<ProviderOptions, 'preferred' | 'strict' | 'intraOpThreads'>;
 
-function toScarpError(msg: { message: string; code?: string; hint?: string; file?: string }): ScarpError {
-  const known: ScarpErrorCode[] = ['INVALID_MODEL', 'INVALID_ARGUMENT', 'INCOMPATIBLE_BANDS', 'FILE_NOT_FOUND', 'CANCELLED', 'INTERNAL'];
-  const code = known.includes(msg.code as ScarpErrorCode) ? (msg.code as ScarpErrorCode) : 'INTERNAL';
-  return new ScarpError({ code, message: msg.message, hint: msg.hint, file: msg.file });
-}
-
 const cancelled = () => new ScarpError({ code: 'CANCELLED', message: 'Inference was cancelled.' });
 
 class WorkerRunner implements OrtRunner {
   readonly mode = 'worker' as const;
-  provider!: ProviderName;
-  attempts!: ProviderAttempt[];
-  intraOpThreads!: number;
-  inputNames!: string[];
-  outputNames!: string[];
-  private readonly worker: Worker;
-  private readonly pending = new Map<number, { resolve: (r: RunOutput) => void; reject: (e: Error) => void }>();
-  private nextId = 1;
-  private dead: Error | null = null;
-  /** Resolves with the exit code once the worker thread has exited. */
-  readonly exited: Promise<number>;
-  private closeWaiter: (() => void) | null = null;
+  readonly provider: ProviderName;
+  readonly attempts: ProviderAttempt[];
+  readonly intraOpThreads: number;
+  readonly inputNames: string[];
+  readonly outputNames: string[];
 
-  private constructor(worker: Worker) {
-    this.worker = worker;
-    this.exited = new Promise((resolve) => worker.once('exit', resolve));
+  private constructor(
+    private readonly worker: Worker,
+    private readonly rpc: Endpoint<NoMethods, InferenceWorkerMethods>,
+    info: SessionInfo,
+    /** Resolves with the exit code once the worker thread has exited. */
+    readonly exited: Promise<number>,
+  ) {
+    this.provider = info.provider;
+    this.attempts = info.attempts;
+    this.intraOpThreads = info.intraOpThreads;
+    this.inputNames = info.inputNames;
+    this.outputNames = info.outputNames;
   }
 
-  static start(modelPath: string, options: RunnerOptions): Promise<WorkerRunner> {
-    const entry = workerEntry('inference');
-    const init: WorkerInit = {
-      modelPath,
-      preferred: options.preferred ?? 'auto',
-      strict: options.strict ?? false,
-      intraOpThreads: options.intraOpThreads,
-    };
-    const worker = new Worker(entry.url, { argv: entry.argv, workerData: init, name: 'scarp-inference' });
-    const runner = new WorkerRunner(worker);
-    return new Promise<WorkerRunner>((resolve, reject) => {
-      let ready = false;
-      worker.on('message', (msg: FromWorker) => {
-        if (msg.type === 'ready') {
-          ready = true;
-          Object.assign(runner, {
-            provider: msg.provider,
-            attempts: msg.attempts,
-            intraOpThreads: msg.intraOpThreads,
-            inputNames: msg.inputNames,
-            outputNames: msg.outputNames,
-          });
-          resolve(runner);
-        } else if (msg.type === 'result') {
-          const p = runner.pending.get(msg.id);
-          runner.pending.delete(msg.id);
-          p?.resolve({ outputs: msg.outputs, ortMs: msg.ortMs });
-        } else if (msg.type === 'error') {
-          const err = toScarpError(msg);
-          if (msg.id === null) {
-            if (!ready) {
-              void worker.terminate();
-              reject(err);
-            }
-            runner.fail(err);
-          } else {
-            const p = runner.pending.get(msg.id);
-            runner.pending.delete(msg.id);
-            p?.reject(err);
-          }
-        } else if (msg.type === 'closed') {
-          runner.closeWaiter?.();
-        }
-      });
-      worker.on('error', (e) => {
-        const noTsx = /Cannot find (package|module) 'tsx/.test(e.message);
-        const err = new ScarpError(
-          {
-            code: 'INTERNAL',
-            message: `Inference worker failed: ${e.message}`,
-            hint: noTsx ? 'Running from TypeScript sources needs the tsx package (npm ci), or a built worker (npm run build:cli; configureWorkers).' : undefined,
-          },
-          { cause: e },
-        );
-        if (!ready) reject(err);
-        runner.fail(err);
-      });
-      worker.on('exit', (code) => {
-        const err = runner.dead ?? new ScarpError({ code: 'INTERNAL', message: `Inference worker exited (code ${code}).` });
-        if (!ready) reject(err);
-        runner.fail(err);
-      });
-    });
-  }
-
-  private fail(err: Error): void {
-    if (!this.dead) this.dead = err;
-    for (const p of this.pending.values()) p.reject(err);
-    this.pending.clear();
+  static async start(modelPath: string, options: RunnerOptions): Promise<WorkerRunner> {
+    const { worker, rpc } = startWorker<NoMethods, InferenceWorkerMethods>('inference', undefined, {}, { threadName: 'scarp-inference' });
+    const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
+    try {
+      const info = await rpc.call('open', { modelPath, preferred: options.preferred ?? 'auto', strict: options.strict ?? false, intraOpThreads: options.intraOpThreads });
+      return new WorkerRunner(worker, rpc, info, exited);
+    } catch (e) {
+      // No session exists yet: stopping the thread now is safe.
+      void worker.terminate();
+      throw e;
+    }
   }
 
   run(feeds: TensorMap, outputs: string[]): Promise<RunOutput> {
-    if (this.dead) return Promise.reject(this.dead);
-    const id = this.nextId++;
     const transfer: ArrayBuffer[] = [];
     for (const t of Object.values(feeds)) {
       const buf = t.data.buffer as ArrayBuffer;
       if (!transfer.includes(buf)) transfer.push(buf);
     }
-    return new Promise<RunOutput>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      const msg: ToWorker = { type: 'run', id, feeds, outputs };
-      this.worker.postMessage(msg, transfer);
-    });
+    return this.rpc.call('run', { feeds, outputs }, { transfer });
   }
 
   async close(): Promise<void> {
-    if (this.dead) {
-      await this.exited;
-      return;
+    if (!this.rpc.closed) {
+      await Promise.race([this.rpc.call('close', undefined).catch(() => undefined), this.exited]);
+      this.rpc.close(new ScarpError({ code: 'INTERNAL', message: 'Inference runner is closed.' }));
     }
-    const closed = new Promise<void>((resolve) => (this.closeWaiter = resolve));
-    this.worker.postMessage({ type: 'close' } satisfies ToWorker);
-    await Promise.race([closed, this.exited.then(() => undefined)]);
-    this.fail(new ScarpError({ code: 'INTERNAL', message: 'Inference runner is closed.' }));
     await this.worker.terminate();
+    await this.exited;
   }
 
   async terminate(): Promise<void> {
-    this.fail(cancelled());
+    this.rpc.close(cancelled());
     await this.worker.terminate();
   }
 }

@@ -23,6 +23,9 @@ export interface Method<Req, Res, Progress = never> {
 /** Methods one side of a port answers. */
 export type Contract = Record<string, Method<unknown, unknown, unknown>>;
 
+/** The contract of a side that answers nothing (it only calls). */
+export type NoMethods = Record<string, never>;
+
 /** What a handler gets besides the request. */
 export interface CallContext<Progress> {
   /** Aborted when the caller cancels the call. */
