@@ -62,6 +62,8 @@ def train_command(cfg: dict) -> str:
          f"--width {cfg['width']} --threads {cfg['threads']}")
     if cfg.get('lr') and cfg['lr'] != 2e-3:
         c += f" --lr {cfg['lr']:g}"
+    if cfg.get('restart_lr'):
+        c += f" --restart-lr {cfg['restart_lr']:g}"
     if cfg.get('workers'):
         c += f" --workers {cfg['workers']}"
     if cfg.get('device', 'auto') != 'auto':
@@ -222,6 +224,9 @@ def main(argv=None):
     ap.add_argument('--workers', type=int, default=0, help='DataLoader processes drawing crops (GPU hosts); 0 = in-process, seeded by (seed, epoch)')
     ap.add_argument('--max-minutes', type=float, default=None, help='stop (resumably) after this long')
     ap.add_argument('--stop-epoch', type=int, default=None, help='stop (resumably) after this epoch')
+    ap.add_argument('--restart-lr', type=float, default=None,
+                    help='on resume with a longer plan: a warm restart, a new cosine from this learning rate to zero '
+                         'over the added epochs (without it the new plan anneals from the current rate)')
     ap.add_argument('--variant', default=None,
                     help="architecture variant (ablations): unetpp-att contextual|spatial|both|none, geonext "
                          "psa+aspp|psa|aspp|plain, fca-deeplab full|no-soa, mcnn-gan unet|literal")
@@ -270,13 +275,15 @@ def main(argv=None):
             # a new plan on resume (less time than planned): anneal with a cosine from the current
             # learning rate to zero over the remaining steps, so the run still ends annealed
             remaining = max(1, (a.epochs - state['epoch']) * a.steps)
-            lr_now = opt.param_groups[0]['lr']
+            lr_now = a.restart_lr if a.restart_lr else opt.param_groups[0]['lr']
             for g in opt.param_groups:
                 g['initial_lr'] = lr_now
+                g['lr'] = lr_now
             sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=remaining)
             replan = {'plan': (a.epochs, a.steps), 'T_max': remaining, 'at_epoch': state['epoch'], 'lr': lr_now}
             state.setdefault('replans', []).append(replan)
-            print(f'resumed with a new plan: cosine from lr {lr_now:.2e} over {remaining} steps', flush=True)
+            print(f'resumed with a new plan: cosine from lr {lr_now:.2e} over {remaining} steps'
+                  + (' (warm restart)' if a.restart_lr else ''), flush=True)
         if old.get('command_prefix'):
             cfg['command_prefix'] = old['command_prefix']
         if plan != (a.epochs, a.steps):
