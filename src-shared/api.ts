@@ -381,6 +381,17 @@ export const AdaptModelRequest = z.object({
 });
 export type AdaptModelRequest = z.input<typeof AdaptModelRequest>;
 
+/** What the adapted run changed among the scene's unreviewed landslides (fids: `before` are gone, `after` are the new run's). */
+export interface AdaptChanges {
+  added: number[];
+  removed: number[];
+  /** A new landslide drawn over old ones (grown, shrunk, split or merged). */
+  reshaped: Array<{ after: number; before: number[] }>;
+  /** New landslides that are an old outline again. */
+  unchanged: number;
+  areaM2: { added: number; removed: number; reshapedBefore: number; reshapedAfter: number };
+}
+
 export interface AdaptModelResult {
   baseModel: string;
   /** The adapted model (never picked by default for other scenes). */
@@ -392,6 +403,7 @@ export interface AdaptModelResult {
   run: DetectResult;
   /** Unreviewed landslides of the scene before and after. */
   changes: { before: number; after: number; areaBeforeM2: number; areaAfterM2: number };
+  difference: AdaptChanges;
   featureSeconds: number;
   fitSeconds: number;
 }

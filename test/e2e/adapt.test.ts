@@ -101,14 +101,19 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal || !existsSync(MODEL))('ada
     // What the panel shows is what the API returned, and what the file now holds.
     expect(Number(await p.getByTestId('adapt-before').textContent())).toBe(r.changes.before);
     expect(Number(await p.getByTestId('adapt-after').textContent())).toBe(r.changes.after);
-    expect(Number(await p.getByTestId('adapt-added').textContent())).toBe(r.changes.after);
-    expect(Number(await p.getByTestId('adapt-removed').textContent())).toBe(r.changes.before);
+    // Every new landslide is added, reshaped from old ones or an old outline again; every old one removed or reshaped.
+    const d = r.difference;
+    expect(d.added.length + d.reshaped.length + d.unchanged).toBe(r.changes.after);
+    expect(Number(await p.getByTestId('adapt-added').textContent())).toBe(d.added.length);
+    expect(Number(await p.getByTestId('adapt-removed').textContent())).toBe(d.removed.length);
+    expect(Number(await p.getByTestId('adapt-reshaped').textContent())).toBe(d.reshaped.length);
+    const sorted = (xs: number[]): number[] => [...new Set(xs)].sort((a, b) => a - b);
     expect(await p.getByTestId('adapt-model').textContent()).toContain('scarp-uav-rgbdem');
     const afterAdapt = predicted();
     expect(afterAdapt.length).toBe(r.changes.after);
 
     // The map: the difference layer (new and removed outlines) and the inventory with the new run.
-    const onMap = (): Promise<{ added: number[]; removed: number[]; predicted: number[]; layers: boolean }> =>
+    const onMap = (): Promise<{ added: number[]; removed: number[]; reshaped: number[]; reshapedBefore: number[]; predicted: number[]; layers: boolean }> =>
       p.evaluate(async () => {
         const m = (window as unknown as { __scarpMap: MapProbe }).__scarpMap;
         const diff = (await m.getSource('adapt-diff')?.getData())?.features ?? [];
@@ -117,11 +122,23 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal || !existsSync(MODEL))('ada
         return {
           added: fids('added'),
           removed: fids('removed'),
+          reshaped: fids('reshaped'),
+          reshapedBefore: fids('reshaped-before'),
           predicted: inv.filter((f) => f.properties?.status === 'predicted').map((f) => Number(f.id)).sort((a, b) => a - b),
-          layers: ['adapt-diff-added-fill', 'adapt-diff-added-line', 'adapt-diff-removed-line'].every((id) => !!m.getLayer(id)),
+          layers: ['adapt-diff-added-fill', 'adapt-diff-added-line', 'adapt-diff-removed-line', 'adapt-diff-reshaped-fill', 'adapt-diff-reshaped-before-line'].every((id) => !!m.getLayer(id)),
         };
       });
-    await expect.poll(onMap, { timeout: 30_000 }).toEqual({ added: afterAdapt, removed: beforeAdapt, predicted: afterAdapt, layers: true });
+    await expect.poll(onMap, { timeout: 30_000 }).toEqual({
+      added: sorted(d.added),
+      removed: sorted(d.removed),
+      reshaped: sorted(d.reshaped.map((x) => x.after)),
+      reshapedBefore: sorted(d.reshaped.flatMap((x) => x.before)),
+      predicted: afterAdapt,
+      layers: true,
+    });
+    // Old and new outlines on the map are exactly the scene's unreviewed landslides before and after.
+    expect(sorted([...d.added, ...d.reshaped.map((x) => x.after)]).every((f) => afterAdapt.includes(f))).toBe(true);
+    expect(sorted([...d.removed, ...d.reshaped.flatMap((x) => x.before)]).every((f) => beforeAdapt.includes(f))).toBe(true);
     // The new run came to the map by the scene's window, not by re-reading the whole project.
     expect(mapReads.length).toBeGreaterThan(0);
     expect(mapReads.every((a) => a.bbox !== undefined)).toBe(true);

@@ -130,6 +130,13 @@ describe.skipIf(!hasData || !hasGdal)('learning from corrections (scarp-uav-rgbd
       expect(r.run.features).toBeGreaterThan(0);
       for (const f of fresh) expect(f.properties.run).toBe(r.run.project!.runId);
       expect(r.changes.before).toBe(before.length - 3);
+      // The difference sorts the old and new outlines: each new one added, reshaped or drawn again; each old one removed or reshaped.
+      const d = r.difference;
+      const freshFids = new Set(fresh.map((f) => f.fid));
+      const oldFids = new Set(before.filter((f) => !confirm.includes(f.fid) && !reject.includes(f.fid)).map((f) => f.fid));
+      expect(d.added.length + d.reshaped.length + d.unchanged).toBe(fresh.length);
+      for (const f of [...d.added, ...d.reshaped.map((x) => x.after)]) expect(freshFids.has(f)).toBe(true);
+      for (const f of [...d.removed, ...d.reshaped.flatMap((x) => x.before)]) expect(oldFids.has(f)).toBe(true);
 
       // One undo brings back the previous unreviewed landslides exactly.
       await service.undo();

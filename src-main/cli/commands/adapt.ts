@@ -34,6 +34,7 @@ function formatProjectAdaptation(r: AdaptModelResult): string {
     `Learned from: ${r.decisions.confirmed} confirmed and ${r.decisions.rejected} rejected landslides (${r.labelPixels.positive} + ${r.labelPixels.negative} pixels)`,
     `Model:        ${r.model.id} (adapted from ${r.baseModel}) → ${r.model.path}`,
     `Run:          ${r.run.project?.runId ?? ''} — unreviewed landslides ${r.changes.before} (${ha(r.changes.areaBeforeM2)}) → ${r.changes.after} (${ha(r.changes.areaAfterM2)})`,
+    `Changes:      ${r.difference.added.length} added (${ha(r.difference.areaM2.added)}), ${r.difference.removed.length} removed (${ha(r.difference.areaM2.removed)}), ${r.difference.reshaped.length} reshaped (${ha(r.difference.areaM2.reshapedBefore)} → ${ha(r.difference.areaM2.reshapedAfter)}), ${r.difference.unchanged} unchanged`,
     `Time:         features ${r.featureSeconds.toFixed(1)} s, fit ${r.fitSeconds.toFixed(2)} s, detection ${r.run.timings.totalS.toFixed(1)} s`,
     'Undo:         scarp project undo <project> discards the new run (reviewed landslides never change)',
   ].join('\n');

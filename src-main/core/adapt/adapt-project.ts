@@ -18,6 +18,7 @@ import type { runDetection } from '../detect/run-detection';
 import { adaptedCard, fitAdaptation, writeAdaptedModel, type AdaptProgress } from './adapt-model';
 import type { LabelDecision } from './labels';
 import { BACKGROUND_SOURCE } from '../edit/brush-stroke';
+import { classifyChanges, type Outline } from './difference';
 
 export interface AdaptProjectRequest {
   /** The run whose scene and model are adapted; default the latest finished run. */
@@ -64,6 +65,7 @@ function defaultModelPath(project: Project, baseId: string): string {
   }
 }
 
+const outline = (f: StoredFeature): Outline => ({ fid: f.fid, geometry: f.geometry, areaM2: f.properties.area_m2 ?? undefined });
 const areaOf = (fs: readonly StoredFeature[]): number => fs.reduce((s, f) => s + (f.properties.area_m2 ?? multiPolygonArea(f.geometry)), 0);
 
 export async function adaptProject(
@@ -131,6 +133,7 @@ export async function adaptProject(
     labelPixels: { positive: fit.counts.positivePixels, negative: fit.counts.negativePixels },
     run: result,
     changes: { before: unreviewed.length, after: after.length, areaBeforeM2: areaOf(unreviewed), areaAfterM2: areaOf(after) },
+    difference: classifyChanges(unreviewed.map(outline), after.map(outline)),
     featureSeconds: fit.featureSeconds,
     fitSeconds: fit.fitSeconds,
   };

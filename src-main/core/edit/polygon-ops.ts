@@ -81,6 +81,16 @@ export function intersection(a: FlatMultiPolygon, b: FlatMultiPolygon): FlatMult
   return fromClip(pc.intersection(toClip(a), toClip(b)));
 }
 
+/** Intersection over union of two (multi)polygons; 0 when either is empty. */
+export function iou(a: FlatMultiPolygon, b: FlatMultiPolygon): number {
+  const aa = multiPolygonArea(a);
+  const ab = multiPolygonArea(b);
+  if (aa <= 0 || ab <= 0) return 0;
+  const inter = multiPolygonArea(intersection(a, b));
+  const union = aa + ab - inter;
+  return union > 0 ? inter / union : 0;
+}
+
 /** Merge: the union of the polygons (valid; a MultiPolygon when they do not touch). */
 export function mergePolygons(mps: FlatMultiPolygon[]): FlatMultiPolygon {
   if (mps.length < 2) throw new ScarpError({ code: 'INVALID_ARGUMENT', message: 'Select at least two landslides to merge.' });

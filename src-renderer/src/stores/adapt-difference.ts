@@ -4,7 +4,7 @@
  * landslides the new run added (read back by map window and filtered by run id, not the whole
  * project). Plain functions: the adapt store orchestrates, the map draws the collection.
  */
-import type { MapFeature, VectorLayer } from '@shared/api';
+import type { AdaptChanges, MapFeature, VectorLayer } from '@shared/api';
 import type { Bounds } from '@shared/geo';
 import { UNREVIEWED_STATUS } from '@shared/vocabulary';
 import { api } from '../api/client';
@@ -24,10 +24,11 @@ export function outlineOf(f: LayerFeature | MapFeature): Outline {
   return { fid: f.id, scene: typeof p.scene === 'string' ? p.scene : null, areaM2: typeof p.area_m2 === 'number' ? p.area_m2 : 0, geometry: f.geometry };
 }
 
-export type DifferenceKind = 'added' | 'removed';
+/** `reshaped`: a new outline drawn over old ones; `reshaped-before`: the old outlines it replaced. */
+export type DifferenceKind = 'added' | 'removed' | 'reshaped' | 'reshaped-before';
 
 /** The difference layer's colours (map and legend). */
-export const DIFF_COLOURS: Record<DifferenceKind, string> = { added: '#35d0ff', removed: '#ff5c5c' };
+export const DIFF_COLOURS: Record<DifferenceKind, string> = { added: '#35d0ff', removed: '#ff5c5c', reshaped: '#ffc14d', 'reshaped-before': '#ffc14d' };
 
 export interface DifferenceFeature {
   type: 'Feature';
@@ -39,8 +40,14 @@ export interface DifferenceFeature {
 export interface Difference {
   added: DifferenceFeature[];
   removed: DifferenceFeature[];
+  /** New outlines over old ones, and the old outlines they replaced. */
+  reshaped: DifferenceFeature[];
+  reshapedBefore: DifferenceFeature[];
   addedAreaM2: number;
   removedAreaM2: number;
+  reshapedAreaM2: { before: number; after: number };
+  /** New landslides that are an old outline again (not drawn). */
+  unchanged: number;
 }
 
 /** The unreviewed landslides the map shows now, all scenes (the scene is known only from the result). */
@@ -68,24 +75,55 @@ export async function runFeatures(runId: string, boundsWgs84: Bounds): Promise<M
   }
 }
 
-/** Added outlines keep their fid as map id; removed ones are negated (the two sets stay apart). */
-export function differenceOf(removed: readonly Outline[], added: readonly Outline[]): Difference {
+/**
+ * New outlines keep their fid as map id, old ones are negated (the two sets stay apart). With the
+ * core's classification (`changes`), new outlines over old ones are reshapes and outlines drawn again
+ * are left out; without it every new outline counts as added and every old one as removed.
+ */
+export function differenceOf(removed: readonly Outline[], added: readonly Outline[], changes?: AdaptChanges): Difference {
   const feature = (o: Outline, change: DifferenceKind): DifferenceFeature => ({
     type: 'Feature',
-    id: change === 'added' ? o.fid : -o.fid,
+    id: change === 'added' || change === 'reshaped' ? o.fid : -o.fid,
     geometry: o.geometry,
     properties: { change, fid: o.fid, area_m2: o.areaM2 },
   });
-  const a = added.map((o) => feature(o, 'added'));
-  const r = removed.map((o) => feature(o, 'removed'));
+  const newKind = new Map<number, DifferenceKind | null>();
+  const oldKind = new Map<number, DifferenceKind | null>();
+  if (changes) {
+    for (const o of added) newKind.set(o.fid, null);
+    for (const o of removed) oldKind.set(o.fid, null);
+    for (const f of changes.added) newKind.set(f, 'added');
+    for (const f of changes.removed) oldKind.set(f, 'removed');
+    for (const r of changes.reshaped) {
+      newKind.set(r.after, 'reshaped');
+      for (const f of r.before) oldKind.set(f, 'reshaped-before');
+    }
+  }
+  const fresh = added.map((o) => [o, changes ? newKind.get(o.fid) : 'added'] as const);
+  const old = removed.map((o) => [o, changes ? oldKind.get(o.fid) : 'removed'] as const);
+  const pick = (list: ReadonlyArray<readonly [Outline, DifferenceKind | null | undefined]>, kind: DifferenceKind): DifferenceFeature[] =>
+    list.filter(([, k]) => k === kind).map(([o]) => feature(o, kind));
   const sum = (fs: DifferenceFeature[]): number => fs.reduce((s, f) => s + f.properties.area_m2, 0);
-  return { added: a, removed: r, addedAreaM2: sum(a), removedAreaM2: sum(r) };
+  const a = pick(fresh, 'added');
+  const r = pick(old, 'removed');
+  const reshaped = pick(fresh, 'reshaped');
+  const reshapedBefore = pick(old, 'reshaped-before');
+  return {
+    added: a,
+    removed: r,
+    reshaped,
+    reshapedBefore,
+    addedAreaM2: sum(a),
+    removedAreaM2: sum(r),
+    reshapedAreaM2: { before: sum(reshapedBefore), after: sum(reshaped) },
+    unchanged: changes?.unchanged ?? 0,
+  };
 }
 
 /** Where the changes are (WGS 84), a little padded; null when nothing changed. */
 export function differenceBounds(d: Difference): Bounds | null {
   let b: Bounds | null = null;
-  for (const f of [...d.added, ...d.removed])
+  for (const f of [...d.added, ...d.removed, ...d.reshaped, ...d.reshapedBefore])
     for (const poly of f.geometry.coordinates)
       for (const [x, y] of poly[0] ?? []) {
         if (x === undefined || y === undefined) continue;

@@ -152,7 +152,7 @@ export const useAdaptStore = defineStore('adapt', () => {
     }
     project.info = info;
     canUndoAfter = info.canUndo;
-    return differenceOf(removed, added);
+    return differenceOf(removed, added, r.difference);
   }
 
   async function run(): Promise<void> {
