@@ -148,7 +148,7 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal || !existsSync(MODEL))('ada
     await p.getByTestId('adapt-discard').click();
     await p.getByTestId('adapt-result').waitFor({ state: 'detached', timeout: 60_000 });
     await expect.poll(predicted, { timeout: 30_000 }).toEqual(beforeAdapt);
-    await expect.poll(onMap, { timeout: 30_000 }).toEqual({ added: [], removed: [], predicted: beforeAdapt, layers: true });
+    await expect.poll(onMap, { timeout: 30_000 }).toEqual({ added: [], removed: [], reshaped: [], reshapedBefore: [], predicted: beforeAdapt, layers: true });
     await expect.poll(() => p.getByTestId('review-counter').textContent(), { timeout: 30_000 }).toContain(`${beforeAdapt.length} left`);
     expect(pageErrors).toEqual([]);
   }, 600_000);
