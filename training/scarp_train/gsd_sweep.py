@@ -50,6 +50,7 @@ def main(argv=None):
     ap.add_argument('--id', required=True)
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--which', default='best', choices=['best', 'last'])
+    ap.add_argument('--reports', default=None, help='report folder (default training/reports)')
     a = ap.parse_args(argv)
     torch.set_num_threads(a.threads)
     net, cfg, _ = load_net(a.run, a.which)
@@ -96,7 +97,7 @@ def main(argv=None):
           '| scene GSD | the app | ' + ' | '.join(f'F1 ({k})' for k in keys) + ' |', '|---|---|' + '---|' * len(keys)]
     for r in rows:
         md.append(f"| {r['gsd_m']:g} m | {r['app']} | " + ' | '.join(f"{r[k]['f1']:.3f}" if k in r else '—' for k in keys) + ' |')
-    with open(os.path.join(REPORTS, f'{a.id}.md'), 'a') as f:
+    with open(os.path.join(a.reports or REPORTS, f'{a.id}.md'), 'a') as f:
         f.write('\n'.join(md) + '\n')
     print('\n'.join(md))
 
