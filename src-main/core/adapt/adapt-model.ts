@@ -8,7 +8,7 @@ import { dirname, basename, extname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { ModelCard } from '../../../src-shared/model-card';
 import { ScarpError } from '../../../src-shared/errors';
-import { ADAPT_MIN_DECISIONS } from '../../../src-shared/adapt';
+import { ADAPT_MIN_DECISIONS, adaptBlocker, adaptBlockerMessage } from '../../../src-shared/adapt';
 import type { ProviderPreference, LoadedModel } from '../inference';
 import { runTiledInference } from '../inference';
 import type { RasterSource } from '../raster';
@@ -26,6 +26,11 @@ import { writeAdaptedOnnx } from './onnx-head';
 export const DEFAULT_ANCHOR_SHARE = 3;
 
 export const MIN_DECISIONS = ADAPT_MIN_DECISIONS;
+
+/** Landslides and rejections among the decisions ("not a landslide" areas are labels, not decisions). */
+export function decisionCounts(decisions: readonly Pick<LabelDecision, 'kind'>[]): { landslides: number; rejected: number } {
+  return { landslides: decisions.filter((d) => d.kind === 'confirmed').length, rejected: decisions.filter((d) => d.kind === 'rejected').length };
+}
 
 export interface AdaptRequest {
   image: string;
@@ -64,14 +69,8 @@ export interface AdaptResult {
 
 export async function fitAdaptation(request: AdaptRequest): Promise<AdaptResult> {
   let req = request;
-  const real = req.decisions.filter((d) => d.kind !== 'background').length;
-  if (real < MIN_DECISIONS) {
-    throw new ScarpError({
-      code: 'NOT_ENOUGH_LABELS',
-      message: `Adapting needs at least ${MIN_DECISIONS} reviewed landslides (confirmed, rejected or drawn); there are ${real}.`,
-      hint: 'Review more landslides first.',
-    });
-  }
+  const blocker = adaptBlocker(decisionCounts(req.decisions));
+  if (blocker) throw new ScarpError({ code: 'NOT_ENOUGH_LABELS', ...adaptBlockerMessage(blocker) });
   const opened: RasterSource[] = [];
   const t0 = performance.now();
   try {

@@ -19,7 +19,8 @@ import { DetectRequest } from '../../../src-shared/api';
 import type { PolygonFeature } from '../vector/readers';
 import { keepOffReviewedGround } from '../edit/reviewed-ground';
 import { planOutput, commitOutputs, discardOutputs } from '../util/atomic-output';
-import { fitAdaptation, adaptedCard, writeAdaptedModel, MIN_DECISIONS } from './adapt-model';
+import { adaptBlocker } from '../../../src-shared/adapt';
+import { fitAdaptation, adaptedCard, writeAdaptedModel, decisionCounts } from './adapt-model';
 import { simulateOperator, type ReferenceMask, type SimulatedDecision } from './simulate-operator';
 
 export interface SimulateRequest {
@@ -49,7 +50,7 @@ type Metrics = Pick<EvaluationResult, 'precision' | 'recall' | 'f1' | 'iou'>;
 export interface SimulateResult {
   /** Corrections asked for (the operator may have had fewer candidates). */
   n: number;
-  /** Whether the model was adapted (false with fewer than MIN_DECISIONS decisions: only the decisions apply). */
+  /** Whether the model was adapted (false when the app would not adapt: fewer than MIN_DECISIONS decisions, or no landslide among them; only the decisions apply). */
   adapted: boolean;
   before: Metrics;
   after: Metrics;
@@ -164,9 +165,9 @@ export async function simulateCurve(req: Omit<SimulateRequest, 'corrections' | '
       let featureSeconds = 0;
       let adaptedSeconds = 0;
       let outModel: string | undefined;
-      // Fewer decisions than the app asks for: no adaptation (the app would not offer it); the
-      // decisions still apply to the inventory.
-      const adapting = decisions.length >= MIN_DECISIONS;
+      // Decisions the app would not adapt from (too few, or no landslide among them): no adaptation,
+      // as the app would not offer it; the decisions still apply to the inventory.
+      const adapting = adaptBlocker(decisionCounts(decisions)) === null;
       if (adapting) {
         req.onProgress?.(`N = ${n}: learning from ${decisions.length} corrections`);
         const fit = await fitAdaptation({

@@ -9,8 +9,8 @@ import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, watch } from 'vue';
 import type { AdaptModelResult, ProgressEvent } from '@shared/api';
 import type { Bounds } from '@shared/geo';
-import { ADAPT_MIN_DECISIONS } from '@shared/adapt';
-import { BACKGROUND_SOURCE, UNREVIEWED_STATUS } from '@shared/vocabulary';
+import { ADAPT_MIN_DECISIONS, adaptBlocker } from '@shared/adapt';
+import { BACKGROUND_SOURCE, REJECTED_STATUS, UNREVIEWED_STATUS } from '@shared/vocabulary';
 import { api, describeError } from '../api/client';
 import { differenceBounds, differenceOf, outlineOf, runFeatures, unreviewedOutlines, type Difference, type Outline } from './adapt-difference';
 import { useDetectStore } from './detect';
@@ -60,15 +60,22 @@ export const useAdaptStore = defineStore('adapt', () => {
   const hidden = ref<string[]>([]);
 
   /** Reviewed landslides (what the core counts): not the areas the background brush marked. */
-  const reviewedCount = computed(() => {
-    let n = 0;
-    for (const f of inventory.layer?.geojson.features ?? [])
-      if (f.properties.status !== UNREVIEWED_STATUS && f.properties.source !== BACKGROUND_SOURCE) n++;
-    return n;
+  const reviewed = computed(() => {
+    const c = { landslides: 0, rejected: 0 };
+    for (const f of inventory.layer?.geojson.features ?? []) {
+      const status = f.properties.status;
+      if (status === UNREVIEWED_STATUS || f.properties.source === BACKGROUND_SOURCE) continue;
+      if (status === REJECTED_STATUS) c.rejected++;
+      else c.landslides++;
+    }
+    return c;
   });
+  const reviewedCount = computed(() => reviewed.value.landslides + reviewed.value.rejected);
+  /** Why "Adapt to this event" is not offered yet (null: it is). */
+  const blocker = computed(() => adaptBlocker(reviewed.value));
   /** Waiting for the operator's Accept or Discard. */
   const pending = computed(() => result.value !== null);
-  const enoughLabels = computed(() => reviewedCount.value >= ADAPT_MIN_DECISIONS);
+  const enoughLabels = computed(() => blocker.value === null);
   const canAdapt = computed(() => !!project.path && enoughLabels.value && !running.value && !pending.value && !deciding.value);
 
   const fraction = computed(() => {
@@ -263,6 +270,7 @@ export const useAdaptStore = defineStore('adapt', () => {
     error,
     revision,
     reviewedCount,
+    blocker,
     enoughLabels,
     pending,
     canAdapt,
