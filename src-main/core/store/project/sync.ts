@@ -50,19 +50,23 @@ export interface SyncState {
 const COLS = LANDSLIDE_COLUMNS.map((c) => c.name);
 const SELECT_ROWS = `SELECT fid, ${[...COLS, LANDSLIDES_GEOMETRY_COLUMN].map(q).join(', ')} FROM ${q(LANDSLIDES_TABLE)} ORDER BY fid`;
 
-function toRecord(r: Record<string, unknown>): LandslideRecord {
-  const rec: Record<string, unknown> = {};
-  for (const c of COLS) rec[c] = r[c] ?? null;
-  return rec as unknown as LandslideRecord;
-}
-
 function readRows(db: Db): FeatureRow[] {
-  const cols = new Set((db.prepare(`PRAGMA table_info(${q(LANDSLIDES_TABLE)})`).all() as Array<{ name: string }>).map((c) => c.name));
-  // A v2 project has no provenance columns: read what there is.
-  const sql = COLS.every((c) => cols.has(c)) ? SELECT_ROWS : `SELECT fid, ${[...COLS.filter((c) => cols.has(c)), LANDSLIDES_GEOMETRY_COLUMN].map(q).join(', ')} FROM ${q(LANDSLIDES_TABLE)} ORDER BY fid`;
-  return (db.prepare(sql).all() as Array<Record<string, unknown>>)
-    .filter((r) => r[LANDSLIDES_GEOMETRY_COLUMN] instanceof Buffer)
-    .map((r) => ({ fid: Number(r.fid), record: toRecord(r), geom: r[LANDSLIDES_GEOMETRY_COLUMN] as Buffer }));
+  const have = new Set((db.prepare(`PRAGMA table_info(${q(LANDSLIDES_TABLE)})`).all() as Array<{ name: string }>).map((c) => c.name));
+  // A v2 project has no provenance columns: read what there is (the others are null).
+  const cols = COLS.filter((c) => have.has(c));
+  const sql = cols.length === COLS.length ? SELECT_ROWS : `SELECT fid, ${[...cols, LANDSLIDES_GEOMETRY_COLUMN].map(q).join(', ')} FROM ${q(LANDSLIDES_TABLE)} ORDER BY fid`;
+  const g = cols.length + 1;
+  const out: FeatureRow[] = [];
+  // Rows as arrays (raw): no object per row from SQLite, one record built here.
+  for (const r of db.prepare(sql).raw(true).all() as unknown[][]) {
+    const geom = r[g];
+    if (!(geom instanceof Buffer)) continue;
+    const rec: Record<string, unknown> = {};
+    for (const c of COLS) rec[c] = null;
+    for (let i = 0; i < cols.length; i++) rec[cols[i]!] = r[i + 1] ?? null;
+    out.push({ fid: Number(r[0]), record: rec as unknown as LandslideRecord, geom });
+  }
+  return out;
 }
 
 interface StateRow {
