@@ -20,6 +20,7 @@ export const API_METHODS = {
   readVectorLayer: 'call',
   exportInventory: 'stream',
   importInventory: 'call',
+  mergeProjects: 'call',
   // projects (issue 4)
   createProject: 'call',
   openProject: 'call',

@@ -312,6 +312,67 @@ export interface ImportResponse {
   warnings: string[];
 }
 
+// ---- field teams (issue 17): merging a colleague's project ------------------------------------
+
+export const MergePrefer = z.enum(['into', 'from', 'newest']);
+export type MergePrefer = z.infer<typeof MergePrefer>;
+
+export const MergeRequest = z.object({
+  /** The project that takes the changes (its runs and probability stay as they are). */
+  into: z.string().min(1),
+  /** The colleague's project or field package (read, never written). */
+  from: z.string().min(1),
+  /** Work out and report the merge without changing anything. */
+  dryRun: z.boolean().optional(),
+  /** How conflicts are resolved: keep into's version (default), take from's, or the newer (updated_at). */
+  prefer: MergePrefer.optional(),
+});
+export type MergeRequest = z.input<typeof MergeRequest>;
+
+/** A value in a conflict: an attribute's value, a geometry (project CRS), or a whole landslide (null: deleted). */
+export type MergeValue =
+  | string
+  | number
+  | null
+  | { type: 'MultiPolygon'; coordinates: number[][][][] }
+  | { [field: string]: string | number | null };
+
+export interface MergeConflict {
+  /** The landslide (into's uuid). */
+  uuid: string;
+  /** from's uuid when the two were matched by geometry. */
+  fromUuid?: string;
+  /** 'geometry', an attribute ('status', 'type', 'notes', ...), or 'deleted' (one side deleted it, the other changed it). */
+  field: string;
+  into: MergeValue;
+  from: MergeValue;
+  /** The value in the common state (three-way merges). */
+  base?: MergeValue;
+  /** Which version the project has after the merge. */
+  resolved: 'into' | 'from';
+}
+
+export interface MergeResponse {
+  into: string;
+  from: string;
+  /** 'three-way' against a recorded common state, else 'two-way' (uuids and geometry matching). */
+  mode: 'three-way' | 'two-way';
+  base: { id: string; kind: 'package' | 'merge'; at: string; heldBy: 'into' | 'from' } | null;
+  dryRun: boolean;
+  prefer: MergePrefer;
+  /** Changes taken from `from` (or, dry run, that would be). */
+  applied: { added: number; deleted: number; updated: number; reshaped: number; fields: Record<string, number> };
+  /** Each conflict once: one landslide and field changed differently on both sides. */
+  conflicts: MergeConflict[];
+  matchedByGeometry: number;
+  /** The landslides matched by geometry (into's uuid, from's uuid, IoU). */
+  matches: Array<{ into: string; from: string; iou: number }>;
+  /** The one journal edit (undo takes the whole merge back); null on a dry run or when nothing changed. */
+  edit: EditInfo | null;
+  /** Landslides that count after the merge. */
+  features: number;
+}
+
 /** Every method also needs an entry in API_METHODS (src-shared/api-methods.ts), which the doors use. */
 export interface ScarpApi extends ProjectApi {
   listModels(): Promise<ModelSummary[]>;
@@ -326,6 +387,8 @@ export interface ScarpApi extends ProjectApi {
   exportInventory(request: ExportRequest, onProgress?: ProgressSink, signal?: AbortSignal): Promise<ExportResponse>;
   /** Import an inventory file into the project (one undoable edit). */
   importInventory(request: ImportRequest): Promise<ImportResponse>;
+  /** Merge a colleague's project or field package into a project (one undoable edit). */
+  mergeProjects(request: MergeRequest): Promise<MergeResponse>;
 }
 
 // ---- Projects (issue 4): one project open at a time per service ---------------------------------

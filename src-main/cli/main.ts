@@ -20,6 +20,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   project: async () => (await import('./commands/project')).runProject,
   adapt: async () => (await import('./commands/adapt')).runAdapt,
   review: async () => (await import('./commands/review')).runReview,
+  merge: async () => (await import('./commands/merge')).runMerge,
 };
 
 /** The commands, in the order of COMMANDS (each has its usage block in usage.ts). */

@@ -24,6 +24,10 @@ export const COMMAND_USAGE: Readonly<Record<string, string>> = {
                [--notes <text>] [--json]
                                          set the review status (and type, notes) of landslides by uuid:
                                          one edit, undone by scarp project undo <file.gpkg>`,
+  merge: `  scarp merge --into <A.gpkg> --from <B.gpkg> [--dry-run] [--prefer into|from|newest] [--json]
+                                         bring a colleague's project or field package back into A: landslides
+                                         matched by uuid (new ones also by geometry), three-way against the last
+                                         common state; conflicts kept as in A unless --prefer; one undoable edit`,
   eval: `  scarp eval --prediction <gpkg|geojson|tif> --reference <mask.tif|polygons>
              [--threshold t] [--ignore-value 255] [--aoi <polygons> | --rows a:b] [--json]`,
   adapt: `  scarp adapt --project <file.gpkg> [--run <id>] [--out-model <adapted.onnx>] [--json]

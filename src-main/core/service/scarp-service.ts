@@ -37,6 +37,8 @@ import {
   VectorLayerRequest,
   ExportRequest,
   ImportRequest,
+  MergeRequest,
+  type MergeResponse,
   type ExportResponse,
   type ImportResponse,
   type TileLayerInfo,
@@ -59,6 +61,7 @@ import { ProjectService } from './project-service';
 import { EditService } from './edit-service';
 import { exportFromProject } from '../export/export-service';
 import { importToProject } from '../import/project-import';
+import { mergeProjects } from '../merge/merge-projects';
 
 /** Validate a request against its schema; a failure is the caller's mistake, reported field by field. */
 function validate<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
@@ -130,6 +133,11 @@ export class ScarpService implements ScarpApi {
   importInventory(request: ImportRequest): Promise<ImportResponse> {
     const req = validate(ImportRequest, request, 'import');
     return importToProject(req, this.projects.openAt(req.project));
+  }
+
+  mergeProjects(request: MergeRequest): Promise<MergeResponse> {
+    const req = validate(MergeRequest, request, 'merge');
+    return mergeProjects(req, this.projects.openAt(req.into));
   }
 
   // ---- projects (issue 4; project-service.ts) ----

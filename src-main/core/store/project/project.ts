@@ -26,6 +26,7 @@ import { ProjectDb, type CreateProjectOptions, type OpenProjectOptions, type Ope
 import { RunStore } from './runs';
 import { describeSceneFile, SceneStore, type FileState, type SceneRecord } from './scenes';
 import { SCHEMA_VERSION } from './schema';
+import { SyncStore } from './sync';
 
 export type { EventMetadata };
 
@@ -41,6 +42,8 @@ export class Project {
   readonly runs: RunStore;
   readonly features: FeatureStore;
   readonly journal: Journal;
+  /** Sync states and aliases of field packages and merges (sync.ts). */
+  readonly sync: SyncStore;
   private readonly mask: MaskStore;
 
   /** The database handle stays in store/: everything else goes through these stores and `apply`. */
@@ -50,6 +53,7 @@ export class Project {
     this.features = new FeatureStore(store.db);
     this.journal = new Journal(store.db, () => this.author());
     this.mask = new MaskStore(store.db, this.features);
+    this.sync = new SyncStore(store.db);
   }
 
   static create(path: string, opts: CreateProjectOptions = {}): Project {
@@ -68,6 +72,11 @@ export class Project {
 
   get path(): string {
     return this.store.path;
+  }
+
+  /** The project's own id (scarp_meta project_id), set when it was created. */
+  projectId(): string {
+    return this.store.getMeta('project_id') ?? `file:${this.path}`;
   }
 
   close(): { journalMode: string } {

@@ -11,7 +11,7 @@ import { createQgisStyle } from './qgis-style';
 type Db = Database.Database;
 
 /** The schema version this Scarp writes. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /** Edge of the square tiles that hold prediction probabilities and the edited mask. */
 export const RASTER_TILE_SIZE = 256;
@@ -157,6 +157,45 @@ function addProvenanceColumns(db: Db): void {
   for (const c of PROVENANCE_COLUMNS) if (!have.has(c)) db.exec(`ALTER TABLE landslides ADD COLUMN "${c}" TEXT`);
 }
 
+/**
+ * v4: field teams (issue 17). A sync state is a state of the inventory that this project and a peer
+ * (a field package made from it, or a colleague's project merged into it) both hold: what a
+ * three-way merge compares both sides against. `scarp_sync_features` is its snapshot (the full
+ * record and the geometry blob of every landslide, by uuid); `edit_id` is the journal edit that took
+ * the state in (a merge's, a package's initial import): while that edit is undone the state does not
+ * count. `scarp_sync_aliases` keeps the landslides a merge matched by geometry (peer uuid → ours),
+ * also counting only while the merge's edit is done.
+ * `report` is the provenance record of a merge: what came from where and when.
+ */
+const V4 = `
+CREATE TABLE scarp_sync_states (
+  id TEXT PRIMARY KEY NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('package', 'merge')),
+  peer_project_id TEXT NOT NULL,
+  peer_path TEXT,
+  at TEXT NOT NULL,
+  author TEXT NOT NULL,
+  edit_id INTEGER,
+  report TEXT
+);
+CREATE INDEX scarp_sync_states_peer ON scarp_sync_states (peer_project_id);
+CREATE TABLE scarp_sync_features (
+  state_id TEXT NOT NULL REFERENCES scarp_sync_states (id) ON DELETE CASCADE,
+  uuid TEXT NOT NULL,
+  attrs TEXT NOT NULL,
+  geom BLOB NOT NULL,
+  PRIMARY KEY (state_id, uuid)
+);
+CREATE TABLE scarp_sync_aliases (
+  peer_project_id TEXT NOT NULL,
+  peer_uuid TEXT NOT NULL,
+  uuid TEXT NOT NULL,
+  at TEXT NOT NULL,
+  edit_id INTEGER,
+  PRIMARY KEY (peer_project_id, peer_uuid)
+);
+`;
+
 export const MIGRATIONS: ReadonlyArray<(db: Db) => void> = [
   (db) => db.exec(V1),
   (db) => {
@@ -164,6 +203,7 @@ export const MIGRATIONS: ReadonlyArray<(db: Db) => void> = [
     createQgisStyle(db);
   },
   addProvenanceColumns,
+  (db) => db.exec(V4),
 ];
 
 /** Bring a project from `from` to `to` (inside the caller's transaction) and record the version. */
