@@ -24,8 +24,8 @@
 import type { Bounds } from '../../../src-shared/geo';
 import type { LandslideRecord } from '../store/landslides-schema';
 import { readGpkgHeader, decodeGpkgPolygons } from '../vector/geopackage-geometry';
-import { multiPolygonArea, type FlatMultiPolygon } from '../vector/geometry';
-import { intersection } from '../edit/polygon-ops';
+import type { FlatMultiPolygon } from '../vector/geometry';
+import { iou } from '../edit/polygon-ops';
 
 /** A landslide as stored on one side (fid only on the `into` side). */
 export interface SideRow {
@@ -107,16 +107,6 @@ function newer(a: SideRow, b: SideRow): 'into' | 'from' {
 
 function envelope(geom: Buffer): Bounds | null {
   return readGpkgHeader(geom).envelope;
-}
-
-/** Intersection over union of two multipolygons (polyclip-ts through edit/polygon-ops). */
-export function iou(a: FlatMultiPolygon, b: FlatMultiPolygon): number {
-  const aa = multiPolygonArea(a);
-  const ab = multiPolygonArea(b);
-  if (aa <= 0 || ab <= 0) return 0;
-  const inter = multiPolygonArea(intersection(a, b));
-  const union = aa + ab - inter;
-  return union > 0 ? inter / union : 0;
 }
 
 /** Pairs of new landslides that are the same one mapped twice: IoU ≥ MATCH_IOU, each taken once, best first. */
