@@ -21,6 +21,7 @@ export const API_METHODS = {
   exportInventory: 'stream',
   importInventory: 'call',
   mergeProjects: 'call',
+  packageProject: 'call',
   // projects (issue 4)
   createProject: 'call',
   openProject: 'call',

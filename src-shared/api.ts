@@ -373,6 +373,48 @@ export interface MergeResponse {
   features: number;
 }
 
+// ---- field teams (issue 17): field packages ----------------------------------------------------
+
+export const PackageRequest = z.object({
+  /** The project to package. */
+  project: z.string().min(1),
+  /** The field package to write (.gpkg). */
+  out: z.string().min(1),
+  /** Polygons bounding what goes in (default: everything). */
+  aoi: z.string().min(1).optional(),
+  /** Ground resolution (m) of the packaged imagery and hillshade (default: the scene's own). */
+  imageryGsd: z.number().positive().optional(),
+  overwrite: z.boolean().optional(),
+});
+export type PackageRequest = z.input<typeof PackageRequest>;
+
+/** A raster layer of a field package (a GeoPackage tiles or gridded-coverage table). */
+export interface PackagedRaster {
+  table: string;
+  kind: 'imagery' | 'hillshade' | 'probability';
+  /** The scene file (imagery), DEM file (hillshade) or run id (probability). */
+  source: string;
+  width: number;
+  height: number;
+  /** Ground resolution of the packaged raster (project units per pixel). */
+  gsd: number;
+  tiles: number;
+}
+
+export interface PackageResponse {
+  out: string;
+  /** The package's own project id. */
+  projectId: string;
+  /** The common state the project and the package now both hold (what a merge back is three-way against). */
+  stateId: string;
+  landslides: number;
+  rasters: PackagedRaster[];
+  /** Estimated before writing (checked against the free disk space), and written. */
+  estimatedBytes: number;
+  bytes: number;
+  warnings: string[];
+}
+
 /** Every method also needs an entry in API_METHODS (src-shared/api-methods.ts), which the doors use. */
 export interface ScarpApi extends ProjectApi {
   listModels(): Promise<ModelSummary[]>;
@@ -389,6 +431,8 @@ export interface ScarpApi extends ProjectApi {
   importInventory(request: ImportRequest): Promise<ImportResponse>;
   /** Merge a colleague's project or field package into a project (one undoable edit). */
   mergeProjects(request: MergeRequest): Promise<MergeResponse>;
+  /** Write a field package of a project (inventory, imagery, hillshade and probability as GeoPackage tiles). */
+  packageProject(request: PackageRequest): Promise<PackageResponse>;
 }
 
 // ---- Projects (issue 4): one project open at a time per service ---------------------------------

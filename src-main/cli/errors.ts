@@ -18,6 +18,7 @@ const FLAGS: Record<string, string> = {
   crs: '--crs <EPSG:code>',
   rows: '--rows start:end',
   aoi: '--aoi <polygons>',
+  'imagery-gsd': '--imagery-gsd <metres>',
   'format-gpkg': '--format gpkg',
   'format-probability': '--format probability',
   'detect-project': 'scarp detect --project <file.gpkg> --image <file.tif>',

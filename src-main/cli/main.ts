@@ -21,6 +21,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   adapt: async () => (await import('./commands/adapt')).runAdapt,
   review: async () => (await import('./commands/review')).runReview,
   merge: async () => (await import('./commands/merge')).runMerge,
+  package: async () => (await import('./commands/package')).runPackage,
 };
 
 /** The commands, in the order of COMMANDS (each has its usage block in usage.ts). */

@@ -76,6 +76,15 @@ export async function adaptProject(
   signal?: AbortSignal,
   detect?: typeof runDetection,
 ): Promise<AdaptProjectResult> {
+  if (project.setting('field_package') === 'true') {
+    // Its imagery is 8-bit tiles for viewing (maybe resampled), not a scene a model can read.
+    throw new ScarpError({
+      code: 'INVALID_ARGUMENT',
+      message: `${project.path} is a field package: its imagery is for viewing and review (8-bit, possibly resampled), so the model cannot learn from it here.`,
+      hint: 'Merge the field work back into the original project and adapt the model there, where the original imagery is.',
+      file: project.path,
+    });
+  }
   const run = pickRun(project, req.run);
   const scene = project.requireScene(run.sceneId);
   const params = run.params as Record<string, unknown>;

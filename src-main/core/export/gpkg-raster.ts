@@ -20,8 +20,8 @@
  *
  * Streaming: rows come from the run's row source in bands; every level keeps one tile row in memory.
  */
-import { encodePngGray16 } from '../util/png';
-import type Database from 'better-sqlite3';
+import { encodePng, encodePngGray16 } from '../util/png';
+import Database from 'better-sqlite3';
 import { ScarpError } from '../../../src-shared/errors';
 import { ensureSrs, q } from '../store/geopackage-schema';
 import type { RasterRowSource } from './cog';
@@ -55,7 +55,8 @@ export interface CoverageResult {
   tiles: number;
 }
 
-function createTileTables(db: Db): void {
+/** The tile matrix tables, and (coverage) the gridded-coverage ancillary tables with their extension rows, once. */
+function createTileTables(db: Db, coverage = true): void {
   db.exec(`
     CREATE TABLE IF NOT EXISTS gpkg_tile_matrix_set (
       table_name TEXT NOT NULL PRIMARY KEY,
@@ -76,6 +77,9 @@ function createTileTables(db: Db): void {
       CONSTRAINT pk_ttm PRIMARY KEY (table_name, zoom_level),
       CONSTRAINT fk_tmm_table_name FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name)
     );
+  `);
+  if (!coverage) return;
+  db.exec(`
     CREATE TABLE IF NOT EXISTS gpkg_2d_gridded_coverage_ancillary (
       id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
       tile_matrix_set_name TEXT NOT NULL UNIQUE,
@@ -113,9 +117,10 @@ function createTileTables(db: Db): void {
     EPSG_4979_WKT,
     'required by the tiled gridded coverage data extension',
   );
-  const ext = db.prepare('INSERT OR IGNORE INTO gpkg_extensions (table_name, column_name, extension_name, definition, scope) VALUES (?, ?, ?, ?, ?)');
-  ext.run('gpkg_2d_gridded_coverage_ancillary', null, 'gpkg_2d_gridded_coverage', COVERAGE_EXTENSION_DEF, 'read-write');
-  ext.run('gpkg_2d_gridded_tile_ancillary', null, 'gpkg_2d_gridded_coverage', COVERAGE_EXTENSION_DEF, 'read-write');
+  // gpkg_extensions' UNIQUE does not hold for NULL column names: look before inserting.
+  const has = db.prepare("SELECT 1 FROM gpkg_extensions WHERE table_name = ? AND column_name IS NULL AND extension_name = 'gpkg_2d_gridded_coverage'");
+  const ext = db.prepare('INSERT INTO gpkg_extensions (table_name, column_name, extension_name, definition, scope) VALUES (?, ?, ?, ?, ?)');
+  for (const t of ['gpkg_2d_gridded_coverage_ancillary', 'gpkg_2d_gridded_tile_ancillary']) if (!has.get(t)) ext.run(t, null, 'gpkg_2d_gridded_coverage', COVERAGE_EXTENSION_DEF, 'read-write');
 }
 
 interface Level {
@@ -273,5 +278,150 @@ export async function addProbabilityCoverage(db: Db, src: RasterRowSource, opts:
   } catch (e) {
     db.exec('ROLLBACK');
     throw e;
+  }
+}
+
+// ---- pictures: 8-bit RGBA tiles (imagery, hillshade for viewing) ------------------------------------
+
+/** Rows of a picture: `bands` bands of float values (NaN = no data), turned into RGBA by `rgba`. */
+export interface PictureRowSource {
+  grid: RasterRowSource['grid'];
+  bands: number;
+  /** Rows y..y+n of every band (each n × width). */
+  read(y: number, n: number): Promise<Float32Array[]> | Float32Array[];
+  /** The RGBA of one pixel from its band values (alpha 0: no data). */
+  rgba(values: ArrayLike<number>, out: Uint8Array, at: number): void;
+}
+
+export interface PictureOptions {
+  table: string;
+  identifier?: string;
+  description?: string;
+  signal?: AbortSignal;
+}
+
+/**
+ * Add `src` as a GeoPackage `tiles` layer (PNG RGBA tiles, 256 × 256, a pyramid from the full
+ * resolution down to one tile, same tile-matrix rules as the coverage above) to the GeoPackage at
+ * `path`. GDAL opens it as a 4-band Byte raster; QGIS and QField show it as a picture. Tiles wholly
+ * without data are not stored. One transaction: on failure nothing of it stays.
+ */
+export async function addPictureTiles(path: string, src: PictureRowSource, opts: PictureOptions): Promise<CoverageResult> {
+  const db = new Database(path, { fileMustExist: true });
+  try {
+    return await writePicture(db, src, opts);
+  } finally {
+    db.close();
+  }
+}
+
+async function writePicture(db: Db, src: PictureRowSource, opts: PictureOptions): Promise<CoverageResult> {
+  const table = opts.table;
+  const { width, height, geoTransform: gt, crs } = src.grid;
+  if (gt[2] !== 0 || gt[4] !== 0 || !(gt[1] > 0) || !(gt[5] < 0)) {
+    throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `The raster for ${table} is rotated or not north-up; a GeoPackage tile layer needs a north-up grid.` });
+  }
+  const nb = src.bands;
+  const px = gt[1];
+  const py = -gt[5];
+  const across0 = Math.ceil(width / TILE);
+  const down0 = Math.ceil(height / TILE);
+  const Z = Math.max(0, Math.ceil(Math.log2(Math.max(across0, down0))));
+  const mw0 = Math.ceil(across0 / 2 ** Z);
+  const mh0 = Math.ceil(down0 / 2 ** Z);
+  const minX = gt[0];
+  const maxY = gt[3];
+  db.exec('BEGIN');
+  try {
+    createTileTables(db, false);
+    const srsId = ensureSrs(db, crs);
+    db.exec(`CREATE TABLE ${q(table)} (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      zoom_level INTEGER NOT NULL,
+      tile_column INTEGER NOT NULL,
+      tile_row INTEGER NOT NULL,
+      tile_data BLOB NOT NULL,
+      UNIQUE (zoom_level, tile_column, tile_row)
+    )`);
+    db.prepare('INSERT INTO gpkg_contents (table_name, data_type, identifier, description, min_x, min_y, max_x, max_y, srs_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
+      table, 'tiles', opts.identifier ?? table, opts.description ?? '', minX, maxY - height * py, minX + width * px, maxY, srsId,
+    );
+    db.prepare('INSERT INTO gpkg_tile_matrix_set (table_name, srs_id, min_x, min_y, max_x, max_y) VALUES (?, ?, ?, ?, ?, ?)').run(
+      table, srsId, minX, maxY - mh0 * 2 ** Z * TILE * py, minX + mw0 * 2 ** Z * TILE * px, maxY,
+    );
+    const tm = db.prepare('INSERT INTO gpkg_tile_matrix (table_name, zoom_level, matrix_width, matrix_height, tile_width, tile_height, pixel_x_size, pixel_y_size) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    for (let z = 0; z <= Z; z++) tm.run(table, z, mw0 * 2 ** z, mh0 * 2 ** z, TILE, TILE, px * 2 ** (Z - z), py * 2 ** (Z - z));
+    const putTile = db.prepare(`INSERT INTO ${q(table)} (zoom_level, tile_column, tile_row, tile_data) VALUES (?, ?, ?, ?)`);
+    let tiles = 0;
+
+    interface PLevel { zoom: number; width: number; height: number; across: number; bufs: Float32Array[]; y: number; pending: Float32Array[] | null }
+    const levels: PLevel[] = [];
+    for (let z = Z, w = width, h = height; z >= 0; z--, w = Math.ceil(w / 2), h = Math.ceil(h / 2)) {
+      const across = Math.ceil(w / TILE);
+      levels.push({ zoom: z, width: w, height: h, across, bufs: Array.from({ length: nb }, () => new Float32Array(across * TILE * TILE).fill(NaN)), y: 0, pending: null });
+    }
+    const vals = new Float32Array(nb);
+    const flush = (L: PLevel): void => {
+      const stride = L.across * TILE;
+      const tr = Math.floor((L.y - 1) / TILE);
+      for (let tc = 0; tc < L.across; tc++) {
+        const rgba = new Uint8Array(TILE * TILE * 4);
+        let any = false;
+        for (let r = 0; r < TILE; r++) {
+          for (let c = 0; c < TILE; c++) {
+            const i = r * stride + tc * TILE + c;
+            for (let b = 0; b < nb; b++) vals[b] = L.bufs[b]![i]!;
+            src.rgba(vals, rgba, (r * TILE + c) * 4);
+            if (rgba[(r * TILE + c) * 4 + 3] !== 0) any = true;
+          }
+        }
+        if (!any) continue;
+        putTile.run(L.zoom, tc, tr, encodePng(rgba, TILE, TILE));
+        tiles++;
+      }
+      for (const b of L.bufs) b.fill(NaN);
+    };
+    const feed = (li: number, rows: Float32Array[]): void => {
+      const L = levels[li]!;
+      const stride = L.across * TILE;
+      for (let b = 0; b < nb; b++) L.bufs[b]!.set(rows[b]!, (L.y % TILE) * stride);
+      const y = L.y++;
+      if (y % TILE === TILE - 1 || y === L.height - 1) flush(L);
+      const next = levels[li + 1];
+      if (!next) return;
+      if (y % 2 === 0 && y !== L.height - 1) {
+        L.pending = rows.map((r) => r.slice());
+        return;
+      }
+      const a = y % 2 === 0 ? rows : L.pending!;
+      const out = a.map((row, b) => halveRows(row, y % 2 === 0 ? null : rows[b]!, L.width, next.width));
+      L.pending = null;
+      feed(li + 1, out);
+    };
+    const chunk = Math.max(1, Math.floor((1 << 21) / Math.max(1, width)));
+    for (let y = 0; y < height; y += chunk) {
+      if (opts.signal?.aborted) throw new ScarpError({ code: 'CANCELLED', message: 'Packaging cancelled.' });
+      const n = Math.min(chunk, height - y);
+      const data = await src.read(y, n);
+      for (let r = 0; r < n; r++) feed(0, data.map((d) => d.subarray(r * width, (r + 1) * width)));
+    }
+    db.exec('COMMIT');
+    return { table, zoomLevels: Z + 1, tiles };
+  } catch (e) {
+    db.exec('ROLLBACK');
+    throw e;
+  }
+}
+
+/**
+ * The probability coverage (addProbabilityCoverage) written into the GeoPackage at `path` (opened
+ * here, closed after).
+ */
+export async function addProbabilityCoverageTo(path: string, src: RasterRowSource, opts: CoverageOptions = {}): Promise<CoverageResult> {
+  const db = new Database(path, { fileMustExist: true });
+  try {
+    return await addProbabilityCoverage(db, src, opts);
+  } finally {
+    db.close();
   }
 }

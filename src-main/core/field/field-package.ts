@@ -9,30 +9,39 @@
  * against. The package is written aside and renamed into place, so a failure leaves no file.
  */
 import { randomUUID } from 'node:crypto';
-import { statSync } from 'node:fs';
-import { basename } from 'node:path';
-import type { Bounds } from '../../../src-shared/geo';
+import { statfsSync, statSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import type { PackagedRaster, PackageRequest, PackageResponse } from '../../../src-shared/api';
+import type { Bounds, Grid, Window } from '../../../src-shared/geo';
 import { ScarpError } from '../../../src-shared/errors';
-import { intersection } from '../edit/polygon-ops';
-import { Project, withProject, type PlanAttrs, type StoredFeature, type SyncState } from '../store/project';
+import { overlapArea } from '../edit/polygon-ops';
+import { addPictureTiles, addProbabilityCoverageTo, type PictureRowSource } from '../export/gpkg-raster';
+import { latestRun, probabilityFromProject } from '../export/project-export';
+import type { RasterRowSource } from '../export/cog';
+import { pixelBox } from '../geo';
+import { openRaster, terrainBand, type RasterSource } from '../raster';
+import { Project, withProject, type PlanAttrs, type SceneRecord, type StoredFeature, type SyncState } from '../store/project';
 import { commitOutputs, discardOutputs, planOutput } from '../util/atomic-output';
 import { multiPolygonArea, multiPolygonBounds, readPolygons, type FlatMultiPolygon } from '../vector';
 
 export interface FieldPackageOptions {
   /** Polygons (GeoJSON, GeoPackage, Shapefile, KML) bounding what goes into the package. */
   aoi?: string;
+  /** Ground resolution (m) of the packaged imagery and hillshade: coarser than the scene's makes a smaller package. */
+  imageryGsd?: number;
   overwrite?: boolean;
+  /** Free bytes on the disk of the output (tests); default: the file system's. */
+  freeBytes?: (dir: string) => number;
 }
 
-export interface FieldPackageResult {
-  out: string;
-  /** The package's own project id. */
-  projectId: string;
-  /** The sync state both files now hold. */
-  stateId: string;
-  landslides: number;
-  bytes: number;
-}
+export type { PackagedRaster, PackageResponse as FieldPackageResult };
+
+/**
+ * What the packaged imagery is for: viewing and review in the field. It is 8-bit, contrast-stretched
+ * and may be resampled, and it is not a scene: detection and learning from corrections never read
+ * it (they need the original imagery added to the project as a scene).
+ */
+export const PACKAGED_IMAGERY_USE = 'viewing and review only: 8-bit, stretched, possibly resampled; not for detection or adaptation';
 
 /** Settings of the project copied into a package (who maps, which model the inventory came from). */
 const COPIED_SETTINGS = ['author', 'model_name', 'model_card'];
@@ -71,27 +80,229 @@ export function featuresInAoi(project: Project, aoi: FlatMultiPolygon[] | null):
     return aoi.some((a, i) => {
       const b = boxes[i]!;
       if (b.maxX < fb.minX || b.minX > fb.maxX || b.maxY < fb.minY || b.minY > fb.maxY) return false;
-      return multiPolygonArea(intersection(f.geometry, a)) > 0;
+      return overlapArea(f.geometry, a) > 0;
     });
   });
 }
 
+/** A raster to package: its grid, how to read it, and an estimate of its bytes. */
+interface RasterPlan {
+  table: string;
+  kind: PackagedRaster['kind'];
+  source: string;
+  grid: Grid;
+  estimate: number;
+  write(path: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** The window of `grid` under `bounds` (the whole grid without bounds), or null when they do not meet. */
+function windowOf(grid: { width: number; height: number; geoTransform: Grid['geoTransform'] }, bounds: Bounds | null): Window | null {
+  if (!bounds) return { x: 0, y: 0, width: grid.width, height: grid.height };
+  const b = pixelBox(grid.geoTransform, bounds);
+  const x0 = Math.max(0, b.x0);
+  const y0 = Math.max(0, b.y0);
+  const x1 = Math.min(grid.width, b.x1);
+  const y1 = Math.min(grid.height, b.y1);
+  return x1 > x0 && y1 > y0 ? { x: x0, y: y0, width: x1 - x0, height: y1 - y0 } : null;
+}
+
+/** The grid of `win` of `grid`, every `f` pixels averaged into one. */
+function reducedGrid(grid: Grid, win: Window, f: number): Grid {
+  const gt = grid.geoTransform;
+  return {
+    width: Math.ceil(win.width / f),
+    height: Math.ceil(win.height / f),
+    geoTransform: [gt[0] + win.x * gt[1], gt[1] * f, 0, gt[3] + win.y * gt[5], 0, gt[5] * f],
+    crs: grid.crs,
+  };
+}
+
+const stretch = (v: number, lo: number, hi: number): number => (hi > lo ? Math.max(0, Math.min(255, Math.round(((v - lo) / (hi - lo)) * 255))) : 128);
+
+/** The imagery of a scene (and the hillshade of its DEM) inside `bounds`, at `gsd` or the scene's own. */
+async function scenePlans(project: Project, scene: SceneRecord, bounds: Bounds | null, gsd: number | undefined, n: number, warnings: string[]): Promise<RasterPlan[]> {
+  if (project.scenes.state(scene) !== 'ok') {
+    warnings.push(`The imagery ${scene.path} is not where the project expects it (or changed); the package has no picture of scene ${scene.name}.`);
+    return [];
+  }
+  const src = await openRaster(scene.path);
+  const info = src.info;
+  const grid: Grid = { width: info.width, height: info.height, geoTransform: info.geoTransform, crs: info.crs };
+  const projectCrs = project.crs();
+  const sameCrs = !!projectCrs && (projectCrs.proj4 === info.crs.proj4 || (projectCrs.epsg !== null && projectCrs.epsg === info.crs.epsg));
+  const win = windowOf(grid, sameCrs ? bounds : null);
+  if (!win) {
+    await src.close();
+    return [];
+  }
+  const own = Math.abs(info.geoTransform[1]);
+  const f = gsd && gsd > own ? Math.max(1, Math.round(gsd / own)) : 1;
+  const out = reducedGrid(grid, win, f);
+  const stats = scene.bandStats;
+  const rgb = info.bandCount >= 3;
+  const bands = rgb ? [0, 1, 2] : [0];
+  const readRows = async (s: RasterSource, y: number, k: number): Promise<Float32Array[]> => {
+    const sy = win.y + y * f;
+    const sh = Math.min(k * f, win.y + win.height - sy);
+    const w: Window = { x: win.x, y: sy, width: win.width, height: sh };
+    return f === 1 ? s.readWindow(w, bands) : s.readWindowResampled(w, out.width, k, bands);
+  };
+  // One stretch for the three bands (2nd to 98th percentile over all of them): the hues stay as they are.
+  const lo0 = Math.min(...bands.map((b) => stats[b]?.p2 ?? 0));
+  const hi0 = Math.max(...bands.map((b) => stats[b]?.p98 ?? 255));
+  const lo = bands.map(() => lo0);
+  const hi = bands.map(() => hi0);
+  const picture: PictureRowSource = {
+    grid: out,
+    bands: bands.length,
+    read: (y, k) => readRows(src, y, k),
+    rgba(v, o, at) {
+      if (Array.prototype.some.call(v, (x: number) => Number.isNaN(x))) {
+        o[at] = o[at + 1] = o[at + 2] = o[at + 3] = 0;
+        return;
+      }
+      const r = stretch(v[0]!, lo[0]!, hi[0]!);
+      o[at] = r;
+      o[at + 1] = rgb ? stretch(v[1]!, lo[1]!, hi[1]!) : r;
+      o[at + 2] = rgb ? stretch(v[2]!, lo[2]!, hi[2]!) : r;
+      o[at + 3] = 255;
+    },
+  };
+  // PNG of imagery: about 3 bytes a pixel, a third more for the pyramid.
+  const plans: RasterPlan[] = [
+    {
+      table: `imagery_${n}`,
+      kind: 'imagery',
+      source: scene.path,
+      grid: out,
+      estimate: Math.ceil(out.width * out.height * 4),
+      write: async (path) => (await addPictureTiles(path, picture, { table: `imagery_${n}`, identifier: `Imagery: ${scene.name}`, description: `${scene.name}, ${PACKAGED_IMAGERY_USE}` })).tiles,
+      close: () => src.close(),
+    },
+  ];
+  const demPath = project.scenes.layers(scene.id).find((l) => l.kind === 'dem' && l.path)?.path ?? null;
+  if (demPath) {
+    const dem = { path: demPath };
+    try {
+      const demSrc = await openRaster(dem.path);
+      const shade = terrainBand(demSrc, 'hillshade', out);
+      plans.push({
+        table: `hillshade_${n}`,
+        kind: 'hillshade',
+        source: dem.path,
+        grid: out,
+        estimate: Math.ceil(out.width * out.height * 2),
+        write: async (path) =>
+          (
+            await addPictureTiles(
+              path,
+              {
+                grid: out,
+                bands: 1,
+                read: async (y, k) => [await shade.readWindow({ x: 0, y, width: out.width, height: k })],
+                rgba(v, o, at) {
+                  const x = v[0]!;
+                  const g = Number.isNaN(x) || x <= 0 ? -1 : Math.max(1, Math.min(255, Math.round(x)));
+                  o[at] = o[at + 1] = o[at + 2] = g < 0 ? 0 : g;
+                  o[at + 3] = g < 0 ? 0 : 255;
+                },
+              },
+              { table: `hillshade_${n}`, identifier: `Hillshade: ${basename(dem.path)}`, description: `Hillshade of ${basename(dem.path)} on the packaged imagery grid` },
+            )
+          ).tiles,
+        close: () => demSrc.close(),
+      });
+    } catch (e) {
+      warnings.push(`The DEM ${dem.path} could not be read (${(e as Error).message}); the package has no hillshade of scene ${scene.name}.`);
+    }
+  }
+  return plans;
+}
+
+/** The latest finished run's probability inside `bounds`, at its own resolution. */
+function probabilityPlan(project: Project, bounds: Bounds | null): RasterPlan | null {
+  const run = latestRun(project);
+  if (!run) return null;
+  const full = probabilityFromProject(project, run);
+  const win = windowOf(full.grid, bounds);
+  if (!win) return null;
+  const grid = reducedGrid(full.grid, win, 1);
+  const src: RasterRowSource = {
+    grid,
+    async read(y, k) {
+      const rows = await full.read(win.y + y, k);
+      const out = new Float32Array(k * win.width);
+      for (let r = 0; r < k; r++) out.set(rows.subarray(r * full.grid.width + win.x, r * full.grid.width + win.x + win.width) as Float32Array, r * win.width);
+      return out;
+    },
+  };
+  return {
+    table: 'probability',
+    kind: 'probability',
+    source: run.id,
+    grid,
+    estimate: Math.ceil(grid.width * grid.height * 1.5),
+    write: async (path) => (await addProbabilityCoverageTo(path, src, { table: 'probability', identifier: 'Landslide probability', description: `Run ${run.id} (model ${run.modelName ?? run.modelId})` })).tiles,
+    close: async () => undefined,
+  };
+}
+
+function megabytes(n: number): string {
+  return `${(n / 2 ** 20).toFixed(n < 10 * 2 ** 20 ? 1 : 0)} MB`;
+}
+
 /** Make a field package of the open project `project` at `out`. */
-export async function packageProject(project: Project, out: string, opts: FieldPackageOptions = {}): Promise<FieldPackageResult> {
+export async function packageProject(project: Project, out: string, opts: FieldPackageOptions = {}): Promise<PackageResponse> {
   const target = planOutput(out, ['.gpkg'], opts.overwrite === true, 'field package');
   const crs = project.crs();
   if (!crs) throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `${project.path} has no coordinate system and no landslides yet: there is nothing to package.`, file: project.path, hint: 'Add a scene or import landslides first.' });
+  if (opts.imageryGsd !== undefined && !(opts.imageryGsd > 0)) throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `The imagery resolution must be a positive number of metres, got ${opts.imageryGsd}.`, options: ['imagery-gsd'] });
   const aoi = opts.aoi ? await readAoi(opts.aoi, project) : null;
+  const bounds = aoi ? unionBounds(aoi.map(multiPolygonBounds)) : null;
   const features = featuresInAoi(project, aoi);
+  const warnings: string[] = [];
+  const plans: RasterPlan[] = [];
+  const scenes = project.scenes.list();
+  for (let i = 0; i < scenes.length; i++) plans.push(...(await scenePlans(project, scenes[i]!, bounds, opts.imageryGsd, i + 1, warnings)));
+  const prob = probabilityPlan(project, bounds);
+  if (prob) plans.push(prob);
+  // The size before writing: the landslides as stored, the rasters by their pixels, 1 MB of tables.
+  let featureBytes = 0;
+  for (const f of features) for (const p of f.geometry) for (const r of p) featureBytes += r.length * 8 + 16;
+  const estimatedBytes = 2 ** 20 + featureBytes * 2 + features.length * 400 + plans.reduce((s, p) => s + p.estimate, 0);
+  const dir = dirname(target.finalPath);
+  const free = opts.freeBytes ? opts.freeBytes(dir) : (() => {
+    const st = statfsSync(dir);
+    return st.bavail * st.bsize;
+  })();
+  if (estimatedBytes > free) {
+    await Promise.all(plans.map((p) => p.close()));
+    throw new ScarpError({
+      code: 'DISK_FULL',
+      message: `The field package ${target.finalPath} needs about ${megabytes(estimatedBytes)}, but the disk holding ${dir} has ${megabytes(free)} free; nothing was written.`,
+      hint: 'Free some space or write to another disk; a smaller area of interest or a coarser imagery resolution makes a smaller package.',
+      file: target.finalPath,
+      params: { estimatedBytes, freeBytes: free },
+      options: ['aoi', 'imagery-gsd'],
+    });
+  }
   const stateId = randomUUID();
   let pkg: Project | null = null;
+  const rasters: PackagedRaster[] = [];
   try {
     pkg = Project.create(target.tempPath);
     const p = pkg;
     const projectId = p.projectId();
     p.adoptCrsIfUnset(crs);
     p.setEvent(project.event());
-    const settings: Record<string, string> = { packaged_from: project.path, packaged_from_project_id: project.projectId(), packaged_at: new Date().toISOString() };
+    const settings: Record<string, string> = {
+      packaged_from: project.path,
+      packaged_from_project_id: project.projectId(),
+      packaged_at: new Date().toISOString(),
+      field_package: 'true',
+      packaged_imagery_use: PACKAGED_IMAGERY_USE,
+    };
     for (const k of COPIED_SETTINGS) {
       const v = k === 'author' ? project.author() : project.setting(k);
       if (v !== null) settings[k] = v;
@@ -110,18 +321,25 @@ export async function packageProject(project: Project, out: string, opts: FieldP
     const snapshot = p.sync.rows();
     p.close();
     pkg = null;
+    // The rasters, each its own table (written into the closed package file).
+    for (const plan of plans) {
+      const tiles = await plan.write(target.tempPath);
+      rasters.push({ table: plan.table, kind: plan.kind, source: plan.source, width: plan.grid.width, height: plan.grid.height, gsd: Math.abs(plan.grid.geoTransform[1]), tiles });
+    }
     // The project holds the same state (the package's snapshot), tied to no edit of its own.
     project.tx(() => project.sync.record({ id: stateId, kind: 'package', peerProjectId: projectId, peerPath: target.finalPath, at, author: project.author(), editId: null, report: null }, snapshot), 'recording the field package');
     commitOutputs([target]);
-    return { out: target.finalPath, projectId, stateId, landslides: features.length, bytes: statSync(target.finalPath).size };
+    return { out: target.finalPath, projectId, stateId, landslides: features.length, rasters, estimatedBytes, bytes: statSync(target.finalPath).size, warnings };
   } catch (e) {
     pkg?.close();
     discardOutputs([target]);
     throw e;
+  } finally {
+    await Promise.all(plans.map((p) => p.close().catch(() => undefined)));
   }
 }
 
 /** The package request of the service API: through the open project when it is `project`. */
-export async function makeFieldPackage(req: { project: string; out: string; aoi?: string; overwrite?: boolean }, open?: Project | null): Promise<FieldPackageResult> {
-  return withProject(req.project, open, (p) => packageProject(p, req.out, { aoi: req.aoi, overwrite: req.overwrite }));
+export async function makeFieldPackage(req: PackageRequest, open?: Project | null): Promise<PackageResponse> {
+  return withProject(req.project, open, (p) => packageProject(p, req.out, { aoi: req.aoi, imageryGsd: req.imageryGsd, overwrite: req.overwrite }));
 }

@@ -39,6 +39,8 @@ import {
   ImportRequest,
   MergeRequest,
   type MergeResponse,
+  PackageRequest,
+  type PackageResponse,
   type ExportResponse,
   type ImportResponse,
   type TileLayerInfo,
@@ -62,6 +64,7 @@ import { EditService } from './edit-service';
 import { exportFromProject } from '../export/export-service';
 import { importToProject } from '../import/project-import';
 import { mergeProjects } from '../merge/merge-projects';
+import { makeFieldPackage } from '../field/field-package';
 
 /** Validate a request against its schema; a failure is the caller's mistake, reported field by field. */
 function validate<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
@@ -138,6 +141,11 @@ export class ScarpService implements ScarpApi {
   mergeProjects(request: MergeRequest): Promise<MergeResponse> {
     const req = validate(MergeRequest, request, 'merge');
     return mergeProjects(req, this.projects.openAt(req.into));
+  }
+
+  packageProject(request: PackageRequest): Promise<PackageResponse> {
+    const req = validate(PackageRequest, request, 'package');
+    return makeFieldPackage(req, this.projects.openAt(req.project));
   }
 
   // ---- projects (issue 4; project-service.ts) ----
