@@ -31,6 +31,7 @@ export const API_METHODS = {
   listScenes: 'call',
   addScene: 'call',
   relinkScene: 'call',
+  findMovedImagery: 'call',
   listRuns: 'call',
   resumeDetection: 'stream',
   listFeatures: 'call',

@@ -474,6 +474,17 @@ export const AddSceneRequest = z.object({ path: z.string().min(1) });
 export type AddSceneRequest = z.input<typeof AddSceneRequest>;
 export const RelinkSceneRequest = z.object({ sceneId: z.string().min(1), path: z.string().min(1) });
 export type RelinkSceneRequest = z.input<typeof RelinkSceneRequest>;
+/** Find moved imagery (same content under the project's folder and `folder`); with `relink`, point the scenes at it. */
+export const FindMovedImageryRequest = z.object({ folder: z.string().min(1).optional(), relink: z.boolean().optional() });
+export type FindMovedImageryRequest = z.input<typeof FindMovedImageryRequest>;
+export interface MovedImagery {
+  /** Scenes whose imagery was found elsewhere: the recorded path and the new one. */
+  found: Array<{ id: string; name: string; from: string; to: string }>;
+  /** Scenes still without their imagery. */
+  missing: Array<{ id: string; name: string; path: string }>;
+  /** True when the found scenes were relinked. */
+  relinked: boolean;
+}
 export const ResumeDetectionRequest = z.object({ project: z.string().min(1).optional() });
 export type ResumeDetectionRequest = z.input<typeof ResumeDetectionRequest>;
 
@@ -794,6 +805,8 @@ export interface ProjectApi {
   addScene(request: AddSceneRequest): Promise<SceneInfo>;
   /** Point a scene whose file moved at its new place (same content required). */
   relinkScene(request: RelinkSceneRequest): Promise<SceneInfo>;
+  /** Find the imagery of scenes that moved (by content, under the project's folder and a chosen one); relink it on request. */
+  findMovedImagery(request: FindMovedImageryRequest): Promise<MovedImagery>;
   listRuns(): Promise<RunInfo[]>;
   /** Continue the open (or named) project's latest unfinished run. */
   resumeDetection(request: ResumeDetectionRequest, onProgress?: ProgressSink, signal?: AbortSignal): Promise<DetectResult>;

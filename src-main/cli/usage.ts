@@ -19,7 +19,9 @@ export const COMMAND_USAGE: Readonly<Record<string, string>> = {
                        [--trigger <rainfall|earthquake|...>] [--author <name>] [--overwrite] [--json]
                                          an empty project (import or detect into it next)
   scarp project info|scenes|runs|history|undo|redo <file.gpkg> [--json]
-  scarp project relink <file.gpkg> --scene <id> --path <moved imagery>`,
+  scarp project relink <file.gpkg> --scene <id> --path <moved imagery>
+  scarp project relink <file.gpkg> [--search <folder>]   find moved imagery by content (the project's
+                                         folder and <folder>) and relink every scene found`,
   review: `  scarp review --project <file.gpkg> --uuid <uuid>[,<uuid>...] --status <status> [--type <type>]
                [--notes <text>] [--json]
                                          set the review status (and type, notes) of landslides by uuid:

@@ -18,6 +18,7 @@ const OPTIONS = {
   trigger: { type: 'string' },
   author: { type: 'string' },
   overwrite: { type: 'boolean' },
+  search: { type: 'string' },
 } as const;
 
 const SUB = ['create', 'info', 'scenes', 'runs', 'history', 'undo', 'redo', 'relink'] as const;
@@ -100,7 +101,14 @@ export async function runProject(service: ScarpApi, args: string[]): Promise<num
         break;
       }
       case 'relink': {
-        if (!v.scene || !v.path) throw new UsageError('project relink needs --scene <id> --path <new file>');
+        if (v.search !== undefined || (!v.scene && !v.path)) {
+          // Every scene whose imagery moved, found by content under the project's folder (and --search).
+          const r = await service.findMovedImagery({ folder: v.search, relink: true });
+          const lines = [...r.found.map((f) => `Scene ${f.id} (${f.name}) now at ${f.to} (was ${f.from})`), ...r.missing.map((m) => `Scene ${m.id} (${m.name}): not found (was ${m.path})`)];
+          out(r, lines.length ? lines.join('\n') : 'Every scene has its imagery where the project expects it.');
+          break;
+        }
+        if (!v.scene || !v.path) throw new UsageError('project relink needs --scene <id> --path <new file>, or --search <folder>');
         const s = await service.relinkScene({ sceneId: v.scene, path: v.path });
         out(s, `Scene ${s.id} now at ${s.path} (${s.state})`);
         break;

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { resolve } from 'node:path';
 import type {
+  MovedImagery,
   AdaptModelResult,
   AddFeatureRequest,
   AddSceneRequest,
@@ -200,6 +201,10 @@ export class ProjectService {
     const p = this.current();
     const s = p.relinkScene(req.sceneId, req.path);
     return sceneInfo({ ...s, state: p.scenes.state(s) });
+  }
+
+  findMovedImagery(req: { folder?: string; relink?: boolean }): MovedImagery {
+    return this.current().findMovedImagery(req.folder, req.relink === true);
   }
 
   listRuns(): RunInfo[] {

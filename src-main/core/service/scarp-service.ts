@@ -15,6 +15,8 @@ import {
   MapFeaturesRequest,
   OpenProjectRequest,
   RelinkSceneRequest,
+  FindMovedImageryRequest,
+  type MovedImagery,
   ResumeDetectionRequest,
   UpdateFeaturesRequest,
   UpdateProjectRequest,
@@ -178,6 +180,10 @@ export class ScarpService implements ScarpApi {
 
   addScene(request: AddSceneRequest): Promise<SceneInfo> {
     return this.projects.addScene(validate(AddSceneRequest, request, 'add scene'));
+  }
+
+  async findMovedImagery(request: FindMovedImageryRequest): Promise<MovedImagery> {
+    return this.projects.findMovedImagery(validate(FindMovedImageryRequest, request, 'find moved imagery'));
   }
 
   async relinkScene(request: RelinkSceneRequest): Promise<SceneInfo> {

@@ -5,7 +5,7 @@
  * store/.
  */
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { openRaster } from '../../raster/open';
 import type { Bounds, CrsInfo, Window } from '../../../../src-shared/geo';
 import type { EventMetadata, ProjectInfo, ReviewQueue } from '../../../../src-shared/api';
@@ -223,6 +223,20 @@ export class Project {
 
   relinkScene(id: string, path: string): SceneRecord {
     return this.store.tx(() => this.scenes.relink(id, path), 'relinking the scene');
+  }
+
+  /**
+   * Find the imagery of scenes that moved (a project on a removable disk, a copied folder): files of
+   * the same content under the project's own folder and under `folder`. With `relink`, every scene
+   * found is pointed at its new place in one transaction (the one question to the user is whether
+   * to relink what was found).
+   */
+  findMovedImagery(folder?: string, relink = false): { found: Array<{ id: string; name: string; from: string; to: string }>; missing: Array<{ id: string; name: string; path: string }>; relinked: boolean } {
+    const dirs = [dirname(this.path), ...(folder ? [resolve(folder)] : [])];
+    if (folder && !existsSync(resolve(folder))) throw new ScarpError({ code: 'FILE_NOT_FOUND', message: `The folder ${resolve(folder)} to search does not exist.`, file: resolve(folder), hint: 'Choose the folder (or disk) that holds the imagery.' });
+    const r = this.scenes.findMoved(dirs);
+    if (relink && r.found.length > 0) this.store.tx(() => r.found.forEach((f) => this.scenes.relink(f.id, f.to)), 'relinking moved imagery');
+    return { ...r, relinked: relink && r.found.length > 0 };
   }
 
   // ---- the inventory: one write path ------------------------------------------------------------

@@ -7,8 +7,8 @@
  */
 import type Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
-import { basename, extname, resolve } from 'node:path';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { basename, extname, join, resolve } from 'node:path';
 import type { Bounds, CrsInfo, GeoTransform, RasterDataType } from '../../../../src-shared/geo';
 import { ScarpError } from '../../../../src-shared/errors';
 import { openRaster } from '../../raster';
@@ -158,8 +158,70 @@ export function fileState(path: string, size: number, mtimeMs: number, fingerpri
   return fileFingerprint(path) === fingerprint ? 'ok' : 'changed';
 }
 
+/** How deep and how wide a search for moved imagery looks (a removable disk can hold a lot). */
+export const MOVED_SEARCH_DEPTH = 4;
+export const MOVED_SEARCH_MAX_ENTRIES = 50_000;
+
+/** Files under `dirs` (to MOVED_SEARCH_DEPTH folders deep) by size: what a moved file could be. */
+function filesBySize(dirs: readonly string[], sizes: ReadonlySet<number>): Map<number, string[]> {
+  const out = new Map<number, string[]>();
+  const seen = new Set<string>();
+  let budget = MOVED_SEARCH_MAX_ENTRIES;
+  const walk = (dir: string, depth: number): void => {
+    if (budget <= 0 || seen.has(dir)) return;
+    seen.add(dir);
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return; // unreadable folder: nothing to find there
+    }
+    for (const e of entries) {
+      if (--budget <= 0) return;
+      const p = join(dir, e.name);
+      if (e.isDirectory()) {
+        if (depth < MOVED_SEARCH_DEPTH && !e.name.startsWith('.')) walk(p, depth + 1);
+      } else if (e.isFile()) {
+        let size: number;
+        try {
+          size = statSync(p).size;
+        } catch {
+          continue;
+        }
+        if (sizes.has(size)) out.set(size, [...(out.get(size) ?? []), p]);
+      }
+    }
+  };
+  for (const d of dirs) walk(resolve(d), 0);
+  return out;
+}
+
 export class SceneStore {
   constructor(private readonly db: Db) {}
+
+  /**
+   * Scenes whose imagery is missing, and where each is now: a file of the same size and content
+   * (fingerprint) under `dirs` (the same name first). Nothing is changed.
+   */
+  findMoved(dirs: readonly string[]): { found: Array<{ id: string; name: string; from: string; to: string }>; missing: Array<{ id: string; name: string; path: string }> } {
+    const lost = this.list().filter((s) => this.state(s) === 'missing');
+    const bySize = filesBySize(dirs, new Set(lost.map((s) => s.size)));
+    const found: Array<{ id: string; name: string; from: string; to: string }> = [];
+    const missing: Array<{ id: string; name: string; path: string }> = [];
+    for (const s of lost) {
+      const cands = [...(bySize.get(s.size) ?? [])].sort((a, b) => Number(basename(b) === basename(s.path)) - Number(basename(a) === basename(s.path)));
+      const hit = cands.find((c) => {
+        try {
+          return fileFingerprint(c) === s.fingerprint;
+        } catch {
+          return false;
+        }
+      });
+      if (hit) found.push({ id: s.id, name: s.name, from: s.path, to: hit });
+      else missing.push({ id: s.id, name: s.name, path: s.path });
+    }
+    return { found, missing };
+  }
 
   list(): SceneRecord[] {
     return (this.db.prepare('SELECT * FROM scarp_scenes ORDER BY added_at, id').all() as SceneRow[]).map(fromRow);
