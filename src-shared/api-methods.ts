@@ -15,6 +15,7 @@ export const API_METHODS = {
   listModels: 'call',
   rasterInfo: 'call',
   detect: 'stream',
+  detectChange: 'stream',
   evaluate: 'call',
   openTileLayer: 'call',
   readVectorLayer: 'call',

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { Bounds, RasterInfo } from './geo';
 import type { BandSource, MetricRow, ModelCard } from './model-card';
+import { BandLayoutRequest } from './bands';
 import { EDIT_KINDS, LANDSLIDE_STATUSES, LANDSLIDE_TYPES, REVIEW_ORDERS } from './vocabulary';
 
 export const ProviderPreference = z.enum(['auto', 'cpu', 'cuda', 'dml', 'coreml']);
@@ -43,9 +44,79 @@ export const DetectRequest = z.object({
   project: z.string().min(1).optional(),
   /** With a project: resume the matching unfinished run (also automatic when scene + model + parameters match). */
   resume: z.boolean().default(false),
+  /** Band roles in file order, reflectance scale and offset (src-shared/bands.ts). Default: red, green, blue[, nir] by band count. */
+  layout: BandLayoutRequest.optional(),
 });
 export type DetectRequest = z.input<typeof DetectRequest>;
 export type DetectRequestParsed = z.output<typeof DetectRequest>;
+
+/** Change-detection methods: HazMapper's rdNDVI (needs NIR in both images) or the visible-band GLI + brightness change. */
+export const ChangeMethod = z.enum(['auto', 'rdndvi', 'visible']);
+export type ChangeMethod = z.infer<typeof ChangeMethod>;
+
+/** Pre/post-event change detection (src-main/core/detect/run-change.ts; docs/change-detection.md). */
+export const ChangeRequest = z.object({
+  /** Pre-event image: any CRS and resolution; co-registered onto the post-event grid (bilinear). */
+  pre: z.string().min(1),
+  /** Post-event image: its grid is the grid of the score and the polygons. */
+  post: z.string().min(1),
+  dem: z.string().min(1).optional(),
+  aoi: z.string().min(1).optional(),
+  /** Band roles / reflectance scaling of each image (default: by band count, scale 1). */
+  preLayout: BandLayoutRequest.optional(),
+  postLayout: BandLayoutRequest.optional(),
+  method: ChangeMethod.default('auto'),
+  /** Change threshold in score units (rdNDVI: change where ≤ −20; visible: where relative brightening ≥ 40). */
+  threshold: z.number().positive().optional(),
+  /** Visible method: pixels whose GLI rose by more than this (× 100) are not change (default 0). */
+  maxGreening: z.number().optional(),
+  /** Visible method, with a reflectance scale given: post-event pixels brighter than this mean reflectance are cloud (default 0.25). */
+  cloudReflectance: z.number().positive().optional(),
+  /** With a DEM: ground flatter than this (degrees) is masked out (HazMapper's slope mask). */
+  minSlopeDeg: z.number().min(0).max(90).default(10),
+  /** Polygons smaller than this many pixels of the coarser image are dropped. */
+  minAreaPx: z.number().nonnegative().default(4),
+  /** Simplification tolerance in metres; default half a pixel of the post-event image. */
+  simplifyM: z.number().nonnegative().optional(),
+  out: z.string().min(1).optional(),
+  /** The change score raster (.tif, float32, NaN where undefined). */
+  score: z.string().min(1).optional(),
+  project: z.string().min(1).optional(),
+  overwrite: z.boolean().default(false),
+});
+export type ChangeRequest = z.input<typeof ChangeRequest>;
+export type ChangeRequestParsed = z.output<typeof ChangeRequest>;
+
+export interface ChangeResult {
+  method: 'rdndvi' | 'visible';
+  /** One sentence: which method and why. */
+  methodReason: string;
+  /** What the score layer holds, e.g. 'rdNDVI (%)'. */
+  scoreName: string;
+  /** Change where score ≤ −threshold ('loss', rdNDVI) or ≥ threshold ('gain', visible). */
+  threshold: number;
+  direction: 'loss' | 'gain';
+  /** Visible method: the median of ln(B_post / B_pre) over the valid overlap, taken out of the score. */
+  brightnessShift: number | null;
+  maxGreening: number | null;
+  /** Null when not tested (rdNDVI, or reflectance unknown). */
+  cloudReflectance: number | null;
+  /** Null without a DEM. */
+  minSlopeDeg: number | null;
+  gsdM: { pre: number; post: number };
+  /** The pre-event image was resampled onto the post-event grid (other CRS, resolution or alignment). */
+  preResampled: boolean;
+  minAreaM2: number;
+  /** Pixels where both images are valid (inside the AOI), and those flagged as change. */
+  validPixels: number;
+  changedPixels: number;
+  features: number;
+  totalAreaM2: number;
+  outputs: { inventory?: string; score?: string };
+  project?: ProjectRunSummary;
+  timings: { totalS: number };
+  warnings: string[];
+}
 
 export type DetectStage = 'prepare' | 'infer' | 'vectorise' | 'write';
 
@@ -420,6 +491,8 @@ export interface ScarpApi extends ProjectApi {
   listModels(): Promise<ModelSummary[]>;
   rasterInfo(request: RasterInfoRequest): Promise<RasterInfo>;
   detect(request: DetectRequest, onProgress?: ProgressSink, signal?: AbortSignal): Promise<DetectResult>;
+  /** Pre/post-event change detection (HazMapper rdNDVI, or a visible-band method without NIR). */
+  detectChange(request: ChangeRequest, onProgress?: ProgressSink, signal?: AbortSignal): Promise<ChangeResult>;
   evaluate(request: EvalRequest): Promise<EvalResult>;
   /** Open a raster as a map layer (tiles). */
   openTileLayer(request: TileLayerRequest): Promise<TileLayerInfo>;

@@ -13,6 +13,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   info: async () => (await import('./commands/info')).runInfo,
   models: async () => (await import('./commands/models')).runModels,
   detect: async () => (await import('./commands/detect')).runDetect,
+  change: async () => (await import('./commands/change')).runChangeCommand,
   eval: async () => (await import('./commands/eval')).runEval,
   demo: async () => (await import('./commands/demo')).runDemo,
   export: async () => (await import('./commands/export')).runExport,

@@ -14,7 +14,20 @@ export const COMMAND_USAGE: Readonly<Record<string, string>> = {
                                          resolution and DEM, and the summary says why
                [--project <file.gpkg>]   record scene, run, probability and inventory in a project
                                          (an interrupted identical run resumes where it stopped)
-  scarp detect --project <file.gpkg> --resume   continue the project's unfinished run`,
+  scarp detect --project <file.gpkg> --resume   continue the project's unfinished run
+               [--bands <role,...>] [--scale s] [--offset o]
+                                         band roles in file order (red,green,blue,nir,rededge,swir1,
+                                         swir2,other; default red,green,blue[,nir] by band count);
+                                         reflectance = value × s + o`,
+  change: `  scarp change --pre <tif> --post <tif> [--dem <tif>] [--aoi <polygons>]
+               [--out <file.gpkg|file.geojson> | --project <file.gpkg>] [--probability <score.tif>]
+               [--method auto|rdndvi|visible] [--threshold t] [--max-greening g] [--cloud-reflectance r]
+               [--min-slope deg]
+               [--min-area-px n] [--simplify m] [--bands <role,...>] [--scale s] [--offset o]
+               [--pre-bands <role,...>] [--pre-scale s] [--pre-offset o] [--overwrite] [--json]
+                                         pre/post-event change: HazMapper rdNDVI with NIR in both
+                                         images, else visible-band GLI + brightness; the pre-event
+                                         image may be in any CRS and resolution (co-registered)`,
   project: `  scarp project create <file.gpkg> [--crs EPSG:n] [--event-name <name>] [--event-date <YYYY-MM-DD>]
                        [--trigger <rainfall|earthquake|...>] [--author <name>] [--overwrite] [--json]
                                          an empty project (import or detect into it next)

@@ -2,6 +2,7 @@ import type { DetectRequest, DetectResult, ScarpApi } from '../../../src-shared/
 import { ProviderPreference } from '../../../src-shared/api';
 import { numberOption, parseCommandArgs } from '../args';
 import { UsageError } from '../errors';
+import { BAND_OPTIONS, layoutOption } from '../bands';
 import { createProgressReporter } from '../progress';
 import { cancelOnSigint } from '../cancel';
 
@@ -23,6 +24,7 @@ export const DETECT_OPTIONS = {
   resume: { type: 'boolean' },
   tta: { type: 'boolean' },
   'no-tta': { type: 'boolean' },
+  ...BAND_OPTIONS,
 } as const;
 
 export function detectRequestFromArgs(args: string[]): { request: DetectRequest; json: boolean; resumeOnly: boolean } {
@@ -51,6 +53,7 @@ export function detectRequestFromArgs(args: string[]): { request: DetectRequest;
     project: v.project,
     resume: v.resume ?? false,
     tta: v.tta ? true : v['no-tta'] ? false : undefined,
+    layout: layoutOption(v),
   };
   return { request, json: v.json ?? false, resumeOnly: false };
 }

@@ -4,7 +4,7 @@
  */
 import type { Grid, Window } from '../../../src-shared/geo';
 import type { CoverageMask } from '../inference';
-import type { RasterSource } from '../raster';
+import { applyScale, type BandLayout, type RasterSource } from '../raster';
 import type { AoiMask } from './aoi';
 
 /** Region pixels per coverage cell. */
@@ -14,11 +14,12 @@ const MAX_SAMPLE = 200_000;
 export interface Coverage {
   mask: CoverageMask;
   validCells: number;
-  /** Valid values per image band (0-based), subsampled, for percentile statistics. */
+  /** Valid values per optical band (0 red, 1 green, 2 blue, 3 nir: the layout's file bands, in reflectance), subsampled, for percentile statistics. */
   sample: Map<number, Float32Array>;
 }
 
-export async function coverageOf(image: RasterSource, workGrid: Grid, region: Window, aoi: AoiMask | null): Promise<Coverage> {
+/** `optical`: the file bands of red, green, blue[, nir] (default the first four) and their scaling. */
+export async function coverageOf(image: RasterSource, workGrid: Grid, region: Window, aoi: AoiMask | null, optical?: { bands: number[]; layout: Pick<BandLayout, 'scale' | 'offset'> }): Promise<Coverage> {
   const sx = image.info.width / workGrid.width;
   const sy = image.info.height / workGrid.height;
   const imageWindow: Window = {
@@ -29,8 +30,9 @@ export async function coverageOf(image: RasterSource, workGrid: Grid, region: Wi
   };
   const cw = Math.max(1, Math.ceil(region.width / COVERAGE_CELL));
   const ch = Math.max(1, Math.ceil(region.height / COVERAGE_CELL));
-  const bands = Array.from({ length: Math.min(4, image.info.bandCount) }, (_, i) => i);
+  const bands = optical?.bands ?? Array.from({ length: Math.min(4, image.info.bandCount) }, (_, i) => i);
   const data = await image.readWindowResampled(imageWindow, cw, ch, bands);
+  if (optical) for (const d of data) applyScale(d, optical.layout);
   const inAoi = aoi ? aoi.coarse(cw, ch) : null;
   const mask = new Uint8Array(cw * ch);
   let validCells = 0;
@@ -43,7 +45,7 @@ export async function coverageOf(image: RasterSource, workGrid: Grid, region: Wi
   }
   const step = Math.max(1, Math.floor(validCells / MAX_SAMPLE));
   const sample = new Map<number, Float32Array>();
-  bands.forEach((b, i) => {
+  bands.forEach((_, i) => {
     const out: number[] = [];
     let seen = 0;
     for (let k = 0; k < mask.length; k++) {
@@ -51,7 +53,7 @@ export async function coverageOf(image: RasterSource, workGrid: Grid, region: Wi
       const v = data[i]![k]!;
       if (seen++ % step === 0 && !Number.isNaN(v)) out.push(v);
     }
-    sample.set(b, Float32Array.from(out));
+    sample.set(i, Float32Array.from(out));
   });
   return { mask: { data: mask, width: cw, height: ch }, validCells, sample };
 }

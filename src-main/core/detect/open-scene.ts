@@ -8,7 +8,7 @@ import type { Grid, Window } from '../../../src-shared/geo';
 import type { BandSource } from '../../../src-shared/model-card';
 import { fmtM, fmtRange, pickableFromCard, resampleRange, runnableWith } from '../../../src-shared/model-pick';
 import { ScarpError } from '../../../src-shared/errors';
-import { assertOverlap, checkDetectBudget, openRaster, resampleGrid, type RasterSource } from '../raster';
+import { assertOverlap, bandLayoutOf, checkDetectBudget, openRaster, resampleGrid, type BandLayout, type RasterSource } from '../raster';
 import {
   cardSources,
   listModels,
@@ -25,7 +25,7 @@ import {
   type TilePlan,
 } from '../inference';
 import { modelsDir } from '../paths';
-import { SceneBands } from './scene-bands';
+import { OPTICAL_ROLES, SceneBands, opticalFileBands } from './scene-bands';
 import { AttributeBands } from './attribute-bands';
 import { coverageOf, type Coverage } from './coverage';
 import { AoiMask } from './aoi';
@@ -47,6 +47,7 @@ export interface OpenedScene {
   coverage: Coverage;
   stretch: Record<string, BandStretch[]>;
   plan: TilePlan;
+  layout: BandLayout;
 }
 
 /** The requested model, or the one the picker chooses for the scene, with the reason. */
@@ -96,7 +97,7 @@ function scenePercentiles(coverage: Coverage, bands: number[]): BandStretch[] {
  * on failure); warnings for the user are pushed to `warnings`.
  */
 export async function openScene(
-  req: Pick<DetectRequestParsed, 'image' | 'dem' | 'model' | 'tta' | 'aoi'>,
+  req: Pick<DetectRequestParsed, 'image' | 'dem' | 'model' | 'tta' | 'aoi' | 'layout'>,
   opened: RasterSource[],
   warnings: string[],
   onProgress?: ProgressSink,
@@ -111,7 +112,9 @@ export async function openScene(
     warnings.push(...(await checkDem(dem, image)).warnings);
   }
   const sceneGsd = sceneGsdOf(image.info.gsd);
-  const opticalBands = (['red', 'green', 'blue', 'nir'] as const).slice(0, Math.min(4, image.info.bandCount));
+  const layout = bandLayoutOf(image.info, req.layout);
+  const fileBands = opticalFileBands(layout);
+  const opticalBands = OPTICAL_ROLES.filter((_, i) => fileBands[i] !== null);
   const { model, reason: modelReason } = await chooseModel(req.model, { hasDem: dem !== null, gsdM: sceneGsd, opticalBands: [...opticalBands] });
   const card = model.card;
   const tta = req.tta ?? card.tta === 'flips';
@@ -129,11 +132,13 @@ export async function openScene(
   const aoi = req.aoi ? await AoiMask.load(req.aoi, workGrid) : null;
   const region: Window = aoi ? aoi.window : { x: 0, y: 0, width: workGrid.width, height: workGrid.height };
   if (aoi) checkDetectBudget(image.info.path, region.width, region.height, true);
-  const bands = new SceneBands({ image, dem, card, workGrid, resampled: scale.kind === 'resample', region });
+  const bands = new SceneBands({ image, dem, card, workGrid, resampled: scale.kind === 'resample', region, layout });
   const attributes = dem ? new AttributeBands(dem, workGrid, region) : null;
   onProgress?.({ stage: 'prepare', done: 2, total: 4, message: 'coverage' });
 
-  const coverage = await coverageOf(image, workGrid, region, aoi);
+  // Coverage and the stretch statistics are read from the layout's optical bands (in its order, scaled).
+  const opticalFiles = fileBands.filter((b): b is number => b !== null);
+  const coverage = await coverageOf(image, workGrid, region, aoi, { bands: opticalFiles, layout });
   if (coverage.validCells === 0) {
     throw new ScarpError({
       code: 'ALL_NODATA',
@@ -143,7 +148,8 @@ export async function openScene(
     });
   }
   const stretch: Record<string, BandStretch[]> = {};
-  if (image.info.dataType !== 'uint8') {
+  // Not 8-bit imagery (or 8-bit values rescaled): uint8-domain inputs get the scene's percentile stretch.
+  if (image.info.dataType !== 'uint8' || layout.scale !== 1 || layout.offset !== 0) {
     for (const input of card.inputs) {
       if (input.valueDomain === 'uint8') stretch[input.name] = scenePercentiles(coverage, [0, 1, 2, 3]).slice(0, input.bands.length);
     }
@@ -157,5 +163,5 @@ export async function openScene(
     skip: maskSkipper(coverage.mask, region.width, region.height),
   });
   onProgress?.({ stage: 'prepare', done: 4, total: 4 });
-  return { image, dem, model, modelReason, card, tta, scale, workGrid, aoi, region, bands, attributes, coverage, stretch, plan };
+  return { image, dem, model, modelReason, card, tta, scale, workGrid, aoi, region, bands, attributes, coverage, stretch, plan, layout };
 }

@@ -70,6 +70,7 @@ class ProjectRunHooks implements DetectionHooks {
       batchSize: ctx.batchSize,
       provider: this.req.provider,
       tta: ctx.tta,
+      layout: this.req.layout ?? null,
     };
     const key = sha({
       scene: this.scene.fingerprint,
@@ -82,6 +83,8 @@ class ProjectRunHooks implements DetectionHooks {
       // Only when on, so the keys of runs recorded before TTA existed still match.
       ...(ctx.tta ? { tta: true } : {}),
       region,
+      // Only when given, so the keys of runs recorded before band layouts existed still match.
+      ...(this.req.layout ? { layout: this.req.layout } : {}),
       ...this.extraKey,
     });
     const signature = sha({ w: plan.width, h: plan.height, t: plan.tensorSize, o: plan.overlap, tiles: plan.tiles.map((t) => [t.window.x, t.window.y, t.window.width, t.window.height, t.skip]), b: ctx.batchSize });
@@ -237,6 +240,7 @@ export function resumeRequestOf(project: Project, base: Partial<DetectRequestPar
     batchSize: num(p.batchSize),
     provider: (str(p.provider) as DetectRequestParsed['provider']) ?? 'auto',
     tta: typeof p.tta === 'boolean' ? p.tta : undefined,
+    layout: p.layout && typeof p.layout === 'object' ? (p.layout as DetectRequestParsed['layout']) : undefined,
     overwrite: base.overwrite ?? false,
     resume: true,
   };

@@ -12,10 +12,17 @@
 import type { Grid, Window } from '../../../src-shared/geo';
 import type { BandSource, BandSpec, ModelCard } from '../../../src-shared/model-card';
 import { ScarpError } from '../../../src-shared/errors';
-import { ndvi, resampleBands, subGrid, terrainBand, windowCenterBand, type GridBandSource, type GridBandsSource, type RasterSource } from '../raster';
+import { applyScale, bandIndexOf, ndvi, resampleBands, subGrid, terrainBand, windowCenterBand, type BandLayout, type GridBandSource, type GridBandsSource, type RasterSource } from '../raster';
 import type { TileInputs } from '../inference';
 
 const OPTICAL_INDEX: Partial<Record<BandSource, number>> = { red: 0, green: 1, blue: 2, nir: 3 };
+/** The roles of the optical indices 0..3. */
+export const OPTICAL_ROLES = ['red', 'green', 'blue', 'nir'] as const;
+
+/** The file band (0-based) of each optical index 0..3, or null where the layout has no such band. */
+export function opticalFileBands(layout: BandLayout): Array<number | null> {
+  return OPTICAL_ROLES.map((r) => bandIndexOf(layout, r));
+}
 type TerrainSource = 'dem' | 'slope' | 'aspect' | 'hillshade';
 const TERRAIN: ReadonlySet<BandSource> = new Set<BandSource>(['dem', 'slope', 'aspect', 'hillshade']);
 
@@ -43,6 +50,8 @@ export interface SceneBandsOptions {
   resampled: boolean;
   /** The part of workGrid processed (AOI bounding window), in workGrid pixels. */
   region: Window;
+  /** Which file band is which, and the reflectance scaling (default: red, green, blue[, nir] by band count, scale 1). */
+  layout?: BandLayout;
 }
 
 /** Reads everything one tile needs, for every card input, from the sources it names. */
@@ -63,18 +72,21 @@ export class SceneBands {
       }
     }
     const needBands = [...wanted].sort((a, b) => a - b);
-    const missing = needBands.filter((i) => i >= o.image.info.bandCount);
+    const fileBands = o.layout ? opticalFileBands(o.layout) : [0, 1, 2, 3].map((i) => (i < o.image.info.bandCount ? i : null));
+    const missing = needBands.filter((i) => fileBands[i] === null || fileBands[i] === undefined);
     if (missing.length > 0) {
       const optical = needBands.length > 3 ? 'red, green, blue and near-infrared' : 'red, green and blue';
+      const roles = o.layout && o.layout.from === 'request' ? ` (given as ${o.layout.roles.join(', ')})` : '';
       throw new ScarpError({
         code: 'INCOMPATIBLE_BANDS',
-        message: `${o.image.info.path} has ${o.image.info.bandCount} band(s), but model '${o.card.id}' needs ${optical} (bands 1–${needBands.length}).`,
+        message: `${o.image.info.path} has ${o.image.info.bandCount} band(s)${roles}, but model '${o.card.id}' needs ${optical}: no ${missing.map((i) => OPTICAL_ROLES[i]).join(', ')} band.`,
         file: o.image.info.path,
         hint: needBands.length > 3 ? 'Use 4-band imagery ordered R, G, B, NIR, or a model that needs RGB only.' : 'Use RGB imagery (bands ordered red, green, blue).',
       });
     }
     this.opticalIndex = needBands;
-    this.optical = o.resampled ? resampleBands(o.image, o.workGrid, { bands: needBands }) : nativeBands(o.image, needBands);
+    const files = needBands.map((i) => fileBands[i]!);
+    this.optical = o.resampled ? resampleBands(o.image, o.workGrid, { bands: files }) : nativeBands(o.image, files);
     for (const input of o.card.inputs) {
       for (const b of input.bands) {
         if (b.normalization.kind === 'window-center' && !TERRAIN.has(b.source)) {
@@ -103,7 +115,8 @@ export class SceneBands {
   /** Optical bands (in image band order 0..n) for a window of the processed region. */
   async readOptical(w: Window): Promise<Map<number, Float32Array>> {
     const data = await this.optical.readWindow(offsetWindow(w, this.o.region));
-    return new Map(this.opticalIndex.map((band, i) => [band, data[i]!]));
+    const layout = this.o.layout;
+    return new Map(this.opticalIndex.map((band, i) => [band, layout ? applyScale(data[i]!, layout) : data[i]!]));
   }
 
   /** The raw bands of every card input for one tile window (NaN = nodata). */

@@ -36,7 +36,7 @@ export {
   isNorthUp,
 } from './grid';
 export { coregister, type CoregisterOptions } from './coregister';
-export { warpBand, type WarpMethod, type WarpOptions } from './warp';
+export { warpBand, alignedShift, type WarpMethod, type WarpOptions } from './warp';
 export { bandOf, averagedBand, type BandProvider } from './band-provider';
 export { resampleBands, type ResampleBandsOptions } from './resample-bands';
 export { terrainBand, derivativeBand, windowCenter, windowCenterBand, windowCenterSize, windowCenterGsd, type TerrainKind, type TerrainBandOptions } from './terrain';
@@ -46,3 +46,5 @@ export { assertOverlap } from './overlap';
 export { SUPPORTED_FORMATS_HINT } from './errors';
 export { createGeoTiffWriter, type GeoTiffWriter, type GeoTiffWriterOptions, type RowData } from './writer';
 export { checkDetectBudget, maxDetectPixels, RASTER_LIMITS } from './guards';
+export { gli, rdNdvi, brightness } from './spectral';
+export { bandLayoutOf, bandIndexOf, applyScale, roleBands, BAND_ROLES, type BandLayout, type BandRole, type RoleBands } from './band-layout';

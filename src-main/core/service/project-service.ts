@@ -211,6 +211,11 @@ export class ProjectService {
     return this.current().runs.list().map(runInfo);
   }
 
+  /** The open project when it is the one named (or none is named), else undefined. */
+  openProjectFor(path: string | undefined): Project | undefined {
+    return this.project && (!path || resolve(path) === this.project.path) ? this.project : undefined;
+  }
+
   /** A project-backed detection: into the open project when it is the one named, else opened for the run. */
   detect(req: DetectRequestParsed, onProgress?: ProgressSink, signal?: AbortSignal): Promise<DetectResult> {
     const open = this.project && (!req.project || resolve(req.project) === this.project.path) ? this.project : undefined;

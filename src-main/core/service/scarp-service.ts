@@ -33,6 +33,8 @@ import {
   type RunInfo,
   type SceneInfo,
   DetectRequest,
+  ChangeRequest,
+  type ChangeResult,
   EvalRequest,
   RasterInfoRequest,
   TileLayerRequest,
@@ -57,6 +59,7 @@ import type { RasterInfo } from '../../../src-shared/geo';
 import { ScarpError } from '../../../src-shared/errors';
 import { describeRaster } from '../raster';
 import { runDetection } from '../detect/run-detection';
+import { runChange } from '../detect/run-change';
 import { runDetectionInWorker } from '../detect/worker/worker-runner';
 import { evaluateFiles } from '../eval/evaluate-files';
 import { ModelsService } from './models-service';
@@ -115,6 +118,12 @@ export class ScarpService implements ScarpApi {
     // With a project (named, or the open one when resuming) the run is recorded in it.
     if (req.project || req.resume) return this.projects.detect(req, onProgress, signal);
     return this.runDetection(req, onProgress, signal);
+  }
+
+  detectChange(request: ChangeRequest, onProgress?: ProgressSink, signal?: AbortSignal): Promise<ChangeResult> {
+    const req = validate(ChangeRequest, request, 'change detection');
+    const open = req.project ? this.projects.openProjectFor(req.project) : undefined;
+    return runChange(open ? { ...req, project: open.path } : req, onProgress, signal, open);
   }
 
   evaluate(request: EvalRequest): Promise<EvalResult> {

@@ -328,7 +328,7 @@ export class SceneStore {
   }
 
   /** Record a DEM / derived layer file (dedup by fingerprint per scene). */
-  addLayer(sceneId: string | null, kind: 'dem' | 'derived' | 'aoi', file: string, info: Record<string, unknown> = {}): string {
+  addLayer(sceneId: string | null, kind: 'imagery' | 'dem' | 'derived' | 'aoi', file: string, info: Record<string, unknown> = {}): string {
     const path = resolve(file);
     const st = statSync(path);
     const fp = fileFingerprint(path);
