@@ -128,8 +128,8 @@ export async function runChange(req: ChangeRequestParsed, onProgress?: ProgressS
     checkDetectBudget(post.info.path, region.width, region.height, aoi !== null);
     const grid = subGrid(workGrid, region);
     const postBands = roleBands(post, postLayout, spec.roles, workGrid);
-    // Exact per-pixel transforms for the pre-event image (a co-registration, not a preview).
-    const preBands = roleBands(pre, preLayout, spec.roles, workGrid, { maxErrorPx: 0 });
+    // Coordinates interpolated to 1e-6 pixel (gdalwarp's default is 0.125): a co-registration, not a preview.
+    const preBands = roleBands(pre, preLayout, spec.roles, workGrid, { maxErrorPx: 1e-6 });
     const preGrid: Grid = { width: pre.info.width, height: pre.info.height, geoTransform: pre.info.geoTransform, crs: pre.info.crs };
     const shift = alignedShift(workGrid, preGrid);
     const preResampled = !(shift && shift.dx === 0 && shift.dy === 0 && preGrid.width === workGrid.width && preGrid.height === workGrid.height);
@@ -139,8 +139,10 @@ export async function runChange(req: ChangeRequestParsed, onProgress?: ProgressS
     const minAreaM2 = req.minAreaPx * Math.max(pixelAreaM2(workGrid, Math.floor(workGrid.height / 2)), pixelAreaM2(preGrid, Math.floor(preGrid.height / 2)));
     const simplifyM = req.simplifyM ?? gPost / 2;
 
+    // The visible method's first pass: the scene's overall brightness difference between the dates.
+    if (visible) rule.shift = await medianLogBrightnessRatio(region, (w) => Promise.all([preBands.readWindow(w), postBands.readWindow(w)]), aoi, progress);
     if (scoreOut) writer = await createGeoTiffWriter(scoreOut.tempPath, grid, { dataType: 'float32', bandCount: 1, compression: 'deflate', overwrite: true });
-    const params: Record<string, unknown> = {
+    const params = {
       pre: resolve(req.pre),
       post: resolve(req.post),
       dem: req.dem ? resolve(req.dem) : null,
@@ -150,6 +152,7 @@ export async function runChange(req: ChangeRequestParsed, onProgress?: ProgressS
       maxGreening: visible ? rule.maxGreening : null,
       cloudReflectance: rule.cloudReflectance,
       minSlopeDeg: rule.minSlopeDeg,
+      brightnessShift: visible ? rule.shift : null,
       minAreaPx: req.minAreaPx,
       minAreaM2,
       simplifyM,
@@ -194,10 +197,6 @@ export async function runChange(req: ChangeRequestParsed, onProgress?: ProgressS
       summary = { path: p.path, runId: run.id, sceneId: scene.id, resumed: false, startRow: 0, featuresAdded: 0, predictedReplaced: 0, editId: null };
     }
 
-    if (visible) {
-      rule.shift = await medianLogBrightnessRatio(region, (w) => Promise.all([preBands.readWindow(w), postBands.readWindow(w)]), aoi, progress);
-      params.brightnessShift = rule.shift;
-    }
     const polygonizer = new Polygonizer({ width: region.width, height: region.height, connectivity: 8 });
     const polygons: InventoryPolygon[] = [];
     const take = (list: Iterable<PixelPolygon>): void => {

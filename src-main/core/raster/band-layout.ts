@@ -72,8 +72,8 @@ export function applyScale(data: Float32Array, layout: Pick<BandLayout, 'scale' 
 
 /**
  * Bands of a raster by role, on a target grid (the raster's own grid, or another one: bilinear
- * co-registration like the DEM's, gdalwarp semantics), in reflectance. A pixel where any of the
- * requested roles is nodata reads NaN in every returned band (one validity mask for all).
+ * co-registration like the DEM's, gdalwarp semantics), in reflectance. A pixel where any band with
+ * a role (not 'other') is nodata reads NaN in every returned band (one validity mask for all).
  */
 export interface RoleBands {
   readonly grid: Grid;
@@ -101,7 +101,9 @@ export function roleBands(
   }
   const own: Grid = { width: source.info.width, height: source.info.height, geoTransform: source.info.geoTransform, crs: source.info.crs };
   const direct = alignedShift(target, own);
-  const indices = roles.map((r) => bandIndexOf(layout, r)!);
+  // Every band with a role counts for validity: a pixel missing in any of them is not a whole pixel.
+  const maskOnly = layout.roles.flatMap((r, i) => (r !== 'other' && !roles.includes(r) ? [i] : []));
+  const indices = [...roles.map((r) => bandIndexOf(layout, r)!), ...maskOnly];
   const warps = direct && direct.dx === 0 && direct.dy === 0 && target.width === own.width && target.height === own.height
     ? null
     : indices.map((b) => warpBand(bandOf(source, b), target, { method: opts.method ?? 'bilinear', maxErrorPx: opts.maxErrorPx }));
