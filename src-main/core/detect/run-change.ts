@@ -139,8 +139,26 @@ export async function runChange(req: ChangeRequestParsed, onProgress?: ProgressS
     const minAreaM2 = req.minAreaPx * Math.max(pixelAreaM2(workGrid, Math.floor(workGrid.height / 2)), pixelAreaM2(preGrid, Math.floor(preGrid.height / 2)));
     const simplifyM = req.simplifyM ?? gPost / 2;
 
+    // Both images' bands by row band; a region of at most MEDIAN_SAMPLE pixels read by the first pass is
+    // kept for the second (at most 6 float32 bands of 4 M pixels), so the co-registration runs once.
+    const keep = visible && region.width * region.height <= MEDIAN_SAMPLE ? new Map<number, [Map<BandRole, Float32Array>, Map<BandRole, Float32Array>]>() : null;
+    const readBoth = async (w: Window): Promise<[Map<BandRole, Float32Array>, Map<BandRole, Float32Array>]> => {
+      const kept = keep?.get(w.y);
+      if (kept) {
+        keep!.delete(w.y);
+        return kept;
+      }
+      const both = await Promise.all([preBands.readWindow(w), postBands.readWindow(w)]);
+      return both;
+    };
     // The visible method's first pass: the scene's overall brightness difference between the dates.
-    if (visible) rule.shift = await medianLogBrightnessRatio(region, (w) => Promise.all([preBands.readWindow(w), postBands.readWindow(w)]), aoi, progress);
+    if (visible) {
+      rule.shift = await medianLogBrightnessRatio(region, async (w) => {
+        const both = await readBoth(w);
+        keep?.set(w.y, both);
+        return both;
+      }, aoi, progress);
+    }
     if (scoreOut) writer = await createGeoTiffWriter(scoreOut.tempPath, grid, { dataType: 'float32', bandCount: 1, compression: 'deflate', overwrite: true });
     const params = {
       pre: resolve(req.pre),
@@ -212,7 +230,7 @@ export async function runChange(req: ChangeRequestParsed, onProgress?: ProgressS
       progress({ stage: 'infer', done: y, total: region.height, message: 'change score' });
       const n = Math.min(BAND_ROWS, region.height - y);
       const w: Window = { x: region.x, y: region.y + y, width: W, height: n };
-      const [a, b, s] = await Promise.all([preBands.readWindow(w), postBands.readWindow(w), slope ? slope.readWindow(w) : Promise.resolve(null)]);
+      const [[a, b], s] = await Promise.all([readBoth(w), slope ? slope.readWindow(w) : Promise.resolve(null)]);
       const rows = changeRows(rule, a, b, W * n, s, aoi ? aoi.rows(y, n) : null);
       validPixels += rows.valid;
       changedPixels += rows.changed;
@@ -320,7 +338,8 @@ async function medianLogBrightnessRatio(
   progress: ProgressSink,
 ): Promise<number> {
   const stride = Math.max(1, Math.ceil((region.width * region.height) / MEDIAN_SAMPLE));
-  const kept: number[] = [];
+  const kept = new Float64Array(Math.ceil((region.width * region.height) / stride));
+  let count = 0;
   let seen = 0;
   for (let y = 0; y < region.height; y += BAND_ROWS) {
     progress({ stage: 'prepare', done: y, total: region.height, message: 'brightness between the dates' });
@@ -331,11 +350,11 @@ async function medianLogBrightnessRatio(
     for (let k = 0; k < lr.length; k++) {
       const v = lr[k]!;
       if (Number.isNaN(v) || (inside !== null && inside[k] === 0)) continue;
-      if (seen++ % stride === 0) kept.push(v);
+      if (seen++ % stride === 0) kept[count++] = v;
     }
   }
-  if (kept.length === 0) return 0;
-  const sorted = Float64Array.from(kept).sort();
+  if (count === 0) return 0;
+  const sorted = kept.subarray(0, count).sort();
   const h = sorted.length >> 1;
   return sorted.length % 2 === 1 ? sorted[h]! : (sorted[h - 1]! + sorted[h]!) / 2;
 }

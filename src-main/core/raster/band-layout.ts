@@ -113,8 +113,11 @@ export function roleBands(
     async readWindow(w: Window): Promise<Map<BandRole, BandData>> {
       const data = warps ? await Promise.all(warps.map((x) => x.readWindow(w))) : await source.readWindow(w, indices);
       const n = w.width * w.height;
+      const nb = data.length;
       for (let k = 0; k < n; k++) {
-        if (data.some((d) => Number.isNaN(d[k]!))) for (const d of data) d[k] = NaN;
+        let bad = false;
+        for (let i = 0; i < nb && !bad; i++) bad = Number.isNaN(data[i]![k]!);
+        if (bad) for (let i = 0; i < nb; i++) data[i]![k] = NaN;
       }
       return new Map(roles.map((r, i) => [r, applyScale(data[i]!, layout)]));
     },
