@@ -25,6 +25,13 @@ const FLAGS: Record<string, string> = {
   import: 'scarp import --project <new.gpkg> --file <file>',
   relink: 'scarp project relink <file.gpkg> --scene <id> --path <new place>',
   resume: 'scarp detect --project <file.gpkg> --resume',
+  bands: '--bands <role,...> (--pre-bands for the pre-event image)',
+  scale: '--scale s (--pre-scale)',
+  offset: '--offset o (--pre-offset)',
+  method: '--method auto|rdndvi|visible',
+  out: '--out <file.gpkg>',
+  score: '--probability <score.tif>',
+  project: '--project <file.gpkg>',
 };
 
 /** The hint with the CLI's flags for the options it refers to. */
