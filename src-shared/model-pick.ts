@@ -167,3 +167,40 @@ export function pickModel<T>(models: readonly T[], describe: (m: T) => PickableM
   const best = cands[0];
   return best ? { model: best.m, reason: pickReason(best.p, best.fit, scene.hasDem), fit: best.fit } : null;
 }
+
+/** Where a scene goes: a model, change detection (a pre-event image is there), or nowhere. */
+export type SceneRoute<T> =
+  | { kind: 'model'; pick: ModelPick<T>; reason: string }
+  | { kind: 'change'; reason: string }
+  | { kind: 'none'; reason: string };
+
+/** "0.5–3 m" over the accepted ranges of the runnable models (resample ranges included). */
+function acceptedRange(ps: readonly PickableModel[]): [number, number] | null {
+  if (ps.length === 0) return null;
+  const ranges = ps.map((p) => resampleRange(p.gsd) ?? [p.gsd.minM, p.gsd.nativeM * MAX_UPSAMPLING]);
+  return [Math.min(...ranges.map((r) => r[0])), Math.max(...ranges.map((r) => r[1]))];
+}
+
+/**
+ * The method for a scene, with one sentence saying which and why (the CLI and the app say the same):
+ * the model pickModel chooses; else, when no model accepts the scene and a pre-event image is there,
+ * change detection between the two images (scarp change: rdNDVI with NIR, else the visible-band
+ * method); else nothing, and the sentence says what would fit.
+ */
+export function routeScene<T>(models: readonly T[], describe: (m: T) => PickableModel, scene: PickScene & { hasPreEvent: boolean }): SceneRoute<T> {
+  const pick = pickModel(models, describe, scene);
+  if (pick) return { kind: 'model', pick, reason: pick.reason };
+  const runnable = models.map(describe).filter((p) => p.pickByDefault !== false && runnableWith(p, scene));
+  const range = acceptedRange(runnable);
+  const what = scene.gsdM != null ? `${fmtM(scene.gsdM)} imagery` : 'this imagery';
+  const none = range ? `No model accepts ${what} (the models take ${fmtRange(range[0], range[1])})` : `No model can run on ${what} with the bands given`;
+  if (scene.hasPreEvent) {
+    return { kind: 'change', reason: `${none}: Scarp maps it by change detection between the pre- and post-event images (rdNDVI with near-infrared, else visible-band change).` };
+  }
+  return { kind: 'none', reason: `${none}; add a pre-event image of the same area to map it by change detection.` };
+}
+
+/** The picker's view of a model summary (ModelSummary of src-shared/api.ts: what listModels returns). */
+export function pickableFromSummary(m: { id: string; gsd: GsdSpec; inputs: readonly (readonly BandSource[])[]; inputOptional: readonly boolean[]; domain?: string; pickByDefault: boolean }): PickableModel {
+  return { id: m.id, gsd: m.gsd, inputs: m.inputs.map((sources, i) => ({ sources, optional: m.inputOptional[i] ?? false })), domain: m.domain, pickByDefault: m.pickByDefault };
+}

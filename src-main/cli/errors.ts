@@ -32,6 +32,7 @@ const FLAGS: Record<string, string> = {
   out: '--out <file.gpkg>',
   score: '--probability <score.tif>',
   project: '--project <file.gpkg>',
+  pre: '--pre <pre-event.tif>',
 };
 
 /** The hint with the CLI's flags for the options it refers to. */

@@ -15,6 +15,8 @@ export const COMMAND_USAGE: Readonly<Record<string, string>> = {
                [--project <file.gpkg>]   record scene, run, probability and inventory in a project
                                          (an interrupted identical run resumes where it stopped)
   scarp detect --project <file.gpkg> --resume   continue the project's unfinished run
+               [--pre <pre-event.tif>]   when no model accepts the scene, map it by change detection
+                                         against this pre-event image (see scarp change), saying why
                [--bands <role,...>] [--scale s] [--offset o]
                                          band roles in file order (red,green,blue,nir,rededge,swir1,
                                          swir2,other; default red,green,blue[,nir] by band count);

@@ -1,4 +1,7 @@
-import type { DetectRequest, DetectResult, ScarpApi } from '../../../src-shared/api';
+import type { ChangeResult, DetectRequest, DetectResult, ScarpApi } from '../../../src-shared/api';
+import { pickableFromSummary, routeScene } from '../../../src-shared/model-pick';
+import type { BandSource } from '../../../src-shared/model-card';
+import { formatChangeResult } from './change';
 import { ProviderPreference } from '../../../src-shared/api';
 import { numberOption, parseCommandArgs } from '../args';
 import { UsageError } from '../errors';
@@ -25,9 +28,10 @@ export const DETECT_OPTIONS = {
   tta: { type: 'boolean' },
   'no-tta': { type: 'boolean' },
   ...BAND_OPTIONS,
+  pre: { type: 'string' },
 } as const;
 
-export function detectRequestFromArgs(args: string[]): { request: DetectRequest; json: boolean; resumeOnly: boolean } {
+export function detectRequestFromArgs(args: string[]): { request: DetectRequest; json: boolean; resumeOnly: boolean; pre?: string } {
   const { values: v } = parseCommandArgs(args, DETECT_OPTIONS);
   if (v.resume && !v.project) throw new UsageError('--resume needs --project <file.gpkg>');
   // `--project p.gpkg --resume` alone continues the project's latest unfinished run.
@@ -55,7 +59,20 @@ export function detectRequestFromArgs(args: string[]): { request: DetectRequest;
     tta: v.tta ? true : v['no-tta'] ? false : undefined,
     layout: layoutOption(v),
   };
-  return { request, json: v.json ?? false, resumeOnly: false };
+  return { request, json: v.json ?? false, resumeOnly: false, pre: v.pre };
+}
+
+/**
+ * With a pre-event image: where the scene goes (src-shared/model-pick.ts routeScene, the app's rule):
+ * the picked model, or change detection when no model accepts the scene.
+ */
+async function routeWithPre(service: ScarpApi, request: DetectRequest, pre: string): Promise<{ kind: 'model' | 'change' | 'none'; reason: string }> {
+  if (request.model) return { kind: 'model', reason: `${request.model}: named in the request.` };
+  const [models, info] = await Promise.all([service.listModels(), service.rasterInfo({ path: request.image })]);
+  const roles = request.layout?.bands ?? (info.bandCount >= 4 ? ['red', 'green', 'blue', 'nir'] : ['red', 'green', 'blue']);
+  const opticalBands = (['red', 'green', 'blue', 'nir'] as const).filter((r) => roles.includes(r)) as BandSource[];
+  const route = routeScene(models, pickableFromSummary, { gsdM: Math.sqrt(Math.abs(info.gsd.x * info.gsd.y)), hasDem: request.dem !== undefined, opticalBands, hasPreEvent: pre.length > 0 });
+  return { kind: route.kind, reason: route.reason };
 }
 
 /** The GSD plan in words: "scene 0.5 m, run as is" or "scene 1.2 m, resampled to 0.625 m". */
@@ -98,7 +115,27 @@ export async function detectWithProgress(service: ScarpApi, request: DetectReque
 }
 
 export async function runDetect(service: ScarpApi, args: string[]): Promise<number> {
-  const { request, json, resumeOnly } = detectRequestFromArgs(args);
+  const { request, json, resumeOnly, pre } = detectRequestFromArgs(args);
+  if (pre && !resumeOnly) {
+    const route = await routeWithPre(service, request, pre);
+    if (route.kind === 'change') {
+      const progress = createProgressReporter();
+      const cancel = cancelOnSigint(progress.sink);
+      let change: ChangeResult;
+      try {
+        change = await service.detectChange(
+          { pre, post: request.image, dem: request.dem, aoi: request.aoi, out: request.out, score: request.probability, project: request.project, overwrite: request.overwrite, preLayout: request.layout, postLayout: request.layout },
+          cancel.sink,
+          cancel.signal,
+        );
+      } finally {
+        progress.finish();
+        cancel.dispose();
+      }
+      process.stdout.write(json ? `${JSON.stringify({ route: 'change', routeReason: route.reason, change }, null, 2)}\n` : `Route:       ${route.reason}\n${formatChangeResult(change)}\n`);
+      return 0;
+    }
+  }
   const result = await detectWithProgress(service, request, resumeOnly);
   process.stdout.write(json ? `${JSON.stringify(result, null, 2)}\n` : `${formatDetectResult(result)}\n`);
   return 0;

@@ -81,8 +81,8 @@ async function chooseModel(
     throw new ScarpError({
       code: 'RESOLUTION_OUT_OF_RANGE',
       message: `No model in ${modelsDir()} accepts imagery of ${fmtM(scene.gsdM)} per pixel: ${ranges.join('; ')}.`,
-      hint: 'Use imagery inside one of these ranges, or choose a model.',
-      options: ['model'],
+      hint: 'Use imagery inside one of these ranges, choose a model, or give a pre-event image of the same area: change detection maps scenes no model accepts.',
+      options: ['model', 'pre'],
     });
   }
   return { model: pick.model, reason: pick.reason };

@@ -1,9 +1,9 @@
 /** Models, detection parameters, a running detection (progress, ETA, cancel) and its result. */
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { DetectResult, ModelSummary, ProgressEvent, ProviderPreference } from '@shared/api';
+import type { ChangeResult, DetectResult, ModelSummary, ProgressEvent, ProviderPreference } from '@shared/api';
 import type { BandSource } from '@shared/model-card';
-import { fmtM, fmtRange, gsdFit, isTerrainSource, pickModel, resampleRange, type PickableModel } from '@shared/model-pick';
+import { fmtM, fmtRange, gsdFit, isTerrainSource, pickModel, pickableFromSummary, resampleRange, routeScene, type PickableModel } from '@shared/model-pick';
 import { api, describeError } from '../api/client';
 import { useProjectStore } from './project';
 import { useLayersStore } from './layers';
@@ -18,9 +18,7 @@ const STAGE_WEIGHT: Record<ProgressEvent['stage'], [number, number]> = {
 };
 
 /** The picker's view of a model summary. */
-function pickable(m: ModelSummary): PickableModel {
-  return { id: m.id, gsd: m.gsd, inputs: m.inputs.map((sources, i) => ({ sources, optional: m.inputOptional[i] ?? false })), domain: m.domain, pickByDefault: m.pickByDefault };
-}
+const pickable = (m: ModelSummary): PickableModel => pickableFromSummary(m);
 
 /** Whether the model cannot run without a DEM (a non-optional input with terrain). */
 function demRequired(m: ModelSummary): boolean {
@@ -40,6 +38,9 @@ export const useDetectStore = defineStore('detect', () => {
   const startedAt = ref(0);
   const result = ref<DetectResult | null>(null);
   const error = ref<string | null>(null);
+  /** A pre-event image of the same area (path): scenes no model accepts are then mapped by change detection. */
+  const preEvent = ref<string>('');
+  const changeResult = ref<ChangeResult | null>(null);
   let abort: AbortController | null = null;
 
   const model = computed(() => models.value.find((m) => m.id === modelId.value) ?? null);
@@ -56,6 +57,13 @@ export const useDetectStore = defineStore('detect', () => {
   const defaultPick = computed<{ id: string; reason: string } | null>(() => {
     const p = pickModel(models.value, pickable, scene());
     return p ? { id: p.model.id, reason: p.reason } : null;
+  });
+
+  /** Where the scene goes (the CLI's rule, routeScene): the picked model, change detection, or nothing; one sentence why. */
+  const route = computed(() => {
+    if (!useProjectStore().imagery) return null;
+    const r = routeScene(models.value, pickable, { ...scene(), hasPreEvent: preEvent.value.trim().length > 0 });
+    return { kind: r.kind, reason: r.reason };
   });
 
   /** One line under the model choice: why this model. */
@@ -140,9 +148,37 @@ export const useDetectStore = defineStore('detect', () => {
     }
   }
 
+  /** Change detection between the pre-event image and the project's imagery, into the project. */
+  async function runChange(): Promise<void> {
+    const project = useProjectStore();
+    const ui = useUiStore();
+    if (!project.imagery || !project.path) return;
+    running.value = true;
+    error.value = null;
+    changeResult.value = null;
+    progress.value = { stage: 'prepare', done: 0, total: 1 };
+    startedAt.value = performance.now();
+    abort = new AbortController();
+    try {
+      const r = await api.detectChange({ pre: preEvent.value.trim(), post: project.imagery.path, dem: project.dem?.path, project: project.path }, (e) => (progress.value = e), abort.signal);
+      changeResult.value = r;
+      await useInventoryStore().refresh();
+      await project.refreshInfo();
+      ui.notify('success', `${r.methodReason} ${r.features} landslides, ${(r.totalAreaM2 / 10_000).toFixed(2)} ha.`);
+    } catch (e) {
+      error.value = describeError(e);
+      ui.notify((e as { code?: string }).code === 'CANCELLED' ? 'warning' : 'error', error.value);
+    } finally {
+      running.value = false;
+      abort = null;
+    }
+  }
+
   async function run(): Promise<void> {
     const project = useProjectStore();
     const ui = useUiStore();
+    // No model accepts the scene but a pre-event image is there: change detection instead of a refusal.
+    if (route.value?.kind === 'change' && !userChose) return runChange();
     if (!project.imagery || !project.path || !model.value) return;
     running.value = true;
     error.value = null;
@@ -195,5 +231,5 @@ export const useDetectStore = defineStore('detect', () => {
     if (p) await useLayersStore().addRaster(p, 'mask', { threshold: threshold.value });
   }
 
-  return { models, modelId, model, pickDefault, defaultPick, modelReason, demRequired, threshold, minAreaM2, provider, tta, running, progress, fraction, etaSeconds, result, error, warnings, loadModels, selectModel, run, cancel, previewThreshold };
+  return { preEvent, route, changeResult, runChange, models, modelId, model, pickDefault, defaultPick, modelReason, demRequired, threshold, minAreaM2, provider, tta, running, progress, fraction, etaSeconds, result, error, warnings, loadModels, selectModel, run, cancel, previewThreshold };
 });

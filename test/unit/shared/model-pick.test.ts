@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gsdFit, pickModel, type PickableModel } from '../../../src-shared/model-pick';
+import { gsdFit, pickModel, pickableFromSummary, routeScene, type PickableModel } from '../../../src-shared/model-pick';
 
 const uav: PickableModel = {
   id: 'scarp-uav-rgbdem',
@@ -76,5 +76,28 @@ describe('pickModel', () => {
     expect(p.fit).toBeNull();
     expect(p.reason).toContain('the scene resolution is unknown');
     expect(pick({ gsdM: null, hasDem: true })?.model.id).toBe('a-needs-dem');
+  });
+});
+
+describe('routeScene (a scene no model accepts)', () => {
+  const route = (gsdM: number, hasPreEvent: boolean) => routeScene([uav, sat], (m) => m, { gsdM, hasDem: false, hasPreEvent });
+  it('a scene a model accepts goes to that model, pre-event image or not', () => {
+    const r = route(0.8, true);
+    expect(r.kind).toBe('model');
+    expect(r.kind === 'model' && r.pick.model.id).toBe('scarp-sat-rgb');
+  });
+  it('a 10 m scene with a pre-event image goes to change detection, saying which and why in one sentence', () => {
+    const r = route(10, true);
+    expect(r.kind).toBe('change');
+    expect(r.reason).toBe('No model accepts 10 m imagery (the models take 0.25–3 m): Scarp maps it by change detection between the pre- and post-event images (rdNDVI with near-infrared, else visible-band change).');
+  });
+  it('without one it is refused, and the sentence says what would fit', () => {
+    const r = route(10, false);
+    expect(r.kind).toBe('none');
+    expect(r.reason).toMatch(/^No model accepts 10 m imagery \(the models take 0\.25–3 m\); add a pre-event image/);
+  });
+  it('the summary form of a model (listModels) is read the same way', () => {
+    const s = pickableFromSummary({ id: 'x', gsd: sat.gsd, inputs: [['red', 'green', 'blue'], ['slope']], inputOptional: [false, true], pickByDefault: true });
+    expect(s.inputs).toEqual([{ sources: ['red', 'green', 'blue'], optional: false }, { sources: ['slope'], optional: true }]);
   });
 });
