@@ -31,6 +31,7 @@ export const API_METHODS = {
   updateProject: 'call',
   listScenes: 'call',
   addScene: 'call',
+  removeScene: 'call',
   relinkScene: 'call',
   findMovedImagery: 'call',
   listRuns: 'call',

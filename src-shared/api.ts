@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { Bounds, RasterInfo } from './geo';
 import type { BandSource, MetricRow, ModelCard } from './model-card';
 import { BandLayoutRequest } from './bands';
-import { EDIT_KINDS, LANDSLIDE_STATUSES, LANDSLIDE_TYPES, REVIEW_ORDERS } from './vocabulary';
+import { SCENE_ROLES, EDIT_KINDS, LANDSLIDE_STATUSES, LANDSLIDE_TYPES, REVIEW_ORDERS } from './vocabulary';
 
 export const ProviderPreference = z.enum(['auto', 'cpu', 'cuda', 'dml', 'coreml']);
 export type ProviderPreference = z.infer<typeof ProviderPreference>;
@@ -543,8 +543,20 @@ export type OpenProjectRequest = z.input<typeof OpenProjectRequest>;
 export const UpdateProjectRequest = z.object({ author: z.string().min(1).nullable().optional(), event: EventMetadataInput.optional() });
 export type UpdateProjectRequest = z.input<typeof UpdateProjectRequest>;
 
-export const AddSceneRequest = z.object({ path: z.string().min(1) });
+export const AddSceneRequest = z.object({
+  path: z.string().min(1),
+  /** Imagery from before or after the event (a project may hold several post-event scenes). */
+  role: z.enum(SCENE_ROLES).optional(),
+  /** Acquisition date. */
+  date: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD')
+    .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'a real calendar date')
+    .optional(),
+});
 export type AddSceneRequest = z.input<typeof AddSceneRequest>;
+export const RemoveSceneRequest = z.object({ sceneId: z.string().min(1) });
+export type RemoveSceneRequest = z.input<typeof RemoveSceneRequest>;
 export const RelinkSceneRequest = z.object({ sceneId: z.string().min(1), path: z.string().min(1) });
 export type RelinkSceneRequest = z.input<typeof RelinkSceneRequest>;
 /** Find moved imagery (same content under the project's folder and `folder`); with `relink`, point the scenes at it. */
@@ -759,6 +771,10 @@ export interface SceneInfo {
   /** Per band, for the display stretch. */
   bandStats: Array<{ min: number; max: number; mean: number; p2: number; p98: number; validFraction: number }>;
   addedAt: string;
+  /** 'pre-event' / 'post-event', or null when not said. */
+  role: (typeof SCENE_ROLES)[number] | null;
+  /** Acquisition date (YYYY-MM-DD), or null. */
+  date: string | null;
 }
 
 export interface RunInfo {
@@ -876,6 +892,8 @@ export interface ProjectApi {
   updateProject(request: UpdateProjectRequest): Promise<ProjectInfo>;
   listScenes(): Promise<SceneInfo[]>;
   addScene(request: AddSceneRequest): Promise<SceneInfo>;
+  /** Remove a scene no run or landslide comes from. */
+  removeScene(request: RemoveSceneRequest): Promise<{ removed: string }>;
   /** Point a scene whose file moved at its new place (same content required). */
   relinkScene(request: RelinkSceneRequest): Promise<SceneInfo>;
   /** Find the imagery of scenes that moved (by content, under the project's folder and a chosen one); relink it on request. */

@@ -60,3 +60,7 @@ export type EditKind = (typeof EDIT_KINDS)[number];
 /** Review queue orders. */
 export const REVIEW_ORDERS = ['area', 'probability'] as const;
 export type ReviewOrder = (typeof REVIEW_ORDERS)[number];
+
+/** What a scene of a project is to the event: imagery from before it or after it (more than one after is fine). */
+export const SCENE_ROLES = ['pre-event', 'post-event'] as const;
+export type SceneRole = (typeof SCENE_ROLES)[number];

@@ -1,9 +1,10 @@
 /**
- * `scarp project <create|info|scenes|runs|history|undo|redo|relink> <file.gpkg>`: create an empty
+ * `scarp project <create|info|scenes|runs|history|undo|redo|relink|add-scene|remove-scene> <file.gpkg>`: create an empty
  * project, look into one and work its journal from the command line (through the same ScarpApi as
  * the app).
  */
-import type { EditResult, ProjectInfo, ScarpApi } from '../../../src-shared/api';
+import type { EditResult, ProjectInfo, ScarpApi, SceneInfo } from '../../../src-shared/api';
+import { SCENE_ROLES, type SceneRole } from '../../../src-shared/vocabulary';
 import { parseCommandArgs } from '../args';
 import { UsageError } from '../errors';
 
@@ -19,9 +20,15 @@ const OPTIONS = {
   author: { type: 'string' },
   overwrite: { type: 'boolean' },
   search: { type: 'string' },
+  image: { type: 'string' },
+  role: { type: 'string' },
+  date: { type: 'string' },
 } as const;
 
-const SUB = ['create', 'info', 'scenes', 'runs', 'history', 'undo', 'redo', 'relink'] as const;
+const SUB = ['create', 'info', 'scenes', 'runs', 'history', 'undo', 'redo', 'relink', 'add-scene', 'remove-scene'] as const;
+
+/** One line per scene: id, role and date, state, size, CRS, path. */
+const sceneLine = (x: SceneInfo): string => `${x.id}\t${x.role ?? '-'}${x.date ? ` ${x.date}` : ''}\t${x.state}\t${x.width}×${x.height}\t${x.crsName ?? ''}\t${x.path}`;
 type Sub = (typeof SUB)[number];
 
 function formatInfo(i: ProjectInfo): string {
@@ -77,7 +84,7 @@ export async function runProject(service: ScarpApi, args: string[]): Promise<num
         break;
       case 'scenes': {
         const s = await service.listScenes();
-        out(s, s.map((x) => `${x.id}\t${x.state}\t${x.width}×${x.height}\t${x.crsName ?? ''}\t${x.path}`).join('\n') || 'No scenes.');
+        out(s, s.map(sceneLine).join('\n') || 'No scenes.');
         break;
       }
       case 'runs': {
@@ -98,6 +105,20 @@ export async function runProject(service: ScarpApi, args: string[]): Promise<num
       case 'redo': {
         const r = await service.redo();
         out(r, formatEdit('Redo', r));
+        break;
+      }
+      case 'add-scene': {
+        if (!v.image) throw new UsageError('project add-scene needs --image <file.tif>');
+        if (v.role !== undefined && !(SCENE_ROLES as readonly string[]).includes(v.role)) throw new UsageError(`--role must be one of ${SCENE_ROLES.join(', ')}`);
+        if (v.date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(v.date)) throw new UsageError(`--date must be YYYY-MM-DD, got '${v.date}'`);
+        const s = await service.addScene({ path: v.image, role: v.role as SceneRole | undefined, date: v.date });
+        out(s, `Scene ${sceneLine(s)}`);
+        break;
+      }
+      case 'remove-scene': {
+        if (!v.scene) throw new UsageError('project remove-scene needs --scene <id>');
+        const r = await service.removeScene({ sceneId: v.scene });
+        out(r, `Removed scene ${r.removed}`);
         break;
       }
       case 'relink': {

@@ -190,7 +190,7 @@ export async function runChange(req: ChangeRequestParsed, onProgress?: ProgressS
     }
     if (project) {
       const p = project.p;
-      const { scene } = await p.addScene(req.post);
+      const { scene } = await p.addScene(req.post, { role: 'post-event' });
       sceneId = scene.id;
       const demLayerId = req.dem ? p.tx(() => p.scenes.addLayer(scene.id, 'dem', req.dem!), 'recording the DEM') : null;
       p.tx(() => p.scenes.addLayer(scene.id, 'imagery', req.pre, { role: 'pre-event' }), 'recording the pre-event image');

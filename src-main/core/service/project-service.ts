@@ -9,6 +9,7 @@ import type {
   AdaptModelResult,
   AddFeatureRequest,
   AddSceneRequest,
+  RemoveSceneRequest,
   DeleteFeaturesRequest,
   DetectRequestParsed,
   DetectResult,
@@ -69,6 +70,8 @@ function sceneInfo(s: SceneWithState): SceneInfo {
     nodata: s.nodata,
     bandStats: s.bandStats,
     addedAt: s.addedAt,
+    role: s.role,
+    date: s.acquired,
   };
 }
 
@@ -193,8 +196,13 @@ export class ProjectService {
 
   async addScene(req: AddSceneRequest): Promise<SceneInfo> {
     const p = this.current();
-    const { scene } = await p.addScene(req.path);
+    const { scene } = await p.addScene(req.path, { role: req.role, date: req.date });
     return sceneInfo({ ...scene, state: p.scenes.state(scene) });
+  }
+
+  removeScene(req: RemoveSceneRequest): { removed: string } {
+    this.current().removeScene(req.sceneId);
+    return { removed: req.sceneId };
   }
 
   relinkScene(req: RelinkSceneRequest): SceneInfo {

@@ -8,6 +8,7 @@ import {
   type AdaptModelResult,
   AddFeatureRequest,
   AddSceneRequest,
+  RemoveSceneRequest,
   CreateProjectRequest,
   DeleteFeaturesRequest,
   HistoryRequest,
@@ -193,6 +194,10 @@ export class ScarpService implements ScarpApi {
 
   async findMovedImagery(request: FindMovedImageryRequest): Promise<MovedImagery> {
     return this.projects.findMovedImagery(validate(FindMovedImageryRequest, request, 'find moved imagery'));
+  }
+
+  async removeScene(request: RemoveSceneRequest): Promise<{ removed: string }> {
+    return this.projects.removeScene(validate(RemoveSceneRequest, request, 'remove scene'));
   }
 
   async relinkScene(request: RelinkSceneRequest): Promise<SceneInfo> {

@@ -7,7 +7,7 @@ export type { EditPlan, ApplyResult, ReplayResult, PlannedAdd, PlannedUpdate, Pl
 export { MASK_STATUSES, tileAligned } from './mask';
 export { type StoredFeature, type FeatureQuery } from './features';
 export { type RunRecord, type RunStatus, type RunGrid, type RunPlanInfo, type PredictionTileWriter } from './runs';
-export { type SceneRecord, type BandStats, type FileState, describeSceneFile } from './scenes';
+export { type SceneRecord, type SceneMeta, type BandStats, type FileState, describeSceneFile } from './scenes';
 export { fileFingerprint } from './fingerprint';
 export { ProjectLock, lockPathOf } from './lock';
 export { quantise, dequantise, NODATA_U8, PROB_SCALE } from './raster-tiles';

@@ -24,7 +24,7 @@ import { MaskStore } from './mask';
 import { currentUser } from './lock';
 import { ProjectDb, type CreateProjectOptions, type OpenProjectOptions, type OpenReport } from './project-db';
 import { RunStore } from './runs';
-import { describeSceneFile, SceneStore, type FileState, type SceneRecord } from './scenes';
+import { describeSceneFile, SceneStore, type FileState, type SceneMeta, type SceneRecord } from './scenes';
 import { SCHEMA_VERSION } from './schema';
 import { SyncStore } from './sync';
 
@@ -190,13 +190,14 @@ export class Project {
   }
 
   /** Add an imagery file as a scene (the first one fixes the project CRS). An already known file (same content) is returned as is, its path updated. */
-  async addScene(file: string): Promise<{ scene: SceneRecord; added: boolean; crs: CrsInfo }> {
+  async addScene(file: string, meta: SceneMeta = {}): Promise<{ scene: SceneRecord; added: boolean; crs: CrsInfo }> {
     const path = resolve(file);
     if (!existsSync(path)) throw new ScarpError({ code: 'FILE_NOT_FOUND', message: `${path} does not exist.`, file: path });
     const fp = fileFingerprint(path);
     const known = this.scenes.byFingerprint(fp);
     if (known) {
       if (known.path !== path) this.store.tx(() => this.scenes.updateLocation(known.id, path), 'updating the scene location');
+      if (meta.role !== undefined || meta.date !== undefined) this.store.tx(() => this.scenes.setMeta(known.id, meta), 'recording the scene role and date');
       // Only the CRS is wanted here: the header, not describeSceneFile's statistics read (which
       // would block the thread that serves the UI when a detection starts).
       const src = await openRaster(path);
@@ -207,7 +208,9 @@ export class Project {
     const d = await describeSceneFile(path);
     const scene = this.store.tx(() => {
       const srs = this.crs() ? ensureSrs(this.store.db, d.crs) : this.adoptCrs(d.crs);
-      return this.scenes.insert(d, srs);
+      const s = this.scenes.insert(d, srs);
+      this.scenes.setMeta(s.id, meta);
+      return this.scenes.get(s.id)!;
     }, 'adding a scene');
     return { scene, added: true, crs: d.crs };
   }
@@ -219,6 +222,11 @@ export class Project {
     const state = this.scenes.state(s);
     if (state !== 'ok') throw this.scenes.movedError(s, state);
     return s;
+  }
+
+  /** Remove a scene no run or landslide comes from (scenes.ts `remove`). */
+  removeScene(id: string): void {
+    this.store.tx(() => this.scenes.remove(id), 'removing the scene');
   }
 
   relinkScene(id: string, path: string): SceneRecord {

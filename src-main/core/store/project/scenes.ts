@@ -11,6 +11,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import type { Bounds, CrsInfo, GeoTransform, RasterDataType } from '../../../../src-shared/geo';
 import { ScarpError } from '../../../../src-shared/errors';
+import { SCENE_ROLES, type SceneRole } from '../../../../src-shared/vocabulary';
 import { openRaster } from '../../raster';
 import { fileFingerprint } from './fingerprint';
 
@@ -51,6 +52,16 @@ export interface SceneRecord extends Omit<SceneDescription, 'crs'> {
   srsId: number | null;
   crsName: string | null;
   addedAt: string;
+  /** Pre- or post-event imagery (null: not said). */
+  role: SceneRole | null;
+  /** Acquisition date, YYYY-MM-DD (null: not said). */
+  acquired: string | null;
+}
+
+/** What the user says about a scene when adding it. */
+export interface SceneMeta {
+  role?: SceneRole;
+  date?: string;
 }
 
 const STATS_SIZE = 512;
@@ -125,6 +136,8 @@ interface SceneRow {
   nodata: number | null;
   band_stats: string;
   added_at: string;
+  role: string | null;
+  acquired: string | null;
 }
 
 function fromRow(r: SceneRow): SceneRecord {
@@ -147,6 +160,8 @@ function fromRow(r: SceneRow): SceneRecord {
     nodata: r.nodata,
     bandStats: JSON.parse(r.band_stats) as BandStats[],
     addedAt: r.added_at,
+    role: (SCENE_ROLES as readonly string[]).includes(r.role ?? '') ? (r.role as SceneRole) : null,
+    acquired: r.acquired,
   };
 }
 
@@ -277,6 +292,33 @@ export class SceneStore {
         new Date().toISOString(),
       );
     return this.get(id)!;
+  }
+
+  /** Set the role and/or date a scene was given (fields not given stay). */
+  setMeta(id: string, meta: SceneMeta): void {
+    if (meta.role !== undefined) this.db.prepare('UPDATE scarp_scenes SET role = ? WHERE id = ?').run(meta.role, id);
+    if (meta.date !== undefined) this.db.prepare('UPDATE scarp_scenes SET acquired = ? WHERE id = ?').run(meta.date, id);
+  }
+
+  /**
+   * Remove a scene and its layers. Refused while runs or landslides refer to it (they would lose
+   * where they came from): the message says how many.
+   */
+  remove(id: string): void {
+    const scene = this.get(id);
+    if (!scene) throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `No scene '${id}' in this project.`, params: { scene: id } });
+    const runs = (this.db.prepare('SELECT COUNT(*) AS n FROM scarp_runs WHERE scene_id = ?').get(id) as { n: number }).n;
+    const features = (this.db.prepare('SELECT COUNT(*) AS n FROM landslides WHERE scene = ?').get(id) as { n: number }).n;
+    if (runs > 0 || features > 0) {
+      throw new ScarpError({
+        code: 'INVALID_ARGUMENT',
+        message: `Scene '${id}' cannot be removed: ${runs} run(s) and ${features} landslide(s) of the project come from it.`,
+        hint: 'Keep the scene (it can be relinked when its file moves), or remove it from a project without its runs and landslides.',
+        params: { scene: id, runs, features },
+      });
+    }
+    this.db.prepare('DELETE FROM scarp_layers WHERE scene_id = ?').run(id);
+    this.db.prepare('DELETE FROM scarp_scenes WHERE id = ?').run(id);
   }
 
   updateLocation(id: string, path: string): void {

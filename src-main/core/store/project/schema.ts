@@ -11,7 +11,7 @@ import { createQgisStyle } from './qgis-style';
 type Db = Database.Database;
 
 /** The schema version this Scarp writes. */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 /** Edge of the square tiles that hold prediction probabilities and the edited mask. */
 export const RASTER_TILE_SIZE = 256;
@@ -196,6 +196,13 @@ CREATE TABLE scarp_sync_aliases (
 );
 `;
 
+/** v5: scenes have a role (pre-event / post-event) and an acquisition date (YYYY-MM-DD), both optional. */
+function addSceneRoles(db: Db): void {
+  const have = new Set((db.prepare('PRAGMA table_info(scarp_scenes)').all() as Array<{ name: string }>).map((c) => c.name));
+  if (!have.has('role')) db.exec('ALTER TABLE scarp_scenes ADD COLUMN role TEXT');
+  if (!have.has('acquired')) db.exec('ALTER TABLE scarp_scenes ADD COLUMN acquired TEXT');
+}
+
 export const MIGRATIONS: ReadonlyArray<(db: Db) => void> = [
   (db) => db.exec(V1),
   (db) => {
@@ -204,6 +211,7 @@ export const MIGRATIONS: ReadonlyArray<(db: Db) => void> = [
   },
   addProvenanceColumns,
   (db) => db.exec(V4),
+  addSceneRoles,
 ];
 
 /** Bring a project from `from` to `to` (inside the caller's transaction) and record the version. */
