@@ -21,7 +21,9 @@ export type LandslideRecord = Omit<LandslideProperties, 'source' | 'attrs'> & { 
 
 /** Column order and SQL types of the landslides table (after fid and geom). */
 export const LANDSLIDE_COLUMNS: ReadonlyArray<{ name: keyof LandslideRecord; sql: string }> = [
-  { name: 'uuid', sql: 'TEXT NOT NULL UNIQUE' },
+  // Nullable so that another program (QGIS, ogr2ogr, ArcGIS) can add a feature without one: the
+  // trigger of landslidesUuidTriggerSql gives it a uuid in the same statement.
+  { name: 'uuid', sql: 'TEXT UNIQUE' },
   { name: 'scene', sql: 'TEXT' },
   { name: 'run', sql: 'TEXT' },
   { name: 'area_m2', sql: 'REAL' },
@@ -55,6 +57,22 @@ export function landslidesTableDef(srsId: number): FeatureTableDef {
     identifier: 'Landslide inventory',
     description: 'Landslide polygons mapped by Scarp',
   };
+}
+
+/**
+ * A random RFC 4122 version-4 uuid in plain SQLite (no extension function), for triggers that must
+ * run inside any program that writes the file.
+ */
+export const SQL_UUID4 =
+  "lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))";
+
+/**
+ * A feature inserted without a uuid (by QGIS, ogr2ogr, ArcGIS: GDAL writes an expression DEFAULT as
+ * literal text, so a column default cannot do it) gets a fresh one at once.
+ */
+export function landslidesUuidTriggerSql(table: string = LANDSLIDES_TABLE): string {
+  return `CREATE TRIGGER IF NOT EXISTS "${table}_uuid" AFTER INSERT ON "${table}" WHEN NEW."uuid" IS NULL
+BEGIN UPDATE "${table}" SET "uuid" = ${SQL_UUID4} WHERE fid = NEW.fid; END`;
 }
 
 /** A value of an imported field kept beside the landslides columns (JSON in `attrs`). */
