@@ -820,6 +820,12 @@ export interface ProjectApi {
   deleteFeatures(request: DeleteFeaturesRequest): Promise<EditResult>;
   undo(): Promise<EditResult>;
   redo(): Promise<EditResult>;
+  /**
+   * Edits another program (QGIS, ArcGIS, ogr2ogr) saved into the open project's landslides, taken in
+   * as one undoable edit (kind 'external', attributes measured again); `edit` is null when there were
+   * none. Cheap then (one check of the file's change counter): the UI calls it when it gets the focus.
+   */
+  takeExternalEdits(): Promise<EditResult>;
   history(request?: HistoryRequest): Promise<EditInfo[]>;
   /** Paint or erase on a scene's mask; the touched polygons are re-derived (issue 7). */
   brushStroke(request: BrushStrokeRequest): Promise<CorrectionResult>;

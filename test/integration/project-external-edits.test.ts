@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crsFromEpsg } from '../../src-main/core/geo';
 import { Project, ProjectDb } from '../../src-main/core/store/project';
+import { ScarpService } from '../../src-main/core/service/scarp-service';
 import { openGpkgDatabase } from '../../src-main/core/store/geopackage-writer';
 import { encodeGpkgMultiPolygon } from '../../src-main/core/vector/geopackage-geometry';
 import { LANDSLIDE_STATUSES, LANDSLIDE_TYPES } from '../../src-shared/vocabulary';
@@ -166,6 +167,41 @@ run('edits made by another program while Scarp has the project open', () => {
     expect(p.features.get(3)!.properties.area_m2).toBeCloseTo(1225, 6);
     p.undo();
     expect(p.features.get(3)!.properties.area_m2).toBeCloseTo(900, 6);
+  });
+});
+
+run('through ScarpService (what the app calls when its window gets the focus back)', () => {
+  it('takeExternalEdits sends the map what another program changed, once; an edit made before the poll carries it too', async () => {
+    const tmp = tempDir('external-service');
+    const svc = new ScarpService();
+    try {
+      const path = join(tmp.dir, 'p.gpkg');
+      makeProject(path);
+      await svc.openProject({ path });
+      const none = await svc.takeExternalEdits();
+      expect(none.edit).toBeNull();
+      expect(none.changes).toMatchObject({ changed: [], removed: [], features: 3 });
+
+      const { added } = ogrEdit(tmp.dir, path, { add: wktSquare(X0 + 600, Y0, 20), delete: 1 });
+      const r = await svc.takeExternalEdits();
+      expect(r.edit).toMatchObject({ kind: 'external', label: 'Edits made in another program: 1 added, 1 deleted' });
+      expect(r.changes.changed.map((f) => f.id)).toEqual([added]);
+      expect(r.changes.changed[0]!.properties.area_m2).toBeCloseTo(400, 6);
+      expect(r.changes.changed[0]!.geometry.coordinates[0]![0]![0]![0]).toBeGreaterThan(98); // WGS 84 longitude
+      expect(r.changes.removed).toEqual([1]);
+      expect(r.changes.features).toBe(3);
+      expect((await svc.takeExternalEdits()).edit).toBeNull();
+
+      // Not polled: the next edit takes it in first, and its result carries both.
+      ogrEdit(tmp.dir, path, { delete: 2 });
+      const e = await svc.updateFeatures({ fids: [3], changes: { status: 'confirmed' } });
+      expect(e.changes.removed).toEqual([2]);
+      expect(e.changes.changed.map((f) => f.id)).toEqual([3]);
+      expect((await svc.history({})).slice(0, 2).map((h) => h.kind)).toEqual(['review', 'external']);
+    } finally {
+      await svc.closeProject();
+      tmp.cleanup();
+    }
   });
 });
 

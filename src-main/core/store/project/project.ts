@@ -20,7 +20,7 @@ import type { ApplyResult, EditPlan, ReplayResult } from './edit-plan';
 import { FeatureStore, type FeatureQuery, type StoredFeature } from './features';
 import { externalEditPlan, hasExternalEdits, takeExternalChanges } from './external-edits';
 import { fileFingerprint } from './fingerprint';
-import { Journal } from './journal';
+import { Journal, type EditEntry } from './journal';
 import { MaskStore } from './mask';
 import { currentUser } from './lock';
 import { ProjectDb, type CreateProjectOptions, type OpenProjectOptions, type OpenReport } from './project-db';
@@ -51,6 +51,10 @@ export class Project {
   private readonly mask: MaskStore;
   /** data_version when other programs' edits were last taken in (pollExternalEdits). */
   private seenDataVersion: number;
+  /** Features other programs' edits changed or removed since a door last asked (drainExternalChanges). */
+  private readonly externalChanged = new Set<number>();
+  private readonly externalRemoved = new Set<number>();
+  private lastExternalEdit: EditEntry | null = null;
 
   /** The database handle stays in store/: everything else goes through these stores and `apply`. */
   private constructor(private readonly store: ProjectDb) {
@@ -289,7 +293,29 @@ export class Project {
     const { changes, unmeasured } = takeExternalChanges(db);
     const plan = externalEditPlan(changes);
     const r = plan ? this.applyInTx(plan) : { edit: null, added: [], updated: [], removed: [] };
+    for (const fid of [...r.added, ...r.updated, ...unmeasured]) {
+      this.externalChanged.add(fid);
+      this.externalRemoved.delete(fid);
+    }
+    for (const fid of r.removed) {
+      this.externalRemoved.add(fid);
+      this.externalChanged.delete(fid);
+    }
+    if (r.edit) this.lastExternalEdit = r.edit;
     return { ...r, unmeasured };
+  }
+
+  /**
+   * The features other programs' edits changed or removed since the last call, whichever path took
+   * them in (open, an edit, undo, redo, a poll), and the latest such journal edit: what a door adds to
+   * the changes it sends the map, so that no taken-in edit is missed.
+   */
+  drainExternalChanges(): { changed: number[]; removed: number[]; edit: EditEntry | null } {
+    const out = { changed: [...this.externalChanged], removed: [...this.externalRemoved], edit: this.lastExternalEdit };
+    this.externalChanged.clear();
+    this.externalRemoved.clear();
+    this.lastExternalEdit = null;
+    return out;
   }
 
   /**
@@ -317,6 +343,11 @@ export class Project {
   /** Whether committed changes still wait in the WAL for a reader to let go (ProjectDb.checkpoint). */
   get walPending(): boolean {
     return this.store.walPending;
+  }
+
+  /** Checkpoints after commits so far: count, total wall ms, blocked by a reader. */
+  get checkpointStats(): { count: number; ms: number; blocked: number } {
+    return { ...this.store.checkpoints };
   }
 
   listFeatures(q: FeatureQuery): { features: StoredFeature[]; nextAfterFid: number | null } {
