@@ -75,6 +75,21 @@ export function landslidesUuidTriggerSql(table: string = LANDSLIDES_TABLE): stri
 BEGIN UPDATE "${table}" SET "uuid" = ${SQL_UUID4} WHERE fid = NEW.fid; END`;
 }
 
+/**
+ * An imported field whose name meets a landslides column (case-insensitively: a file's own `Source`,
+ * `status`) is exported as `src_<name>` (export/fields.ts) and read back under its own name on import,
+ * so that exporting and importing again keeps the field's name.
+ */
+export const IMPORTED_NAME_PREFIX = 'src_';
+
+/** The attrs key of a file field: `src_<column>` is the exported form of an imported `<column>`. */
+export function importedAttrKey(name: string): string {
+  if (!name.startsWith(IMPORTED_NAME_PREFIX)) return name;
+  const rest = name.slice(IMPORTED_NAME_PREFIX.length);
+  const lower = rest.toLowerCase();
+  return lower === 'fid' || LANDSLIDE_COLUMNS.some((c) => c.name === lower) ? rest : name;
+}
+
 /** A value of an imported field kept beside the landslides columns (JSON in `attrs`). */
 export type AttrValue = string | number | boolean | null;
 
