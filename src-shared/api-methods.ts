@@ -43,6 +43,7 @@ export const API_METHODS = {
   deleteFeatures: 'call',
   undo: 'call',
   redo: 'call',
+  takeExternalEdits: 'call',
   history: 'call',
   // correcting (issue 7)
   brushStroke: 'call',

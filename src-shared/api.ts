@@ -329,6 +329,8 @@ export const ExportRequest = z.object({
   threshold: z.number().gt(0).lt(1).optional(),
   /** gpkg only: add the run's probability as a raster layer (tiled gridded coverage, 16-bit PNG). */
   withProbability: z.boolean().optional(),
+  /** csv only: add each polygon as WKT (in the output CRS) in a `wkt` column. */
+  wkt: z.boolean().optional(),
   overwrite: z.boolean().optional(),
 });
 export type ExportRequest = z.input<typeof ExportRequest>;
@@ -339,9 +341,15 @@ export interface ExportResponse {
   files: string[];
   /** Features written (pixels for rasters). */
   count: number;
+  /** CRS of the written coordinates (WGS 84 for GeoJSON and KML/KMZ; CSV: its x/y and WKT, lon/lat beside them are WGS 84). */
   crs: { epsg: number | null; name: string };
   warnings: string[];
+  /** Attribute fields written, with their types (imported fields included; a Shapefile may shorten names). */
+  fields?: Array<{ name: string; kind: ExportFieldKind }>;
 }
+
+/** The type of an exported attribute field (each format writes it as its own type: docs/export-fields.md). */
+export type ExportFieldKind = 'integer' | 'real' | 'boolean' | 'date' | 'datetime' | 'string';
 
 export const ImportRequest = z.object({
   project: z.string().min(1),
@@ -911,6 +919,12 @@ export interface ProjectApi {
   deleteFeatures(request: DeleteFeaturesRequest): Promise<EditResult>;
   undo(): Promise<EditResult>;
   redo(): Promise<EditResult>;
+  /**
+   * Edits another program (QGIS, ArcGIS, ogr2ogr) saved into the open project's landslides, taken in
+   * as one undoable edit (kind 'external', attributes measured again); `edit` is null when there were
+   * none. Cheap then (one check of the file's change counter): the UI calls it when it gets the focus.
+   */
+  takeExternalEdits(): Promise<EditResult>;
   history(request?: HistoryRequest): Promise<EditInfo[]>;
   /** Paint or erase on a scene's mask; the touched polygons are re-derived (issue 7). */
   brushStroke(request: BrushStrokeRequest): Promise<CorrectionResult>;

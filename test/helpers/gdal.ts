@@ -18,3 +18,18 @@ export function gdalPython(module: string, args: string[]): { status: number; st
 export function gdalinfoJson(path: string, extra: string[] = []): Record<string, unknown> {
   return JSON.parse(gdal('gdalinfo', ['-json', ...extra, path])) as Record<string, unknown>;
 }
+
+/** Real QGIS (python3-qgis) for the tests that open our files as a QGIS user does; CI installs it. */
+export const hasQgis = spawnSync('/usr/bin/python3', ['-c', 'import qgis.core'], { env: { ...process.env, QT_QPA_PLATFORM: 'offscreen' } }).status === 0;
+if (!hasQgis && process.env.CI === 'true') throw new Error('CI=true but python3-qgis is not installed.');
+
+/** Run a Python fixture script (test/fixtures/<name>) with the system Python; its stdout parsed as JSON. */
+export function pythonFixture<T>(name: string, args: string[]): T {
+  const r = spawnSync('/usr/bin/python3', [new URL(`../fixtures/${name}`, import.meta.url).pathname, ...args], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    env: { ...process.env, QT_QPA_PLATFORM: 'offscreen', XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' },
+  });
+  if (r.status !== 0) throw new Error(`${name} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as T;
+}

@@ -166,15 +166,21 @@ run('exports read back by GDAL', () => {
     expect(r.stdout).toMatch(/\('landslides', 1, \d{3,}\)/);
   });
 
-  it('CSV: one row per landslide with centroid lon/lat and non-ASCII notes', async () => {
-    await exportInventory(inv, { format: 'csv', out: join(tmp.dir, 'inv.csv') });
+  it('CSV: one row per landslide, every field, a point on its surface in the project CRS (and lon/lat), non-ASCII notes', async () => {
+    const r = await exportInventory(inv, { format: 'csv', out: join(tmp.dir, 'inv.csv') });
+    expect(r.crs.epsg).toBe(32647);
     const d = ogrDump(join(tmp.dir, 'inv.csv'));
+    expect(d.is32647).toBe(true); // the .prj beside it
     expect(d.count).toBe(counted.length);
     const row = d.features.find((f) => f.props.uuid === feats[0]!.record.uuid)!;
     expect(row.props.notes).toBe(NOTES[0]);
+    expect(row.props.area_m2).toBeCloseTo(feats[0]!.record.area_m2, 6);
+    expect(row.props.prob_mean).toBe(feats[0]!.record.prob_mean);
+    expect(row.props.fid).toBe(feats[0]!.fid);
     expect(Number(row.props.lon)).toBeGreaterThan(98.68);
     expect(Number(row.props.lon)).toBeLessThan(98.7);
     expect(Number(row.props.lat)).toBeGreaterThan(31.12);
+    expect(Number(row.props.x)).toBeGreaterThan(470_000);
   });
 
   it('HTML report: counts, total area, map and histogram', async () => {
@@ -263,9 +269,14 @@ run('exports read back by GDAL', () => {
     expect(back.count).toBe(3820);
     const origById = new Map(orig.features.map((f) => [Number(f.props.OBJECTID), f]));
     for (const f of back.features) {
-      const attrs = JSON.parse(String(f.props.attrs)) as { OBJECTID: number };
-      const o = origById.get(attrs.OBJECTID)!;
+      // The file's own fields come back as typed fields of their own, never a JSON string.
+      expect(f.props.attrs).toBeUndefined();
+      expect(typeof f.props.OBJECTID).toBe('number');
+      const o = origById.get(f.props.OBJECTID as number)!;
       expect(rel(f.area, o.area)).toBeLessThan(1e-4);
+      expect(f.props.Shape_Area).toBeCloseTo(o.props.Shape_Area as number, 6);
+      expect(f.props.Year_obs).toBe(o.props.Year_obs);
+      expect(f.props.src_Source).toBe(String(o.props.Source).trimEnd()); // a DBF text field holds no trailing white space
       expect(f.props.source).toBe('landslides.shp');
     }
     console.log(`[export] Balakot shapefile export: ${ms} ms`);

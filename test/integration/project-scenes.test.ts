@@ -78,7 +78,7 @@ describe.skipIf(!hasGdal)('project scenes with roles and dates', () => {
     db.close();
     const info = JSON.parse(scarp(['project', 'info', p, '--json']).stdout) as { schemaVersion: number; open: { fromVersion: number; upgraded: boolean } };
     expect(info.open).toMatchObject({ fromVersion: 4, upgraded: true });
-    expect(info.schemaVersion).toBe(5);
+    expect(info.schemaVersion).toBe(6);
     expect(scenes(p).map((x) => [x.id, x.role, x.date])).toEqual([['post', null, null]]);
   });
 });

@@ -18,6 +18,7 @@ export async function runExport(service: ScarpApi, args: string[]): Promise<numb
     overwrite: { type: 'boolean' },
     'with-probability': { type: 'boolean' },
     'include-rejected': { type: 'boolean' },
+    wkt: { type: 'boolean' },
     json: { type: 'boolean' },
   });
   if (!v.project || !v.format || !v.out) throw new UsageError('export needs --project, --format and --out');
@@ -34,6 +35,7 @@ export async function runExport(service: ScarpApi, args: string[]): Promise<numb
     includeRejected: v['include-rejected'] ?? undefined,
     overwrite: v.overwrite ?? false,
     withProbability: v['with-probability'] ?? undefined,
+    wkt: v.wkt ?? undefined,
   } satisfies ExportRequest;
   const progress = createProgressReporter();
   const cancel = cancelOnSigint(progress.sink);

@@ -6,16 +6,18 @@
  * gets a .qml beside it where the format has no place for one.
  */
 import type { ProgressSink } from '../../../src-shared/api';
-import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import JSZip from 'jszip';
 import type { CrsInfo } from '../../../src-shared/geo';
 import { ScarpError } from '../../../src-shared/errors';
-import { WGS84 } from '../geo';
+import { toEsriWkt, WGS84 } from '../geo';
 import { LandslideGpkgWriter, openGpkgDatabase } from '../store/geopackage-writer';
+import { q } from '../store/geopackage-schema';
 import { landslideQml, createQgisStyle } from '../store/project/qgis-style';
 import { writeGeoJson } from './geojson';
-import { attributeRow, hasProvenance, provenanceOf, resolveCrs, selectFeatures, type Inventory, type InventoryFeature, type InventoryFilter, type OutputCrsChoice } from './inventory';
+import { provenanceOf, resolveCrs, selectFeatures, type Inventory, type InventoryFeature, type InventoryFilter, type OutputCrsChoice } from './inventory';
+import { exportFields, fieldRow, type FieldKind } from './fields';
 import { inventoryToKml, kmlToKmz } from './kml';
 import { readParts, writeShapefileParts } from './shapefile';
 import { checkCancelled, Staging, staged } from './staging';
@@ -38,6 +40,8 @@ export interface VectorExportOptions {
   onProgress?: ProgressSink;
   /** Layer / file base name inside folders and zips (default: from `out`). */
   layerName?: string;
+  /** CSV only: add the polygon as WKT (in the output CRS) in a `wkt` column. */
+  wkt?: boolean;
   /** GeoPackage only: a run's probability, added as a tiled gridded coverage layer (gpkg-raster.ts). */
   probability?: { source: RasterRowSource; table?: string; description?: string };
 }
@@ -46,12 +50,59 @@ export interface ExportResult {
   format: string;
   files: string[];
   count: number;
+  /** The CRS of the written coordinates (WGS 84 for GeoJSON and KML/KMZ; CSV: its x/y and WKT, lon/lat beside them are WGS 84). */
   crs: { epsg: number | null; name: string };
   warnings: string[];
+  /** The attribute fields written, with their types (fields.ts; a Shapefile may shorten the names). */
+  fields?: Array<{ name: string; kind: FieldKind }>;
 }
 
 /** Formats fixed to WGS 84 longitude/latitude by their specification. */
 const WGS84_ONLY: ReadonlySet<VectorFormat> = new Set(['geojson', 'kml', 'kmz']);
+
+/**
+ * A file beside the data that GDAL and QGIS read for every format of the same name — `<name>.qml`
+ * (the style: for `<name>.shp`, `.geojson`, `.zip`) and `<name>.prj` (the CRS: for `<name>.shp` and
+ * `<name>.csv`) — so several formats of one inventory in one folder share it. An identical one is no
+ * collision (kept). A different `.qml` is a style the user saved: kept, with a warning, unless
+ * overwriting. A different `.prj` would make GDAL read this export in another CRS: OUTPUT_EXISTS
+ * unless overwriting — and even then while the other data file that reads it is there (replacing
+ * it would move that file's features).
+ */
+interface Sidecar {
+  path: string;
+  content: string;
+  kind: 'style' | 'crs';
+  /** The other data files of the same name that read this sidecar (a .prj: the .shp and the .csv). */
+  readBy?: string[];
+}
+
+function sidecarAction(s: Sidecar, overwrite: boolean, warnings: string[]): 'write' | 'keep' {
+  if (!existsSync(s.path)) return 'write';
+  if (readFileSync(s.path, 'utf8') === s.content) return 'keep';
+  const reader = (s.readBy ?? []).find((p) => existsSync(p));
+  if (s.kind === 'crs' && reader) {
+    throw new ScarpError({
+      code: 'OUTPUT_EXISTS',
+      message: `${s.path} holds another CRS, read by ${basename(reader)} beside it: GDAL and QGIS would read this export in that CRS, and replacing it would move ${basename(reader)}.`,
+      hint: 'Export with the same CRS as the other files of that name, or choose another name.',
+      file: s.path,
+      options: ['crs'],
+    });
+  }
+  if (overwrite) return 'write';
+  if (s.kind === 'style') {
+    warnings.push(`${s.path} is a different QGIS style, kept as it is (allow overwriting to replace it with Scarp's).`);
+    return 'keep';
+  }
+  throw new ScarpError({
+    code: 'OUTPUT_EXISTS',
+    message: `${s.path} already exists with another CRS: GDAL and QGIS would read this export in that CRS.`,
+    hint: 'Export with the same CRS as the other files of that name, choose another name, or allow overwriting.',
+    file: s.path,
+    options: ['overwrite', 'crs'],
+  });
+}
 
 function outputCrs(fmt: VectorFormat, choice: OutputCrsChoice | undefined, projectCrs: CrsInfo): CrsInfo {
   if (WGS84_ONLY.has(fmt)) {
@@ -60,9 +111,12 @@ function outputCrs(fmt: VectorFormat, choice: OutputCrsChoice | undefined, proje
     }
     return WGS84;
   }
-  // CSV (lon/lat + area) and HTML (map drawn in the project CRS) ignore the choice for geometry.
-  return resolveCrs(choice ?? 'project', projectCrs);
+  // The HTML report's map is drawn in the project CRS.
+  return fmt === 'html' ? projectCrs : resolveCrs(choice ?? 'project', projectCrs);
 }
+
+/** GeoPackage column types of the export kinds (GDAL reads them as Integer64, Real, Integer(Boolean), Date, DateTime, String). */
+const GPKG_TYPES: Record<FieldKind, string> = { integer: 'INTEGER', real: 'REAL', boolean: 'BOOLEAN', date: 'DATE', datetime: 'DATETIME', string: 'TEXT' };
 
 const stem = (p: string): string => basename(p).replace(/\.[^.]+$/, '');
 const beside = (p: string, ext: string): string => join(resolve(p, '..'), `${stem(p)}${ext}`);
@@ -85,8 +139,8 @@ export async function exportInventory(inv: Inventory, opts: VectorExportOptions)
   const warnings: string[] = [];
   opts.onProgress?.({ stage: 'prepare', done: 0, total: 1 });
   checkCancelled(opts.signal);
-  // Features in the output CRS (the HTML map and CSV centroids work from the project CRS).
-  const geomCrs = fmt === 'csv' || fmt === 'html' ? inv.crs : crs;
+  // Features in the output CRS (the HTML map is drawn in the project CRS).
+  const geomCrs = fmt === 'html' ? inv.crs : crs;
   const features: InventoryFeature[] = [];
   for (const f of selectFeatures(inv, geomCrs, opts.filter)) {
     features.push(f);
@@ -95,20 +149,27 @@ export async function exportInventory(inv: Inventory, opts: VectorExportOptions)
   if (opts.probability && fmt !== 'gpkg') {
     throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `The probability raster can be added to a GeoPackage export only, not to ${fmt}.`, hint: 'Export to a GeoPackage, or export the probability alone as a Cloud-Optimized GeoTIFF.', options: ['format-gpkg', 'format-probability'] });
   }
+  if (opts.wkt && fmt !== 'csv') throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `A WKT geometry column is written to CSV only, not to ${fmt}.`, options: ['wkt'] });
   const name = opts.layerName ?? stem(out);
   let targets: string[];
   const dir = resolve(out, '..');
+  // The QGIS style where QGIS looks for it (a zip's beside the zip) and the CRS beside a .shp or .csv: shared sidecars.
+  const style: Sidecar = { path: beside(out, '.qml'), content: landslideQml(), kind: 'style' };
+  const prj: Sidecar = { path: beside(out, '.prj'), content: toEsriWkt(crs.wkt), kind: 'crs', readBy: [beside(out, fmt === 'csv' ? '.shp' : '.csv')] };
+  let sidecars: Sidecar[] = [];
   switch (fmt) {
     case 'gpkg': requireExt(out, ['.gpkg'], 'GeoPackage'); targets = [out]; break;
-    case 'geojson': requireExt(out, ['.geojson', '.json'], 'GeoJSON'); targets = [out, beside(out, '.qml')]; break;
+    case 'geojson': requireExt(out, ['.geojson', '.json'], 'GeoJSON'); targets = [out]; sidecars = [style]; break;
     case 'kml': requireExt(out, ['.kml'], 'KML'); targets = [out]; break;
     case 'kmz': requireExt(out, ['.kmz'], 'KMZ'); targets = [out]; break;
-    case 'csv': requireExt(out, ['.csv'], 'CSV'); targets = [out]; break;
+    case 'csv': requireExt(out, ['.csv'], 'CSV'); targets = [out, beside(out, '.csvt')]; sidecars = [prj]; break;
     case 'html': requireExt(out, ['.html', '.htm'], 'HTML report'); targets = [out]; break;
-    case 'shp-zip': requireExt(out, ['.zip'], 'zipped Shapefile'); targets = [out]; break;
+    case 'shp-zip': requireExt(out, ['.zip'], 'zipped Shapefile'); targets = [out]; sidecars = [style]; break;
     case 'shp':
-      if (extname(out).toLowerCase() === '.shp') targets = ['.shp', '.shx', '.dbf', '.prj', '.cpg', '.qml'].map((e) => beside(out, e));
-      else {
+      if (extname(out).toLowerCase() === '.shp') {
+        targets = ['.shp', '.shx', '.dbf', '.cpg'].map((e) => beside(out, e));
+        sidecars = [prj, style];
+      } else {
         // A folder named `out` holding <name>.shp …
         if (existsSync(out) && !statSync(out).isDirectory()) throw new ScarpError({ code: 'OUTPUT_EXISTS', message: `${out} exists and is not a folder.`, file: out });
         targets = [out];
@@ -116,6 +177,8 @@ export async function exportInventory(inv: Inventory, opts: VectorExportOptions)
       break;
   }
   Staging.checkFree(targets, overwrite);
+  const toWrite = sidecars.filter((sc) => sidecarAction(sc, overwrite, warnings) === 'write');
+  const fields = exportFields(features);
   if (!existsSync(dir)) throw new ScarpError({ code: 'FILE_UNWRITABLE', message: `Cannot write ${out}: the folder ${dir} does not exist.`, file: out, hint: 'Create the folder first.' });
 
   const { files } = await staged(dir, overwrite, async (s) => {
@@ -127,12 +190,23 @@ export async function exportInventory(inv: Inventory, opts: VectorExportOptions)
         const w = LandslideGpkgWriter.create(tmp, { crs });
         const ids = features.map((f) => {
           checkCancelled(opts.signal);
-          return w.add({ geometry: f.geometry, properties: { ...f.record, ...provenanceOf(f) } });
+          return w.add({ geometry: f.geometry, properties: { ...f.record, ...provenanceOf(f), attrs: null } });
         });
         w.commit();
         const db = openGpkgDatabase(tmp);
         try {
           db.exec('BEGIN');
+          // The imported fields as typed columns of their own (never the attrs JSON).
+          db.exec('ALTER TABLE landslides DROP COLUMN attrs');
+          const extra = fields.filter((f) => 'attr' in f.from);
+          for (const f of extra) db.exec(`ALTER TABLE landslides ADD COLUMN ${q(f.name)} ${GPKG_TYPES[f.kind]}`);
+          if (extra.length > 0) {
+            const set = db.prepare(`UPDATE landslides SET ${extra.map((f) => `${q(f.name)} = ?`).join(', ')} WHERE fid = ?`);
+            ids.forEach((id, i) => {
+              const row = fieldRow(features[i]!, extra);
+              set.run(...extra.map((f) => (typeof row[f.name] === 'boolean' ? (row[f.name] ? 1 : 0) : row[f.name])), id);
+            });
+          }
           // Keep the project's feature ids (negative first, so no id collides midway).
           const upd = db.prepare('UPDATE landslides SET fid = ? WHERE fid = ?');
           ids.forEach((id, i) => upd.run(-(i + 1), id));
@@ -150,24 +224,27 @@ export async function exportInventory(inv: Inventory, opts: VectorExportOptions)
         break;
       }
       case 'geojson': {
-        const prov = hasProvenance(features);
+        // The feature's id member is its fid; the properties are the other fields.
+        const props = fields.filter((f) => f.name !== 'fid');
         await writeGeoJson(
           s.file(out),
-          features.map((f) => ({ id: f.fid, geometry: f.geometry, properties: attributeRow(f, prov) })),
+          features.map((f) => ({ id: f.fid, geometry: f.geometry, properties: fieldRow(f, props) })),
           { crs },
         );
-        writeFileSync(s.file(targets[1]!), landslideQml());
         break;
       }
       case 'kml':
       case 'kmz': {
-        const kml = inventoryToKml(features, name);
-        writeFileSync(s.file(out), fmt === 'kml' ? kml : await kmlToKmz(kml));
+        const kml = inventoryToKml(features, fields, name);
+        writeFileSync(s.file(out), fmt === 'kml' ? kml : await kmlToKmz(kml, name));
         break;
       }
-      case 'csv':
-        writeFileSync(s.file(out), inventoryCsv(features, inv.crs));
+      case 'csv': {
+        const t = inventoryCsv(features, fields, crs, { wkt: opts.wkt });
+        writeFileSync(s.file(out), t.csv);
+        writeFileSync(s.file(targets[1]!), t.csvt);
         break;
+      }
       case 'html':
         writeFileSync(s.file(out), inventoryReportHtml(features, { crs: inv.crs, filter: opts.filter, meta: inv.meta }));
         break;
@@ -176,9 +253,10 @@ export async function exportInventory(inv: Inventory, opts: VectorExportOptions)
         const folder = fmt === 'shp' && extname(out).toLowerCase() !== '.shp';
         const base = fmt === 'shp' && !folder ? beside(out, '') : folder ? join(out, name) : join(s.dir, `zip-${name}`);
         const part = (e: string): string => (fmt === 'shp-zip' ? `${base}${e}` : s.file(`${base}${e}`));
-        const paths = { shp: part('.shp'), shx: part('.shx'), dbf: part('.dbf'), prj: part('.prj'), cpg: part('.cpg'), qml: part('.qml') };
-        const prov = hasProvenance(features);
-        const res = await writeShapefileParts(paths, features, features.map((f) => ({ fid: f.fid, ...attributeRow(f, prov) })), crs);
+        // A .shp file's .prj and .qml are shared sidecars (written below); a folder's and a zip's are its own.
+        const own = fmt === 'shp-zip' || folder;
+        const paths = { shp: part('.shp'), shx: part('.shx'), dbf: part('.dbf'), prj: own ? part('.prj') : null, cpg: part('.cpg'), qml: own ? part('.qml') : null };
+        const res = await writeShapefileParts(paths, features, fields, crs);
         warnings.push(...res.warnings);
         if (fmt === 'shp-zip') {
           const zip = new JSZip();
@@ -189,8 +267,9 @@ export async function exportInventory(inv: Inventory, opts: VectorExportOptions)
         break;
       }
     }
+    for (const sc of toWrite) writeFileSync(s.file(sc.path), sc.content);
     opts.onProgress?.({ stage: 'write', done: 1, total: 1 });
     checkCancelled(opts.signal);
   });
-  return { format: fmt, files, count: features.length, crs: { epsg: crs.epsg, name: crs.name }, warnings };
+  return { format: fmt, files, count: features.length, crs: { epsg: crs.epsg, name: crs.name }, warnings, fields: fields.map((f) => ({ name: f.name, kind: f.kind })) };
 }

@@ -34,6 +34,7 @@ export async function exportFromProject(req: ExportRequest, signal?: AbortSignal
       crs: req.crs === undefined ? undefined : parseCrsChoice(req.crs),
       filter: { statuses: req.status, includeRejected: req.includeRejected, minAreaM2: req.minArea, maxAreaM2: req.maxArea },
       overwrite: req.overwrite,
+      wkt: req.wkt,
       signal,
       onProgress,
       probability: req.withProbability && run ? { source: probabilityFromProject(project, run), table: 'probability', description: `Landslide probability of run ${run.id} (model ${run.modelId}, threshold ${run.threshold})` } : undefined,

@@ -117,24 +117,3 @@ export function provenanceOf(f: InventoryFeature): { source: string | null; attr
   const attrs = f.attrs !== undefined ? (f.attrs && Object.keys(f.attrs).length > 0 ? JSON.stringify(f.attrs) : null) : f.record.attrs ?? null;
   return { source, attrs };
 }
-
-/**
- * The flat attribute row every tabular format writes: the landslides columns, whose last two are
- * the provenance `source`/`attrs`; those two are left out when `withProvenance` is false (an
- * inventory with nothing imported).
- */
-export function attributeRow(f: InventoryFeature, withProvenance = true): Record<string, AttrValue> {
-  const r: Record<string, AttrValue> = { ...(f.record as unknown as Record<string, AttrValue>) };
-  delete r.source;
-  delete r.attrs;
-  if (withProvenance) Object.assign(r, provenanceOf(f));
-  return r;
-}
-
-/** Whether any feature carries import provenance (then the source/attrs fields are written). */
-export function hasProvenance(features: readonly InventoryFeature[]): boolean {
-  return features.some((f) => {
-    const p = provenanceOf(f);
-    return p.source !== null || p.attrs !== null;
-  });
-}

@@ -1,29 +1,41 @@
 /**
- * KML / KMZ for field teams (Google Earth, phones): @placemarkio/tokml writes the placemarks
- * (WGS 84, 7 decimals, shells counter-clockwise), with every attribute as ExtendedData; one
- * <Style> per status is added so the polygons open coloured as in QGIS. KMZ = doc.kml zipped (jszip).
+ * KML / KMZ for field teams (Google Earth, phones) and GIS: placemarks in WGS 84 (7 decimals, shells
+ * counter-clockwise), one <Style> per status so the polygons open coloured as in QGIS, and the
+ * attributes as typed <SchemaData>: a <Schema> declares every export field (export/fields.ts) with its
+ * KML type (int, double, bool, string), so GDAL and Google Earth read numbers as numbers (plain
+ * <Data> elements are untyped text). Written by hand: nothing here needs a library beyond escaping.
+ * KMZ: laid out as GDAL writes one — doc.kml holding a <NetworkLink> to layers/<name>.kml, the
+ * document itself — because GDAL 3.6 reads the typed fields of a single-document KMZ as none at all.
  */
 import JSZip from 'jszip';
-import { toKML } from '@placemarkio/tokml';
-import type { Feature, FeatureCollection, MultiPolygon } from 'geojson';
 import { LANDSLIDE_STATUSES } from '../store/landslides-schema';
 import { STATUS_STYLE } from '../store/project/qgis-style';
 import type { FlatMultiPolygon } from '../vector/geometry';
-import { attributeRow, type InventoryFeature } from './inventory';
+import { fieldRow, type ExportField, type FieldKind } from './fields';
+import type { InventoryFeature } from './inventory';
 
-function coords(mp: FlatMultiPolygon, precision = 7): number[][][][] {
-  const s = 10 ** precision;
-  return mp.map((p) =>
-    p.map((r) => {
-      const o: number[][] = [];
-      for (let k = 0; k < r.length; k += 2) o.push([Math.round((r[k] as number) * s) / s, Math.round((r[k + 1] as number) * s) / s]);
-      return o;
-    }),
-  );
+const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** KML SimpleField types of the export kinds (dates stay ISO 8601 text: KML has no date type). */
+export const KML_TYPES: Record<FieldKind, string> = { integer: 'int', real: 'double', boolean: 'bool', date: 'string', datetime: 'string', string: 'string' };
+
+function ringText(r: ArrayLike<number>, scale: number): string {
+  const pts: string[] = [];
+  for (let k = 0; k + 1 < r.length; k += 2) pts.push(`${Math.round((r[k] as number) * scale) / scale},${Math.round((r[k + 1] as number) * scale) / scale}`);
+  return pts.join(' ');
 }
 
-const kmlColour = (rgb: [number, number, number], alpha: number): string =>
-  [alpha, rgb[2], rgb[1], rgb[0]].map((v) => v.toString(16).padStart(2, '0')).join('');
+function geometryKml(mp: FlatMultiPolygon, precision = 7): string {
+  const s = 10 ** precision;
+  const polys = mp.map((p) => {
+    const [outer, ...inner] = p;
+    const holes = inner.map((r) => `<innerBoundaryIs><LinearRing><coordinates>${ringText(r, s)}</coordinates></LinearRing></innerBoundaryIs>`).join('');
+    return `<Polygon><outerBoundaryIs><LinearRing><coordinates>${ringText(outer ?? [], s)}</coordinates></LinearRing></outerBoundaryIs>${holes}</Polygon>`;
+  });
+  return `<MultiGeometry>${polys.join('')}</MultiGeometry>`;
+}
+
+const kmlColour = (rgb: [number, number, number], alpha: number): string => [alpha, rgb[2], rgb[1], rgb[0]].map((v) => v.toString(16).padStart(2, '0')).join('');
 
 function styles(): string {
   return LANDSLIDE_STATUSES.map((s) => {
@@ -32,31 +44,55 @@ function styles(): string {
   }).join('\n');
 }
 
-/** KML text for features already in WGS 84 longitude/latitude. */
-export function inventoryToKml(features: Iterable<InventoryFeature>, docName = 'Landslides'): string {
-  const fc: FeatureCollection<MultiPolygon> = { type: 'FeatureCollection', features: [] };
-  const statusOf = new Map<string, string>();
-  for (const f of features) {
-    const props: Record<string, string | number | boolean> = { name: `Landslide ${f.fid}` };
-    for (const [k, v] of Object.entries(attributeRow(f))) if (v !== null && v !== undefined) props[k] = v;
-    statusOf.set(String(f.fid), f.record.status);
-    const feat: Feature<MultiPolygon> = { type: 'Feature', id: f.fid, properties: props, geometry: { type: 'MultiPolygon', coordinates: coords(f.geometry) } };
-    fc.features.push(feat);
-  }
-  const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
-  let kml = toKML(fc);
-  kml = kml.replace('<Document>', `<Document>\n<name>${esc(docName)}</name>\n${styles()}`);
-  // styleUrl goes after <name> (KML's element order).
-  kml = kml.replace(/<Placemark id="([^"]*)">(\s*<name>[\s\S]*?<\/name>)?/g, (m, id: string) => {
-    const st = statusOf.get(id);
-    return st ? `${m}<styleUrl>#status-${st}</styleUrl>` : m;
-  });
-  return `<?xml version="1.0" encoding="UTF-8"?>\n${kml}\n`;
+function valueText(v: string | number | boolean): string {
+  if (typeof v === 'boolean') return v ? '1' : '0';
+  return esc(String(v));
 }
 
-/** A KMZ (zip with doc.kml) of the KML text. */
-export async function kmlToKmz(kml: string): Promise<Buffer> {
+/** KML text for features already in WGS 84 longitude/latitude, with these fields (fields.ts). */
+export function inventoryToKml(features: Iterable<InventoryFeature>, fields: readonly ExportField[], docName = 'Landslides'): string {
+  // One Document holding the schema and the placemarks (GDAL reads it as one layer, typed).
+  const id = docName.replace(/[^\p{L}\p{N}_.-]/gu, '_') || 'landslides';
+  const schema = `<Schema name="${esc(id)}" id="${esc(id)}.schema">\n${fields.map((f) => `<SimpleField name="${esc(f.name)}" type="${KML_TYPES[f.kind]}"/>`).join('\n')}\n</Schema>`;
+  const placemarks: string[] = [];
+  for (const f of features) {
+    const row = fieldRow(f, fields);
+    const data = fields
+      .map((fld) => {
+        const v = row[fld.name];
+        return v === null || v === undefined ? '' : `<SimpleData name="${esc(fld.name)}">${valueText(v)}</SimpleData>`;
+      })
+      .join('');
+    placemarks.push(
+      `<Placemark id="${f.fid}"><name>Landslide ${f.fid}</name><styleUrl>#status-${f.record.status}</styleUrl><ExtendedData><SchemaData schemaUrl="#${esc(id)}.schema">${data}</SchemaData></ExtendedData>${geometryKml(f.geometry)}</Placemark>`,
+    );
+  }
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<kml xmlns="http://www.opengis.net/kml/2.2">
+<Document id="${esc(id)}">
+<name>${esc(docName)}</name>
+${schema}
+${styles()}
+${placemarks.join('\n')}
+</Document>
+</kml>
+`;
+}
+
+/** A KMZ of the KML text: doc.kml linking to layers/<name>.kml (see the module comment). */
+export async function kmlToKmz(kml: string, name = 'landslides'): Promise<Buffer> {
   const zip = new JSZip();
-  zip.file('doc.kml', kml);
+  const file = `layers/${name.replace(/[^\p{L}\p{N}_.-]/gu, '_') || 'landslides'}.kml`;
+  zip.file(
+    'doc.kml',
+    `<?xml version="1.0" encoding="UTF-8"?>
+<kml xmlns="http://www.opengis.net/kml/2.2">
+<Document id="root_doc"><name>${esc(name)}</name>
+<NetworkLink><name>${esc(name)}</name><Link><href>${esc(file)}</href></Link></NetworkLink>
+</Document>
+</kml>
+`,
+  );
+  zip.file(file, kml);
   return zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE', compressionOptions: { level: 6 } });
 }

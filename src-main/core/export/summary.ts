@@ -5,39 +5,12 @@
  */
 import type { CrsInfo } from '../../../src-shared/geo';
 import { createTransformer, WGS84 } from '../geo';
-import { ringSignedArea2, multiPolygonBounds, type FlatMultiPolygon } from '../vector/geometry';
+import { multiPolygonBounds, pointOnSurface, type FlatMultiPolygon } from '../vector/geometry';
+import { fieldRow, type ExportField, type FieldKind } from './fields';
 import { LANDSLIDE_STATUSES, type LandslideStatus } from '../store/landslides-schema';
 import { STATUS_STYLE } from '../store/project/qgis-style';
 import { countsInInventory } from '../../../src-shared/vocabulary';
 import { describeStatusFilter, type InventoryFeature, type InventoryFilter, type InventoryMeta } from './inventory';
-
-/** Area-weighted centroid of a multipolygon (shells minus holes) in its own coordinates. */
-export function centroid(mp: FlatMultiPolygon): [number, number] {
-  let a = 0;
-  let cx = 0;
-  let cy = 0;
-  for (const p of mp) {
-    p.forEach((r, i) => {
-      const s = ringSignedArea2(r);
-      const sign = (i === 0 ? 1 : -1) * Math.sign(s);
-      let rx = 0;
-      let ry = 0;
-      for (let k = 0; k + 3 < r.length; k += 2) {
-        const cross = (r[k] as number) * (r[k + 3] as number) - (r[k + 2] as number) * (r[k + 1] as number);
-        rx += ((r[k] as number) + (r[k + 2] as number)) * cross;
-        ry += ((r[k + 1] as number) + (r[k + 3] as number)) * cross;
-      }
-      a += sign * s;
-      cx += sign * rx;
-      cy += sign * ry;
-    });
-  }
-  if (a === 0) {
-    const b = multiPolygonBounds(mp);
-    return [(b.minX + b.maxX) / 2, (b.minY + b.maxY) / 2];
-  }
-  return [cx / (3 * a), cy / (3 * a)];
-}
 
 const csvCell = (v: unknown): string => {
   if (v === null || v === undefined) return '';
@@ -45,20 +18,49 @@ const csvCell = (v: unknown): string => {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 };
 
-export const CSV_COLUMNS = ['id', 'uuid', 'lon', 'lat', 'area_m2', 'status', 'type', 'prob_mean', 'prob_max', 'slope_mean', 'confidence', 'notes'] as const;
+/** GDAL's CSV column types (the .csvt beside the .csv) of the export kinds. */
+export const CSVT_TYPES: Record<FieldKind, string> = { integer: 'Integer', real: 'Real', boolean: 'Integer(Boolean)', date: 'Date', datetime: 'DateTime', string: 'String' };
 
-/** CSV text (UTF-8 with BOM so spreadsheet programs read non-ASCII right; GDAL skips the BOM). */
-export function inventoryCsv(features: Iterable<InventoryFeature>, crs: CrsInfo): string {
+/**
+ * A CSV table of the inventory for features already in the output CRS `crs`: every export field
+ * (fields.ts), then `x`/`y` of a point on each polygon's surface (vector/geometry.ts pointOnSurface:
+ * inside the polygon, unlike a centroid) in `crs`, the same point as `lon`/`lat` in WGS 84 (for
+ * spreadsheets and phones), and with `wkt` the polygon as WKT in `crs`. UTF-8 with a BOM so spreadsheet
+ * programs read non-ASCII right (GDAL skips it). `csvt` is the .csvt GDAL reads the column types from
+ * (numbers, dates; x/y or the WKT as the geometry), so the table opens typed and placed in QGIS; the
+ * caller writes the .prj of `crs` beside it.
+ */
+export function inventoryCsv(features: Iterable<InventoryFeature>, fields: readonly ExportField[], crs: CrsInfo, opts: { wkt?: boolean } = {}): { csv: string; csvt: string } {
   const tx = createTransformer(crs, WGS84);
-  const lines = [CSV_COLUMNS.join(',')];
+  const geographic = crs.epsg === 4326 || tx.identity;
+  const decimals = geographic ? 7 : 3;
+  const header = [...fields.map((f) => f.name), 'x', 'y', 'lon', 'lat', ...(opts.wkt ? ['wkt'] : [])];
+  // One geometry for GDAL: the polygon when written, else the point.
+  const types = [...fields.map((f) => CSVT_TYPES[f.kind]), ...(opts.wkt ? ['Real', 'Real'] : ['CoordX', 'CoordY']), 'Real', 'Real', ...(opts.wkt ? ['WKT'] : [])];
+  const lines = [header.map(csvCell).join(',')];
   for (const f of features) {
-    const [x, y] = centroid(f.geometry);
+    const [x, y] = pointOnSurface(f.geometry);
     const [lon, lat] = tx.forward(x, y);
-    const r = f.record;
-    const row = [f.fid, r.uuid, lon.toFixed(7), lat.toFixed(7), r.area_m2.toFixed(2), r.status, r.type, r.prob_mean, r.prob_max, r.slope_mean, r.confidence, r.notes];
-    lines.push(row.map(csvCell).join(','));
+    const row = fieldRow(f, fields);
+    const cells: unknown[] = fields.map((fld) => {
+      const v = row[fld.name];
+      return typeof v === 'boolean' ? (v ? 1 : 0) : v;
+    });
+    cells.push(x.toFixed(decimals), y.toFixed(decimals), lon.toFixed(7), lat.toFixed(7));
+    if (opts.wkt) cells.push(multiPolygonWkt(f.geometry, decimals));
+    lines.push(cells.map(csvCell).join(','));
   }
-  return `\ufeff${lines.join('\r\n')}\r\n`;
+  return { csv: `\ufeff${lines.join('\r\n')}\r\n`, csvt: `${types.map((t) => `"${t}"`).join(',')}\r\n` };
+}
+
+/** MULTIPOLYGON WKT with `decimals` places. */
+function multiPolygonWkt(mp: FlatMultiPolygon, decimals: number): string {
+  const ring = (r: ArrayLike<number>): string => {
+    const pts: string[] = [];
+    for (let k = 0; k + 1 < r.length; k += 2) pts.push(`${(r[k] as number).toFixed(decimals)} ${(r[k + 1] as number).toFixed(decimals)}`);
+    return `(${pts.join(',')})`;
+  };
+  return `MULTIPOLYGON(${mp.map((p) => `(${p.map(ring).join(',')})`).join(',')})`;
 }
 
 const esc = (s: unknown): string => String(s ?? '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');

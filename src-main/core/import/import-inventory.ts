@@ -24,7 +24,7 @@ import { readPolygons, type PolygonFeature } from '../vector/readers';
 import { ringsAreClean } from '../vector/validity';
 import { makeValid } from '../edit/polygon-ops';
 import { checkInputFileSync } from '../util/input-file';
-import { LANDSLIDE_COLUMNS, LANDSLIDE_STATUSES, LANDSLIDE_TYPES, SHAPEFILE_FIELDS, type AttrValue, type LandslideRecord } from '../store/landslides-schema';
+import { LANDSLIDE_COLUMNS, LANDSLIDE_STATUSES, LANDSLIDE_TYPES, SHAPEFILE_FIELDS, importedAttrKey, type AttrValue, type LandslideRecord } from '../store/landslides-schema';
 
 export interface ImportedFeature {
   geometry: FlatMultiPolygon;
@@ -88,7 +88,11 @@ function kmlError(path: string, what: string, cause?: unknown): ScarpError {
   );
 }
 
-/** The .kml document of a KMZ, inflated by chunks and stopped at MAX_KML_BYTES (a zip bomb never fills memory). */
+/**
+ * The .kml document of a KMZ, inflated by chunks and stopped at MAX_KML_BYTES (a zip bomb never fills
+ * memory). When the main document only links to a layer file inside the archive (a <NetworkLink> to
+ * layers/<name>.kml: how GDAL and Scarp write a KMZ), that layer file.
+ */
 async function kmzDocument(path: string): Promise<string> {
   let zip: JSZip;
   try {
@@ -98,6 +102,16 @@ async function kmzDocument(path: string): Promise<string> {
   }
   const entry = Object.values(zip.files).find((f) => !f.dir && f.name.toLowerCase().endsWith('.kml'));
   if (!entry) throw new ScarpError({ code: 'CORRUPT_FILE', message: `${path} holds no .kml document.`, file: path, hint: 'A KMZ is a zip with a doc.kml inside; re-export it.' });
+  const main = await inflateKml(path, entry);
+  if (main.includes('<Placemark')) return main;
+  for (const m of main.matchAll(/<NetworkLink[\s\S]*?<href>\s*([^<\s]+)\s*<\/href>/g)) {
+    const linked = zip.file(m[1]!.replace(/^\.\//, ''));
+    if (linked && linked.name.toLowerCase().endsWith('.kml')) return inflateKml(path, linked);
+  }
+  return main;
+}
+
+async function inflateKml(path: string, entry: JSZip.JSZipObject): Promise<string> {
   const tooLarge = (): ScarpError =>
     new ScarpError({ code: 'TOO_LARGE', message: `${path}: its KML document inflates to more than ${MAX_KML_BYTES / 2 ** 20} MiB.`, file: path, hint: 'Split the layer into smaller files.', params: { maxBytes: MAX_KML_BYTES } });
   const chunks: Buffer[] = [];
@@ -260,7 +274,7 @@ export async function readInventoryFile(path: string, target?: CrsInfo, opts: { 
       if (ok) mapping[k] = `landslides.${col}`;
       else {
         if (col && SKIP.has(col)) owned.push(k);
-        attrs[k] = v;
+        attrs[importedAttrKey(k)] = v;
         mapping[k] ??= 'attrs';
         if (col && !SKIP.has(col)) warnings.add(`Field "${k}": some values do not fit landslides.${col} and were kept in attrs.`);
       }

@@ -134,11 +134,34 @@ export class ProjectService {
     return { ...this.current().summary() };
   }
 
-  /** What changed, as the map applies it: the changed features (WGS 84) and the removed fids. */
+  /**
+   * What changed, as the map applies it: the changed features (WGS 84) and the removed fids, with
+   * whatever edits made by other programs (QGIS) were taken in on the way (Project.drainExternalChanges).
+   */
   private changes(changed: number[], removed: number[]): InventoryChanges {
     const p = this.current();
     const c = mapCrs(p);
-    return { changed: p.features.many(changed).map((f) => mapFeature(f, c)), removed, ...p.features.totals() };
+    const ext = p.drainExternalChanges();
+    const gone = new Set([...removed, ...ext.removed]);
+    const now = new Set([...ext.changed, ...changed]);
+    for (const fid of changed) gone.delete(fid);
+    for (const fid of gone) now.delete(fid);
+    const features = p.features.many(now);
+    // A removal that did not last (its transaction rolled back) is not sent.
+    const removedNow = [...gone].filter((fid) => !p.features.get(fid));
+    return { changed: features.map((f) => mapFeature(f, c)), removed: removedNow, ...p.features.totals() };
+  }
+
+  /**
+   * Take in edits other programs (QGIS, ArcGIS, ogr2ogr) made to the open project's landslides: one
+   * undoable journal edit (kind 'external'), attributes measured again; `changes` is what the map
+   * applies. One pragma when there are none: the UI asks whenever its window gets the focus back.
+   */
+  takeExternalEdits(): EditResult {
+    const p = this.current();
+    p.pollExternalEdits();
+    const ext = p.drainExternalChanges();
+    return { edit: editInfo(ext.edit), ...p.journal.stacks(), changes: this.changes(ext.changed, ext.removed) };
   }
 
   /** The API's result of an applied edit plan (fids: changed then added; deleted: removed). */
@@ -170,6 +193,8 @@ export class ProjectService {
     if (this.project && this.project.path === resolve(req.path)) return this.info();
     this.close();
     this.project = Project.open(req.path);
+    // The map reads the whole inventory on open: what opening took in is already in it.
+    this.project.drainExternalChanges();
     return this.info();
   }
 

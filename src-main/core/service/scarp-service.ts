@@ -244,6 +244,10 @@ export class ScarpService implements ScarpApi {
     return this.projects.redo();
   }
 
+  async takeExternalEdits(): Promise<EditResult> {
+    return this.projects.takeExternalEdits();
+  }
+
   async history(request: HistoryRequest = {}): Promise<EditInfo[]> {
     return this.projects.history(validate(HistoryRequest, request, 'history'));
   }

@@ -23,7 +23,7 @@ import {
   rtreeName,
   updateContentsExtent,
 } from './geopackage-schema';
-import { LANDSLIDE_COLUMNS, LANDSLIDES_GEOMETRY_COLUMN, LANDSLIDES_TABLE, landslidesTableDef, type LandslideRecord } from './landslides-schema';
+import { LANDSLIDE_COLUMNS, LANDSLIDES_GEOMETRY_COLUMN, LANDSLIDES_TABLE, landslidesTableDef, landslidesUuidTriggerSql, type LandslideRecord } from './landslides-schema';
 
 type Db = Database.Database;
 
@@ -204,6 +204,7 @@ export class LandslideGpkgWriter {
     if (!db) throw new ScarpError({ code: 'INTERNAL', message: 'GeoPackage writer already closed' });
     try {
       createRtreeTriggers(db, LANDSLIDES_TABLE, LANDSLIDES_GEOMETRY_COLUMN);
+      db.exec(landslidesUuidTriggerSql());
       const b = this.inserter.bounds;
       updateContentsExtent(db, LANDSLIDES_TABLE, LANDSLIDES_GEOMETRY_COLUMN, Number.isFinite(b.minX) ? b : null);
       db.exec('COMMIT');

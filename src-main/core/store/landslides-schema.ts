@@ -21,7 +21,9 @@ export type LandslideRecord = Omit<LandslideProperties, 'source' | 'attrs'> & { 
 
 /** Column order and SQL types of the landslides table (after fid and geom). */
 export const LANDSLIDE_COLUMNS: ReadonlyArray<{ name: keyof LandslideRecord; sql: string }> = [
-  { name: 'uuid', sql: 'TEXT NOT NULL UNIQUE' },
+  // Nullable so that another program (QGIS, ogr2ogr, ArcGIS) can add a feature without one: the
+  // trigger of landslidesUuidTriggerSql gives it a uuid in the same statement.
+  { name: 'uuid', sql: 'TEXT UNIQUE' },
   { name: 'scene', sql: 'TEXT' },
   { name: 'run', sql: 'TEXT' },
   { name: 'area_m2', sql: 'REAL' },
@@ -55,6 +57,37 @@ export function landslidesTableDef(srsId: number): FeatureTableDef {
     identifier: 'Landslide inventory',
     description: 'Landslide polygons mapped by Scarp',
   };
+}
+
+/**
+ * A random RFC 4122 version-4 uuid in plain SQLite (no extension function), for triggers that must
+ * run inside any program that writes the file.
+ */
+export const SQL_UUID4 =
+  "lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))";
+
+/**
+ * A feature inserted without a uuid (by QGIS, ogr2ogr, ArcGIS: GDAL writes an expression DEFAULT as
+ * literal text, so a column default cannot do it) gets a fresh one at once.
+ */
+export function landslidesUuidTriggerSql(table: string = LANDSLIDES_TABLE): string {
+  return `CREATE TRIGGER IF NOT EXISTS "${table}_uuid" AFTER INSERT ON "${table}" WHEN NEW."uuid" IS NULL
+BEGIN UPDATE "${table}" SET "uuid" = ${SQL_UUID4} WHERE fid = NEW.fid; END`;
+}
+
+/**
+ * An imported field whose name meets a landslides column (case-insensitively: a file's own `Source`,
+ * `status`) is exported as `src_<name>` (export/fields.ts) and read back under its own name on import,
+ * so that exporting and importing again keeps the field's name.
+ */
+export const IMPORTED_NAME_PREFIX = 'src_';
+
+/** The attrs key of a file field: `src_<column>` is the exported form of an imported `<column>`. */
+export function importedAttrKey(name: string): string {
+  if (!name.startsWith(IMPORTED_NAME_PREFIX)) return name;
+  const rest = name.slice(IMPORTED_NAME_PREFIX.length);
+  const lower = rest.toLowerCase();
+  return lower === 'fid' || LANDSLIDE_COLUMNS.some((c) => c.name === lower) ? rest : name;
 }
 
 /** A value of an imported field kept beside the landslides columns (JSON in `attrs`). */

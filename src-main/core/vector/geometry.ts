@@ -156,3 +156,65 @@ export function mapCoords(mp: FlatMultiPolygon, f: (x: number, y: number) => [nu
     }),
   );
 }
+
+/**
+ * A point inside the multipolygon (on its surface, never in a hole), for a point-per-landslide table:
+ * a centroid can fall outside a curved or holed polygon. GEOS's interior-point rule for areas: on the
+ * largest part, a horizontal line half-way between the two vertex heights nearest the middle of its
+ * extent (so it crosses no vertex), cut by every ring; the middle of the widest inside stretch.
+ * Falls back to the middle of the extent for a degenerate geometry.
+ */
+export function pointOnSurface(mp: FlatMultiPolygon): [number, number] {
+  let best: FlatPolygon | null = null;
+  let bestArea = -1;
+  for (const p of mp) {
+    const a = Math.abs(polygonArea(p));
+    if (a > bestArea && p[0] && p[0].length >= 6) {
+      bestArea = a;
+      best = p;
+    }
+  }
+  const b = multiPolygonBounds(mp);
+  const fallback: [number, number] = [(b.minX + b.maxX) / 2, (b.minY + b.maxY) / 2];
+  if (!best) return fallback;
+  const shell = best[0]!;
+  let minY = Infinity;
+  let maxY = -Infinity;
+  for (let k = 1; k < shell.length; k += 2) {
+    minY = Math.min(minY, shell[k] as number);
+    maxY = Math.max(maxY, shell[k] as number);
+  }
+  const mid = (minY + maxY) / 2;
+  // The vertex heights nearest the middle from below and from above (all rings of the part).
+  let lo = minY;
+  let hi = maxY;
+  for (const r of best) {
+    for (let k = 1; k < r.length; k += 2) {
+      const y = r[k] as number;
+      if (y <= mid && y > lo) lo = y;
+      if (y > mid && y < hi) hi = y;
+    }
+  }
+  const y0 = (lo + hi) / 2;
+  const xs: number[] = [];
+  for (const r of best) {
+    for (let k = 0; k + 3 < r.length; k += 2) {
+      const x1 = r[k] as number;
+      const y1 = r[k + 1] as number;
+      const x2 = r[k + 2] as number;
+      const y2 = r[k + 3] as number;
+      if (y1 > y0 !== y2 > y0) xs.push(x1 + ((y0 - y1) * (x2 - x1)) / (y2 - y1));
+    }
+  }
+  xs.sort((a, c) => a - c);
+  let width = -1;
+  let x0 = fallback[0];
+  for (let i = 0; i + 1 < xs.length; i += 2) {
+    const w = xs[i + 1]! - xs[i]!;
+    if (w > width) {
+      width = w;
+      x0 = (xs[i]! + xs[i + 1]!) / 2;
+    }
+  }
+  return width > 0 ? [x0, y0] : fallback;
+}

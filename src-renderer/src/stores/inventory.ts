@@ -184,5 +184,13 @@ export const useInventoryStore = defineStore('inventory', () => {
     applyChanges(await api.redo());
   }
 
-  return { layer, rows, filtered, totals, statusFilter, minArea, maxArea, selected, loading, refresh, applyChanges, clear, zoomTo, update, undo, redo };
+  /** Edits saved into the project by another program (QGIS): taken in as one undoable edit; returns its label, or null. */
+  async function takeExternalEdits(): Promise<string | null> {
+    const r = await api.takeExternalEdits();
+    if (!r.edit && r.changes.changed.length === 0 && r.changes.removed.length === 0) return null;
+    applyChanges(r);
+    return r.edit?.label ?? null;
+  }
+
+  return { layer, rows, filtered, totals, statusFilter, minArea, maxArea, selected, loading, refresh, applyChanges, clear, zoomTo, update, undo, redo, takeExternalEdits };
 });

@@ -87,7 +87,9 @@ export function applyPlan(ctx: PlanContext, plan: EditPlan): ApplyResult {
   for (const a of plan.adds ?? []) {
     if (a.geometry.length === 0) throw new ScarpError({ code: 'INVALID_ARGUMENT', message: 'A landslide to add has no geometry.' });
     const props = { ...a.properties, ...measured(ctx.crs, a.geometry), mapper: a.properties.mapper !== undefined ? a.properties.mapper : mapper };
-    inserts.push(...ctx.features.planInsert([{ geometry: a.geometry, properties: props }], ctx.srsId, now));
+    const ops = ctx.features.planInsert([{ geometry: a.geometry, properties: props }], ctx.srsId, now);
+    if (a.fid !== undefined) for (const op of ops) op.fid = a.fid;
+    inserts.push(...ops);
     addDirty(a.geometry);
   }
   featureOps.push(...inserts);

@@ -20,6 +20,8 @@ export interface PlannedAdd {
   geometry: FlatMultiPolygon;
   /** Missing attributes take their defaults (fresh uuid, type 'unknown', status 'predicted', now). */
   properties: PlanAttrs;
+  /** The fid to insert it under (edits another program made keep theirs); default a new one. */
+  fid?: number;
 }
 
 export interface PlannedUpdate {

@@ -17,6 +17,7 @@ import { createFeatureTable, createGpkgCore, GPKG_APPLICATION_ID, registerGpkgFu
 import { landslidesTableDef } from '../landslides-schema';
 import { corrupt, diskFull, isDiskFull, projectError, readOnly } from './errors';
 import { currentUser, ProjectLock, thisOwner } from './lock';
+import { enterWriteGuard, leaveWriteGuard } from './external-edits';
 import { hasTable, migrate, PROVENANCE_COLUMNS, readSchemaVersion, SCHEMA_VERSION } from './schema';
 
 type Db = Database.Database;
@@ -102,10 +103,12 @@ function safeClose(db: Db | null): void {
 function initialise(db: Db, version: number): void {
   createGpkgCore(db);
   // The CRS comes with the first scene; until then the layer is in the undefined cartesian SRS.
-  // Before v3 the layer had no provenance columns (the v3 migration adds them).
+  // Before v3 the layer had no provenance columns (the v3 migration adds them); before v6 uuid was NOT NULL.
   const def = landslidesTableDef(-1);
   const old = (PROVENANCE_COLUMNS as readonly string[]).map((c) => `"${c}" `);
-  createFeatureTable(db, version >= 3 ? def : { ...def, columns: def.columns.filter((c) => !old.some((o) => c.startsWith(o))) });
+  let columns = version >= 3 ? def.columns : def.columns.filter((c) => !old.some((o) => c.startsWith(o)));
+  if (version < 6) columns = columns.map((c) => (c.startsWith('"uuid" ') ? '"uuid" TEXT NOT NULL UNIQUE' : c));
+  createFeatureTable(db, { ...def, columns });
   migrate(db, 0, version);
   const meta = db.prepare('INSERT OR REPLACE INTO scarp_meta (key, value) VALUES (?, ?)');
   meta.run('project_id', randomUUID());
@@ -283,14 +286,71 @@ export class ProjectDb {
     return !this.closed;
   }
 
-  /** Run `fn` in one short write transaction (BEGIN IMMEDIATE); failures map to ScarpErrors. */
+  /**
+   * Run `fn` in one short write transaction (BEGIN IMMEDIATE), or nested in the caller's; failures
+   * map to ScarpErrors. An outermost transaction holds the write guard (external-edits.ts: Scarp's own
+   * changes are not logged as another program's) and, once committed, is checkpointed into the main
+   * file (checkpoint()).
+   */
   tx<T>(fn: () => T, doing: string): T {
     this.assertOpen();
+    const outer = !this.db.inTransaction;
+    let result: T;
     try {
-      return this.db.transaction(fn).immediate();
+      result = this.db
+        .transaction(() => {
+          if (!outer) return fn();
+          enterWriteGuard(this.db);
+          const r = fn();
+          leaveWriteGuard(this.db);
+          return r;
+        })
+        .immediate();
     } catch (e) {
       throw projectError(this.path, e, doing);
     }
+    if (outer) this.checkpoint();
+    return result;
+  }
+
+  /**
+   * Copy the committed changes from the WAL into the main file (a PASSIVE checkpoint: it never waits),
+   * so that the `.gpkg` alone, copied while the project is open, holds every committed edit. When a
+   * reader (QGIS) holds an older snapshot, what it still reads stays in the WAL: `walPending` is set and
+   * the checkpoint is retried on idle (retryCheckpoint) and on close. Returns whether the main file is current.
+   */
+  checkpoint(): boolean {
+    if (this.closed) return false;
+    const t0 = performance.now();
+    try {
+      const r = (this.db.pragma('wal_checkpoint(PASSIVE)') as Array<{ busy: number; log: number; checkpointed: number }>)[0];
+      this.walPending = !r || r.busy !== 0 || r.checkpointed < r.log;
+    } catch {
+      this.walPending = true;
+    }
+    this.checkpoints.count++;
+    this.checkpoints.ms += performance.now() - t0;
+    if (this.walPending) this.checkpoints.blocked++;
+    return !this.walPending;
+  }
+
+  /** Whether committed changes wait in the WAL for a reader to finish (checkpoint()). */
+  walPending = false;
+
+  /** Checkpoints run, their wall time in all, and how many a reader blocked (the edit-latency benchmark reports the cost). */
+  readonly checkpoints = { count: 0, ms: 0, blocked: 0 };
+
+  /** Retry a checkpoint a reader blocked (on idle); true when the main file is current. */
+  retryCheckpoint(): boolean {
+    return this.walPending ? this.checkpoint() : true;
+  }
+
+  /**
+   * SQLite's change counter of the file as this connection sees it: it moves when ANOTHER connection
+   * (QGIS, a script) commits, never for this one's own commits. A cheap "did someone else write?".
+   */
+  dataVersion(): number {
+    return Number(this.db.pragma('data_version', { simple: true }));
   }
 
   assertOpen(): void {

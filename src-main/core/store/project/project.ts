@@ -18,8 +18,9 @@ import { LANDSLIDES_GEOMETRY_COLUMN, LANDSLIDES_TABLE } from '../landslides-sche
 import { applyPlan, replayed } from './apply-plan';
 import type { ApplyResult, EditPlan, ReplayResult } from './edit-plan';
 import { FeatureStore, type FeatureQuery, type StoredFeature } from './features';
+import { externalEditPlan, hasExternalEdits, takeExternalChanges } from './external-edits';
 import { fileFingerprint } from './fingerprint';
-import { Journal } from './journal';
+import { Journal, type EditEntry } from './journal';
 import { MaskStore } from './mask';
 import { currentUser } from './lock';
 import { ProjectDb, type CreateProjectOptions, type OpenProjectOptions, type OpenReport } from './project-db';
@@ -29,6 +30,9 @@ import { SCHEMA_VERSION } from './schema';
 import { SyncStore } from './sync';
 
 export type { EventMetadata };
+
+/** What taking in other programs' edits did: the applied plan's changes, and rows left as written (no geometry to measure). */
+export type ExternalEditsTaken = ApplyResult & { unmeasured: number[] };
 
 /** What projectInfo reports (the API's shape; `open.check` narrows to the checks ProjectDb runs). */
 export type ProjectSummary = Omit<ProjectInfo, 'open'> & { open: OpenReport };
@@ -45,6 +49,12 @@ export class Project {
   /** Sync states and aliases of field packages and merges (sync.ts). */
   readonly sync: SyncStore;
   private readonly mask: MaskStore;
+  /** data_version when other programs' edits were last taken in (pollExternalEdits). */
+  private seenDataVersion: number;
+  /** Features other programs' edits changed or removed since a door last asked (drainExternalChanges). */
+  private readonly externalChanged = new Set<number>();
+  private readonly externalRemoved = new Set<number>();
+  private lastExternalEdit: EditEntry | null = null;
 
   /** The database handle stays in store/: everything else goes through these stores and `apply`. */
   private constructor(private readonly store: ProjectDb) {
@@ -54,14 +64,23 @@ export class Project {
     this.journal = new Journal(store.db, () => this.author());
     this.mask = new MaskStore(store.db, this.features);
     this.sync = new SyncStore(store.db);
+    this.seenDataVersion = store.dataVersion();
   }
 
   static create(path: string, opts: CreateProjectOptions = {}): Project {
     return new Project(ProjectDb.create(path, opts));
   }
 
+  /** Open a project; edits other programs made to it since Scarp last had it are taken in (takeExternalEdits). */
   static open(path: string, opts: OpenProjectOptions = {}): Project {
-    return new Project(ProjectDb.open(path, opts));
+    const p = new Project(ProjectDb.open(path, opts));
+    try {
+      p.takeExternalEdits();
+    } catch (e) {
+      p.close();
+      throw e;
+    }
+    return p;
   }
 
   /** Open the project, creating it when the file does not exist. */
@@ -262,10 +281,81 @@ export class Project {
    */
   apply(plan: EditPlan): ApplyResult {
     return this.store.tx(() => {
-      const r = applyPlan({ features: this.features, journal: this.journal, mask: this.mask, crs: this.crs(), srsId: this.srsId(), author: this.author(), scenes: this.maskScenes() }, plan);
-      if (plan.updateExtent) updateContentsExtent(this.store.db, LANDSLIDES_TABLE, LANDSLIDES_GEOMETRY_COLUMN);
-      return r;
+      this.takeExternalInTx();
+      return this.applyInTx(plan);
     }, plan.label);
+  }
+
+  private applyInTx(plan: EditPlan): ApplyResult {
+    const r = applyPlan({ features: this.features, journal: this.journal, mask: this.mask, crs: this.crs(), srsId: this.srsId(), author: this.author(), scenes: this.maskScenes() }, plan);
+    if (plan.updateExtent) updateContentsExtent(this.store.db, LANDSLIDES_TABLE, LANDSLIDES_GEOMETRY_COLUMN);
+    return r;
+  }
+
+  // ---- edits made by other programs (external-edits.ts) ---------------------------------------
+
+  /** Inside a transaction: other programs' pending edits applied as one 'external' journal edit. */
+  private takeExternalInTx(): ExternalEditsTaken | null {
+    const db = this.store.db;
+    if (!hasExternalEdits(db)) return null;
+    const { changes, unmeasured } = takeExternalChanges(db);
+    const plan = externalEditPlan(changes);
+    const r = plan ? this.applyInTx(plan) : { edit: null, added: [], updated: [], removed: [] };
+    for (const fid of [...r.added, ...r.updated, ...unmeasured]) {
+      this.externalChanged.add(fid);
+      this.externalRemoved.delete(fid);
+    }
+    for (const fid of r.removed) {
+      this.externalRemoved.add(fid);
+      this.externalChanged.delete(fid);
+    }
+    if (r.edit) this.lastExternalEdit = r.edit;
+    return { ...r, unmeasured };
+  }
+
+  /**
+   * The features other programs' edits changed or removed since the last call, whichever path took
+   * them in (open, an edit, undo, redo, a poll), and the latest such journal edit: what a door adds to
+   * the changes it sends the map, so that no taken-in edit is missed.
+   */
+  drainExternalChanges(): { changed: number[]; removed: number[]; edit: EditEntry | null } {
+    const out = { changed: [...this.externalChanged], removed: [...this.externalRemoved], edit: this.lastExternalEdit };
+    this.externalChanged.clear();
+    this.externalRemoved.clear();
+    this.lastExternalEdit = null;
+    return out;
+  }
+
+  /**
+   * Take in the edits other programs (QGIS, ArcGIS, ogr2ogr) made to the landslides: measured again,
+   * the mask written back, one undoable journal edit of kind 'external'. Done on open, before every
+   * edit, undo and redo, and by pollExternalEdits. Null when there were none.
+   */
+  takeExternalEdits(): ExternalEditsTaken | null {
+    const r = this.store.tx(() => this.takeExternalInTx(), 'taking in edits made by another program');
+    this.seenDataVersion = this.store.dataVersion();
+    return r;
+  }
+
+  /**
+   * Whether another program committed to the file since the last look (SQLite's data_version: one
+   * pragma, no read of the tables); if so, its landslides edits are taken in (takeExternalEdits).
+   * What a door calls while the project is open (on focus, on idle), with the checkpoint retry.
+   */
+  pollExternalEdits(): ExternalEditsTaken | null {
+    this.store.retryCheckpoint();
+    if (this.store.dataVersion() === this.seenDataVersion) return null;
+    return this.takeExternalEdits();
+  }
+
+  /** Whether committed changes still wait in the WAL for a reader to let go (ProjectDb.checkpoint). */
+  get walPending(): boolean {
+    return this.store.walPending;
+  }
+
+  /** Checkpoints after commits so far: count, total wall ms, blocked by a reader. */
+  get checkpointStats(): { count: number; ms: number; blocked: number } {
+    return { ...this.store.checkpoints };
   }
 
   listFeatures(q: FeatureQuery): { features: StoredFeature[]; nextAfterFid: number | null } {
@@ -289,6 +379,7 @@ export class Project {
 
   undo(): ReplayResult {
     return this.store.tx(() => {
+      this.takeExternalInTx();
       const r = this.journal.undo();
       return r ? replayed(r.entry, r.ops, false) : { edit: null, changed: [], removed: [] };
     }, 'undo');
@@ -296,6 +387,7 @@ export class Project {
 
   redo(): ReplayResult {
     return this.store.tx(() => {
+      this.takeExternalInTx();
       const r = this.journal.redo();
       return r ? replayed(r.entry, r.ops, true) : { edit: null, changed: [], removed: [] };
     }, 'redo');

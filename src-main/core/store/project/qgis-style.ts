@@ -1,11 +1,15 @@
 /**
- * The default QGIS style of the inventory: a categorized renderer on `status`, stored in the
- * `layer_styles` table QGIS reads from a GeoPackage (the table and columns QGIS/GDAL create),
- * registered in gpkg_contents as an attributes table so validate_gpkg accepts it. An SLD twin is
- * stored beside it for other tools.
+ * The default QGIS style of the inventory: a categorized renderer on `status`, and the attribute
+ * form a QGIS user edits with (value lists for status and type, defaults for a new landslide — a
+ * uuid, status edited, type unknown, the user as mapper, the time — and the measured fields read-only,
+ * since Scarp measures them again when it takes the edit in: store/project/external-edits.ts). Stored
+ * in the `layer_styles` table QGIS reads from a GeoPackage (the table and columns QGIS/GDAL create),
+ * registered in gpkg_contents as an attributes table so validate_gpkg accepts it, and written as the
+ * `.qml` beside file exports. An SLD twin (symbology only) is stored beside it for other tools.
  */
 import type Database from 'better-sqlite3';
-import { LANDSLIDE_STATUSES, LANDSLIDES_GEOMETRY_COLUMN, LANDSLIDES_TABLE, type LandslideStatus } from '../landslides-schema';
+import { EDITED_STATUS } from '../../../../src-shared/vocabulary';
+import { LANDSLIDE_STATUSES, LANDSLIDE_TYPES, LANDSLIDES_GEOMETRY_COLUMN, LANDSLIDES_TABLE, type LandslideStatus, type LandslideType } from '../landslides-schema';
 
 type Db = Database.Database;
 
@@ -23,7 +27,79 @@ function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-/** QML (QGIS 3) with a categorized renderer on status. */
+export const TYPE_LABELS: Record<LandslideType, string> = { slide: 'Slide', fall: 'Fall', flow: 'Flow', complex: 'Complex', unknown: 'Unknown' };
+
+/** Fields a QGIS user should not type into: measured or written by Scarp (measured again on every outline change). */
+export const READ_ONLY_FIELDS = ['uuid', 'scene', 'run', 'area_m2', 'perimeter_m', 'prob_mean', 'prob_max', 'slope_mean', 'elev_min', 'elev_max', 'aspect_mean', 'created_at', 'updated_at', 'source', 'attrs'] as const;
+
+/**
+ * Default values of a landslide added in QGIS (QGIS expressions). Status 'edited': a polygon a person
+ * drew is not a prediction waiting for review. updated_at is refreshed on every change.
+ */
+export const QGIS_DEFAULTS: ReadonlyArray<{ field: string; expression: string; onUpdate: boolean }> = [
+  { field: 'uuid', expression: "uuid('WithoutBraces')", onUpdate: false },
+  { field: 'status', expression: `'${EDITED_STATUS}'`, onUpdate: false },
+  { field: 'type', expression: "'unknown'", onUpdate: false },
+  { field: 'mapper', expression: '@user_account_name', onUpdate: false },
+  { field: 'created_at', expression: 'now()', onUpdate: false },
+  { field: 'updated_at', expression: 'now()', onUpdate: true },
+];
+
+const FIELD_ALIASES: Record<string, string> = {
+  area_m2: 'Area (m²)',
+  perimeter_m: 'Perimeter (m)',
+  prob_mean: 'Mean probability',
+  prob_max: 'Max probability',
+  slope_mean: 'Mean slope (°)',
+  elev_min: 'Lowest elevation (m)',
+  elev_max: 'Highest elevation (m)',
+  aspect_mean: 'Mean aspect (°)',
+  confidence: 'Confidence',
+  created_at: 'Created',
+  updated_at: 'Updated',
+  source: 'Imported from',
+  attrs: 'Imported fields (JSON)',
+};
+
+function valueMap(field: string, entries: Array<[label: string, value: string]>): string {
+  const items = entries.map(([l, v]) => `            <Option type="Map"><Option type="QString" name="${esc(l)}" value="${esc(v)}"/></Option>`).join('\n');
+  return `    <field name="${field}" configurationFlags="None">
+      <editWidget type="ValueMap">
+        <config>
+          <Option type="Map">
+            <Option type="List" name="map">
+${items}
+            </Option>
+          </Option>
+        </config>
+      </editWidget>
+    </field>`;
+}
+
+/** The QML elements of the attribute form (QGIS 3.22's Fields and Forms style categories). */
+function formQml(): string {
+  const fields = [
+    valueMap('status', LANDSLIDE_STATUSES.map((s) => [STATUS_STYLE[s].label, s])),
+    valueMap('type', LANDSLIDE_TYPES.map((t) => [TYPE_LABELS[t], t])),
+  ].join('\n');
+  const aliases = Object.entries(FIELD_ALIASES).map(([f, a]) => `    <alias field="${f}" name="${esc(a)}"/>`).join('\n');
+  const defaults = QGIS_DEFAULTS.map((d) => `    <default field="${d.field}" expression="${esc(d.expression)}" applyOnUpdate="${d.onUpdate ? 1 : 0}"/>`).join('\n');
+  const editable = READ_ONLY_FIELDS.map((f) => `    <field name="${f}" editable="0"/>`).join('\n');
+  return `  <fieldConfiguration>
+${fields}
+  </fieldConfiguration>
+  <aliases>
+${aliases}
+  </aliases>
+  <defaults>
+${defaults}
+  </defaults>
+  <editable>
+${editable}
+  </editable>`;
+}
+
+/** QML (QGIS 3) with a categorized renderer on status and the attribute form (formQml). */
 export function landslideQml(): string {
   const cats = LANDSLIDE_STATUSES.map((s, i) => `      <category render="true" value="${s}" symbol="${i}" label="${esc(STATUS_STYLE[s].label)}"/>`).join('\n');
   const symbols = LANDSLIDE_STATUSES.map((s, i) => {
@@ -49,7 +125,7 @@ ${prop}
       </symbol>`;
   }).join('\n');
   return `<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>
-<qgis version="3.28.0" styleCategories="Symbology|Labeling">
+<qgis version="3.22.0" styleCategories="Symbology|Labeling|Fields|Forms">
   <renderer-v2 type="categorizedSymbol" attr="status" symbollevels="0" enableorderby="0" forceraster="0" referencescale="-1">
     <categories>
 ${cats}
@@ -58,6 +134,7 @@ ${cats}
 ${symbols}
     </symbols>
   </renderer-v2>
+${formQml()}
   <layerGeometryType>2</layerGeometryType>
 </qgis>
 `;

@@ -6,12 +6,16 @@
  * kept in `scarp_meta` ('schema_version'), never in PRAGMA user_version, which GeoPackage owns.
  */
 import type Database from 'better-sqlite3';
+import { ScarpError } from '../../../../src-shared/errors';
+import { createRtreeTriggers, q } from '../geopackage-schema';
+import { LANDSLIDES_GEOMETRY_COLUMN, LANDSLIDES_TABLE, landslidesUuidTriggerSql } from '../landslides-schema';
+import { createChangeLog } from './external-edits';
 import { createQgisStyle } from './qgis-style';
 
 type Db = Database.Database;
 
 /** The schema version this Scarp writes. */
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 /** Edge of the square tiles that hold prediction probabilities and the edited mask. */
 export const RASTER_TILE_SIZE = 256;
@@ -203,6 +207,47 @@ function addSceneRoles(db: Db): void {
   if (!have.has('acquired')) db.exec('ALTER TABLE scarp_scenes ADD COLUMN acquired TEXT');
 }
 
+/**
+ * Before v6 `uuid` was NOT NULL, so QGIS could not add a landslide ("NOT NULL constraint failed").
+ * SQLite cannot drop a constraint: the table is rebuilt (same columns, rows, fids and AUTOINCREMENT
+ * counter; its R-tree index kept; the R-tree triggers and any other program's triggers re-created).
+ */
+function relaxUuid(db: Db): void {
+  const T = LANDSLIDES_TABLE;
+  const uuid = (db.prepare(`PRAGMA table_info(${q(T)})`).all() as Array<{ name: string; notnull: number }>).find((c) => c.name === 'uuid');
+  if (!uuid || uuid.notnull === 0) return;
+  const sql = (db.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?").get(T) as { sql: string }).sql;
+  const tmp = `${T}_v5`;
+  const rebuilt = sql.replace(/"uuid"\s+TEXT\s+NOT\s+NULL\s+UNIQUE/i, '"uuid" TEXT UNIQUE').replace(/^CREATE TABLE\s+("landslides"|landslides)/i, `CREATE TABLE ${q(tmp)}`);
+  if (rebuilt === sql || !rebuilt.includes(q(tmp))) {
+    throw new ScarpError({ code: 'INTERNAL', message: 'Upgrading the project: the landslides table has an unexpected definition.' });
+  }
+  const rtreePrefix = `rtree_${T}_${LANDSLIDES_GEOMETRY_COLUMN}_`;
+  const others = (db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?").all(T) as Array<{ name: string; sql: string }>).filter(
+    (t) => !t.name.startsWith(rtreePrefix),
+  );
+  const seq = db.prepare('SELECT seq FROM sqlite_sequence WHERE name = ?').get(T) as { seq: number } | undefined;
+  db.exec(rebuilt);
+  db.exec(`INSERT INTO ${q(tmp)} SELECT * FROM ${q(T)}`);
+  db.exec(`DROP TABLE ${q(T)}`);
+  db.exec(`ALTER TABLE ${q(tmp)} RENAME TO ${q(T)}`);
+  if (seq) db.prepare('UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = ?').run(seq.seq, T);
+  createRtreeTriggers(db, T, LANDSLIDES_GEOMETRY_COLUMN);
+  for (const t of others) db.exec(t.sql);
+}
+
+/**
+ * v6: the project is open to other programs' edits: a landslide added in QGIS without a uuid gets one
+ * (nullable column + trigger), their changes are logged for Scarp to take in (external-edits.ts), and
+ * the stored QGIS style carries the form (defaults, value lists, read-only measured fields).
+ */
+function openToOtherPrograms(db: Db): void {
+  relaxUuid(db);
+  db.exec(landslidesUuidTriggerSql());
+  createChangeLog(db);
+  createQgisStyle(db);
+}
+
 export const MIGRATIONS: ReadonlyArray<(db: Db) => void> = [
   (db) => db.exec(V1),
   (db) => {
@@ -212,6 +257,7 @@ export const MIGRATIONS: ReadonlyArray<(db: Db) => void> = [
   addProvenanceColumns,
   (db) => db.exec(V4),
   addSceneRoles,
+  openToOtherPrograms,
 ];
 
 /** Bring a project from `from` to `to` (inside the caller's transaction) and record the version. */
