@@ -49,6 +49,9 @@ function boundsOf(coords: number[][][][]): Bounds {
   return b;
 }
 
+/** Up to this many landslides changed by an undo or redo become the selection. */
+const FOCUS_MAX = 20;
+
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 type LayerFeature = VectorLayer['geojson']['features'][number];
@@ -67,6 +70,10 @@ export const useInventoryStore = defineStore('inventory', () => {
   const statusFilter = ref<LandslideStatus[]>([]);
   const minArea = ref(0);
   const maxArea = ref<number | null>(null);
+  /**
+   * The selected landslides: the ONE selection of the app. The map highlights these, the attribute
+   * form edits these, the table marks these, and the review card shows the one selected landslide.
+   */
   const selected = ref<number[]>([]);
   const loading = ref(false);
 
@@ -88,6 +95,8 @@ export const useInventoryStore = defineStore('inventory', () => {
       };
     }),
   );
+
+  const rowByFid = computed(() => new Map(rows.value.map((r) => [r.fid, r])));
 
   const filtered = computed(() =>
     rows.value.filter(
@@ -162,13 +171,33 @@ export const useInventoryStore = defineStore('inventory', () => {
     selected.value = [];
   }
 
+  /** The padded bounds of some landslides (WGS 84), null when none is in the inventory. */
+  function boundsOfFids(fids: readonly number[]): Bounds | null {
+    let b: Bounds | null = null;
+    for (const fid of fids) {
+      const r = rowByFid.value.get(fid);
+      if (!r) continue;
+      const x = r.bounds;
+      b = b ? { minX: Math.min(b.minX, x.minX), minY: Math.min(b.minY, x.minY), maxX: Math.max(b.maxX, x.maxX), maxY: Math.max(b.maxY, x.maxY) } : { ...x };
+    }
+    if (!b) return null;
+    const pad = Math.max(b.maxX - b.minX, b.maxY - b.minY) * 0.6 + 0.0002;
+    return { minX: b.minX - pad, minY: b.minY - pad, maxX: b.maxX + pad, maxY: b.maxY + pad };
+  }
+
+  /**
+   * Select landslides (the one selection: map highlight, form, table, review card). `view`: 'zoom'
+   * fits the map to them, 'reveal' moves the map only when they are not all in view.
+   */
+  function select(fids: readonly number[], view: 'none' | 'zoom' | 'reveal' = 'none'): void {
+    selected.value = [...fids];
+    if (view === 'none') return;
+    const b = boundsOfFids(fids);
+    if (b) useLayersStore().zoomTo(b, view === 'reveal');
+  }
+
   function zoomTo(fid: number): void {
-    const r = rows.value.find((x) => x.fid === fid);
-    if (!r) return;
-    const layers = useLayersStore();
-    const pad = Math.max(r.bounds.maxX - r.bounds.minX, r.bounds.maxY - r.bounds.minY) * 0.6 + 0.0002;
-    layers.zoomTo({ minX: r.bounds.minX - pad, minY: r.bounds.minY - pad, maxX: r.bounds.maxX + pad, maxY: r.bounds.maxY + pad });
-    layers.highlight = fid;
+    select([fid], 'zoom');
   }
 
   /** Change attributes of some features (one undoable edit); the map takes what changed. */
@@ -176,12 +205,27 @@ export const useInventoryStore = defineStore('inventory', () => {
     applyChanges(await api.updateFeatures({ fids, changes }));
   }
 
+  /**
+   * Undo and redo bring the view to what they changed: the landslides they restored or changed become
+   * the selection (so the review card, the highlight and the form show them) and the map moves to
+   * them when they are out of view. A bulk step (a detection, an import) only drops what it removed.
+   */
+  function focusChanges(r: EditResult): void {
+    const changed = r.changes.changed.map((f) => f.id);
+    if (changed.length > 0 && changed.length <= FOCUS_MAX) select(changed, 'reveal');
+    else select(selected.value.filter((f) => byFid.has(f)));
+  }
+
   async function undo(): Promise<void> {
-    applyChanges(await api.undo());
+    const r = await api.undo();
+    applyChanges(r);
+    focusChanges(r);
   }
 
   async function redo(): Promise<void> {
-    applyChanges(await api.redo());
+    const r = await api.redo();
+    applyChanges(r);
+    focusChanges(r);
   }
 
   /** Edits saved into the project by another program (QGIS): taken in as one undoable edit; returns its label, or null. */
@@ -192,5 +236,5 @@ export const useInventoryStore = defineStore('inventory', () => {
     return r.edit?.label ?? null;
   }
 
-  return { layer, rows, filtered, totals, statusFilter, minArea, maxArea, selected, loading, refresh, applyChanges, clear, zoomTo, update, undo, redo, takeExternalEdits };
+  return { layer, rows, rowByFid, filtered, totals, statusFilter, minArea, maxArea, selected, loading, refresh, applyChanges, clear, select, zoomTo, update, undo, redo, takeExternalEdits };
 });

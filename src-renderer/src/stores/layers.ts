@@ -42,10 +42,8 @@ const BASEMAP_KEY = 'scarp:basemap';
 
 export const useLayersStore = defineStore('layers', () => {
   const layers = ref<MapLayer[]>([]);
-  /** Set to ask the map to fit these bounds (WGS 84). */
-  const fitRequest = shallowRef<{ bounds: Bounds; at: number } | null>(null);
-  /** The feature the map should highlight (inventory fid). */
-  const highlight = ref<number | null>(null);
+  /** Set to ask the map to fit these bounds (WGS 84); `ifHidden`: only when they are not all in view. */
+  const fitRequest = shallowRef<{ bounds: Bounds; ifHidden: boolean; at: number } | null>(null);
 
   const byKind = (kind: MapLayerKind): MapLayer | undefined => layers.value.find((l) => l.kind === kind);
 
@@ -121,8 +119,8 @@ export const useLayersStore = defineStore('layers', () => {
     layers.value = arr;
   }
 
-  function zoomTo(bounds: Bounds | null): void {
-    if (bounds) fitRequest.value = { bounds, at: Date.now() };
+  function zoomTo(bounds: Bounds | null, ifHidden = false): void {
+    if (bounds) fitRequest.value = { bounds, ifHidden, at: Date.now() };
   }
 
   /** Remove the project's layers (the basemap is the user's, not the project's: it stays). */
@@ -141,5 +139,5 @@ export const useLayersStore = defineStore('layers', () => {
     return b;
   });
 
-  return { layers, fitRequest, highlight, byKind, addRaster, addBasemap, restoreBasemap, setInventory, remove, setVisible, setOpacity, move, zoomTo, clear, extent };
+  return { layers, fitRequest, byKind, addRaster, addBasemap, restoreBasemap, setInventory, remove, setVisible, setOpacity, move, zoomTo, clear, extent };
 });

@@ -1,0 +1,166 @@
+/**
+ * Issue 16, item 1, in browser mode (Chromium): the review card, the map highlight and the attribute
+ * form always show the same landslide — after keyboard decisions (A/R), after Ctrl+Z and
+ * Ctrl+Shift+Z — the map shows the landslide an undo or redo changed, and the next decision lands
+ * on the landslide shown.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { repoRoot } from '../../src-main/core/paths';
+import { ScarpService } from '../../src-main/core/service/scarp-service';
+import { dataPath, hasData } from '../helpers/data';
+import { gdal, hasGdal } from '../helpers/gdal';
+import { peek } from '../helpers/project';
+import { ensureRendererBuilt, hasChromium, launch, startServe, type Served } from './harness';
+
+const work = resolve(repoRoot, 'test/.tmp/e2e-review-state');
+
+interface Shown {
+  card: number | null;
+  form: number | null;
+  highlight: number[];
+}
+
+describe.skipIf(!hasChromium || !hasData || !hasGdal)('review state owned in one place (Chromium)', () => {
+  let served: Served | null = null;
+  let browser: Browser | null = null;
+  afterAll(async () => {
+    await browser?.close();
+    await served?.stop();
+  });
+
+  it('card, highlight and form follow A/R, Ctrl+Z and Ctrl+Shift+Z; the decision lands on the landslide shown', async () => {
+    rmSync(work, { recursive: true, force: true });
+    mkdirSync(work, { recursive: true });
+    const img = join(work, 'scene.tif');
+    gdal('gdal_translate', ['-q', '-srcwin', '1100', '900', '512', '512', dataPath('jinsha-uav/siteB_rgb.tif'), img]);
+    const path = join(work, 'review.gpkg');
+    const s = new ScarpService();
+    await s.createProject({ path, author: 'e2e' });
+    const scene = await s.addScene({ path: img });
+    const px = (scene.bounds.maxX - scene.bounds.minX) / scene.width;
+    const at = (x: number, y: number): [number, number] => [scene.bounds.minX + x * px, scene.bounds.maxY - y * px];
+    const box = (x0: number, y0: number, w: number) => [[at(x0, y0), at(x0 + w, y0), at(x0 + w, y0 + w), at(x0, y0 + w), at(x0, y0)]];
+    // Six predicted squares far apart, largest first (the review order): s0 top left, s1 bottom right, …
+    const corners: Array<[number, number]> = [
+      [5, 5],
+      [440, 440],
+      [440, 5],
+      [5, 440],
+      [220, 5],
+      [220, 440],
+    ];
+    for (let i = 0; i < corners.length; i++)
+      await s.addFeature({ coordinates: [box(corners[i]![0], corners[i]![1], 60 - i * 5)], scene: scene.id, properties: { status: 'predicted', notes: `s${i}` } });
+    const page0 = await s.mapFeatures({ afterFid: 0, limit: 100 });
+    await s.closeProject();
+    const fidOf: Record<string, number> = {};
+    const centre: Record<number, [number, number]> = {};
+    for (const f of page0.features) {
+      fidOf[String(f.properties.notes)] = f.id;
+      const ring = f.geometry.coordinates[0]![0]!;
+      const xs = ring.map((p) => p[0]!);
+      const ys = ring.map((p) => p[1]!);
+      centre[f.id] = [(Math.min(...xs) + Math.max(...xs)) / 2, (Math.min(...ys) + Math.max(...ys)) / 2];
+    }
+    const statusOf = (): Record<string, string> =>
+      Object.fromEntries(peek(path, (db) => db.prepare('SELECT notes, status FROM landslides ORDER BY fid').all() as Array<{ notes: string; status: string }>).map((r) => [r.notes, r.status]));
+
+    ensureRendererBuilt();
+    served = await startServe([work]);
+    browser = await launch();
+    const page: Page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(String(e)));
+    await page.goto(served.url);
+    await page.goto(`${new URL(served.url).origin}/?project=${encodeURIComponent(path)}`);
+    await expect.poll(() => page.getByTestId('project-name').textContent(), { timeout: 30_000 }).toBe('review');
+    await page.waitForFunction(() => !!(window as unknown as { __scarpMap?: { getSource(id: string): unknown } }).__scarpMap?.getSource('inventory'), undefined, { timeout: 30_000 });
+
+    /** What the card, the attribute form and the map highlight show. */
+    const shown = (): Promise<Shown> =>
+      page.evaluate(() => {
+        const num = (t: string | null | undefined): number | null => {
+          const m = /#(\d+)/.exec(t ?? '');
+          return m ? Number(m[1]) : null;
+        };
+        const m = (window as unknown as { __scarpMap: { getFilter(id: string): unknown } }).__scarpMap;
+        const f = m.getFilter('inv-highlight') as unknown[] | undefined;
+        const lit = Array.isArray(f) && Array.isArray(f[2]) ? (f[2] as unknown[])[1] : [];
+        return {
+          card: num(document.querySelector('[data-testid=review-fid]')?.textContent),
+          form: num(document.querySelector('[data-testid=selection-fid]')?.textContent),
+          highlight: Array.isArray(lit) ? (lit as number[]) : [],
+        };
+      });
+    const all = (fid: number): Shown => ({ card: fid, form: fid, highlight: [fid] });
+    /** Whether the map view contains the landslide's centre. */
+    const inView = (fid: number): Promise<boolean> =>
+      page.evaluate(
+        ([x, y]) => {
+          const b = (window as unknown as { __scarpMap: { getBounds(): { contains(p: [number, number]): boolean } } }).__scarpMap.getBounds();
+          return b.contains([x!, y!]);
+        },
+        centre[fid]!,
+      );
+
+    await page.getByTestId('tab-review').click();
+    await page.getByTestId('review-start').click();
+    await expect.poll(shown).toEqual(all(fidOf.s0!));
+
+    // A: s0 accepted, the card, the highlight and the form move together to s1.
+    await page.keyboard.press('a');
+    await expect.poll(shown).toEqual(all(fidOf.s1!));
+    await expect.poll(() => statusOf().s0, { timeout: 30_000 }).toBe('confirmed');
+    await expect.poll(() => inView(fidOf.s0!)).toBe(false);
+
+    // Ctrl+Z: s0 is back in the queue; everything shows s0 and the map moves to it.
+    await page.keyboard.press('Control+z');
+    await expect.poll(() => statusOf().s0, { timeout: 30_000 }).toBe('predicted');
+    await expect.poll(shown).toEqual(all(fidOf.s0!));
+    await expect.poll(() => inView(fidOf.s0!)).toBe(true);
+
+    // A now lands on s0, the landslide shown (not on s1, which the view had left).
+    await page.keyboard.press('a');
+    await expect.poll(() => statusOf(), { timeout: 30_000 }).toMatchObject({ s0: 'confirmed', s1: 'predicted' });
+    await expect.poll(shown).toEqual(all(fidOf.s1!));
+
+    // R on s1, then Ctrl+Z twice: s1, then s0 come back, each shown everywhere.
+    await page.keyboard.press('r');
+    await expect.poll(() => statusOf(), { timeout: 30_000 }).toMatchObject({ s0: 'confirmed', s1: 'rejected' });
+    await expect.poll(shown).toEqual(all(fidOf.s2!));
+    await page.keyboard.press('Control+z');
+    await expect.poll(() => statusOf().s1, { timeout: 30_000 }).toBe('predicted');
+    await expect.poll(shown).toEqual(all(fidOf.s1!));
+    await expect.poll(() => inView(fidOf.s1!)).toBe(true);
+    await page.keyboard.press('Control+z');
+    await expect.poll(() => statusOf().s0, { timeout: 30_000 }).toBe('predicted');
+    await expect.poll(shown).toEqual(all(fidOf.s0!));
+
+    // Ctrl+Shift+Z: s0 accepted again; the view goes to it and shows it as confirmed.
+    await page.keyboard.press('Control+Shift+z');
+    await expect.poll(() => statusOf().s0, { timeout: 30_000 }).toBe('confirmed');
+    await expect.poll(shown).toEqual(all(fidOf.s0!));
+    await expect.poll(() => page.getByTestId('review-status').textContent()).toBe('confirmed');
+    await expect.poll(() => inView(fidOf.s0!)).toBe(true);
+    // R re-decides on the landslide shown.
+    await page.keyboard.press('r');
+    await expect.poll(() => statusOf(), { timeout: 30_000 }).toMatchObject({ s0: 'rejected', s1: 'predicted' });
+
+    // A click on the map selects another landslide: the card follows it too.
+    await page.getByTestId('fit-all').click();
+    const target = fidOf.s3!;
+    await expect.poll(() => inView(target)).toBe(true);
+    await page.waitForTimeout(300);
+    const pt = await page.evaluate(([x, y]) => {
+      const m = (window as unknown as { __scarpMap: { project(p: [number, number]): { x: number; y: number } } }).__scarpMap;
+      return m.project([x!, y!]);
+    }, centre[target]!);
+    const mapBox = (await page.getByTestId('map').boundingBox())!;
+    await page.mouse.click(mapBox.x + pt.x, mapBox.y + pt.y);
+    await expect.poll(shown).toEqual(all(target));
+    expect(pageErrors).toEqual([]);
+  }, 600_000);
+});
