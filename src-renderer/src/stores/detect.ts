@@ -1,6 +1,6 @@
 /** Models, detection parameters, a running detection (progress, ETA, cancel) and its result. */
 import { defineStore } from 'pinia';
-import { computed, ref } from 'vue';
+import { computed, ref, watch } from 'vue';
 import type { ChangeResult, DetectResult, ModelSummary, ProgressEvent, ProviderPreference } from '@shared/api';
 import type { BandSource } from '@shared/model-card';
 import { fmtM, fmtRange, gsdFit, isTerrainSource, pickModel, pickableFromSummary, resampleRange, routeScene, type PickableModel } from '@shared/model-pick';
@@ -9,6 +9,7 @@ import { useProjectStore } from './project';
 import { useLayersStore } from './layers';
 import { useInventoryStore } from './inventory';
 import { useUiStore } from './ui';
+import { patchWorkspace, type ProjectWorkspace } from './workspace';
 
 const STAGE_WEIGHT: Record<ProgressEvent['stage'], [number, number]> = {
   prepare: [0, 0.05],
@@ -115,6 +116,23 @@ export const useDetectStore = defineStore('detect', () => {
 
   /** Whether the user picked the model (else the default follows the scene: with or without a DEM). */
   let userChose = false;
+  /** Whether the threshold is the project's remembered one (a default model does not reset it). */
+  let thresholdKept = false;
+
+  /** Take up a project's remembered threshold and last run (workspace.ts); {} forgets them. */
+  function restore(ws: Pick<ProjectWorkspace, 'threshold' | 'lastRun'>): void {
+    result.value = ws.lastRun ?? null;
+    error.value = null;
+    const t = ws.threshold ?? ws.lastRun?.threshold;
+    thresholdKept = t !== undefined;
+    if (t !== undefined) threshold.value = t;
+  }
+
+  // Remembered for the project: the threshold previewed and the last run.
+  watch([threshold, result], () => {
+    const project = useProjectStore();
+    if (project.path && !project.restoring) patchWorkspace(project.path, { threshold: threshold.value, lastRun: result.value ?? undefined });
+  });
 
   /** The default for the current scene (defaultPick), else the first model by id. */
   function defaultModelId(): string | null {
@@ -128,7 +146,7 @@ export const useDetectStore = defineStore('detect', () => {
     if (id !== modelId.value) {
       modelId.value = id;
       if (model.value) {
-        threshold.value = model.value.threshold;
+        if (!thresholdKept) threshold.value = model.value.threshold;
         tta.value = model.value.tta === 'flips';
       }
     }
@@ -141,6 +159,7 @@ export const useDetectStore = defineStore('detect', () => {
 
   function selectModel(id: string): void {
     userChose = true;
+    thresholdKept = false;
     modelId.value = id;
     if (model.value) {
       threshold.value = model.value.threshold;
@@ -231,5 +250,5 @@ export const useDetectStore = defineStore('detect', () => {
     if (p) await useLayersStore().addRaster(p, 'mask', { threshold: threshold.value });
   }
 
-  return { preEvent, route, changeResult, runChange, models, modelId, model, pickDefault, defaultPick, modelReason, demRequired, threshold, minAreaM2, provider, tta, running, progress, fraction, etaSeconds, result, error, warnings, loadModels, selectModel, run, cancel, previewThreshold };
+  return { preEvent, route, changeResult, runChange, models, modelId, model, restore, pickDefault, defaultPick, modelReason, demRequired, threshold, minAreaM2, provider, tta, running, progress, fraction, etaSeconds, result, error, warnings, loadModels, selectModel, run, cancel, previewThreshold };
 });

@@ -7,6 +7,7 @@ import { computed, ref, shallowRef } from 'vue';
 import type { TileLayerInfo, TileLayerKind, VectorLayer } from '@shared/api';
 import type { Bounds } from '@shared/geo';
 import { api } from '../api/client';
+import type { MapViewState } from './workspace';
 
 export type MapLayerKind = TileLayerKind | 'inventory';
 
@@ -44,6 +45,10 @@ export const useLayersStore = defineStore('layers', () => {
   const layers = ref<MapLayer[]>([]);
   /** Set to ask the map to fit these bounds (WGS 84); `ifHidden`: only when they are not all in view. */
   const fitRequest = shallowRef<{ bounds: Bounds; ifHidden: boolean; at: number } | null>(null);
+  /** Set to ask the map to show this centre and zoom. */
+  const viewRequest = shallowRef<(MapViewState & { at: number }) | null>(null);
+  /** The map's view after its last move (MapView keeps it up to date). */
+  const view = shallowRef<MapViewState | null>(null);
 
   const byKind = (kind: MapLayerKind): MapLayer | undefined => layers.value.find((l) => l.kind === kind);
 
@@ -119,6 +124,10 @@ export const useLayersStore = defineStore('layers', () => {
     layers.value = arr;
   }
 
+  function setView(v: MapViewState): void {
+    viewRequest.value = { ...v, at: Date.now() };
+  }
+
   function zoomTo(bounds: Bounds | null, ifHidden = false): void {
     if (bounds) fitRequest.value = { bounds, ifHidden, at: Date.now() };
   }
@@ -139,5 +148,5 @@ export const useLayersStore = defineStore('layers', () => {
     return b;
   });
 
-  return { layers, fitRequest, byKind, addRaster, addBasemap, restoreBasemap, setInventory, remove, setVisible, setOpacity, move, zoomTo, clear, extent };
+  return { layers, fitRequest, viewRequest, view, setView, byKind, addRaster, addBasemap, restoreBasemap, setInventory, remove, setVisible, setOpacity, move, zoomTo, clear, extent };
 });

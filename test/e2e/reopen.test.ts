@@ -1,0 +1,127 @@
+/**
+ * Issue 16, item 2, in browser mode (Chromium): re-opening keeps the work context. After a detection,
+ * a threshold preview, a layer turned on and the map moved, the app loaded again (no ?project=)
+ * re-opens the project with its probability and mask layers (mask at the threshold previewed), the
+ * last run's summary, the layer visibility and the map view; Close leaves it in the recent projects,
+ * from which it opens again.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { repoRoot } from '../../src-main/core/paths';
+import { ScarpService } from '../../src-main/core/service/scarp-service';
+import { dataPath, hasData } from '../helpers/data';
+import { gdal, hasGdal } from '../helpers/gdal';
+import { ensureRendererBuilt, hasChromium, launch, startServe, type Served } from './harness';
+
+const work = resolve(repoRoot, 'test/.tmp/e2e-reopen');
+const MODEL = resolve(repoRoot, 'models/scarp-uav-rgbdem.onnx');
+
+describe.skipIf(!hasChromium || !hasData || !hasGdal || !existsSync(MODEL))('re-opening keeps the work context (Chromium)', () => {
+  let served: Served | null = null;
+  let browser: Browser | null = null;
+  afterAll(async () => {
+    await browser?.close();
+    await served?.stop();
+  });
+
+  it('reload restores the project, its layers, run summary, threshold preview and map view; recent projects re-open it', async () => {
+    rmSync(work, { recursive: true, force: true });
+    mkdirSync(work, { recursive: true });
+    for (const [src, dst] of [
+      ['jinsha-uav/siteB_rgb.tif', 'rgb.tif'],
+      ['jinsha-uav/siteB_dsm.tif', 'dsm.tif'],
+    ] as const)
+      gdal('gdal_translate', ['-q', '-srcwin', '1100', '900', '512', '512', '-co', 'TILED=YES', dataPath(src), join(work, dst)]);
+    const path = join(work, 'reopen.gpkg');
+    const s = new ScarpService();
+    await s.createProject({ path, author: 'e2e' });
+    await s.addScene({ path: join(work, 'rgb.tif') });
+    await s.closeProject();
+
+    ensureRendererBuilt();
+    served = await startServe([work]);
+    browser = await launch();
+    const page: Page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(String(e)));
+    const origin = new URL(served.url).origin;
+    await page.goto(served.url);
+    await page.goto(`${origin}/?project=${encodeURIComponent(path)}`);
+    await expect.poll(() => page.getByTestId('project-name').textContent(), { timeout: 30_000 }).toBe('reopen');
+
+    // The DEM, through the in-app file browser.
+    await page.locator('[data-testid=add-dem]:not(.n-button--loading)').click();
+    const fb = page.getByTestId('file-browser');
+    await fb.locator('select.roots').selectOption(work);
+    await expect.poll(() => fb.getByTestId('fb-cwd').textContent()).toBe(work);
+    await fb.getByTestId('fb-entry-dsm.tif').click();
+    await page.getByTestId('dem-card').waitFor({ timeout: 60_000 });
+
+    // A detection, then a threshold preview.
+    await page.getByTestId('tab-detect').click();
+    await page.locator('[data-testid=run-detect]:not([disabled])').click();
+    await page.getByTestId('detect-result').waitFor({ timeout: 300_000 });
+    const summary = await page.getByTestId('detect-result').textContent();
+    const input = page.getByTestId('threshold-input').locator('input');
+    await input.fill('0.33');
+    await input.press('Enter');
+    await page.getByTestId('tab-layers').click();
+    await expect.poll(() => page.getByTestId('layer-mask').textContent(), { timeout: 30_000 }).toContain('threshold 0.33');
+    // The probability layer (hidden after a run) turned on, the imagery off.
+    await page.getByTestId('layer-visible-probability').click();
+    await page.getByTestId('layer-visible-imagery').click();
+    const checked = (key: string): Promise<boolean> => page.getByTestId(`layer-visible-${key}`).evaluate((e) => e.classList.contains('n-checkbox--checked'));
+    await expect.poll(() => checked('probability')).toBe(true);
+    await expect.poll(() => checked('imagery')).toBe(false);
+    // The map moved somewhere of the operator's choosing.
+    type View = { lng: number; lat: number; zoom: number };
+    const view = (): Promise<View> =>
+      page.evaluate(() => {
+        const m = (window as unknown as { __scarpMap: { getCenter(): { lng: number; lat: number }; getZoom(): number } }).__scarpMap;
+        const c = m.getCenter();
+        return { lng: c.lng, lat: c.lat, zoom: m.getZoom() };
+      });
+    const v0 = await view();
+    const moved: View = { lng: v0.lng + 0.0004, lat: v0.lat - 0.0003, zoom: v0.zoom + 0.7 };
+    await page.evaluate((v) => (window as unknown as { __scarpMap: { jumpTo(o: object): void } }).__scarpMap.jumpTo({ center: [v.lng, v.lat], zoom: v.zoom }), moved);
+    await page.waitForTimeout(500);
+
+    // Load the app again, without ?project= (a reload or a restart).
+    const opened: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().endsWith('/api/rpc/openTileLayer')) opened.push(r.postData() ?? '');
+    });
+    await page.goto(`${origin}/`);
+    await expect.poll(() => page.getByTestId('project-name').textContent(), { timeout: 30_000 }).toBe('reopen');
+    await page.getByTestId('tab-layers').click();
+    await expect.poll(() => page.getByTestId('layer-mask').textContent(), { timeout: 30_000 }).toContain('threshold 0.33');
+    await page.getByTestId('layer-probability').waitFor();
+    await expect.poll(() => checked('probability')).toBe(true);
+    await expect.poll(() => checked('imagery')).toBe(false);
+    expect(opened.some((b) => b.includes('"kind":"mask"'))).toBe(true);
+    await expect
+      .poll(async () => {
+        const v = await view();
+        return Math.abs(v.lng - moved.lng) < 1e-6 && Math.abs(v.lat - moved.lat) < 1e-6 && Math.abs(v.zoom - moved.zoom) < 1e-3;
+      })
+      .toBe(true);
+    await page.getByTestId('tab-detect').click();
+    await expect.poll(() => page.getByTestId('detect-result').textContent()).toBe(summary);
+    await expect.poll(() => page.getByTestId('threshold-value').textContent()).toBe('0.33');
+
+    // Close: the project is in the recent list, and opens again from it.
+    await page.getByTestId('tab-project').click();
+    await page.getByTestId('close-project').click();
+    await expect.poll(() => page.getByTestId('project-name').textContent()).toBe('No project open');
+    await page.getByTestId('recent-reopen').click();
+    await expect.poll(() => page.getByTestId('project-name').textContent(), { timeout: 30_000 }).toBe('reopen');
+    // After Close the app starts with no project, the recent list still there.
+    await page.getByTestId('close-project').click();
+    await page.goto(`${origin}/`);
+    await page.getByTestId('recent-projects').waitFor();
+    expect(await page.getByTestId('project-name').textContent()).toBe('No project open');
+    expect(pageErrors).toEqual([]);
+  }, 600_000);
+});
