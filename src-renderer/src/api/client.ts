@@ -40,11 +40,29 @@ export function tileUrl(layerId: string, ext: 'png' | 'jpg' | 'webp' | 'mvt' = '
   return `${base}/${layerId}/{z}/{x}/{y}.${ext}`;
 }
 
-/** A user-facing message (and hint) from any error thrown by the api. */
+/**
+ * The app's own controls for the request fields an error's hint refers to (`options`, docs/errors.md):
+ * the UI names these where the CLI would name its flags.
+ */
+const OPTION_CONTROLS: Record<string, string> = {
+  overwrite: 'the “Replace an existing file” switch',
+  crs: 'the coordinate system choice',
+  dem: 'Add DEM… on the Project panel',
+  image: 'Add imagery… on the Project panel',
+  model: 'the model choice on the Detect panel',
+  'no-tta': 'the “Test-time flips” box on the Detect panel',
+  'format-probability': 'the format “Probability (COG)”',
+  'format-gpkg': 'the format “GeoPackage”',
+  'detect-project': 'the Detect panel',
+};
+
+/** A user-facing message from any error thrown by the api: what happened, what to do, and with which control. */
 export function describeError(e: unknown): string {
   if (e && typeof e === 'object' && 'message' in e) {
-    const hint = (e as { hint?: string }).hint;
-    return `${(e as { message: string }).message}${hint ? ` — ${hint}` : ''}`;
+    const { message, hint, options } = e as { message: string; hint?: string; options?: unknown };
+    const controls = (Array.isArray(options) ? options : []).map((o) => OPTION_CONTROLS[String(o)]).filter((c): c is string => !!c);
+    const where = controls.length ? ` (${controls.join('; ')})` : '';
+    return `${message}${hint ? ` — ${hint}${where}` : where}`;
   }
   return String(e);
 }

@@ -12,12 +12,16 @@ export class ApiError extends Error implements ScarpErrorInfo {
   code: ScarpErrorInfo['code'];
   hint?: string;
   file?: string;
+  params?: ScarpErrorInfo['params'];
+  options?: string[];
   constructor(info: ScarpErrorInfo) {
     super(info.message);
     this.name = 'ApiError';
     this.code = info.code;
     this.hint = info.hint;
     this.file = info.file;
+    this.params = info.params;
+    this.options = info.options;
   }
 }
 

@@ -1,4 +1,7 @@
-/** UI state shared by panels: the active panel, notifications, and the in-app file chooser. */
+/**
+ * UI state shared by panels: the active panel, notifications (toasts that fade, and the message log
+ * that keeps every one of them with its time for the session), and the in-app file chooser.
+ */
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import type { ChooseFileOptions } from '@shared/shell';
@@ -10,22 +13,43 @@ export interface Notice {
   id: number;
   kind: 'info' | 'success' | 'warning' | 'error';
   text: string;
+  /** When it was raised (ms since the epoch). */
+  at: number;
 }
+
+/** The message log keeps this many of the latest messages. */
+const LOG_MAX = 500;
 
 export const useUiStore = defineStore('ui', () => {
   const panel = ref<PanelId>('project');
   const notices = ref<Notice[]>([]);
+  /** Every message of the session, oldest first (the toasts vanish, these stay). */
+  const log = ref<Notice[]>([]);
+  /** Errors and warnings raised since the log was last opened. */
+  const unseen = ref(0);
+  const logOpen = ref(false);
   let nextNotice = 1;
   /** The in-app file chooser request (browser mode), answered by FileBrowser.vue. */
   const chooser = ref<(ChooseFileOptions & { resolve: (p: string | null) => void }) | null>(null);
 
   function notify(kind: Notice['kind'], text: string): void {
-    const n = { id: nextNotice++, kind, text };
+    const n: Notice = { id: nextNotice++, kind, text, at: Date.now() };
     notices.value.push(n);
+    log.value = [...log.value.slice(-(LOG_MAX - 1)), n];
+    if (!logOpen.value && (kind === 'error' || kind === 'warning')) unseen.value++;
     setTimeout(() => dismiss(n.id), kind === 'error' ? 12000 : 5000);
   }
   function dismiss(id: number): void {
     notices.value = notices.value.filter((n) => n.id !== id);
+  }
+
+  function showLog(open: boolean): void {
+    logOpen.value = open;
+    if (open) unseen.value = 0;
+  }
+  function clearLog(): void {
+    log.value = [];
+    unseen.value = 0;
   }
 
   /** Choose a file: the native dialog in Electron, the in-app browser (allowed folders only) otherwise. */
@@ -42,5 +66,5 @@ export const useUiStore = defineStore('ui', () => {
     c?.resolve(path);
   }
 
-  return { panel, notices, notify, dismiss, chooser, chooseFile, answerChooser };
+  return { panel, notices, log, unseen, logOpen, showLog, clearLog, notify, dismiss, chooser, chooseFile, answerChooser };
 });
