@@ -87,8 +87,17 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal)('review state owned in one
           return m ? Number(m[1]) : null;
         };
         const m = (window as unknown as { __scarpMap: { getFilter(id: string): unknown } }).__scarpMap;
-        const f = m.getFilter('inv-highlight') as unknown[] | undefined;
-        const lit = Array.isArray(f) && Array.isArray(f[2]) ? (f[2] as unknown[])[1] : [];
+        // The highlight's filter holds ['in', ['id'], ['literal', [fids]]] somewhere.
+        const find = (x: unknown): unknown[] | null => {
+          if (!Array.isArray(x)) return null;
+          if (x[0] === 'in' && Array.isArray(x[1]) && x[1][0] === 'id' && Array.isArray(x[2]) && x[2][0] === 'literal') return x[2][1] as unknown[];
+          for (const y of x) {
+            const r = find(y);
+            if (r) return r;
+          }
+          return null;
+        };
+        const lit = find(m.getFilter('inv-highlight')) ?? [];
         return {
           card: num(document.querySelector('[data-testid=review-fid]')?.textContent),
           form: num(document.querySelector('[data-testid=selection-fid]')?.textContent),

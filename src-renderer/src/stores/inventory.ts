@@ -5,7 +5,7 @@
  * applied here — the project file is never re-read after an edit.
  */
 import { defineStore } from 'pinia';
-import { computed, ref, shallowRef } from 'vue';
+import { computed, ref, shallowRef, watch } from 'vue';
 import type { EditResult, FeatureChanges, InventoryChanges, LandslideStatus, MapFeature, VectorLayer } from '@shared/api';
 import type { Bounds } from '@shared/geo';
 import { countsInInventory, LANDSLIDE_STATUSES, UNREVIEWED_STATUS } from '@shared/vocabulary';
@@ -19,10 +19,18 @@ export interface InventoryRow {
   status: LandslideStatus;
   type: string;
   area_m2: number;
+  perimeter_m: number | null;
   prob_mean: number | null;
   prob_max: number | null;
   slope_mean: number | null;
+  elev_min: number | null;
+  elev_max: number | null;
+  aspect_mean: number | null;
   confidence: number | null;
+  mapper: string | null;
+  created_at: string | null;
+  updated_at: string | null;
+  source: string | null;
   notes: string | null;
   bounds: Bounds;
 }
@@ -53,6 +61,7 @@ function boundsOf(coords: number[][][][]): Bounds {
 const FOCUS_MAX = 20;
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 
 type LayerFeature = VectorLayer['geojson']['features'][number];
 
@@ -86,11 +95,19 @@ export const useInventoryStore = defineStore('inventory', () => {
         status: (p.status as LandslideStatus) ?? UNREVIEWED_STATUS,
         type: String(p.type ?? 'unknown'),
         area_m2: num(p.area_m2) ?? 0,
+        perimeter_m: num(p.perimeter_m),
         prob_mean: num(p.prob_mean),
         prob_max: num(p.prob_max),
         slope_mean: num(p.slope_mean),
+        elev_min: num(p.elev_min),
+        elev_max: num(p.elev_max),
+        aspect_mean: num(p.aspect_mean),
         confidence: num(p.confidence),
-        notes: (p.notes as string | null) ?? null,
+        mapper: str(p.mapper),
+        created_at: str(p.created_at),
+        updated_at: str(p.updated_at),
+        source: str(p.source),
+        notes: str(p.notes),
         bounds: boundsOf(f.geometry.coordinates),
       };
     }),
@@ -106,6 +123,25 @@ export const useInventoryStore = defineStore('inventory', () => {
         (maxArea.value === null || r.area_m2 <= maxArea.value),
     ),
   );
+
+  /** Whether any filter is set (the map then shows only the filtered landslides too). */
+  const filtering = computed(() => statusFilter.value.length > 0 || minArea.value > 0 || maxArea.value !== null);
+
+  /** The filter as a MapLibre expression: the map shows what the table lists. */
+  const mapFilter = computed<unknown[]>(() => {
+    const all: unknown[] = ['all'];
+    if (statusFilter.value.length > 0) all.push(['in', ['get', 'status'], ['literal', [...statusFilter.value]]]);
+    if (minArea.value > 0) all.push(['>=', ['to-number', ['get', 'area_m2'], 0], minArea.value]);
+    if (maxArea.value !== null) all.push(['<=', ['to-number', ['get', 'area_m2'], 0], maxArea.value]);
+    return all;
+  });
+
+  // A landslide the filter hides leaves the selection (what is selected can always be seen).
+  watch(filtered, (f) => {
+    if (!filtering.value || selected.value.length === 0) return;
+    const shown = new Set(f.map((r) => r.fid));
+    if (selected.value.some((fid) => !shown.has(fid))) selected.value = selected.value.filter((fid) => shown.has(fid));
+  });
 
   /** Totals of the filtered rows: count and area follow the counting rule (countsInInventory); byStatus lists every status. */
   const totals = computed(() => {
@@ -236,5 +272,5 @@ export const useInventoryStore = defineStore('inventory', () => {
     return r.edit?.label ?? null;
   }
 
-  return { layer, rows, rowByFid, filtered, totals, statusFilter, minArea, maxArea, selected, loading, refresh, applyChanges, clear, select, zoomTo, update, undo, redo, takeExternalEdits };
+  return { layer, rows, rowByFid, filtered, filtering, mapFilter, totals, statusFilter, minArea, maxArea, selected, loading, refresh, applyChanges, clear, select, zoomTo, update, undo, redo, takeExternalEdits };
 });
