@@ -1,0 +1,61 @@
+/**
+ * Issue 16, item 7, in browser mode (Chromium): the first start explains itself — the Project panel
+ * shows the steps of the work (no error-like empty icon), the panels that need a project say so, and
+ * the empty map says what will appear on it and how.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { repoRoot } from '../../src-main/core/paths';
+import { ScarpService } from '../../src-main/core/service/scarp-service';
+import { ensureRendererBuilt, hasChromium, launch, startServe, type Served } from './harness';
+
+const work = resolve(repoRoot, 'test/.tmp/e2e-first-start');
+
+describe.skipIf(!hasChromium)('first start (Chromium)', () => {
+  let served: Served | null = null;
+  let browser: Browser | null = null;
+  afterAll(async () => {
+    await browser?.close();
+    await served?.stop();
+  });
+
+  it('guides a new operator: steps, why panels are closed, what the empty map is for', async () => {
+    rmSync(work, { recursive: true, force: true });
+    mkdirSync(work, { recursive: true });
+    const path = join(work, 'empty.gpkg');
+    const s = new ScarpService();
+    await s.createProject({ path, author: 'e2e' });
+    await s.closeProject();
+
+    ensureRendererBuilt();
+    served = await startServe([work]);
+    browser = await launch();
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(String(e)));
+    await page.goto(served.url);
+    await expect.poll(() => page.getByTestId('project-name').textContent()).toBe('No project open');
+
+    const guide = page.getByTestId('start-guide');
+    await guide.waitFor();
+    expect(await guide.locator('li').count()).toBe(5);
+    expect(await guide.textContent()).toMatch(/Create a project.*Add imagery.*Detect landslides.*Review.*Export/s);
+    expect(await page.locator('aside.panel .n-empty').count()).toBe(0);
+    for (const tab of ['layers', 'detect', 'inventory', 'review', 'stats', 'export']) {
+      expect(await page.getByTestId(`tab-${tab}`).isDisabled()).toBe(true);
+      expect(await page.getByTestId(`tab-${tab}`).getAttribute('title')).toContain('create or open a project first');
+    }
+    await expect.poll(() => page.getByTestId('map-empty-hint').textContent()).toContain('No project open');
+
+    // A project without imagery: the map says what to add; the panels open.
+    await page.goto(`${new URL(served.url).origin}/?project=${encodeURIComponent(path)}`);
+    await expect.poll(() => page.getByTestId('project-name').textContent(), { timeout: 30_000 }).toBe('empty');
+    await expect.poll(() => page.getByTestId('map-empty-hint').textContent()).toContain('Add imagery');
+    expect(await page.getByTestId('tab-layers').isDisabled()).toBe(false);
+    expect(await page.getByTestId('tab-layers').getAttribute('title')).toBe('Layers (Alt+2)');
+    expect(await page.getByTestId('start-guide').count()).toBe(0);
+    expect(pageErrors).toEqual([]);
+  }, 300_000);
+});
