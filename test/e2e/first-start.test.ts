@@ -56,6 +56,21 @@ describe.skipIf(!hasChromium)('first start (Chromium)', () => {
     expect(await page.getByTestId('tab-layers').isDisabled()).toBe(false);
     expect(await page.getByTestId('tab-layers').getAttribute('title')).toBe('Layers (Alt+2)');
     expect(await page.getByTestId('start-guide').count()).toBe(0);
+
+    // Alt+number opens a panel, also while a text box has the focus.
+    await page.getByTestId('tab-inventory').click();
+    await page.getByPlaceholder('min').focus();
+    expect(await page.evaluate(() => document.activeElement instanceof HTMLInputElement)).toBe(true);
+    await page.keyboard.press('Alt+2');
+    await expect.poll(() => page.getByTestId('tab-layers').getAttribute('class')).toContain('active');
+
+    // The model card: its name once, and each held-out row says how it was computed (no two rows alike).
+    await page.getByTestId('tab-detect').click();
+    await page.getByTestId('model-card').waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('model-select').textContent()).not.toMatch(/\(RGB \+ DEM\).*\(RGB \+ DEM\)/);
+    const rows = await page.getByTestId('model-metric').locator('td:first-child').allTextContents();
+    expect(rows.length).toBeGreaterThan(1);
+    expect(new Set(rows.map((r) => r.replace(/\s+/g, ' ').trim())).size).toBe(rows.length);
     expect(pageErrors).toEqual([]);
   }, 300_000);
 });
