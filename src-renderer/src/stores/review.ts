@@ -108,11 +108,12 @@ export const useReviewStore = defineStore('review', () => {
   }
 
   watch(order, () => active.value && start());
-  // Undo/redo change what is left to review (the queue's own decisions are already counted).
+  // Undo/redo change what is left to review (the queue's own decisions are already counted); the
+  // queue is read again only while it is shown (the Review panel reads it when it opens).
   watch(
     () => [project.info?.canUndo, project.info?.canRedo],
     () => {
-      if (project.path && inFlight === 0) load().catch(() => undefined);
+      if (project.path && inFlight === 0 && (active.value || ui.panel === 'review')) load().catch(() => undefined);
     },
   );
   // An adaptation (or its discard) replaced the unreviewed landslides: the queue starts again.
