@@ -119,6 +119,7 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal || !existsSync(MODEL))('re-
     await expect.poll(() => page.getByTestId('project-name').textContent(), { timeout: 30_000 }).toBe('reopen');
     // After Close the app starts with no project, the recent list still there.
     await page.getByTestId('close-project').click();
+    await expect.poll(() => page.getByTestId('project-name').textContent()).toBe('No project open');
     await page.goto(`${origin}/`);
     await page.getByTestId('recent-projects').waitFor();
     expect(await page.getByTestId('project-name').textContent()).toBe('No project open');

@@ -127,8 +127,8 @@ export const useProjectStore = defineStore('project', () => {
   }
 
   async function close(): Promise<void> {
-    await api.closeProject();
     clearLastProject();
+    await api.closeProject();
     useDetectStore().restore({});
     info.value = null;
     scenes.value = [];
