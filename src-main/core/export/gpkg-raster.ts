@@ -29,6 +29,18 @@ import { halveRows } from './overview-row';
 
 type Db = Database.Database;
 
+/** A tile pyramid user data table (GeoPackage 1.3, table 2.2.8.1), for tiles and gridded coverages alike. */
+function createTilePyramidTable(db: Db, table: string): void {
+  db.exec(`CREATE TABLE ${q(table)} (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    zoom_level INTEGER NOT NULL,
+    tile_column INTEGER NOT NULL,
+    tile_row INTEGER NOT NULL,
+    tile_data BLOB NOT NULL,
+    UNIQUE (zoom_level, tile_column, tile_row)
+  )`);
+}
+
 export const COVERAGE_EXTENSION_DEF = 'http://docs.opengeospatial.org/is/17-066r1/17-066r1.html';
 /** Raw 16-bit value of probability 1 (254 × 258: the project's 8-bit steps are exact). */
 export const PROB_RAW_MAX = 65532;
@@ -162,14 +174,7 @@ export async function addProbabilityCoverage(db: Db, src: RasterRowSource, opts:
   try {
     createTileTables(db);
     const srsId = ensureSrs(db, crs);
-    db.exec(`CREATE TABLE ${q(table)} (
-      id INTEGER PRIMARY KEY AUTOINCREMENT,
-      zoom_level INTEGER NOT NULL,
-      tile_column INTEGER NOT NULL,
-      tile_row INTEGER NOT NULL,
-      tile_data BLOB NOT NULL,
-      UNIQUE (zoom_level, tile_column, tile_row)
-    )`);
+    createTilePyramidTable(db, table);
     db.prepare('INSERT INTO gpkg_contents (table_name, data_type, identifier, description, min_x, min_y, max_x, max_y, srs_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
       table,
       '2d-gridded-coverage',
@@ -335,14 +340,7 @@ async function writePicture(db: Db, src: PictureRowSource, opts: PictureOptions)
   try {
     createTileTables(db, false);
     const srsId = ensureSrs(db, crs);
-    db.exec(`CREATE TABLE ${q(table)} (
-      id INTEGER PRIMARY KEY AUTOINCREMENT,
-      zoom_level INTEGER NOT NULL,
-      tile_column INTEGER NOT NULL,
-      tile_row INTEGER NOT NULL,
-      tile_data BLOB NOT NULL,
-      UNIQUE (zoom_level, tile_column, tile_row)
-    )`);
+    createTilePyramidTable(db, table);
     db.prepare('INSERT INTO gpkg_contents (table_name, data_type, identifier, description, min_x, min_y, max_x, max_y, srs_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
       table, 'tiles', opts.identifier ?? table, opts.description ?? '', minX, maxY - height * py, minX + width * px, maxY, srsId,
     );
