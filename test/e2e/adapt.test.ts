@@ -6,16 +6,16 @@
  * step and the previous unreviewed landslides are back, on the map and in the file.
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import type { AdaptModelResult } from '../../src-shared/api';
 import { repoRoot } from '../../src-main/core/paths';
 import { createScarpService } from '../../src-main/core/service/scarp-service';
-import { dataPath, hasData } from '../helpers/data';
-import { gdal, hasGdal } from '../helpers/gdal';
+import { hasData } from '../helpers/data';
+import { hasGdal } from '../helpers/gdal';
 import { peek } from '../helpers/project';
-import { ensureRendererBuilt, hasChromium, launch, startServe, type Served } from './harness';
+import { cropSiteB, ensureRendererBuilt, freshWork, hasChromium, launch, openProject, type Served, startServe, waitInventorySource } from './harness';
 
 const work = resolve(repoRoot, 'test/.tmp/e2e-adapt');
 const MODEL = resolve(repoRoot, 'models/scarp-uav-rgbdem.onnx');
@@ -41,9 +41,8 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal || !existsSync(MODEL))('ada
   });
 
   it('review three, adapt, see the difference, discard: the previous unreviewed landslides are back', async () => {
-    rmSync(work, { recursive: true, force: true });
-    mkdirSync(work, { recursive: true });
-    for (const name of ['rgb', 'dsm']) gdal('gdal_translate', ['-q', '-srcwin', '700', '900', '1024', '1024', dataPath(`jinsha-uav/siteB_${name}.tif`), join(work, `${name}.tif`)]);
+    freshWork(work);
+    for (const band of ['rgb', 'dsm'] as const) cropSiteB(band, join(work, `${band}.tif`), [700, 900, 1024, 1024]);
     const path = join(work, 'adapt.gpkg');
     await createScarpService().detect({ image: join(work, 'rgb.tif'), dem: join(work, 'dsm.tif'), model: 'scarp-uav-rgbdem', project: path });
     const predicted = (): number[] => peek(path, (db) => (db.prepare("SELECT fid FROM landslides WHERE status = 'predicted' ORDER BY fid").all() as Array<{ fid: number }>).map((r) => r.fid));
@@ -70,10 +69,8 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal || !existsSync(MODEL))('ada
       if (new URL(r.url()).pathname === '/api/rpc/mapFeatures') mapReads.push(((r.postDataJSON() as { args: Array<{ bbox?: unknown }> }).args[0] ?? {}) as { bbox?: unknown });
     });
 
-    await p.goto(served.url);
-    await p.goto(`${new URL(served.url).origin}/?project=${encodeURIComponent(path)}`);
-    await expect.poll(() => p.getByTestId('project-name').textContent(), { timeout: 30_000 }).toBe('adapt');
-    await p.waitForFunction(() => !!(window as unknown as { __scarpMap?: MapProbe }).__scarpMap?.getSource('inventory'), undefined, { timeout: 30_000 });
+    await openProject(p, served, path, 'adapt');
+    await waitInventorySource(p);
 
     // Not offered before three landslides are reviewed, and the panel says why.
     await p.getByTestId('tab-review').click();

@@ -5,14 +5,12 @@
  * table and the map alike, and what it hides leaves the selection.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { repoRoot } from '../../src-main/core/paths';
-import { ScarpService } from '../../src-main/core/service/scarp-service';
-import { dataPath, hasData } from '../helpers/data';
-import { gdal, hasGdal } from '../helpers/gdal';
-import { ensureRendererBuilt, hasChromium, launch, startServe, type Served } from './harness';
+import { hasData } from '../helpers/data';
+import { hasGdal } from '../helpers/gdal';
+import { cropSiteB, ensureRendererBuilt, freshWork, hasChromium, launch, openProject, seedProject, type Served, startServe, waitInventorySource } from './harness';
 
 const work = resolve(repoRoot, 'test/.tmp/e2e-attribute-table');
 
@@ -25,30 +23,24 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal)('attribute table and ident
   });
 
   it('fills the panel, every field, sorts, resizes; selection and filter follow the map and back', async () => {
-    rmSync(work, { recursive: true, force: true });
-    mkdirSync(work, { recursive: true });
-    const img = join(work, 'scene.tif');
-    gdal('gdal_translate', ['-q', '-srcwin', '1100', '900', '512', '512', dataPath('jinsha-uav/siteB_rgb.tif'), img]);
+    freshWork(work);
     const path = join(work, 'table.gpkg');
-    const s = new ScarpService();
-    await s.createProject({ path, author: 'e2e' });
-    const scene = await s.addScene({ path: img });
-    const px = (scene.bounds.maxX - scene.bounds.minX) / scene.width;
-    const at = (x: number, y: number): [number, number] => [scene.bounds.minX + x * px, scene.bounds.maxY - y * px];
-    // 30 squares on a 6 × 5 grid; every third confirmed, the rest predicted; the first with a long confidence.
-    for (let i = 0; i < 30; i++) {
-      const x0 = 10 + (i % 6) * 82;
-      const y0 = 10 + Math.floor(i / 6) * 100;
-      const w = 30 + (i % 7) * 6;
-      await s.addFeature({
-        coordinates: [[[at(x0, y0), at(x0 + w, y0), at(x0 + w, y0 + w), at(x0, y0 + w), at(x0, y0)]]],
-        scene: scene.id,
-        properties: { status: i % 3 === 0 ? 'confirmed' : 'predicted', notes: `n${i}`, ...(i === 0 ? { confidence: 0.9983940563713535 } : {}) },
-      });
-    }
-    const all = await s.mapFeatures({ afterFid: 0, limit: 100 });
-    await s.closeProject();
-    const byNote = new Map(all.features.map((f) => [String(f.properties.notes), f]));
+    const { seeded: all } = await seedProject({
+      path,
+      image: cropSiteB('rgb', join(work, 'scene.tif'), [1100, 900, 512, 512]),
+      // 30 squares on a 6 × 5 grid; every third confirmed, the rest predicted; the first with a long confidence.
+      seed: async (s, scene, { square }) => {
+        for (let i = 0; i < 30; i++) {
+          await s.addFeature({
+            coordinates: [square(10 + (i % 6) * 82, 10 + Math.floor(i / 6) * 100, 30 + (i % 7) * 6)],
+            scene: scene.id,
+            properties: { status: i % 3 === 0 ? 'confirmed' : 'predicted', notes: `n${i}`, ...(i === 0 ? { confidence: 0.9983940563713535 } : {}) },
+          });
+        }
+        return s.mapFeatures({ afterFid: 0, limit: 100 });
+      },
+    });
+    const byNote = new Map(all!.features.map((f) => [String(f.properties.notes), f]));
     const centreOf = (note: string): [number, number] => {
       const ring = byNote.get(note)!.geometry.coordinates[0]![0]!;
       const xs = ring.map((p) => p[0]!);
@@ -63,10 +55,8 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal)('attribute table and ident
     const page: Page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(String(e)));
-    await page.goto(served.url);
-    await page.goto(`${new URL(served.url).origin}/?project=${encodeURIComponent(path)}`);
-    await expect.poll(() => page.getByTestId('project-name').textContent(), { timeout: 30_000 }).toBe('table');
-    await page.waitForFunction(() => !!(window as unknown as { __scarpMap?: { getSource(id: string): unknown } }).__scarpMap?.getSource('inventory'), undefined, { timeout: 30_000 });
+    await openProject(page, served, path, 'table');
+    await waitInventorySource(page);
     await page.getByTestId('tab-inventory').click();
     const table = page.getByTestId('inventory-table');
     await table.locator('[data-testid^=inv-row-]').first().waitFor({ timeout: 30_000 });
@@ -83,7 +73,7 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal)('attribute table and ident
       expect(titles.map((x) => x.trim())).toContain(t);
     // Sorting by ID: a click sorts by it one way, the next the other way (unsorted is by ID too).
     const firstRowFid = async (): Promise<number> => Number((await table.locator('[data-testid^=inv-row-]').first().getAttribute('data-testid'))!.replace('inv-row-', ''));
-    const ids = all.features.map((f) => f.id);
+    const ids = all!.features.map((f) => f.id);
     const [lo, hi] = [Math.min(...ids), Math.max(...ids)];
     const idHeader = table.locator('th', { hasText: /^ID$/ });
     await idHeader.click();

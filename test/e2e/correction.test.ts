@@ -6,16 +6,16 @@
  * Screenshots stay in test/.tmp/e2e-correction.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { repoRoot } from '../../src-main/core/paths';
 import { ScarpService } from '../../src-main/core/service/scarp-service';
 import { createTransformer, WGS84 } from '../../src-main/core/geo';
 import { crsFromWkt } from '../../src-main/core/geo';
-import { dataPath, hasData } from '../helpers/data';
+import { hasData } from '../helpers/data';
 import { gdal, hasGdal } from '../helpers/gdal';
-import { ensureRendererBuilt, hasChromium, launch, startServe, waitMapIdle, type Served } from './harness';
+import { cropSiteB, ensureRendererBuilt, freshWork, hasChromium, launch, openProject, type Ring, scenePixels, type Served, startServe, waitInventorySource, waitMapIdle } from './harness';
 
 const SHOTS = resolve(repoRoot, 'test/.tmp/e2e-correction');
 const work = resolve(repoRoot, 'test/.tmp/e2e-correction-work');
@@ -29,20 +29,17 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal)('correcting in the browser
   });
 
   it('brush, draw, merge, split, review, undo 3, restart, redo, export', async () => {
-    rmSync(work, { recursive: true, force: true });
-    mkdirSync(work, { recursive: true });
+    freshWork(work);
     mkdirSync(SHOTS, { recursive: true });
-    const img = join(work, 'scene.tif');
-    gdal('gdal_translate', ['-q', '-srcwin', '1100', '900', '256', '256', dataPath('jinsha-uav/siteB_rgb.tif'), img]);
+    const img = cropSiteB('rgb', join(work, 'scene.tif'), [1100, 900, 256, 256]);
     const path = join(work, 'correct.gpkg');
     // Seed: six predicted polygons on a pixel grid (what a detection run leaves).
     const s = new ScarpService();
     await s.createProject({ path, author: 'e2e-reviewer' });
     const scene = await s.addScene({ path: img });
+    const { at, box } = scenePixels(scene);
     const px = (scene.bounds.maxX - scene.bounds.minX) / scene.width;
-    const at = (x: number, y: number): [number, number] => [scene.bounds.minX + x * px, scene.bounds.maxY - y * px];
-    const box = (x0: number, y0: number, x1: number, y1: number) => [[at(x0, y0), at(x1, y0), at(x1, y1), at(x0, y1), at(x0, y0)]];
-    const seeds: Array<[string, number[][][]]> = [
+    const seeds: Array<[string, Ring[]]> = [
       ['fp', box(20, 20, 44, 44)],
       ['b', box(70, 20, 100, 50)],
       ['c', box(102, 20, 126, 50)],
@@ -63,11 +60,9 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal)('correcting in the browser
     let page: Page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     page.on('pageerror', (e) => pageErrors.push(String(e)));
     const shot = (name: string): Promise<Buffer> => page.screenshot({ path: join(SHOTS, `${name}.png`) });
-    const openProject = async (): Promise<void> => {
-      await page.goto(served!.url);
-      await page.goto(`${new URL(served!.url).origin}/?project=${encodeURIComponent(path)}`);
-      await expect.poll(() => page.getByTestId('project-name').textContent(), { timeout: 30_000 }).toBe('correct');
-      await page.waitForFunction(() => !!(window as unknown as { __scarpMap?: { getSource(id: string): unknown } }).__scarpMap?.getSource('inventory'), undefined, { timeout: 30_000 });
+    const openAndFit = async (): Promise<void> => {
+      await openProject(page, served!, path, 'correct');
+      await waitInventorySource(page);
       const [w, n] = ll(0, 0);
       const [e, so] = ll(256, 256);
       await page.evaluate(([w2, s2, e2, n2]) => (window as unknown as { __scarpMap: { fitBounds(b: number[], o: object): void } }).__scarpMap.fitBounds([w2!, s2!, e2!, n2!], { padding: { top: 130, bottom: 40, left: 40, right: 60 }, duration: 0 }), [w, so, e, n]);
@@ -91,7 +86,7 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal)('correcting in the browser
       for (const m of mods) await page.keyboard.up(m);
     };
 
-    await openProject();
+    await openAndFit();
     await shot('01-seeded');
 
     // 1. eraser over the false positive
@@ -168,7 +163,7 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal)('correcting in the browser
     served = await startServe([work]);
     page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     page.on('pageerror', (e) => pageErrors.push(String(e)));
-    await openProject();
+    await openAndFit();
     await page.getByTestId('redo').click();
     await page.waitForTimeout(1000);
     await shot('11-after-restart-redo');

@@ -5,15 +5,13 @@
  * three fast "accept" keys accept three landslides.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { repoRoot } from '../../src-main/core/paths';
-import { ScarpService } from '../../src-main/core/service/scarp-service';
-import { dataPath, hasData } from '../helpers/data';
-import { gdal, hasGdal } from '../helpers/gdal';
+import { hasData } from '../helpers/data';
+import { hasGdal } from '../helpers/gdal';
 import { peek } from '../helpers/project';
-import { ensureRendererBuilt, hasChromium, launch, startServe, type Served } from './harness';
+import { cropSiteB, ensureRendererBuilt, freshWork, hasChromium, launch, openProject, seedProject, type Served, startServe, waitInventorySource } from './harness';
 
 const work = resolve(repoRoot, 'test/.tmp/e2e-edit-delta');
 const RELOADS = new Set(['mapFeatures', 'readVectorLayer', 'listFeatures', 'projectInfo']);
@@ -27,20 +25,16 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal)('edits update the map from
   });
 
   it('review keys and undo: no full reload, each fast key counts', async () => {
-    rmSync(work, { recursive: true, force: true });
-    mkdirSync(work, { recursive: true });
-    const img = join(work, 'scene.tif');
-    gdal('gdal_translate', ['-q', '-srcwin', '1100', '900', '256', '256', dataPath('jinsha-uav/siteB_rgb.tif'), img]);
+    freshWork(work);
     const path = join(work, 'delta.gpkg');
-    const s = new ScarpService();
-    await s.createProject({ path, author: 'e2e' });
-    const scene = await s.addScene({ path: img });
-    const px = (scene.bounds.maxX - scene.bounds.minX) / scene.width;
-    const at = (x: number, y: number): [number, number] => [scene.bounds.minX + x * px, scene.bounds.maxY - y * px];
-    const box = (x0: number, y0: number, w: number) => [[at(x0, y0), at(x0 + w, y0), at(x0 + w, y0 + w), at(x0, y0 + w), at(x0, y0)]];
-    // Eight predicted squares, largest first (the review order).
-    for (let i = 0; i < 8; i++) await s.addFeature({ coordinates: [box(10 + (i % 4) * 60, 10 + Math.floor(i / 4) * 80, 50 - i * 4)], scene: scene.id, properties: { status: 'predicted', notes: `s${i}` } });
-    await s.closeProject();
+    await seedProject({
+      path,
+      image: cropSiteB('rgb', join(work, 'scene.tif'), [1100, 900, 256, 256]),
+      // Eight predicted squares, largest first (the review order).
+      seed: async (s, scene, { square }) => {
+        for (let i = 0; i < 8; i++) await s.addFeature({ coordinates: [square(10 + (i % 4) * 60, 10 + Math.floor(i / 4) * 80, 50 - i * 4)], scene: scene.id, properties: { status: 'predicted', notes: `s${i}` } });
+      },
+    });
     const statusOf = (): Record<string, string> =>
       Object.fromEntries(peek(path, (db) => db.prepare('SELECT notes, status FROM landslides ORDER BY fid').all() as Array<{ notes: string; status: string }>).map((r) => [r.notes, r.status]));
 
@@ -55,10 +49,8 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal)('edits update the map from
       const m = /\/api\/rpc\/([A-Za-z]+)$/.exec(new URL(r.url()).pathname);
       if (m) void r.body().then((b) => calls.push({ method: m[1]!, bytes: b.length }), () => calls.push({ method: m[1]!, bytes: -1 }));
     });
-    await page.goto(served.url);
-    await page.goto(`${new URL(served.url).origin}/?project=${encodeURIComponent(path)}`);
-    await expect.poll(() => page.getByTestId('project-name').textContent(), { timeout: 30_000 }).toBe('delta');
-    await page.waitForFunction(() => !!(window as unknown as { __scarpMap?: { getSource(id: string): unknown } }).__scarpMap?.getSource('inventory'), undefined, { timeout: 30_000 });
+    await openProject(page, served, path, 'delta');
+    await waitInventorySource(page);
     await expect.poll(() => calls.some((c) => c.method === 'mapFeatures'), { timeout: 30_000 }).toBe(true);
     const firstLoad = calls.filter((c) => c.method === 'mapFeatures').reduce((n, c) => n + c.bytes, 0);
 

@@ -5,14 +5,13 @@
  * log keeps the success and the error, with their times, after the toasts are gone.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { repoRoot } from '../../src-main/core/paths';
-import { ScarpService } from '../../src-main/core/service/scarp-service';
-import { dataPath, hasData } from '../helpers/data';
-import { gdal, hasGdal } from '../helpers/gdal';
-import { ensureRendererBuilt, hasChromium, launch, startServe, type Served } from './harness';
+import { hasData } from '../helpers/data';
+import { hasGdal } from '../helpers/gdal';
+import { cropSiteB, ensureRendererBuilt, freshWork, hasChromium, launch, openProject, seedProject, type Served, startServe } from './harness';
 
 const work = resolve(repoRoot, 'test/.tmp/e2e-export-dialog');
 
@@ -25,21 +24,15 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal)('export dialog and message
   });
 
   it('default GeoJSON export succeeds; a refused overwrite shows an error in the app’s words; the log keeps both', async () => {
-    rmSync(work, { recursive: true, force: true });
-    mkdirSync(work, { recursive: true });
-    const img = join(work, 'scene.tif');
-    gdal('gdal_translate', ['-q', '-srcwin', '1100', '900', '256', '256', dataPath('jinsha-uav/siteB_rgb.tif'), img]);
+    freshWork(work);
     const path = join(work, 'exp.gpkg');
-    const s = new ScarpService();
-    await s.createProject({ path, author: 'e2e' });
-    const scene = await s.addScene({ path: img });
-    const px = (scene.bounds.maxX - scene.bounds.minX) / scene.width;
-    const at = (x: number, y: number): [number, number] => [scene.bounds.minX + x * px, scene.bounds.maxY - y * px];
-    for (let i = 0; i < 3; i++) {
-      const x0 = 10 + i * 70;
-      await s.addFeature({ coordinates: [[[at(x0, 10), at(x0 + 50, 10), at(x0 + 50, 60), at(x0, 60), at(x0, 10)]]], scene: scene.id, properties: { status: 'predicted' } });
-    }
-    await s.closeProject();
+    await seedProject({
+      path,
+      image: cropSiteB('rgb', join(work, 'scene.tif'), [1100, 900, 256, 256]),
+      seed: async (s, scene, { square }) => {
+        for (let i = 0; i < 3; i++) await s.addFeature({ coordinates: [square(10 + i * 70, 10, 50)], scene: scene.id, properties: { status: 'predicted' } });
+      },
+    });
 
     ensureRendererBuilt();
     served = await startServe([work]);
@@ -47,9 +40,7 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal)('export dialog and message
     const page: Page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(String(e)));
-    await page.goto(served.url);
-    await page.goto(`${new URL(served.url).origin}/?project=${encodeURIComponent(path)}`);
-    await expect.poll(() => page.getByTestId('project-name').textContent(), { timeout: 30_000 }).toBe('exp');
+    await openProject(page, served, path, 'exp');
 
     await page.getByTestId('tab-export').click();
     await page.getByTestId('export-format').click();

@@ -4,12 +4,10 @@
  * the empty map says what will appear on it and how.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { repoRoot } from '../../src-main/core/paths';
-import { ScarpService } from '../../src-main/core/service/scarp-service';
-import { ensureRendererBuilt, hasChromium, launch, startServe, type Served } from './harness';
+import { ensureRendererBuilt, freshWork, hasChromium, launch, seedProject, type Served, startServe } from './harness';
 
 const work = resolve(repoRoot, 'test/.tmp/e2e-first-start');
 
@@ -22,12 +20,9 @@ describe.skipIf(!hasChromium)('first start (Chromium)', () => {
   });
 
   it('guides a new operator: steps, why panels are closed, what the empty map is for', async () => {
-    rmSync(work, { recursive: true, force: true });
-    mkdirSync(work, { recursive: true });
+    freshWork(work);
     const path = join(work, 'empty.gpkg');
-    const s = new ScarpService();
-    await s.createProject({ path, author: 'e2e' });
-    await s.closeProject();
+    await seedProject({ path });
 
     ensureRendererBuilt();
     served = await startServe([work]);

@@ -3,9 +3,14 @@
  * command, printing its one line), and launches Debian Chromium through playwright-core.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { expect } from 'vitest';
+import type { SceneInfo } from '../../src-shared/api';
+import { ScarpService } from '../../src-main/core/service/scarp-service';
+import { dataPath } from '../helpers/data';
+import { gdal } from '../helpers/gdal';
 import { repoRoot } from '../../src-main/core/paths';
 import { ensureNodeBuild } from '../../scripts/build-node.mjs';
 
@@ -105,4 +110,63 @@ export async function waitMapIdle(page: Page, since = Date.now(), timeout = 60_0
     since,
     { timeout, polling: 200 },
   );
+}
+
+/** A fresh, empty work folder for one e2e test. */
+export function freshWork(dir: string): string {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** Cut the window [x, y, width, height] of Jinsha site B's `rgb` or `dsm` into `dst` (gdal_translate -srcwin). */
+export function cropSiteB(band: 'rgb' | 'dsm', dst: string, win: readonly [number, number, number, number], creation: string[] = []): string {
+  gdal('gdal_translate', ['-q', '-srcwin', ...win.map(String), ...creation.flatMap((c) => ['-co', c]), dataPath(`jinsha-uav/siteB_${band}.tif`), dst]);
+  return dst;
+}
+
+export type Ring = Array<[number, number]>;
+
+/** Scene pixel (x, y) in project coordinates, and an axis-aligned pixel box as a polygon's rings. */
+export interface ScenePixels {
+  at(x: number, y: number): [number, number];
+  box(x0: number, y0: number, x1: number, y1: number): Ring[];
+  square(x0: number, y0: number, w: number): Ring[];
+}
+
+export function scenePixels(scene: Pick<SceneInfo, 'bounds' | 'width'>): ScenePixels {
+  const px = (scene.bounds.maxX - scene.bounds.minX) / scene.width;
+  const at = (x: number, y: number): [number, number] => [scene.bounds.minX + x * px, scene.bounds.maxY - y * px];
+  const box = (x0: number, y0: number, x1: number, y1: number): Ring[] => [[at(x0, y0), at(x1, y0), at(x1, y1), at(x0, y1), at(x0, y0)]];
+  return { at, box, square: (x0, y0, w) => box(x0, y0, x0 + w, y0 + w) };
+}
+
+/**
+ * A project at `path` with the scene `image` (none when omitted); `seed` adds its features through the
+ * service before the project is closed, so the server opens it fresh.
+ */
+export async function seedProject<T = void>(opts: {
+  path: string;
+  image?: string;
+  author?: string;
+  seed?: (s: ScarpService, scene: SceneInfo, px: ScenePixels) => Promise<T>;
+}): Promise<{ scene: SceneInfo | null; seeded: T | undefined }> {
+  const s = new ScarpService();
+  await s.createProject({ path: opts.path, author: opts.author ?? 'e2e' });
+  const scene = opts.image ? await s.addScene({ path: opts.image }) : null;
+  const seeded = scene && opts.seed ? await opts.seed(s, scene, scenePixels(scene)) : undefined;
+  await s.closeProject();
+  return { scene, seeded };
+}
+
+/** Load the app, then open the project `path` through the URL; wait until the header names it. */
+export async function openProject(page: Page, served: Served, path: string, name: string): Promise<void> {
+  await page.goto(served.url);
+  await page.goto(`${new URL(served.url).origin}/?project=${encodeURIComponent(path)}`);
+  await expect.poll(() => page.getByTestId('project-name').textContent(), { timeout: 30_000 }).toBe(name);
+}
+
+/** Wait until the map has its inventory source (the project's landslides are on the map). */
+export async function waitInventorySource(page: Page): Promise<void> {
+  await page.waitForFunction(() => !!(window as unknown as { __scarpMap?: { getSource(id: string): unknown } }).__scarpMap?.getSource('inventory'), undefined, { timeout: 30_000 });
 }

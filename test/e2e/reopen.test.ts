@@ -6,14 +6,13 @@
  * from which it opens again.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { repoRoot } from '../../src-main/core/paths';
-import { ScarpService } from '../../src-main/core/service/scarp-service';
-import { dataPath, hasData } from '../helpers/data';
-import { gdal, hasGdal } from '../helpers/gdal';
-import { ensureRendererBuilt, hasChromium, launch, startServe, type Served } from './harness';
+import { hasData } from '../helpers/data';
+import { hasGdal } from '../helpers/gdal';
+import { cropSiteB, ensureRendererBuilt, freshWork, hasChromium, launch, openProject, seedProject, type Served, startServe } from './harness';
 
 const work = resolve(repoRoot, 'test/.tmp/e2e-reopen');
 const MODEL = resolve(repoRoot, 'models/scarp-uav-rgbdem.onnx');
@@ -27,18 +26,10 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal || !existsSync(MODEL))('re-
   });
 
   it('reload restores the project, its layers, run summary, threshold preview and map view; recent projects re-open it', async () => {
-    rmSync(work, { recursive: true, force: true });
-    mkdirSync(work, { recursive: true });
-    for (const [src, dst] of [
-      ['jinsha-uav/siteB_rgb.tif', 'rgb.tif'],
-      ['jinsha-uav/siteB_dsm.tif', 'dsm.tif'],
-    ] as const)
-      gdal('gdal_translate', ['-q', '-srcwin', '1100', '900', '512', '512', '-co', 'TILED=YES', dataPath(src), join(work, dst)]);
+    freshWork(work);
+    for (const band of ['rgb', 'dsm'] as const) cropSiteB(band, join(work, `${band}.tif`), [1100, 900, 512, 512], ['TILED=YES']);
     const path = join(work, 'reopen.gpkg');
-    const s = new ScarpService();
-    await s.createProject({ path, author: 'e2e' });
-    await s.addScene({ path: join(work, 'rgb.tif') });
-    await s.closeProject();
+    await seedProject({ path, image: join(work, 'rgb.tif') });
 
     ensureRendererBuilt();
     served = await startServe([work]);
@@ -47,9 +38,7 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal || !existsSync(MODEL))('re-
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(String(e)));
     const origin = new URL(served.url).origin;
-    await page.goto(served.url);
-    await page.goto(`${origin}/?project=${encodeURIComponent(path)}`);
-    await expect.poll(() => page.getByTestId('project-name').textContent(), { timeout: 30_000 }).toBe('reopen');
+    await openProject(page, served, path, 'reopen');
 
     // The DEM, through the in-app file browser.
     await page.locator('[data-testid=add-dem]:not(.n-button--loading)').click();

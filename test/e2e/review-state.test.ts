@@ -5,15 +5,13 @@
  * on the landslide shown.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { repoRoot } from '../../src-main/core/paths';
-import { ScarpService } from '../../src-main/core/service/scarp-service';
-import { dataPath, hasData } from '../helpers/data';
-import { gdal, hasGdal } from '../helpers/gdal';
+import { hasData } from '../helpers/data';
+import { hasGdal } from '../helpers/gdal';
 import { peek } from '../helpers/project';
-import { ensureRendererBuilt, hasChromium, launch, startServe, type Served } from './harness';
+import { cropSiteB, ensureRendererBuilt, freshWork, hasChromium, launch, openProject, seedProject, type Served, startServe, waitInventorySource } from './harness';
 
 const work = resolve(repoRoot, 'test/.tmp/e2e-review-state');
 
@@ -32,17 +30,8 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal)('review state owned in one
   });
 
   it('card, highlight and form follow A/R, Ctrl+Z and Ctrl+Shift+Z; the decision lands on the landslide shown', async () => {
-    rmSync(work, { recursive: true, force: true });
-    mkdirSync(work, { recursive: true });
-    const img = join(work, 'scene.tif');
-    gdal('gdal_translate', ['-q', '-srcwin', '1100', '900', '512', '512', dataPath('jinsha-uav/siteB_rgb.tif'), img]);
+    freshWork(work);
     const path = join(work, 'review.gpkg');
-    const s = new ScarpService();
-    await s.createProject({ path, author: 'e2e' });
-    const scene = await s.addScene({ path: img });
-    const px = (scene.bounds.maxX - scene.bounds.minX) / scene.width;
-    const at = (x: number, y: number): [number, number] => [scene.bounds.minX + x * px, scene.bounds.maxY - y * px];
-    const box = (x0: number, y0: number, w: number) => [[at(x0, y0), at(x0 + w, y0), at(x0 + w, y0 + w), at(x0, y0 + w), at(x0, y0)]];
     // Six predicted squares far apart, largest first (the review order): s0 top left, s1 bottom right, …
     const corners: Array<[number, number]> = [
       [5, 5],
@@ -52,13 +41,18 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal)('review state owned in one
       [220, 5],
       [220, 440],
     ];
-    for (let i = 0; i < corners.length; i++)
-      await s.addFeature({ coordinates: [box(corners[i]![0], corners[i]![1], 60 - i * 5)], scene: scene.id, properties: { status: 'predicted', notes: `s${i}` } });
-    const page0 = await s.mapFeatures({ afterFid: 0, limit: 100 });
-    await s.closeProject();
+    const { seeded: page0 } = await seedProject({
+      path,
+      image: cropSiteB('rgb', join(work, 'scene.tif'), [1100, 900, 512, 512]),
+      seed: async (s, scene, { square }) => {
+        for (let i = 0; i < corners.length; i++)
+          await s.addFeature({ coordinates: [square(corners[i]![0], corners[i]![1], 60 - i * 5)], scene: scene.id, properties: { status: 'predicted', notes: `s${i}` } });
+        return s.mapFeatures({ afterFid: 0, limit: 100 });
+      },
+    });
     const fidOf: Record<string, number> = {};
     const centre: Record<number, [number, number]> = {};
-    for (const f of page0.features) {
+    for (const f of page0!.features) {
       fidOf[String(f.properties.notes)] = f.id;
       const ring = f.geometry.coordinates[0]![0]!;
       const xs = ring.map((p) => p[0]!);
@@ -74,10 +68,8 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal)('review state owned in one
     const page: Page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(String(e)));
-    await page.goto(served.url);
-    await page.goto(`${new URL(served.url).origin}/?project=${encodeURIComponent(path)}`);
-    await expect.poll(() => page.getByTestId('project-name').textContent(), { timeout: 30_000 }).toBe('review');
-    await page.waitForFunction(() => !!(window as unknown as { __scarpMap?: { getSource(id: string): unknown } }).__scarpMap?.getSource('inventory'), undefined, { timeout: 30_000 });
+    await openProject(page, served, path, 'review');
+    await waitInventorySource(page);
 
     /** What the card, the attribute form and the map highlight show. */
     const shown = (): Promise<Shown> =>
