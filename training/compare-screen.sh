@@ -11,6 +11,6 @@ for arch in "$@"; do
   [ -e "$out/metrics.json" ] && { echo "skip $out (evaluated)"; continue; }
   ./run-cpu.sh --recipe "$recipe" --arch "$arch" --out "$out" --seed "$seed" --epochs 2 --steps 250 --batch 8 \
     --crop 192 --width 16 --val-every 2 >>"$out.log" 2>&1 || { echo "train failed: $out"; continue; }
-  /usr/bin/python3 -m scarp_train.evaluate --run "$out" --id "compare-$recipe-$arch-s$seed" --threads 1 \
+  /usr/bin/python3 -m scarp_train.evaluate --run "$out" --id "compare-$recipe-$arch-s$seed" --threads 1 --no-flips --no-bijie-for-uav \
     --reports reports/compare >>"$out.log" 2>&1 || echo "evaluate failed: $out"
 done

@@ -162,6 +162,10 @@ def main(argv=None):
     ap.add_argument('--device-note', default=None, help='hardware that trained the run (default: this CPU)')
     ap.add_argument('--limit', type=int, default=None, help='smoke tests only')
     ap.add_argument('--reports', default=None, help='report folder (default training/reports)')
+    ap.add_argument('--no-flips', action='store_true',
+                    help='skip test-time flips (validation and held out: 4x the inference); the architecture screen')
+    ap.add_argument('--no-bijie-for-uav', action='store_true',
+                    help='a UAV-recipe run skips the Bijie test (the app never picks a UAV model there); the architecture screen')
     a = ap.parse_args(argv)
     torch.set_num_threads(a.threads)
     net, cfg, ck = load_net(a.run, a.which)
@@ -183,8 +187,8 @@ def main(argv=None):
     v_raw = score_sets(vsets, 1.0)
     with torch.no_grad():
         net.head.bias += shift  # from here on the net's logits include the calibration shift
-    vsets_tta = val.logits(net, temperature=1.0, tta=True)
-    v_tta = score_sets(vsets_tta, T)
+    vsets_tta = None if a.no_flips else val.logits(net, temperature=1.0, tta=True)
+    v_tta = v_plain if a.no_flips else score_sets(vsets_tta, T)
     tta_gain = v_tta['score'] - v_plain['score']
     use_tta = tta_gain >= TTA_MIN_GAIN
     thr = v_tta['threshold'] if use_tta else v_plain['threshold']
@@ -198,7 +202,7 @@ def main(argv=None):
 
     # 2. held-out sets
     rows, extra, rel_test = [], {}, {}
-    for tta in ([False, True]):
+    for tta in ([False] if a.no_flips else [False, True]):
         tag = ' + flips' if tta else ''
         j_in = 'rgb+dem' if spec['terrain'] else 'rgb'
         variants = [(True, j_in)] if spec['terrain'] else [(False, 'rgb')]
@@ -220,7 +224,7 @@ def main(argv=None):
                     rgbB = D.jinsha_raw('B')[0][:, D.b_test_row(D.jinsha_raw('B')[2].shape[0]):][:, :m.shape[0], :m.shape[1]]
                     save_png(overlay(p, m, thr, rgbB), os.path.join(reports, f'{a.id}-jinsha-south.png'))
                     extra['jinsha_south_seconds'] = secs
-        if tta and spec['family'] != 'sat':
+        if (tta or a.no_bijie_for_uav) and spec['family'] != 'sat':
             continue
         bp, bm = bijie_test(net, inputs, gsd_card, T, tta, a.limit)
         pooled = M.pooled(bp, bm, thr)
