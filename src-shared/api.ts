@@ -819,6 +819,8 @@ export interface LandslideProperties {
   elev_min: number | null;
   elev_max: number | null;
   aspect_mean: number | null;
+  /** Share (0..1) of the landslide's area where the DEM had a valid elevation; null without a DEM. */
+  dem_coverage: number | null;
   type: LandslideType;
   status: LandslideStatus;
   confidence: number | null;

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SceneInfo } from '../../src-shared/api';
 import { hasGdal } from '../helpers/gdal';
 import { tempDir } from '../helpers/data';
+import { SCHEMA_VERSION } from '../../src-main/core/store/project';
 import { scarp } from '../helpers/cli';
 
 describe.skipIf(!hasGdal)('project scenes with roles and dates', () => {
@@ -78,7 +79,7 @@ describe.skipIf(!hasGdal)('project scenes with roles and dates', () => {
     db.close();
     const info = JSON.parse(scarp(['project', 'info', p, '--json']).stdout) as { schemaVersion: number; open: { fromVersion: number; upgraded: boolean } };
     expect(info.open).toMatchObject({ fromVersion: 4, upgraded: true });
-    expect(info.schemaVersion).toBe(6);
+    expect(info.schemaVersion).toBe(SCHEMA_VERSION);
     expect(scenes(p).map((x) => [x.id, x.role, x.date])).toEqual([['post', null, null]]);
   });
 });

@@ -85,7 +85,7 @@ async function featuresOf(path: string): Promise<PolygonFeature[]> {
   return (await readPolygons(path)).features;
 }
 
-const MEASURED = ['prob_mean', 'prob_max', 'slope_mean', 'elev_min', 'elev_max', 'aspect_mean'] as const;
+const MEASURED = ['prob_mean', 'prob_max', 'slope_mean', 'elev_min', 'elev_max', 'aspect_mean', 'dem_coverage'] as const;
 
 /** The measured attributes a detection wrote (numbers, or null). */
 function measured(f: PolygonFeature): Partial<Record<(typeof MEASURED)[number], number | null>> {

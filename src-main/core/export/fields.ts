@@ -39,6 +39,7 @@ export const BASE_FIELDS: readonly ExportField[] = (
     ['elev_min', 'real'],
     ['elev_max', 'real'],
     ['aspect_mean', 'real'],
+    ['dem_coverage', 'real'],
     ['type', 'string'],
     ['status', 'string'],
     ['confidence', 'real'],

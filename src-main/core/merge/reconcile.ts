@@ -43,7 +43,7 @@ export const MATCH_IOU = 0.5;
  * Fields reconciled one by one. Area and perimeter are measured again; updated_at is stamped by the
  * edit; mapper follows the geometry (whoever drew the geometry kept is its mapper).
  */
-export const MERGE_FIELDS = ['geometry', 'status', 'type', 'notes', 'confidence', 'scene', 'run', 'prob_mean', 'prob_max', 'slope_mean', 'elev_min', 'elev_max', 'aspect_mean', 'created_at', 'source', 'attrs'] as const;
+export const MERGE_FIELDS = ['geometry', 'status', 'type', 'notes', 'confidence', 'scene', 'run', 'prob_mean', 'prob_max', 'slope_mean', 'elev_min', 'elev_max', 'aspect_mean', 'dem_coverage', 'created_at', 'source', 'attrs'] as const;
 export type MergeField = (typeof MERGE_FIELDS)[number] | 'deleted';
 type AttrField = Exclude<(typeof MERGE_FIELDS)[number], 'geometry'>;
 

@@ -47,6 +47,7 @@ export function completeRecord(p: LandslideFeature['properties'], now: string = 
     elev_min: p.elev_min ?? null,
     elev_max: p.elev_max ?? null,
     aspect_mean: p.aspect_mean ?? null,
+    dem_coverage: p.dem_coverage ?? null,
     type: p.type ?? 'unknown',
     status: p.status ?? 'predicted',
     confidence: p.confidence ?? null,

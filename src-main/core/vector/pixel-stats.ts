@@ -26,6 +26,8 @@ export interface PixelStats {
   elevMax: number | null;
   /** Circular mean of aspect in degrees [0, 360), null when no valid aspect or the vectors cancel out. */
   aspectMean: number | null;
+  /** Share (0..1) of the pixels with a valid elevation; null when no DEM was fed. */
+  demCoverage: number | null;
 }
 
 const DEG = Math.PI / 180;
@@ -217,6 +219,7 @@ export class StatsTable {
       elevMin: elevN > 0 ? (this.elevMin[id] as number) : null,
       elevMax: elevN > 0 ? (this.elevMax[id] as number) : null,
       aspectMean: aspN > 0 ? circularMeanDeg(this.aspSin[id] as number, this.aspCos[id] as number, aspN) : null,
+      demCoverage: this.elevN && (this.count[id] as number) > 0 ? Math.min(1, elevN / (this.count[id] as number)) : null,
     };
   }
 }

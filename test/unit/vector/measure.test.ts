@@ -54,7 +54,7 @@ describe('area and perimeter in metres', () => {
   it('attributes: area/perimeter from geometry, pixel stats passed through, DEM ones null without a DEM', () => {
     const utm = crsFromEpsg(32647);
     const mp = [fromPolygonCoords([[[0, 0], [2, 0], [2, 1], [0, 1], [0, 0]]])];
-    const a = computeAttributes(mp, { pixelCount: 8, probMean: 0.6, probMax: 0.9, slopeMean: null, elevMin: null, elevMax: null, aspectMean: null }, utm);
-    expect(a).toEqual({ area_m2: 2, perimeter_m: 6, prob_mean: 0.6, prob_max: 0.9, slope_mean: null, elev_min: null, elev_max: null, aspect_mean: null });
+    const a = computeAttributes(mp, { pixelCount: 8, probMean: 0.6, probMax: 0.9, slopeMean: null, elevMin: null, elevMax: null, aspectMean: null, demCoverage: null }, utm);
+    expect(a).toEqual({ area_m2: 2, perimeter_m: 6, prob_mean: 0.6, prob_max: 0.9, slope_mean: null, elev_min: null, elev_max: null, aspect_mean: null, dem_coverage: null });
   });
 });

@@ -158,6 +158,19 @@ describe('pixel statistics', () => {
     expect(b.stats.slopeMean).toBe(30);
   });
 
+  it('dem_coverage: the share of a polygon\'s pixels with a valid elevation, also across a late merge; null without a DEM', () => {
+    // U shape: the branches join on the last row; the DEM has a gap (NaN) under 3 of its 7 pixels.
+    const { mask, w, h } = grid(['#.#', '#.#', '###', '...', '.##']);
+    const elevation = new Float32Array([NaN, 0, 5, NaN, 0, 6, 7, NaN, 8, 0, 0, 0, 0, NaN, NaN]);
+    const ps = polygonizeMask(mask, w, h, { values: { elevation } });
+    const u = ps.find((p) => p.stats.pixelCount === 7)!;
+    const off = ps.find((p) => p.stats.pixelCount === 2)!;
+    expect(u.stats.demCoverage).toBeCloseTo(4 / 7, 12);
+    expect(off.stats.demCoverage).toBe(0);
+    const [none] = polygonizeMask(grid(['##']).mask, 2, 1, { values: { probability: new Float32Array([0.5, 0.6]) } });
+    expect(none!.stats.demCoverage).toBeNull();
+  });
+
   it('statistics of polygons merged late (U shape) include both branches', () => {
     const { mask, w, h } = grid(['#.#', '#.#', '###']);
     const probability = new Float32Array([0.1, 0, 0.2, 0.3, 0, 0.4, 0.5, 0.6, 1.0]);

@@ -51,6 +51,23 @@ export function createChangeLog(db: Db): void {
   log_had_row INTEGER NOT NULL,
   ${cols.map(q).join(',\n  ')}
 )`);
+  createLogTriggers(db, cols);
+}
+
+/**
+ * After a migration added landslides columns: the same columns added to the change log (the rows it
+ * holds, other programs' edits not yet taken in, are kept) and its triggers made again with them.
+ */
+export function extendChangeLog(db: Db): void {
+  const have = new Set((db.prepare(`PRAGMA table_info(${q(CHANGE_LOG_TABLE)})`).all() as Array<{ name: string }>).map((c) => c.name));
+  if (have.size === 0) return createChangeLog(db);
+  const cols = rowColumns(db);
+  for (const c of cols) if (!have.has(c)) db.exec(`ALTER TABLE ${q(CHANGE_LOG_TABLE)} ADD COLUMN ${q(c)}`);
+  createLogTriggers(db, cols);
+}
+
+function createLogTriggers(db: Db, cols: string[]): void {
+  for (const t of LOG_TRIGGERS) db.exec(`DROP TRIGGER IF EXISTS ${q(t)}`);
   const T = q(LANDSLIDES_TABLE);
   const L = q(CHANGE_LOG_TABLE);
   const notScarp = `NOT EXISTS (SELECT 1 FROM scarp_meta WHERE key = '${WRITE_GUARD_KEY}')`;

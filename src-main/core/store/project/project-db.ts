@@ -103,11 +103,13 @@ function safeClose(db: Db | null): void {
 function initialise(db: Db, version: number): void {
   createGpkgCore(db);
   // The CRS comes with the first scene; until then the layer is in the undefined cartesian SRS.
-  // Before v3 the layer had no provenance columns (the v3 migration adds them); before v6 uuid was NOT NULL.
+  // Before v3 the layer had no provenance columns (the v3 migration adds them); before v6 uuid was NOT NULL;
+  // before v7 there was no dem_coverage.
   const def = landslidesTableDef(-1);
   const old = (PROVENANCE_COLUMNS as readonly string[]).map((c) => `"${c}" `);
   let columns = version >= 3 ? def.columns : def.columns.filter((c) => !old.some((o) => c.startsWith(o)));
   if (version < 6) columns = columns.map((c) => (c.startsWith('"uuid" ') ? '"uuid" TEXT NOT NULL UNIQUE' : c));
+  if (version < 7) columns = columns.filter((c) => !c.startsWith('"dem_coverage" '));
   createFeatureTable(db, { ...def, columns });
   migrate(db, 0, version);
   const meta = db.prepare('INSERT OR REPLACE INTO scarp_meta (key, value) VALUES (?, ?)');

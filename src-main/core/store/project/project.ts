@@ -58,7 +58,7 @@ export class Project {
 
   /** The database handle stays in store/: everything else goes through these stores and `apply`. */
   private constructor(private readonly store: ProjectDb) {
-    this.scenes = new SceneStore(store.db);
+    this.scenes = new SceneStore(store.db, dirname(store.path));
     this.runs = new RunStore(store.db);
     this.features = new FeatureStore(store.db);
     this.journal = new Journal(store.db, () => this.author());
@@ -75,6 +75,7 @@ export class Project {
   static open(path: string, opts: OpenProjectOptions = {}): Project {
     const p = new Project(ProjectDb.open(path, opts));
     try {
+      p.store.tx(() => p.scenes.followProjectFolder(), 'following files moved with the project');
       p.takeExternalEdits();
     } catch (e) {
       p.close();

@@ -30,7 +30,7 @@ function esc(s: string): string {
 export const TYPE_LABELS: Record<LandslideType, string> = { slide: 'Slide', fall: 'Fall', flow: 'Flow', complex: 'Complex', unknown: 'Unknown' };
 
 /** Fields a QGIS user should not type into: measured or written by Scarp (measured again on every outline change). */
-export const READ_ONLY_FIELDS = ['uuid', 'scene', 'run', 'area_m2', 'perimeter_m', 'prob_mean', 'prob_max', 'slope_mean', 'elev_min', 'elev_max', 'aspect_mean', 'created_at', 'updated_at', 'source', 'attrs'] as const;
+export const READ_ONLY_FIELDS = ['uuid', 'scene', 'run', 'area_m2', 'perimeter_m', 'prob_mean', 'prob_max', 'slope_mean', 'elev_min', 'elev_max', 'aspect_mean', 'dem_coverage', 'created_at', 'updated_at', 'source', 'attrs'] as const;
 
 /**
  * Default values of a landslide added in QGIS (QGIS expressions). Status 'edited': a polygon a person
@@ -54,6 +54,7 @@ const FIELD_ALIASES: Record<string, string> = {
   elev_min: 'Lowest elevation (m)',
   elev_max: 'Highest elevation (m)',
   aspect_mean: 'Mean aspect (°)',
+  dem_coverage: 'DEM coverage (share)',
   confidence: 'Confidence',
   created_at: 'Created',
   updated_at: 'Updated',

@@ -4,11 +4,17 @@
  * finds them again: same size and mtime → unchanged; otherwise the fingerprint decides. A scene
  * whose file is gone is 'missing' (the UI asks for its new place: relink), one whose content
  * differs is 'changed'.
+ *
+ * Each path is stored twice: absolute, and relative to the project's folder (`rel_path`; null when
+ * the file is on another drive). The absolute one is used while the file is there; when it is gone,
+ * the relative one is tried from where the project is now (a project folder moved or copied to
+ * another disk with its imagery), and a file found there with the same content is relinked as a
+ * move would be (followProjectFolder, on every open).
  */
 import type Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { basename, extname, join, resolve } from 'node:path';
+import { basename, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { Bounds, CrsInfo, GeoTransform, RasterDataType } from '../../../../src-shared/geo';
 import { ScarpError } from '../../../../src-shared/errors';
 import { SCENE_ROLES, type SceneRole } from '../../../../src-shared/vocabulary';
@@ -211,8 +217,71 @@ function filesBySize(dirs: readonly string[], sizes: ReadonlySet<number>): Map<n
   return out;
 }
 
+/** `path` relative to the folder `dir`, or null when no relative path leads there (another drive). */
+export function relativeTo(dir: string, path: string): string | null {
+  const rel = relative(dir, path);
+  return rel === '' || isAbsolute(rel) ? null : rel;
+}
+
+export interface FollowedFile {
+  kind: 'scene' | 'layer';
+  id: string;
+  from: string;
+  to: string;
+}
+
 export class SceneStore {
-  constructor(private readonly db: Db) {}
+  /** @param projectDir the folder of the project file: what stored relative paths start from. */
+  constructor(
+    private readonly db: Db,
+    private readonly projectDir: string,
+  ) {}
+
+  private rel(path: string): string | null {
+    return relativeTo(this.projectDir, path);
+  }
+
+  /**
+   * Scenes and layers whose file is not at its absolute path but is at its path relative to the
+   * project (same size and fingerprint): pointed there. Files still where they were get their path
+   * relative to where the project is now (projects from before it was stored, a project moved alone).
+   * Inside a transaction.
+   */
+  followProjectFolder(): FollowedFile[] {
+    const followed: FollowedFile[] = [];
+    const rows = this.db.prepare("SELECT 'scene' AS kind, id, path, rel_path, size, fingerprint FROM scarp_scenes UNION ALL SELECT 'layer', id, path, rel_path, size, fingerprint FROM scarp_layers WHERE path IS NOT NULL").all() as Array<{
+      kind: 'scene' | 'layer';
+      id: string;
+      path: string;
+      rel_path: string | null;
+      size: number | null;
+      fingerprint: string | null;
+    }>;
+    const table = (k: 'scene' | 'layer'): string => (k === 'scene' ? 'scarp_scenes' : 'scarp_layers');
+    for (const r of rows) {
+      if (existsSync(r.path)) {
+        const rel = this.rel(r.path);
+        if (r.rel_path !== rel) this.db.prepare(`UPDATE ${table(r.kind)} SET rel_path = ? WHERE id = ?`).run(rel, r.id);
+        continue;
+      }
+      if (r.rel_path === null || r.fingerprint === null) continue;
+      const cand = resolve(this.projectDir, r.rel_path);
+      try {
+        if (!statSync(cand).isFile() || statSync(cand).size !== r.size || fileFingerprint(cand) !== r.fingerprint) continue;
+      } catch {
+        continue; // not there, or unreadable: left missing (relink finds it)
+      }
+      if (r.kind === 'scene') this.updateLocation(r.id, cand);
+      else this.setLayerLocation(r.id, cand);
+      followed.push({ kind: r.kind, id: r.id, from: r.path, to: cand });
+    }
+    return followed;
+  }
+
+  private setLayerLocation(id: string, path: string): void {
+    const st = statSync(path);
+    this.db.prepare('UPDATE scarp_layers SET path = ?, rel_path = ?, size = ?, mtime_ms = ? WHERE id = ?').run(path, this.rel(path), st.size, st.mtimeMs, id);
+  }
 
   /**
    * Scenes whose imagery is missing, and where each is now: a file of the same size and content
@@ -264,13 +333,14 @@ export class SceneStore {
     const id = this.newId(d.path);
     this.db
       .prepare(
-        `INSERT INTO scarp_scenes (id, name, path, size, mtime_ms, fingerprint, srs_id, crs_name, width, height, geotransform, min_x, min_y, max_x, max_y, gsd_x, gsd_y, band_count, data_type, nodata, band_stats, added_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO scarp_scenes (id, name, path, rel_path, size, mtime_ms, fingerprint, srs_id, crs_name, width, height, geotransform, min_x, min_y, max_x, max_y, gsd_x, gsd_y, band_count, data_type, nodata, band_stats, added_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         id,
         basename(d.path),
         d.path,
+        this.rel(d.path),
         d.size,
         d.mtimeMs,
         d.fingerprint,
@@ -323,7 +393,7 @@ export class SceneStore {
 
   updateLocation(id: string, path: string): void {
     const st = statSync(path);
-    this.db.prepare('UPDATE scarp_scenes SET path = ?, name = ?, size = ?, mtime_ms = ? WHERE id = ?').run(path, basename(path), st.size, st.mtimeMs, id);
+    this.db.prepare('UPDATE scarp_scenes SET path = ?, rel_path = ?, name = ?, size = ?, mtime_ms = ? WHERE id = ?').run(path, this.rel(path), basename(path), st.size, st.mtimeMs, id);
   }
 
   state(s: SceneRecord): FileState {
@@ -376,13 +446,13 @@ export class SceneStore {
     const fp = fileFingerprint(path);
     const same = this.db.prepare('SELECT id FROM scarp_layers WHERE fingerprint = ? AND kind = ? AND scene_id IS ?').get(fp, kind, sceneId) as { id: string } | undefined;
     if (same) {
-      this.db.prepare('UPDATE scarp_layers SET path = ?, size = ?, mtime_ms = ? WHERE id = ?').run(path, st.size, st.mtimeMs, same.id);
+      this.setLayerLocation(same.id, path);
       return same.id;
     }
     const id = randomUUID();
     this.db
-      .prepare('INSERT INTO scarp_layers (id, scene_id, kind, name, path, size, mtime_ms, fingerprint, info, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(id, sceneId, kind, basename(path), path, st.size, st.mtimeMs, fp, JSON.stringify(info), new Date().toISOString());
+      .prepare('INSERT INTO scarp_layers (id, scene_id, kind, name, path, rel_path, size, mtime_ms, fingerprint, info, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(id, sceneId, kind, basename(path), path, this.rel(path), st.size, st.mtimeMs, fp, JSON.stringify(info), new Date().toISOString());
     return id;
   }
 

@@ -9,13 +9,13 @@ import type Database from 'better-sqlite3';
 import { ScarpError } from '../../../../src-shared/errors';
 import { createRtreeTriggers, q } from '../geopackage-schema';
 import { LANDSLIDES_GEOMETRY_COLUMN, LANDSLIDES_TABLE, landslidesUuidTriggerSql } from '../landslides-schema';
-import { createChangeLog } from './external-edits';
+import { createChangeLog, extendChangeLog } from './external-edits';
 import { createQgisStyle } from './qgis-style';
 
 type Db = Database.Database;
 
 /** The schema version this Scarp writes. */
-export const SCHEMA_VERSION = 6;
+export const SCHEMA_VERSION = 7;
 
 /** Edge of the square tiles that hold prediction probabilities and the edited mask. */
 export const RASTER_TILE_SIZE = 256;
@@ -248,6 +248,19 @@ function openToOtherPrograms(db: Db): void {
   createQgisStyle(db);
 }
 
+/**
+ * v7 (issue 12): landslides get `dem_coverage` (the share of a polygon's area with a valid DEM);
+ * scenes and layers keep their path relative to the project too (`rel_path`, filled on open:
+ * SceneStore.followProjectFolder). The change log gets the new column and its triggers are made
+ * again (pending edits of other programs stay logged).
+ */
+function demCoverageAndRelativePaths(db: Db): void {
+  const columns = (t: string): Set<string> => new Set((db.prepare(`PRAGMA table_info(${q(t)})`).all() as Array<{ name: string }>).map((c) => c.name));
+  if (!columns(LANDSLIDES_TABLE).has('dem_coverage')) db.exec(`ALTER TABLE ${q(LANDSLIDES_TABLE)} ADD COLUMN "dem_coverage" REAL`);
+  for (const t of ['scarp_scenes', 'scarp_layers']) if (!columns(t).has('rel_path')) db.exec(`ALTER TABLE ${q(t)} ADD COLUMN rel_path TEXT`);
+  extendChangeLog(db);
+}
+
 export const MIGRATIONS: ReadonlyArray<(db: Db) => void> = [
   (db) => db.exec(V1),
   (db) => {
@@ -258,6 +271,7 @@ export const MIGRATIONS: ReadonlyArray<(db: Db) => void> = [
   (db) => db.exec(V4),
   addSceneRoles,
   openToOtherPrograms,
+  demCoverageAndRelativePaths,
 ];
 
 /** Bring a project from `from` to `to` (inside the caller's transaction) and record the version. */
