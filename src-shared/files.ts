@@ -5,6 +5,11 @@ export interface FileEntry {
   kind: 'dir' | 'file';
   size: number;
   mtimeMs: number;
+  /**
+   * A link that leads outside the allowed folders: shown, but not opened; `hint` says how to allow
+   * it (start the server with its folder allowed).
+   */
+  outside?: { target: string; hint: string };
 }
 
 export interface FileListing {

@@ -26,6 +26,19 @@ export class AllowedRoots {
   }
 
   async check(path: string): Promise<string> {
+    return this.checkSync(path);
+  }
+
+  /** What to do to reach `real`, a folder outside the allowed ones. */
+  private allowHint(real: string): string {
+    return `Allowed: ${this.roots.join(', ')}. Start the server with --allow-dir ${dirname(real)} to add its folder.`;
+  }
+
+  /**
+   * `path` (absolute) when its real path, links followed, is inside an allowed folder; else a
+   * ScarpError. Paths stored in a project file are checked with this too (ScarpService storedPaths).
+   */
+  checkSync(path: string): string {
     const abs = resolve(path);
     let probe = abs;
     let rest = '';
@@ -36,13 +49,14 @@ export class AllowedRoots {
       rest = rest ? join(probe.slice(up.length + 1), rest) : probe.slice(up.length + 1);
       probe = up;
     }
-    const real = join(await realpath(probe), rest);
+    const real = join(realpathSync(probe), rest);
     if (!this.within(real)) {
       throw new ScarpError({
         code: 'INVALID_ARGUMENT',
-        message: `${path} is outside the folders this session may use.`,
-        hint: `Allowed: ${this.roots.join(', ')}. Start the server with --allow-dir <folder> to add one.`,
+        message: real === abs ? `${path} is outside the folders this session may use.` : `${path} leads to ${real}, outside the folders this session may use.`,
+        hint: this.allowHint(real),
         file: path,
+        params: { real },
       });
     }
     return abs;
@@ -59,8 +73,15 @@ export class AllowedRoots {
       const p = join(dir, d.name);
       const s = await stat(p).catch(() => null);
       if (!s) continue;
-      if (s.isDirectory()) entries.push({ name: d.name, path: p, kind: 'dir', size: 0, mtimeMs: s.mtimeMs });
-      else if (GIS_EXT.has(extname(d.name).toLowerCase())) entries.push({ name: d.name, path: p, kind: 'file', size: s.size, mtimeMs: s.mtimeMs });
+      // A link is shown where it is, and marked when it leads outside the allowed folders.
+      let outside: FileEntry['outside'];
+      if (d.isSymbolicLink()) {
+        const target = await realpath(p).catch(() => null);
+        if (!target) continue;
+        if (!this.within(target)) outside = { target, hint: this.allowHint(target) };
+      }
+      if (s.isDirectory()) entries.push({ name: d.name, path: p, kind: 'dir', size: 0, mtimeMs: s.mtimeMs, ...(outside ? { outside } : {}) });
+      else if (GIS_EXT.has(extname(d.name).toLowerCase())) entries.push({ name: d.name, path: p, kind: 'file', size: s.size, mtimeMs: s.mtimeMs, ...(outside ? { outside } : {}) });
     }
     entries.sort((a, b) => (a.kind === b.kind ? a.name.localeCompare(b.name) : a.kind === 'dir' ? -1 : 1));
     const real = await realpath(dir);

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { repoRoot } from '../core/paths';
 import { ScarpService } from '../core/service/scarp-service';
-import { startScarpServer } from './server';
+import { allowedRoots, startScarpServer } from './server';
 import { defaultTileWorkers } from '../core/tiles/render-pool';
 
 function parseArgs(argv: string[]): { port: number; allowDirs: string[]; rendererDir: string; noBuild: boolean } {
@@ -53,8 +53,14 @@ async function main(): Promise<void> {
   // Detections and tile rendering run in worker threads: the event loop that serves the UI stays responsive.
   // SCARP_TILE_WORKERS=<n> overrides the pool size (0: render in this thread).
   const tw = Number(process.env.SCARP_TILE_WORKERS ?? NaN);
-  const service = new ScarpService({ detectInWorker: true, tileWorkers: Number.isInteger(tw) && tw >= 0 ? tw : defaultTileWorkers() });
-  const server = await startScarpServer({ service, port: args.port, allowDirs: args.allowDirs, rendererDir: args.rendererDir });
+  // The allowed folders hold for paths in requests and for paths stored in the projects opened.
+  const roots = allowedRoots({ allowDirs: args.allowDirs });
+  const service = new ScarpService({
+    detectInWorker: true,
+    tileWorkers: Number.isInteger(tw) && tw >= 0 ? tw : defaultTileWorkers(),
+    storedPaths: (p) => void roots.checkSync(p),
+  });
+  const server = await startScarpServer({ service, port: args.port, roots, rendererDir: args.rendererDir });
   process.stdout.write(`Scarp is running at ${server.launchUrl}\n`);
   const stop = (): void => {
     void server.close().then(() => process.exit(0));

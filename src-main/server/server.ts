@@ -23,6 +23,7 @@ import { ScarpError, errorInfoOf, type ScarpErrorInfo } from '../../src-shared/e
 import type { TileService } from '../core/tiles';
 import { createGuard, type Guard } from './security';
 import { AllowedRoots, checkRequestPaths } from './files';
+import { createDetectionQueue, type DetectionQueueOptions } from './detection-queue';
 
 export interface ServerBackend extends ScarpApi {
   layers: { tiles: TileService };
@@ -36,6 +37,10 @@ export interface ScarpServerOptions {
   allowDirs?: string[];
   /** Leave the home folder out of the allowed roots (tests). */
   noHome?: boolean;
+  /** The allowed folders, when the caller made them (to give the same to the service: allowedRoots). Else from allowDirs/noHome. */
+  roots?: AllowedRoots;
+  /** Limits of the detection queue (default: one at a time, a few waiting, the memory budget). */
+  detections?: DetectionQueueOptions;
   /** The built renderer (default out/renderer). */
   rendererDir?: string;
   token?: string;
@@ -132,40 +137,18 @@ function readBody(req: IncomingMessage): Promise<unknown> {
   });
 }
 
+/** The folders a server may use: home (unless noHome) and allowDirs. */
+export function allowedRoots(opts: { allowDirs?: string[]; noHome?: boolean }): AllowedRoots {
+  return new AllowedRoots([...(opts.noHome ? [] : [homedir()]), ...(opts.allowDirs ?? [])]);
+}
+
 /** Exactly application/json (parameters such as charset allowed): `application/json-evil` is not JSON. */
 export function isJsonContentType(header: string | undefined): boolean {
   return (header ?? '').split(';')[0]!.trim().toLowerCase() === 'application/json';
 }
 
-/** Stream methods that run a detection: one at a time in this server, a few waiting at most. */
-const DETECTION_METHODS = new Set(['detect', 'resumeDetection', 'adaptModel']);
-const MAX_WAITING_DETECTIONS = 4;
-
-/** A FIFO of one: `run` starts each job after the previous one ended (whatever its outcome). */
-function createDetectionQueue(): { run<T>(job: () => Promise<T>): Promise<T> } {
-  let tail: Promise<unknown> = Promise.resolve();
-  let waiting = 0;
-  return {
-    run<T>(job: () => Promise<T>): Promise<T> {
-      if (waiting >= MAX_WAITING_DETECTIONS) {
-        return Promise.reject(new ScarpError({ code: 'INVALID_ARGUMENT', message: `${waiting} detections are already waiting; this server runs one at a time.`, hint: 'Wait for the running detections to finish, or cancel one.' }));
-      }
-      waiting++;
-      const next = tail.then(
-        () => {
-          waiting--;
-          return job();
-        },
-        () => {
-          waiting--;
-          return job();
-        },
-      );
-      tail = next.catch(() => undefined);
-      return next;
-    },
-  };
-}
+/** Stream methods that run a detection: through the detection queue (detection-queue.ts). */
+const DETECTION_METHODS = new Set(['detect', 'detectChange', 'resumeDetection', 'adaptModel']);
 
 interface WsCall {
   type: 'call';
@@ -177,10 +160,10 @@ interface WsCall {
 export async function startScarpServer(opts: ScarpServerOptions): Promise<ScarpServer> {
   const service = opts.service;
   const rendererDir = resolve(opts.rendererDir ?? 'out/renderer');
-  const roots = new AllowedRoots([...(opts.noHome ? [] : [homedir()]), ...(opts.allowDirs ?? [])]);
+  const roots = opts.roots ?? allowedRoots(opts);
   let guard: Guard | null = null;
 
-  const detections = createDetectionQueue();
+  const detections = createDetectionQueue(opts.detections);
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const g = guard!;
     const refused = g.refuseReason(req);

@@ -13,7 +13,8 @@ import { REJECTED_STATUS, REVIEWED_STATUSES, UNREVIEWED_STATUS } from '../../../
 import type { ProviderPreference } from '../inference';
 import type { Project, RunRecord, StoredFeature } from '../store/project';
 import { multiPolygonArea } from '../vector/geometry';
-import { runProjectDetection } from '../detect/project-run';
+import { runDemPath, runProjectDetection } from '../detect/project-run';
+import { ANY_STORED_PATH, checkStoredPaths, modelFileOf, type StoredPathCheck } from '../util/stored-paths';
 import type { runDetection } from '../detect/run-detection';
 import { adaptedCard, fitAdaptation, writeAdaptedModel, type AdaptProgress } from './adapt-model';
 import type { LabelDecision } from './labels';
@@ -27,6 +28,8 @@ export interface AdaptProjectRequest {
   outModel?: string;
   lambda?: number;
   provider?: ProviderPreference;
+  /** Which files the project names may be read (browser mode: the allowed folders). */
+  storedPaths?: StoredPathCheck;
 }
 
 /** The API's result (src-shared/api.ts). */
@@ -88,8 +91,9 @@ export async function adaptProject(
   const run = pickRun(project, req.run);
   const scene = project.requireScene(run.sceneId);
   const params = run.params as Record<string, unknown>;
-  const dem = typeof params.dem === 'string' ? params.dem : undefined;
+  const dem = runDemPath(project, run);
   const baseModel = typeof params.model === 'string' ? params.model : run.modelId;
+  checkStoredPaths(req.storedPaths ?? ANY_STORED_PATH, [scene.path, dem, modelFileOf(baseModel)]);
   const crs = project.crs();
 
   const reviewed = scenePage(project, scene.id, REVIEWED_STATUSES);

@@ -14,7 +14,7 @@ import { dirname, resolve } from 'node:path';
 import type { DetectRequestParsed, DetectResult, ProgressSink, ProjectRunSummary } from '../../../src-shared/api';
 import type { CrsInfo } from '../../../src-shared/geo';
 import { ScarpError, isScarpError } from '../../../src-shared/errors';
-import { fileFingerprint, Project, type EditPlan, type PredictionTileWriter, quantise, dequantise, RASTER_TILE_SIZE, type SceneRecord } from '../store/project';
+import { fileFingerprint, Project, type EditPlan, type RunRecord, type PredictionTileWriter, quantise, dequantise, RASTER_TILE_SIZE, type SceneRecord } from '../store/project';
 import type { LandslideFeature } from '../store/geopackage-writer';
 import type { TileSpec } from '../inference';
 import { runDetection } from './run-detection';
@@ -23,6 +23,7 @@ import { multiPolygonBounds } from '../vector/geometry';
 import { windowGeoTransform } from '../geo';
 import { REVIEWED_STATUSES } from '../../../src-shared/vocabulary';
 import { removeProjectFiles, sweepLeftovers } from '../util/leftovers';
+import { ANY_STORED_PATH, checkStoredPaths, modelFileOf, type StoredPathCheck } from '../util/stored-paths';
 import type { DetectionBegin, DetectionContext, DetectionEnd, DetectionHooks, ProbabilityRows } from './detection-hooks';
 
 const sha = (v: unknown): string => createHash('sha256').update(JSON.stringify(v)).digest('hex');
@@ -215,7 +216,14 @@ function offReviewedGround(project: Project, features: LandslideFeature[]): Land
 }
 
 /** Rebuild the request of the project's latest unfinished run (scarp detect --project p --resume). */
-export function resumeRequestOf(project: Project, base: Partial<DetectRequestParsed> = {}): DetectRequestParsed {
+/** A run's DEM as the project knows it now (followed or relinked when it moved), else as the run recorded it. */
+export function runDemPath(project: Project, run: RunRecord): string | undefined {
+  const layer = run.demLayerId ? project.scenes.layers(run.sceneId).find((l) => l.id === run.demLayerId) : undefined;
+  const recorded = (run.params as Record<string, unknown>).dem;
+  return layer?.path ?? (typeof recorded === 'string' ? recorded : undefined);
+}
+
+export function resumeRequestOf(project: Project, base: Partial<DetectRequestParsed> = {}, storedPaths: StoredPathCheck = ANY_STORED_PATH): DetectRequestParsed {
   const run = project.runs.latestUnfinished();
   if (!run) {
     throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `${project.path} has no unfinished run to resume.`, hint: 'Start a run with imagery (and a DEM).', options: ['image', 'dem'], file: project.path });
@@ -224,7 +232,8 @@ export function resumeRequestOf(project: Project, base: Partial<DetectRequestPar
   const p = run.params as Record<string, unknown>;
   const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
   const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
-  const dem = str(p.dem);
+  const dem = runDemPath(project, run);
+  checkStoredPaths(storedPaths, [scene.path, dem, str(p.aoi), modelFileOf(str(p.model))]);
   if (dem && !existsSync(dem)) {
     throw new ScarpError({ code: 'SCENE_MOVED', message: `The DEM of the unfinished run is no longer at ${dem}.`, hint: 'Run again with the imagery and the DEM at their new places.', options: ['image', 'dem'], file: dem });
   }

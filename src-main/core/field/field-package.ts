@@ -22,6 +22,7 @@ import { pixelBox } from '../geo';
 import { openRaster, terrainBand, type RasterSource } from '../raster';
 import { Project, withProject, type PlanAttrs, type SceneRecord, type StoredFeature, type SyncState } from '../store/project';
 import { commitOutputs, discardOutputs, planOutput } from '../util/atomic-output';
+import { ANY_STORED_PATH, checkStoredPaths, type StoredPathCheck } from '../util/stored-paths';
 import { multiPolygonArea, multiPolygonBounds, readPolygons, type FlatMultiPolygon } from '../vector';
 
 export interface FieldPackageOptions {
@@ -32,6 +33,8 @@ export interface FieldPackageOptions {
   overwrite?: boolean;
   /** Free bytes on the disk of the output (tests); default: the file system's. */
   freeBytes?: (dir: string) => number;
+  /** Which files the project names may be read (browser mode: the allowed folders). */
+  storedPaths?: StoredPathCheck;
 }
 
 export type { PackagedRaster, PackageResponse as FieldPackageResult };
@@ -264,6 +267,8 @@ export async function packageProject(project: Project, out: string, opts: FieldP
   const warnings: string[] = [];
   const plans: RasterPlan[] = [];
   const scenes = project.scenes.list();
+  // The imagery and DEMs it reads are named by the project, not the request.
+  checkStoredPaths(opts.storedPaths ?? ANY_STORED_PATH, [...scenes.map((s) => s.path), ...project.scenes.layers().filter((l) => l.kind === 'dem').map((l) => l.path)]);
   for (let i = 0; i < scenes.length; i++) plans.push(...(await scenePlans(project, scenes[i]!, bounds, opts.imageryGsd, i + 1, warnings)));
   const prob = probabilityPlan(project, bounds);
   if (prob) plans.push(prob);
@@ -340,6 +345,6 @@ export async function packageProject(project: Project, out: string, opts: FieldP
 }
 
 /** The package request of the service API: through the open project when it is `project`. */
-export async function makeFieldPackage(req: PackageRequest, open?: Project | null): Promise<PackageResponse> {
-  return withProject(req.project, open, (p) => packageProject(p, req.out, { aoi: req.aoi, imageryGsd: req.imageryGsd, overwrite: req.overwrite }));
+export async function makeFieldPackage(req: PackageRequest, open?: Project | null, storedPaths?: StoredPathCheck): Promise<PackageResponse> {
+  return withProject(req.project, open, (p) => packageProject(p, req.out, { aoi: req.aoi, imageryGsd: req.imageryGsd, overwrite: req.overwrite, storedPaths }));
 }

@@ -10,7 +10,7 @@ import type { CrsInfo } from '../../../src-shared/geo';
 import { ScarpError } from '../../../src-shared/errors';
 import { UNREVIEWED_STATUS, type LandslideStatus, type LandslideType } from '../../../src-shared/vocabulary';
 import { utmCrsAt } from '../geo';
-import { Project, withProject, type PlanAttrs, type PlannedAdd, type PlannedUpdate } from '../store/project';
+import { isOpenAt, Project, withProject, type PlanAttrs, type PlannedAdd, type PlannedUpdate } from '../store/project';
 import { removeProjectFiles, sweepLeftovers } from '../util/leftovers';
 import { multiPolygonBounds, type FlatMultiPolygon } from '../vector/geometry';
 import { readInventoryFile, type ImportResult } from './import-inventory';
@@ -131,7 +131,7 @@ export async function importToProject(req: ImportRequest, open?: Project | null)
     };
   };
   const path = resolve(req.project);
-  if ((open && open.isOpen && open.path === path) || existsSync(path)) return withProject(req.project, open, work);
+  if (isOpenAt(open, path) || existsSync(path)) return withProject(req.project, open, work);
   sweepLeftovers(dirname(path));
   const project = Project.create(path);
   let ok = false;

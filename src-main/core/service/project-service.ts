@@ -40,12 +40,13 @@ import {
 import { ScarpError } from '../../../src-shared/errors';
 import type { CrsInfo } from '../../../src-shared/geo';
 import { crsFromEpsg } from '../geo';
-import { Project, type ApplyResult, type EditEntry, type ReplayResult, type RunRecord, type SceneWithState, type StoredFeature } from '../store/project';
+import { isOpenAt, Project, withProject, type ApplyResult, type EditEntry, type ReplayResult, type RunRecord, type SceneWithState, type StoredFeature } from '../store/project';
 import { fromPolygonCoords, toPolygonCoords } from '../vector/geometry';
 import { mapCrs, mapFeature } from './map-features';
 import { resumeRequestOf, runProjectDetection } from '../detect/project-run';
 import { runDetection } from '../detect/run-detection';
 import { adaptProject } from '../adapt/adapt-project';
+import { ANY_STORED_PATH, type StoredPathCheck } from '../util/stored-paths';
 
 type CreateParsed = z.output<typeof CreateProjectRequestSchema>;
 type ListParsed = z.output<typeof ListFeaturesRequestSchema>;
@@ -113,11 +114,22 @@ function requestedCrs(c: string | number): CrsInfo {
   return crsFromEpsg(Number(m[1]));
 }
 
+export interface ProjectServiceOptions {
+  /** What runs detections: runDetection in this thread (default), or in a worker thread (detect/worker/worker-runner.ts). */
+  runDetection?: typeof runDetection;
+  /** Which files named in a project (imagery, DEM, AOI, model) may be read: util/stored-paths.ts. */
+  storedPaths?: StoredPathCheck;
+}
+
 export class ProjectService {
   private project: Project | null = null;
+  private readonly detectionRunner: typeof runDetection;
+  readonly storedPaths: StoredPathCheck;
 
-  /** What runs detections: in this thread by default; ScarpService may set a worker runner. */
-  detectionRunner: typeof runDetection = runDetection;
+  constructor(opts: ProjectServiceOptions = {}) {
+    this.detectionRunner = opts.runDetection ?? runDetection;
+    this.storedPaths = opts.storedPaths ?? ANY_STORED_PATH;
+  }
 
   /** The open project, or PROJECT_NOT_OPEN. */
   current(): Project {
@@ -125,9 +137,18 @@ export class ProjectService {
     return this.project;
   }
 
-  /** The open project when it is the file at `path`, else null (export/import then open the file themselves). */
-  openAt(path: string): Project | null {
-    return this.project && this.project.path === resolve(path) ? this.project : null;
+  /**
+   * The open project when `path` names it, or names nothing; else undefined (the work then opens the
+   * file itself: withProject, runProjectDetection).
+   */
+  openAt(path: string | undefined): Project | undefined {
+    if (!this.project) return undefined;
+    return path === undefined || isOpenAt(this.project, path) ? this.project : undefined;
+  }
+
+  /** Work on the named project (the open one when it is that file, else the file opened for the call), or on the open one. */
+  private on<T>(path: string | undefined, fn: (p: Project) => Promise<T>): Promise<T> {
+    return path ? withProject(path, this.project, fn) : fn(this.current());
   }
 
   private info(): ProjectInfo {
@@ -244,54 +265,30 @@ export class ProjectService {
     return this.current().runs.list().map(runInfo);
   }
 
-  /** The open project when it is the one named (or none is named), else undefined. */
-  openProjectFor(path: string | undefined): Project | undefined {
-    return this.project && (!path || resolve(path) === this.project.path) ? this.project : undefined;
-  }
-
-  /** A project-backed detection: into the open project when it is the one named, else opened for the run. */
+  /** A project-backed detection: into the open project when it is the one named, else opened (or created) for the run. */
   detect(req: DetectRequestParsed, onProgress?: ProgressSink, signal?: AbortSignal): Promise<DetectResult> {
-    const open = this.project && (!req.project || resolve(req.project) === this.project.path) ? this.project : undefined;
+    const open = this.openAt(req.project);
     return runProjectDetection(open ? { ...req, project: open.path } : req, onProgress, signal, open, this.detectionRunner);
   }
 
   /** Learning from corrections on the open (or named) project: adapt/adapt-project.ts. */
-  async adapt(req: z.output<typeof AdaptModelRequest>, onProgress?: ProgressSink, signal?: AbortSignal): Promise<AdaptModelResult> {
-    const own = req.project && (!this.project || resolve(req.project) !== this.project.path) ? Project.open(req.project) : null;
-    const project = own ?? this.current();
-    try {
+  adapt(req: z.output<typeof AdaptModelRequest>, onProgress?: ProgressSink, signal?: AbortSignal): Promise<AdaptModelResult> {
+    return this.on(req.project, (project) => {
       const stage = { features: 'reading the model\'s features under the reviewed landslides', fit: 'learning', prepare: 'preparing' } as const;
-      return await adaptProject(
+      return adaptProject(
         project,
-        { run: req.run, outModel: req.outModel, provider: req.provider },
+        { run: req.run, outModel: req.outModel, provider: req.provider, storedPaths: this.storedPaths },
         (e) => onProgress?.({ stage: 'prepare', done: e.done, total: e.total, etaSeconds: e.etaSeconds, message: `Adapting: ${stage[e.stage]}` }),
         onProgress,
         signal,
         this.detectionRunner,
       );
-    } finally {
-      own?.close();
-    }
+    });
   }
 
-  async resume(req: ResumeDetectionRequest, onProgress?: ProgressSink, signal?: AbortSignal): Promise<DetectResult> {
-    if (req.project && (!this.project || resolve(req.project) !== this.project.path)) {
-      const p = Project.open(req.project);
-      let parsed: DetectRequestParsed;
-      try {
-        parsed = resumeRequestOf(p, { project: p.path });
-      } catch (e) {
-        p.close();
-        throw e;
-      }
-      try {
-        return await runProjectDetection(parsed, onProgress, signal, p, this.detectionRunner);
-      } finally {
-        p.close();
-      }
-    }
-    const p = this.current();
-    return runProjectDetection(resumeRequestOf(p, { project: p.path }), onProgress, signal, p, this.detectionRunner);
+  /** Continue the latest unfinished run of the open (or named) project. */
+  resume(req: ResumeDetectionRequest, onProgress?: ProgressSink, signal?: AbortSignal): Promise<DetectResult> {
+    return this.on(req.project, (p) => runProjectDetection(resumeRequestOf(p, { project: p.path }, this.storedPaths), onProgress, signal, p, this.detectionRunner));
   }
 
   listFeatures(req: ListParsed): FeaturePage {

@@ -71,6 +71,7 @@ import { exportFromProject } from '../export/export-service';
 import { importToProject } from '../import/project-import';
 import { mergeProjects } from '../merge/merge-projects';
 import { makeFieldPackage } from '../field/field-package';
+import { ANY_STORED_PATH, type StoredPathCheck } from '../util/stored-paths';
 
 /** Validate a request against its schema; a failure is the caller's mistake, reported field by field. */
 function validate<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
@@ -90,20 +91,28 @@ export interface ScarpServiceOptions {
   detectInWorker?: boolean;
   /** Render map tiles in this many worker threads (core/tiles/render-pool.ts); default 0: in this thread. */
   tileWorkers?: number;
+  /**
+   * Which files named inside a project (imagery, DEM, AOI, model of a stored run) may be read: the
+   * browser-mode server gives its allowed folders (util/stored-paths.ts); default any.
+   */
+  storedPaths?: StoredPathCheck;
 }
 
 export class ScarpService implements ScarpApi {
   private readonly models = new ModelsService();
   private readonly runDetection: typeof runDetection;
+  private readonly storedPaths: StoredPathCheck;
+  /** Map layers; `layers.tiles` renders the PNG tiles the doors serve (HTTP /tiles, scarp://app/tiles). */
+  readonly layers = new LayersService();
+  /** The open project (one per service): project-service.ts. */
+  readonly projects: ProjectService;
 
   constructor(opts: ScarpServiceOptions = {}) {
     this.runDetection = opts.detectInWorker ? runDetectionInWorker : runDetection;
-    this.projects.detectionRunner = this.runDetection;
+    this.storedPaths = opts.storedPaths ?? ANY_STORED_PATH;
+    this.projects = new ProjectService({ runDetection: this.runDetection, storedPaths: this.storedPaths });
     if (opts.tileWorkers) this.layers.tiles.startWorkers(opts.tileWorkers);
   }
-
-  /** Map layers; `layers.tiles` renders the PNG tiles the doors serve (HTTP /tiles, scarp://app/tiles). */
-  readonly layers = new LayersService();
 
   listModels(): Promise<ModelSummary[]> {
     return this.models.list();
@@ -123,7 +132,7 @@ export class ScarpService implements ScarpApi {
 
   detectChange(request: ChangeRequest, onProgress?: ProgressSink, signal?: AbortSignal): Promise<ChangeResult> {
     const req = validate(ChangeRequest, request, 'change detection');
-    const open = req.project ? this.projects.openProjectFor(req.project) : undefined;
+    const open = req.project ? this.projects.openAt(req.project) : undefined;
     return runChange(open ? { ...req, project: open.path } : req, onProgress, signal, open);
   }
 
@@ -157,12 +166,10 @@ export class ScarpService implements ScarpApi {
 
   packageProject(request: PackageRequest): Promise<PackageResponse> {
     const req = validate(PackageRequest, request, 'package');
-    return makeFieldPackage(req, this.projects.openAt(req.project));
+    return makeFieldPackage(req, this.projects.openAt(req.project), this.storedPaths);
   }
 
   // ---- projects (issue 4; project-service.ts) ----
-  /** The open project (one per service). */
-  readonly projects = new ProjectService();
 
   async createProject(request: CreateProjectRequest): Promise<ProjectInfo> {
     return this.projects.create(validate(CreateProjectRequest, request, 'create project'));
