@@ -30,11 +30,11 @@ import {
   type RasterSource,
 } from '../raster';
 import { Polygonizer, vectorizePolygon, type InventoryPolygon, type PixelPolygon } from '../vector';
-import { commitOutputs, discardOutputs, planOutput, type PlannedOutput } from '../util/atomic-output';
+import { discardOutputs, planOutput, type PlannedOutput } from '../util/atomic-output';
 import { removeProjectFiles, sweepLeftovers } from '../util/leftovers';
 import { Project, quantise, RASTER_TILE_SIZE } from '../store/project';
 import type { LandslideFeature } from '../store/geopackage-writer';
-import { writeInventory } from './inventory-output';
+import { finishOutputs, INVENTORY_EXTENSIONS } from './inventory-output';
 import { AttributeBands } from './attribute-bands';
 import { AoiMask } from './aoi';
 import { checkDem } from './dem-check';
@@ -62,9 +62,9 @@ export async function runChange(req: ChangeRequestParsed, onProgress?: ProgressS
     throw new ScarpError({ code: 'INVALID_ARGUMENT', message: 'Nothing to write: give an inventory output (out), a change score raster and/or a project.', options: ['out', 'score', 'project'] });
   }
   const planned: PlannedOutput[] = [];
-  const inventoryOut = req.out ? planOutput(req.out, ['.gpkg', '.geojson', '.json'], req.overwrite, 'inventory') : null;
+  // The inventory is checked here and written last, through the exporter (finishOutputs).
+  const inventoryOut = req.out ? planOutput(req.out, INVENTORY_EXTENSIONS, req.overwrite, 'inventory') : null;
   const scoreOut = req.score ? planOutput(req.score, ['.tif', '.tiff'], req.overwrite, 'change score raster') : null;
-  if (inventoryOut) planned.push(inventoryOut);
   if (scoreOut) planned.push(scoreOut);
   const progress: ProgressSink = (e) => {
     onProgress?.(e);
@@ -275,8 +275,8 @@ export async function runChange(req: ChangeRequestParsed, onProgress?: ProgressS
       summary.predictedReplaced = r.removed.length;
       summary.editId = r.edit?.id ?? null;
     }
-    if (inventoryOut) await writeInventory(inventoryOut.tempPath, polygons, { scene: basename(post.info.path), run: runId, crs: grid.crs });
-    commitOutputs(planned);
+    const inventory = inventoryOut && { path: inventoryOut.finalPath, polygons, ctx: { scene: basename(post.info.path), run: runId, crs: grid.crs }, overwrite: req.overwrite };
+    warnings.push(...(await finishOutputs(inventory, planned)));
     onProgress?.({ stage: 'write', done: 1, total: 1 });
     return {
       method: spec.id,

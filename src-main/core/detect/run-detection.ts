@@ -11,8 +11,8 @@ import { ScarpError, isScarpError } from '../../../src-shared/errors';
 import { createGeoTiffWriter, type GeoTiffWriter, type RasterSource } from '../raster';
 import { runTiledInference, usesTerrain, DEFAULT_BATCH_SIZE } from '../inference';
 import { Polygonizer, vectorizePolygon, type InventoryPolygon, type PixelPolygon } from '../vector';
-import { commitOutputs, discardOutputs, planOutput, type PlannedOutput } from '../util/atomic-output';
-import { writeInventory } from './inventory-output';
+import { discardOutputs, planOutput, type PlannedOutput } from '../util/atomic-output';
+import { finishOutputs, INVENTORY_EXTENSIONS } from './inventory-output';
 import { openScene } from './open-scene';
 import type { DetectionHooks } from './detection-hooks';
 
@@ -39,9 +39,9 @@ export async function runDetection(
     throw new ScarpError({ code: 'INVALID_ARGUMENT', message: 'Nothing to write: give an inventory output (out) and/or a probability raster.' });
   }
   const planned: PlannedOutput[] = [];
-  const inventoryOut = req.out ? planOutput(req.out, ['.gpkg', '.geojson', '.json'], req.overwrite, 'inventory') : null;
+  // The inventory is checked here and written last, through the exporter (finishOutputs).
+  const inventoryOut = req.out ? planOutput(req.out, INVENTORY_EXTENSIONS, req.overwrite, 'inventory') : null;
   const probabilityOut = req.probability ? planOutput(req.probability, ['.tif', '.tiff'], req.overwrite, 'probability raster') : null;
-  if (inventoryOut) planned.push(inventoryOut);
   if (probabilityOut) planned.push(probabilityOut);
   if (inventoryOut && probabilityOut && inventoryOut.finalPath === probabilityOut.finalPath) {
     throw new ScarpError({ code: 'INVALID_ARGUMENT', message: 'The inventory and the probability raster must be different files.' });
@@ -160,8 +160,8 @@ export async function runDetection(
         timings: { totalS: (performance.now() - t0) / 1000, inferenceS: stats.seconds, vectoriseS: vectoriseMs / 1000 },
       });
     }
-    if (inventoryOut) await writeInventory(inventoryOut.tempPath, polygons, { scene: basename(image.info.path), run: runId, crs: bands.grid.crs });
-    commitOutputs(planned);
+    const inventory = inventoryOut && { path: inventoryOut.finalPath, polygons, ctx: { scene: basename(image.info.path), run: runId, crs: bands.grid.crs }, overwrite: req.overwrite };
+    warnings.push(...(await finishOutputs(inventory, planned)));
     onProgress?.({ stage: 'write', done: 1, total: 1 });
 
     return {
