@@ -16,6 +16,8 @@ describe.skipIf(!run)('scarp detect (CLI, real data crop)', () => {
   let dir: string;
   let cleanup: () => void;
   let model: string;
+  /** The mean probability of this random-weight model on the crop (the first test): a threshold that gives polygons. */
+  let meanThreshold = '0.4';
   let rgb: string;
   let dsm: string;
 
@@ -46,6 +48,7 @@ describe.skipIf(!run)('scarp detect (CLI, real data crop)', () => {
     expect(band.noDataValue).toBe(-1);
 
     // A threshold at the mean of this random-weight model's output gives polygons to check.
+    meanThreshold = band.mean.toFixed(6);
     const out = join(dir, 'inv.gpkg');
     const second = scarp(['detect', '--image', rgb, '--dem', dsm, '--model', model, '--out', out, '--threshold', band.mean.toFixed(6), '--json']);
     expect(second.status).toBe(0);
@@ -57,12 +60,29 @@ describe.skipIf(!run)('scarp detect (CLI, real data crop)', () => {
     expect(v.status).toBe(0);
     const ogr = gdal('ogrinfo', ['-so', out, 'landslides']);
     expect(ogr).toContain(`Feature Count: ${result.features}`);
-    for (const field of ['area_m2', 'perimeter_m', 'prob_mean', 'prob_max', 'slope_mean', 'elev_min', 'elev_max', 'aspect_mean', 'status']) {
+    for (const field of ['area_m2', 'perimeter_m', 'prob_mean', 'prob_max', 'slope_mean', 'elev_min', 'elev_max', 'aspect_mean', 'dem_coverage', 'status']) {
       expect(ogr).toContain(`${field}:`);
     }
-    const invalid = gdal('ogrinfo', ['-q', '-dialect', 'sqlite', '-sql', 'select count(*) as n from landslides where not st_isvalid(geom) or elev_min is null', out]);
+    const invalid = gdal('ogrinfo', ['-q', '-dialect', 'sqlite', '-sql', 'select count(*) as n from landslides where not st_isvalid(geom) or elev_min is null or not (dem_coverage > 0 and dem_coverage <= 1)', out]);
     expect(invalid).toMatch(/n \(Integer\) = 0/);
     expect(leftovers()).toEqual([]);
+  });
+
+  it('a DEM over part of the scene: a warning, and each landslide says how much of it the DEM covers (dem_coverage)', () => {
+    const half = join(dir, 'dsm-west.tif');
+    gdal('gdal_translate', ['-q', '-srcwin', '1536', '1700', '384', '512', dataPath('jinsha-uav/siteB_dsm.tif'), half]);
+    const out = join(dir, 'inv-half-dem.gpkg');
+    const r = scarp(['detect', '--image', rgb, '--dem', half, '--model', model, '--out', out, '--threshold', meanThreshold, '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const result = JSON.parse(r.stdout) as { features: number; warnings: string[] };
+    expect(result.warnings.join(' ')).toMatch(/cover/i);
+    const q = (sql: string): number => Number(/n \((?:Integer|Real)\) = ([\d.]+)/.exec(gdal('ogrinfo', ['-q', '-dialect', 'sqlite', '-sql', sql, out]))![1]);
+    expect(q('select count(*) as n from landslides')).toBe(result.features);
+    // West of the DEM's edge fully covered, east of it not at all, across it in part; never unknown.
+    expect(q('select count(*) as n from landslides where dem_coverage is null or dem_coverage < 0 or dem_coverage > 1')).toBe(0);
+    expect(q('select count(*) as n from landslides where dem_coverage = 1')).toBeGreaterThan(0);
+    expect(q('select count(*) as n from landslides where dem_coverage = 0 and elev_min is null')).toBeGreaterThan(0);
+    expect(q('select count(*) as n from landslides where dem_coverage = 0 and elev_min is not null')).toBe(0);
   });
 
   it('writes RFC 7946 GeoJSON in WGS 84', () => {

@@ -26,6 +26,8 @@ export interface InventoryRow {
   elev_min: number | null;
   elev_max: number | null;
   aspect_mean: number | null;
+  /** Share (0..1) of the landslide's area where the DEM had a valid elevation. */
+  dem_coverage: number | null;
   confidence: number | null;
   mapper: string | null;
   created_at: string | null;
@@ -102,6 +104,7 @@ export const useInventoryStore = defineStore('inventory', () => {
         elev_min: num(p.elev_min),
         elev_max: num(p.elev_max),
         aspect_mean: num(p.aspect_mean),
+        dem_coverage: num(p.dem_coverage),
         confidence: num(p.confidence),
         mapper: str(p.mapper),
         created_at: str(p.created_at),
