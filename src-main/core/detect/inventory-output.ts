@@ -12,7 +12,7 @@ export interface InventoryContext {
   crs: CrsInfo;
 }
 
-export async function writeInventory(path: string, polygons: readonly InventoryPolygon[], ctx: InventoryContext): Promise<void> {
+export async function writeInventory(path: string, polygons: ReadonlyArray<Pick<InventoryPolygon, 'geometry' | 'attributes'>>, ctx: InventoryContext): Promise<void> {
   const now = new Date().toISOString();
   const features = polygons.map((p) => ({
     geometry: p.geometry,
