@@ -104,7 +104,7 @@ export class ShardFileWriter {
   }
 
   putRow(row: ShardRow): void {
-    this.open;
+    void this.open;
     try {
       this.putStmt.run(row.y, row.kind, ...ARRAYS.map((k) => pack(row[k])));
     } catch (err) {
@@ -120,7 +120,7 @@ export class ShardFileWriter {
   }
 
   addFeature(f: LandslideFeature): void {
-    this.open;
+    void this.open;
     try {
       this.inserter.add(f);
     } catch (err) {
