@@ -44,7 +44,7 @@ describe.skipIf(!(hasData && hasGdal))('detect --shard K/N + merge-shards (CLI, 
   }, 1_200_000);
   afterAll(() => cleanup());
 
-  it('merges into the same inventory as one run', () => {
+  it('merges into the same inventory as one run', { timeout: 600_000 }, () => {
     const r = scarp(['merge-shards', '--out', join(dir, 'merged.gpkg'), '--json', ...[3, 1, 4, 2].map(shard)]);
     expect(r.status, r.stderr).toBe(0);
     const m = JSON.parse(r.stdout) as { shards: number; features: number; joined: number };
@@ -61,7 +61,7 @@ describe.skipIf(!(hasData && hasGdal))('detect --shard K/N + merge-shards (CLI, 
       expect(d as number, field).toBeLessThanOrEqual(field === 'area_m2' || field === 'perimeter_m' ? 1e-6 : 1e-5);
     }
     // The shard files are GeoPackages GDAL reads (the landslides they finished alone).
-    expect(gdal('ogrinfo', ['-q', '-so', shard(1), 'landslides'])).toMatch(/Feature Count/);
+    expect(gdal('ogrinfo', ['-so', shard(1), 'landslides'])).toMatch(/Feature Count: \d+/);
   });
 
   it('names missing and repeated shards and writes nothing', () => {
@@ -79,7 +79,7 @@ describe.skipIf(!(hasData && hasGdal))('detect --shard K/N + merge-shards (CLI, 
     expect(dup.status).toBe(1);
     expect(dup.stderr).toMatch(/given more than once: 2\/4 \(.*shard_2\.gpkg, .*shard_2_again\.gpkg\)/);
     expect(existsSync(out)).toBe(false);
-  });
+  }, 600_000);
 
   it('refuses a shard of another run, naming the difference', async () => {
     const other = join(dir, 'other_1.gpkg');

@@ -12,8 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { resolve } from 'node:path';
 import type { MergeShardsResult } from '../../../../src-shared/api';
 import { ScarpError } from '../../../../src-shared/errors';
-import { subGrid } from '../../raster';
-import { Polygonizer, vectorizePolygon, type InventoryPolygon, type ValueRows } from '../../vector';
+import { Polygonizer, offsetPixelRows, vectorizePolygon, type InventoryPolygon, type ValueRows } from '../../vector';
 import { ShardFileReader, type ShardRow } from '../../store/shard-file';
 import { commitOutputs, discardOutputs, planOutput } from '../../util/atomic-output';
 import { writeInventory } from '../inventory-output';
@@ -156,13 +155,12 @@ export async function mergeShards(req: { shards: string[]; out: string; overwrit
     let stitchedRows = 0;
     for (const region of regions) {
       stitchedRows += region.y1 - region.y0;
-      const grid = subGrid(run.grid, { x: 0, y: region.y0, width: W, height: region.y1 - region.y0 });
       const polygonizer = new Polygonizer({ width: W, height: region.y1 - region.y0, connectivity: 8 });
-      const opts = { grid, minAreaM2: run.minAreaM2, simplifyM: run.simplifyM };
+      const opts = { grid: run.grid, minAreaM2: run.minAreaM2, simplifyM: run.simplifyM };
       const take = (list: ReturnType<Polygonizer['push']>) => {
         for (const p of list) {
           if (!reachesSeam(region.y0 + p.bbox.minY, region.y0 + p.bbox.maxY)) continue;
-          const v = vectorizePolygon(p, opts);
+          const v = vectorizePolygon(offsetPixelRows(p, region.y0), opts);
           if (v) polygons.push(v);
         }
       };

@@ -14,11 +14,11 @@ import { performance } from 'node:perf_hooks';
 import type { DetectRequestParsed, DetectResult, ProgressSink } from '../../../../src-shared/api';
 import type { Grid } from '../../../../src-shared/geo';
 import { ScarpError, isScarpError } from '../../../../src-shared/errors';
-import { subGrid, type RasterSource } from '../../raster';
+import type { RasterSource } from '../../raster';
 import { DEFAULT_BATCH_SIZE, runTiledInference, usesTerrain } from '../../inference';
 import { restrictPlan, shardPart, shardTileCount, type ShardPart, type ShardSpec } from '../../inference/shards';
 import type { RowSums } from '../../inference/blend';
-import { Polygonizer, vectorizePolygon, type PixelPolygon } from '../../vector';
+import { Polygonizer, offsetPixelRows, vectorizePolygon, type PixelPolygon } from '../../vector';
 import { ShardFileWriter, type ShardRow } from '../../store/shard-file';
 import { completeRecord } from '../../store/geopackage-writer';
 import { commitOutputs, discardOutputs, planOutput } from '../../util/atomic-output';
@@ -124,8 +124,7 @@ export async function runShard(req: DetectRequestParsed & { shard: ShardSpec }, 
     const H = region.height;
     const { y0: f0, y1: f1 } = part.final;
     const polygonizer = f1 > f0 ? new Polygonizer({ width: W, height: f1 - f0, connectivity: 8 }) : null;
-    const finalGrid = subGrid(bands.grid, { x: 0, y: f0, width: W, height: Math.max(1, f1 - f0) });
-    const vectorOpts = { grid: finalGrid, minAreaM2: req.minAreaM2, simplifyM: req.simplifyM };
+    const vectorOpts = { grid: bands.grid, minAreaM2: req.minAreaM2, simplifyM: req.simplifyM };
     const edges = { topEnd: f0, bottomStart: f1 };
     let features = 0;
     let areaM2 = 0;
@@ -144,7 +143,7 @@ export async function runShard(req: DetectRequestParsed & { shard: ShardSpec }, 
           heldBack++;
           continue;
         }
-        const v = vectorizePolygon(p, vectorOpts);
+        const v = vectorizePolygon(offsetPixelRows(p, f0), vectorOpts);
         if (!v) continue;
         w.addFeature({ geometry: v.geometry, properties: completeRecord({ ...v.attributes, scene: sceneName, run: runId, confidence: v.attributes.prob_mean }, now) });
         features++;
