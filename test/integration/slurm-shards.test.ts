@@ -112,17 +112,33 @@ describe.skipIf(why !== null || !hasData || !hasGdal)('deploy/slurm on a real Sl
 
   afterAll(async () => {
     if (env) slurm('scancel', ['--user=root']);
-    for (const p of daemons.reverse()) p.kill('SIGTERM');
-    await sleep(1000);
-    const pid = existsSync(join(dir ?? '', 'munged.pid')) ? Number(readFileSync(join(dir, 'munged.pid'), 'utf8')) : 0;
+    // Stop the daemons this test started and wait for them to exit (they write state on the way out).
+    await Promise.all(
+      daemons.reverse().map(
+        (p) =>
+          new Promise<void>((done) => {
+            if (p.exitCode !== null || p.signalCode !== null) return done();
+            p.once('exit', () => done());
+            p.kill('SIGTERM');
+            setTimeout(() => {
+              p.kill('SIGKILL');
+              done();
+            }, 20_000).unref();
+          }),
+      ),
+    );
+    const pidFile = dir ? join(dir, 'munged.pid') : '';
+    const pid = pidFile && existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : 0;
     if (pid > 0) {
       try {
         process.kill(pid, 'SIGTERM');
       } catch {
         /* already gone */
       }
+      // munged removes its seed and socket files as it exits.
+      for (let i = 0; i < 40 && existsSync(pidFile); i++) await sleep(250);
     }
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 500 });
   }, 60_000);
 
   it(
