@@ -92,7 +92,7 @@ export async function run(): Promise<Record<string, unknown>> {
     );
     shards.forEach((s, i) => check(s, `shard ${i + 1}/${n}`));
     const merged = join(work, `n${n}_merged.gpkg`);
-    const merge = check(await scarpTimed(['merge-shards', '--out', merged, '--json', ...shards.map((_, i) => join(work, `n${n}_shard_${i + 1}.gpkg`))]), 'merge');
+    const merge = check(await scarpTimed(['merge-shards', '--out', merged, '--overwrite', '--json', ...shards.map((_, i) => join(work, `n${n}_shard_${i + 1}.gpkg`))]), 'merge');
     const m = JSON.parse(merge.stdout) as { features: number; joined: number; stitchedRows: number; shardCpuS: number; mergeCpuS: number };
     const cmp = compare(join(work, 'single.gpkg'), merged);
     const sumCpu = shards.reduce((s, x) => s + x.cpuS, 0);
