@@ -22,6 +22,7 @@ export const API_METHODS = {
   exportInventory: 'stream',
   importInventory: 'call',
   mergeProjects: 'call',
+  mergeShards: 'call',
   packageProject: 'call',
   // projects (issue 4)
   createProject: 'call',

@@ -46,6 +46,14 @@ export const DetectRequest = z.object({
   resume: z.boolean().default(false),
   /** Band roles in file order, reflectance scale and offset (src-shared/bands.ts). Default: red, green, blue[, nir] by band count. */
   layout: BandLayoutRequest.optional(),
+  /**
+   * Run only the index-th (1-based) of `count` parts of the tile plan and write a shard file to `out`
+   * (.gpkg) for `mergeShards` (docs/cluster.md).
+   */
+  shard: z
+    .object({ index: z.number().int().positive(), count: z.number().int().positive().max(100_000) })
+    .refine((s) => s.index <= s.count, { message: 'shard index must be at most the shard count' })
+    .optional(),
 });
 export type DetectRequest = z.input<typeof DetectRequest>;
 export type DetectRequestParsed = z.output<typeof DetectRequest>;
@@ -184,6 +192,34 @@ export interface DetectResult {
   warnings: string[];
   /** Set for a project-backed run. */
   project?: ProjectRunSummary;
+  /** Set for a shard (`shard` in the request): its part of the plan and the polygons held back for the merge. */
+  shard?: { index: number; count: number; tileRows: [number, number]; finalRows: [number, number]; heldBack: number; cpuS: number };
+}
+
+export const MergeShardsRequest = z.object({
+  /** The shard files of one run (`detect` with `shard`), in any order. */
+  shards: z.array(z.string().min(1)).min(1),
+  /** Inventory output: .gpkg or .geojson. */
+  out: z.string().min(1),
+  overwrite: z.boolean().default(false),
+});
+export type MergeShardsRequest = z.input<typeof MergeShardsRequest>;
+
+export interface MergeShardsResult {
+  out: string;
+  shards: number;
+  features: number;
+  totalAreaM2: number;
+  /** Polygons the shards finished alone, and those vectorised across shard edges here. */
+  fromShards: number;
+  joined: number;
+  /** Rows stitched (stored final rows and shared rows) and the seams they span. */
+  stitchedRows: number;
+  /** Sum of the shards' CPU seconds (as each recorded it) and the merge's own. */
+  shardCpuS: number;
+  mergeCpuS: number;
+  seconds: number;
+  run: string;
 }
 
 export interface ProjectRunSummary {
@@ -512,6 +548,8 @@ export interface ScarpApi extends ProjectApi {
   importInventory(request: ImportRequest): Promise<ImportResponse>;
   /** Merge a colleague's project or field package into a project (one undoable edit). */
   mergeProjects(request: MergeRequest): Promise<MergeResponse>;
+  /** Join the shard files of a sharded detection into one inventory (docs/cluster.md). */
+  mergeShards(request: MergeShardsRequest): Promise<MergeShardsResult>;
   /** Write a field package of a project (inventory, imagery, hillshade and probability as GeoPackage tiles). */
   packageProject(request: PackageRequest): Promise<PackageResponse>;
 }

@@ -22,6 +22,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   adapt: async () => (await import('./commands/adapt')).runAdapt,
   review: async () => (await import('./commands/review')).runReview,
   merge: async () => (await import('./commands/merge')).runMerge,
+  'merge-shards': async () => (await import('./commands/merge-shards')).runMergeShards,
   package: async () => (await import('./commands/package')).runPackage,
 };
 

@@ -20,7 +20,13 @@ export const COMMAND_USAGE: Readonly<Record<string, string>> = {
                [--bands <role,...>] [--scale s] [--offset o]
                                          band roles in file order (red,green,blue,nir,rededge,swir1,
                                          swir2,other; default red,green,blue[,nir] by band count);
-                                         reflectance = value × s + o`,
+                                         reflectance = value × s + o
+  scarp detect --image <tif> [--dem <tif>] … --shard K/N --out <shard_K.gpkg>
+  scarp detect --image <tif> [--dem <tif>] … --shard auto [--shard-count N] --out <shard.gpkg>
+                                         run the K-th of N parts of the tile plan (a cluster task);
+                                         auto: K and N from a Slurm job array, or K from a Kubernetes
+                                         Indexed Job (JOB_COMPLETION_INDEX) with N from --shard-count;
+                                         join the shard files with scarp merge-shards`,
   change: `  scarp change --pre <tif> --post <tif> [--dem <tif>] [--aoi <polygons>]
                [--out <file.gpkg|file.geojson> | --project <file.gpkg>] [--probability <score.tif>]
                [--method auto|rdndvi|visible] [--threshold t] [--max-greening g] [--cloud-reflectance r]
@@ -52,6 +58,10 @@ export const COMMAND_USAGE: Readonly<Record<string, string>> = {
                                          bring a colleague's project or field package back into A: landslides
                                          matched by uuid (new ones also by geometry), three-way against the last
                                          common state; conflicts kept as in A unless --prefer; one undoable edit`,
+  'merge-shards': `  scarp merge-shards --out <file.gpkg|file.geojson> <shard.gpkg>... [--overwrite] [--json]
+                                         join the shard files of one run: the inventory one run writes
+                                         (polygons cut by shard edges vectorised once, attributes over
+                                         all their pixels); a missing or repeated shard is named`,
   eval: `  scarp eval --prediction <gpkg|geojson|tif> --reference <mask.tif|polygons>
              [--threshold t] [--ignore-value 255] [--aoi <polygons> | --rows a:b] [--json]`,
   adapt: `  scarp adapt --project <file.gpkg> [--run <id>] [--out-model <adapted.onnx>] [--json]

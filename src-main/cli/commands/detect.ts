@@ -8,6 +8,7 @@ import { UsageError } from '../errors';
 import { BAND_OPTIONS, layoutOption } from '../bands';
 import { createProgressReporter } from '../progress';
 import { cancelOnSigint } from '../cancel';
+import { shardOption } from '../shard-option';
 
 export const DETECT_OPTIONS = {
   image: { type: 'string' },
@@ -29,6 +30,8 @@ export const DETECT_OPTIONS = {
   'no-tta': { type: 'boolean' },
   ...BAND_OPTIONS,
   pre: { type: 'string' },
+  shard: { type: 'string' },
+  'shard-count': { type: 'string' },
 } as const;
 
 export function detectRequestFromArgs(args: string[]): { request: DetectRequest; json: boolean; resumeOnly: boolean; pre?: string } {
@@ -39,6 +42,9 @@ export function detectRequestFromArgs(args: string[]): { request: DetectRequest;
   if (!v.image) throw new UsageError('detect needs --image <tif>');
   if (!v.out && !v.probability && !v.project) throw new UsageError('detect needs --project <file.gpkg>, --out <file.gpkg|file.geojson> and/or --probability <file.tif>');
   if (v.tta && v['no-tta']) throw new UsageError('give --tta or --no-tta, not both');
+  const shard = shardOption(v.shard, v['shard-count'], process.env);
+  if (shard && (!v.out || v.probability || v.project)) throw new UsageError('--shard writes one shard file: give --out <shard.gpkg>, without --probability or --project (scarp merge-shards joins the shards)');
+  if (shard && v.pre) throw new UsageError('--shard runs a model detection; it does not take --pre');
   const provider = v.provider === undefined ? undefined : ProviderPreference.safeParse(v.provider);
   if (provider && !provider.success) throw new UsageError(`--provider must be one of ${ProviderPreference.options.join(', ')}`);
   const request: DetectRequest = {
@@ -58,6 +64,7 @@ export function detectRequestFromArgs(args: string[]): { request: DetectRequest;
     resume: v.resume ?? false,
     tta: v.tta ? true : v['no-tta'] ? false : undefined,
     layout: layoutOption(v),
+    shard,
   };
   return { request, json: v.json ?? false, resumeOnly: false, pre: v.pre };
 }
@@ -91,6 +98,11 @@ export function formatDetectResult(r: DetectResult): string {
     `Landslides:  ${r.features} polygons, ${(r.totalAreaM2 / 10_000).toFixed(2)} ha`,
     ...(r.outputs.inventory ? [`Inventory:   ${r.outputs.inventory}`] : []),
     ...(r.outputs.probability ? [`Probability: ${r.outputs.probability}`] : []),
+    ...(r.shard
+      ? [
+          `Shard:       ${r.shard.index}/${r.shard.count}: tile rows ${r.shard.tileRows[0]}–${r.shard.tileRows[1]}, ${r.features} landslides finished here, ${r.shard.heldBack} reaching its edges held for merge-shards; CPU ${r.shard.cpuS.toFixed(1)} s`,
+        ]
+      : []),
     ...(r.project
       ? [
           `Project:     ${r.project.path} (scene ${r.project.sceneId}, run ${r.project.runId}${r.project.resumed ? `, resumed at row ${r.project.startRow}` : ''}; ${r.project.featuresAdded} predicted landslides replace ${r.project.predictedReplaced})`,

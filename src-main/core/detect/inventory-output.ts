@@ -22,7 +22,7 @@ export interface InventoryContext {
 }
 
 /** The detection's polygons as an exporter's inventory (feature ids 1 … n, status predicted). */
-export function detectedInventory(polygons: readonly InventoryPolygon[], ctx: InventoryContext): Inventory {
+export function detectedInventory(polygons: ReadonlyArray<Pick<InventoryPolygon, 'geometry' | 'attributes'>>, ctx: InventoryContext): Inventory {
   const now = new Date().toISOString();
   return {
     crs: ctx.crs,
@@ -40,7 +40,7 @@ export function detectedInventory(polygons: readonly InventoryPolygon[], ctx: In
  */
 export async function writeInventory(
   path: string,
-  polygons: readonly InventoryPolygon[],
+  polygons: ReadonlyArray<Pick<InventoryPolygon, 'geometry' | 'attributes'>>,
   ctx: InventoryContext,
   opts: { overwrite: boolean },
 ): Promise<{ files: string[]; warnings: string[] }> {
@@ -55,7 +55,7 @@ export async function writeInventory(
  * inventory is removed again: a run's outputs appear all or not at all. Returns the warnings.
  */
 export async function finishOutputs(
-  inventory: { path: string; polygons: readonly InventoryPolygon[]; ctx: InventoryContext; overwrite: boolean } | null,
+  inventory: { path: string; polygons: ReadonlyArray<Pick<InventoryPolygon, 'geometry' | 'attributes'>>; ctx: InventoryContext; overwrite: boolean } | null,
   others: readonly PlannedOutput[],
 ): Promise<string[]> {
   const written = inventory ? await writeInventory(inventory.path, inventory.polygons, inventory.ctx, inventory) : { files: [], warnings: [] };

@@ -14,6 +14,7 @@ import { Polygonizer, vectorizePolygon, type InventoryPolygon, type PixelPolygon
 import { discardOutputs, planOutput, type PlannedOutput } from '../util/atomic-output';
 import { finishOutputs, INVENTORY_EXTENSIONS } from './inventory-output';
 import { openScene } from './open-scene';
+import { probabilityAndMask, undefinedPixels } from './probability-rows';
 import type { DetectionHooks } from './detection-hooks';
 
 const cancelled = (): ScarpError => new ScarpError({ code: 'CANCELLED', message: 'Detection cancelled: nothing was written.' });
@@ -109,27 +110,9 @@ export async function runDetection(
       onProgress: (p) => onProgress?.({ stage: 'infer', done: p.tilesDone, total: p.tilesTotal, etaSeconds: p.etaSeconds ?? undefined }),
       sink: async (y, rows) => {
         const n = rows.length;
-        const optical = await bands.readOptical({ x: 0, y, width: W, height: n });
-        const inside = aoi ? aoi.rows(y, n) : null;
-        const probability = new Float32Array(n * W);
-        const mask = new Uint8Array(n * W);
-        const r = optical.get(0)!;
-        const g = optical.get(1)!;
-        const b = optical.get(2)!;
-        for (let i = 0; i < n; i++) {
-          const row = rows[i]!;
-          for (let x = 0; x < W; x++) {
-            const k = i * W + x;
-            const v = row[x]!;
-            const noImage = Number.isNaN(r[k]!) && Number.isNaN(g[k]!) && Number.isNaN(b[k]!);
-            if (Number.isNaN(v) || noImage || (inside !== null && inside[k] === 0)) {
-              probability[k] = Number.NaN;
-            } else {
-              probability[k] = v;
-              mask[k] = v >= threshold ? 1 : 0;
-            }
-          }
-        }
+        const values = new Float32Array(n * W);
+        for (let i = 0; i < n; i++) values.set(rows[i]!, i * W);
+        const { probability, mask } = probabilityAndMask(values, await undefinedPixels(bands, aoi, y, n, W), threshold);
         if (hooks) await hooks.rows({ y, height: n, probability });
         else await vectoriseRows(y, n, probability, mask);
       },

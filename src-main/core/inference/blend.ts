@@ -20,8 +20,18 @@
 import type { TilePlan } from './tiling';
 import { ScarpError } from '../../../src-shared/errors';
 
-/** Receives finished rows: rows[i] is image row y + i (width float32 values, NaN where no tile ran). */
-export type RowSink = (y: number, rows: Float32Array[]) => void | Promise<void>;
+/**
+ * Receives finished rows: rows[i] is image row y + i (width float32 values, NaN where no tile ran).
+ * With `BlenderOptions.sums`, `sums` holds each row's weighted sum and weight sum before the division
+ * (a shard's rows that another shard's tiles also reach: detect/shard/).
+ */
+export type RowSink = (y: number, rows: Float32Array[], sums?: RowSums) => void | Promise<void>;
+
+/** Per emitted row: Σ w·p and Σ w over this plan's included tiles (float64, as accumulated). */
+export interface RowSums {
+  acc: Float64Array[];
+  weight: Float64Array[];
+}
 
 /** 1-D window over a span of `size` pixels with tapers of the given lengths at each end. */
 export function taperWindow(size: number, taperBefore: number, taperAfter: number): Float64Array {
@@ -42,12 +52,18 @@ export function taperWindow(size: number, taperBefore: number, taperAfter: numbe
 export interface BlenderOptions {
   /** Rows before this are not emitted (a resumed run that already wrote them). Default 0. */
   startRow?: number;
+  /** Rows from this one on are not emitted (a shard: no tile of its part reaches them). Default: the height. */
+  endRow?: number;
+  /** Also hand the sink each row's weighted sum and weight sum (RowSums). */
+  sums?: boolean;
 }
 
 export class StreamingBlender {
   private readonly plan: TilePlan;
   private readonly sink: RowSink;
   private readonly startRow: number;
+  private readonly endRow: number;
+  private readonly withSums: boolean;
   private readonly wx: Float64Array[];
   private readonly wy: Float64Array[];
   /** Ring of accumulator rows; image row y lives in ring[y % cap]. */
@@ -69,6 +85,8 @@ export class StreamingBlender {
     this.plan = plan;
     this.sink = sink;
     this.startRow = Math.max(0, Math.min(plan.height, options.startRow ?? 0));
+    this.endRow = Math.max(this.startRow, Math.min(plan.height, options.endRow ?? plan.height));
+    this.withSums = options.sums ?? false;
     this.wx = plan.cols.map((c) => taperWindow(c.size, c.overlapBefore, c.overlapAfter));
     this.wy = plan.rows.map((r) => taperWindow(r.size, r.overlapBefore, r.overlapAfter));
     this.cap = Math.max(1, ...plan.rows.map((r) => r.size));
@@ -155,12 +173,13 @@ export class StreamingBlender {
     if (until <= this.nextEmit) return;
     const W = this.plan.width;
     const out: Float32Array[] = [];
+    const sums: RowSums | undefined = this.withSums ? { acc: [], weight: [] } : undefined;
     let firstY = -1;
-    const wsum = new Float64Array(W);
+    const scratch = new Float64Array(W);
     for (let y = this.nextEmit; y < until; y++) {
       const acc = this.ring[y % this.cap]!;
-      if (y >= this.startRow) {
-        wsum.fill(0);
+      if (y >= this.startRow && y < this.endRow) {
+        const wsum = sums ? new Float64Array(W) : scratch.fill(0);
         for (const [r, cw] of this.colWeights) {
           const span = this.plan.rows[r]!;
           const k = y - span.start;
@@ -175,6 +194,10 @@ export class StreamingBlender {
         }
         if (firstY < 0) firstY = y;
         out.push(row);
+        if (sums) {
+          sums.acc.push(acc.slice());
+          sums.weight.push(wsum);
+        }
       }
       acc.fill(0);
     }
@@ -186,7 +209,7 @@ export class StreamingBlender {
     }
     if (out.length > 0) {
       this.rowsEmitted += out.length;
-      await this.sink(firstY, out);
+      await this.sink(firstY, out, sums);
     }
   }
 }

@@ -57,6 +57,10 @@ export interface TiledInferenceOptions {
   runner?: OrtRunner;
   /** Resume: image rows before this were already written; they are not emitted again. */
   startRow?: number;
+  /** Rows from this one on are not emitted (a shard's part of the plan ends above them). */
+  endRow?: number;
+  /** Hand the sink each row's weighted sum and weight sum too (blend.ts RowSums). */
+  sums?: boolean;
   /** Called once the runner exists (diagnostics/tests: e.g. to watch the worker exit). */
   onRunner?: (runner: OrtRunner) => void;
   /**
@@ -189,7 +193,7 @@ export async function runTiledInference(opts: TiledInferenceOptions): Promise<In
     const tilesAtStart = tilesDone;
     const runStart = performance.now();
     let ortMs = 0;
-    const blender = new StreamingBlender(plan, opts.sink, { startRow });
+    const blender = new StreamingBlender(plan, opts.sink, { startRow, endRow: opts.endRow, sums: opts.sums });
 
     const report = () => {
       if (!opts.onProgress) return;

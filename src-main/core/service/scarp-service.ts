@@ -43,6 +43,8 @@ import {
   ExportRequest,
   ImportRequest,
   MergeRequest,
+  MergeShardsRequest,
+  type MergeShardsResult,
   type MergeResponse,
   PackageRequest,
   type PackageResponse,
@@ -70,6 +72,8 @@ import { EditService } from './edit-service';
 import { exportFromProject } from '../export/export-service';
 import { importToProject } from '../import/project-import';
 import { mergeProjects } from '../merge/merge-projects';
+import { runShard } from '../detect/shard/run-shard';
+import { mergeShards } from '../detect/shard/merge-shards';
 import { makeFieldPackage } from '../field/field-package';
 import { ANY_STORED_PATH, type StoredPathCheck } from '../util/stored-paths';
 
@@ -126,6 +130,7 @@ export class ScarpService implements ScarpApi {
   detect(request: DetectRequest, onProgress?: ProgressSink, signal?: AbortSignal): Promise<DetectResult> {
     const req = validate(DetectRequest, request, 'detect');
     // With a project (named, or the open one when resuming) the run is recorded in it.
+    if (req.shard) return runShard({ ...req, shard: req.shard }, onProgress, signal);
     if (req.project || req.resume) return this.projects.detect(req, onProgress, signal);
     return this.runDetection(req, onProgress, signal);
   }
@@ -162,6 +167,10 @@ export class ScarpService implements ScarpApi {
   mergeProjects(request: MergeRequest): Promise<MergeResponse> {
     const req = validate(MergeRequest, request, 'merge');
     return mergeProjects(req, this.projects.openAt(req.into));
+  }
+
+  mergeShards(request: MergeShardsRequest): Promise<MergeShardsResult> {
+    return mergeShards(validate(MergeShardsRequest, request, 'merge shards'));
   }
 
   packageProject(request: PackageRequest): Promise<PackageResponse> {

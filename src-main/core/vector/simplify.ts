@@ -59,8 +59,13 @@ export function simplifyRingDP(ring: Float64Array, tolerance: number, keep?: Rea
     let far = (i0 + 1) % n;
     let fd = -1;
     for (let k = 0; k < n; k++) {
-      const d = ((ring[2 * k] as number) - x0) ** 2 + ((ring[2 * k + 1] as number) - y0) ** 2;
-      if (d > fd) {
+      const x = ring[2 * k] as number;
+      const y = ring[2 * k + 1] as number;
+      const d = (x - x0) ** 2 + (y - y0) ** 2;
+      // Ties (common on a pixel grid) go to the lowest-left vertex, so the result does not depend on where the ring starts.
+      const fx = ring[2 * far] as number;
+      const fy = ring[2 * far + 1] as number;
+      if (d > fd || (d === fd && (x < fx || (x === fx && y < fy)))) {
         fd = d;
         far = k;
       }

@@ -48,3 +48,23 @@ export function vectorizePolygon(p: PixelPolygon, opts: VectorizeOptions, report
   }
   return { id: p.id, geometry, attributes: computeAttributes(geometry, p.stats, crs), pixelCount: p.stats.pixelCount, holeCount: p.holeCount };
 }
+
+/**
+ * The polygon of a band of rows that starts at row `dy` of the grid, in the grid's pixel rows. Shifting
+ * the integer pixel corners (rather than the geotransform's origin) keeps the map coordinates bit for
+ * bit those of a scan of the whole grid, so simplification decides the same way (detect/shard/).
+ */
+export function offsetPixelRows(p: PixelPolygon, dy: number): PixelPolygon {
+  if (dy === 0) return p;
+  const parts = p.parts.map((rings) =>
+    rings.map((r) => {
+      const o = new Int32Array(r.length);
+      for (let k = 0; k < r.length; k += 2) {
+        o[k] = r[k]!;
+        o[k + 1] = r[k + 1]! + dy;
+      }
+      return o;
+    }),
+  );
+  return { ...p, parts, bbox: { ...p.bbox, minY: p.bbox.minY + dy, maxY: p.bbox.maxY + dy } };
+}

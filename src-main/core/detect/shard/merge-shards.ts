@@ -1,0 +1,265 @@
+/**
+ * `scarp merge-shards --out result.gpkg shard*.gpkg`: the inventory one detection run would have
+ * written, from the shard files of `detect --shard K/N` (run-shard.ts).
+ *
+ * Polygons a shard finished alone are taken as they are. The rows around each seam — the shards'
+ * stored final rows under held-back polygons and the rows two shards share, whose weighted sums are
+ * added and divided here exactly as one run blends — are stitched into one band per seam and
+ * vectorised once with the run's threshold, minimum area and simplification: every polygon that
+ * reaches a seam comes out whole, with attributes computed over all its pixels.
+ */
+import { performance } from 'node:perf_hooks';
+import { resolve } from 'node:path';
+import type { MergeShardsResult } from '../../../../src-shared/api';
+import { ScarpError } from '../../../../src-shared/errors';
+import { Polygonizer, offsetPixelRows, vectorizePolygon, type InventoryPolygon, type ValueRows } from '../../vector';
+import { ShardFileReader, type ShardRow } from '../../store/shard-file';
+import { discardOutputs, planOutput } from '../../util/atomic-output';
+import { finishOutputs } from '../inventory-output';
+import { SHARD_FORMAT, type ShardDescription } from './run-shard';
+
+interface Span {
+  y0: number;
+  y1: number;
+}
+
+interface Shard {
+  path: string;
+  reader: ShardFileReader;
+  d: ShardDescription;
+}
+
+const CHUNK_ROWS = 128;
+
+function badShards(message: string, hint: string, file?: string): ScarpError {
+  return new ScarpError({ code: 'INVALID_ARGUMENT', message, hint, file });
+}
+
+/** Sorted, merged union of spans (touching spans join). */
+export function unionSpans(spans: Span[]): Span[] {
+  const s = spans.filter((r) => r.y1 > r.y0).sort((a, b) => a.y0 - b.y0);
+  const out: Span[] = [];
+  for (const r of s) {
+    const last = out[out.length - 1];
+    if (last && r.y0 <= last.y1) last.y1 = Math.max(last.y1, r.y1);
+    else out.push({ ...r });
+  }
+  return out;
+}
+
+function describe(path: string, reader: ShardFileReader): ShardDescription {
+  const d = reader.description as Partial<ShardDescription> | null;
+  if (!d || d.format !== SHARD_FORMAT || !d.part || !d.run || !d.edges || typeof d.fingerprint !== 'string') {
+    throw badShards(`${path} is a shard file of another format (${String(d?.format ?? 'none')}; this Scarp reads ${SHARD_FORMAT}).`, 'Run the shards and the merge with the same Scarp version.', path);
+  }
+  return d as ShardDescription;
+}
+
+/** Check the shards form one whole run: same run, same N, each K once. */
+function checkSet(shards: Shard[]): void {
+  const first = shards[0]!;
+  for (const s of shards) {
+    if (s.d.fingerprint !== first.d.fingerprint) {
+      const a = first.d.run as unknown as Record<string, unknown>;
+      const b = s.d.run as unknown as Record<string, unknown>;
+      const differ = Object.keys(a).filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
+      throw badShards(
+        `${s.path} belongs to another run than ${first.path} (they differ in ${differ.join(', ') || 'their run'}).`,
+        'Merge only the shards of one `scarp detect … --shard K/N` command line.',
+        s.path,
+      );
+    }
+    if (s.d.part.count !== first.d.part.count) {
+      throw badShards(`${s.path} is shard ${s.d.part.index}/${s.d.part.count}, ${first.path} is shard ${first.d.part.index}/${first.d.part.count}: the shard counts differ.`, 'Give the shards of one run, all cut with the same N.', s.path);
+    }
+  }
+  const n = first.d.part.count;
+  const byIndex = new Map<number, Shard[]>();
+  for (const s of shards) byIndex.set(s.d.part.index, [...(byIndex.get(s.d.part.index) ?? []), s]);
+  const twice = [...byIndex.entries()].filter(([, l]) => l.length > 1);
+  if (twice.length > 0) {
+    throw badShards(
+      `Shard${twice.length > 1 ? 's' : ''} given more than once: ${twice.map(([k, l]) => `${k}/${n} (${l.map((s) => s.path).join(', ')})`).join('; ')}.`,
+      'Give each shard file once (a re-run shard replaces its file; remove the old copy).',
+    );
+  }
+  const missing: number[] = [];
+  for (let k = 1; k <= n; k++) if (!byIndex.has(k)) missing.push(k);
+  if (missing.length > 0) {
+    const shown = missing.length > 20 ? `${missing.slice(0, 20).join(', ')} … (${missing.length} in all)` : missing.join(', ');
+    throw badShards(
+      `Shard${missing.length > 1 ? 's' : ''} ${shown} of ${n} ${missing.length > 1 ? 'are' : 'is'} missing: ${shards.length} of ${n} given.`,
+      `Run the missing shard${missing.length > 1 ? 's' : ''} (scarp detect … --shard K/${n}) and merge again; a shard that failed leaves no file.`,
+    );
+  }
+  shards.sort((a, b) => a.d.part.index - b.d.part.index);
+  for (let k = 1; k < shards.length; k++) {
+    if (shards[k]!.d.part.tileRows.first !== shards[k - 1]!.d.part.tileRows.end) {
+      throw badShards(`${shards[k]!.path}: its tile rows do not continue those of shard ${k}/${n}.`, 'The shard files are damaged or were edited; run the shards again.', shards[k]!.path);
+    }
+  }
+}
+
+export async function mergeShards(req: { shards: string[]; out: string; overwrite: boolean }): Promise<MergeShardsResult> {
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  const paths = req.shards.map((p) => resolve(p));
+  const seen = new Set<string>();
+  for (const p of paths) {
+    if (seen.has(p)) throw badShards(`${p} is given twice.`, 'Give each shard file once.', p);
+    seen.add(p);
+  }
+  const out = planOutput(req.out, ['.gpkg', '.geojson', '.json'], req.overwrite, 'inventory');
+  if (seen.has(out.finalPath)) throw badShards(`The output ${out.finalPath} is one of the shard files.`, 'Write the merged inventory to a new file.', out.finalPath);
+  const shards: Shard[] = [];
+  try {
+    for (const path of paths) {
+      const reader = ShardFileReader.open(path);
+      shards.push({ path, reader, d: describe(path, reader) });
+    }
+    checkSet(shards);
+    const { run } = shards[0]!.d;
+    const W = run.grid.width;
+    const H = run.grid.height;
+
+    const polygons: Array<Pick<InventoryPolygon, 'geometry' | 'attributes'>> = [];
+    for (const s of shards) {
+      for (const f of s.reader.features()) {
+        const r = f.record;
+        polygons.push({
+          geometry: f.geometry,
+          attributes: { area_m2: r.area_m2, perimeter_m: r.perimeter_m, prob_mean: r.prob_mean, prob_max: r.prob_max, slope_mean: r.slope_mean, elev_min: r.elev_min, elev_max: r.elev_max, aspect_mean: r.aspect_mean, dem_coverage: r.dem_coverage },
+        });
+      }
+    }
+    const fromShards = polygons.length;
+
+    // Rows to stitch, and the seam rows a joined polygon must reach (the others were finished in a shard).
+    const stitch: Span[] = [];
+    const seams: Span[] = [];
+    for (const { d } of shards) {
+      const { touched, final } = d.part;
+      if (touched.y1 <= touched.y0) continue;
+      stitch.push({ y0: touched.y0, y1: final.y0 }, { y0: final.y1, y1: touched.y1 });
+      seams.push({ y0: touched.y0, y1: final.y0 }, { y0: final.y1, y1: touched.y1 });
+      if (final.y1 > final.y0) {
+        stitch.push({ y0: final.y0, y1: d.edges.topEnd }, { y0: d.edges.bottomStart, y1: final.y1 });
+        if (final.y0 > 0) seams.push({ y0: final.y0, y1: final.y0 + 1 });
+        if (final.y1 < H) seams.push({ y0: final.y1 - 1, y1: final.y1 });
+      }
+    }
+    const regions = unionSpans(stitch);
+    const seamSpans = unionSpans(seams);
+    const reachesSeam = (y0: number, y1: number) => seamSpans.some((s) => s.y0 < y1 && y0 < s.y1);
+
+    let stitchedRows = 0;
+    for (const region of regions) {
+      stitchedRows += region.y1 - region.y0;
+      const polygonizer = new Polygonizer({ width: W, height: region.y1 - region.y0, connectivity: 8 });
+      const opts = { grid: run.grid, minAreaM2: run.minAreaM2, simplifyM: run.simplifyM };
+      const take = (list: ReturnType<Polygonizer['push']>) => {
+        for (const p of list) {
+          if (!reachesSeam(region.y0 + p.bbox.minY, region.y0 + p.bbox.maxY)) continue;
+          const v = vectorizePolygon(offsetPixelRows(p, region.y0), opts);
+          if (v) polygons.push(v);
+        }
+      };
+      for (let c0 = region.y0; c0 < region.y1; c0 += CHUNK_ROWS) {
+        const c1 = Math.min(region.y1, c0 + CHUNK_ROWS);
+        const { values, mask } = stitchRows(shards, c0, c1, W, run.threshold);
+        take(polygonizer.push(c0 - region.y0, mask, values));
+      }
+      take(polygonizer.finish());
+    }
+
+    const first = shards[0]!.d;
+    await finishOutputs({ path: out.finalPath, polygons, ctx: { scene: first.scene, run: first.runId, crs: run.grid.crs }, overwrite: req.overwrite }, []);
+    const cpu = process.cpuUsage(cpu0);
+    return {
+      out: out.finalPath,
+      shards: shards.length,
+      features: polygons.length,
+      totalAreaM2: polygons.reduce((s, p) => s + p.attributes.area_m2, 0),
+      fromShards,
+      joined: polygons.length - fromShards,
+      stitchedRows,
+      shardCpuS: shards.reduce((s, x) => s + x.d.timings.cpuS, 0),
+      mergeCpuS: (cpu.user + cpu.system) / 1e6,
+      seconds: (performance.now() - t0) / 1000,
+      run: first.runId,
+    };
+  } catch (e) {
+    discardOutputs([out]);
+    throw e;
+  } finally {
+    for (const s of shards) s.reader.close();
+  }
+}
+
+/** Rows [c0, c1) of the run: a shard's stored final rows as they are, shared rows summed over their shards and divided. */
+function stitchRows(shards: Shard[], c0: number, c1: number, W: number, threshold: number): { values: ValueRows; mask: Uint8Array } {
+  const n = c1 - c0;
+  const probability = new Float32Array(n * W).fill(Number.NaN);
+  const terrain = shards[0]!.d.terrain;
+  const slope = terrain ? new Float32Array(n * W).fill(Number.NaN) : undefined;
+  const elevation = terrain ? new Float32Array(n * W).fill(Number.NaN) : undefined;
+  const aspect = terrain ? new Float32Array(n * W).fill(Number.NaN) : undefined;
+  const acc = new Float64Array(n * W);
+  const weight = new Float64Array(n * W);
+  const invalid = new Uint8Array(n * W);
+  const kind = new Array<'final' | 'partial' | null>(n).fill(null);
+  for (const s of shards) {
+    const { touched } = s.d.part;
+    if (touched.y1 <= c0 || touched.y0 >= c1) continue;
+    for (const row of s.reader.rows(c0, c1) as Iterable<ShardRow>) {
+      const i = row.y - c0;
+      const o = i * W;
+      if (row.kind === 'final') {
+        kind[i] = 'final';
+        probability.set(row.probability!, o);
+      } else {
+        if (kind[i] === 'final') throw corrupt(s.path, row.y);
+        kind[i] = 'partial';
+        const a = row.acc!;
+        const w = row.weight!;
+        const inv = row.invalid!;
+        for (let x = 0; x < W; x++) {
+          acc[o + x] += a[x]!;
+          weight[o + x] += w[x]!;
+          invalid[o + x] |= inv[x]!;
+        }
+      }
+      // Terrain: a final row's is its own; a shared row's is the same in every shard (the whole row).
+      const put = (dst: Float32Array | undefined, src: Float32Array | undefined) => {
+        if (dst && src && (row.kind === 'final' || Number.isNaN(dst[o]!))) dst.set(src, o);
+      };
+      put(slope, row.slope);
+      put(elevation, row.elevation);
+      put(aspect, row.aspect);
+    }
+  }
+  const mask = new Uint8Array(n * W);
+  for (let i = 0; i < n; i++) {
+    if (kind[i] === null) throw corrupt(shards.map((s) => s.path).join(', '), c0 + i);
+    const o = i * W;
+    if (kind[i] === 'partial') {
+      for (let x = 0; x < W; x++) {
+        const w = weight[o + x]!;
+        probability[o + x] = invalid[o + x] === 1 || !(w > 0) ? Number.NaN : acc[o + x]! / w;
+      }
+    }
+    for (let x = 0; x < W; x++) {
+      const p = probability[o + x]!;
+      mask[o + x] = p >= threshold ? 1 : 0;
+    }
+  }
+  return { values: terrain ? { probability, slope, elevation, aspect } : { probability }, mask };
+}
+
+function corrupt(path: string, y: number): ScarpError {
+  return new ScarpError({
+    code: 'INVALID_ARGUMENT',
+    message: `Row ${y} of the run is missing from the shard files (${path}), or stored twice.`,
+    hint: 'The shard files are damaged or come from different runs; run the shards again.',
+  });
+}

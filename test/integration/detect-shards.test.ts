@@ -1,0 +1,92 @@
+/**
+ * Sharded detection through the real `scarp` command on a real crop of Jinsha site B (RGB + DSM,
+ * the shipped scarp-uav-rgbdem model): `detect --shard K/4` four times, `merge-shards`, compared by
+ * OGR with one `detect` over the same crop (test/fixtures/compare_inventories.py). Landslides in
+ * this crop cross the shard edges, so the joins are exercised. Then the merge's refusals: a missing
+ * shard, a shard given twice, and a shard of another run, each named, with no output written.
+ */
+import { copyFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dataPath, hasData, tempDir } from '../helpers/data';
+import { gdal, hasGdal, pythonFixture } from '../helpers/gdal';
+import { scarp, scarpAsync } from '../helpers/cli';
+
+interface Comparison {
+  countA: number;
+  countB: number;
+  areaA: number;
+  symDiffArea: number;
+  unmatched: number;
+  maxAttrDiff: Record<string, number | 'missing'>;
+}
+
+describe.skipIf(!(hasData && hasGdal))('detect --shard K/N + merge-shards (CLI, real crop of site B)', () => {
+  let dir: string;
+  let cleanup: () => void;
+  let scene: string[];
+  const N = 4;
+  const shard = (k: number) => join(dir, `shard_${k}.gpkg`);
+
+  beforeAll(async () => {
+    ({ dir, cleanup } = tempDir('detect-shards'));
+    const rgb = join(dir, 'rgb.tif');
+    const dsm = join(dir, 'dsm.tif');
+    // 640 × 768 px: 4 tile rows of the model's 256-px tiles, with landslides across the tile-row seams.
+    gdal('gdal_translate', ['-q', '-srcwin', '1856', '1600', '640', '768', dataPath('jinsha-uav/siteB_rgb.tif'), rgb]);
+    gdal('gdal_translate', ['-q', '-srcwin', '1856', '1600', '640', '768', dataPath('jinsha-uav/siteB_dsm.tif'), dsm]);
+    scene = ['--image', rgb, '--dem', dsm];
+    const runs = await Promise.all([
+      scarpAsync(['detect', ...scene, '--out', join(dir, 'single.gpkg')]),
+      ...Array.from({ length: N }, (_, i) => scarpAsync(['detect', ...scene, '--shard', `${i + 1}/${N}`, '--out', shard(i + 1), '--json'])),
+    ]);
+    for (const r of runs) expect(r.status, r.stderr).toBe(0);
+  }, 1_200_000);
+  afterAll(() => cleanup());
+
+  it('merges into the same inventory as one run', { timeout: 600_000 }, () => {
+    const r = scarp(['merge-shards', '--out', join(dir, 'merged.gpkg'), '--json', ...[3, 1, 4, 2].map(shard)]);
+    expect(r.status, r.stderr).toBe(0);
+    const m = JSON.parse(r.stdout) as { shards: number; features: number; joined: number };
+    expect(m.shards).toBe(N);
+    expect(m.joined).toBeGreaterThan(0);
+    const c = pythonFixture<Comparison>('compare_inventories.py', [join(dir, 'single.gpkg'), join(dir, 'merged.gpkg')]);
+    expect(c.countA).toBeGreaterThan(0);
+    expect(c.countB).toBe(c.countA);
+    expect(m.features).toBe(c.countA);
+    expect(c.unmatched).toBe(0);
+    expect(c.symDiffArea).toBeLessThanOrEqual(1e-4 * c.areaA);
+    for (const [field, d] of Object.entries(c.maxAttrDiff)) {
+      expect(d, field).not.toBe('missing');
+      expect(d as number, field).toBeLessThanOrEqual(field === 'area_m2' || field === 'perimeter_m' ? 1e-6 : 1e-5);
+    }
+    // The shard files are GeoPackages GDAL reads (the landslides they finished alone).
+    expect(gdal('ogrinfo', ['-so', shard(1), 'landslides'])).toMatch(/Feature Count: \d+/);
+  });
+
+  it('names missing and repeated shards and writes nothing', () => {
+    const out = join(dir, 'bad.gpkg');
+    const missing = scarp(['merge-shards', '--out', out, shard(1), shard(2), shard(4)]);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/Shard 3 of 4 is missing/);
+    const samePath = scarp(['merge-shards', '--out', out, shard(1), shard(2), shard(3), shard(4), shard(2)]);
+    expect(samePath.status).toBe(1);
+    expect(samePath.stderr).toMatch(/shard_2\.gpkg is given twice/);
+    // A re-run shard kept beside the old one: same K in two files.
+    const copy = join(dir, 'shard_2_again.gpkg');
+    copyFileSync(shard(2), copy);
+    const dup = scarp(['merge-shards', '--out', out, shard(1), shard(2), shard(3), shard(4), copy]);
+    expect(dup.status).toBe(1);
+    expect(dup.stderr).toMatch(/given more than once: 2\/4 \(.*shard_2\.gpkg, .*shard_2_again\.gpkg\)/);
+    expect(existsSync(out)).toBe(false);
+  }, 600_000);
+
+  it('refuses a shard of another run, naming the difference', async () => {
+    const other = join(dir, 'other_1.gpkg');
+    const r = await scarpAsync(['detect', ...scene, '--threshold', '0.6', '--shard', `1/${N}`, '--out', other]);
+    expect(r.status, r.stderr).toBe(0);
+    const m = scarp(['merge-shards', '--out', join(dir, 'bad.gpkg'), other, shard(2), shard(3), shard(4)]);
+    expect(m.status).toBe(1);
+    expect(m.stderr).toMatch(/belongs to another run .*threshold/);
+  }, 600_000);
+});
