@@ -5,6 +5,7 @@ import { writeGeoJson } from '../export/geojson';
 import { writeLandslidesGpkg } from '../store/geopackage-writer';
 import { completeRecord } from '../store/geopackage-writer';
 import type { InventoryPolygon } from '../vector';
+import { polygonConfidence } from '../vector/confidence';
 
 export interface InventoryContext {
   scene: string;
@@ -16,7 +17,7 @@ export async function writeInventory(path: string, polygons: readonly InventoryP
   const now = new Date().toISOString();
   const features = polygons.map((p) => ({
     geometry: p.geometry,
-    properties: completeRecord({ ...p.attributes, scene: ctx.scene, run: ctx.run, confidence: p.attributes.prob_mean }, now),
+    properties: completeRecord({ ...p.attributes, scene: ctx.scene, run: ctx.run, confidence: polygonConfidence(p.attributes.prob_mean) }, now),
   }));
   if (extname(path).toLowerCase() === '.gpkg') {
     await writeLandslidesGpkg(path, features, { crs: ctx.crs, overwrite: true });
