@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -14,4 +14,17 @@ export function modelsDir(): string {
 export function sharedDataDir(): string | null {
   const dir = process.env.SCARP_DATA ?? resolve(repoRoot, '../shared/data');
   return existsSync(dir) ? dir : null;
+}
+
+let version: string | undefined;
+/** Scarp's version (package.json), as recorded in the provenance of every output. */
+export function scarpVersion(): string {
+  if (version === undefined) {
+    try {
+      version = (JSON.parse(readFileSync(resolve(repoRoot, 'package.json'), 'utf8')) as { version?: string }).version ?? 'unknown';
+    } catch {
+      version = 'unknown';
+    }
+  }
+  return version;
 }

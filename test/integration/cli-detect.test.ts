@@ -46,6 +46,14 @@ describe.skipIf(!run)('scarp detect (CLI, real data crop)', () => {
     expect(JSON.stringify(info.coordinateSystem)).toContain('32647');
     const band = (info.bands as Array<{ mean: number; noDataValue: number }>)[0]!;
     expect(band.noDataValue).toBe(-1);
+    // A Cloud-Optimized GeoTIFF with its band description, provenance and QGIS style (issue 13).
+    const cog = gdalPython('osgeo_utils.samples.validate_cloud_optimized_geotiff', ['--full-check=yes', prob]);
+    expect(cog.status, cog.stdout + cog.stderr).toBe(0);
+    expect(String((info.bands as Array<{ description?: string }>)[0]!.description)).toMatch(/probability/i);
+    const md = (info.metadata as Record<string, Record<string, string>>)[''];
+    const j = JSON.parse(first.stdout) as { model: { sha256: string }; threshold: number };
+    expect(md).toMatchObject({ SCARP_OUTPUT: 'detect', SCARP_MODEL_SHA256: j.model.sha256, SCARP_THRESHOLD: String(j.threshold), SCARP_IMAGERY_SCENES: 'rgb.tif' });
+    expect(readFileSync(join(dir, 'prob.qml'), 'utf8')).toContain('singlebandpseudocolor');
 
     // A threshold at the mean of this random-weight model's output gives polygons to check.
     meanThreshold = band.mean.toFixed(6);

@@ -11,6 +11,7 @@ import type { Inventory } from '../export/inventory';
 import { completeRecord } from '../store/geopackage-writer';
 import type { InventoryPolygon } from '../vector';
 import { commitOutputs, type PlannedOutput } from '../util/atomic-output';
+import { polygonConfidence } from '../vector/confidence';
 
 /** The extensions a detection writes its inventory to. */
 export const INVENTORY_EXTENSIONS = ['.gpkg', '.geojson', '.json'] as const;
@@ -29,7 +30,7 @@ export function detectedInventory(polygons: ReadonlyArray<Pick<InventoryPolygon,
     features: polygons.map((p, i) => ({
       fid: i + 1,
       geometry: p.geometry,
-      record: completeRecord({ ...p.attributes, scene: ctx.scene, run: ctx.run, confidence: p.attributes.prob_mean }, now),
+      record: completeRecord({ ...p.attributes, scene: ctx.scene, run: ctx.run, confidence: polygonConfidence(p.attributes.prob_mean) }, now),
     })),
   };
 }

@@ -25,6 +25,7 @@ import { REVIEWED_STATUSES } from '../../../src-shared/vocabulary';
 import { removeProjectFiles, sweepLeftovers } from '../util/leftovers';
 import { ANY_STORED_PATH, checkStoredPaths, modelFileOf, type StoredPathCheck } from '../util/stored-paths';
 import type { DetectionBegin, DetectionContext, DetectionEnd, DetectionHooks, ProbabilityRows } from './detection-hooks';
+import { polygonConfidence } from '../vector/confidence';
 
 const sha = (v: unknown): string => createHash('sha256').update(JSON.stringify(v)).digest('hex');
 
@@ -164,7 +165,7 @@ class ProjectRunHooks implements DetectionHooks {
     const now = new Date().toISOString();
     const features: LandslideFeature[] = result.polygons.map((p) => ({
       geometry: this.project.toProjectCrs(p.geometry, this.sceneCrs),
-      properties: { ...p.attributes, scene: this.scene.id, run: result.runId, status: 'predicted', confidence: p.attributes.prob_mean, created_at: now, updated_at: now },
+      properties: { ...p.attributes, scene: this.scene.id, run: result.runId, status: 'predicted', confidence: polygonConfidence(p.attributes.prob_mean), created_at: now, updated_at: now },
     }));
     // The scene's still-unreviewed features are replaced by the run's; reviewed/edited ones stay.
     // One journal edit (undo brings the old ones back), in one transaction with the run's bookkeeping.

@@ -40,6 +40,7 @@ import { AoiMask } from './aoi';
 import { checkDem } from './dem-check';
 import { predictionsPlan } from './project-run';
 import { VISIBLE_DEFAULTS, changeRows, chooseChangeMethod, logBrightnessRatio, type ChangeRule } from './change-method';
+import { polygonConfidence } from '../vector/confidence';
 
 const cancelled = (): ScarpError => new ScarpError({ code: 'CANCELLED', message: 'Change detection cancelled: nothing was written.' });
 const sha = (v: unknown): string => createHash('sha256').update(JSON.stringify(v)).digest('hex');
@@ -263,7 +264,7 @@ export async function runChange(req: ChangeRequestParsed, onProgress?: ProgressS
       const now = new Date().toISOString();
       const features: LandslideFeature[] = polygons.map((q) => ({
         geometry: p.toProjectCrs(q.geometry, post.info.crs),
-        properties: { ...q.attributes, scene: sceneId, run: runId, status: 'predicted', confidence: q.attributes.prob_mean, created_at: now, updated_at: now },
+        properties: { ...q.attributes, scene: sceneId, run: runId, status: 'predicted', confidence: polygonConfidence(q.attributes.prob_mean), created_at: now, updated_at: now },
       }));
       const label = `Change detection ${runId.slice(0, 8)} (${spec.id}) on ${sceneId}: ${features.length} predicted landslides`;
       const r = p.tx(() => {

@@ -3,12 +3,17 @@
  * mask → polygons with attributes → inventory file. Memory stays bounded by the tile size and
  * the scene width; outputs appear only when the whole run succeeded.
  */
+import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { DetectRequestParsed, DetectResult, ProgressSink } from '../../../src-shared/api';
 import { ScarpError, isScarpError } from '../../../src-shared/errors';
-import { createGeoTiffWriter, type GeoTiffWriter, type RasterSource } from '../raster';
+import type { RasterSource } from '../raster';
+import { createCogWriter, type CogWriter } from '../export/cog';
+import { outputProvenance, provenanceItems } from '../export/provenance';
+import { RASTER_DESCRIPTIONS, rasterQml } from '../export/raster-style';
+import { sidecarAction } from '../export/sidecars';
 import { runTiledInference, usesTerrain, DEFAULT_BATCH_SIZE } from '../inference';
 import { Polygonizer, vectorizePolygon, type InventoryPolygon, type PixelPolygon } from '../vector';
 import { discardOutputs, planOutput, type PlannedOutput } from '../util/atomic-output';
@@ -49,7 +54,7 @@ export async function runDetection(
   }
 
   const opened: RasterSource[] = [];
-  let writer: GeoTiffWriter | null = null;
+  let writer: CogWriter | null = null;
   /** Report progress, then stop if cancelled (so a cancel lands at every stage, not only during inference). */
   const progress: ProgressSink = (e) => {
     onProgress?.(e);
@@ -65,12 +70,18 @@ export async function runDetection(
       ? await hooks.begin({ model, workGrid, region, resampled: scale.kind === 'resample', plan, batchSize, threshold, tta })
       : { runId: randomUUID(), startRow: 0 };
     if (probabilityOut) {
-      writer = await createGeoTiffWriter(probabilityOut.tempPath, bands.grid, {
+      // A Cloud-Optimized GeoTIFF with its band description and provenance (export/cog.ts).
+      const prov = outputProvenance(
+        { modelId: model.id, modelName: card.name, modelSha256: model.sha256, threshold, runId: started.runId, runStartedAt: new Date(t0 + performance.timeOrigin).toISOString(), scenes: [{ name: basename(image.info.path), role: null, date: null }] },
+        { output: 'detect', crs: { epsg: bands.grid.crs.epsg, name: bands.grid.crs.name } },
+      );
+      writer = await createCogWriter(probabilityOut.tempPath, bands.grid, {
         dataType: 'float32',
-        bandCount: 1,
         nodata: PROBABILITY_NODATA,
-        compression: 'deflate',
+        resampling: 'average',
         overwrite: true,
+        description: RASTER_DESCRIPTIONS.probability,
+        metadata: { ...provenanceItems(prov), SCARP_LAYER: 'probability' },
       });
     }
     const polygonizer = new Polygonizer({ width: region.width, height: region.height, connectivity: 8 });
@@ -89,7 +100,7 @@ export async function runDetection(
     const W = region.width;
     /** Probability rows (NaN = undefined) and their mask → probability raster + polygons. */
     const vectoriseRows = async (y: number, n: number, probability: Float32Array, mask: Uint8Array): Promise<void> => {
-      if (writer) await writer.writeRows(y, [probability]);
+      if (writer) await writer.writeRows(probability);
       const terrain = attributes ? await attributes.readUnder(y, n, mask) : null;
       const values = terrain ? { ...terrain, probability } : { probability };
       take(polygonizer.push(y, mask, values));
@@ -145,6 +156,11 @@ export async function runDetection(
     }
     const inventory = inventoryOut && { path: inventoryOut.finalPath, polygons, ctx: { scene: basename(image.info.path), run: runId, crs: bands.grid.crs }, overwrite: req.overwrite };
     warnings.push(...(await finishOutputs(inventory, planned)));
+    if (probabilityOut) {
+      // Its QGIS style beside it (a different .qml of the user's own is kept, with a warning).
+      const style = { path: probabilityOut.finalPath.replace(/\.tiff?$/i, '.qml'), content: rasterQml('probability'), kind: 'style' as const };
+      if (sidecarAction(style, req.overwrite ?? false, warnings) === 'write') writeFileSync(style.path, style.content);
+    }
     onProgress?.({ stage: 'write', done: 1, total: 1 });
 
     return {

@@ -22,20 +22,25 @@ import { ScarpError } from '../../../src-shared/errors';
 import { encodeIfd, TIFF_TYPE, type IfdEntry } from '../raster/tiff-ifd';
 import { geoKeysForCrs } from '../raster/geokeys-write';
 import { halveRows } from './overview-row';
+import { pixelConfidence } from '../vector/confidence';
 
 export interface CogOptions {
   dataType: 'float32' | 'uint8';
-  /** GDAL_NODATA; for float32 NaN is the default, for uint8 none unless given. */
+  /** GDAL_NODATA; for float32 NaN is the default (NaN inputs are written as this value), for uint8 none unless given. */
   nodata?: number;
   /** Overview reduction: mean of valid pixels (probabilities) or nearest (masks, classes). */
   resampling?: 'average' | 'nearest';
   blockSize?: number;
   overwrite?: boolean;
   level?: number;
-  /** Extra GDAL metadata items (TIFFTAG GDAL_METADATA). */
+  /** Extra GDAL metadata items of the dataset (TIFFTAG GDAL_METADATA). */
   metadata?: Record<string, string>;
+  /** The band's description (GDAL's band description, the band name QGIS shows). */
+  description?: string;
+  /** uint8 only: a colour table (index → [r, g, b]); written as a paletted image (TIFF ColorMap). */
+  colorTable?: ReadonlyArray<readonly [number, number, number]>;
   signal?: AbortSignal;
-  /** Rows read so far ('write' stage). */
+  /** Rows written so far ('write' stage). */
   onProgress?: ProgressSink;
 }
 
@@ -43,6 +48,15 @@ export interface CogOptions {
 export interface RasterRowSource {
   grid: Grid;
   read(y: number, n: number): Promise<Float32Array | Uint8Array> | Float32Array | Uint8Array;
+}
+
+/** A COG being written: whole rows in order, then close (assemble and move into place) or abort. */
+export interface CogWriter {
+  readonly path: string;
+  /** The next rows (a multiple of the width; NaN = no data). */
+  writeRows(data: Float32Array | Uint8Array): Promise<void>;
+  close(): Promise<{ path: string; levels: Array<{ width: number; height: number }> }>;
+  abort(): Promise<void>;
 }
 
 interface Level {
@@ -67,22 +81,28 @@ function unwritable(path: string, e: unknown): ScarpError {
   );
 }
 
-function gdalMetadataXml(items: Record<string, string>): string {
-  const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;');
-  return `<GDALMetadata>\n${Object.entries(items).map(([k, v]) => `  <Item name="${esc(k)}">${esc(v)}</Item>`).join('\n')}\n</GDALMetadata>`;
+/** GDAL's metadata XML: dataset items, then the band's description (sample 0, role description). */
+function gdalMetadataXml(items: Record<string, string>, description?: string): string {
+  const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  const lines = Object.entries(items).map(([k, v]) => `  <Item name="${esc(k)}">${esc(v)}</Item>`);
+  if (description) lines.push(`  <Item name="DESCRIPTION" sample="0" role="description">${esc(description)}</Item>`);
+  return `<GDALMetadata>\n${lines.join('\n')}\n</GDALMetadata>`;
 }
 
-/** Write a single-band COG from a row source. */
-export async function writeCog(path: string, src: RasterRowSource, opts: CogOptions): Promise<{ path: string; levels: Array<{ width: number; height: number }> }> {
+const exists = (p: string): Promise<boolean> => stat(p).then(() => true, () => false);
+
+/** Start a single-band COG on `grid`: memory ≈ 2 × width × blockSize × 4 bytes whatever the height. */
+export async function createCogWriter(path: string, grid: Grid, opts: CogOptions): Promise<CogWriter> {
   const out = resolve(path);
-  const { width, height } = src.grid;
+  const { width, height } = grid;
   const bs = opts.blockSize ?? 256;
   const isFloat = opts.dataType === 'float32';
   const bps = isFloat ? 4 : 1;
   const nodata = opts.nodata ?? (isFloat ? NaN : undefined);
   const fill = nodata !== undefined ? nodata : isFloat ? NaN : 0;
   const average = (opts.resampling ?? (isFloat ? 'average' : 'nearest')) === 'average';
-  if (!opts.overwrite && (await stat(out).then(() => true, () => false))) {
+  if (opts.colorTable && (isFloat || opts.colorTable.length > 256)) throw new ScarpError({ code: 'INTERNAL', message: 'a colour table needs 8-bit data and at most 256 entries' });
+  if (!opts.overwrite && (await exists(out))) {
     throw new ScarpError({ code: 'OUTPUT_EXISTS', message: `${out} already exists.`, file: out, hint: 'Choose another name, or allow overwriting to replace it.', options: ['overwrite'] });
   }
   const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
@@ -90,12 +110,18 @@ export async function writeCog(path: string, src: RasterRowSource, opts: CogOpti
   sweepLeftovers(dir);
   const levels: Level[] = [];
   const finalTmp = join(dir, `.${basename(out)}.${tag}.tmp`);
+  let done = false;
   const cleanup = async (): Promise<void> => {
     for (const l of levels) {
       await l.fh.close().catch(() => undefined);
       await rm(l.tmp, { force: true });
     }
     await rm(finalTmp, { force: true });
+  };
+  const fail = async (err: unknown): Promise<never> => {
+    done = true;
+    await cleanup();
+    throw err instanceof ScarpError ? err : unwritable(out, err);
   };
   try {
     // Pyramid: halve until the level fits in one tile.
@@ -113,64 +139,59 @@ export async function writeCog(path: string, src: RasterRowSource, opts: CogOpti
       w = Math.ceil(w / 2);
       h = Math.ceil(h / 2);
     }
-    const level = opts.level ?? 6;
-    const flushTileRow = async (L: Level): Promise<void> => {
-      const stride = L.across * bs;
-      for (let tx = 0; tx < L.across; tx++) {
-        const tile = isFloat ? new Float32Array(bs * bs) : new Uint8Array(bs * bs);
-        for (let r = 0; r < bs; r++) tile.set(L.buf.subarray(r * stride + tx * bs, r * stride + tx * bs + bs), r * bs);
-        const bytes = deflateSync(new Uint8Array(tile.buffer, 0, bs * bs * bps), { level });
-        L.offsets.push(L.pos);
-        L.counts.push(bytes.length);
-        await L.fh.write(bytes, 0, bytes.length, L.pos);
-        L.pos += bytes.length;
-      }
-      L.buf.fill(fill);
-    };
-    const feed = async (li: number, row: Float32Array): Promise<void> => {
-      const L = levels[li]!;
-      const stride = L.across * bs;
-      const base = (L.y % bs) * stride;
-      if (isFloat) (L.buf as Float32Array).set(row, base);
-      else for (let x = 0; x < L.width; x++) {
-        const v = row[x]!;
-        L.buf[base + x] = Number.isNaN(v) ? fill : v < 0 ? 0 : v > 255 ? 255 : Math.round(v);
-      }
-      const y = L.y++;
-      if (y % bs === bs - 1 || y === L.height - 1) await flushTileRow(L);
-      const next = levels[li + 1];
-      if (!next) return;
-      if (y % 2 === 0 && y !== L.height - 1) {
-        L.pending = row.slice();
-        return;
-      }
-      const a = y % 2 === 0 ? row : L.pending!;
-      const b = y % 2 === 0 ? null : row;
-      const isNd = (v: number): boolean => Number.isNaN(v) || (nodata !== undefined && v === nodata);
-      const o = halveRows(a, b, L.width, next.width, { average, isNodata: isNd, fill });
-      L.pending = null;
-      await feed(li + 1, o);
-    };
-
-    const chunk = Math.max(1, Math.floor((1 << 22) / Math.max(1, width)));
-    for (let y = 0; y < height; y += chunk) {
-      opts.onProgress?.({ stage: 'write', done: y, total: height });
-      if (opts.signal?.aborted) throw new ScarpError({ code: 'CANCELLED', message: 'Export cancelled.' });
-      const n = Math.min(chunk, height - y);
-      const data = await src.read(y, n);
-      if (data.length !== n * width) throw new ScarpError({ code: 'INTERNAL', message: `raster source returned ${data.length} values for ${n} rows of ${width}` });
-      for (let r = 0; r < n; r++) {
-        const row = data instanceof Float32Array ? data.subarray(r * width, (r + 1) * width) : Float32Array.from(data.subarray(r * width, (r + 1) * width));
-        await feed(0, row);
-      }
+  } catch (err) {
+    await fail(err);
+  }
+  const level = opts.level ?? 6;
+  const flushTileRow = async (L: Level): Promise<void> => {
+    const stride = L.across * bs;
+    for (let tx = 0; tx < L.across; tx++) {
+      const tile = isFloat ? new Float32Array(bs * bs) : new Uint8Array(bs * bs);
+      for (let r = 0; r < bs; r++) tile.set(L.buf.subarray(r * stride + tx * bs, r * stride + tx * bs + bs), r * bs);
+      const bytes = deflateSync(new Uint8Array(tile.buffer, 0, bs * bs * bps), { level });
+      L.offsets.push(L.pos);
+      L.counts.push(bytes.length);
+      await L.fh.write(bytes, 0, bytes.length, L.pos);
+      L.pos += bytes.length;
     }
+    L.buf.fill(fill);
+  };
+  const isNd = (v: number): boolean => Number.isNaN(v) || (nodata !== undefined && v === nodata);
+  const feed = async (li: number, row: Float32Array): Promise<void> => {
+    const L = levels[li]!;
+    const stride = L.across * bs;
+    const base = (L.y % bs) * stride;
+    if (isFloat) for (let x = 0; x < L.width; x++) {
+      const v = row[x]!;
+      L.buf[base + x] = Number.isNaN(v) ? fill : v;
+    }
+    else for (let x = 0; x < L.width; x++) {
+      const v = row[x]!;
+      L.buf[base + x] = Number.isNaN(v) ? fill : v < 0 ? 0 : v > 255 ? 255 : Math.round(v);
+    }
+    const y = L.y++;
+    if (y % bs === bs - 1 || y === L.height - 1) await flushTileRow(L);
+    const next = levels[li + 1];
+    if (!next) return;
+    if (y % 2 === 0 && y !== L.height - 1) {
+      L.pending = row.slice();
+      return;
+    }
+    const a = y % 2 === 0 ? row : L.pending!;
+    const b = y % 2 === 0 ? null : row;
+    const o = halveRows(a, b, L.width, next.width, { average, isNodata: isNd, fill });
+    L.pending = null;
+    await feed(li + 1, o);
+  };
 
-    // Assemble.
+  const assemble = async (): Promise<void> => {
     const total = levels.reduce((s, l) => s + l.pos, 0);
     const big = total > 3_900_000_000;
     const offType = big ? TIFF_TYPE.LONG8 : TIFF_TYPE.LONG;
-    const keys = geoKeysForCrs(src.grid.crs);
-    const gt = src.grid.geoTransform;
+    const keys = geoKeysForCrs(grid.crs);
+    const gt = grid.geoTransform;
+    const palette = opts.colorTable;
+    const colorMap = palette ? [0, 1, 2].flatMap((c) => Array.from({ length: 256 }, (_, i) => (palette[i]?.[c] ?? 0) * 257)) : null;
     const entriesFor = (li: number, offsets: number[]): IfdEntry[] => {
       const L = levels[li]!;
       const e: IfdEntry[] = [
@@ -178,7 +199,7 @@ export async function writeCog(path: string, src: RasterRowSource, opts: CogOpti
         { tag: 257, type: TIFF_TYPE.LONG, values: [L.height] },
         { tag: 258, type: TIFF_TYPE.SHORT, values: [bps * 8] },
         { tag: 259, type: TIFF_TYPE.SHORT, values: [8] },
-        { tag: 262, type: TIFF_TYPE.SHORT, values: [1] },
+        { tag: 262, type: TIFF_TYPE.SHORT, values: [colorMap ? 3 : 1] },
         { tag: 277, type: TIFF_TYPE.SHORT, values: [1] },
         { tag: 284, type: TIFF_TYPE.SHORT, values: [1] },
         { tag: 322, type: TIFF_TYPE.LONG, values: [bs] },
@@ -187,6 +208,7 @@ export async function writeCog(path: string, src: RasterRowSource, opts: CogOpti
         { tag: 325, type: offType, values: L.counts },
         { tag: 339, type: TIFF_TYPE.SHORT, values: [isFloat ? 3 : 1] },
       ];
+      if (colorMap) e.push({ tag: 320, type: TIFF_TYPE.SHORT, values: colorMap });
       if (li > 0) e.push({ tag: 254, type: TIFF_TYPE.LONG, values: [1] });
       if (nodata !== undefined) e.push({ tag: 42113, type: TIFF_TYPE.ASCII, values: Number.isNaN(nodata) ? 'nan' : String(nodata) });
       if (li === 0) {
@@ -197,7 +219,7 @@ export async function writeCog(path: string, src: RasterRowSource, opts: CogOpti
         } else e.push({ tag: 34264, type: TIFF_TYPE.DOUBLE, values: [gt[1], gt[2], 0, gt[0], gt[4], gt[5], 0, gt[3], 0, 0, 0, 0, 0, 0, 0, 1] });
         if (keys.ascii) e.push({ tag: 34737, type: TIFF_TYPE.ASCII, values: keys.ascii });
         if (keys.doubles) e.push({ tag: 34736, type: TIFF_TYPE.DOUBLE, values: keys.doubles });
-        if (opts.metadata && Object.keys(opts.metadata).length) e.push({ tag: 42112, type: TIFF_TYPE.ASCII, values: gdalMetadataXml(opts.metadata) });
+        if ((opts.metadata && Object.keys(opts.metadata).length) || opts.description) e.push({ tag: 42112, type: TIFF_TYPE.ASCII, values: gdalMetadataXml(opts.metadata ?? {}, opts.description) });
       }
       return e;
     };
@@ -259,27 +281,79 @@ export async function writeCog(path: string, src: RasterRowSource, opts: CogOpti
     } finally {
       await fh.close();
     }
-    if (!opts.overwrite && (await stat(out).then(() => true, () => false))) throw new ScarpError({ code: 'OUTPUT_EXISTS', message: `${out} appeared while writing.`, file: out });
-    await rename(finalTmp, out);
-    const dims = levels.map((l) => ({ width: l.width, height: l.height }));
-    await cleanup();
-    return { path: out, levels: dims };
+  };
+
+  let rows = 0;
+  return {
+    path: out,
+    async writeRows(data) {
+      if (done) throw new ScarpError({ code: 'INTERNAL', message: `${out}: write after close/abort`, file: out });
+      if (data.length % width !== 0 || rows + data.length / width > height) {
+        await fail(new ScarpError({ code: 'INTERNAL', message: `${out}: ${data.length} values are not whole rows of ${width} within ${height} rows` }));
+      }
+      try {
+        const n = data.length / width;
+        for (let r = 0; r < n; r++) {
+          const row = data instanceof Float32Array ? data.subarray(r * width, (r + 1) * width) : Float32Array.from(data.subarray(r * width, (r + 1) * width));
+          await feed(0, row);
+        }
+        rows += n;
+      } catch (err) {
+        await fail(err);
+      }
+    },
+    async close() {
+      if (done) throw new ScarpError({ code: 'INTERNAL', message: `${out}: closed twice` });
+      try {
+        if (rows !== height) throw new ScarpError({ code: 'INTERNAL', message: `${out}: closed after ${rows} of ${height} rows` });
+        await assemble();
+        if (!opts.overwrite && (await exists(out))) throw new ScarpError({ code: 'OUTPUT_EXISTS', message: `${out} appeared while writing.`, file: out });
+        await rename(finalTmp, out);
+      } catch (err) {
+        await fail(err);
+      }
+      done = true;
+      await cleanup();
+      return { path: out, levels: levels.map((l) => ({ width: l.width, height: l.height })) };
+    },
+    async abort() {
+      if (done) return;
+      done = true;
+      await cleanup();
+    },
+  };
+}
+
+/** Write a single-band COG from a row source. */
+export async function writeCog(path: string, src: RasterRowSource, opts: CogOptions): Promise<{ path: string; levels: Array<{ width: number; height: number }> }> {
+  const { width, height } = src.grid;
+  const w = await createCogWriter(path, src.grid, opts);
+  try {
+    const chunk = Math.max(1, Math.floor((1 << 22) / Math.max(1, width)));
+    for (let y = 0; y < height; y += chunk) {
+      opts.onProgress?.({ stage: 'write', done: y, total: height });
+      if (opts.signal?.aborted) throw new ScarpError({ code: 'CANCELLED', message: 'Export cancelled.' });
+      const n = Math.min(chunk, height - y);
+      const data = await src.read(y, n);
+      if (data.length !== n * width) throw new ScarpError({ code: 'INTERNAL', message: `raster source returned ${data.length} values for ${n} rows of ${width}` });
+      await w.writeRows(data);
+    }
+    return await w.close();
   } catch (err) {
-    await cleanup();
+    await w.abort();
     if (err instanceof ScarpError) throw err;
-    throw unwritable(out, err);
+    throw unwritable(resolve(path), err);
   }
 }
 
-/** Per-pixel confidence from a probability: |p − t| / max(t, 1 − t), in [0, 1] (NaN stays NaN). */
+/** Per-pixel confidence from a calibrated probability (vector/confidence.ts; NaN stays NaN). */
 export function confidenceRows(src: RasterRowSource, threshold: number): RasterRowSource {
-  const scale = 1 / Math.max(threshold, 1 - threshold);
   return {
     grid: src.grid,
     async read(y, n) {
       const p = await src.read(y, n);
       const o = new Float32Array(p.length);
-      for (let i = 0; i < p.length; i++) o[i] = Math.abs((p[i] as number) - threshold) * scale;
+      for (let i = 0; i < p.length; i++) o[i] = pixelConfidence(p[i] as number, threshold);
       return o;
     },
   };

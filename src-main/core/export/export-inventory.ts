@@ -13,16 +13,19 @@ import type { CrsInfo } from '../../../src-shared/geo';
 import { ScarpError } from '../../../src-shared/errors';
 import { toEsriWkt, WGS84 } from '../geo';
 import { LandslideGpkgWriter, openGpkgDatabase } from '../store/geopackage-writer';
-import { q } from '../store/geopackage-schema';
+import { addGpkgMetadata, gdalMetadataDocument, q } from '../store/geopackage-schema';
 import { landslideQml, createQgisStyle } from '../store/project/qgis-style';
 import { writeGeoJson } from './geojson';
-import { provenanceOf, resolveCrs, selectFeatures, type Inventory, type InventoryFeature, type InventoryFilter, type OutputCrsChoice } from './inventory';
+import { provenanceOf, describeStatusFilter, resolveCrs, selectFeatures, type Inventory, type InventoryFeature, type InventoryFilter, type OutputCrsChoice } from './inventory';
 import { exportFields, fieldRow, type FieldKind } from './fields';
 import { inventoryToKml, kmlToKmz } from './kml';
 import { readParts, writeShapefileParts } from './shapefile';
 import { checkCancelled, Staging, staged } from './staging';
+import { sidecarAction, type Sidecar } from './sidecars';
+import { outputProvenance, provenanceItems, provenanceSidecar, writeProvenanceJson, type Provenance } from './provenance';
 import type { RasterRowSource } from './cog';
 import { addProbabilityCoverage } from './gpkg-raster';
+import { RASTER_DESCRIPTIONS } from './raster-style';
 import { inventoryCsv, inventoryReportHtml } from './summary';
 
 export const VECTOR_FORMATS = ['gpkg', 'shp', 'shp-zip', 'geojson', 'kml', 'kmz', 'csv', 'html'] as const;
@@ -59,50 +62,6 @@ export interface ExportResult {
 
 /** Formats fixed to WGS 84 longitude/latitude by their specification. */
 const WGS84_ONLY: ReadonlySet<VectorFormat> = new Set(['geojson', 'kml', 'kmz']);
-
-/**
- * A file beside the data that GDAL and QGIS read for every format of the same name — `<name>.qml`
- * (the style: for `<name>.shp`, `.geojson`, `.zip`) and `<name>.prj` (the CRS: for `<name>.shp` and
- * `<name>.csv`) — so several formats of one inventory in one folder share it. An identical one is no
- * collision (kept). A different `.qml` is a style the user saved: kept, with a warning, unless
- * overwriting. A different `.prj` would make GDAL read this export in another CRS: OUTPUT_EXISTS
- * unless overwriting — and even then while the other data file that reads it is there (replacing
- * it would move that file's features).
- */
-interface Sidecar {
-  path: string;
-  content: string;
-  kind: 'style' | 'crs';
-  /** The other data files of the same name that read this sidecar (a .prj: the .shp and the .csv). */
-  readBy?: string[];
-}
-
-function sidecarAction(s: Sidecar, overwrite: boolean, warnings: string[]): 'write' | 'keep' {
-  if (!existsSync(s.path)) return 'write';
-  if (readFileSync(s.path, 'utf8') === s.content) return 'keep';
-  const reader = (s.readBy ?? []).find((p) => existsSync(p));
-  if (s.kind === 'crs' && reader) {
-    throw new ScarpError({
-      code: 'OUTPUT_EXISTS',
-      message: `${s.path} holds another CRS, read by ${basename(reader)} beside it: GDAL and QGIS would read this export in that CRS, and replacing it would move ${basename(reader)}.`,
-      hint: 'Export with the same CRS as the other files of that name, or choose another name.',
-      file: s.path,
-      options: ['crs'],
-    });
-  }
-  if (overwrite) return 'write';
-  if (s.kind === 'style') {
-    warnings.push(`${s.path} is a different QGIS style, kept as it is (allow overwriting to replace it with Scarp's).`);
-    return 'keep';
-  }
-  throw new ScarpError({
-    code: 'OUTPUT_EXISTS',
-    message: `${s.path} already exists with another CRS: GDAL and QGIS would read this export in that CRS.`,
-    hint: 'Export with the same CRS as the other files of that name, choose another name, or allow overwriting.',
-    file: s.path,
-    options: ['overwrite', 'crs'],
-  });
-}
 
 function outputCrs(fmt: VectorFormat, choice: OutputCrsChoice | undefined, projectCrs: CrsInfo): CrsInfo {
   if (WGS84_ONLY.has(fmt)) {
@@ -176,7 +135,11 @@ export async function exportInventory(inv: Inventory, opts: VectorExportOptions)
       }
       break;
   }
+  // The provenance beside formats with no place for it inside (GeoJSON, GeoPackage and the report carry it within).
+  const provFile = ['csv', 'kml', 'kmz', 'shp-zip'].includes(fmt) || (fmt === 'shp' && extname(out).toLowerCase() === '.shp') ? provenanceSidecar(out) : null;
+  if (provFile) targets.push(provFile);
   Staging.checkFree(targets, overwrite);
+  const prov = outputProvenance(inv.meta, { output: fmt, crs: { epsg: crs.epsg, name: crs.name }, count: features.length, filter: describeStatusFilter(opts.filter) });
   const toWrite = sidecars.filter((sc) => sidecarAction(sc, overwrite, warnings) === 'write');
   const fields = exportFields(features);
   if (!existsSync(dir)) throw new ScarpError({ code: 'FILE_UNWRITABLE', message: `Cannot write ${out}: the folder ${dir} does not exist.`, file: out, hint: 'Create the folder first.' });
@@ -213,10 +176,14 @@ export async function exportInventory(inv: Inventory, opts: VectorExportOptions)
           features.forEach((f, i) => upd.run(f.fid, -(i + 1)));
           db.prepare("UPDATE sqlite_sequence SET seq = (SELECT MAX(fid) FROM landslides) WHERE name = 'landslides'").run();
           createQgisStyle(db);
+          addProvenance(db, 'landslides', prov);
           db.exec('COMMIT');
           if (opts.probability) {
             const r = await addProbabilityCoverage(db, opts.probability.source, { table: opts.probability.table, description: opts.probability.description, signal: opts.signal });
             if (r.tiles === 0) warnings.push('The run has no probability values; the raster layer holds no tiles.');
+            db.exec('BEGIN');
+            addProvenance(db, r.table, { ...prov, output: 'probability' }, RASTER_DESCRIPTIONS.probability);
+            db.exec('COMMIT');
           }
         } finally {
           db.close();
@@ -229,7 +196,7 @@ export async function exportInventory(inv: Inventory, opts: VectorExportOptions)
         await writeGeoJson(
           s.file(out),
           features.map((f) => ({ id: f.fid, geometry: f.geometry, properties: fieldRow(f, props) })),
-          { crs },
+          { crs, members: { scarp: prov } },
         );
         break;
       }
@@ -246,7 +213,7 @@ export async function exportInventory(inv: Inventory, opts: VectorExportOptions)
         break;
       }
       case 'html':
-        writeFileSync(s.file(out), inventoryReportHtml(features, { crs: inv.crs, filter: opts.filter, meta: inv.meta }));
+        writeFileSync(s.file(out), inventoryReportHtml(features, { crs: inv.crs, filter: opts.filter, meta: inv.meta, provenance: prov }));
         break;
       case 'shp':
       case 'shp-zip': {
@@ -258,18 +225,29 @@ export async function exportInventory(inv: Inventory, opts: VectorExportOptions)
         const paths = { shp: part('.shp'), shx: part('.shx'), dbf: part('.dbf'), prj: own ? part('.prj') : null, cpg: part('.cpg'), qml: own ? part('.qml') : null };
         const res = await writeShapefileParts(paths, features, fields, crs);
         warnings.push(...res.warnings);
+        // A folder's provenance sits beside its .shp; a zip's inside it too.
+        if (folder || fmt === 'shp-zip') writeProvenanceJson(part('.shp.scarp.json'), prov);
         if (fmt === 'shp-zip') {
           const zip = new JSZip();
           const bytes = readParts(paths);
           for (const [ext, buf] of Object.entries(bytes)) zip.file(`${name}.${ext}`, buf);
+          zip.file(`${name}.shp.scarp.json`, readFileSync(part('.shp.scarp.json')));
           writeFileSync(s.file(out), await zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE', compressionOptions: { level: 6 } }));
         }
         break;
       }
     }
     for (const sc of toWrite) writeFileSync(s.file(sc.path), sc.content);
+    if (provFile) writeProvenanceJson(s.file(provFile), prov);
     opts.onProgress?.({ stage: 'write', done: 1, total: 1 });
     checkCancelled(opts.signal);
   });
   return { format: fmt, files, count: features.length, crs: { epsg: crs.epsg, name: crs.name }, warnings, fields: fields.map((f) => ({ name: f.name, kind: f.kind })) };
+}
+
+/** The provenance of a GeoPackage table: GDAL's items (listed by GDAL and QGIS) and the whole record as JSON. */
+function addProvenance(db: ReturnType<typeof openGpkgDatabase>, table: string, prov: Provenance, description?: string): void {
+  const items = provenanceItems(prov);
+  addGpkgMetadata(db, { table, standardUri: 'http://gdal.org', mimeType: 'text/xml', metadata: gdalMetadataDocument(description ? { DESCRIPTION: description, ...items } : items) });
+  addGpkgMetadata(db, { table, standardUri: 'urn:scarp:provenance:1', mimeType: 'application/json', metadata: JSON.stringify({ scarp: prov }) });
 }

@@ -10,7 +10,8 @@ import { withProject, type Project } from '../store/project';
 import { exportInventory, VECTOR_FORMATS, type VectorFormat } from './export-inventory';
 import { exportRaster, RASTER_FORMATS, type RasterFormat } from './export-raster';
 import { parseCrsChoice } from './inventory';
-import { inventoryFromProject, latestRun, probabilityFromProject } from './project-export';
+import { inventoryFromProject, latestRun, probabilityFromProject, projectMeta } from './project-export';
+import { outputProvenance, provenanceItems } from './provenance';
 
 export const EXPORT_FORMATS = [...VECTOR_FORMATS, ...RASTER_FORMATS] as const;
 
@@ -20,8 +21,9 @@ export async function exportFromProject(req: ExportRequest, signal?: AbortSignal
     const run = latestRun(project, req.run);
     if ((RASTER_FORMATS as readonly string[]).includes(req.format)) {
       if (!run) throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `${req.project} has no finished detection run to export a raster from.`, hint: 'Run a detection in the project first.', options: ['detect-project'], file: req.project });
-      const meta: Record<string, string> = { SCARP_RUN: run.id, SCARP_MODEL: run.modelId };
-      return await exportRaster(probabilityFromProject(project, run), { format: req.format as RasterFormat, out: req.out, threshold: req.threshold ?? run.threshold, overwrite: req.overwrite, signal, onProgress, metadata: meta });
+      const threshold = req.threshold ?? run.threshold;
+      const meta = provenanceItems(outputProvenance({ ...projectMeta(project, run), threshold }, { output: req.format, crs: { epsg: project.crs()?.epsg ?? null, name: project.crs()?.name ?? '' } }));
+      return await exportRaster(probabilityFromProject(project, run), { format: req.format as RasterFormat, out: req.out, threshold, overwrite: req.overwrite, signal, onProgress, metadata: meta });
     }
     if (req.withProbability && req.format !== 'gpkg') {
       throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `The probability raster can be added to a GeoPackage export only, not to ${req.format}.`, hint: 'Export the probability alone as a Cloud-Optimized GeoTIFF.', options: ['format-probability'] });

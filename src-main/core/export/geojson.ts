@@ -27,6 +27,8 @@ export interface GeoJsonWriterOptions {
   overwrite?: boolean;
   /** Decimal places (default 7). */
   precision?: number;
+  /** Foreign members of the FeatureCollection (RFC 7946 §6.1), e.g. `scarp`: the provenance. */
+  members?: Record<string, unknown>;
 }
 
 function fmt(v: number, scale: number): string {
@@ -73,11 +75,13 @@ export class GeoJsonWriter {
     crs: CrsInfo,
     precision: number,
     private readonly overwrite: boolean,
+    members: Record<string, unknown> = {},
   ) {
     this.fd = fd;
     this.tx = createTransformer(crs, WGS84);
     this.precision = precision;
-    this.write('{"type":"FeatureCollection","features":[\n');
+    const extra = Object.entries(members).map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)},`).join('');
+    this.write(`{"type":"FeatureCollection",${extra}"features":[\n`);
   }
 
   static create(path: string, opts: GeoJsonWriterOptions): GeoJsonWriter {
@@ -92,7 +96,7 @@ export class GeoJsonWriter {
     } catch (err) {
       throw unwritable(out, err);
     }
-    return new GeoJsonWriter(out, tmp, fd, opts.crs, opts.precision ?? 7, opts.overwrite ?? false);
+    return new GeoJsonWriter(out, tmp, fd, opts.crs, opts.precision ?? 7, opts.overwrite ?? false, opts.members);
   }
 
   private write(s: string): void {

@@ -26,7 +26,13 @@ export interface InventoryFeature {
 export interface InventoryMeta {
   projectName?: string;
   eventName?: string | null;
+  eventDate?: string | null;
+  eventTrigger?: string | null;
+  imagerySource?: string | null;
+  imageryDate?: string | null;
+  scenes?: Array<{ name: string; role: string | null; date: string | null }>;
   modelId?: string | null;
+  modelSha256?: string | null;
   modelName?: string | null;
   runId?: string | null;
   runStartedAt?: string | null;

@@ -10,7 +10,7 @@ import type { Project } from '../store/project';
 import { dequantise, NODATA_U8 } from '../store/project/raster-tiles';
 import { RASTER_TILE_SIZE } from '../store/project/schema';
 import type { RunRecord } from '../store/project';
-import type { Inventory, InventoryFeature } from './inventory';
+import type { Inventory, InventoryFeature, InventoryMeta } from './inventory';
 import type { RasterRowSource } from './cog';
 
 function projectCrs(project: Project) {
@@ -30,12 +30,29 @@ export function inventoryFromProject(project: Project, run?: RunRecord | null): 
     if (page.nextAfterFid === null || page.features.length === 0) break;
     after = page.nextAfterFid;
   }
+  return { crs, features, meta: projectMeta(project, run) };
+}
+
+/** What an export records of the project and its run (provenance.ts). */
+export function projectMeta(project: Project, run?: RunRecord | null): InventoryMeta {
   const r = run ?? latestRun(project);
   const ev = project.event();
+  const scenes = project.scenes.list();
   return {
-    crs,
-    features,
-    meta: { projectName: basename(project.path), eventName: ev.name, modelId: r?.modelId ?? null, modelName: r?.modelName ?? null, runId: r?.id ?? null, runStartedAt: r?.startedAt ?? null, threshold: r?.threshold ?? null, provider: r?.provider ?? null },
+    projectName: basename(project.path),
+    eventName: ev.name,
+    eventDate: ev.date,
+    eventTrigger: ev.trigger,
+    imagerySource: ev.imagerySource,
+    imageryDate: ev.imageryDate,
+    scenes: scenes.map((s) => ({ name: s.name, role: s.role, date: s.acquired })),
+    modelId: r?.modelId ?? null,
+    modelName: r?.modelName ?? null,
+    modelSha256: r?.modelSha256 ?? null,
+    runId: r?.id ?? null,
+    runStartedAt: r?.startedAt ?? null,
+    threshold: r?.threshold ?? null,
+    provider: r?.provider ?? null,
   };
 }
 

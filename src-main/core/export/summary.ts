@@ -11,6 +11,7 @@ import { LANDSLIDE_STATUSES, type LandslideStatus } from '../store/landslides-sc
 import { STATUS_STYLE } from '../store/project/qgis-style';
 import { countsInInventory } from '../../../src-shared/vocabulary';
 import { describeStatusFilter, type InventoryFeature, type InventoryFilter, type InventoryMeta } from './inventory';
+import { provenanceRows, type Provenance } from './provenance';
 
 const csvCell = (v: unknown): string => {
   if (v === null || v === undefined) return '';
@@ -72,6 +73,8 @@ export interface ReportOptions {
   meta?: InventoryMeta;
   crs: CrsInfo;
   generatedAt?: Date;
+  /** The output's provenance (provenance.ts): the report's header. */
+  provenance?: Provenance;
 }
 
 /** Area histogram bins (log10 m², half-decade steps). */
@@ -97,8 +100,11 @@ function mapSvg(features: InventoryFeature[], w = 720, h = 480): string {
   }
   const pad = 10;
   const s = Math.min((w - 2 * pad) / Math.max(maxX - minX, 1e-9), (h - 2 * pad) / Math.max(maxY - minY, 1e-9));
-  const X = (x: number): string => (pad + (x - minX) * s).toFixed(1);
-  const Y = (y: number): string => (h - pad - (y - minY) * s).toFixed(1);
+  // Centred in the frame: the spare width (a tall inventory) or height (a wide one) split on both sides.
+  const ox = (w - (maxX - minX) * s) / 2;
+  const oy = (h - (maxY - minY) * s) / 2;
+  const X = (x: number): string => (ox + (x - minX) * s).toFixed(1);
+  const Y = (y: number): string => (h - oy - (y - minY) * s).toFixed(1);
   const paths = features.map((f) => {
     let d = '';
     for (const p of f.geometry) for (const r of p) {
@@ -110,7 +116,7 @@ function mapSvg(features: InventoryFeature[], w = 720, h = 480): string {
   });
   const scaleM = niceLength((maxX - minX) / 4);
   const bar = scaleM * s;
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" style="border:1px solid #999;background:#fafafa">${paths.join('')}
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" style="border:1px solid #999;background:#fafafa;width:100%;height:auto;display:block">${paths.join('')}
 <g><rect x="${pad}" y="${h - 22}" width="${bar.toFixed(1)}" height="4" fill="#333"/><text x="${pad}" y="${h - 26}" font-size="11">${scaleM >= 1000 ? `${scaleM / 1000} km` : `${scaleM} m`}</text></g></svg>`;
 }
 
@@ -142,7 +148,12 @@ export function inventoryReportHtml(features: InventoryFeature[], opts: ReportOp
   const m = opts.meta ?? {};
   const f = opts.filter;
   const rows = LANDSLIDE_STATUSES.filter((s) => counts.has(s)).map((s) => `<tr><td><span class="sw" style="background:${rgb(STATUS_STYLE[s].fill, 0.6)}"></span>${esc(STATUS_STYLE[s].label)}</td><td>${counts.get(s)}</td></tr>`);
-  const title = opts.title ?? m.projectName ?? 'Landslide inventory';
+  // The event names the report; the file name is no title.
+  const title = opts.title ?? (m.eventName ? `Landslide inventory: ${m.eventName}` : 'Landslide inventory');
+  const p = opts.provenance;
+  const header = p
+    ? `<table class="meta" id="provenance">${provenanceRows(p).map(([k, v]) => `<tr><td>${esc(k)}</td><td>${esc(v)}</td></tr>`).join('')}</table>`
+    : `<div>Generated ${esc((opts.generatedAt ?? new Date()).toISOString())} by Scarp</div>`;
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
 <style>
@@ -154,7 +165,7 @@ table{border-collapse:collapse} td,th{border:1px solid #ccc;padding:3px 8px;text
 @media print{body{margin:0} svg{page-break-inside:avoid}}
 </style></head><body>
 <h1>${esc(title)}</h1>
-<div>Generated ${esc((opts.generatedAt ?? new Date()).toISOString())} by Scarp</div>
+${header}
 <h2>Map</h2>
 ${mapSvg(features)}
 <div style="font-size:11px;color:#666">CRS: ${esc(opts.crs.name)}${opts.crs.epsg ? ` (EPSG:${opts.crs.epsg})` : ''}</div>

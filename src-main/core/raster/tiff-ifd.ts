@@ -13,7 +13,7 @@ export interface IfdEntry {
 const SIZE: Record<TiffType, number> = { 2: 1, 3: 2, 4: 4, 12: 8, 16: 8 };
 
 function encodeValues(e: IfdEntry): Buffer {
-  if (e.type === TIFF_TYPE.ASCII) return Buffer.from(`${e.values as string}\0`, 'latin1');
+  if (e.type === TIFF_TYPE.ASCII) return Buffer.from(`${e.values as string}\0`, 'utf8');
   const vals = e.values as number[];
   const b = Buffer.alloc(vals.length * SIZE[e.type]);
   vals.forEach((v, i) => {

@@ -243,3 +243,44 @@ export function updateContentsExtent(db: Db, table: string, column: string, boun
     table,
   );
 }
+
+/**
+ * One metadata document about a table (GeoPackage metadata extension: gpkg_metadata +
+ * gpkg_metadata_reference, created with their gpkg_extensions rows when missing). With
+ * `standardUri` 'http://gdal.org' and GDAL's multi-domain XML, GDAL and QGIS list the items as the
+ * layer's metadata; other documents GDAL shows as GPKG_METADATA_ITEM_n.
+ */
+export function addGpkgMetadata(db: Db, doc: { table: string; standardUri: string; mimeType: string; metadata: string }): void {
+  db.exec(`
+    CREATE TABLE IF NOT EXISTS gpkg_metadata (
+      id INTEGER CONSTRAINT m_pk PRIMARY KEY ASC NOT NULL,
+      md_scope TEXT NOT NULL DEFAULT 'dataset',
+      md_standard_uri TEXT NOT NULL,
+      mime_type TEXT NOT NULL DEFAULT 'text/xml',
+      metadata TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE IF NOT EXISTS gpkg_metadata_reference (
+      reference_scope TEXT NOT NULL,
+      table_name TEXT,
+      column_name TEXT,
+      row_id_value INTEGER,
+      timestamp DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+      md_file_id INTEGER NOT NULL,
+      md_parent_id INTEGER,
+      CONSTRAINT crmr_mfi_fk FOREIGN KEY (md_file_id) REFERENCES gpkg_metadata(id),
+      CONSTRAINT crmr_mpi_fk FOREIGN KEY (md_parent_id) REFERENCES gpkg_metadata(id)
+    );
+  `);
+  for (const t of ['gpkg_metadata', 'gpkg_metadata_reference']) {
+    const has = db.prepare("SELECT 1 FROM gpkg_extensions WHERE table_name = ? AND column_name IS NULL AND extension_name = 'gpkg_metadata'").get(t);
+    if (!has) db.prepare("INSERT INTO gpkg_extensions (table_name, column_name, extension_name, definition, scope) VALUES (?, NULL, 'gpkg_metadata', 'http://www.geopackage.org/spec121/#extension_metadata', 'read-write')").run(t);
+  }
+  const id = db.prepare("INSERT INTO gpkg_metadata (md_scope, md_standard_uri, mime_type, metadata) VALUES ('dataset', ?, ?, ?)").run(doc.standardUri, doc.mimeType, doc.metadata).lastInsertRowid;
+  db.prepare("INSERT INTO gpkg_metadata_reference (reference_scope, table_name, md_file_id) VALUES ('table', ?, ?)").run(doc.table, id);
+}
+
+/** GDAL's metadata XML of a table's items (what GDAL itself writes into gpkg_metadata). */
+export function gdalMetadataDocument(items: Record<string, string>): string {
+  const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  return `<GDALMultiDomainMetadata>\n  <Metadata>\n${Object.entries(items).map(([k, v]) => `    <MDI key="${esc(k)}">${esc(v)}</MDI>`).join('\n')}\n  </Metadata>\n</GDALMultiDomainMetadata>`;
+}

@@ -2,6 +2,7 @@
 import probability from '../../../resources/ramps/probability.json';
 import slope from '../../../resources/ramps/slope.json';
 import mask from '../../../resources/ramps/mask.json';
+import confidence from '../../../resources/ramps/confidence.json';
 
 export interface RampDefinition {
   name: string;
@@ -37,7 +38,16 @@ export const RAMPS = {
   probability: bakeRamp(probability as RampDefinition),
   slope: bakeRamp(slope as RampDefinition),
   mask: bakeRamp(mask as RampDefinition),
+  confidence: bakeRamp(confidence as RampDefinition),
 } as const;
+
+/** The ramp definitions as written (stops with RGBA), for styles other programs read (export/raster-style.ts). */
+export const RAMP_DEFINITIONS: Record<keyof typeof RAMPS, RampDefinition> = {
+  probability: probability as RampDefinition,
+  slope: slope as RampDefinition,
+  mask: mask as RampDefinition,
+  confidence: confidence as RampDefinition,
+};
 
 /** The ramp's CSS gradient, for legends in the UI. */
 export function rampCss(def: RampDefinition): string {
