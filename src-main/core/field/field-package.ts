@@ -20,7 +20,7 @@ import { latestRun, probabilityFromProject } from '../export/project-export';
 import type { RasterRowSource } from '../export/cog';
 import { pixelBox } from '../geo';
 import { openRaster, terrainBand, type RasterSource } from '../raster';
-import { Project, withProject, type PlanAttrs, type SceneRecord, type StoredFeature, type SyncState } from '../store/project';
+import { Project, withProject, type PlannedEvidence, type PlanAttrs, type SceneRecord, type StoredFeature, type SyncState } from '../store/project';
 import { commitOutputs, discardOutputs, planOutput } from '../util/atomic-output';
 import { ANY_STORED_PATH, checkStoredPaths, type StoredPathCheck } from '../util/stored-paths';
 import { multiPolygonArea, multiPolygonBounds, readPolygons, type FlatMultiPolygon } from '../vector';
@@ -275,7 +275,10 @@ export async function packageProject(project: Project, out: string, opts: FieldP
   // The size before writing: the landslides as stored, the rasters by their pixels, 1 MB of tables.
   let featureBytes = 0;
   for (const f of features) for (const p of f.geometry) for (const r of p) featureBytes += r.length * 8 + 16;
-  const estimatedBytes = 2 ** 20 + featureBytes * 2 + features.length * 400 + plans.reduce((s, p) => s + p.estimate, 0);
+  // Field evidence of the packaged landslides travels with them (photos as stored).
+  const evidence = project.evidence.list({ landslideUuids: features.map((f) => f.properties.uuid), data: true });
+  const evidenceBytes = evidence.reduce((s, e) => s + (e.data?.length ?? 0) + 1000, 0);
+  const estimatedBytes = 2 ** 20 + featureBytes * 2 + features.length * 400 + evidenceBytes + plans.reduce((s, p) => s + p.estimate, 0);
   const dir = dirname(target.finalPath);
   const free = opts.freeBytes ? opts.freeBytes(dir) : (() => {
     const st = statfsSync(dir);
@@ -293,6 +296,7 @@ export async function packageProject(project: Project, out: string, opts: FieldP
     });
   }
   const stateId = randomUUID();
+  const evidenceUuids = evidence.map((e) => e.record.uuid);
   let pkg: Project | null = null;
   const rasters: PackagedRaster[] = [];
   try {
@@ -319,8 +323,20 @@ export async function packageProject(project: Project, out: string, opts: FieldP
     });
     const at = new Date().toISOString();
     p.tx(() => {
-      const r = p.apply({ label: `Field package of ${basename(project.path)}: ${adds.length} landslides`, kind: 'import', reason: 'field package', mapper: null, adds, updateExtent: true });
-      const state: SyncState = { id: stateId, kind: 'package', peerProjectId: project.projectId(), peerPath: project.path, at, author: project.author(), editId: r.edit?.id ?? null, report: null };
+      const evidenceAdds: PlannedEvidence[] = evidence.map((e) => {
+        const { id: _id, ...record } = e.record;
+        return { kind: e.kind, record, ...(e.data ? { data: e.data } : {}) };
+      });
+      const r = p.apply({
+        label: `Field package of ${basename(project.path)}: ${adds.length} landslides`,
+        kind: 'import',
+        reason: 'field package',
+        mapper: null,
+        adds,
+        ...(evidenceAdds.length ? { evidence: { add: evidenceAdds } } : {}),
+        updateExtent: true,
+      });
+      const state: SyncState = { id: stateId, kind: 'package', peerProjectId: project.projectId(), peerPath: project.path, at, author: project.author(), editId: r.edit?.id ?? null, report: null, evidence: evidenceUuids };
       p.sync.record(state, p.sync.rows());
     }, 'making the field package');
     const snapshot = p.sync.rows();
@@ -332,9 +348,9 @@ export async function packageProject(project: Project, out: string, opts: FieldP
       rasters.push({ table: plan.table, kind: plan.kind, source: plan.source, width: plan.grid.width, height: plan.grid.height, gsd: Math.abs(plan.grid.geoTransform[1]), tiles });
     }
     // The project holds the same state (the package's snapshot), tied to no edit of its own.
-    project.tx(() => project.sync.record({ id: stateId, kind: 'package', peerProjectId: projectId, peerPath: target.finalPath, at, author: project.author(), editId: null, report: null }, snapshot), 'recording the field package');
+    project.tx(() => project.sync.record({ id: stateId, kind: 'package', peerProjectId: projectId, peerPath: target.finalPath, at, author: project.author(), editId: null, report: null, evidence: evidenceUuids }, snapshot), 'recording the field package');
     commitOutputs([target]);
-    return { out: target.finalPath, projectId, stateId, landslides: features.length, rasters, estimatedBytes, bytes: statSync(target.finalPath).size, warnings };
+    return { out: target.finalPath, projectId, stateId, landslides: features.length, evidence: evidence.length, rasters, estimatedBytes, bytes: statSync(target.finalPath).size, warnings };
   } catch (e) {
     pkg?.close();
     discardOutputs([target]);

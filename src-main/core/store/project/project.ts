@@ -18,6 +18,7 @@ import { LANDSLIDES_GEOMETRY_COLUMN, LANDSLIDES_TABLE } from '../landslides-sche
 import { applyPlan, replayed } from './apply-plan';
 import type { ApplyResult, EditPlan, ReplayResult } from './edit-plan';
 import { FeatureStore, type FeatureQuery, type StoredFeature } from './features';
+import { EvidenceStore } from './evidence';
 import { externalEditPlan, hasExternalEdits, takeExternalChanges } from './external-edits';
 import { fileFingerprint } from './fingerprint';
 import { Journal, type EditEntry } from './journal';
@@ -48,6 +49,8 @@ export class Project {
   readonly journal: Journal;
   /** Sync states and aliases of field packages and merges (sync.ts). */
   readonly sync: SyncStore;
+  /** Photos and field notes on landslides (evidence.ts); changed only through `apply`. */
+  readonly evidence: EvidenceStore;
   private readonly mask: MaskStore;
   /** data_version when other programs' edits were last taken in (pollExternalEdits). */
   private seenDataVersion: number;
@@ -64,6 +67,7 @@ export class Project {
     this.journal = new Journal(store.db, () => this.author());
     this.mask = new MaskStore(store.db, this.features);
     this.sync = new SyncStore(store.db);
+    this.evidence = new EvidenceStore(store.db);
     this.seenDataVersion = store.dataVersion();
   }
 
@@ -288,7 +292,7 @@ export class Project {
   }
 
   private applyInTx(plan: EditPlan): ApplyResult {
-    const r = applyPlan({ features: this.features, journal: this.journal, mask: this.mask, crs: this.crs(), srsId: this.srsId(), author: this.author(), scenes: this.maskScenes() }, plan);
+    const r = applyPlan({ features: this.features, journal: this.journal, mask: this.mask, crs: this.crs(), srsId: this.srsId(), author: this.author(), scenes: this.maskScenes(), evidence: this.evidence }, plan);
     if (plan.updateExtent) updateContentsExtent(this.store.db, LANDSLIDES_TABLE, LANDSLIDES_GEOMETRY_COLUMN);
     return r;
   }
