@@ -697,10 +697,10 @@ export type RelinkSceneRequest = z.input<typeof RelinkSceneRequest>;
 export const FindMovedImageryRequest = z.object({ folder: z.string().min(1).optional(), relink: z.boolean().optional() });
 export type FindMovedImageryRequest = z.input<typeof FindMovedImageryRequest>;
 export interface MovedImagery {
-  /** Scenes whose imagery was found elsewhere: the recorded path and the new one. */
-  found: Array<{ id: string; name: string; from: string; to: string }>;
-  /** Scenes still without their imagery. */
-  missing: Array<{ id: string; name: string; path: string }>;
+  /** Scenes whose imagery, and DEM layers whose file, was found elsewhere: the recorded path and the new one. */
+  found: Array<{ id: string; name: string; from: string; to: string; kind: 'scene' | 'dem' }>;
+  /** Scenes and DEM layers still without their file. */
+  missing: Array<{ id: string; name: string; path: string; kind: 'scene' | 'dem' }>;
   /** True when the found scenes were relinked. */
   relinked: boolean;
 }

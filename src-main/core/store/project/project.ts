@@ -26,7 +26,7 @@ import { MaskStore } from './mask';
 import { currentUser } from './lock';
 import { ProjectDb, type CreateProjectOptions, type OpenProjectOptions, type OpenReport } from './project-db';
 import { RunStore } from './runs';
-import { describeSceneFile, SceneStore, type FileState, type SceneMeta, type SceneRecord } from './scenes';
+import { describeSceneFile, SceneStore, type FileState, type MovedFile, type SceneMeta, type SceneRecord } from './scenes';
 import { SCHEMA_VERSION } from './schema';
 import { SyncStore } from './sync';
 
@@ -263,11 +263,11 @@ export class Project {
    * found is pointed at its new place in one transaction (the one question to the user is whether
    * to relink what was found).
    */
-  findMovedImagery(folder?: string, relink = false): { found: Array<{ id: string; name: string; from: string; to: string }>; missing: Array<{ id: string; name: string; path: string }>; relinked: boolean } {
+  findMovedImagery(folder?: string, relink = false): { found: MovedFile[]; missing: Array<{ id: string; name: string; path: string; kind: 'scene' | 'dem' }>; relinked: boolean } {
     const dirs = [dirname(this.path), ...(folder ? [resolve(folder)] : [])];
     if (folder && !existsSync(resolve(folder))) throw new ScarpError({ code: 'FILE_NOT_FOUND', message: `The folder ${resolve(folder)} to search does not exist.`, file: resolve(folder), hint: 'Choose the folder (or disk) that holds the imagery.' });
     const r = this.scenes.findMoved(dirs);
-    if (relink && r.found.length > 0) this.store.tx(() => r.found.forEach((f) => this.scenes.relink(f.id, f.to)), 'relinking moved imagery');
+    if (relink && r.found.length > 0) this.store.tx(() => r.found.forEach((f) => (f.kind === 'dem' ? this.scenes.relinkLayer(f.id, f.to) : this.scenes.relink(f.id, f.to))), 'relinking moved imagery');
     return { ...r, relinked: relink && r.found.length > 0 };
   }
 

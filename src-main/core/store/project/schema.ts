@@ -268,15 +268,19 @@ function demCoverageAndRelativePaths(db: Db): void {
  * the table is rebuilt with the same rows); a sync state records the evidence it holds (uuids).
  */
 function addFieldEvidence(db: Db): void {
-  createEvidenceTables(db);
+  // Each step only when not done yet (a file whose version was set back still has them).
+  if (!hasTable(db, 'landslide_photos')) createEvidenceTables(db);
   const sql = (db.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'scarp_edit_ops'").get() as { sql: string }).sql;
-  const widened = sql.replace("CHECK (target_kind IN ('feature', 'mask'))", "CHECK (target_kind IN ('feature', 'mask', 'evidence'))");
-  if (widened === sql) throw new ScarpError({ code: 'INTERNAL', message: 'Upgrading the project: the edit journal has an unexpected definition.' });
-  db.exec(widened.replace(/^CREATE TABLE\s+("scarp_edit_ops"|scarp_edit_ops)/i, 'CREATE TABLE scarp_edit_ops_v7'));
-  db.exec('INSERT INTO scarp_edit_ops_v7 SELECT * FROM scarp_edit_ops');
-  db.exec('DROP TABLE scarp_edit_ops');
-  db.exec('ALTER TABLE scarp_edit_ops_v7 RENAME TO scarp_edit_ops');
-  db.exec('ALTER TABLE scarp_sync_states ADD COLUMN evidence TEXT');
+  if (!sql.includes("'evidence'")) {
+    const widened = sql.replace("CHECK (target_kind IN ('feature', 'mask'))", "CHECK (target_kind IN ('feature', 'mask', 'evidence'))");
+    if (widened === sql) throw new ScarpError({ code: 'INTERNAL', message: 'Upgrading the project: the edit journal has an unexpected definition.' });
+    db.exec(widened.replace(/^CREATE TABLE\s+("scarp_edit_ops"|scarp_edit_ops)/i, 'CREATE TABLE scarp_edit_ops_v7'));
+    db.exec('INSERT INTO scarp_edit_ops_v7 SELECT * FROM scarp_edit_ops');
+    db.exec('DROP TABLE scarp_edit_ops');
+    db.exec('ALTER TABLE scarp_edit_ops_v7 RENAME TO scarp_edit_ops');
+  }
+  const cols = new Set((db.prepare('PRAGMA table_info(scarp_sync_states)').all() as Array<{ name: string }>).map((c) => c.name));
+  if (!cols.has('evidence')) db.exec('ALTER TABLE scarp_sync_states ADD COLUMN evidence TEXT');
 }
 
 export const MIGRATIONS: ReadonlyArray<(db: Db) => void> = [
