@@ -24,6 +24,7 @@ import { Project, withProject, type PlannedEvidence, type PlanAttrs, type SceneR
 import { commitOutputs, discardOutputs, planOutput } from '../util/atomic-output';
 import { ANY_STORED_PATH, checkStoredPaths, type StoredPathCheck } from '../util/stored-paths';
 import { multiPolygonArea, multiPolygonBounds, readPolygons, type FlatMultiPolygon } from '../vector';
+import { toPolygonCoords } from '../vector/geometry';
 
 export interface FieldPackageOptions {
   /** Polygons (GeoJSON, GeoPackage, Shapefile, KML) bounding what goes into the package. */
@@ -311,6 +312,8 @@ export async function packageProject(project: Project, out: string, opts: FieldP
       packaged_at: new Date().toISOString(),
       field_package: 'true',
       packaged_imagery_use: PACKAGED_IMAGERY_USE,
+      // The area the package covers (the AOI's polygons in the project CRS), or all of the project.
+      packaged_aoi: JSON.stringify(aoi ? { file: opts.aoi, type: 'MultiPolygon', coordinates: aoi.flatMap((mp) => mp.map((p) => toPolygonCoords(p))) } : null),
     };
     for (const k of COPIED_SETTINGS) {
       const v = k === 'author' ? project.author() : project.setting(k);
