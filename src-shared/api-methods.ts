@@ -50,6 +50,12 @@ export const API_METHODS = {
   brushStroke: 'call',
   editPolygons: 'call',
   reviewQueue: 'call',
+  // field evidence (issue 17)
+  addEvidence: 'call',
+  listEvidence: 'call',
+  removeEvidence: 'call',
+  evidencePhoto: 'call',
+  exportEvidencePhoto: 'call',
   // learning from corrections (issue 14)
   adaptModel: 'stream',
 } as const satisfies Record<keyof ScarpApi, ApiMethodKind>;

@@ -476,7 +476,15 @@ export interface MergeResponse {
   dryRun: boolean;
   prefer: MergePrefer;
   /** Changes taken from `from` (or, dry run, that would be). */
-  applied: { added: number; deleted: number; updated: number; reshaped: number; fields: Record<string, number> };
+  applied: {
+    added: number;
+    deleted: number;
+    updated: number;
+    reshaped: number;
+    fields: Record<string, number>;
+    /** Field evidence (photos, notes) taken from `from`, and removed because `from` removed it. */
+    evidence: { added: number; removed: number };
+  };
   /** Each conflict once: one landslide and field changed differently on both sides. */
   conflicts: MergeConflict[];
   matchedByGeometry: number;
@@ -523,11 +531,91 @@ export interface PackageResponse {
   /** The common state the project and the package now both hold (what a merge back is three-way against). */
   stateId: string;
   landslides: number;
+  /** Photos and field notes of those landslides, packaged with them. */
+  evidence: number;
   rasters: PackagedRaster[];
   /** Estimated before writing (checked against the free disk space), and written. */
   estimatedBytes: number;
   bytes: number;
   warnings: string[];
+}
+
+// ---- field teams (issue 17): field evidence on landslides --------------------------------------
+
+export const EVIDENCE_KINDS = ['photo', 'note'] as const;
+export type EvidenceKind = (typeof EVIDENCE_KINDS)[number];
+
+/** An ISO 8601 date or date-time (a time zone optional). */
+const EvidenceTime = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/, 'an ISO 8601 date or date-time such as 2026-07-01T10:20:00+05:00')
+  .refine((t) => !Number.isNaN(Date.parse(t.replace(' ', 'T'))), 'a real date and time');
+
+export const AddEvidenceRequest = z
+  .object({
+    /** The landslide (its uuid). */
+    uuid: z.string().min(1),
+    /** A JPEG, PNG or WebP photo file to attach (read by the service). */
+    photo: z.string().min(1).optional(),
+    /** A field note, or the photo's caption. */
+    note: z.string().trim().min(1).max(10_000).optional(),
+    /** Where it was observed (WGS 84). */
+    lon: z.number().min(-180).max(180).optional(),
+    lat: z.number().min(-90).max(90).optional(),
+    /** When it was observed. */
+    time: EvidenceTime.optional(),
+  })
+  .refine((r) => r.photo !== undefined || r.note !== undefined, 'a photo or a note (or both)')
+  .refine((r) => (r.lon === undefined) === (r.lat === undefined), 'lon and lat together');
+export type AddEvidenceRequest = z.input<typeof AddEvidenceRequest>;
+
+export const ListEvidenceRequest = z.object({ /** One landslide's (uuid); default every landslide's. */ uuid: z.string().min(1).optional() });
+export type ListEvidenceRequest = z.input<typeof ListEvidenceRequest>;
+export const RemoveEvidenceRequest = z.object({ evidence: z.string().min(1) });
+export type RemoveEvidenceRequest = z.input<typeof RemoveEvidenceRequest>;
+export const EvidencePhotoRequest = z.object({ evidence: z.string().min(1) });
+export type EvidencePhotoRequest = z.input<typeof EvidencePhotoRequest>;
+export const ExportEvidencePhotoRequest = z.object({ evidence: z.string().min(1), out: z.string().min(1), overwrite: z.boolean().optional() });
+export type ExportEvidencePhotoRequest = z.input<typeof ExportEvidencePhotoRequest>;
+
+/** A photo or field note on a landslide. */
+export interface EvidenceInfo {
+  uuid: string;
+  kind: EvidenceKind;
+  landslideUuid: string;
+  /** The note's text, or the photo's caption. */
+  note: string | null;
+  time: string | null;
+  /** Where the time came from: 'given' (typed in, or the request) or null. */
+  timeSource: string | null;
+  lon: number | null;
+  lat: number | null;
+  positionSource: string | null;
+  author: string | null;
+  addedAt: string;
+  /** Photos only. */
+  fileName: string | null;
+  contentType: string | null;
+  width: number | null;
+  height: number | null;
+  bytes: number | null;
+}
+
+export interface EvidenceEditResult {
+  edit: EditInfo | null;
+  /** The evidence added (addEvidence) or removed (removeEvidence). */
+  evidence: EvidenceInfo;
+  /** That landslide's evidence afterwards. */
+  landslide: EvidenceInfo[];
+  canUndo: number;
+  canRedo: number;
+}
+
+export interface EvidencePhoto {
+  uuid: string;
+  contentType: string;
+  /** The photo's bytes, base64. */
+  base64: string;
 }
 
 /** Every method also needs an entry in API_METHODS (src-shared/api-methods.ts), which the doors use. */
@@ -609,10 +697,10 @@ export type RelinkSceneRequest = z.input<typeof RelinkSceneRequest>;
 export const FindMovedImageryRequest = z.object({ folder: z.string().min(1).optional(), relink: z.boolean().optional() });
 export type FindMovedImageryRequest = z.input<typeof FindMovedImageryRequest>;
 export interface MovedImagery {
-  /** Scenes whose imagery was found elsewhere: the recorded path and the new one. */
-  found: Array<{ id: string; name: string; from: string; to: string }>;
-  /** Scenes still without their imagery. */
-  missing: Array<{ id: string; name: string; path: string }>;
+  /** Scenes whose imagery, and DEM layers whose file, was found elsewhere: the recorded path and the new one. */
+  found: Array<{ id: string; name: string; from: string; to: string; kind: 'scene' | 'dem' }>;
+  /** Scenes and DEM layers still without their file. */
+  missing: Array<{ id: string; name: string; path: string; kind: 'scene' | 'dem' }>;
   /** True when the found scenes were relinked. */
   relinked: boolean;
 }
@@ -972,4 +1060,14 @@ export interface ProjectApi {
   editPolygons(request: PolygonEditRequest): Promise<CorrectionResult>;
   /** What is left to review, in review order. */
   reviewQueue(request?: ReviewQueueRequest): Promise<ReviewQueue>;
+  /** Attach a photo or field note to a landslide (one undoable edit). */
+  addEvidence(request: AddEvidenceRequest): Promise<EvidenceEditResult>;
+  /** The photos and notes of one landslide, or of all. */
+  listEvidence(request?: ListEvidenceRequest): Promise<EvidenceInfo[]>;
+  /** Remove a photo or note (one undoable edit). */
+  removeEvidence(request: RemoveEvidenceRequest): Promise<EvidenceEditResult>;
+  /** A photo's bytes, for showing it. */
+  evidencePhoto(request: EvidencePhotoRequest): Promise<EvidencePhoto>;
+  /** Write a photo out to a file. */
+  exportEvidencePhoto(request: ExportEvidencePhotoRequest): Promise<{ out: string; bytes: number }>;
 }

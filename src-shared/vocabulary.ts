@@ -54,7 +54,7 @@ export const LANDSLIDE_TYPES = ['slide', 'fall', 'flow', 'complex', 'unknown'] a
 export type LandslideType = (typeof LANDSLIDE_TYPES)[number];
 
 /** What kind of change a journal edit is (shown in the history). */
-export const EDIT_KINDS = ['insert', 'update', 'delete', 'detection', 'mask', 'mixed', 'import', 'review', 'merge', 'external'] as const;
+export const EDIT_KINDS = ['insert', 'update', 'delete', 'detection', 'mask', 'mixed', 'import', 'review', 'merge', 'external', 'evidence'] as const;
 export type EditKind = (typeof EDIT_KINDS)[number];
 
 /** Review queue orders. */

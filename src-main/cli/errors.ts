@@ -33,6 +33,10 @@ const FLAGS: Record<string, string> = {
   score: '--probability <score.tif>',
   project: '--project <file.gpkg>',
   pre: '--pre <pre-event.tif>',
+  photo: '--photo <file.jpg>',
+  note: '--note <text>',
+  uuid: '--uuid <landslide uuid>',
+  evidence: '--evidence <uuid> (scarp evidence list shows them)',
 };
 
 /** The hint with the CLI's flags for the options it refers to. */

@@ -24,6 +24,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   merge: async () => (await import('./commands/merge')).runMerge,
   'merge-shards': async () => (await import('./commands/merge-shards')).runMergeShards,
   package: async () => (await import('./commands/package')).runPackage,
+  evidence: async () => (await import('./commands/evidence')).runEvidence,
 };
 
 /** The commands, in the order of COMMANDS (each has its usage block in usage.ts). */

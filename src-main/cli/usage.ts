@@ -62,6 +62,14 @@ export const COMMAND_USAGE: Readonly<Record<string, string>> = {
                                          join the shard files of one run: the inventory one run writes
                                          (polygons cut by shard edges vectorised once, attributes over
                                          all their pixels); a missing or repeated shard is named`,
+  evidence: `  scarp evidence add --project <file.gpkg> --uuid <landslide uuid> [--photo <file.jpg|png|webp>] [--note <text>]
+                     [--lon <deg> --lat <deg>] [--time <ISO 8601>] [--json]
+                                         attach a photo (with its caption) or a field note to a landslide: one edit,
+                                         undone by scarp project undo; time and position are taken as given (the
+                                         photo's EXIF is not read)
+  scarp evidence list --project <file.gpkg> [--uuid <landslide uuid>] [--json]
+  scarp evidence remove --project <file.gpkg> --evidence <uuid> [--json]
+  scarp evidence export --project <file.gpkg> --evidence <uuid> --out <photo.jpg> [--overwrite] [--json]`,
   eval: `  scarp eval --prediction <gpkg|geojson|tif> --reference <mask.tif|polygons>
              [--threshold t] [--ignore-value 255] [--aoi <polygons> | --rows a:b] [--json]`,
   adapt: `  scarp adapt --project <file.gpkg> [--run <id>] [--out-model <adapted.onnx>] [--json]

@@ -119,6 +119,10 @@ describe.skipIf(!canRun || !hasTorch)('scarp package and scarp merge (real detec
       const p = Project.open(pkg);
       try {
         expect(p.setting('field_package')).toBe('true');
+        // The package records the area it covers (the AOI's polygon, in the project CRS).
+        const area = JSON.parse(p.setting('packaged_aoi')!) as { file: string; type: string; coordinates: number[][][][] };
+        expect(area).toMatchObject({ file: aoi, type: 'MultiPolygon' });
+        expect(area.coordinates).toHaveLength(1);
         expect(p.listScenes()).toEqual([]);
         expect(p.features.count()).toBe(packaged.landslides);
       } finally {

@@ -242,7 +242,7 @@ run('merging a field package back (Balakot, 3,820 landslides on the AW3D30 DEM)'
     expect(content(inventory(p))).toEqual(content(inventory(o)));
     const third = withOpen(o, (prj) => mergeIntoProject(prj, p));
     expect(third.conflicts).toEqual([]);
-    expect(third.applied).toEqual({ added: 0, deleted: 0, updated: 0, reshaped: 0, fields: {} });
+    expect(third.applied).toEqual({ added: 0, deleted: 0, updated: 0, reshaped: 0, fields: {}, evidence: { added: 0, removed: 0 } });
     expect(third.edit).toBeNull();
   }, 120_000);
 

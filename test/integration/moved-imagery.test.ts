@@ -23,11 +23,13 @@ describe.skipIf(!canRun)('moved imagery', () => {
     mkdirSync(join(disk, 'imagery'), { recursive: true });
     const a = crop(join(disk, 'imagery', 'a.tif'), { w: 120, h: 100 });
     const b = crop(join(disk, 'imagery', 'b.tif'), { x: 1400, w: 120, h: 100 });
+    const dem = crop(join(disk, 'imagery', 'a-dsm.tif'), { w: 120, h: 100, dem: true });
     const path = join(disk, 'event.gpkg');
     const p = Project.create(path);
     let ids: string[];
     try {
       ids = [(await p.addScene(a)).scene.id, (await p.addScene(b)).scene.id];
+      p.tx(() => p.scenes.addLayer(ids[0]!, 'dem', dem), 'recording the DEM');
     } finally {
       p.close();
     }
@@ -41,6 +43,8 @@ describe.skipIf(!canRun)('moved imagery', () => {
     const elsewhere = join(tmp.dir, 'elsewhere');
     mkdirSync(join(elsewhere, 'deep', 'er'), { recursive: true });
     renameSync(join(moved, 'imagery', 'b.tif'), join(elsewhere, 'deep', 'er', 'b-renamed.tif'));
+    // The DEM recorded with scene a went off the disk too: looked for like the scenes.
+    renameSync(join(moved, 'imagery', 'a-dsm.tif'), join(elsewhere, 'a-dsm.tif'));
     const fake = readFileSync(join(elsewhere, 'deep', 'er', 'b-renamed.tif'));
     fake[fake.length >> 1] ^= 0xff;
     fake[100] ^= 0xff;
@@ -51,8 +55,11 @@ describe.skipIf(!canRun)('moved imagery', () => {
     try {
       expect(q.listScenes().map((s) => s.state)).toEqual(['missing', 'missing']);
       const look = q.findMovedImagery();
-      expect(look.found).toEqual([{ id: ids[0], name: 'a.tif', from: a, to: join(moved, 'raw', 'a.tif') }]);
-      expect(look.missing.map((m) => m.id)).toEqual([ids[1]]);
+      expect(look.found).toEqual([{ id: ids[0], name: 'a.tif', from: a, to: join(moved, 'raw', 'a.tif'), kind: 'scene' }]);
+      expect(look.missing.map((m) => [m.kind, m.name])).toEqual([
+        ['scene', 'b.tif'],
+        ['dem', 'a-dsm.tif'],
+      ]);
       expect(look.relinked).toBe(false);
       expect(q.listScenes().map((s) => s.state)).toEqual(['missing', 'missing']);
     } finally {
@@ -62,7 +69,8 @@ describe.skipIf(!canRun)('moved imagery', () => {
     expect(r.status, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j.relinked).toBe(true);
-    expect(j.found.map((f: { to: string }) => f.to).sort()).toEqual([join(moved, 'raw', 'a.tif'), join(elsewhere, 'deep', 'er', 'b-renamed.tif')].sort());
+    expect(j.found.map((f: { to: string }) => f.to).sort()).toEqual([join(moved, 'raw', 'a.tif'), join(elsewhere, 'a-dsm.tif'), join(elsewhere, 'deep', 'er', 'b-renamed.tif')].sort());
+    expect(j.found.find((f: { kind: string }) => f.kind === 'dem')).toMatchObject({ name: 'a-dsm.tif', from: dem });
     expect(j.missing).toEqual([]);
     const z = Project.open(project);
     try {

@@ -125,7 +125,8 @@ export async function runProject(service: ScarpApi, args: string[]): Promise<num
         if (v.search !== undefined || (!v.scene && !v.path)) {
           // Every scene whose imagery moved, found by content under the project's folder (and --search).
           const r = await service.findMovedImagery({ folder: v.search, relink: true });
-          const lines = [...r.found.map((f) => `Scene ${f.id} (${f.name}) now at ${f.to} (was ${f.from})`), ...r.missing.map((m) => `Scene ${m.id} (${m.name}): not found (was ${m.path})`)];
+          const what = (x: { kind: 'scene' | 'dem'; id: string; name: string }): string => (x.kind === 'dem' ? `DEM ${x.name}` : `Scene ${x.id} (${x.name})`);
+          const lines = [...r.found.map((f) => `${what(f)} now at ${f.to} (was ${f.from})`), ...r.missing.map((m) => `${what(m)}: not found (was ${m.path})`)];
           out(r, lines.length ? lines.join('\n') : 'Every scene has its imagery where the project expects it.');
           break;
         }

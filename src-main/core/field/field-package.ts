@@ -20,10 +20,11 @@ import { latestRun, probabilityFromProject } from '../export/project-export';
 import type { RasterRowSource } from '../export/cog';
 import { pixelBox } from '../geo';
 import { openRaster, terrainBand, type RasterSource } from '../raster';
-import { Project, withProject, type PlanAttrs, type SceneRecord, type StoredFeature, type SyncState } from '../store/project';
+import { Project, withProject, type PlannedEvidence, type PlanAttrs, type SceneRecord, type StoredFeature, type SyncState } from '../store/project';
 import { commitOutputs, discardOutputs, planOutput } from '../util/atomic-output';
 import { ANY_STORED_PATH, checkStoredPaths, type StoredPathCheck } from '../util/stored-paths';
 import { multiPolygonArea, multiPolygonBounds, readPolygons, type FlatMultiPolygon } from '../vector';
+import { toPolygonCoords } from '../vector/geometry';
 
 export interface FieldPackageOptions {
   /** Polygons (GeoJSON, GeoPackage, Shapefile, KML) bounding what goes into the package. */
@@ -275,7 +276,10 @@ export async function packageProject(project: Project, out: string, opts: FieldP
   // The size before writing: the landslides as stored, the rasters by their pixels, 1 MB of tables.
   let featureBytes = 0;
   for (const f of features) for (const p of f.geometry) for (const r of p) featureBytes += r.length * 8 + 16;
-  const estimatedBytes = 2 ** 20 + featureBytes * 2 + features.length * 400 + plans.reduce((s, p) => s + p.estimate, 0);
+  // Field evidence of the packaged landslides travels with them (photos as stored).
+  const evidence = project.evidence.list({ landslideUuids: features.map((f) => f.properties.uuid), data: true });
+  const evidenceBytes = evidence.reduce((s, e) => s + (e.data?.length ?? 0) + 1000, 0);
+  const estimatedBytes = 2 ** 20 + featureBytes * 2 + features.length * 400 + evidenceBytes + plans.reduce((s, p) => s + p.estimate, 0);
   const dir = dirname(target.finalPath);
   const free = opts.freeBytes ? opts.freeBytes(dir) : (() => {
     const st = statfsSync(dir);
@@ -293,6 +297,7 @@ export async function packageProject(project: Project, out: string, opts: FieldP
     });
   }
   const stateId = randomUUID();
+  const evidenceUuids = evidence.map((e) => e.record.uuid);
   let pkg: Project | null = null;
   const rasters: PackagedRaster[] = [];
   try {
@@ -307,6 +312,8 @@ export async function packageProject(project: Project, out: string, opts: FieldP
       packaged_at: new Date().toISOString(),
       field_package: 'true',
       packaged_imagery_use: PACKAGED_IMAGERY_USE,
+      // The area the package covers (the AOI's polygons in the project CRS), or all of the project.
+      packaged_aoi: JSON.stringify(aoi ? { file: opts.aoi, type: 'MultiPolygon', coordinates: aoi.flatMap((mp) => mp.map((p) => toPolygonCoords(p))) } : null),
     };
     for (const k of COPIED_SETTINGS) {
       const v = k === 'author' ? project.author() : project.setting(k);
@@ -319,8 +326,20 @@ export async function packageProject(project: Project, out: string, opts: FieldP
     });
     const at = new Date().toISOString();
     p.tx(() => {
-      const r = p.apply({ label: `Field package of ${basename(project.path)}: ${adds.length} landslides`, kind: 'import', reason: 'field package', mapper: null, adds, updateExtent: true });
-      const state: SyncState = { id: stateId, kind: 'package', peerProjectId: project.projectId(), peerPath: project.path, at, author: project.author(), editId: r.edit?.id ?? null, report: null };
+      const evidenceAdds: PlannedEvidence[] = evidence.map((e) => {
+        const { id: _id, ...record } = e.record;
+        return { kind: e.kind, record, ...(e.data ? { data: e.data } : {}) };
+      });
+      const r = p.apply({
+        label: `Field package of ${basename(project.path)}: ${adds.length} landslides`,
+        kind: 'import',
+        reason: 'field package',
+        mapper: null,
+        adds,
+        ...(evidenceAdds.length ? { evidence: { add: evidenceAdds } } : {}),
+        updateExtent: true,
+      });
+      const state: SyncState = { id: stateId, kind: 'package', peerProjectId: project.projectId(), peerPath: project.path, at, author: project.author(), editId: r.edit?.id ?? null, report: null, evidence: evidenceUuids };
       p.sync.record(state, p.sync.rows());
     }, 'making the field package');
     const snapshot = p.sync.rows();
@@ -332,9 +351,9 @@ export async function packageProject(project: Project, out: string, opts: FieldP
       rasters.push({ table: plan.table, kind: plan.kind, source: plan.source, width: plan.grid.width, height: plan.grid.height, gsd: Math.abs(plan.grid.geoTransform[1]), tiles });
     }
     // The project holds the same state (the package's snapshot), tied to no edit of its own.
-    project.tx(() => project.sync.record({ id: stateId, kind: 'package', peerProjectId: projectId, peerPath: target.finalPath, at, author: project.author(), editId: null, report: null }, snapshot), 'recording the field package');
+    project.tx(() => project.sync.record({ id: stateId, kind: 'package', peerProjectId: projectId, peerPath: target.finalPath, at, author: project.author(), editId: null, report: null, evidence: evidenceUuids }, snapshot), 'recording the field package');
     commitOutputs([target]);
-    return { out: target.finalPath, projectId, stateId, landslides: features.length, rasters, estimatedBytes, bytes: statSync(target.finalPath).size, warnings };
+    return { out: target.finalPath, projectId, stateId, landslides: features.length, evidence: evidence.length, rasters, estimatedBytes, bytes: statSync(target.finalPath).size, warnings };
   } catch (e) {
     pkg?.close();
     discardOutputs([target]);

@@ -15,11 +15,11 @@ import type { EditInfo, MergeConflict, MergeRequest, MergeResponse, MergeValue }
 import type { CrsInfo } from '../../../src-shared/geo';
 import { ScarpError } from '../../../src-shared/errors';
 import { createTransformer } from '../geo';
-import { PeerProject, withProject, type PlanAttrs, type PlannedAdd, type PlannedUpdate, type Project, type SyncState } from '../store/project';
+import { PeerProject, withProject, type PlannedEvidence, type PlanAttrs, type PlannedAdd, type PlannedUpdate, type Project, type SyncState } from '../store/project';
 import type { LandslideRecord } from '../store/landslides-schema';
 import { decodeGpkgPolygons, encodeGpkgMultiPolygon } from '../vector/geopackage-geometry';
 import { mapCoords, toPolygonCoords } from '../vector/geometry';
-import { reconcile, type MergePrefer, type RawConflict, type SideRow } from './reconcile';
+import { reconcile, reconcileEvidence, type MergePrefer, type RawConflict, type SideRow } from './reconcile';
 
 function sameCrs(a: CrsInfo, b: CrsInfo): boolean {
   return (a.epsg !== null && a.epsg === b.epsg) || a.proj4 === b.proj4;
@@ -119,6 +119,17 @@ export function mergeIntoProject(project: Project, fromPath: string, opts: { dry
     const fromRows = keyed(peer.rows(), alias, fromReproject);
     const rec = reconcile(intoRows, fromRows, baseRows, prefer);
 
+    // Field evidence, by its uuid; its landslide in our uuids (aliases and this merge's geometry matches).
+    const landslideOf = new Map<string, string>([...alias, ...rec.matches.map((m) => [m.from, m.into] as [string, string])]);
+    const fromEvidence = peer.evidence(!opts.dryRun).map((e) => ({ ...e, uuid: e.record.uuid, landslideUuid: landslideOf.get(e.record.landslide_uuid) ?? e.record.landslide_uuid }));
+    const intoEvidence = new Set(project.evidence.list().map((e) => e.record.uuid));
+    const baseEvidence = base?.s.evidence ? new Set(base.s.evidence) : null;
+    const ev = reconcileEvidence(intoEvidence, fromEvidence, baseEvidence);
+    const evidenceAdds: PlannedEvidence[] = ev.adds.map((e) => {
+      const { id: _id, ...record } = e.record;
+      return { kind: e.kind, record: { ...record, landslide_uuid: e.landslideUuid }, ...(e.data ? { data: e.data } : {}) };
+    });
+
     // The plan: from's new landslides, its changes, its deletions.
     const scenes = new Set(project.scenes.list().map((s) => s.id));
     const runs = new Set(project.runs.list().map((r) => r.id));
@@ -132,7 +143,14 @@ export function mergeIntoProject(project: Project, fromPath: string, opts: { dry
     const deletes = rec.deletes.map((d) => d.fid);
     const fields: Record<string, number> = {};
     for (const u of rec.updates) for (const f of u.fields) fields[f] = (fields[f] ?? 0) + 1;
-    const applied = { added: adds.length, deleted: deletes.length, updated: updates.length, reshaped: rec.updates.filter((u) => u.geom).length, fields };
+    const applied = {
+      added: adds.length,
+      deleted: deletes.length,
+      updated: updates.length,
+      reshaped: rec.updates.filter((u) => u.geom).length,
+      fields,
+      evidence: { added: ev.adds.length, removed: ev.removes.length },
+    };
     const conflicts = rec.conflicts.map(toConflict);
     const mode = base ? ('three-way' as const) : ('two-way' as const);
     const baseInfo = base ? { id: base.s.id, kind: base.s.kind, at: base.s.at, heldBy: base.heldBy } : null;
@@ -140,6 +158,7 @@ export function mergeIntoProject(project: Project, fromPath: string, opts: { dry
     let edit: EditInfo | null = null;
     if (!opts.dryRun) {
       const parts = [`${applied.added} new`, `${applied.deleted} deleted`, `${applied.updated} changed`];
+      if (ev.adds.length || ev.removes.length) parts.push(`evidence +${ev.adds.length} −${ev.removes.length}`);
       if (conflicts.length) parts.push(`${conflicts.length} conflict${conflicts.length === 1 ? '' : 's'} (${prefer})`);
       const label = `Merge ${basename(from)}: ${parts.join(', ')}`;
       edit = project.tx(() => {
@@ -147,7 +166,8 @@ export function mergeIntoProject(project: Project, fromPath: string, opts: { dry
           project.adoptCrsIfUnset(crsToSet);
           srsId = project.srsId();
         }
-        const r = project.apply({ label, kind: 'merge', reason: 'merge', adds, updates, deletes, updateExtent: true });
+        const evidence = evidenceAdds.length || ev.removes.length ? { add: evidenceAdds, remove: ev.removes, orphans: true } : undefined;
+        const r = project.apply({ label, kind: 'merge', reason: 'merge', adds, updates, deletes, ...(evidence ? { evidence } : {}), updateExtent: true });
         const at = new Date().toISOString();
         project.sync.addAliases(peer.projectId, rec.matches.map((m) => ({ peerUuid: m.from, uuid: m.into })), at, r.edit?.id ?? null);
         const state: SyncState = {
@@ -171,7 +191,9 @@ export function mergeIntoProject(project: Project, fromPath: string, opts: { dry
             updated: rec.updates.map((u) => ({ uuid: u.uuid, fields: u.fields })),
             conflicts: rec.conflicts.map((c) => ({ uuid: c.uuid, field: c.field, resolved: c.resolved })),
             matches: rec.matches,
+            evidence: { added: ev.adds.map((e) => e.uuid), removed: ev.removes },
           }),
+          evidence: fromEvidence.map((e) => e.uuid),
         };
         // The state both now hold: from's inventory as it was merged (our uuids, our CRS).
         const matchedAlias = new Map(rec.matches.map((m) => [m.from, m.into]));

@@ -240,3 +240,22 @@ export function reconcile(into: Map<string, SideRow>, from: Map<string, SideRow>
   for (const b of fromNew) if (!matchedFrom.has(b)) out.adds.push(b);
   return out;
 }
+
+/** Field evidence as a merge sees it: its uuid and the landslide it belongs to. */
+export interface EvidenceKey {
+  uuid: string;
+  landslideUuid: string;
+}
+
+/**
+ * Field evidence is added and removed, never changed, so reconciling it is by uuid alone: what only
+ * `from` has is added, unless the common state had it (then `into` removed it, and it stays
+ * removed); what only `into` has is removed when the common state had it (`from` removed it).
+ * Without a recorded common state (`base` null) nothing is removed.
+ */
+export function reconcileEvidence<T extends EvidenceKey>(into: ReadonlySet<string>, from: readonly T[], base: ReadonlySet<string> | null): { adds: T[]; removes: string[] } {
+  const fromIds = new Set(from.map((e) => e.uuid));
+  const adds = from.filter((e) => !into.has(e.uuid) && !(base?.has(e.uuid) ?? false));
+  const removes = base ? [...into].filter((u) => !fromIds.has(u) && base.has(u)) : [];
+  return { adds, removes };
+}

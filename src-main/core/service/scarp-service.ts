@@ -48,6 +48,14 @@ import {
   type MergeResponse,
   PackageRequest,
   type PackageResponse,
+  AddEvidenceRequest,
+  ListEvidenceRequest,
+  RemoveEvidenceRequest,
+  EvidencePhotoRequest,
+  ExportEvidencePhotoRequest,
+  type EvidenceEditResult,
+  type EvidenceInfo,
+  type EvidencePhoto,
   type ExportResponse,
   type ImportResponse,
   type TileLayerInfo,
@@ -69,6 +77,7 @@ import { ModelsService } from './models-service';
 import { LayersService } from './layers-service';
 import { ProjectService } from './project-service';
 import { EditService } from './edit-service';
+import { EvidenceService } from './evidence-service';
 import { exportFromProject } from '../export/export-service';
 import { importToProject } from '../import/project-import';
 import { mergeProjects } from '../merge/merge-projects';
@@ -284,6 +293,32 @@ export class ScarpService implements ScarpApi {
 
   async reviewQueue(request: ReviewQueueRequest = {}): Promise<ReviewQueue> {
     return this.edits.reviewQueue(validate(ReviewQueueRequest, request, 'review queue'));
+  }
+
+  // ---- field evidence (issue 17; evidence-service.ts) ----
+  private evidenceService: EvidenceService | null = null;
+  private get evidence(): EvidenceService {
+    return (this.evidenceService ??= new EvidenceService(this.projects));
+  }
+
+  async addEvidence(request: AddEvidenceRequest): Promise<EvidenceEditResult> {
+    return this.evidence.add(validate(AddEvidenceRequest, request, 'add evidence'));
+  }
+
+  async listEvidence(request: ListEvidenceRequest = {}): Promise<EvidenceInfo[]> {
+    return this.evidence.list(validate(ListEvidenceRequest, request, 'list evidence'));
+  }
+
+  async removeEvidence(request: RemoveEvidenceRequest): Promise<EvidenceEditResult> {
+    return this.evidence.remove(validate(RemoveEvidenceRequest, request, 'remove evidence'));
+  }
+
+  async evidencePhoto(request: EvidencePhotoRequest): Promise<EvidencePhoto> {
+    return this.evidence.photoBytes(validate(EvidencePhotoRequest, request, 'evidence photo'));
+  }
+
+  async exportEvidencePhoto(request: ExportEvidencePhotoRequest): Promise<{ out: string; bytes: number }> {
+    return this.evidence.exportPhoto(validate(ExportEvidencePhotoRequest, request, 'export evidence photo'));
   }
 }
 

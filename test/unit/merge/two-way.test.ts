@@ -85,7 +85,7 @@ describe('two-way merge of projects that share no recorded state', () => {
       const again = mergeIntoProject(a, join(tmp.dir, 'b.gpkg'));
       expect(again.mode).toBe('three-way');
       expect(again.conflicts).toEqual([]);
-      expect(again.applied).toEqual({ added: 0, deleted: 0, updated: 0, reshaped: 0, fields: {} });
+      expect(again.applied).toEqual({ added: 0, deleted: 0, updated: 0, reshaped: 0, fields: {}, evidence: { added: 0, removed: 0 } });
       expect(again.edit).toBeNull();
       // The provenance record says what came from where and when.
       const rec = a.sync.allStates().find((s) => s.kind === 'merge' && s.editId !== null)!;

@@ -10,6 +10,7 @@ import { inMask, type LandslideStatus } from '../../../../src-shared/vocabulary'
 import type { FlatMultiPolygon } from '../../vector/geometry';
 import { areaM2, perimeterM } from '../../vector/measure';
 import type { ApplyResult, EditPlan, PlanAttrs, ReplayResult } from './edit-plan';
+import type { EvidenceOp, EvidenceStore } from './evidence';
 import type { FeatureStore } from './features';
 import type { FeatureOp, Journal, JournalOp } from './journal';
 import { boundsOf, MaskStore } from './mask';
@@ -24,6 +25,7 @@ export interface PlanContext {
   author: string;
   /** Scenes whose mask follows the inventory (those in the project CRS). */
   scenes: SceneRecord[];
+  evidence: EvidenceStore;
 }
 
 function measured(crs: CrsInfo | null, mp: FlatMultiPolygon): { area_m2: number; perimeter_m: number } {
@@ -111,9 +113,40 @@ export function applyPlan(ctx: PlanContext, plan: EditPlan): ApplyResult {
   }
   const maskOps = ctx.mask.writeBack(ctx.scenes, dirty, materialise);
   ctx.journal.apply(maskOps);
-  const ops: JournalOp[] = [...featureOps, ...maskOps];
+  const evidenceOps = plan.evidence ? evidenceChanges(ctx, plan.evidence, now, mapper ?? ctx.author) : [];
+  ctx.journal.apply(evidenceOps);
+  const ops: JournalOp[] = [...featureOps, ...maskOps, ...evidenceOps];
   const edit = ops.length > 0 ? ctx.journal.record(plan.label, plan.kind, ops, plan.reason) : null;
-  return { edit, added: inserts.map((o) => o.fid ?? -1), updated, removed: deletes };
+  const evidence = plan.evidence ? { added: evidenceOps.filter((o) => o.after).map((o) => o.uuid), removed: evidenceOps.filter((o) => !o.after).map((o) => o.uuid) } : undefined;
+  return { edit, added: inserts.map((o) => o.fid ?? -1), updated, removed: deletes, ...(evidence ? { evidence } : {}) };
+}
+
+/** The evidence ops of a plan, checked (after the feature ops: a landslide added by the same plan counts). */
+function evidenceChanges(ctx: PlanContext, ev: NonNullable<EditPlan['evidence']>, now: string, author: string): EvidenceOp[] {
+  const ops: EvidenceOp[] = [];
+  const seen = new Set<string>();
+  for (const uuid of ev.remove ?? []) {
+    if (seen.has(uuid)) continue;
+    seen.add(uuid);
+    const old = ctx.evidence.get(uuid, true);
+    if (!old) throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `No photo or note with uuid ${uuid} in this project.`, hint: 'List the evidence of the landslide to see its uuids.' });
+    ops.push({ kind: 'evidence', evidence: old.kind, uuid, before: { record: old.record, ...(old.data ? { data: old.data } : {}) }, after: null });
+  }
+  const adds = ev.add ?? [];
+  const present = ev.orphans ? new Map<string, number>() : ctx.features.fidsByUuid([...new Set(adds.map((a) => a.record.landslide_uuid))]);
+  for (const a of adds) {
+    const uuid = a.record.uuid;
+    if (seen.has(uuid) || ctx.evidence.get(uuid)) throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `The project already has a photo or note with uuid ${uuid}.` });
+    seen.add(uuid);
+    if (!ev.orphans && !present.has(a.record.landslide_uuid)) {
+      throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `No landslide with uuid ${a.record.landslide_uuid} in this project to attach evidence to.`, hint: 'Check the uuid (scarp export or the attribute table shows it).', options: ['uuid'] });
+    }
+    if (a.kind === 'photo' && !a.data) throw new ScarpError({ code: 'INTERNAL', message: `The photo ${uuid} to add has no bytes.` });
+    if (a.kind === 'note' && !a.record.note) throw new ScarpError({ code: 'INVALID_ARGUMENT', message: 'A field note needs its text.', options: ['note'] });
+    const record = { ...a.record, id: 0, added_at: a.record.added_at ?? now, author: a.record.author ?? author };
+    ops.push({ kind: 'evidence', evidence: a.kind, uuid, before: null, after: { record, ...(a.data ? { data: a.data } : {}) } });
+  }
+  return ops;
 }
 
 /** What an undo or redo changed: the features present afterwards and those gone. */

@@ -12,6 +12,7 @@ import type { Window } from '../../../../src-shared/geo';
 import type { FlatMultiPolygon } from '../../vector/geometry';
 import type { LandslideRecord } from '../landslides-schema';
 import type { EditEntry } from './journal';
+import type { EvidenceKind, EvidenceRecord } from './evidence';
 
 /** Attributes a plan may set (area and perimeter are measured by apply; fid and geometry are not attributes). */
 export type PlanAttrs = Partial<LandslideRecord>;
@@ -43,6 +44,14 @@ export interface MaskMaterialise {
   window: Window;
 }
 
+/** A photo or note to attach (evidence.ts); id, added_at and author are stamped by apply unless given. */
+export interface PlannedEvidence {
+  kind: EvidenceKind;
+  record: Omit<EvidenceRecord, 'id' | 'added_at' | 'author'> & Partial<Pick<EvidenceRecord, 'added_at' | 'author'>>;
+  /** A photo's bytes. */
+  data?: Buffer;
+}
+
 export interface EditPlan {
   /** What the history shows. */
   label: string;
@@ -59,6 +68,13 @@ export interface EditPlan {
   deletes?: number[];
   statusChanges?: PlannedStatusChange[];
   materialise?: MaskMaterialise[];
+  /** Field evidence added and removed (by evidence uuid). */
+  evidence?: {
+    add?: PlannedEvidence[];
+    remove?: string[];
+    /** Accept evidence whose landslide is not in the project (a merge keeps a colleague's photo of a landslide deleted here). */
+    orphans?: boolean;
+  };
   /** Also refresh the layer extent in gpkg_contents (bulk changes: detections, imports). */
   updateExtent?: boolean;
 }
@@ -72,6 +88,8 @@ export interface ApplyResult {
   updated: number[];
   /** fids removed. */
   removed: number[];
+  /** Evidence uuids added and removed (absent when the plan had no evidence). */
+  evidence?: { added: string[]; removed: string[] };
 }
 
 /** What an undo or redo changed: fids present afterwards whose state changed, and fids gone. */

@@ -3,6 +3,8 @@ export { Project, type EventMetadata, type ExternalEditsTaken, type ProjectSumma
 export { ProjectDb, FULL_CHECK_MAX_BYTES, type OpenReport, type OpenProjectOptions, type CreateProjectOptions } from './project-db';
 export { SCHEMA_VERSION, RASTER_TILE_SIZE, MIGRATIONS } from './schema';
 export { type EditEntry, type FeatureAttrs, type JournalOp } from './journal';
+export { EVIDENCE_TABLES, type EvidenceKind, type EvidenceRecord, type EvidenceState, type EvidenceStore } from './evidence';
+export type { PlannedEvidence } from './edit-plan';
 export type { EditPlan, ApplyResult, ReplayResult, PlannedAdd, PlannedUpdate, PlannedStatusChange, MaskMaterialise, PlanAttrs } from './edit-plan';
 export { MASK_STATUSES, tileAligned } from './mask';
 export { type StoredFeature, type FeatureQuery } from './features';

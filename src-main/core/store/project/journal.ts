@@ -13,6 +13,7 @@ import { ScarpError } from '../../../../src-shared/errors';
 import type { EditKind } from '../../../../src-shared/vocabulary';
 import { q } from '../geopackage-schema';
 import { LANDSLIDE_COLUMNS, LANDSLIDES_GEOMETRY_COLUMN, LANDSLIDES_TABLE, type LandslideRecord } from '../landslides-schema';
+import { applyEvidenceOp, type EvidenceKind, type EvidenceOp, type EvidenceRecord, type EvidenceState } from './evidence';
 
 type Db = Database.Database;
 
@@ -47,7 +48,7 @@ export interface MaskOp {
   after: MaskTileState | null;
 }
 
-export type JournalOp = FeatureOp | MaskOp;
+export type JournalOp = FeatureOp | MaskOp | EvidenceOp;
 
 export type { EditKind };
 
@@ -97,6 +98,10 @@ class OpApplier {
 
   /** Make the op's target state true (an insert without fid gets one, written back to the op). */
   apply(op: JournalOp, forward: boolean): void {
+    if (op.kind === 'evidence') {
+      applyEvidenceOp(this.db, op, forward);
+      return;
+    }
     if (op.kind === 'mask') {
       const to = forward ? op.after : op.before;
       if (!to) this.delMask.run(op.scene, op.tileRow, op.tileCol);
@@ -143,7 +148,7 @@ function toJson(a: FeatureAttrs | { width: number; height: number } | undefined)
 }
 
 interface OpRow {
-  target_kind: 'feature' | 'mask';
+  target_kind: 'feature' | 'mask' | 'evidence';
   target: string;
   exists_before: number;
   exists_after: number;
@@ -154,6 +159,12 @@ interface OpRow {
 }
 
 function rowToOp(r: OpRow): JournalOp {
+  if (r.target_kind === 'evidence') {
+    const [evidence, uuid] = r.target.split('/') as [EvidenceKind, string];
+    const st = (exists: number, attrs: string | null, data: Buffer | null): EvidenceState | null =>
+      exists ? { record: JSON.parse(attrs ?? '{}') as EvidenceRecord, ...(data ? { data } : {}) } : null;
+    return { kind: 'evidence', evidence, uuid, before: st(r.exists_before, r.before_attrs, r.before_data), after: st(r.exists_after, r.after_attrs, r.after_data) };
+  }
   if (r.target_kind === 'mask') {
     const [scene, tr, tc] = r.target.split('/');
     const st = (exists: number, attrs: string | null, data: Buffer | null): MaskTileState | null => {
@@ -208,7 +219,10 @@ export class Journal {
       'INSERT INTO scarp_edit_ops (edit_id, n, target_kind, target, exists_before, exists_after, before_attrs, before_data, after_attrs, after_data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
     ops.forEach((op, n) => {
-      if (op.kind === 'mask') {
+      if (op.kind === 'evidence') {
+        const json = (e: EvidenceState | null): string | null => (e ? JSON.stringify(e.record) : null);
+        ins.run(id, n, 'evidence', `${op.evidence}/${op.uuid}`, op.before ? 1 : 0, op.after ? 1 : 0, json(op.before), op.before?.data ?? null, json(op.after), op.after?.data ?? null);
+      } else if (op.kind === 'mask') {
         const dims = (s: MaskTileState | null) => (s ? { width: s.width, height: s.height } : undefined);
         ins.run(id, n, 'mask', `${op.scene}/${op.tileRow}/${op.tileCol}`, op.before ? 1 : 0, op.after ? 1 : 0, toJson(dims(op.before)), op.before?.data ?? null, toJson(dims(op.after)), op.after?.data ?? null);
       } else {

@@ -18,6 +18,7 @@ import { LANDSLIDES_GEOMETRY_COLUMN, LANDSLIDES_TABLE } from '../landslides-sche
 import { applyPlan, replayed } from './apply-plan';
 import type { ApplyResult, EditPlan, ReplayResult } from './edit-plan';
 import { FeatureStore, type FeatureQuery, type StoredFeature } from './features';
+import { EvidenceStore } from './evidence';
 import { externalEditPlan, hasExternalEdits, takeExternalChanges } from './external-edits';
 import { fileFingerprint } from './fingerprint';
 import { Journal, type EditEntry } from './journal';
@@ -25,7 +26,7 @@ import { MaskStore } from './mask';
 import { currentUser } from './lock';
 import { ProjectDb, type CreateProjectOptions, type OpenProjectOptions, type OpenReport } from './project-db';
 import { RunStore } from './runs';
-import { describeSceneFile, SceneStore, type FileState, type SceneMeta, type SceneRecord } from './scenes';
+import { describeSceneFile, SceneStore, type FileState, type MovedFile, type SceneMeta, type SceneRecord } from './scenes';
 import { SCHEMA_VERSION } from './schema';
 import { SyncStore } from './sync';
 
@@ -48,6 +49,8 @@ export class Project {
   readonly journal: Journal;
   /** Sync states and aliases of field packages and merges (sync.ts). */
   readonly sync: SyncStore;
+  /** Photos and field notes on landslides (evidence.ts); changed only through `apply`. */
+  readonly evidence: EvidenceStore;
   private readonly mask: MaskStore;
   /** data_version when other programs' edits were last taken in (pollExternalEdits). */
   private seenDataVersion: number;
@@ -64,6 +67,7 @@ export class Project {
     this.journal = new Journal(store.db, () => this.author());
     this.mask = new MaskStore(store.db, this.features);
     this.sync = new SyncStore(store.db);
+    this.evidence = new EvidenceStore(store.db);
     this.seenDataVersion = store.dataVersion();
   }
 
@@ -259,11 +263,11 @@ export class Project {
    * found is pointed at its new place in one transaction (the one question to the user is whether
    * to relink what was found).
    */
-  findMovedImagery(folder?: string, relink = false): { found: Array<{ id: string; name: string; from: string; to: string }>; missing: Array<{ id: string; name: string; path: string }>; relinked: boolean } {
+  findMovedImagery(folder?: string, relink = false): { found: MovedFile[]; missing: Array<{ id: string; name: string; path: string; kind: 'scene' | 'dem' }>; relinked: boolean } {
     const dirs = [dirname(this.path), ...(folder ? [resolve(folder)] : [])];
     if (folder && !existsSync(resolve(folder))) throw new ScarpError({ code: 'FILE_NOT_FOUND', message: `The folder ${resolve(folder)} to search does not exist.`, file: resolve(folder), hint: 'Choose the folder (or disk) that holds the imagery.' });
     const r = this.scenes.findMoved(dirs);
-    if (relink && r.found.length > 0) this.store.tx(() => r.found.forEach((f) => this.scenes.relink(f.id, f.to)), 'relinking moved imagery');
+    if (relink && r.found.length > 0) this.store.tx(() => r.found.forEach((f) => (f.kind === 'dem' ? this.scenes.relinkLayer(f.id, f.to) : this.scenes.relink(f.id, f.to))), 'relinking moved imagery');
     return { ...r, relinked: relink && r.found.length > 0 };
   }
 
@@ -288,7 +292,7 @@ export class Project {
   }
 
   private applyInTx(plan: EditPlan): ApplyResult {
-    const r = applyPlan({ features: this.features, journal: this.journal, mask: this.mask, crs: this.crs(), srsId: this.srsId(), author: this.author(), scenes: this.maskScenes() }, plan);
+    const r = applyPlan({ features: this.features, journal: this.journal, mask: this.mask, crs: this.crs(), srsId: this.srsId(), author: this.author(), scenes: this.maskScenes(), evidence: this.evidence }, plan);
     if (plan.updateExtent) updateContentsExtent(this.store.db, LANDSLIDES_TABLE, LANDSLIDES_GEOMETRY_COLUMN);
     return r;
   }

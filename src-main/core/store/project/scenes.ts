@@ -230,6 +230,15 @@ export interface FollowedFile {
   to: string;
 }
 
+/** A file the project refers to, found again by content: a scene's imagery or a DEM layer. */
+export interface MovedFile {
+  id: string;
+  name: string;
+  from: string;
+  to: string;
+  kind: 'scene' | 'dem';
+}
+
 export class SceneStore {
   /** @param projectDir the folder of the project file: what stored relative paths start from. */
   constructor(
@@ -287,11 +296,22 @@ export class SceneStore {
    * Scenes whose imagery is missing, and where each is now: a file of the same size and content
    * (fingerprint) under `dirs` (the same name first). Nothing is changed.
    */
-  findMoved(dirs: readonly string[]): { found: Array<{ id: string; name: string; from: string; to: string }>; missing: Array<{ id: string; name: string; path: string }> } {
-    const lost = this.list().filter((s) => this.state(s) === 'missing');
+  findMoved(dirs: readonly string[]): { found: MovedFile[]; missing: Array<{ id: string; name: string; path: string; kind: 'scene' | 'dem' }> } {
+    // Scenes and the DEM layers recorded with them (size and fingerprint): both are looked for.
+    const lost: Array<{ id: string; name: string; path: string; size: number; fingerprint: string; kind: 'scene' | 'dem' }> = this.list()
+      .filter((s) => this.state(s) === 'missing')
+      .map((s) => ({ id: s.id, name: s.name, path: s.path, size: s.size, fingerprint: s.fingerprint, kind: 'scene' as const }));
+    const layers = this.db.prepare("SELECT id, name, path, size, fingerprint FROM scarp_layers WHERE kind = 'dem' AND path IS NOT NULL AND size IS NOT NULL AND fingerprint IS NOT NULL").all() as Array<{
+      id: string;
+      name: string;
+      path: string;
+      size: number;
+      fingerprint: string;
+    }>;
+    for (const l of layers) if (!existsSync(l.path)) lost.push({ ...l, kind: 'dem' });
     const bySize = filesBySize(dirs, new Set(lost.map((s) => s.size)));
-    const found: Array<{ id: string; name: string; from: string; to: string }> = [];
-    const missing: Array<{ id: string; name: string; path: string }> = [];
+    const found: MovedFile[] = [];
+    const missing: Array<{ id: string; name: string; path: string; kind: 'scene' | 'dem' }> = [];
     for (const s of lost) {
       const cands = [...(bySize.get(s.size) ?? [])].sort((a, b) => Number(basename(b) === basename(s.path)) - Number(basename(a) === basename(s.path)));
       const hit = cands.find((c) => {
@@ -301,10 +321,15 @@ export class SceneStore {
           return false;
         }
       });
-      if (hit) found.push({ id: s.id, name: s.name, from: s.path, to: hit });
-      else missing.push({ id: s.id, name: s.name, path: s.path });
+      if (hit) found.push({ id: s.id, name: s.name, from: s.path, to: hit, kind: s.kind });
+      else missing.push({ id: s.id, name: s.name, path: s.path, kind: s.kind });
     }
     return { found, missing };
+  }
+
+  /** Point a DEM layer whose file moved at its new place (found by content: findMoved). */
+  relinkLayer(id: string, path: string): void {
+    this.setLayerLocation(id, resolve(path));
   }
 
   list(): SceneRecord[] {

@@ -9,13 +9,14 @@ import type Database from 'better-sqlite3';
 import { ScarpError } from '../../../../src-shared/errors';
 import { createRtreeTriggers, q } from '../geopackage-schema';
 import { LANDSLIDES_GEOMETRY_COLUMN, LANDSLIDES_TABLE, landslidesUuidTriggerSql } from '../landslides-schema';
+import { createEvidenceTables } from './evidence';
 import { createChangeLog, extendChangeLog } from './external-edits';
 import { createQgisStyle } from './qgis-style';
 
 type Db = Database.Database;
 
 /** The schema version this Scarp writes. */
-export const SCHEMA_VERSION = 7;
+export const SCHEMA_VERSION = 8;
 
 /** Edge of the square tiles that hold prediction probabilities and the edited mask. */
 export const RASTER_TILE_SIZE = 256;
@@ -261,6 +262,27 @@ function demCoverageAndRelativePaths(db: Db): void {
   extendChangeLog(db);
 }
 
+/**
+ * v8: field evidence (evidence.ts): photos and notes on landslides in the GeoPackage related tables;
+ * the journal takes evidence ops (scarp_edit_ops' CHECK widened: SQLite cannot alter a CHECK, so
+ * the table is rebuilt with the same rows); a sync state records the evidence it holds (uuids).
+ */
+function addFieldEvidence(db: Db): void {
+  // Each step only when not done yet (a file whose version was set back still has them).
+  if (!hasTable(db, 'landslide_photos')) createEvidenceTables(db);
+  const sql = (db.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'scarp_edit_ops'").get() as { sql: string }).sql;
+  if (!sql.includes("'evidence'")) {
+    const widened = sql.replace("CHECK (target_kind IN ('feature', 'mask'))", "CHECK (target_kind IN ('feature', 'mask', 'evidence'))");
+    if (widened === sql) throw new ScarpError({ code: 'INTERNAL', message: 'Upgrading the project: the edit journal has an unexpected definition.' });
+    db.exec(widened.replace(/^CREATE TABLE\s+("scarp_edit_ops"|scarp_edit_ops)/i, 'CREATE TABLE scarp_edit_ops_v7'));
+    db.exec('INSERT INTO scarp_edit_ops_v7 SELECT * FROM scarp_edit_ops');
+    db.exec('DROP TABLE scarp_edit_ops');
+    db.exec('ALTER TABLE scarp_edit_ops_v7 RENAME TO scarp_edit_ops');
+  }
+  const cols = new Set((db.prepare('PRAGMA table_info(scarp_sync_states)').all() as Array<{ name: string }>).map((c) => c.name));
+  if (!cols.has('evidence')) db.exec('ALTER TABLE scarp_sync_states ADD COLUMN evidence TEXT');
+}
+
 export const MIGRATIONS: ReadonlyArray<(db: Db) => void> = [
   (db) => db.exec(V1),
   (db) => {
@@ -272,6 +294,7 @@ export const MIGRATIONS: ReadonlyArray<(db: Db) => void> = [
   addSceneRoles,
   openToOtherPrograms,
   demCoverageAndRelativePaths,
+  addFieldEvidence,
 ];
 
 /** Bring a project from `from` to `to` (inside the caller's transaction) and record the version. */

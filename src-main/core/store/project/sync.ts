@@ -16,6 +16,7 @@ import { ScarpError } from '../../../../src-shared/errors';
 import { q, registerGpkgFunctions } from '../geopackage-schema';
 import { LANDSLIDE_COLUMNS, LANDSLIDES_GEOMETRY_COLUMN, LANDSLIDES_TABLE, type LandslideRecord } from '../landslides-schema';
 import { corrupt } from './errors';
+import { readEvidence, type EvidenceKind, type EvidenceState } from './evidence';
 import { hasTable, readSchemaVersion, SCHEMA_VERSION } from './schema';
 
 type Db = Database.Database;
@@ -45,6 +46,8 @@ export interface SyncState {
   editId: number | null;
   /** Provenance of a merge (JSON), as recorded. */
   report: string | null;
+  /** The uuids of the field evidence in this state (null: not recorded, a state from before v7). */
+  evidence: string[] | null;
 }
 
 const COLS = LANDSLIDE_COLUMNS.map((c) => c.name);
@@ -78,9 +81,20 @@ interface StateRow {
   author: string;
   edit_id: number | null;
   report: string | null;
+  evidence?: string | null;
 }
 
-const toState = (r: StateRow): SyncState => ({ id: r.id, kind: r.kind, peerProjectId: r.peer_project_id, peerPath: r.peer_path, at: r.at, author: r.author, editId: r.edit_id, report: r.report });
+const toState = (r: StateRow): SyncState => ({
+  id: r.id,
+  kind: r.kind,
+  peerProjectId: r.peer_project_id,
+  peerPath: r.peer_path,
+  at: r.at,
+  author: r.author,
+  editId: r.edit_id,
+  report: r.report,
+  evidence: r.evidence ? (JSON.parse(r.evidence) as string[]) : null,
+});
 
 /** The states that count (their edit, if any, is done), newest first. */
 function readStates(db: Db): SyncState[] {
@@ -147,8 +161,8 @@ export class SyncStore {
   /** Record a state and its snapshot (inside the caller's transaction); older states of that peer beyond the kept number go. */
   record(state: SyncState, snapshot: Iterable<SnapshotRow>): void {
     this.db
-      .prepare('INSERT INTO scarp_sync_states (id, kind, peer_project_id, peer_path, at, author, edit_id, report) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(state.id, state.kind, state.peerProjectId, state.peerPath, state.at, state.author, state.editId, state.report);
+      .prepare('INSERT INTO scarp_sync_states (id, kind, peer_project_id, peer_path, at, author, edit_id, report, evidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(state.id, state.kind, state.peerProjectId, state.peerPath, state.at, state.author, state.editId, state.report, state.evidence ? JSON.stringify(state.evidence) : null);
     const ins = this.db.prepare('INSERT OR REPLACE INTO scarp_sync_features (state_id, uuid, attrs, geom) VALUES (?, ?, ?, ?)');
     for (const r of snapshot) {
       const { uuid, ...rest } = r.record;
@@ -243,6 +257,11 @@ export class PeerProject {
 
   aliases(peerProjectId: string): Map<string, string> {
     return readAliases(this.db, peerProjectId);
+  }
+
+  /** The peer's field evidence (none before v7), photo bytes included when asked. */
+  evidence(data = false): Array<{ kind: EvidenceKind } & EvidenceState> {
+    return readEvidence(this.db, { data });
   }
 
   close(): void {
