@@ -138,3 +138,22 @@ describe('setLanguage', () => {
     setLanguage('en');
   });
 });
+
+describe('describeError', () => {
+  it('English: the core’s message and hint with the app’s control; other languages: the code’s translation, English kept as detail; an untranslated code stays English', async () => {
+    const { describeError, errorDetail } = await import('../../../src-renderer/src/api/client');
+    const exists = { code: 'OUTPUT_EXISTS', message: '/w/a.geojson already exists.', hint: 'Choose another name, or allow overwriting to replace it.', file: '/w/a.geojson', options: ['overwrite'] };
+    setLanguage('en');
+    expect(describeError(exists)).toBe('/w/a.geojson already exists. — Choose another name, or allow overwriting to replace it. (the “Replace an existing file” switch)');
+    expect(errorDetail(exists)).toBeNull();
+    setLanguage('zh');
+    expect(describeError(exists)).toBe('/w/a.geojson 已存在。 — 请换一个名称，或允许覆盖。 (“替换已有文件”开关)');
+    expect(errorDetail(exists)).toBe('OUTPUT_EXISTS: /w/a.geojson already exists. — Choose another name, or allow overwriting to replace it.');
+    const future = { code: 'SOME_NEW_CODE', message: 'A new kind of failure.', hint: 'Do this.' };
+    expect(describeError(future)).toBe('A new kind of failure. — Do this.');
+    expect(errorDetail(future)).toBeNull();
+    setLanguage('es');
+    expect(describeError({ code: 'PROJECT_NOT_OPEN', message: 'No project is open.' })).toBe('No hay ningún proyecto abierto. — Abra primero el proyecto.');
+    setLanguage('en');
+  });
+});
