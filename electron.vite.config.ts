@@ -35,6 +35,8 @@ export default defineConfig({
     root: resolve(__dirname, 'src-renderer'),
     resolve: { alias: { '@shared': shared } },
     plugins: [vue()],
+    // vue-i18n's feature flags: composition API only, no devtools (and no warning about unset flags).
+    define: { __VUE_I18N_FULL_INSTALL__: true, __VUE_I18N_LEGACY_API__: false, __INTLIFY_PROD_DEVTOOLS__: false },
     build: { rollupOptions: { input: { index: resolve(__dirname, 'src-renderer/index.html') } } },
   },
 });

@@ -7,7 +7,7 @@
 import type { IpcMain, IpcMainEvent, IpcMainInvokeEvent, WebContents } from 'electron';
 import type { ScarpApi } from '../../src-shared/api';
 import { API_METHODS, type ApiMethodName } from '../../src-shared/api-methods';
-import type { ChooseFileOptions } from '../../src-shared/shell';
+import type { ChooseFileOptions, MenuLabels } from '../../src-shared/shell';
 import { isScarpError } from '../../src-shared/errors';
 import { APP_ORIGIN, CANCEL_CHANNEL, PROGRESS_CHANNEL, apiChannel, shellChannel } from './channels';
 
@@ -15,6 +15,7 @@ export interface ShellHandlers {
   chooseFile(options: ChooseFileOptions): Promise<string | null>;
   recentProjects(): Promise<string[]>;
   projectOpened(path: string): Promise<void>;
+  setMenuLabels(labels: MenuLabels): Promise<void>;
 }
 
 /** Whether an IPC event comes from our app page in a trusted web contents. */
@@ -85,6 +86,7 @@ export function registerIpc(ipcMain: IpcMain, service: ScarpApi, shell: ShellHan
     ['chooseFile', shell.chooseFile],
     ['recentProjects', shell.recentProjects],
     ['projectOpened', shell.projectOpened],
+    ['setMenuLabels', shell.setMenuLabels],
   ];
   for (const [name, fn] of shellMethods) {
     const ch = shellChannel(name);

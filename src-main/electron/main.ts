@@ -15,7 +15,7 @@ import { handleScarpRequest } from './protocol';
 import { menuTemplate } from './menu';
 import { addRecent, loadState, saveState } from './window-state';
 import { APP_ORIGIN, MENU_CHANNEL } from './channels';
-import type { ChooseFileOptions, MenuCommand } from '../../src-shared/shell';
+import { MENU_LABELS_EN, checkMenuLabels, type ChooseFileOptions, type MenuCommand, type MenuLabels } from '../../src-shared/shell';
 
 // Packaged: models ship as extra resources (electron-builder.yml).
 if (app.isPackaged) process.env.SCARP_MODELS ??= join(process.resourcesPath, 'models');
@@ -33,8 +33,10 @@ function send(c: MenuCommand, arg?: string): void {
   win?.webContents.send(MENU_CHANNEL, c, arg);
 }
 
+/** The menu's labels in the UI's language (English until the renderer sends its choice). */
+let menuLabels: MenuLabels = MENU_LABELS_EN;
 function buildMenu(recent: string[]): void {
-  Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate(send, recent, process.platform === 'darwin')));
+  Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate(send, recent, process.platform === 'darwin', menuLabels)));
 }
 
 async function chooseFile(o: ChooseFileOptions): Promise<string | null> {
@@ -118,6 +120,12 @@ void app.whenReady().then(() => {
         buildMenu(s.recent);
         win?.setTitle(`Scarp — ${path}`);
         app.addRecentDocument(path);
+      },
+      setMenuLabels: async (labels: MenuLabels) => {
+        const ok = checkMenuLabels(labels);
+        if (!ok) return;
+        menuLabels = ok;
+        buildMenu(loadState(stateFile()).recent);
       },
     },
     () => win?.webContents ?? null,

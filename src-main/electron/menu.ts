@@ -1,49 +1,49 @@
-/** The application menu: File / Edit / View / Help, sending commands to the renderer. */
+/** The application menu: File / Edit / View / Help, sending commands to the renderer; labels in the UI's language. */
 import type { MenuItemConstructorOptions } from 'electron';
-import type { MenuCommand } from '../../src-shared/shell';
+import type { MenuCommand, MenuLabels } from '../../src-shared/shell';
 
-export function menuTemplate(send: (c: MenuCommand, arg?: string) => void, recent: string[], isMac: boolean): MenuItemConstructorOptions[] {
+export function menuTemplate(send: (c: MenuCommand, arg?: string) => void, recent: string[], isMac: boolean, L: MenuLabels): MenuItemConstructorOptions[] {
   return [
     ...(isMac ? [{ role: 'appMenu' as const }] : []),
     {
-      label: '&File',
+      label: L.file,
       submenu: [
-        { label: 'New Project…', accelerator: 'CmdOrCtrl+N', click: () => send('project:new') },
-        { label: 'Open Project…', accelerator: 'CmdOrCtrl+O', click: () => send('project:open') },
+        { label: L.newProject, accelerator: 'CmdOrCtrl+N', click: () => send('project:new') },
+        { label: L.openProject, accelerator: 'CmdOrCtrl+O', click: () => send('project:open') },
         {
-          label: 'Open Recent',
-          submenu: recent.length ? recent.map((p) => ({ label: p, click: () => send('project:open', p) })) : [{ label: 'No recent projects', enabled: false }],
+          label: L.openRecent,
+          submenu: recent.length ? recent.map((p) => ({ label: p, click: () => send('project:open', p) })) : [{ label: L.noRecent, enabled: false }],
         },
         { type: 'separator' },
-        { label: 'Add Imagery…', accelerator: 'CmdOrCtrl+I', click: () => send('scene:add-imagery') },
-        { label: 'Add DEM…', accelerator: 'CmdOrCtrl+D', click: () => send('scene:add-dem') },
+        { label: L.addImagery, accelerator: 'CmdOrCtrl+I', click: () => send('scene:add-imagery') },
+        { label: L.addDem, accelerator: 'CmdOrCtrl+D', click: () => send('scene:add-dem') },
         { type: 'separator' },
-        { label: 'Import Inventory…', click: () => send('import') },
-        { label: 'Export…', accelerator: 'CmdOrCtrl+E', click: () => send('export') },
+        { label: L.importInventory, click: () => send('import') },
+        { label: L.export, accelerator: 'CmdOrCtrl+E', click: () => send('export') },
         { type: 'separator' },
-        isMac ? { role: 'close' } : { role: 'quit' },
+        isMac ? { role: 'close', label: L.close } : { role: 'quit', label: L.quit },
       ],
     },
     {
-      label: '&Edit',
+      label: L.edit,
       submenu: [
-        { label: 'Undo', accelerator: 'CmdOrCtrl+Z', click: () => send('edit:undo') },
-        { label: 'Redo', accelerator: 'CmdOrCtrl+Shift+Z', click: () => send('edit:redo') },
+        { label: L.undo, accelerator: 'CmdOrCtrl+Z', click: () => send('edit:undo') },
+        { label: L.redo, accelerator: 'CmdOrCtrl+Shift+Z', click: () => send('edit:redo') },
         { type: 'separator' },
-        { role: 'cut' },
-        { role: 'copy' },
-        { role: 'paste' },
+        { role: 'cut', label: L.cut },
+        { role: 'copy', label: L.copy },
+        { role: 'paste', label: L.paste },
       ],
     },
     {
-      label: '&View',
-      submenu: [{ label: 'Layers', accelerator: 'CmdOrCtrl+L', click: () => send('view:layers') }, { type: 'separator' }, { role: 'togglefullscreen' }, { role: 'resetZoom' }, { role: 'zoomIn' }, { role: 'zoomOut' }],
+      label: L.view,
+      submenu: [{ label: L.layers, accelerator: 'CmdOrCtrl+L', click: () => send('view:layers') }, { type: 'separator' }, { role: 'togglefullscreen', label: L.fullscreen }, { role: 'resetZoom', label: L.resetZoom }, { role: 'zoomIn', label: L.zoomIn }, { role: 'zoomOut', label: L.zoomOut }],
     },
     {
-      label: '&Help',
+      label: L.help,
       submenu: [
-        { label: 'Models…', click: () => send('help:models') },
-        { label: 'About Scarp', click: () => send('help:about') },
+        { label: L.models, click: () => send('help:models') },
+        { label: L.about, click: () => send('help:about') },
       ],
     },
   ];

@@ -64,6 +64,7 @@ export function buildShell(): ShellBridge {
     chooseFile: (options) => ipcRenderer.invoke(shellChannel('chooseFile'), options),
     recentProjects: () => ipcRenderer.invoke(shellChannel('recentProjects')),
     projectOpened: (path) => ipcRenderer.invoke(shellChannel('projectOpened'), path),
+    setMenuLabels: (labels) => ipcRenderer.invoke(shellChannel('setMenuLabels'), labels),
     onMenuCommand(listener) {
       const h = (_e: IpcRendererEvent, command: MenuCommand, arg?: string): void => listener(command, arg);
       ipcRenderer.on(MENU_CHANNEL, h);

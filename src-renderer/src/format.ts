@@ -1,14 +1,22 @@
 /**
  * How the UI writes numbers, dates and attribute values (one implementation for the table, the
  * attribute form and the identify popup): readable precision (Confidence 0.998, not
- * 0.9983940563713535), thousands separators, units, and "—" for no value.
+ * 0.9983940563713535), thousands separators, units, and "—" for no value; all in the UI language's
+ * locale (i18n: "1,234.5" in English, "1.234,5" in Spanish, Devanagari digits in Nepali).
  */
+import { languageTag, t } from './i18n';
+
 export const NO_VALUE = '—';
 
 /** A number with at most `digits` decimals (trailing zeros dropped), grouped by the locale. */
 export function fmtNumber(v: number | null | undefined, digits = 2): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return NO_VALUE;
-  return v.toLocaleString(undefined, { maximumFractionDigits: digits });
+  return v.toLocaleString(languageTag(), { maximumFractionDigits: digits });
+}
+
+/** A short number for chart labels ("2.5K", "1万"). */
+export function fmtCompact(v: number): string {
+  return new Intl.NumberFormat(languageTag(), { notation: 'compact' }).format(v);
 }
 
 /** A value with its unit (m², m, °), rounded to `digits` decimals. */
@@ -21,10 +29,18 @@ export function fmtUnit(v: number | null | undefined, unit: string, digits = 0):
 export function fmtDateTime(iso: string | null | undefined): string {
   if (!iso) return NO_VALUE;
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString(languageTag(), { dateStyle: 'medium', timeStyle: 'short' });
 }
 
-/** A status or type as a word ("field_verified" → "field verified"). */
+/** A time of day with seconds (the message log). */
+export function fmtTime(ms: number): string {
+  return new Date(ms).toLocaleTimeString(languageTag(), { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+}
+
+/** A status or type as a word ("field_verified" → "field verified"); review statuses in the UI language. */
 export function fmtWord(v: string | null | undefined): string {
-  return v ? v.replace(/_/g, ' ') : NO_VALUE;
+  if (!v) return NO_VALUE;
+  const key = `status.${v}`;
+  const s = t(key);
+  return s !== key ? s : v.replace(/_/g, ' ');
 }

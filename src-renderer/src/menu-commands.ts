@@ -1,7 +1,8 @@
 /** Application-menu commands (Electron) mapped to the same actions as the panels' buttons. */
 import { onBeforeUnmount, onMounted } from 'vue';
 import type { MenuCommand } from '@shared/shell';
-import { shell, describeError } from './api/client';
+import { shell } from './api/client';
+import { t } from './i18n';
 import { useUiStore } from './stores/ui';
 import { useProjectStore } from './stores/project';
 import { useInventoryStore } from './stores/inventory';
@@ -40,10 +41,10 @@ export function useMenuCommands(): void {
             ui.panel = 'detect';
             return;
           case 'help:about':
-            ui.notify('info', 'Scarp — offline landslide mapping from imagery and terrain.');
+            ui.notify('info', t('app.about'));
         }
       };
-      run().catch((e) => ui.notify('error', describeError(e)));
+      run().catch((e) => ui.notifyError(e));
     });
   });
   onBeforeUnmount(() => off?.());

@@ -7,6 +7,7 @@ import type { ShellBridge } from '@shared/shell';
 import { API_METHODS } from '@shared/api-methods';
 import { createHttpApi } from './http-client';
 import './bridge';
+import { hasOwn, language, t, te } from '../i18n';
 
 export type Door = 'electron' | 'http';
 
@@ -41,28 +42,28 @@ export function tileUrl(layerId: string, ext: 'png' | 'jpg' | 'webp' | 'mvt' = '
 }
 
 /**
- * The app's own controls for the request fields an error's hint refers to (`options`, docs/errors.md):
- * the UI names these where the CLI would name its flags.
+ * A user-facing message from any error thrown by the api: what happened, what to do, and with which
+ * of the app's controls (the request fields in `options`, docs/errors.md, named where the CLI would
+ * name its flags). In English the core's own message and hint; in another language the translation
+ * of the error's code (en.ts `errors`) with its file and params, the English original staying in
+ * the message log (errorDetail). An error whose code has no translation keeps its English message.
  */
-const OPTION_CONTROLS: Record<string, string> = {
-  overwrite: 'the “Replace an existing file” switch',
-  crs: 'the coordinate system choice',
-  dem: 'Add DEM… on the Project panel',
-  image: 'Add imagery… on the Project panel',
-  model: 'the model choice on the Detect panel',
-  'no-tta': 'the “Test-time flips” box on the Detect panel',
-  'format-probability': 'the format “Probability (COG)”',
-  'format-gpkg': 'the format “GeoPackage”',
-  'detect-project': 'the Detect panel',
-};
-
-/** A user-facing message from any error thrown by the api: what happened, what to do, and with which control. */
 export function describeError(e: unknown): string {
-  if (e && typeof e === 'object' && 'message' in e) {
-    const { message, hint, options } = e as { message: string; hint?: string; options?: unknown };
-    const controls = (Array.isArray(options) ? options : []).map((o) => OPTION_CONTROLS[String(o)]).filter((c): c is string => !!c);
-    const where = controls.length ? ` (${controls.join('; ')})` : '';
-    return `${message}${hint ? ` — ${hint}${where}` : where}`;
+  if (!e || typeof e !== 'object' || !('message' in e)) return String(e);
+  const { code, message, hint, file, params, options } = e as { code?: unknown; message: string; hint?: string; file?: string; params?: Record<string, unknown>; options?: unknown };
+  const controls = (Array.isArray(options) ? options : []).map((o) => `controls.${String(o)}`).filter((k) => te(k)).map((k) => t(k));
+  const where = controls.length ? ` (${controls.join('; ')})` : '';
+  const key = typeof code === 'string' ? `errors.${code}` : null;
+  if (language() !== 'en' && key && hasOwn(`${key}.message`)) {
+    const named = { ...(params ?? {}), file: file ?? (typeof params?.file === 'string' ? params.file : t('errorAny')) };
+    return `${t(`${key}.message`, named)} — ${t(`${key}.hint`, named)}${where}`;
   }
-  return String(e);
+  return `${message}${hint ? ` — ${hint}${where}` : where}`;
+}
+
+/** The English original of an error shown translated (for the message log); null when shown as is. */
+export function errorDetail(e: unknown): string | null {
+  if (language() === 'en' || !e || typeof e !== 'object' || !('message' in e)) return null;
+  const { code, message, hint } = e as { code?: unknown; message: string; hint?: string };
+  return typeof code === 'string' && hasOwn(`errors.${code}.message`) ? `${code}: ${message}${hint ? ` — ${hint}` : ''}` : null;
 }

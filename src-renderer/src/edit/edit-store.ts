@@ -7,42 +7,36 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { CorrectionResult, PolygonEditRequest } from '@shared/api';
-import { api, describeError } from '../api/client';
+import { api } from '../api/client';
 import { useInventoryStore } from '../stores/inventory';
 import { useProjectStore } from '../stores/project';
 import { useUiStore } from '../stores/ui';
+import { t } from '../i18n';
 
 export type EditTool = 'select' | 'brush' | 'eraser' | 'background' | 'draw' | 'split' | 'cut' | 'vertex';
 
+/** A tool: its shortcut and icon; its label and hint are the UI language's (`tools.<id>` in i18n). */
 export interface ToolDef {
   id: EditTool;
-  label: string;
   key: string;
   icon: string;
-  hint: string;
 }
 
 export const TOOLS: ToolDef[] = [
-  { id: 'select', label: 'Select', key: 'V', icon: '➤', hint: 'Click a polygon; Shift+click adds to the selection' },
-  { id: 'brush', label: 'Brush', key: 'B', icon: '●', hint: 'Paint landslide pixels on the mask; polygons are re-derived' },
-  { id: 'eraser', label: 'Eraser', key: 'X', icon: '◌', hint: 'Erase mask pixels (false positives, trimming)' },
-  {
-    id: 'background',
-    label: 'Not a landslide',
-    key: 'G',
-    icon: '⊘',
-    hint: 'Paint ground that is not a landslide: erases the mask there and keeps the area as rejected, so the model learns from it (Adapt to this event)',
-  },
-  { id: 'draw', label: 'Draw', key: 'D', icon: '⬠', hint: 'Click vertices, double-click or Enter to finish' },
-  { id: 'split', label: 'Split', key: 'L', icon: '✂', hint: 'Draw a line across the selected polygon; Enter to split' },
-  { id: 'cut', label: 'Cut hole', key: 'H', icon: '◍', hint: 'Draw a polygon to cut out of the selected one' },
-  { id: 'vertex', label: 'Vertices', key: 'N', icon: '◇', hint: 'Drag a vertex to move it, click a midpoint to insert, Alt+click to delete' },
+  { id: 'select', key: 'V', icon: '➤' },
+  { id: 'brush', key: 'B', icon: '●' },
+  { id: 'eraser', key: 'X', icon: '◌' },
+  { id: 'background', key: 'G', icon: '⊘' },
+  { id: 'draw', key: 'D', icon: '⬠' },
+  { id: 'split', key: 'L', icon: '✂' },
+  { id: 'cut', key: 'H', icon: '◍' },
+  { id: 'vertex', key: 'N', icon: '◇' },
 ];
 
 export const ACTIONS = [
-  { id: 'merge', label: 'Merge', key: 'M', icon: '⊕', hint: 'Merge the selected polygons' },
-  { id: 'fill', label: 'Fill holes', key: 'F', icon: '◉', hint: 'Fill the holes of the selected polygons' },
-  { id: 'delete', label: 'Delete', key: 'Del', icon: '✕', hint: 'Delete the selected polygons' },
+  { id: 'merge', key: 'M', icon: '⊕' },
+  { id: 'fill', key: 'F', icon: '◉' },
+  { id: 'delete', key: 'Del', icon: '✕' },
 ] as const;
 
 export const useEditStore = defineStore('edit', () => {
@@ -81,7 +75,7 @@ export const useEditStore = defineStore('edit', () => {
       if (done && r.edit) ui.notify('success', done);
       return r;
     } catch (e) {
-      ui.notify('error', describeError(e));
+      ui.notifyError(e);
       return null;
     } finally {
       busy.value = false;
@@ -91,7 +85,7 @@ export const useEditStore = defineStore('edit', () => {
   function stroke(points: Array<[number, number]>, mode: 'paint' | 'erase' | 'background'): Promise<CorrectionResult | null> {
     const s = scene.value;
     if (!s) {
-      ui.notify('warning', 'Add a scene first: the brush paints on its mask.');
+      ui.notify('warning', t('edit.addSceneFirst'));
       return Promise.resolve(null);
     }
     return run(() => api.brushStroke({ scene: s.id, points: points.flat(), radius: brushSize.value, unit: brushUnit.value, mode, crs: 'wgs84' }));
@@ -101,10 +95,10 @@ export const useEditStore = defineStore('edit', () => {
     return run(() => api.editPolygons(req), done);
   }
 
-  function needSelection(n: number, what: string): number[] | null {
+  function needSelection(n: number, what: 'split' | 'cut' | 'merge' | 'fill' | 'delete'): number[] | null {
     const sel = inventory.selected;
     if (sel.length < n) {
-      ui.notify('warning', `Select ${n === 1 ? 'a landslide' : `at least ${n} landslides`} to ${what}.`);
+      ui.notify('warning', n === 1 ? t('edit.selectOne', { what: t(`edit.what.${what}`) }) : t('edit.selectAtLeast', { n, what: t(`edit.what.${what}`) }));
       return null;
     }
     return sel;
@@ -116,30 +110,30 @@ export const useEditStore = defineStore('edit', () => {
     const closed = (): number[][][] => [[...pts.map((p) => [...p]), [...pts[0]!]]];
     if (tool.value === 'draw' && pts.length >= 3) {
       sketch.value = [];
-      await polygonEdit({ op: 'draw', crs: 'wgs84', coordinates: [closed()], scene: scene.value?.id }, 'Landslide added.');
+      await polygonEdit({ op: 'draw', crs: 'wgs84', coordinates: [closed()], scene: scene.value?.id }, t('edit.added'));
     } else if (tool.value === 'cut' && pts.length >= 3) {
-      const sel = needSelection(1, 'cut a hole in');
+      const sel = needSelection(1, 'cut');
       if (!sel) return;
       sketch.value = [];
-      await polygonEdit({ op: 'cutHole', crs: 'wgs84', fid: sel[0]!, coordinates: [closed()] }, 'Hole cut.');
+      await polygonEdit({ op: 'cutHole', crs: 'wgs84', fid: sel[0]!, coordinates: [closed()] }, t('edit.holeCut'));
     } else if (tool.value === 'split' && pts.length >= 2) {
       const sel = needSelection(1, 'split');
       if (!sel) return;
       sketch.value = [];
-      await polygonEdit({ op: 'split', crs: 'wgs84', fid: sel[0]!, line: pts.flat() }, 'Landslide split.');
+      await polygonEdit({ op: 'split', crs: 'wgs84', fid: sel[0]!, line: pts.flat() }, t('edit.split'));
     }
   }
 
   async function action(id: 'merge' | 'fill' | 'delete'): Promise<void> {
     if (id === 'merge') {
       const sel = needSelection(2, 'merge');
-      if (sel) await polygonEdit({ op: 'merge', fids: sel }, `Merged ${sel.length} landslides.`);
+      if (sel) await polygonEdit({ op: 'merge', fids: sel }, t('edit.merged', { n: sel.length }));
     } else if (id === 'fill') {
-      const sel = needSelection(1, 'fill holes of');
-      if (sel) await polygonEdit({ op: 'fillHoles', fids: sel }, 'Holes filled.');
+      const sel = needSelection(1, 'fill');
+      if (sel) await polygonEdit({ op: 'fillHoles', fids: sel }, t('edit.filled'));
     } else {
       const sel = needSelection(1, 'delete');
-      if (sel) await polygonEdit({ op: 'delete', fids: sel }, `Deleted ${sel.length} landslide${sel.length === 1 ? '' : 's'}.`);
+      if (sel) await polygonEdit({ op: 'delete', fids: sel }, t('edit.deleted', sel.length));
     }
   }
 

@@ -8,6 +8,8 @@ import type { AdaptChanges, MapFeature, VectorLayer } from '@shared/api';
 import type { Bounds } from '@shared/geo';
 import { UNREVIEWED_STATUS } from '@shared/vocabulary';
 import { api } from '../api/client';
+import { fmtUnit } from '../format';
+import { t } from '../i18n';
 
 type LayerFeature = VectorLayer['geojson']['features'][number];
 
@@ -134,5 +136,5 @@ export function differenceBounds(d: Difference): Bounds | null {
 
 /** An area for people: m² below a hectare, hectares above. */
 export function formatArea(m2: number): string {
-  return m2 < 10_000 ? `${Math.round(m2).toLocaleString()} m²` : `${(m2 / 10_000).toFixed(2)} ha`;
+  return m2 < 10_000 ? fmtUnit(m2, 'm²') : fmtUnit(m2 / 10_000, t('units.ha'), 2);
 }

@@ -11,7 +11,8 @@ import type { AdaptModelResult, ProgressEvent } from '@shared/api';
 import type { Bounds } from '@shared/geo';
 import { ADAPT_MIN_DECISIONS, adaptBlocker } from '@shared/adapt';
 import { BACKGROUND_SOURCE, REJECTED_STATUS, UNREVIEWED_STATUS } from '@shared/vocabulary';
-import { api, describeError } from '../api/client';
+import { api, describeError, errorDetail } from '../api/client';
+import { t } from '../i18n';
 import { differenceBounds, differenceOf, outlineOf, runFeatures, unreviewedOutlines, type Difference, type Outline } from './adapt-difference';
 import { useDetectStore } from './detect';
 import { useInventoryStore } from './inventory';
@@ -27,7 +28,6 @@ const DETECT_WEIGHT: Record<ProgressEvent['stage'], [number, number]> = {
   vectorise: [0.85, 0.97],
   write: [0.97, 1],
 };
-const DETECT_LABEL: Record<ProgressEvent['stage'], string> = { prepare: 'preparing bands', infer: 'running the adapted model', vectorise: 'tracing polygons', write: 'saving' };
 
 /** The adaptation's own events are 'prepare' events whose message says so (the service's convention). */
 function isAdaptEvent(e: ProgressEvent): boolean {
@@ -91,8 +91,8 @@ export const useAdaptStore = defineStore('adapt', () => {
     const p = progress.value;
     if (!p) return '';
     const count = p.total > 1 ? ` (${p.done}/${p.total})` : '';
-    if (phase.value === 'adapt') return `${p.message ?? 'Adapting'}${count}`;
-    return `Mapping the scene again: ${DETECT_LABEL[p.stage]}${count}`;
+    if (phase.value === 'adapt') return `${p.message ?? t('adapt.adapting')}${count}`;
+    return `${t('adapt.again', { stage: t(`adapt.stage.${p.stage}`) })}${count}`;
   });
 
   function onProgress(e: ProgressEvent): void {
@@ -169,7 +169,7 @@ export const useAdaptStore = defineStore('adapt', () => {
     error.value = null;
     reset();
     phase.value = 'adapt';
-    progress.value = { stage: 'prepare', done: 0, total: 1, message: 'Adapting: preparing' };
+    progress.value = { stage: 'prepare', done: 0, total: 1, message: t('adapt.preparing') };
     abort = new AbortController();
     const before = unreviewedOutlines(inventory.layer?.geojson.features ?? []);
     try {
@@ -179,10 +179,10 @@ export const useAdaptStore = defineStore('adapt', () => {
       hideStaleLayers();
       zoomToDifference();
       revision.value++;
-      ui.notify('success', `Adapted ${r.baseModel} from ${r.decisions.confirmed + r.decisions.rejected} decisions: ${r.changes.before} → ${r.changes.after} unreviewed landslides.`);
+      ui.notify('success', t('adapt.done', { base: r.baseModel, n: r.decisions.confirmed + r.decisions.rejected, before: r.changes.before, after: r.changes.after }));
     } catch (e) {
       error.value = describeError(e);
-      ui.notify((e as { code?: string }).code === 'CANCELLED' ? 'warning' : 'error', error.value);
+      ui.notify((e as { code?: string }).code === 'CANCELLED' ? 'warning' : 'error', error.value, errorDetail(e));
     } finally {
       running.value = false;
       progress.value = null;
@@ -216,7 +216,7 @@ export const useAdaptStore = defineStore('adapt', () => {
       if (editId !== null) {
         const latest = (await api.history({ limit: 50 })).find((e) => e.state === 'done');
         if (latest?.id !== editId) {
-          ui.notify('warning', 'Other edits were made after the adaptation: undo them first (Ctrl+Z), then discard.');
+          ui.notify('warning', t('adapt.otherEdits'));
           return;
         }
         canUndoAfter = null;
@@ -225,10 +225,10 @@ export const useAdaptStore = defineStore('adapt', () => {
       showHidden();
       reset();
       revision.value++;
-      ui.notify('info', 'Adaptation discarded: the previous unreviewed landslides are back.');
+      ui.notify('info', t('adapt.discarded'));
     } catch (e) {
       if (result.value) canUndoAfter = after;
-      ui.notify('error', describeError(e));
+      ui.notifyError(e);
     } finally {
       deciding.value = false;
     }

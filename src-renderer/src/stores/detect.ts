@@ -4,7 +4,9 @@ import { computed, ref, watch } from 'vue';
 import type { ChangeResult, DetectResult, ModelSummary, ProgressEvent, ProviderPreference } from '@shared/api';
 import type { BandSource } from '@shared/model-card';
 import { fmtM, fmtRange, gsdFit, isTerrainSource, pickModel, pickableFromSummary, resampleRange, routeScene, type PickableModel } from '@shared/model-pick';
-import { api, describeError } from '../api/client';
+import { api, describeError, errorDetail } from '../api/client';
+import { t } from '../i18n';
+import { fmtNumber } from '../format';
 import { useProjectStore } from './project';
 import { useLayersStore } from './layers';
 import { useInventoryStore } from './inventory';
@@ -73,7 +75,7 @@ export const useDetectStore = defineStore('detect', () => {
     if (!m) return null;
     const d = defaultPick.value;
     if (d && d.id === m.id) return d.reason;
-    return d ? `Chosen by you; for this scene Scarp would pick ${d.id}.` : 'Chosen by you; no model fits this scene by itself.';
+    return d ? t('detect.chosenWouldPick', { id: d.id }) : t('detect.chosenNoFit');
   });
 
   /** Why the current scene does not suit the chosen model (bands, DEM, resolution). */
@@ -85,17 +87,19 @@ export const useDetectStore = defineStore('detect', () => {
     if (!m || !img) return out;
     const optical = m.inputs.flat().filter((b) => ['red', 'green', 'blue', 'nir'].includes(b));
     const needNir = optical.includes('nir');
-    if (needNir && img.bandCount < 4) out.push(`The model needs a near-infrared band; the imagery has ${img.bandCount} bands.`);
-    if (img.bandCount < 3) out.push(`The model needs red, green and blue; the imagery has ${img.bandCount} band(s).`);
-    if (demRequired(m) && !project.dem) out.push('The model needs a DEM (slope/hillshade): add one before running.');
+    if (needNir && img.bandCount < 4) out.push(t('detect.needsNir', { n: img.bandCount }));
+    if (img.bandCount < 3) out.push(t('detect.needsRgb', { n: img.bandCount }));
+    if (demRequired(m) && !project.dem) out.push(t('detect.needsDem'));
     const gsd = scene().gsdM!;
     const fit = gsdFit(gsd, m.gsd);
     const wide = resampleRange(m.gsd);
     if (fit.kind === 'resample')
-      out.push(`The imagery is ${gsd.toFixed(2)} m/pixel, outside the model's ${fmtRange(m.gsd.minM, m.gsd.maxM)} range; it will be resampled to ${fmtM(fit.targetGsd)}.`);
+      out.push(t('detect.willResample', { gsd: fmtNumber(gsd, 2), range: fmtRange(m.gsd.minM, m.gsd.maxM), target: fmtM(fit.targetGsd) }));
     else if (fit.kind === 'out')
       out.push(
-        `The imagery is ${gsd.toFixed(2)} m/pixel: the model runs ${fmtRange(m.gsd.minM, m.gsd.maxM)}${wide ? ` and resamples ${fmtRange(wide[0], wide[1])}` : ''}; it cannot run on this scene.`,
+        wide
+          ? t('detect.cannotRunWide', { gsd: fmtNumber(gsd, 2), range: fmtRange(m.gsd.minM, m.gsd.maxM), wide: fmtRange(wide[0], wide[1]) })
+          : t('detect.cannotRun', { gsd: fmtNumber(gsd, 2), range: fmtRange(m.gsd.minM, m.gsd.maxM) }),
       );
     return out;
   });
@@ -183,10 +187,10 @@ export const useDetectStore = defineStore('detect', () => {
       changeResult.value = r;
       await useInventoryStore().refresh();
       await project.refreshInfo();
-      ui.notify('success', `${r.methodReason} ${r.features} landslides, ${(r.totalAreaM2 / 10_000).toFixed(2)} ha.`);
+      ui.notify('success', t('detect.finishedChange', { reason: r.methodReason, n: r.features, ha: fmtNumber(r.totalAreaM2 / 10_000, 2) }));
     } catch (e) {
       error.value = describeError(e);
-      ui.notify((e as { code?: string }).code === 'CANCELLED' ? 'warning' : 'error', error.value);
+      ui.notify((e as { code?: string }).code === 'CANCELLED' ? 'warning' : 'error', error.value, errorDetail(e));
     } finally {
       running.value = false;
       abort = null;
@@ -230,10 +234,10 @@ export const useDetectStore = defineStore('detect', () => {
       await layers.addRaster(prob, 'mask', { threshold: threshold.value });
       await useInventoryStore().refresh();
       await project.refreshInfo();
-      ui.notify('success', `Detection finished: ${r.features} landslides, ${(r.totalAreaM2 / 10_000).toFixed(2)} ha.`);
+      ui.notify('success', t('detect.finished', { n: r.features, ha: fmtNumber(r.totalAreaM2 / 10_000, 2) }));
     } catch (e) {
       error.value = describeError(e);
-      ui.notify((e as { code?: string }).code === 'CANCELLED' ? 'warning' : 'error', error.value);
+      ui.notify((e as { code?: string }).code === 'CANCELLED' ? 'warning' : 'error', error.value, errorDetail(e));
     } finally {
       running.value = false;
       abort = null;

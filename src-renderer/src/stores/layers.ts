@@ -7,13 +7,15 @@ import { computed, ref, shallowRef } from 'vue';
 import type { TileLayerInfo, TileLayerKind, VectorLayer } from '@shared/api';
 import type { Bounds } from '@shared/geo';
 import { api } from '../api/client';
+import { t } from '../i18n';
 import type { MapViewState } from './workspace';
 
 export type MapLayerKind = TileLayerKind | 'inventory';
 
 export interface MapLayer {
   key: string;
-  title: string;
+  /** A name beside the kind's title (the basemap's file name); the title itself is the UI language's (layerTitle). */
+  name?: string;
   kind: MapLayerKind;
   visible: boolean;
   opacity: number;
@@ -24,16 +26,10 @@ export interface MapLayer {
   version: number;
 }
 
-const TITLES: Record<MapLayerKind, string> = {
-  imagery: 'Imagery (true colour)',
-  falsecolor: 'Imagery (false colour)',
-  hillshade: 'Hillshade',
-  slope: 'Slope',
-  probability: 'Landslide probability',
-  mask: 'Landslide mask',
-  inventory: 'Landslide inventory',
-  basemap: 'Basemap',
-};
+/** A layer's title in the UI language. */
+export function layerTitle(l: Pick<MapLayer, 'kind' | 'name'>): string {
+  return l.kind === 'basemap' && l.name ? t('layers.basemapTitle', { name: l.name }) : t(`layers.kind.${l.kind}`);
+}
 
 /** Default stacking (top first) when a layer is added. */
 const RANK: Record<MapLayerKind, number> = { inventory: 0, mask: 1, probability: 2, slope: 3, hillshade: 4, falsecolor: 5, imagery: 6, basemap: 7 };
@@ -67,12 +63,11 @@ export const useLayersStore = defineStore('layers', () => {
     return next;
   }
 
-  async function addRaster(path: string, kind: TileLayerKind, opts: { threshold?: number; title?: string; opacity?: number } = {}): Promise<MapLayer> {
+  async function addRaster(path: string, kind: TileLayerKind, opts: { threshold?: number; opacity?: number } = {}): Promise<MapLayer> {
     const info = await api.openTileLayer({ path, kind, threshold: opts.threshold });
     const prev = byKind(kind);
     return upsert({
       key: kind,
-      title: opts.title ?? TITLES[kind],
       kind,
       visible: prev?.visible ?? true,
       opacity: prev?.opacity ?? opts.opacity ?? (kind === 'probability' ? 0.75 : kind === 'mask' ? 0.6 : kind === 'slope' ? 0.7 : 1),
@@ -86,7 +81,7 @@ export const useLayersStore = defineStore('layers', () => {
     const info = await api.openTileLayer({ path, kind: 'basemap' });
     localStorage.setItem(BASEMAP_KEY, path);
     const name = path.split(/[\\/]/).pop() ?? path;
-    return upsert({ key: 'basemap', title: `Basemap · ${name}`, kind: 'basemap', visible: true, opacity: byKind('basemap')?.opacity ?? 1, boundsWgs84: info.boundsWgs84, tile: info });
+    return upsert({ key: 'basemap', name, kind: 'basemap', visible: true, opacity: byKind('basemap')?.opacity ?? 1, boundsWgs84: info.boundsWgs84, tile: info });
   }
 
   /** Re-open the basemap of the last session, if its file is still there (quietly otherwise). */
@@ -96,7 +91,7 @@ export const useLayersStore = defineStore('layers', () => {
   }
 
   function setInventory(vector: VectorLayer): MapLayer {
-    return upsert({ key: 'inventory', title: TITLES.inventory, kind: 'inventory', visible: true, opacity: 0.9, boundsWgs84: vector.bounds, vector });
+    return upsert({ key: 'inventory', kind: 'inventory', visible: true, opacity: 0.9, boundsWgs84: vector.bounds, vector });
   }
 
   function remove(key: string): void {

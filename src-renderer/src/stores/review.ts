@@ -9,7 +9,8 @@ import { defineStore } from 'pinia';
 import { computed, ref, watch } from 'vue';
 import type { ReviewItem } from '@shared/api';
 import { UNREVIEWED_STATUS } from '@shared/vocabulary';
-import { api, describeError } from '../api/client';
+import { api } from '../api/client';
+import { t } from '../i18n';
 import { useInventoryStore, type InventoryRow } from './inventory';
 import { useProjectStore } from './project';
 import { useUiStore } from './ui';
@@ -52,10 +53,10 @@ export const useReviewStore = defineStore('review', () => {
     try {
       await load();
       active.value = items.value.length > 0;
-      if (!active.value) ui.notify('info', 'Nothing left to review.');
+      if (!active.value) ui.notify('info', t('review.nothingLeft'));
       else focus(items.value[0]!.fid);
     } catch (e) {
-      ui.notify('error', describeError(e));
+      ui.notifyError(e);
     }
   }
 
@@ -83,14 +84,14 @@ export const useReviewStore = defineStore('review', () => {
     }
     const next = items.value[at >= 0 && at < items.value.length ? at : 0];
     if (!next) {
-      if (active.value) ui.notify('success', 'Review finished: nothing left.');
+      if (active.value) ui.notify('success', t('review.finished'));
       active.value = false;
     } else if (active.value) focus(next.fid);
     inFlight++;
     pending = pending
       .then(() => inventory.update([fid], { status }))
       .catch(async (e) => {
-        ui.notify('error', describeError(e));
+        ui.notifyError(e);
         await load().catch(() => undefined);
       })
       .finally(() => {

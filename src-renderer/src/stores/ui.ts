@@ -5,7 +5,7 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import type { ChooseFileOptions } from '@shared/shell';
-import { shell } from '../api/client';
+import { describeError, errorDetail, shell } from '../api/client';
 
 export type PanelId = 'project' | 'layers' | 'detect' | 'inventory' | 'review' | 'stats' | 'export';
 
@@ -13,6 +13,8 @@ export interface Notice {
   id: number;
   kind: 'info' | 'success' | 'warning' | 'error';
   text: string;
+  /** The English original of a translated error (shown in the message log). */
+  detail?: string;
   /** When it was raised (ms since the epoch). */
   at: number;
 }
@@ -32,12 +34,17 @@ export const useUiStore = defineStore('ui', () => {
   /** The in-app file chooser request (browser mode), answered by FileBrowser.vue. */
   const chooser = ref<(ChooseFileOptions & { resolve: (p: string | null) => void }) | null>(null);
 
-  function notify(kind: Notice['kind'], text: string): void {
-    const n: Notice = { id: nextNotice++, kind, text, at: Date.now() };
+  function notify(kind: Notice['kind'], text: string, detail?: string | null): void {
+    const n: Notice = { id: nextNotice++, kind, text, at: Date.now(), ...(detail ? { detail } : {}) };
     notices.value.push(n);
     log.value = [...log.value.slice(-(LOG_MAX - 1)), n];
     if (!logOpen.value && (kind === 'error' || kind === 'warning')) unseen.value++;
     setTimeout(() => dismiss(n.id), kind === 'error' ? 12000 : 5000);
+  }
+  /** An error thrown by the api, in the user's words (translated by its code), with `prefix` before it. */
+  function notifyError(e: unknown, kind: Notice['kind'] = 'error', prefix?: (text: string) => string): void {
+    const text = describeError(e);
+    notify(kind, prefix ? prefix(text) : text, errorDetail(e));
   }
   function dismiss(id: number): void {
     notices.value = notices.value.filter((n) => n.id !== id);
@@ -66,5 +73,5 @@ export const useUiStore = defineStore('ui', () => {
     c?.resolve(path);
   }
 
-  return { panel, notices, log, unseen, logOpen, showLog, clearLog, notify, dismiss, chooser, chooseFile, answerChooser };
+  return { panel, notices, log, unseen, logOpen, showLog, clearLog, notify, notifyError, dismiss, chooser, chooseFile, answerChooser };
 });

@@ -115,7 +115,7 @@ describe('IPC handlers (main process)', () => {
     registerIpc(
       electronMock.ipcMain,
       service as never,
-      { chooseFile: async () => '/x.gpkg', recentProjects: async () => [], projectOpened: async () => undefined },
+      { chooseFile: async () => '/x.gpkg', recentProjects: async () => [], projectOpened: async () => undefined, setMenuLabels: async () => undefined },
       () => trustedWc as never,
     );
   });

@@ -2,7 +2,7 @@
 import { useUiStore } from '../../stores/ui';
 import { useProjectStore } from '../../stores/project';
 import { useDetectStore } from '../../stores/detect';
-import { describeError } from '../../api/client';
+import { t } from '../../i18n';
 
 const RASTER = [{ name: 'GeoTIFF', extensions: ['tif', 'tiff'] }];
 
@@ -10,28 +10,28 @@ async function guarded(f: () => Promise<void>): Promise<void> {
   try {
     await f();
   } catch (e) {
-    useUiStore().notify('error', describeError(e));
+    useUiStore().notifyError(e);
   }
 }
 
 export const chooseProjectToCreate = (): Promise<void> =>
   guarded(async () => {
-    const p = await useUiStore().chooseFile({ title: 'New project', mode: 'save', filters: [{ name: 'Scarp project (GeoPackage)', extensions: ['gpkg'] }], defaultPath: 'landslides.gpkg' });
+    const p = await useUiStore().chooseFile({ title: t('project.chooseNew'), mode: 'save', filters: [{ name: t('project.projectFilter'), extensions: ['gpkg'] }], defaultPath: 'landslides.gpkg' });
     if (p) {
       await useProjectStore().create(p);
-      useUiStore().notify('success', `Project created: ${p}`);
+      useUiStore().notify('success', t('project.created', { path: p }));
     }
   });
 
 export const chooseProjectToOpen = (): Promise<void> =>
   guarded(async () => {
-    const p = await useUiStore().chooseFile({ title: 'Open project', mode: 'open', filters: [{ name: 'Scarp project (GeoPackage)', extensions: ['gpkg'] }] });
+    const p = await useUiStore().chooseFile({ title: t('project.chooseOpen'), mode: 'open', filters: [{ name: t('project.projectFilter'), extensions: ['gpkg'] }] });
     if (p) await useProjectStore().open(p);
   });
 
 export const chooseImagery = (): Promise<void> =>
   guarded(async () => {
-    const p = await useUiStore().chooseFile({ title: 'Add imagery (GeoTIFF)', mode: 'open', filters: RASTER });
+    const p = await useUiStore().chooseFile({ title: t('project.chooseImagery'), mode: 'open', filters: RASTER });
     if (p) {
       await useProjectStore().setImagery(p);
       await useDetectStore().loadModels();
@@ -40,6 +40,6 @@ export const chooseImagery = (): Promise<void> =>
 
 export const chooseDem = (): Promise<void> =>
   guarded(async () => {
-    const p = await useUiStore().chooseFile({ title: 'Add DEM (GeoTIFF)', mode: 'open', filters: RASTER });
+    const p = await useUiStore().chooseFile({ title: t('project.chooseDem'), mode: 'open', filters: RASTER });
     if (p) await useProjectStore().setDem(p);
   });
