@@ -291,6 +291,13 @@ run('a v3 project (uuid NOT NULL) is upgraded to take other programs\' edits', (
           'scarp_landslides_log_delete',
           'scarp_landslides_log_insert',
           'scarp_landslides_log_update',
+          // The field-evidence mapping tables follow the landslides (schema v8).
+          'scarp_landslides_notes_ls_delete',
+          'scarp_landslides_notes_ls_insert',
+          'scarp_landslides_notes_ls_uuid',
+          'scarp_landslides_photos_ls_delete',
+          'scarp_landslides_photos_ls_insert',
+          'scarp_landslides_photos_ls_uuid',
         ]);
       });
       // An OGR writer adds without a uuid; the deleted fid 3 is not reused.
@@ -304,7 +311,7 @@ run('a v3 project (uuid NOT NULL) is upgraded to take other programs\' edits', (
 });
 
 run('what GDAL and ArcGIS-like readers list', () => {
-  it('ogrinfo lists the inventory and the style table only, never a scarp_* table', () => {
+  it('ogrinfo lists the inventory, the style table and the field-evidence tables of the related-tables extension, never a scarp_* table', () => {
     const tmp = tempDir('layers');
     try {
       const path = join(tmp.dir, 'p.gpkg');
@@ -312,7 +319,7 @@ run('what GDAL and ArcGIS-like readers list', () => {
       const r = spawnSync('ogrinfo', ['-ro', '-q', path], { encoding: 'utf8' });
       expect(r.status, r.stderr).toBe(0);
       const layers = [...r.stdout.matchAll(/^\d+: (\S+)/gm)].map((m) => m[1]);
-      expect(layers).toEqual(['landslides', 'layer_styles']);
+      expect(layers).toEqual(['landslides', 'layer_styles', 'landslide_photos', 'landslides_photos', 'landslide_notes', 'landslides_notes']);
     } finally {
       tmp.cleanup();
     }
@@ -357,8 +364,9 @@ interface QgisEdit {
     expect(q.fields.uuid).toMatchObject({ default: "uuid('WithoutBraces')", readOnly: true });
     expect(q.fields.area_m2).toMatchObject({ readOnly: true, alias: 'Area (m²)' });
     expect(q.fields.notes!.readOnly).toBe(false);
-    // The GeoPackage connection (Browser → GeoPackage) lists gpkg_contents: the inventory only (QGIS hides layer_styles).
-    expect(q.connectionTables.filter((t) => t !== 'layer_styles')).toEqual(['landslides']);
+    // The GeoPackage connection (Browser → GeoPackage) lists gpkg_contents: the inventory and its field-evidence
+    // tables (photos, notes and their related-tables mappings); QGIS hides layer_styles.
+    expect(q.connectionTables.filter((t) => t !== 'layer_styles')).toEqual(['landslides', 'landslide_photos', 'landslides_photos', 'landslide_notes', 'landslides_notes']);
     // Known limit: QGIS 3.22 opens a .gpkg file with LIST_ALL_TABLES=YES, and GDAL 3.6 marks no GeoPackage
     // table private, so its file sublayer list shows every table not named by a reserved prefix.
     expect(q.sublayers[0]).toBe('landslides');
