@@ -404,6 +404,9 @@ export const en = {
     fileName: 'File name',
     saveHere: 'Save here',
     chooseFolder: 'Choose this folder',
+    outside: 'outside the allowed folders',
+    outsideTitle: 'Leads to {target}, outside the allowed folders.',
+    outsideError: '{name} leads to {target}, outside the folders this session may use.',
   },
   log: {
     button: 'Messages',

@@ -365,6 +365,9 @@ export const es: Messages = {
     fileName: 'Nombre del archivo',
     saveHere: 'Guardar aquí',
     chooseFolder: 'Elegir esta carpeta',
+    outside: 'fuera de las carpetas permitidas',
+    outsideTitle: 'Lleva a {target}, fuera de las carpetas permitidas.',
+    outsideError: '{name} lleva a {target}, fuera de las carpetas que esta sesión puede usar.',
   },
   log: {
     button: 'Mensajes',

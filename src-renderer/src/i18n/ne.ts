@@ -365,6 +365,9 @@ export const ne: Messages = {
     fileName: 'फाइलको नाम',
     saveHere: 'यहाँ सुरक्षित गर्नुहोस्',
     chooseFolder: 'यो फोल्डर छान्नुहोस्',
+    outside: 'अनुमति भएका फोल्डरबाहिर',
+    outsideTitle: '{target} मा पुर्‍याउँछ, अनुमति भएका फोल्डरबाहिर।',
+    outsideError: '{name} ले {target} मा पुर्‍याउँछ, यो सत्रले प्रयोग गर्न पाउने फोल्डरबाहिर।',
   },
   log: {
     button: 'सन्देश',

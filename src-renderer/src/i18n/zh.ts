@@ -365,6 +365,9 @@ export const zh: Messages = {
     fileName: '文件名',
     saveHere: '保存到此处',
     chooseFolder: '选择此文件夹',
+    outside: '在允许的文件夹之外',
+    outsideTitle: '指向 {target}，在允许的文件夹之外。',
+    outsideError: '{name} 指向 {target}，在本次会话可用的文件夹之外。',
   },
   log: {
     button: '消息',
