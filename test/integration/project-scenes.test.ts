@@ -14,7 +14,6 @@ import { hasGdal } from '../helpers/gdal';
 import { tempDir } from '../helpers/data';
 import { SCHEMA_VERSION } from '../../src-main/core/store/project';
 import { scarp } from '../helpers/cli';
-import { SCHEMA_VERSION } from '../../src-main/core/store/project';
 
 describe.skipIf(!hasGdal)('project scenes with roles and dates', () => {
   let dir: string;
