@@ -274,10 +274,10 @@ function addFieldEvidence(db: Db): void {
   if (!sql.includes("'evidence'")) {
     const widened = sql.replace("CHECK (target_kind IN ('feature', 'mask'))", "CHECK (target_kind IN ('feature', 'mask', 'evidence'))");
     if (widened === sql) throw new ScarpError({ code: 'INTERNAL', message: 'Upgrading the project: the edit journal has an unexpected definition.' });
-    db.exec(widened.replace(/^CREATE TABLE\s+("scarp_edit_ops"|scarp_edit_ops)/i, 'CREATE TABLE scarp_edit_ops_v7'));
-    db.exec('INSERT INTO scarp_edit_ops_v7 SELECT * FROM scarp_edit_ops');
+    db.exec(widened.replace(/^CREATE TABLE\s+("scarp_edit_ops"|scarp_edit_ops)/i, 'CREATE TABLE scarp_edit_ops_v8'));
+    db.exec('INSERT INTO scarp_edit_ops_v8 SELECT * FROM scarp_edit_ops');
     db.exec('DROP TABLE scarp_edit_ops');
-    db.exec('ALTER TABLE scarp_edit_ops_v7 RENAME TO scarp_edit_ops');
+    db.exec('ALTER TABLE scarp_edit_ops_v8 RENAME TO scarp_edit_ops');
   }
   const cols = new Set((db.prepare('PRAGMA table_info(scarp_sync_states)').all() as Array<{ name: string }>).map((c) => c.name));
   if (!cols.has('evidence')) db.exec('ALTER TABLE scarp_sync_states ADD COLUMN evidence TEXT');

@@ -46,7 +46,7 @@ export interface SyncState {
   editId: number | null;
   /** Provenance of a merge (JSON), as recorded. */
   report: string | null;
-  /** The uuids of the field evidence in this state (null: not recorded, a state from before v7). */
+  /** The uuids of the field evidence in this state (null: not recorded, a state from before v8). */
   evidence: string[] | null;
 }
 
@@ -259,7 +259,7 @@ export class PeerProject {
     return readAliases(this.db, peerProjectId);
   }
 
-  /** The peer's field evidence (none before v7), photo bytes included when asked. */
+  /** The peer's field evidence (none before v8), photo bytes included when asked. */
   evidence(data = false): Array<{ kind: EvidenceKind } & EvidenceState> {
     return readEvidence(this.db, { data });
   }
