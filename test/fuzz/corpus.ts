@@ -325,7 +325,7 @@ export function buildCorpus(root: string, opts: CorpusOptions): FuzzCase[] {
       case 0:
         return { args: ['info', file, '--json'], outputs: [] };
       case 1:
-        return { args: ['detect', '--image', file, '--out', 'out.geojson', '--probability', 'prob.tif', '--json'], outputs: ['out.geojson', 'prob.tif'] };
+        return { args: ['detect', '--image', file, '--out', 'out.geojson', '--probability', 'prob.tif', '--json'], outputs: ['out.geojson', 'out.qml', 'prob.tif', 'prob.qml'] };
       case 2:
         return { args: ['detect', '--image', file, '--project', 'p.gpkg', '--json'], outputs: ['p.gpkg'] };
       default:
@@ -445,7 +445,7 @@ export function buildCorpus(root: string, opts: CorpusOptions): FuzzCase[] {
   ];
   const aoiCase = (what: string, text: () => string | Buffer, name: string, withProject: boolean): void => {
     const out = withProject ? ['--project', 'p.gpkg'] : ['--out', 'out.geojson'];
-    add('aoi', what, ['detect', '--image', 'img.tif', '--aoi', name, ...out, '--json'], [withProject ? 'p.gpkg' : 'out.geojson'], (d) => {
+    add('aoi', what, ['detect', '--image', 'img.tif', '--aoi', name, ...out, '--json'], withProject ? ['p.gpkg'] : ['out.geojson', 'out.qml'], (d) => {
       copyFileSync(base.img256, join(d, 'img.tif'));
       const t = text();
       if (t === '\0fifo') run('mkfifo', [join(d, name)]);

@@ -22,7 +22,7 @@ describe('scarp <command> --help', () => {
       const u = commandUsage(name);
       expect(u).toContain(`scarp ${name}`);
       // Every synopsis line of the block is this command's.
-      expect(new Set([...u.matchAll(/^ {2}scarp (\w+)/gm)].map((m) => m[1]))).toEqual(new Set([name]));
+      expect(new Set([...u.matchAll(/^ {2}scarp ([\w-]+)/gm)].map((m) => m[1]))).toEqual(new Set([name]));
       expect(USAGE).toContain(COMMAND_USAGE[name]);
     }
   });
