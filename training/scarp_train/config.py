@@ -9,7 +9,19 @@ OPTICAL_MEAN = (115.0, 120.0, 105.0)
 OPTICAL_STD = (50.0, 45.0, 42.0)
 
 
-def optical_bands():
+# 10 m multispectral (recipe `s2`): red, green, blue, NIR surface reflectance (the app feeds value x scale
+# + offset, valueDomain 'reflectance'), z-scored with the means/stds of the Sentinel-2 mosaic's training
+# rows (measured, rounded; data.s2_raw), clipped so cloud and glint stay in range.
+S2_SOURCES = ('red', 'green', 'blue', 'nir')
+S2_MEAN = (0.030, 0.034, 0.025, 0.112)
+S2_STD = (0.037, 0.038, 0.029, 0.122)
+
+
+def optical_bands(spec: dict | None = None):
+    """The optical band specs of a recipe: 8-bit RGB, or 10 m R, G, B, NIR reflectance (`optical='s2'`)."""
+    if spec is not None and spec.get('optical') == 's2':
+        return [{'source': s, 'normalization': {'kind': 'zscore', 'mean': m, 'std': sd}, 'clip': [-6.0, 6.0], 'fill': 0.0}
+                for s, m, sd in zip(S2_SOURCES, S2_MEAN, S2_STD)]
     return [{'source': s, 'normalization': {'kind': 'zscore', 'mean': m, 'std': sd}, 'fill': 0.0}
             for s, m, sd in zip(('red', 'green', 'blue'), OPTICAL_MEAN, OPTICAL_STD)]
 
@@ -51,14 +63,24 @@ RECIPES = {
         terrain=False, terrain_drop=1.0, degrade=0.35, centred=0.6,
         val=('bijie',), family='sat',
     ),
+    # 10 m multispectral from the Sentinel-2 tiles (sparse labels: every crop is centred on a labelled
+    # pixel, landslide or not; unlabelled pixels are ignored like unmapped ones). Photometric jitter in
+    # reflectance units (`photometric_unit`: a value of 0.5 plays the role 255 plays for 8-bit RGB).
+    's2': dict(
+        domain='10 m multispectral satellite (red, green, blue, NIR reflectance: Sentinel-2 L2A-like), 5-20 m',
+        gsd=dict(nativeM=10.0, minM=8.0, maxM=12.5, resampleMinM=5.0, resampleMaxM=20.0),
+        sources={'s2': 1.0},
+        terrain=False, terrain_drop=1.0, degrade=0.0, centred=1.0,
+        val=('s2',), family='s2', optical='s2', photometric_unit=0.5,
+    ),
 }
 
 
 def card_inputs(spec: dict, terrain_bands: list[dict] | None) -> list[dict]:
     """The card's `inputs` for a recipe/architecture: dual-stream nets take (optical, terrain), single
     -input nets take the optical bands (stacked with terrain on a terrain recipe)."""
-    optical = {'name': 'optical' if spec['dual'] else 'image', 'bands': optical_bands(), 'valueDomain': 'uint8',
-               'optional': False}
+    optical = {'name': 'optical' if spec['dual'] else 'image', 'bands': optical_bands(spec),
+               'valueDomain': 'reflectance' if spec.get('optical') == 's2' else 'uint8', 'optional': False}
     if not spec['dual'] and terrain_bands:
         optical['bands'] = optical['bands'] + terrain_bands
         optical['valueDomain'] = 'any'

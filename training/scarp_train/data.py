@@ -9,6 +9,10 @@ Splits (never train or tune on a test split):
   rows < B_TEST_ROW - 384 = 1306 train. The 64-row buffers between (1306-1370, and 1562-1690, which
   includes the test area's own 64-row buffer) are used by nobody. The app uses the same rule
   (src-main/core/eval/splits.ts).
+- Sentinel-2 tiles (100 tiles of 256 px overlapping by half, mosaicked to 1152 x 2048 px): rows >=
+  S2 test row (round(0.75 H) = 1536) are the test area; rows [1536 - 320, 1536 - 64) = [1216, 1472) are
+  validation; rows < 1536 - 384 = 1152 train; the 64-row buffers between are used by nobody (a split by
+  tile would leak: every tile shares half of itself with its neighbours).
 """
 from __future__ import annotations
 
@@ -54,6 +58,9 @@ class Sample:
     terrain: np.ndarray | None = None
     rows: tuple[int, int] | None = None  # usable row range for crops (Jinsha)
     nodata: float | None = None  # optical nodata value (per band, as GDAL_NODATA)
+    # sparse labels (most pixels 255 = unlabelled): crops are not required to be mostly mapped, and
+    # centred crops centre on any labelled pixel (landslide or not)
+    sparse: bool = False
 
 
 def _read_img(path):
@@ -173,6 +180,66 @@ def jinsha(site: str, split: str, terrain_bands: list[dict] | None = None) -> Sa
     return Sample(f'jinsha{site}_{split}', rgb, mask, gsd, terr, (r0, r1), nodata=0.0)
 
 
+S2_SCALE = 1e-4  # the tiles hold reflectance x 10,000
+
+
+def s2_raw():
+    """The Sentinel-2 tiles mosaicked on their common grid: optical (4,H,W) float32 reflectance (R, G,
+    B, NIR; NaN = nodata), mask (H,W) uint8 (1 landslide, 0 not, 255 unlabelled: the tiles' 2/1/0),
+    geotransform (EPSG:4326). Overlapping tiles agree on every labelled pixel (checked when built)."""
+    from osgeo import gdal
+    root = os.path.join(data_dir(), 'sentinel2-tiles')
+
+    def load():
+        ims = sorted(glob.glob(os.path.join(root, 'images', '*.tif')))
+        vi = gdal.BuildVRT('/vsimem/s2_img.vrt', ims)
+        vl = gdal.BuildVRT('/vsimem/s2_lab.vrt', [p.replace(os.sep + 'images' + os.sep, os.sep + 'labels' + os.sep) for p in ims])
+        opt = vi.ReadAsArray().astype(np.float32)
+        lab = vl.ReadAsArray()
+        gt = vi.GetGeoTransform()
+        covered = np.zeros(lab.shape, bool)
+        for p in ims:
+            d = gdal.Open(p.replace(os.sep + 'images' + os.sep, os.sep + 'labels' + os.sep))
+            g = d.GetGeoTransform()
+            x, y = round((g[0] - gt[0]) / gt[1]), round((g[3] - gt[3]) / gt[5])
+            a = d.ReadAsArray()
+            w = lab[y:y + a.shape[0], x:x + a.shape[1]]
+            if np.any((a > 0) & (w != a)):
+                raise ValueError(f'{p}: labels disagree with an overlapping tile')
+            covered[y:y + a.shape[0], x:x + a.shape[1]] = True
+        vi = vl = None
+        gdal.Unlink('/vsimem/s2_img.vrt'); gdal.Unlink('/vsimem/s2_lab.vrt')
+        opt[:, ~covered] = np.nan
+        opt[~np.isfinite(opt)] = np.nan
+        opt *= S2_SCALE
+        mask = np.full(lab.shape, IGNORE, np.uint8)
+        mask[lab == 1] = 0
+        mask[lab == 2] = 1
+        return opt, mask, gt
+    return _cache('s2_mosaic', load)
+
+
+def s2_gsd(gt) -> float:
+    """Mean pixel size in metres of the EPSG:4326 mosaic at its centre latitude."""
+    import math
+    lat = math.radians(gt[3] + gt[5] * 1024)
+    return (abs(gt[1]) * 111320.0 * math.cos(lat) + abs(gt[5]) * 110574.0) / 2
+
+
+def s2_test_row(H: int) -> int:
+    return int(round(0.75 * H))
+
+
+def s2_rows(split: str, H: int) -> tuple[int, int]:
+    t = s2_test_row(H)
+    return {'train': (0, t - 6 * BUFFER), 'val': (t - 5 * BUFFER, t - BUFFER), 'test': (t, H)}[split]
+
+
+def s2(split: str) -> Sample:
+    opt, mask, gt = s2_raw()
+    return Sample(f's2_{split}', opt, mask, s2_gsd(gt), None, s2_rows(split, mask.shape[0]), sparse=True)
+
+
 # ---------------------------------------------------------------- crop sampling
 
 def _resize(arr: np.ndarray, out_hw: tuple[int, int], mode: str) -> np.ndarray:
@@ -214,9 +281,9 @@ def random_crop(s: Sample, size: int, scale: float, rng: np.random.Generator, te
             continue
         m = np.full((src, src), IGNORE, np.uint8)
         m[rr0 - r0:rr1 - r0, cc0 - c0:cc1 - c0] = s.mask[rr0:rr1, cc0:cc1]
-        if s.rows is None or (m != IGNORE).mean() > 0.3:
+        if s.rows is None or s.sparse or (m != IGNORE).mean() > 0.3:
             break
-    rgb = np.full((3, src, src), np.nan, np.float32)
+    rgb = np.full((s.rgb.shape[0], src, src), np.nan, np.float32)
     block = s.rgb[:, rr0:rr1, cc0:cc1].astype(np.float32)
     if s.nodata is not None:
         block[block == s.nodata] = np.nan
@@ -251,20 +318,22 @@ def degrade(rgb: np.ndarray, factor: float) -> np.ndarray:
     return np.where(ok, back, np.nan).astype(np.float32)
 
 
-def photometric(rgb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Brightness/contrast/gamma/per-channel gain jitter, occasional greyscale; rgb in 0..255, NaN kept."""
-    x = rgb / 255.0
+def photometric(rgb: np.ndarray, rng: np.random.Generator, unit: float = 255.0) -> np.ndarray:
+    """Brightness/contrast/gamma/per-channel gain jitter, occasional greyscale (RGB only); values in
+    0..unit (255 for 8-bit RGB), NaN kept."""
+    c = rgb.shape[0]
+    x = rgb / unit
     if rng.random() < 0.8:
         x = x * rng.uniform(0.75, 1.25) + rng.uniform(-0.08, 0.08)
-        x = x * rng.uniform(0.9, 1.1, size=(3, 1, 1))
+        x = x * rng.uniform(0.9, 1.1, size=(c, 1, 1))
         mean = np.nanmean(x) if np.isfinite(x).any() else 0.0
         x = (x - mean) * rng.uniform(0.75, 1.3) + mean
         x = np.clip(x, 0, 1) ** rng.uniform(0.8, 1.25)
-    if rng.random() < 0.1:
+    if c == 3 and rng.random() < 0.1:
         x = np.repeat(x.mean(0, keepdims=True), 3, 0)
     if rng.random() < 0.2:
         x = x + rng.normal(0, rng.uniform(0.005, 0.03), size=x.shape)
-    return (np.clip(x, 0, 1) * 255.0).astype(np.float32)
+    return (np.clip(x, 0, 1) * unit).astype(np.float32)
 
 
 def geometric(arrs: list[np.ndarray | None], rng: np.random.Generator):
@@ -283,11 +352,12 @@ def geometric(arrs: list[np.ndarray | None], rng: np.random.Generator):
 
 
 def positive_pixels(s: Sample, max_n: int = 4096, seed: int = 0) -> np.ndarray:
-    """Up to max_n landslide pixel coordinates (row, col) of a sample, within its usable rows."""
+    """Up to max_n landslide pixel coordinates (row, col) of a sample, within its usable rows (of a
+    sparse-label sample: every labelled pixel, landslide or not)."""
     m = s.mask
     if s.rows is not None:
-        m = m.copy(); m[:s.rows[0]] = 0; m[s.rows[1]:] = 0
-    rc = np.argwhere(m == 1)
+        m = m.copy(); m[:s.rows[0]] = IGNORE if s.sparse else 0; m[s.rows[1]:] = IGNORE if s.sparse else 0
+    rc = np.argwhere(m != IGNORE) if s.sparse else np.argwhere(m == 1)
     if len(rc) > max_n:
         rc = rc[np.random.default_rng(seed).choice(len(rc), max_n, replace=False)]
     return rc
@@ -306,6 +376,7 @@ class Mixture:
     terrain_drop: float = 0.0
     centred: float = 0.0
     degrade_p: float = 0.0
+    unit: float = 255.0  # photometric() value range
     _pos: dict = field(default_factory=dict)
 
     def _positives(self, si: int):
@@ -333,7 +404,7 @@ class Mixture:
             rgb, terr, m = random_crop(s, self.size, s.gsd / target, rng, self.terrain_ch, centre)
             if self.degrade_p and rng.random() < self.degrade_p:
                 rgb = degrade(rgb, float(rng.uniform(1.5, 4.0)))
-            rgb = photometric(rgb, rng)
+            rgb = photometric(rgb, rng, self.unit)
             keep_t = s.terrain is not None and rng.random() >= self.terrain_drop
             if terr is not None and not keep_t:
                 terr[:] = 0.0

@@ -10,7 +10,10 @@
    inside the card's [minM, maxM], else resampled to the nearer bound):
    - Jinsha site B south (rows >= 1690, 255 excluded), with and without the DSM when the model
      takes terrain;
-   - Bijie test (416 images).
+   - Bijie test (416 images);
+   - the 10 m recipe (`s2`): the Sentinel-2 mosaic's test rows (>= 1536; sparse labels), beside the
+     single-date index methods it must beat (NDVI, and GLI for imagery without NIR, thresholds from the
+     validation rows) and the trivial "every labelled pixel is landslide" answer.
    Pooled pixel metrics (the honest figure) and, for comparison with papers only, per-image means.
 3. Expected calibration error (15 bins over p >= 0.1) and reliability diagrams, on validation and
    held-out pixels; error overlays (TP/FP/FN) of B south and of Bijie test images.
@@ -79,6 +82,52 @@ def bijie_test(net, inputs, gsd_card, temperature, tta, limit=None):
         p = predict_at_gsd(net, inputs, s.rgb, dem, (0.8, 0.8), target, temperature=temperature, tta=tta)
         probs.append(p); masks.append(s.mask)
     return probs, masks
+
+
+def s2_test(net, inputs, temperature, tta):
+    """Probability over the Sentinel-2 mosaic's test rows, the whole mosaic tiled from row 0 as the app
+    tiles it; returns (prob, mask, optical) of the test rows."""
+    opt, mask, gt = D.s2_raw()
+    r0 = D.s2_test_row(mask.shape[0])
+    prob = predict_at_gsd(net, inputs, opt, None, (10.0, 10.0), 10.0, temperature=temperature, tta=tta)
+    return prob[r0:], mask[r0:].copy(), opt[:, r0:]
+
+
+def index_planes(opt):
+    """The single-date vegetation indices of the app's change/bare-ground methods (change-method.ts):
+    NDVI = (NIR - R) / (NIR + R), GLI = (2G - R - B) / (2G + R + B)."""
+    r, g, b, n = (opt[i].astype(np.float64) for i in range(4))
+    with np.errstate(invalid='ignore', divide='ignore'):
+        return {'NDVI': (n - r) / (n + r), 'GLI': (2 * g - r - b) / (2 * g + r + b)}
+
+
+def labelled_scores(score, mask):
+    v = mask != 255
+    ok = v & np.isfinite(score)
+    return score[ok], mask[ok] == 1
+
+
+def s2_baselines():
+    """Single-date methods on the test rows, each threshold (index < t = landslide) chosen on the
+    validation rows: pooled F1 at that threshold and AUROC (threshold-free) over labelled pixels."""
+    opt, mask, _ = D.s2_raw()
+    H = mask.shape[0]
+    v0, v1 = D.s2_rows('val', H); t0, t1 = D.s2_rows('test', H)
+    out = {}
+    for name, idx in index_planes(opt).items():
+        best = (-1.0, 0.0)
+        for t in np.round(np.arange(-1.0, 1.0, 0.01), 2):
+            pv = np.where(np.isfinite(idx[v0:v1]), (idx[v0:v1] < t).astype(np.float32), 0.0)
+            f = M.pooled([pv], [mask[v0:v1]], 0.5)['f1']
+            if f > best[0]:
+                best = (f, float(t))
+        pt = np.where(np.isfinite(idx[t0:t1]), (idx[t0:t1] < best[1]).astype(np.float32), 0.0)
+        r = M.pooled([pt], [mask[t0:t1]], 0.5)
+        sc, lab = labelled_scores(-idx[t0:t1], mask[t0:t1])
+        out[name] = {'threshold': best[1], 'val_f1': best[0], 'test': r, 'test_auroc': M.auc_roc(sc, lab), 'test_auprc': M.auc_pr(sc, lab)}
+    ones = np.ones(mask[t0:t1].shape, np.float32)
+    out['every labelled pixel'] = {'test': M.pooled([ones], [mask[t0:t1]], 0.5)}
+    return out
 
 
 def per_tile(p, m, size=256):
@@ -202,7 +251,21 @@ def main(argv=None):
 
     # 2. held-out sets
     rows, extra, rel_test = [], {}, {}
-    for tta in ([False] if a.no_flips else [False, True]):
+    if spec['family'] == 's2':
+        t1 = time.time()
+        p, m, opt = s2_test(net, inputs, T, use_tta)
+        pooled = M.pooled([p], [m], thr)
+        sc, lab = labelled_scores(p, m)
+        auroc, auprc = M.auc_roc(sc, lab), M.auc_pr(sc, lab)
+        rows.append(row('Sentinel-2 tiles (Chittagong, 10 m)', 'test rows 1536+ (sparse labels)', 'r,g,b,nir' + (' + flips' if use_tta else ''),
+                        pooled, thr, 'pooled-pixel', pooled['pixels'],
+                        notes=f'labelled pixels only ({int(lab.sum())} landslide, {int((~lab).sum())} not); pixel AUROC {auroc:.3f}, AUPRC {auprc:.3f}'))
+        base = s2_baselines()
+        extra.update(s2_test_seconds=time.time() - t1, s2_test_auroc=auroc, s2_test_auprc=auprc, s2_baselines=base)
+        rel_test['Sentinel-2 test'] = K.reliability([p], [m])
+        rgb8 = np.clip(np.nan_to_num(opt[:3]) / 0.15 * 255, 0, 255).astype(np.uint8)
+        save_png(overlay(p, m, thr, rgb8), os.path.join(reports, f'{a.id}-s2-test.png'))
+    for tta in ([] if spec['family'] == 's2' else [False] if a.no_flips else [False, True]):
         tag = ' + flips' if tta else ''
         j_in = 'rgb+dem' if spec['terrain'] else 'rgb'
         variants = [(True, j_in)] if spec['terrain'] else [(False, 'rgb')]
@@ -238,7 +301,7 @@ def main(argv=None):
                                   f'AUPRC {M.auc_pr(scores, labels):.3f}'))
             rel_test['Bijie test'] = K.reliability(bp, bm)
             save_png(bijie_mosaic(bp, bm, thr, None), os.path.join(reports, f'{a.id}-bijie.png'))
-    ece_split = 'Jinsha B south' if spec['family'] == 'uav' else 'Bijie test'
+    ece_split = {'uav': 'Jinsha B south', 's2': 'Sentinel-2 test'}.get(spec['family'], 'Bijie test')
     ece_test = rel_test[ece_split][1]
     K.reliability_png({'validation, uncalibrated': (rel_val_raw, ece_val_raw), 'validation, temperature only': (rel_val_t, ece_val_t),
                        'validation, Platt (shipped)': (rel_val, ece_val),
@@ -291,8 +354,16 @@ def main(argv=None):
           f'![reliability]({a.id}-reliability.png)', '',
           '## Error overlays', '',
           'Green: detected landslide; red: false positive; yellow: missed; dark: unmapped.', '',
-          f'Jinsha site B south: ![B south]({a.id}-jinsha-south.png)', '',
-          f'Bijie test, the first 24 landslide images: ![Bijie]({a.id}-bijie.png)', '',
+          *([f'Sentinel-2 test rows (labelled pixels only are coloured): ![S2 test]({a.id}-s2-test.png)', '',
+             '## Single-date index methods on the same pixels', '',
+             '| method | threshold (validation) | validation F1 | test F1 | test precision | test recall | test AUROC |',
+             '|---|---|---|---|---|---|---|',
+             *[f"| {k} < t | {v.get('threshold', '-')} | {v.get('val_f1', float('nan')):.3f} | {v['test']['f1']:.3f} | "
+               f"{v['test']['precision']:.3f} | {v['test']['recall']:.3f} | {v.get('test_auroc', float('nan')):.3f} |"
+               for k, v in extra['s2_baselines'].items()], '']
+            if spec['family'] == 's2' else
+            [f'Jinsha site B south: ![B south]({a.id}-jinsha-south.png)', '',
+             f'Bijie test, the first 24 landslide images: ![Bijie]({a.id}-bijie.png)', '']),
           '## Command', '', '```', 'cd training', training_command(cfg, a.id), '```', '']
     open(os.path.join(reports, f'{a.id}.md'), 'w').write('\n'.join(md))
     print(json.dumps(rows, indent=1))

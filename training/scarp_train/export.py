@@ -38,6 +38,10 @@ DATASETS = {
                    licence='No licence stated; research use.'),
     'uav': dict(name='UAV ortho tiles (128 px, one orthophoto)', citation='Unnamed public repository.',
                 licence='No licence stated; research use.'),
+    's2': dict(name='Sentinel-2 landslide tiles, Chittagong hill tracts (100 tiles of 256 px, R, G, B, NIR, ~10 m; '
+                    'sparse labels; mosaicked, rows 1536+ held out)',
+               citation='Public repository of labelled Sentinel-2 tiles (see shared/data/DATA.md).',
+               licence='MIT (per the repository README).'),
 }
 
 DESCRIPTIONS = {
@@ -67,6 +71,9 @@ RECIPE_TEXT = {
               'measurement on site B. Not picked by default.'),
     'sat': 'Specialist for satellite RGB imagery (0.5-3 m; run as is at 0.6-1.0 m, coarser scenes resampled to 1.0 m; '
            'trained with coarse-imagery degradation so resampled scenes look familiar).',
+    's2': ('Specialist for 10 m multispectral satellite imagery (Sentinel-2 L2A-like red, green, blue and NIR surface '
+           'reflectance; run as is at 8-12.5 m, 5-20 m resampled). Trained on sparse labels from one region: '
+           'its probabilities are calibrated on labelled pixels, where landslides are far more common than in a scene.'),
 }
 HARDWARE = 'cpu (2 cores, PyTorch 1.13)'
 
@@ -85,9 +92,9 @@ def training_command(cfg: dict, model_id: str) -> str:
     """The exact commands (run in training/) that reproduce a shipped model."""
     from .train import train_command
     run = cfg['out']
+    sweep = '' if cfg['spec'].get('family') == 's2' else f" && /usr/bin/python3 -m scarp_train.gsd_sweep --run {run} --id {model_id}"
     return (train_command(cfg) + f" && /usr/bin/python3 -m scarp_train.evaluate --run {run} --id {model_id}"
-            f" && /usr/bin/python3 -m scarp_train.gsd_sweep --run {run} --id {model_id}"
-            f" && /usr/bin/python3 -m scarp_train.export --run {run} --id {model_id} --out ../models")
+            + sweep + f" && /usr/bin/python3 -m scarp_train.export --run {run} --id {model_id} --out ../models")
 
 
 def make_card(model_id: str, cfg: dict, params: int, metrics: dict | None, tile: int, overlap: int,
@@ -106,9 +113,11 @@ def make_card(model_id: str, cfg: dict, params: int, metrics: dict | None, tile:
         ds.append(DATASETS['jinsha'])
     if 'uav' in used:
         ds.append(DATASETS['uav'])
+    if 's2' in used:
+        ds.append(DATASETS['s2'])
     m = metrics or {}
     threshold = float(m.get('threshold', 0.5))
-    inputs_text = 'RGB + DEM' if spec['terrain'] else 'RGB'
+    inputs_text = 'R, G, B, NIR' if spec.get('optical') == 's2' else 'RGB + DEM' if spec['terrain'] else 'RGB'
     card = {
         'schemaVersion': 1,
         'id': model_id,

@@ -208,7 +208,7 @@ def normalize(values: np.ndarray, norm: dict, clip: Sequence[float] | None = Non
     return out
 
 
-OPTICAL = {'red': 0, 'green': 1, 'blue': 2}
+OPTICAL = {'red': 0, 'green': 1, 'blue': 2, 'nir': 3}
 
 SCENE_LEVEL = ('window-center',)
 
@@ -268,7 +268,8 @@ def optical_tensor(rgb: np.ndarray, bands: Sequence[dict], nodata: float | None 
 
 def source_planes(rgb: np.ndarray | None, dem: np.ndarray | None, bands: Iterable[dict],
                   gsd: tuple[float, float], rgb_nodata: float | None = None) -> list[np.ndarray]:
-    """Raw (un-normalised) planes for each band spec. rgb: (3,H,W) uint8; dem: (H,W) on the same grid."""
+    """Raw (un-normalised) planes for each band spec. rgb: the optical planes (3,H,W) uint8 RGB, or
+    R, G, B, NIR reflectance; dem: (H,W) on the same grid."""
     planes = []
     for b in bands:
         src = b['source']

@@ -83,13 +83,14 @@ def device_auto(name: str):
     return torch.device(name)
 
 
-def optical_input(rgb: np.ndarray) -> np.ndarray:
-    """Network optical input from 0..255 values with NaN = nodata (preprocess.optical_tensor)."""
-    return P.optical_tensor(rgb, C.optical_bands(), nodata=None)
+def optical_input(rgb: np.ndarray, spec: dict | None = None) -> np.ndarray:
+    """Network optical input from raw values (0..255 RGB, or the recipe's reflectance bands) with NaN =
+    nodata (preprocess.optical_tensor)."""
+    return P.optical_tensor(rgb, C.optical_bands(spec), nodata=None)
 
 
-def to_tensors(rgb, terr, mask, dev):
-    x = torch.from_numpy(optical_input(rgb))
+def to_tensors(rgb, terr, mask, dev, spec=None):
+    x = torch.from_numpy(optical_input(rgb, spec))
     t = torch.from_numpy(np.ascontiguousarray(terr, dtype=np.float32)) if terr is not None else None
     y = torch.from_numpy(mask.astype(np.int64))[:, None]
     return x.to(dev), (t.to(dev) if t is not None else None), y.to(dev)
@@ -108,7 +109,7 @@ def net_inputs(spec, x, t):
 def build_net(cfg: dict):
     spec = cfg['spec']
     k = len(cfg['terrain_bands']) if cfg.get('terrain_bands') else 0
-    in_ch = 3 + (k if not spec['dual'] else 0)
+    in_ch = len(C.optical_bands(spec)) + (k if not spec['dual'] else 0)
     return build(spec['arch'], in_ch=in_ch, width=cfg['width'], terrain_ch=max(k, 1) if spec['dual'] else 0,
                  variant=cfg.get('variant'))
 
@@ -153,6 +154,7 @@ def load_sources(spec, limit=None, terrain_bands=None):
         'uav': lambda: D.uav('train', limit),
         'jA': lambda: [D.jinsha('A', 'train', terrain_bands)],
         'jB': lambda: [D.jinsha('B', 'train', terrain_bands)],
+        's2': lambda: [D.s2('train')],
     }
     return [(srcs[k](), w) for k, w in spec['sources'].items() if w > 0]
 
@@ -238,7 +240,7 @@ def main(argv=None):
     k = len(tb) if tb else 0
     os.makedirs(a.out, exist_ok=True)
     torch.manual_seed(a.seed)
-    cfg = dict(vars(a), spec=spec, terrain_bands=tb, optical_bands=C.optical_bands(), gsd=spec['gsd'])
+    cfg = dict(vars(a), spec=spec, terrain_bands=tb, optical_bands=C.optical_bands(spec), gsd=spec['gsd'])
     net = build_net(cfg).to(dev)
     cfg['params'] = n_params(net)
     critic, adv = make_critic(cfg)
@@ -292,7 +294,8 @@ def main(argv=None):
     json.dump(cfg, open(os.path.join(a.out, 'config.json'), 'w'), indent=1)
     print(f'{a.recipe}/{a.arch}: {n_params(net)} parameters on {dev}', flush=True)
     mix = D.Mixture(load_sources(spec, a.limit, tb), a.crop, (spec['gsd']['minM'], spec['gsd']['maxM']), k,
-                    spec['terrain_drop'] if spec['terrain'] else 0.0, spec['centred'], spec['degrade'])
+                    spec['terrain_drop'] if spec['terrain'] else 0.0, spec['centred'], spec['degrade'],
+                    spec.get('photometric_unit', 255.0))
     val = V.ValidationSet(spec, tb, limit=a.limit)
     aux = spec['arch'] == 'digate'
     loss_fn = L.deep_supervision_loss if aux else (lambda o, y: L.bce_dice(o['main'], y))
@@ -304,7 +307,7 @@ def main(argv=None):
         if critic is not None:
             critic.train()
         for rgb, terr, mask, _ in epoch_batches(mix, a, ep):
-            x, t, y = to_tensors(rgb, terr, mask, dev)
+            x, t, y = to_tensors(rgb, terr, mask, dev, spec)
             out = net(*net_inputs(spec, x, t))
             loss = loss_fn(out, y)
             if critic is not None:

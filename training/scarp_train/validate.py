@@ -5,6 +5,7 @@ for thresholds swept over 0.02-0.98.
 - 'jinshaA': site A rows >= round(0.75 H) (its validation block).
 - 'jinshaB': site B rows [1370, 1562) (data.b_val_rows), between the training rows and the test area.
 - 'bijie': the dataset's val.txt images, whole.
+- 's2': the Sentinel-2 mosaic's validation rows [1216, 1472) (data.s2_rows; sparse labels, 255 elsewhere).
 Score: the mean over the validation sets of pooled F1 at one common threshold (the threshold that
 maximises that mean), so a site-B-like shift weighs as much as site A's larger block.
 """
@@ -59,6 +60,16 @@ class ValidationSet:
                         lg = forward_tiles(net, tensors, temperature, tta, logits=True)[0].numpy()[:h, :w]
                     ls.append(lg); ms.append(s.mask)
                 out.append((name, ls, ms))
+            elif name == 's2':
+                opt, mask, gt = D.s2_raw()
+                r0, r1 = D.s2_rows('val', mask.shape[0])
+                if 's2' not in self._planes:
+                    from .infer import scene_planes
+                    self._planes['s2'] = scene_planes(self.inputs, opt, None, (10.0, 10.0))
+                with torch.no_grad():
+                    lg = predict_scene(net, self.inputs, opt, None, (10.0, 10.0), self.tile, self.overlap, rows=(r0, r1),
+                                       temperature=temperature, tta=tta, logits=True, planes=self._planes['s2'])
+                out.append((name, [lg[r0:r1]], [mask[r0:r1]]))
             else:
                 site = name[-1]
                 rgb, dsm, mask, gt = D.jinsha_raw(site)
