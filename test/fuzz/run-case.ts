@@ -130,6 +130,11 @@ function checkSuccess(c: FuzzCase, stdout: string): string | null {
     const p = join(c.dir, o);
     if (!existsSync(p)) continue;
     if (/\.(geojson|json)$/.test(o) && /\bNaN\b|Infinity/.test(readFileSync(p, 'utf8'))) return `${o} contains NaN/Infinity`;
+    // A style sidecar is QGIS's, not GDAL's: it must be a QGIS style document.
+    if (o.endsWith('.qml')) {
+      if (!/^<!DOCTYPE qgis[^>]*>\s*<qgis[\s>]/m.test(readFileSync(p, 'utf8'))) return `${o} is not a QGIS style document`;
+      continue;
+    }
     const bad = gdalReads(p);
     if (bad) return bad;
   }
