@@ -441,6 +441,14 @@ export const MergeRequest = z.object({
   dryRun: z.boolean().optional(),
   /** How conflicts are resolved: keep into's version (default), take from's, or the newer (updated_at). */
   prefer: MergePrefer.optional(),
+  /**
+   * Conflicts resolved one by one (the UI's choices after a dry run), before `prefer`: each names a
+   * conflict the merge finds (into's uuid and the field), or the merge is refused (the files changed since).
+   */
+  resolutions: z
+    .array(z.object({ uuid: z.string().min(1), field: z.string().min(1), take: z.enum(['into', 'from']) }))
+    .max(1_000_000)
+    .optional(),
 });
 export type MergeRequest = z.input<typeof MergeRequest>;
 
@@ -508,6 +516,17 @@ export const PackageRequest = z.object({
   /** Ground resolution (m) of the packaged imagery and hillshade (default: the scene's own). */
   imageryGsd: z.number().positive().optional(),
   overwrite: z.boolean().optional(),
+  /** The area of interest as a polygon in WGS 84 longitude/latitude (the map's view, or one drawn on it), instead of a file. */
+  aoiPolygon: z
+    .discriminatedUnion('type', [
+      z.object({ type: z.literal('Polygon'), coordinates: z.array(z.array(z.array(z.number()).min(2).max(4)).min(4)).min(1) }),
+      z.object({ type: z.literal('MultiPolygon'), coordinates: z.array(z.array(z.array(z.array(z.number()).min(2).max(4)).min(4)).min(1)).min(1) }),
+    ])
+    .optional(),
+  /** Which rasters go in (default: all there are: imagery, hillshade, probability). */
+  rasters: z.array(z.enum(['imagery', 'hillshade', 'probability'])).optional(),
+  /** Estimate only: what would go in and its size against the free space; nothing is written. */
+  dryRun: z.boolean().optional(),
 });
 export type PackageRequest = z.input<typeof PackageRequest>;
 
@@ -521,15 +540,20 @@ export interface PackagedRaster {
   height: number;
   /** Ground resolution of the packaged raster (project units per pixel). */
   gsd: number;
+  /** Tiles written (0 on a dry run). */
   tiles: number;
+  /** Its share of the estimate. */
+  estimatedBytes: number;
 }
 
 export interface PackageResponse {
   out: string;
+  /** Only estimated: nothing was written (projectId, stateId null, bytes 0). */
+  dryRun: boolean;
   /** The package's own project id. */
-  projectId: string;
+  projectId: string | null;
   /** The common state the project and the package now both hold (what a merge back is three-way against). */
-  stateId: string;
+  stateId: string | null;
   landslides: number;
   /** Photos and field notes of those landslides, packaged with them. */
   evidence: number;
@@ -537,6 +561,8 @@ export interface PackageResponse {
   /** Estimated before writing (checked against the free disk space), and written. */
   estimatedBytes: number;
   bytes: number;
+  /** Free space on the disk of `out` when it was checked. */
+  freeBytes: number;
   warnings: string[];
 }
 

@@ -10,6 +10,8 @@ export type MenuCommand =
   | 'scene:add-dem'
   | 'export'
   | 'import'
+  | 'field:package'
+  | 'field:merge'
   | 'edit:undo'
   | 'edit:redo'
   | 'view:layers'
@@ -30,6 +32,8 @@ export const MENU_LABELS_EN = {
   addDem: 'Add DEM…',
   importInventory: 'Import Inventory…',
   export: 'Export…',
+  fieldPackage: 'Package for the Field…',
+  fieldMerge: 'Merge a Colleague’s Project…',
   quit: 'Quit',
   close: 'Close Window',
   edit: '&Edit',

@@ -51,9 +51,11 @@ export const COMMAND_USAGE: Readonly<Record<string, string>> = {
                [--notes <text>] [--json]
                                          set the review status (and type, notes) of landslides by uuid:
                                          one edit, undone by scarp project undo <file.gpkg>`,
-  package: `  scarp package --project <file.gpkg> --out <field.gpkg> [--aoi <polygons>] [--imagery-gsd m] [--overwrite] [--json]
+  package: `  scarp package --project <file.gpkg> --out <field.gpkg> [--aoi <polygons>] [--imagery-gsd m]
+               [--rasters imagery,hillshade,probability] [--dry-run] [--overwrite] [--json]
                                          a self-contained GeoPackage for a field laptop: the landslides in the
-                                         area, imagery, hillshade and probability as raster tiles, the event`,
+                                         area, imagery, hillshade and probability as raster tiles, the event;
+                                         --dry-run estimates its size against the free space, writes nothing`,
   merge: `  scarp merge --into <A.gpkg> --from <B.gpkg> [--dry-run] [--prefer into|from|newest] [--json]
                                          bring a colleague's project or field package back into A: landslides
                                          matched by uuid (new ones also by geometry), three-way against the last

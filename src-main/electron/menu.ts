@@ -20,6 +20,8 @@ export function menuTemplate(send: (c: MenuCommand, arg?: string) => void, recen
         { type: 'separator' },
         { label: L.importInventory, click: () => send('import') },
         { label: L.export, accelerator: 'CmdOrCtrl+E', click: () => send('export') },
+        { label: L.fieldPackage, click: () => send('field:package') },
+        { label: L.fieldMerge, click: () => send('field:merge') },
         { type: 'separator' },
         isMac ? { role: 'close', label: L.close } : { role: 'quit', label: L.quit },
       ],

@@ -11,7 +11,8 @@ import type { FileEntry, FileListing } from '../../src-shared/files';
 
 export type { FileEntry, FileListing };
 
-const GIS_EXT = new Set(['.tif', '.tiff', '.gpkg', '.geojson', '.json', '.shp', '.zip', '.kml', '.kmz', '.onnx', '.csv', '.html', '.vrt', '.pmtiles', '.mbtiles']);
+/** Files the chooser lists: GIS data, models, reports, and field photos (evidence). */
+const GIS_EXT = new Set(['.tif', '.tiff', '.gpkg', '.geojson', '.json', '.shp', '.zip', '.kml', '.kmz', '.onnx', '.csv', '.html', '.vrt', '.pmtiles', '.mbtiles', '.jpg', '.jpeg', '.png', '.webp']);
 
 export class AllowedRoots {
   readonly roots: string[];

@@ -14,6 +14,11 @@ export function fmtNumber(v: number | null | undefined, digits = 2): string {
   return v.toLocaleString(languageTag(), { maximumFractionDigits: digits });
 }
 
+/** A file size (decimal units, as file managers show them). */
+export function fmtBytes(b: number): string {
+  return b > 1e9 ? `${fmtNumber(b / 1e9, 1)} GB` : b > 1e6 ? `${fmtNumber(b / 1e6, 1)} MB` : `${fmtNumber(Math.ceil(b / 1e3), 0)} kB`;
+}
+
 /** A short number for chart labels ("2.5K", "1万"). */
 export function fmtCompact(v: number): string {
   return new Intl.NumberFormat(languageTag(), { notation: 'compact' }).format(v);

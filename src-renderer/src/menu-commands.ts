@@ -6,6 +6,7 @@ import { t } from './i18n';
 import { useUiStore } from './stores/ui';
 import { useProjectStore } from './stores/project';
 import { useInventoryStore } from './stores/inventory';
+import { useFieldStore } from './stores/field';
 import { chooseProjectToCreate, chooseProjectToOpen, chooseImagery, chooseDem } from './panels/project/actions';
 
 export function useMenuCommands(): void {
@@ -29,6 +30,12 @@ export function useMenuCommands(): void {
           case 'export':
           case 'import':
             ui.panel = 'export';
+            return;
+          case 'field:package':
+            if (project.path) useFieldStore().packageOpen = true;
+            return;
+          case 'field:merge':
+            if (project.path) useFieldStore().mergeOpen = true;
             return;
           case 'edit:undo':
             return inv.undo();

@@ -50,7 +50,7 @@ export async function runEvidence(service: ScarpApi, args: string[]): Promise<nu
       const r = await service.addEvidence({ uuid: v.uuid!, photo: v.photo, note: v.note, lon: numberOption('lon', v.lon), lat: numberOption('lat', v.lat), time: v.time });
       const e = r.evidence;
       const given = [e.time ? null : 'no time', e.lon === null ? 'no position' : null].filter((x) => x !== null);
-      out(r, `Attached ${e.kind === 'photo' ? `the photo ${e.fileName} (${e.width}×${e.height})` : 'a field note'} to ${e.landslideUuid} as ${e.uuid} (edit #${r.edit?.id}).${given.length ? ` Recorded with ${given.join(' and ')}: give --time / --lon --lat (the photo's EXIF is not read).` : ''}\nThe landslide has ${r.landslide.length} piece${r.landslide.length === 1 ? '' : 's'} of evidence. Undo: scarp project undo ${v.project}`);
+      out(r, `Attached ${e.kind === 'photo' ? `the photo ${e.fileName} (${e.width}×${e.height})` : 'a field note'} to ${e.landslideUuid} as ${e.uuid} (edit #${r.edit?.id}).${given.length ? ` Recorded with ${given.join(' and ')}: give --time / --lon --lat (the photo's EXIF has none).` : ''}\nThe landslide has ${r.landslide.length} piece${r.landslide.length === 1 ? '' : 's'} of evidence. Undo: scarp project undo ${v.project}`);
     } else if (s === 'list') {
       const list = await service.listEvidence(v.uuid ? { uuid: v.uuid } : {});
       out(list, list.length ? ['uuid\tlandslide\ttime\tlat,lon\tauthor\twhat', ...list.map(line)].join('\n') : `No photos or notes${v.uuid ? ` on ${v.uuid}` : ''}.`);

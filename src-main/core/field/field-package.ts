@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { statfsSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { PackagedRaster, PackageRequest, PackageResponse } from '../../../src-shared/api';
+import { createTransformer, WGS84 } from '../geo';
 import type { Bounds, Grid, Window } from '../../../src-shared/geo';
 import { ScarpError } from '../../../src-shared/errors';
 import { overlapArea } from '../edit/polygon-ops';
@@ -24,11 +25,19 @@ import { Project, withProject, type PlannedEvidence, type PlanAttrs, type SceneR
 import { commitOutputs, discardOutputs, planOutput } from '../util/atomic-output';
 import { ANY_STORED_PATH, checkStoredPaths, type StoredPathCheck } from '../util/stored-paths';
 import { multiPolygonArea, multiPolygonBounds, readPolygons, type FlatMultiPolygon } from '../vector';
-import { toPolygonCoords } from '../vector/geometry';
+import { fromPolygonCoords, mapCoords, orientMultiPolygon, toPolygonCoords } from '../vector/geometry';
+
+export type AoiPolygon = NonNullable<PackageRequest['aoiPolygon']>;
 
 export interface FieldPackageOptions {
   /** Polygons (GeoJSON, GeoPackage, Shapefile, KML) bounding what goes into the package. */
   aoi?: string;
+  /** Or a polygon in WGS 84 longitude/latitude (the map's view, or one drawn on it). */
+  aoiPolygon?: AoiPolygon;
+  /** Which rasters go in (default: all there are). */
+  rasters?: ReadonlyArray<PackagedRaster['kind']>;
+  /** Estimate only: nothing is written, no state recorded. */
+  dryRun?: boolean;
   /** Ground resolution (m) of the packaged imagery and hillshade: coarser than the scene's makes a smaller package. */
   imageryGsd?: number;
   overwrite?: boolean;
@@ -63,6 +72,21 @@ async function readAoi(path: string, project: Project): Promise<FlatMultiPolygon
   const polys = layer.features.map((f) => f.geometry).filter((g) => g.length > 0 && multiPolygonArea(g) > 0);
   if (polys.length === 0) throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `The area of interest ${path} has no polygons.`, file: path, hint: 'Draw or export at least one polygon for the area the field team covers.' });
   return polys;
+}
+
+/** A polygon given in WGS 84 (the map's view or one drawn on it), in the project CRS. */
+function aoiFromPolygon(g: AoiPolygon, project: Project): FlatMultiPolygon[] {
+  const crs = project.crs();
+  if (!crs) throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `${project.path} has no coordinate system yet, so an area of interest cannot be placed in it.`, file: project.path, hint: 'Add a scene or import landslides first.' });
+  const polys = g.type === 'Polygon' ? [g.coordinates] : g.coordinates;
+  for (const ring of polys.flat())
+    for (const [lon, lat] of ring as number[][])
+      if (!(Math.abs(lon!) <= 180 && Math.abs(lat!) <= 90))
+        throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `The area of interest has a corner at ${lon}, ${lat}, which is not a longitude and latitude.`, hint: 'Draw the area again on the map.', params: { lon: lon!, lat: lat! } });
+  const t = createTransformer(WGS84, crs);
+  const mp = orientMultiPolygon(mapCoords(polys.map((p) => fromPolygonCoords(p)), (x, y) => t.forward(x, y)));
+  if (!(multiPolygonArea(mp) > 0)) throw new ScarpError({ code: 'INVALID_ARGUMENT', message: 'The area of interest has no area (fewer than three distinct corners).', hint: 'Draw the area again with at least three corners.' });
+  return [mp];
 }
 
 /** The landslides meeting the AOI (all of them without one), in fid order. */
@@ -262,7 +286,9 @@ export async function packageProject(project: Project, out: string, opts: FieldP
   const crs = project.crs();
   if (!crs) throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `${project.path} has no coordinate system and no landslides yet: there is nothing to package.`, file: project.path, hint: 'Add a scene or import landslides first.' });
   if (opts.imageryGsd !== undefined && !(opts.imageryGsd > 0)) throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `The imagery resolution must be a positive number of metres, got ${opts.imageryGsd}.`, options: ['imagery-gsd'] });
-  const aoi = opts.aoi ? await readAoi(opts.aoi, project) : null;
+  if (opts.aoi && opts.aoiPolygon) throw new ScarpError({ code: 'INVALID_ARGUMENT', message: 'Give the area of interest either as a file or as a polygon, not both.', options: ['aoi'] });
+  const aoi = opts.aoi ? await readAoi(opts.aoi, project) : opts.aoiPolygon ? aoiFromPolygon(opts.aoiPolygon, project) : null;
+  const kinds = new Set(opts.rasters ?? ['imagery', 'hillshade', 'probability']);
   const bounds = aoi ? unionBounds(aoi.map(multiPolygonBounds)) : null;
   const features = featuresInAoi(project, aoi);
   const warnings: string[] = [];
@@ -270,8 +296,15 @@ export async function packageProject(project: Project, out: string, opts: FieldP
   const scenes = project.scenes.list();
   // The imagery and DEMs it reads are named by the project, not the request.
   checkStoredPaths(opts.storedPaths ?? ANY_STORED_PATH, [...scenes.map((s) => s.path), ...project.scenes.layers().filter((l) => l.kind === 'dem').map((l) => l.path)]);
-  for (let i = 0; i < scenes.length; i++) plans.push(...(await scenePlans(project, scenes[i]!, bounds, opts.imageryGsd, i + 1, warnings)));
-  const prob = probabilityPlan(project, bounds);
+  for (let i = 0; i < scenes.length; i++) {
+    if (!kinds.has('imagery') && !kinds.has('hillshade')) break;
+    for (const plan of await scenePlans(project, scenes[i]!, bounds, opts.imageryGsd, i + 1, warnings)) {
+      if (kinds.has(plan.kind)) plans.push(plan);
+      // The hillshade reads its own DEM source, so an imagery plan left out can close its file now.
+      else await plan.close();
+    }
+  }
+  const prob = kinds.has('probability') ? probabilityPlan(project, bounds) : null;
   if (prob) plans.push(prob);
   // The size before writing: the landslides as stored, the rasters by their pixels, 1 MB of tables.
   let featureBytes = 0;
@@ -285,6 +318,11 @@ export async function packageProject(project: Project, out: string, opts: FieldP
     const st = statfsSync(dir);
     return st.bavail * st.bsize;
   })();
+  if (opts.dryRun) {
+    await Promise.all(plans.map((p) => p.close()));
+    const rasters = plans.map((p) => ({ table: p.table, kind: p.kind, source: p.source, width: p.grid.width, height: p.grid.height, gsd: Math.abs(p.grid.geoTransform[1]), tiles: 0, estimatedBytes: p.estimate }));
+    return { out: target.finalPath, dryRun: true, projectId: null, stateId: null, landslides: features.length, evidence: evidence.length, rasters, estimatedBytes, bytes: 0, freeBytes: free, warnings };
+  }
   if (estimatedBytes > free) {
     await Promise.all(plans.map((p) => p.close()));
     throw new ScarpError({
@@ -313,7 +351,7 @@ export async function packageProject(project: Project, out: string, opts: FieldP
       field_package: 'true',
       packaged_imagery_use: PACKAGED_IMAGERY_USE,
       // The area the package covers (the AOI's polygons in the project CRS), or all of the project.
-      packaged_aoi: JSON.stringify(aoi ? { file: opts.aoi, type: 'MultiPolygon', coordinates: aoi.flatMap((mp) => mp.map((p) => toPolygonCoords(p))) } : null),
+      packaged_aoi: JSON.stringify(aoi ? { file: opts.aoi ?? null, type: 'MultiPolygon', coordinates: aoi.flatMap((mp) => mp.map((p) => toPolygonCoords(p))) } : null),
     };
     for (const k of COPIED_SETTINGS) {
       const v = k === 'author' ? project.author() : project.setting(k);
@@ -348,12 +386,12 @@ export async function packageProject(project: Project, out: string, opts: FieldP
     // The rasters, each its own table (written into the closed package file).
     for (const plan of plans) {
       const tiles = await plan.write(target.tempPath);
-      rasters.push({ table: plan.table, kind: plan.kind, source: plan.source, width: plan.grid.width, height: plan.grid.height, gsd: Math.abs(plan.grid.geoTransform[1]), tiles });
+      rasters.push({ table: plan.table, kind: plan.kind, source: plan.source, width: plan.grid.width, height: plan.grid.height, gsd: Math.abs(plan.grid.geoTransform[1]), tiles, estimatedBytes: plan.estimate });
     }
     // The project holds the same state (the package's snapshot), tied to no edit of its own.
     project.tx(() => project.sync.record({ id: stateId, kind: 'package', peerProjectId: projectId, peerPath: target.finalPath, at, author: project.author(), editId: null, report: null, evidence: evidenceUuids }, snapshot), 'recording the field package');
     commitOutputs([target]);
-    return { out: target.finalPath, projectId, stateId, landslides: features.length, evidence: evidence.length, rasters, estimatedBytes, bytes: statSync(target.finalPath).size, warnings };
+    return { out: target.finalPath, dryRun: false, projectId, stateId, landslides: features.length, evidence: evidence.length, rasters, estimatedBytes, bytes: statSync(target.finalPath).size, freeBytes: free, warnings };
   } catch (e) {
     pkg?.close();
     discardOutputs([target]);
@@ -365,5 +403,7 @@ export async function packageProject(project: Project, out: string, opts: FieldP
 
 /** The package request of the service API: through the open project when it is `project`. */
 export async function makeFieldPackage(req: PackageRequest, open?: Project | null, storedPaths?: StoredPathCheck): Promise<PackageResponse> {
-  return withProject(req.project, open, (p) => packageProject(p, req.out, { aoi: req.aoi, imageryGsd: req.imageryGsd, overwrite: req.overwrite, storedPaths }));
+  return withProject(req.project, open, (p) =>
+    packageProject(p, req.out, { aoi: req.aoi, aoiPolygon: req.aoiPolygon, rasters: req.rasters, dryRun: req.dryRun, imageryGsd: req.imageryGsd, overwrite: req.overwrite, storedPaths }),
+  );
 }

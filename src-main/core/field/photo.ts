@@ -4,8 +4,7 @@
  * size, so that what is stored is a picture the app, QGIS and QField can show. Anything else is a
  * ScarpError naming the file and saying what is wrong.
  *
- * The photo's own time and position (EXIF) are not read: no maintained EXIF reader is among
- * Scarp's dependencies, so they come from the request (lon, lat, time) and are recorded as 'given'.
+ * A JPEG's own time and position are read from its EXIF (exif.ts) when the request gives none.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { basename, resolve } from 'node:path';

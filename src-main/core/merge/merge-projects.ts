@@ -19,7 +19,7 @@ import { PeerProject, withProject, type PlannedEvidence, type PlanAttrs, type Pl
 import type { LandslideRecord } from '../store/landslides-schema';
 import { decodeGpkgPolygons, encodeGpkgMultiPolygon } from '../vector/geopackage-geometry';
 import { mapCoords, toPolygonCoords } from '../vector/geometry';
-import { reconcile, reconcileEvidence, type MergePrefer, type RawConflict, type SideRow } from './reconcile';
+import { conflictKey, reconcile, reconcileEvidence, type MergePrefer, type RawConflict, type SideRow } from './reconcile';
 
 function sameCrs(a: CrsInfo, b: CrsInfo): boolean {
   return (a.epsg !== null && a.epsg === b.epsg) || a.proj4 === b.proj4;
@@ -72,7 +72,7 @@ function addProperties(rec: LandslideRecord, scenes: Set<string>, runs: Set<stri
  * Merge the project at `fromPath` into the open `project`. Everything happens in one transaction:
  * on any failure nothing changes.
  */
-export function mergeIntoProject(project: Project, fromPath: string, opts: { dryRun?: boolean; prefer?: MergePrefer } = {}): MergeResponse {
+export function mergeIntoProject(project: Project, fromPath: string, opts: { dryRun?: boolean; prefer?: MergePrefer; resolutions?: ReadonlyArray<{ uuid: string; field: string; take: 'into' | 'from' }> } = {}): MergeResponse {
   const prefer = opts.prefer ?? 'into';
   const from = resolve(fromPath);
   if (from === project.path) {
@@ -117,7 +117,20 @@ export function mergeIntoProject(project: Project, fromPath: string, opts: { dry
 
     const intoRows = keyed(project.sync.rows(), new Map(), null);
     const fromRows = keyed(peer.rows(), alias, fromReproject);
-    const rec = reconcile(intoRows, fromRows, baseRows, prefer);
+    const chosen = new Map((opts.resolutions ?? []).map((r) => [conflictKey(r.uuid, r.field), r.take] as const));
+    const rec = reconcile(intoRows, fromRows, baseRows, prefer, chosen);
+    // A choice naming no conflict of this merge: one of the files changed since the choices were made.
+    const found = new Set(rec.conflicts.map((c) => conflictKey(c.uuid, c.field)));
+    const stale = (opts.resolutions ?? []).find((r) => !found.has(conflictKey(r.uuid, r.field)));
+    if (stale) {
+      throw new ScarpError({
+        code: 'INVALID_ARGUMENT',
+        message: `The merge of ${from} has no conflict on ${stale.field} of landslide ${stale.uuid} any more: one of the projects changed since the conflicts were listed; nothing was merged.`,
+        hint: 'Preview the merge again and choose again.',
+        file: from,
+        params: { uuid: stale.uuid, field: stale.field },
+      });
+    }
 
     // Field evidence, by its uuid; its landslide in our uuids (aliases and this merge's geometry matches).
     const landslideOf = new Map<string, string>([...alias, ...rec.matches.map((m) => [m.from, m.into] as [string, string])]);
@@ -159,7 +172,7 @@ export function mergeIntoProject(project: Project, fromPath: string, opts: { dry
     if (!opts.dryRun) {
       const parts = [`${applied.added} new`, `${applied.deleted} deleted`, `${applied.updated} changed`];
       if (ev.adds.length || ev.removes.length) parts.push(`evidence +${ev.adds.length} −${ev.removes.length}`);
-      if (conflicts.length) parts.push(`${conflicts.length} conflict${conflicts.length === 1 ? '' : 's'} (${prefer})`);
+      if (conflicts.length) parts.push(`${conflicts.length} conflict${conflicts.length === 1 ? '' : 's'} (${chosen.size ? `${chosen.size} chosen, else ${prefer}` : prefer})`);
       const label = `Merge ${basename(from)}: ${parts.join(', ')}`;
       edit = project.tx(() => {
         if (crsToSet) {
@@ -189,7 +202,7 @@ export function mergeIntoProject(project: Project, fromPath: string, opts: { dry
             added: rec.adds.map((b) => b.record.uuid),
             deleted: rec.deletes.map((d) => d.uuid),
             updated: rec.updates.map((u) => ({ uuid: u.uuid, fields: u.fields })),
-            conflicts: rec.conflicts.map((c) => ({ uuid: c.uuid, field: c.field, resolved: c.resolved })),
+            conflicts: rec.conflicts.map((c) => ({ uuid: c.uuid, field: c.field, resolved: c.resolved, ...(chosen.has(conflictKey(c.uuid, c.field)) ? { chosen: true } : {}) })),
             matches: rec.matches,
             evidence: { added: ev.adds.map((e) => e.uuid), removed: ev.removes },
           }),
@@ -226,5 +239,5 @@ export function mergeIntoProject(project: Project, fromPath: string, opts: { dry
 
 /** The merge request of the service API: through the open project when it is `req.into`. */
 export async function mergeProjects(req: MergeRequest, open?: Project | null): Promise<MergeResponse> {
-  return withProject(req.into, open, async (p) => mergeIntoProject(p, req.from, { dryRun: req.dryRun, prefer: req.prefer }));
+  return withProject(req.into, open, async (p) => mergeIntoProject(p, req.from, { dryRun: req.dryRun, prefer: req.prefer, resolutions: req.resolutions }));
 }

@@ -17,7 +17,7 @@
  * mapped twice (each taken once, best IoU first); it keeps `into`'s uuid and its differing fields
  * are conflicts (but for created_at: into's stays). Every such match is reported.
  *
- * Conflicts are resolved by a rule: 'into' keeps into's version, 'from' takes from's, 'newest' the
+ * Conflicts are resolved one by one where the caller chose (`chosen`, by conflictKey), else by a rule: 'into' keeps into's version, 'from' takes from's, 'newest' the
  * version with the later updated_at (ties: into's; a deletion carries no date, so against a change
  * the changed version is kept).
  */
@@ -81,6 +81,11 @@ export interface Reconciliation {
   updates: PlannedChange[];
   conflicts: RawConflict[];
   matches: GeometryMatch[];
+}
+
+/** The key of a conflict chosen one by one (into's uuid and the field). */
+export function conflictKey(uuid: string, field: string): string {
+  return `${uuid}\u0000${field}`;
 }
 
 /** The WKB part of a GeoPackage blob: equal WKB is equal geometry, whatever srs id or envelope the header holds. */
@@ -164,9 +169,11 @@ export function matchByGeometry(intoNew: SideRow[], fromNew: SideRow[]): Array<{
  * Reconcile `from` into `into` against `base` (null: two-way). Maps are by uuid, `from`'s and the
  * base's already in `into`'s uuids (aliases applied) and in `into`'s CRS.
  */
-export function reconcile(into: Map<string, SideRow>, from: Map<string, SideRow>, base: Map<string, SideRow> | null, prefer: MergePrefer): Reconciliation {
+export function reconcile(into: Map<string, SideRow>, from: Map<string, SideRow>, base: Map<string, SideRow> | null, prefer: MergePrefer, chosen?: ReadonlyMap<string, 'into' | 'from'>): Reconciliation {
   const out: Reconciliation = { adds: [], deletes: [], updates: [], conflicts: [], matches: [] };
-  const resolve = (a: SideRow | null, b: SideRow | null): 'into' | 'from' => {
+  const resolve = (a: SideRow | null, b: SideRow | null, uuid: string, field: MergeField): 'into' | 'from' => {
+    const c = chosen?.get(conflictKey(uuid, field));
+    if (c) return c;
     if (prefer === 'into' || prefer === 'from') return prefer;
     if (!a) return 'from';
     if (!b) return 'into';
@@ -185,7 +192,7 @@ export function reconcile(into: Map<string, SideRow>, from: Map<string, SideRow>
       if (s && sameField(f, a, s)) take = true; // only from changed it
       else if (s && sameField(f, b, s)) take = false; // only into changed it
       else {
-        const winner = resolve(a, b);
+        const winner = resolve(a, b, uuid, f);
         out.conflicts.push({ uuid, ...(fromUuid ? { fromUuid } : {}), field: f, into: a, from: b, base: s, resolved: winner });
         take = winner === 'from';
       }
@@ -211,7 +218,7 @@ export function reconcile(into: Map<string, SideRow>, from: Map<string, SideRow>
       // from deleted it: follow unless into changed it since.
       if (sameRow(a, s)) out.deletes.push({ fid: a.fid!, uuid });
       else {
-        const winner = resolve(a, null);
+        const winner = resolve(a, null, uuid, 'deleted');
         out.conflicts.push({ uuid, field: 'deleted', into: a, from: null, base: s, resolved: winner });
         if (winner === 'from') out.deletes.push({ fid: a.fid!, uuid });
       }
@@ -226,7 +233,7 @@ export function reconcile(into: Map<string, SideRow>, from: Map<string, SideRow>
     }
     // into deleted it: it stays deleted unless from changed it since.
     if (sameRow(b, s)) continue;
-    const winner = resolve(null, b);
+    const winner = resolve(null, b, uuid, 'deleted');
     out.conflicts.push({ uuid, field: 'deleted', into: null, from: b, base: s, resolved: winner });
     if (winner === 'from') out.adds.push(b);
   }

@@ -17,6 +17,7 @@ import type {
   RemoveEvidenceRequest,
 } from '../../../src-shared/api';
 import { ScarpError } from '../../../src-shared/errors';
+import { readExif } from '../field/exif';
 import { photoExtensions, readPhoto } from '../field/photo';
 import type { EvidenceKind, EvidenceRecord, EvidenceState, PlannedEvidence, Project } from '../store/project';
 import { commitOutputs, discardOutputs, planOutput } from '../util/atomic-output';
@@ -49,8 +50,15 @@ export function evidenceInfo(e: { kind: EvidenceKind } & EvidenceState): Evidenc
 /** The plan's evidence for an add request (the photo read and checked here, before any write). */
 export function plannedEvidence(req: AddParsed): PlannedEvidence {
   const photo = req.photo !== undefined ? readPhoto(req.photo) : null;
-  const where = req.lon !== undefined && req.lat !== undefined ? { lon: req.lon, lat: req.lat, position_source: 'given' } : { lon: null, lat: null, position_source: null };
-  const when = req.time !== undefined ? { observed_at: req.time, time_source: 'given' } : { observed_at: null, time_source: null };
+  // What the request gives wins; else what the camera recorded (source 'exif').
+  const exif = photo?.contentType === 'image/jpeg' ? readExif(photo.data) : {};
+  const where =
+    req.lon !== undefined && req.lat !== undefined
+      ? { lon: req.lon, lat: req.lat, position_source: 'given' }
+      : exif.lon !== undefined && exif.lat !== undefined
+        ? { lon: exif.lon, lat: exif.lat, position_source: 'exif' }
+        : { lon: null, lat: null, position_source: null };
+  const when = req.time !== undefined ? { observed_at: req.time, time_source: 'given' } : exif.time !== undefined ? { observed_at: exif.time, time_source: 'exif' } : { observed_at: null, time_source: null };
   const record: PlannedEvidence['record'] = {
     uuid: randomUUID(),
     landslide_uuid: req.uuid,
