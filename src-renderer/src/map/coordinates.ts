@@ -10,8 +10,9 @@ import { ScarpError } from '@shared/errors';
 
 /** getLetterDesignator is exported by every build of mgrs 2 but missing from its type declarations. */
 type Mgrs = typeof mgrsModule & { getLetterDesignator(lat: number): string };
-// The browser build takes mgrs's ES module (named exports); Node (unit tests) its CommonJS build, whose exports sit under `default`.
-const mgrs: Mgrs = (mgrsModule as Mgrs & { default?: Mgrs }).default ?? (mgrsModule as Mgrs);
+// The browser build takes mgrs's ES module (named exports); Node (unit tests) its CommonJS build, whose
+// exports sit under `default` (read with Reflect: the bundler warns on a static `.default` it knows is absent).
+const mgrs: Mgrs = (Reflect.get(mgrsModule, 'default') as Mgrs | undefined) ?? (mgrsModule as Mgrs);
 
 export type CoordinateKind = 'decimal' | 'dms' | 'utm' | 'mgrs';
 
