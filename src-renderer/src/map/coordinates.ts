@@ -6,7 +6,7 @@
  */
 import * as mgrsModule from 'mgrs';
 import proj4 from 'proj4';
-import { ScarpError } from '@shared/errors';
+import { DEFAULT_HINTS, ScarpError } from '@shared/errors';
 
 /** getLetterDesignator is exported by every build of mgrs 2 but missing from its type declarations. */
 type Mgrs = typeof mgrsModule & { getLetterDesignator(lat: number): string };
@@ -25,7 +25,7 @@ export interface ParsedCoordinates {
 }
 
 function bad(text: string, why: string): ScarpError {
-  return new ScarpError({ code: 'BAD_COORDINATES', message: `“${text}” is not a coordinate Scarp can read: ${why}.`, params: { text, why } });
+  return new ScarpError({ code: 'BAD_COORDINATES', message: `“${text}” is not a coordinate Scarp can read: ${why}.`, hint: DEFAULT_HINTS.BAD_COORDINATES, params: { text, why } });
 }
 
 function checkLatLng(text: string, lat: number, lng: number): void {
