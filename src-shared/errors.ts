@@ -36,7 +36,9 @@ export type ScarpErrorCode =
   | 'SCENE_MOVED'
   | 'SCENE_MISMATCH'
   // Learning from corrections (issue 14)
-  | 'NOT_ENOUGH_LABELS';
+  | 'NOT_ENOUGH_LABELS'
+  /** Text that is not a coordinate Scarp reads (go to: lat/lon, DMS, UTM, MGRS). */
+  | 'BAD_COORDINATES';
 
 /** Values a message was built from, for translations and scripts (numbers, names, paths). */
 export type ScarpErrorParams = Record<string, string | number | boolean>;
@@ -89,6 +91,7 @@ export const DEFAULT_HINTS: Record<ScarpErrorCode, string> = {
   SCENE_MOVED: 'Locate the file at its new place (relink the scene).',
   SCENE_MISMATCH: 'Add the changed file as a new scene.',
   NOT_ENOUGH_LABELS: 'Review more landslides (confirm, reject or draw them) before adapting the model.',
+  BAD_COORDINATES: 'Write latitude then longitude (31.52, 103.47 or 31°31\'12"N 103°28\'12"E), UTM (47N 500000 3487000) or MGRS (47RQP 12345 67890).',
 };
 
 export class ScarpError extends Error implements ScarpErrorInfo {
