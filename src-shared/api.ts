@@ -1043,6 +1043,8 @@ export interface EditResult {
   canUndo: number;
   canRedo: number;
   changes: InventoryChanges;
+  /** Why a reshaped landslide's probability or terrain attributes are empty (no detection run or DEM under it, …). */
+  notes?: string[];
 }
 
 /** Project methods of ScarpApi (one project open at a time per service). */

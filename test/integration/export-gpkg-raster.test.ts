@@ -3,7 +3,8 @@
  * exported with its probability as a tiled gridded coverage layer. GDAL is the reference:
  * validate_gpkg passes, gdalinfo gives the run grid's size, geotransform and EPSG, the values GDAL
  * reads equal the project's probabilities within the 16-bit quantisation, no data where the project
- * has none, and the landslides layer is still there.
+ * has none, and the landslides layer is still there. Real QGIS draws the coverage with the
+ * probability COG's style (the .qml beside the GeoPackage) and the landslides with theirs.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
@@ -12,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Project } from '../../src-main/core/store/project';
 import { tempDir } from '../helpers/data';
 import { scarp } from '../helpers/cli';
-import { gdal, gdalinfoJson, gdalPython } from '../helpers/gdal';
+import { gdal, gdalinfoJson, gdalPython, hasQgis, pythonFixture } from '../helpers/gdal';
+import { rasterQml } from '../../src-main/core/export/raster-style';
 import { hasTorch, makeRgbTestModel } from '../helpers/models';
 import { canRun, crop } from '../unit/store/_fixtures';
 
@@ -140,4 +142,14 @@ describe.skipIf(!canRun || !hasTorch)('GeoPackage export with the probability ra
     }
     expect(ovErr).toBeLessThanOrEqual(1 / 65535);
   });
+
+  it.skipIf(!hasQgis)('QGIS draws the coverage with the probability COG\'s style, and the landslides with their own', () => {
+    expect(readFileSync(out.replace(/\.gpkg$/, '.qml'), 'utf8')).toBe(rasterQml('probability'));
+    const r = pythonFixture<{ valid: boolean; renderer: string; min: number; max: number; ramp: Array<{ value: number; alpha: number; color: string }> }>('qgis_raster.py', [`GPKG:${out}:probability`]);
+    expect(r).toMatchObject({ valid: true, renderer: 'singlebandpseudocolor', min: 0, max: 1 });
+    expect(r.ramp[0]!.alpha).toBe(0);
+    expect(r.ramp.at(-1)).toMatchObject({ value: 1, alpha: 255 });
+    const v = pythonFixture<{ renderer: string | null; rendererAttribute: string | null }>('qgis_edit.py', ['inspect', out, 'landslides']);
+    expect(v).toMatchObject({ renderer: 'categorizedSymbol', rendererAttribute: 'status' });
+  }, 120_000);
 });

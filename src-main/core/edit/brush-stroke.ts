@@ -92,7 +92,7 @@ export function brushStroke(p: Project, req: BrushRequest): BrushOutcome {
   let box = { x0: Math.floor(minX - radius - 2), y0: Math.floor(minY - radius - 2), x1: Math.ceil(maxX + radius + 2), y1: Math.ceil(maxY + radius + 2) };
   let dabMs = 0;
   let vectorMs = 0;
-  const nothing = (): BrushOutcome => ({ edit: null, added: [], updated: [], removed: [], timings: { dabMs, vectorMs, totalMs: performance.now() - t0 } });
+  const nothing = (): BrushOutcome => ({ edit: null, added: [], updated: [], removed: [], reshaped: [], timings: { dabMs, vectorMs, totalMs: performance.now() - t0 } });
   return p.tx(() => {
     for (let attempt = 0; attempt < 12; attempt++) {
       const win = tileAligned(scene, box.x0, box.y0, box.x1, box.y1);

@@ -21,7 +21,7 @@ import type { Grid } from '../../../src-shared/geo';
 import { ScarpError } from '../../../src-shared/errors';
 import { encodeIfd, TIFF_TYPE, type IfdEntry } from '../raster/tiff-ifd';
 import { geoKeysForCrs } from '../raster/geokeys-write';
-import { halveRows } from './overview-row';
+import { RowPyramid } from './overview-row';
 import { pixelConfidence } from '../vector/confidence';
 
 export interface CogOptions {
@@ -65,8 +65,6 @@ interface Level {
   across: number;
   down: number;
   buf: Float32Array | Uint8Array;
-  y: number;
-  pending: Float32Array | null;
   fh: FileHandle;
   tmp: string;
   pos: number;
@@ -134,7 +132,7 @@ export async function createCogWriter(path: string, grid: Grid, opts: CogOptions
       const fh = await open(tmp, 'wx+');
       const buf = isFloat ? new Float32Array(bs * across * bs) : new Uint8Array(bs * across * bs);
       buf.fill(fill);
-      levels.push({ width: w, height: h, across, down, buf, y: 0, pending: null, fh, tmp, pos: 0, offsets: [], counts: [] });
+      levels.push({ width: w, height: h, across, down, buf, fh, tmp, pos: 0, offsets: [], counts: [] });
       if (w <= bs && h <= bs) break;
       w = Math.ceil(w / 2);
       h = Math.ceil(h / 2);
@@ -157,32 +155,24 @@ export async function createCogWriter(path: string, grid: Grid, opts: CogOptions
     L.buf.fill(fill);
   };
   const isNd = (v: number): boolean => Number.isNaN(v) || (nodata !== undefined && v === nodata);
-  const feed = async (li: number, row: Float32Array): Promise<void> => {
-    const L = levels[li]!;
-    const stride = L.across * bs;
-    const base = (L.y % bs) * stride;
-    if (isFloat) for (let x = 0; x < L.width; x++) {
-      const v = row[x]!;
-      L.buf[base + x] = Number.isNaN(v) ? fill : v;
-    }
-    else for (let x = 0; x < L.width; x++) {
-      const v = row[x]!;
-      L.buf[base + x] = Number.isNaN(v) ? fill : v < 0 ? 0 : v > 255 ? 255 : Math.round(v);
-    }
-    const y = L.y++;
-    if (y % bs === bs - 1 || y === L.height - 1) await flushTileRow(L);
-    const next = levels[li + 1];
-    if (!next) return;
-    if (y % 2 === 0 && y !== L.height - 1) {
-      L.pending = row.slice();
-      return;
-    }
-    const a = y % 2 === 0 ? row : L.pending!;
-    const b = y % 2 === 0 ? null : row;
-    const o = halveRows(a, b, L.width, next.width, { average, isNodata: isNd, fill });
-    L.pending = null;
-    await feed(li + 1, o);
-  };
+  // Each row of each level into its tile row, written out when full (the pyramid: overview-row.ts).
+  const pyramid = new RowPyramid(
+    levels,
+    async (li, y, [row]) => {
+      const L = levels[li]!;
+      const base = (y % bs) * L.across * bs;
+      if (isFloat) for (let x = 0; x < L.width; x++) {
+        const v = row![x]!;
+        L.buf[base + x] = Number.isNaN(v) ? fill : v;
+      }
+      else for (let x = 0; x < L.width; x++) {
+        const v = row![x]!;
+        L.buf[base + x] = Number.isNaN(v) ? fill : v < 0 ? 0 : v > 255 ? 255 : Math.round(v);
+      }
+      if (y % bs === bs - 1 || y === L.height - 1) await flushTileRow(L);
+    },
+    { average, isNodata: isNd, fill },
+  );
 
   const assemble = async (): Promise<void> => {
     const total = levels.reduce((s, l) => s + l.pos, 0);
@@ -295,7 +285,7 @@ export async function createCogWriter(path: string, grid: Grid, opts: CogOptions
         const n = data.length / width;
         for (let r = 0; r < n; r++) {
           const row = data instanceof Float32Array ? data.subarray(r * width, (r + 1) * width) : Float32Array.from(data.subarray(r * width, (r + 1) * width));
-          await feed(0, row);
+          await pyramid.push([row]);
         }
         rows += n;
       } catch (err) {

@@ -3,7 +3,10 @@
  * destination and is renamed into place only when complete (see staging.ts); existing outputs are
  * refused unless `overwrite`. Formats: GeoPackage (with its QGIS style in layer_styles), Shapefile
  * (folder or .zip), GeoJSON (RFC 7946), KML, KMZ, CSV summary and HTML report; each vector format
- * gets a .qml beside it where the format has no place for one.
+ * gets a .qml beside it where the format has no place for one. A GeoPackage with the probability
+ * coverage gets the probability COG's style (raster-style.ts) as `<name>.qml` beside it: QGIS 3.22
+ * reads a GeoPackage raster's default style only from there (its vector layer's comes from
+ * layer_styles inside the file, which QGIS reads first).
  */
 import type { ProgressSink } from '../../../src-shared/api';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -25,7 +28,7 @@ import { sidecarAction, type Sidecar } from './sidecars';
 import { outputProvenance, provenanceItems, provenanceSidecar, writeProvenanceJson, type Provenance } from './provenance';
 import type { RasterRowSource } from './cog';
 import { addProbabilityCoverage } from './gpkg-raster';
-import { RASTER_DESCRIPTIONS } from './raster-style';
+import { RASTER_DESCRIPTIONS, rasterQml } from './raster-style';
 import { inventoryCsv, inventoryReportHtml } from './summary';
 
 export const VECTOR_FORMATS = ['gpkg', 'shp', 'shp-zip', 'geojson', 'kml', 'kmz', 'csv', 'html'] as const;
@@ -117,7 +120,11 @@ export async function exportInventory(inv: Inventory, opts: VectorExportOptions)
   const prj: Sidecar = { path: beside(out, '.prj'), content: toEsriWkt(crs.wkt), kind: 'crs', readBy: [beside(out, fmt === 'csv' ? '.shp' : '.csv')] };
   let sidecars: Sidecar[] = [];
   switch (fmt) {
-    case 'gpkg': requireExt(out, ['.gpkg'], 'GeoPackage'); targets = [out]; break;
+    case 'gpkg':
+      requireExt(out, ['.gpkg'], 'GeoPackage');
+      targets = [out];
+      if (opts.probability) sidecars = [{ path: beside(out, '.qml'), content: rasterQml('probability'), kind: 'style' }];
+      break;
     case 'geojson': requireExt(out, ['.geojson', '.json'], 'GeoJSON'); targets = [out]; sidecars = [style]; break;
     case 'kml': requireExt(out, ['.kml'], 'KML'); targets = [out]; break;
     case 'kmz': requireExt(out, ['.kmz'], 'KMZ'); targets = [out]; break;

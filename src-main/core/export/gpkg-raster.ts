@@ -25,7 +25,7 @@ import Database from 'better-sqlite3';
 import { ScarpError } from '../../../src-shared/errors';
 import { ensureSrs, q } from '../store/geopackage-schema';
 import type { RasterRowSource } from './cog';
-import { halveRows } from './overview-row';
+import { RowPyramid } from './overview-row';
 
 type Db = Database.Database;
 
@@ -142,8 +142,6 @@ interface Level {
   /** Tiles across/down holding data (the matrix itself may be larger). */
   across: number;
   buf: Float32Array;
-  y: number;
-  pending: Float32Array | null;
 }
 
 const toRaw = (v: number): number => (Number.isNaN(v) ? PROB_RAW_NULL : Math.round((v < 0 ? 0 : v > 1 ? 1 : v) * PROB_RAW_MAX));
@@ -209,14 +207,13 @@ export async function addProbabilityCoverage(db: Db, src: RasterRowSource, opts:
       let h = height;
       for (let z = Z; z >= 0; z--) {
         const across = Math.ceil(w / TILE);
-        levels.push({ zoom: z, width: w, height: h, across, buf: new Float32Array(across * TILE * TILE).fill(NaN), y: 0, pending: null });
+        levels.push({ zoom: z, width: w, height: h, across, buf: new Float32Array(across * TILE * TILE).fill(NaN) });
         w = Math.ceil(w / 2);
         h = Math.ceil(h / 2);
       }
     }
-    const flushTileRow = (L: Level): void => {
+    const flushTileRow = (L: Level, tr: number): void => {
       const stride = L.across * TILE;
-      const tr = Math.floor((L.y - 1) / TILE);
       const samples = new Uint16Array(TILE * TILE);
       for (let tc = 0; tc < L.across; tc++) {
         let n = 0;
@@ -248,24 +245,12 @@ export async function addProbabilityCoverage(db: Db, src: RasterRowSource, opts:
       }
       L.buf.fill(NaN);
     };
-    const feed = (li: number, row: Float32Array): void => {
+    // Each row of each level into its tile row, written out when full (the pyramid: overview-row.ts).
+    const pyramid = new RowPyramid(levels, (li, y, [row]) => {
       const L = levels[li]!;
-      const stride = L.across * TILE;
-      L.buf.set(row, (L.y % TILE) * stride);
-      const y = L.y++;
-      if (y % TILE === TILE - 1 || y === L.height - 1) flushTileRow(L);
-      const next = levels[li + 1];
-      if (!next) return;
-      if (y % 2 === 0 && y !== L.height - 1) {
-        L.pending = row.slice();
-        return;
-      }
-      const a = y % 2 === 0 ? row : L.pending!;
-      const b = y % 2 === 0 ? null : row;
-      const o = halveRows(a, b, L.width, next.width);
-      L.pending = null;
-      feed(li + 1, o);
-    };
+      L.buf.set(row!, (y % TILE) * L.across * TILE);
+      if (y % TILE === TILE - 1 || y === L.height - 1) flushTileRow(L, Math.floor(y / TILE));
+    });
 
     const chunk = Math.max(1, Math.floor((1 << 22) / Math.max(1, width)));
     for (let y = 0; y < height; y += chunk) {
@@ -275,7 +260,7 @@ export async function addProbabilityCoverage(db: Db, src: RasterRowSource, opts:
       if (data.length !== n * width) throw new ScarpError({ code: 'INTERNAL', message: `raster source returned ${data.length} values for ${n} rows of ${width}` });
       for (let r = 0; r < n; r++) {
         const row = data instanceof Float32Array ? data.subarray(r * width, (r + 1) * width) : Float32Array.from(data.subarray(r * width, (r + 1) * width));
-        feed(0, row);
+        await pyramid.push([row]);
       }
     }
     db.exec('COMMIT');
@@ -352,16 +337,15 @@ async function writePicture(db: Db, src: PictureRowSource, opts: PictureOptions)
     const putTile = db.prepare(`INSERT INTO ${q(table)} (zoom_level, tile_column, tile_row, tile_data) VALUES (?, ?, ?, ?)`);
     let tiles = 0;
 
-    interface PLevel { zoom: number; width: number; height: number; across: number; bufs: Float32Array[]; y: number; pending: Float32Array[] | null }
+    interface PLevel { zoom: number; width: number; height: number; across: number; bufs: Float32Array[] }
     const levels: PLevel[] = [];
     for (let z = Z, w = width, h = height; z >= 0; z--, w = Math.ceil(w / 2), h = Math.ceil(h / 2)) {
       const across = Math.ceil(w / TILE);
-      levels.push({ zoom: z, width: w, height: h, across, bufs: Array.from({ length: nb }, () => new Float32Array(across * TILE * TILE).fill(NaN)), y: 0, pending: null });
+      levels.push({ zoom: z, width: w, height: h, across, bufs: Array.from({ length: nb }, () => new Float32Array(across * TILE * TILE).fill(NaN)) });
     }
     const vals = new Float32Array(nb);
-    const flush = (L: PLevel): void => {
+    const flush = (L: PLevel, tr: number): void => {
       const stride = L.across * TILE;
-      const tr = Math.floor((L.y - 1) / TILE);
       for (let tc = 0; tc < L.across; tc++) {
         const rgba = new Uint8Array(TILE * TILE * 4);
         let any = false;
@@ -379,29 +363,17 @@ async function writePicture(db: Db, src: PictureRowSource, opts: PictureOptions)
       }
       for (const b of L.bufs) b.fill(NaN);
     };
-    const feed = (li: number, rows: Float32Array[]): void => {
+    const pyramid = new RowPyramid(levels, (li, y, rows) => {
       const L = levels[li]!;
-      const stride = L.across * TILE;
-      for (let b = 0; b < nb; b++) L.bufs[b]!.set(rows[b]!, (L.y % TILE) * stride);
-      const y = L.y++;
-      if (y % TILE === TILE - 1 || y === L.height - 1) flush(L);
-      const next = levels[li + 1];
-      if (!next) return;
-      if (y % 2 === 0 && y !== L.height - 1) {
-        L.pending = rows.map((r) => r.slice());
-        return;
-      }
-      const a = y % 2 === 0 ? rows : L.pending!;
-      const out = a.map((row, b) => halveRows(row, y % 2 === 0 ? null : rows[b]!, L.width, next.width));
-      L.pending = null;
-      feed(li + 1, out);
-    };
+      for (let b = 0; b < nb; b++) L.bufs[b]!.set(rows[b]!, (y % TILE) * L.across * TILE);
+      if (y % TILE === TILE - 1 || y === L.height - 1) flush(L, Math.floor(y / TILE));
+    });
     const chunk = Math.max(1, Math.floor((1 << 21) / Math.max(1, width)));
     for (let y = 0; y < height; y += chunk) {
       if (opts.signal?.aborted) throw new ScarpError({ code: 'CANCELLED', message: 'Packaging cancelled.' });
       const n = Math.min(chunk, height - y);
       const data = await src.read(y, n);
-      for (let r = 0; r < n; r++) feed(0, data.map((d) => d.subarray(r * width, (r + 1) * width)));
+      for (let r = 0; r < n; r++) await pyramid.push(data.map((d) => d.subarray(r * width, (r + 1) * width)));
     }
     db.exec('COMMIT');
     return { table, zoomLevels: Z + 1, tiles };

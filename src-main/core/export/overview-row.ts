@@ -39,3 +39,55 @@ export function halveRows(
   }
   return o;
 }
+
+export type HalveOptions = Parameters<typeof halveRows>[4];
+
+/** Sizes of `count` pyramid levels from width × height down, each half the one above (rounded up). */
+export function halvedSizes(width: number, height: number, count: number): Array<{ width: number; height: number }> {
+  const out: Array<{ width: number; height: number }> = [];
+  for (let i = 0, w = width, h = height; i < count; i++, w = Math.ceil(w / 2), h = Math.ceil(h / 2)) out.push({ width: w, height: h });
+  return out;
+}
+
+/**
+ * The pyramid of a raster that arrives row by row (one array per band): level 0 is the full
+ * resolution, each next level is made by halveRows from pairs of rows of the level above (a last odd
+ * row alone). Every row of every level goes, in order, to `row(level, y, bands)`, which buffers it
+ * and writes its tiles: the one overview driver of the COG and GeoPackage writers.
+ */
+export class RowPyramid {
+  private readonly ys: number[];
+  private readonly pending: Array<Float32Array[] | null>;
+
+  constructor(
+    private readonly levels: ReadonlyArray<{ width: number; height: number }>,
+    private readonly row: (level: number, y: number, bands: Float32Array[]) => void | Promise<void>,
+    private readonly halve: HalveOptions = {},
+  ) {
+    this.ys = levels.map(() => 0);
+    this.pending = levels.map(() => null);
+  }
+
+  /** The next full-resolution row (one array per band; may be reused by the caller afterwards). */
+  push(bands: Float32Array[]): Promise<void> {
+    return this.feed(0, bands);
+  }
+
+  private async feed(li: number, rows: Float32Array[]): Promise<void> {
+    const L = this.levels[li]!;
+    const y = this.ys[li]!;
+    this.ys[li] = y + 1;
+    await this.row(li, y, rows);
+    const next = this.levels[li + 1];
+    if (!next) return;
+    if (y % 2 === 0 && y !== L.height - 1) {
+      this.pending[li] = rows.map((r) => r.slice());
+      return;
+    }
+    const odd = y % 2 === 1;
+    const a = odd ? this.pending[li]! : rows;
+    const out = a.map((top, b) => halveRows(top, odd ? rows[b]! : null, L.width, next.width, this.halve));
+    this.pending[li] = null;
+    await this.feed(li + 1, out);
+  }
+}

@@ -52,13 +52,13 @@ const plural = (n: number, w: string): string => `${n} ${w}${n === 1 ? '' : 's'}
 export class EditService {
   constructor(private readonly projects: ProjectService) {}
 
-  brush(req: BrushParsed): CorrectionResult {
+  async brush(req: BrushParsed): Promise<CorrectionResult> {
     const p = this.projects.current();
     const o = brushStroke(p, { scene: req.scene, points: pointsIn(req.points, toProject(p, req.crs)), radius: req.radius, unit: req.unit, mode: req.mode });
-    return { ...this.projects.applied(o), timings: o.timings };
+    return { ...(await this.projects.applied(o)), timings: o.timings };
   }
 
-  edit(req: EditParsed): CorrectionResult {
+  edit(req: EditParsed): Promise<CorrectionResult> {
     const p = this.projects.current();
     return this.projects.applied(p.apply(this.plan(p, req)));
   }

@@ -37,13 +37,14 @@ import {
   ListFeaturesRequest as ListFeaturesRequestSchema,
   MapFeaturesRequest as MapFeaturesRequestSchema,
 } from '../../../src-shared/api';
-import { ScarpError } from '../../../src-shared/errors';
+import { errorInfoOf, ScarpError } from '../../../src-shared/errors';
 import type { CrsInfo } from '../../../src-shared/geo';
 import { crsFromEpsg } from '../geo';
 import { isOpenAt, Project, withProject, type ApplyResult, type EditEntry, type ReplayResult, type RunRecord, type SceneWithState, type StoredFeature } from '../store/project';
 import { fromPolygonCoords, toPolygonCoords } from '../vector/geometry';
 import { mapCrs, mapFeature } from './map-features';
 import { resumeRequestOf, runProjectDetection } from '../detect/project-run';
+import { attributesPlan, measureFeatures } from '../detect/feature-attributes';
 import { runDetection } from '../detect/run-detection';
 import { adaptProject } from '../adapt/adapt-project';
 import { ANY_STORED_PATH, type StoredPathCheck } from '../util/stored-paths';
@@ -52,6 +53,8 @@ type CreateParsed = z.output<typeof CreateProjectRequestSchema>;
 type ListParsed = z.output<typeof ListFeaturesRequestSchema>;
 type HistoryParsed = z.output<typeof HistoryRequestSchema>;
 type MapFeaturesParsed = z.output<typeof MapFeaturesRequestSchema>;
+
+const withNotes = (notes: string[]): { notes?: string[] } => (notes.length > 0 ? { notes } : {});
 
 function sceneInfo(s: SceneWithState): SceneInfo {
   return {
@@ -178,20 +181,48 @@ export class ProjectService {
    * undoable journal edit (kind 'external'), attributes measured again; `changes` is what the map
    * applies. One pragma when there are none: the UI asks whenever its window gets the focus back.
    */
-  takeExternalEdits(): EditResult {
+  async takeExternalEdits(): Promise<EditResult> {
     const p = this.current();
     p.pollExternalEdits();
+    const notes = await this.measureReshaped();
     const ext = p.drainExternalChanges();
-    return { edit: editInfo(ext.edit), ...p.journal.stacks(), changes: this.changes(ext.changed, ext.removed) };
+    return { edit: editInfo(ext.edit), ...p.journal.stacks(), changes: this.changes(ext.changed, ext.removed), ...withNotes(notes) };
   }
 
-  /** The API's result of an applied edit plan (fids: changed then added; deleted: removed). */
-  applied(r: ApplyResult): CorrectionResult {
-    return { edit: editInfo(r.edit), fids: [...r.updated, ...r.added], deleted: r.removed, ...this.current().journal.stacks(), changes: this.changes([...r.updated, ...r.added], r.removed) };
+  /**
+   * The probability and terrain attributes of the landslides an edit gave a new geometry, and of those
+   * other programs reshaped (taken in on the way), measured from the stored probability and the DEM
+   * and written into the journal edit that made each change (detect/feature-attributes.ts): one undo
+   * takes back both. Returns why attributes are empty where they are. The edit itself is already
+   * saved: a failure to measure becomes a note, never an error.
+   */
+  private async measureReshaped(r?: ApplyResult): Promise<string[]> {
+    const p = this.current();
+    const byEdit = new Map<number | null, number[]>();
+    if (r && r.reshaped.length > 0) byEdit.set(r.edit?.id ?? null, [...r.reshaped]);
+    for (const [fid, edit] of p.takeExternalReshaped()) byEdit.set(edit, [...(byEdit.get(edit) ?? []), fid]);
+    const notes: string[] = [];
+    for (const [edit, fids] of byEdit) {
+      try {
+        const m = await measureFeatures(p, fids);
+        p.apply(attributesPlan(p, m, edit ?? undefined, `Measure ${fids.length} reshaped landslide${fids.length === 1 ? '' : 's'}`));
+        notes.push(...m.notes);
+      } catch (e) {
+        notes.push(`The probability and terrain attributes of landslide${fids.length === 1 ? '' : 's'} ${fids.join(', ')} could not be measured: ${errorInfoOf(e).message}`);
+      }
+    }
+    return notes;
   }
 
-  private replayResult(r: ReplayResult): EditResult {
-    return { edit: editInfo(r.edit), ...this.current().journal.stacks(), changes: this.changes(r.changed, r.removed) };
+  /** The API's result of an applied edit plan (fids: changed then added; deleted: removed), reshaped landslides measured. */
+  async applied(r: ApplyResult): Promise<CorrectionResult> {
+    const notes = await this.measureReshaped(r);
+    return { edit: editInfo(r.edit), fids: [...r.updated, ...r.added], deleted: r.removed, ...this.current().journal.stacks(), changes: this.changes([...r.updated, ...r.added], r.removed), ...withNotes(notes) };
+  }
+
+  private async replayResult(r: ReplayResult): Promise<EditResult> {
+    const notes = await this.measureReshaped();
+    return { edit: editInfo(r.edit), ...this.current().journal.stacks(), changes: this.changes(r.changed, r.removed), ...withNotes(notes) };
   }
 
   create(req: CreateParsed): ProjectInfo {
@@ -210,10 +241,12 @@ export class ProjectService {
     return this.info();
   }
 
-  open(req: OpenProjectRequest): ProjectInfo {
+  async open(req: OpenProjectRequest): Promise<ProjectInfo> {
     if (this.project && this.project.path === resolve(req.path)) return this.info();
     this.close();
     this.project = Project.open(req.path);
+    // What other programs reshaped while Scarp was closed is measured too.
+    await this.measureReshaped();
     // The map reads the whole inventory on open: what opening took in is already in it.
     this.project.drainExternalChanges();
     return this.info();
@@ -319,7 +352,7 @@ export class ProjectService {
     return { features: r.features.map((f) => mapFeature(f, c)), nextAfterFid: r.nextAfterFid };
   }
 
-  addFeature(req: AddFeatureRequest): EditResult {
+  async addFeature(req: AddFeatureRequest): Promise<EditResult> {
     const p = this.current();
     const props = req.properties ?? {};
     const r = p.apply({
@@ -333,10 +366,10 @@ export class ProjectService {
         },
       ],
     });
-    return { ...this.applied(r), fids: r.added };
+    return { ...(await this.applied(r)), fids: r.added };
   }
 
-  updateFeatures(req: UpdateFeaturesRequest): EditResult {
+  updateFeatures(req: UpdateFeaturesRequest): Promise<EditResult> {
     const fids = [...new Set(req.fids ?? this.current().features.fidsOfUuids(req.uuids ?? []))];
     const what = Object.keys(req.changes).join(', ');
     const review = Object.keys(req.changes).length === 1 && req.changes.status !== undefined;
@@ -352,16 +385,16 @@ export class ProjectService {
     );
   }
 
-  deleteFeatures(req: DeleteFeaturesRequest): EditResult {
+  deleteFeatures(req: DeleteFeaturesRequest): Promise<EditResult> {
     const fids = [...new Set(req.fids)];
     return this.applied(this.current().apply({ label: `Delete ${fids.length} landslide${fids.length === 1 ? '' : 's'}`, kind: 'delete', deletes: fids }));
   }
 
-  undo(): EditResult {
+  undo(): Promise<EditResult> {
     return this.replayResult(this.current().undo());
   }
 
-  redo(): EditResult {
+  redo(): Promise<EditResult> {
     return this.replayResult(this.current().redo());
   }
 

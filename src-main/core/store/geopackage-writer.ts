@@ -139,6 +139,28 @@ function removeTemp(tmp: string): void {
   for (const p of [tmp, `${tmp}-journal`, `${tmp}-wal`, `${tmp}-shm`]) rmSync(p, { force: true });
 }
 
+/**
+ * Start a new landslides GeoPackage at `path` (a temporary file the caller renames into place):
+ * the core tables, the CRS, the landslides table and an inserter that fills its R-tree, in an open
+ * transaction without a journal. The one set-up of the inventory files Scarp writes (exports, shard
+ * files); the caller closes the database and removes the file when this throws.
+ */
+export function beginLandslidesGpkg(path: string, crs: CrsInfo): { db: Db; srsId: number; inserter: LandslideInserter } {
+  const db = openGpkgDatabase(path);
+  try {
+    db.pragma('journal_mode = OFF');
+    db.pragma('synchronous = OFF');
+    db.exec('BEGIN');
+    createGpkgCore(db);
+    const srsId = ensureSrs(db, crs);
+    createFeatureTable(db, landslidesTableDef(srsId), { triggers: false });
+    return { db, srsId, inserter: new LandslideInserter(db, srsId, { fillRtree: true }) };
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
 /** A new landslides GeoPackage, filled feature by feature and committed (renamed into place) at the end. */
 export class LandslideGpkgWriter {
   private db: Db | null;
@@ -161,23 +183,10 @@ export class LandslideGpkgWriter {
     const dir = dirname(out);
     if (!existsSync(dir)) throw unwritable(out, new Error(`folder ${dir} does not exist`));
     const tmp = join(dir, `.${basename(out)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-    let db: Db | null = null;
     try {
-      db = openGpkgDatabase(tmp);
-      db.pragma('journal_mode = OFF');
-      db.pragma('synchronous = OFF');
-      db.exec('BEGIN');
-      createGpkgCore(db);
-      const srsId = ensureSrs(db, opts.crs);
-      createFeatureTable(db, landslidesTableDef(srsId), { triggers: false });
-      const inserter = new LandslideInserter(db, srsId, { fillRtree: true });
+      const { db, inserter } = beginLandslidesGpkg(tmp, opts.crs);
       return new LandslideGpkgWriter(out, tmp, db, inserter, opts.overwrite ?? false);
     } catch (err) {
-      try {
-        db?.close();
-      } catch {
-        /* ignore */
-      }
       removeTemp(tmp);
       if (err instanceof ScarpError) throw err;
       throw unwritable(out, err);

@@ -16,9 +16,9 @@ import type { CrsInfo } from '../../../src-shared/geo';
 import { ScarpError } from '../../../src-shared/errors';
 import { decodeGpkgPolygons } from '../vector/geopackage-geometry';
 import type { FlatMultiPolygon } from '../vector/geometry';
-import { LandslideInserter, openGpkgDatabase, type LandslideFeature } from './geopackage-writer';
-import { createFeatureTable, createGpkgCore, createRtreeTriggers, ensureSrs, q, updateContentsExtent } from './geopackage-schema';
-import { LANDSLIDE_COLUMNS, LANDSLIDES_GEOMETRY_COLUMN, LANDSLIDES_TABLE, landslidesTableDef, landslidesUuidTriggerSql, type LandslideRecord } from './landslides-schema';
+import { beginLandslidesGpkg, type LandslideInserter, type LandslideFeature } from './geopackage-writer';
+import { createRtreeTriggers, q, updateContentsExtent } from './geopackage-schema';
+import { LANDSLIDE_COLUMNS, LANDSLIDES_GEOMETRY_COLUMN, LANDSLIDES_TABLE, landslidesUuidTriggerSql, type LandslideRecord } from './landslides-schema';
 
 type Db = Database.Database;
 
@@ -72,26 +72,21 @@ export class ShardFileWriter {
   private constructor(
     private readonly path: string,
     db: Db,
-    srsId: number,
+    inserter: LandslideInserter,
   ) {
     this.db = db;
-    this.inserter = new LandslideInserter(db, srsId, { fillRtree: true });
+    this.inserter = inserter;
     this.putStmt = db.prepare(`INSERT OR REPLACE INTO ${ROWS_TABLE} (y, kind, ${ARRAYS.join(', ')}) VALUES (?, ?, ${ARRAYS.map(() => '?').join(', ')})`);
   }
 
   static create(path: string, crs: CrsInfo): ShardFileWriter {
     let db: Db | null = null;
     try {
-      db = openGpkgDatabase(path);
-      db.pragma('journal_mode = OFF');
-      db.pragma('synchronous = OFF');
-      db.exec('BEGIN');
-      createGpkgCore(db);
-      const srsId = ensureSrs(db, crs);
-      createFeatureTable(db, landslidesTableDef(srsId), { triggers: false });
+      const begun = beginLandslidesGpkg(path, crs);
+      db = begun.db;
       db.exec(`CREATE TABLE ${SHARD_TABLE} (id INTEGER PRIMARY KEY CHECK (id = 1), description TEXT NOT NULL)`);
       db.exec(`CREATE TABLE ${ROWS_TABLE} (y INTEGER PRIMARY KEY, kind TEXT NOT NULL CHECK (kind IN ('final', 'partial')), ${ARRAYS.map((a) => `${a} BLOB`).join(', ')})`);
-      return new ShardFileWriter(path, db, srsId);
+      return new ShardFileWriter(path, db, begun.inserter);
     } catch (err) {
       db?.close();
       throw unwritable(path, err);

@@ -68,6 +68,7 @@ export function applyPlan(ctx: PlanContext, plan: EditPlan): ApplyResult {
   };
   const featureOps: FeatureOp[] = [];
   const updated: number[] = [];
+  const reshaped: number[] = [];
   for (const [fid, u] of updates) {
     const old = ctx.features.get(fid);
     if (!old) throw noSuch(fid);
@@ -83,6 +84,7 @@ export function applyPlan(ctx: PlanContext, plan: EditPlan): ApplyResult {
     if (inMask(newStatus) !== inMask(old.properties.status)) addDirty(old.geometry);
     const ops = ctx.features.planUpdate([fid], changes, u.geometry ? { mp: u.geometry, srsId: ctx.srsId } : undefined, now);
     if (ops.length > 0) updated.push(fid);
+    if (ops.some((o) => o.after?.geom !== undefined)) reshaped.push(fid);
     featureOps.push(...ops);
   }
   const inserts: FeatureOp[] = [];
@@ -116,9 +118,10 @@ export function applyPlan(ctx: PlanContext, plan: EditPlan): ApplyResult {
   const evidenceOps = plan.evidence ? evidenceChanges(ctx, plan.evidence, now, mapper ?? ctx.author) : [];
   ctx.journal.apply(evidenceOps);
   const ops: JournalOp[] = [...featureOps, ...maskOps, ...evidenceOps];
-  const edit = ops.length > 0 ? ctx.journal.record(plan.label, plan.kind, ops, plan.reason) : null;
+  const edit = ops.length === 0 ? null : (plan.amend !== undefined ? ctx.journal.append(plan.amend, ops) : null) ?? ctx.journal.record(plan.label, plan.kind, ops, plan.reason);
   const evidence = plan.evidence ? { added: evidenceOps.filter((o) => o.after).map((o) => o.uuid), removed: evidenceOps.filter((o) => !o.after).map((o) => o.uuid) } : undefined;
-  return { edit, added: inserts.map((o) => o.fid ?? -1), updated, removed: deletes, ...(evidence ? { evidence } : {}) };
+  const added = inserts.map((o) => o.fid ?? -1);
+  return { edit, added, updated, removed: deletes, reshaped: [...reshaped, ...added], ...(evidence ? { evidence } : {}) };
 }
 
 /** The evidence ops of a plan, checked (after the feature ops: a landslide added by the same plan counts). */

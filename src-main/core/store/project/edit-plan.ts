@@ -77,6 +77,12 @@ export interface EditPlan {
   };
   /** Also refresh the layer extent in gpkg_contents (bulk changes: detections, imports). */
   updateExtent?: boolean;
+  /**
+   * Record this plan's ops in edit `amend` (by id) instead of a new edit, when that is still the
+   * newest edit done: the attributes measured from the raster data after an edit changed a geometry
+   * belong to that edit, so one undo takes both back. Recorded as an edit of its own otherwise.
+   */
+  amend?: number;
 }
 
 /** What an applied plan changed, for the caller and for the map (which updates only these). */
@@ -88,6 +94,8 @@ export interface ApplyResult {
   updated: number[];
   /** fids removed. */
   removed: number[];
+  /** fids whose geometry is new (added, or updated with a geometry): what needs measuring from the rasters. */
+  reshaped: number[];
   /** Evidence uuids added and removed (absent when the plan had no evidence). */
   evidence?: { added: string[]; removed: string[] };
 }

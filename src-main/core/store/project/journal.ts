@@ -215,10 +215,18 @@ export class Journal {
     this.db.prepare("UPDATE scarp_edits SET state = 'discarded' WHERE state = 'undone'").run();
     const info = this.db.prepare("INSERT INTO scarp_edits (label, kind, author, at, state, op_count) VALUES (?, ?, ?, ?, 'done', ?)").run(label, kind, author, at, ops.length);
     const id = Number(info.lastInsertRowid);
+    this.insertOps(id, 0, ops);
+    this.audit('edit', id, reason ? `${label} (${reason})` : label, author, at);
+    return { id, label, kind, author, at, state: 'done', opCount: ops.length };
+  }
+
+  /** Store ops of edit `id`, numbered from `first`. */
+  private insertOps(id: number, first: number, ops: JournalOp[]): void {
     const ins = this.db.prepare(
       'INSERT INTO scarp_edit_ops (edit_id, n, target_kind, target, exists_before, exists_after, before_attrs, before_data, after_attrs, after_data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
-    ops.forEach((op, n) => {
+    ops.forEach((op, k) => {
+      const n = first + k;
       if (op.kind === 'evidence') {
         const json = (e: EvidenceState | null): string | null => (e ? JSON.stringify(e.record) : null);
         ins.run(id, n, 'evidence', `${op.evidence}/${op.uuid}`, op.before ? 1 : 0, op.after ? 1 : 0, json(op.before), op.before?.data ?? null, json(op.after), op.after?.data ?? null);
@@ -229,8 +237,19 @@ export class Journal {
         ins.run(id, n, 'feature', String(op.fid), op.before ? 1 : 0, op.after ? 1 : 0, toJson(op.before?.attrs), op.before?.geom ?? null, toJson(op.after?.attrs), op.after?.geom ?? null);
       }
     });
-    this.audit('edit', id, reason ? `${label} (${reason})` : label, author, at);
-    return { id, label, kind, author, at, state: 'done', opCount: ops.length };
+  }
+
+  /**
+   * Add ops already applied to edit `editId` when it is the newest edit done (nothing after it done
+   * or undone); else null (the caller records them as an edit of their own). Inside the transaction
+   * that applied them.
+   */
+  append(editId: number, ops: JournalOp[]): EditEntry | null {
+    const e = this.entry("state != 'discarded' ORDER BY id DESC LIMIT 1");
+    if (!e || e.id !== editId || e.state !== 'done') return null;
+    this.insertOps(e.id, e.opCount, ops);
+    this.db.prepare('UPDATE scarp_edits SET op_count = ? WHERE id = ?').run(e.opCount + ops.length, e.id);
+    return { ...e, opCount: e.opCount + ops.length };
   }
 
   private audit(action: 'edit' | 'undo' | 'redo', editId: number, label: string, author: string, at: string): void {

@@ -58,6 +58,8 @@ export class Project {
   private readonly externalChanged = new Set<number>();
   private readonly externalRemoved = new Set<number>();
   private lastExternalEdit: EditEntry | null = null;
+  /** Features other programs gave a new geometry, by the journal edit that took them in (takeExternalReshaped). */
+  private readonly externalReshaped = new Map<number, number | null>();
 
   /** The database handle stays in store/: everything else goes through these stores and `apply`. */
   private constructor(private readonly store: ProjectDb) {
@@ -305,14 +307,16 @@ export class Project {
     if (!hasExternalEdits(db)) return null;
     const { changes, unmeasured } = takeExternalChanges(db);
     const plan = externalEditPlan(changes);
-    const r = plan ? this.applyInTx(plan) : { edit: null, added: [], updated: [], removed: [] };
+    const r = plan ? this.applyInTx(plan) : { edit: null, added: [], updated: [], removed: [], reshaped: [] };
     for (const fid of [...r.added, ...r.updated, ...unmeasured]) {
       this.externalChanged.add(fid);
       this.externalRemoved.delete(fid);
     }
+    for (const fid of r.reshaped) this.externalReshaped.set(fid, r.edit?.id ?? null);
     for (const fid of r.removed) {
       this.externalRemoved.add(fid);
       this.externalChanged.delete(fid);
+      this.externalReshaped.delete(fid);
     }
     if (r.edit) this.lastExternalEdit = r.edit;
     return { ...r, unmeasured };
@@ -328,6 +332,16 @@ export class Project {
     this.externalChanged.clear();
     this.externalRemoved.clear();
     this.lastExternalEdit = null;
+    return out;
+  }
+
+  /**
+   * The features other programs' edits gave a new geometry since the last call, with the journal edit
+   * that took each in: what still needs its raster attributes measured (detect/feature-attributes.ts).
+   */
+  takeExternalReshaped(): Map<number, number | null> {
+    const out = new Map(this.externalReshaped);
+    this.externalReshaped.clear();
     return out;
   }
 
