@@ -97,7 +97,7 @@ describe.skipIf(!(hasData && hasGdal))('scarp batch: many scenes, sharded, one i
     expect(c.pieces).toBe(0);
     expect(c.matched).toBe(c.countA);
     expect(c.countB).toBe(c.countA);
-  });
+  }, 300_000);
 
   it('run again: nothing finished is redone; another batch in the folder is refused', () => {
     const out = join(dir, 'run', 'landslides.gpkg');
@@ -112,5 +112,5 @@ describe.skipIf(!(hasData && hasGdal))('scarp batch: many scenes, sharded, one i
     const other = scarp(['batch', '--scenes', list, '--out-dir', join(dir, 'run'), '--shards', '3']);
     expect(other.status).toBe(1);
     expect(other.stderr).toMatch(/holds another batch: its plan differs in shards/);
-  });
+  }, 900_000);
 });
