@@ -82,7 +82,8 @@ export function batchRequestFromArgs(args: string[], env: NodeJS.ProcessEnv): { 
 function summary(r: BatchResult): string {
   const lines = [`Batch:       ${r.scenes.length} scene${r.scenes.length === 1 ? '' : 's'} × ${r.shardsPerScene} shard${r.shardsPerScene === 1 ? '' : 's'} = ${r.tasks} tasks (plan ${r.plan})`];
   if (r.ran + r.skipped + r.failedNow > 0) lines.push(`Tasks:       ${r.ran} run now, ${r.skipped} already finished (not run again), ${r.failedNow} failed`);
-  for (const s of r.scenes) {
+  // One task of a job array: its log names only a failed scene, not every scene of the batch.
+  for (const s of r.report ? r.scenes : r.scenes.filter((x) => r.failedNow > 0 && x.error)) {
     const head = `  ${s.id.padEnd(20)} ${s.state.padEnd(8)} ${s.shardsDone}/${r.shardsPerScene} shards`;
     lines.push(s.error ? `${head}; shard ${s.error.shard} failed: ${s.error.code}: ${s.error.message} (${s.error.hint})` : s.features !== undefined ? `${head}, ${s.features} landslides` : head);
   }
