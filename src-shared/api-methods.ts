@@ -23,6 +23,7 @@ export const API_METHODS = {
   importInventory: 'call',
   mergeProjects: 'call',
   mergeShards: 'call',
+  batchDetect: 'stream',
   packageProject: 'call',
   // projects (issue 4)
   createProject: 'call',

@@ -222,6 +222,60 @@ export interface MergeShardsResult {
   run: string;
 }
 
+/**
+ * A detection over many scenes (docs/cluster.md "Many scenes"): each scene cut into `shards` shards,
+ * every shard one task (task K = scene ⌈K/shards⌉, shard (K−1) mod shards + 1), all of them joined into
+ * one inventory in which a landslide in the overlap of two scenes appears once. The plan is kept in
+ * `outDir/batch.json`; finished shards are never run again, a failed scene is reported without
+ * stopping the others.
+ */
+export const BatchRequest = DetectRequest.pick({ dem: true, model: true, tta: true, threshold: true, minAreaM2: true, simplifyM: true, aoi: true, provider: true, batchSize: true, layout: true }).extend({
+  /** Folder of the plan, the shard files and the report (created when missing). */
+  outDir: z.string().min(1),
+  /** The scenes: a folder of GeoTIFFs, a list file (`image [dem]` a line) or a JSON manifest. Not needed once outDir holds a plan. */
+  scenes: z.string().min(1).optional(),
+  /** Shards per scene (default 1, or the plan's). */
+  shards: z.number().int().positive().max(10_000).optional(),
+  /** 'all': plan, run every unfinished task, merge; 'plan': only write the plan; 'task': only task `task`; 'merge': only merge. */
+  step: z.enum(['all', 'plan', 'task', 'merge']).default('all'),
+  /** The task (1-based) of step 'task'. */
+  task: z.number().int().positive().optional(),
+  /** The task count the batch engine was given (checked against the plan). */
+  taskCount: z.number().int().positive().optional(),
+  /** The merged inventory (.gpkg or .geojson); default outDir/landslides.gpkg. */
+  out: z.string().min(1).optional(),
+});
+export type BatchRequest = z.input<typeof BatchRequest>;
+export type BatchRequestParsed = z.output<typeof BatchRequest>;
+
+export interface BatchSceneStatus {
+  id: string;
+  image: string;
+  /** done: every shard finished; failed: a shard failed (error); pending: shards not run yet. */
+  state: 'done' | 'failed' | 'pending';
+  shardsDone: number;
+  /** Landslides of the scene in the merged inventory (after the overlaps were resolved). */
+  features?: number;
+  error?: { shard: number; code: string; message: string; hint: string; file?: string };
+}
+
+export interface BatchResult {
+  outDir: string;
+  plan: string;
+  scenes: BatchSceneStatus[];
+  shardsPerScene: number;
+  tasks: number;
+  /** Tasks run by this call, found finished (not run again), and failed in this call. */
+  ran: number;
+  skipped: number;
+  failedNow: number;
+  /** Set when the merge ran: the inventory of the scenes that are done. */
+  merged?: { out: string; scenes: number; features: number; totalAreaM2: number; overlaps: number; mergedAcrossEdges: number; dropped: number };
+  /** outDir/batch-report.json (written by every step but a single task, which leaves its shard file or failure record). */
+  report?: string;
+  seconds: number;
+}
+
 export interface ProjectRunSummary {
   path: string;
   runId: string;
@@ -664,6 +718,8 @@ export interface ScarpApi extends ProjectApi {
   mergeProjects(request: MergeRequest): Promise<MergeResponse>;
   /** Join the shard files of a sharded detection into one inventory (docs/cluster.md). */
   mergeShards(request: MergeShardsRequest): Promise<MergeShardsResult>;
+  /** Many scenes, sharded, into one inventory; resumable (docs/cluster.md). */
+  batchDetect(request: BatchRequest, onProgress?: ProgressSink, signal?: AbortSignal): Promise<BatchResult>;
   /** Write a field package of a project (inventory, imagery, hillshade and probability as GeoPackage tiles). */
   packageProject(request: PackageRequest): Promise<PackageResponse>;
 }

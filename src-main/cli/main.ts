@@ -23,6 +23,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   review: async () => (await import('./commands/review')).runReview,
   merge: async () => (await import('./commands/merge')).runMerge,
   'merge-shards': async () => (await import('./commands/merge-shards')).runMergeShards,
+  batch: async () => (await import('./commands/batch')).runBatchCommand,
   package: async () => (await import('./commands/package')).runPackage,
   evidence: async () => (await import('./commands/evidence')).runEvidence,
 };

@@ -64,6 +64,15 @@ export const COMMAND_USAGE: Readonly<Record<string, string>> = {
                                          join the shard files of one run: the inventory one run writes
                                          (polygons cut by shard edges vectorised once, attributes over
                                          all their pixels); a missing or repeated shard is named`,
+  batch: `  scarp batch --scenes <folder|list.txt|manifest.json> --out-dir <dir> [--shards N] [--dem <tif>]
+              [--out <file.gpkg|file.geojson>] [detect options: --model --threshold --min-area --simplify
+              --aoi --provider --batch-size --tta|--no-tta --bands --scale --offset] [--json]
+              [--plan | --task K|auto [--task-count T] | --merge]
+                                         many scenes, each in N shards, into one inventory (a landslide in
+                                         the overlap of two scenes once); run again to continue (finished
+                                         shards are kept); a failed scene is reported, the others go on;
+                                         --plan prints the task count, --task runs one task (a job array's),
+                                         --merge joins what is finished`,
   evidence: `  scarp evidence add --project <file.gpkg> --uuid <landslide uuid> [--photo <file.jpg|png|webp>] [--note <text>]
                      [--lon <deg> --lat <deg>] [--time <ISO 8601>] [--json]
                                          attach a photo (with its caption) or a field note to a landslide: one edit,

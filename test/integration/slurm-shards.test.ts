@@ -182,4 +182,52 @@ describe.skipIf(why !== null || !hasData || !hasGdal)('deploy/slurm on a real Sl
     },
     CAP_MS,
   );
+  it(
+    'a batch of scenes as one job array (submit-batch.sh): a failed task is reported, the merge after it joins the others',
+    async () => {
+      const out = join(dir, 'batch');
+      // Two windows of the crop overlapping by 128 px, and a scene that is not a GeoTIFF.
+      for (const [name, x] of [['west', 1856], ['east', 2112]] as const) {
+        for (const b of ['rgb', 'dsm']) gdal('gdal_translate', ['-q', '-srcwin', String(x), '1600', '384', '768', dataPath(`jinsha-uav/siteB_${b}.tif`), join(dir, `${name}_${b}.tif`)]);
+      }
+      writeFileSync(join(dir, 'broken.tif'), 'not a GeoTIFF');
+      const list = join(dir, 'scenes.txt');
+      writeFileSync(list, 'west_rgb.tif west_dsm.tif\nbroken.tif\neast_rgb.tif east_dsm.tif\n');
+      const scarp = `${process.execPath} ${resolve(repoRoot, 'bin/scarp.mjs')}`;
+      const submit = spawnSync(resolve(repoRoot, 'deploy/slurm/submit-batch.sh'), ['--scenes', list, '--out-dir', out, '--shards', '2', '--cpus', '1'], { env: { ...env, SCARP: scarp }, encoding: 'utf8' });
+      expect(submit.status, submit.stderr).toBe(0);
+      const [, arrayJob, mergeJob] = /job (\d+) \(6 tasks\); merge: job (\d+)/.exec(submit.stdout) ?? [];
+      expect(arrayJob && mergeJob, submit.stdout).toBeTruthy();
+      expect(slurm('squeue', ['-h', '-j', mergeJob!, '-o', '%E']).stdout).toMatch(new RegExp(`afterany:${arrayJob}`));
+      const mergeLog = join(out, `scarp-batch-merge-${mergeJob}.out`);
+      const until = Date.now() + CAP_MS - 120_000;
+      for (;;) {
+        const q = slurm('squeue', ['-h', '-o', '%i %T']);
+        if (q.stdout.trim() === '') break;
+        if (Date.now() > until) throw new Error(`Slurm jobs still running after the time cap: ${q.stdout}`);
+        await sleep(3000);
+      }
+      const log = existsSync(mergeLog) ? readFileSync(mergeLog, 'utf8') : '(no merge log)';
+      const report = JSON.parse(readFileSync(join(out, 'batch-report.json'), 'utf8')) as { scenes: Array<{ id: string; state: string; error?: { message: string } }>; merged?: { scenes: number; features: number } };
+      expect(report.scenes.map((s) => [s.id, s.state]), log).toEqual([
+        ['west_rgb', 'done'],
+        ['broken', 'failed'],
+        ['east_rgb', 'done'],
+      ]);
+      expect(report.scenes[1]!.error?.message).toContain('broken.tif');
+      expect(report.merged?.scenes).toBe(2);
+      expect(log).toMatch(/Not in it: +broken/);
+      expect(existsSync(join(out, 'landslides.gpkg'))).toBe(true);
+      if (existsSync(join(dir, 'single.gpkg'))) {
+        // In the overlap (x 2112–2240 of site B) each landslide of one run over the crop appears once.
+        const info = JSON.parse(gdal('gdalinfo', ['-json', join(dir, 'east_rgb.tif')])) as { geoTransform: number[] };
+        const [ox, px, , oy, , py] = info.geoTransform as [number, number, number, number, number, number];
+        const c = pythonFixture<{ countA: number; duplicates: number; pieces: number; matched: number }>('compare_overlap.py', [join(dir, 'single.gpkg'), join(out, 'landslides.gpkg'), String(ox), String(oy + 768 * py), String(ox + 128 * px), String(oy)]);
+        expect(c.duplicates).toBe(0);
+        expect(c.pieces).toBe(0);
+        expect(c.matched).toBe(c.countA);
+      }
+    },
+    CAP_MS,
+  );
 });

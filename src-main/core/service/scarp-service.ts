@@ -45,6 +45,8 @@ import {
   MergeRequest,
   MergeShardsRequest,
   type MergeShardsResult,
+  BatchRequest,
+  type BatchResult,
   type MergeResponse,
   PackageRequest,
   type PackageResponse,
@@ -83,6 +85,7 @@ import { importToProject } from '../import/project-import';
 import { mergeProjects } from '../merge/merge-projects';
 import { runShard } from '../detect/shard/run-shard';
 import { mergeShards } from '../detect/shard/merge-shards';
+import { runBatch } from '../detect/batch/run-batch';
 import { makeFieldPackage } from '../field/field-package';
 import { ANY_STORED_PATH, type StoredPathCheck } from '../util/stored-paths';
 
@@ -180,6 +183,10 @@ export class ScarpService implements ScarpApi {
 
   mergeShards(request: MergeShardsRequest): Promise<MergeShardsResult> {
     return mergeShards(validate(MergeShardsRequest, request, 'merge shards'));
+  }
+
+  batchDetect(request: BatchRequest, onProgress?: ProgressSink, signal?: AbortSignal): Promise<BatchResult> {
+    return runBatch(validate(BatchRequest, request, 'batch'), onProgress, signal);
   }
 
   packageProject(request: PackageRequest): Promise<PackageResponse> {

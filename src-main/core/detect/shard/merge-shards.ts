@@ -100,17 +100,19 @@ function checkSet(shards: Shard[]): void {
   }
 }
 
-export async function mergeShards(req: { shards: string[]; out: string; overwrite: boolean }): Promise<MergeShardsResult> {
-  const t0 = performance.now();
-  const cpu0 = process.cpuUsage();
-  const paths = req.shards.map((p) => resolve(p));
-  const seen = new Set<string>();
-  for (const p of paths) {
-    if (seen.has(p)) throw badShards(`${p} is given twice.`, 'Give each shard file once.', p);
-    seen.add(p);
-  }
-  const out = planOutput(req.out, ['.gpkg', '.geojson', '.json'], req.overwrite, 'inventory');
-  if (seen.has(out.finalPath)) throw badShards(`The output ${out.finalPath} is one of the shard files.`, 'Write the merged inventory to a new file.', out.finalPath);
+/** The polygons of one run, joined from its shard files (checked: one run, every shard once). */
+export interface MergedShards {
+  polygons: Array<Pick<InventoryPolygon, 'geometry' | 'attributes'>>;
+  /** The first shard's description: the run, its grid, scene name and run id. */
+  description: ShardDescription;
+  shards: number;
+  fromShards: number;
+  stitchedRows: number;
+  shardCpuS: number;
+}
+
+/** Read, check and join the shard files `paths` (absolute, distinct) in memory. */
+export function joinShards(paths: readonly string[]): MergedShards {
   const shards: Shard[] = [];
   try {
     for (const path of paths) {
@@ -122,7 +124,7 @@ export async function mergeShards(req: { shards: string[]; out: string; overwrit
     const W = run.grid.width;
     const H = run.grid.height;
 
-    const polygons: Array<Pick<InventoryPolygon, 'geometry' | 'attributes'>> = [];
+    const polygons: MergedShards['polygons'] = [];
     for (const s of shards) {
       for (const f of s.reader.features()) {
         const r = f.record;
@@ -171,19 +173,37 @@ export async function mergeShards(req: { shards: string[]; out: string; overwrit
       }
       take(polygonizer.finish());
     }
+    return { polygons, description: shards[0]!.d, shards: shards.length, fromShards, stitchedRows, shardCpuS: shards.reduce((s, x) => s + x.d.timings.cpuS, 0) };
+  } finally {
+    for (const s of shards) s.reader.close();
+  }
+}
 
-    const first = shards[0]!.d;
-    await finishOutputs({ path: out.finalPath, polygons, ctx: { scene: first.scene, run: first.runId, crs: run.grid.crs }, overwrite: req.overwrite }, []);
+export async function mergeShards(req: { shards: string[]; out: string; overwrite: boolean }): Promise<MergeShardsResult> {
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  const paths = req.shards.map((p) => resolve(p));
+  const seen = new Set<string>();
+  for (const p of paths) {
+    if (seen.has(p)) throw badShards(`${p} is given twice.`, 'Give each shard file once.', p);
+    seen.add(p);
+  }
+  const out = planOutput(req.out, ['.gpkg', '.geojson', '.json'], req.overwrite, 'inventory');
+  if (seen.has(out.finalPath)) throw badShards(`The output ${out.finalPath} is one of the shard files.`, 'Write the merged inventory to a new file.', out.finalPath);
+  try {
+    const m = joinShards(paths);
+    const first = m.description;
+    await finishOutputs({ path: out.finalPath, polygons: m.polygons, ctx: { scene: first.scene, run: first.runId, crs: first.run.grid.crs }, overwrite: req.overwrite }, []);
     const cpu = process.cpuUsage(cpu0);
     return {
       out: out.finalPath,
-      shards: shards.length,
-      features: polygons.length,
-      totalAreaM2: polygons.reduce((s, p) => s + p.attributes.area_m2, 0),
-      fromShards,
-      joined: polygons.length - fromShards,
-      stitchedRows,
-      shardCpuS: shards.reduce((s, x) => s + x.d.timings.cpuS, 0),
+      shards: m.shards,
+      features: m.polygons.length,
+      totalAreaM2: m.polygons.reduce((s, p) => s + p.attributes.area_m2, 0),
+      fromShards: m.fromShards,
+      joined: m.polygons.length - m.fromShards,
+      stitchedRows: m.stitchedRows,
+      shardCpuS: m.shardCpuS,
       mergeCpuS: (cpu.user + cpu.system) / 1e6,
       seconds: (performance.now() - t0) / 1000,
       run: first.runId,
@@ -191,8 +211,6 @@ export async function mergeShards(req: { shards: string[]; out: string; overwrit
   } catch (e) {
     discardOutputs([out]);
     throw e;
-  } finally {
-    for (const s of shards) s.reader.close();
   }
 }
 
