@@ -47,7 +47,7 @@ export const COMMAND_USAGE: Readonly<Record<string, string>> = {
                [--bands <role,...>] [--scale s] [--offset o] [--overwrite] [--json]
                                          single-date method (no pre-event image): bare ground where
                                          NDVI < 0.70 (GLI < 0.23 without NIR) on slopes ≥ 10° with a
-                                         DEM; weak (AUC ≈ 0.6): bare ground to review`,
+                                         DEM; weak (AUROC ≈ 0.5–0.6): bare ground to review`,
   project: `  scarp project create <file.gpkg> [--crs EPSG:n] [--event-name <name>] [--event-date <YYYY-MM-DD>]
                        [--trigger <rainfall|earthquake|...>] [--author <name>] [--overwrite] [--json]
                                          an empty project (import or detect into it next)

@@ -8,7 +8,8 @@
  *
  * Default thresholds were measured on the labelled Sentinel-2 tiles' validation rows (rows
  * 1216–1471 of the 100-tile mosaic): NDVI < 0.70 and GLI < 0.23. The index separates landslides
- * weakly there (AUC about 0.6); the result is bare ground to review, not a landslide map.
+ * weakly there (AUROC about 0.5 on the held-out rows, 0.6 over all tiles); the result is bare ground
+ * to review, not a landslide map. The mask is the float32 score below the threshold.
  */
 import { ScarpError } from '../../../src-shared/errors';
 import type { BareGroundIndex } from '../../../src-shared/api';
@@ -29,7 +30,7 @@ export const BARE_GROUND_METHODS: Readonly<Record<'ndvi' | 'gli', BareGroundSpec
 
 /** Said with every result: how far the method can be trusted (measured, docs/change-detection.md). */
 export const BARE_GROUND_CAVEAT =
-  'The single-date index separates landslides weakly (AUC about 0.6 on the labelled Sentinel-2 tiles): the polygons are bare ground on slopes to review, not a landslide map; a pre-event image (change detection) does better.';
+  'The single-date index separates landslides weakly (on the labelled Sentinel-2 tiles AUROC about 0.5 on held-out rows, 0.6 over all tiles): the polygons are bare ground to review, not a landslide map; a pre-event image (change detection) does better.';
 
 const has = (l: BandLayout, roles: readonly BandRole[]): boolean => roles.every((r) => bandIndexOf(l, r) !== null);
 
