@@ -16,6 +16,7 @@ export const API_METHODS = {
   rasterInfo: 'call',
   detect: 'stream',
   detectChange: 'stream',
+  detectBareGround: 'stream',
   evaluate: 'call',
   openTileLayer: 'call',
   readVectorLayer: 'call',

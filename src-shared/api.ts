@@ -64,10 +64,13 @@ export type ChangeMethod = z.infer<typeof ChangeMethod>;
 
 /** Pre/post-event change detection (src-main/core/detect/run-change.ts; docs/change-detection.md). */
 export const ChangeRequest = z.object({
-  /** Pre-event image: any CRS and resolution; co-registered onto the post-event grid (bilinear). */
-  pre: z.string().min(1),
-  /** Post-event image: its grid is the grid of the score and the polygons. */
-  post: z.string().min(1),
+  /**
+   * Pre-event image: any CRS and resolution; co-registered onto the post-event grid (bilinear).
+   * Default (with a project): the project's pre-event scene (the latest by date, if several).
+   */
+  pre: z.string().min(1).optional(),
+  /** Post-event image: its grid is the grid of the score and the polygons. Default (with a project): its latest post-event scene. */
+  post: z.string().min(1).optional(),
   dem: z.string().min(1).optional(),
   aoi: z.string().min(1).optional(),
   /** Band roles / reflectance scaling of each image (default: by band count, scale 1). */
@@ -122,7 +125,64 @@ export interface ChangeResult {
   totalAreaM2: number;
   outputs: { inventory?: string; score?: string };
   project?: ProjectRunSummary;
+  /** The images compared (as named, or taken from the project's scenes by role). */
+  images: { pre: string; post: string };
   timings: { totalS: number };
+  warnings: string[];
+}
+
+/** Single-date method's index: NDVI (red + NIR) or the visible-band GLI; 'auto': NDVI when the image has NIR. */
+export const BareGroundIndex = z.enum(['auto', 'ndvi', 'gli']);
+export type BareGroundIndex = z.infer<typeof BareGroundIndex>;
+
+/**
+ * The single-date method (src-main/core/detect/run-bare-ground.ts; docs/change-detection.md): bare
+ * ground (a vegetation index below a threshold) on slopes (with a DEM), for imagery no model
+ * accepts and without a pre-event image.
+ */
+export const BareGroundRequest = z.object({
+  image: z.string().min(1),
+  dem: z.string().min(1).optional(),
+  aoi: z.string().min(1).optional(),
+  layout: BandLayoutRequest.optional(),
+  index: BareGroundIndex.default('auto'),
+  /** Bare where the index is below this; default NDVI 0.70, GLI 0.23 (measured on the Sentinel-2 tiles' validation rows). */
+  threshold: z.number().gt(-1).lt(1).optional(),
+  /** With a DEM: ground flatter than this (degrees) is never bare ground here. */
+  minSlopeDeg: z.number().min(0).max(90).default(10),
+  /** Polygons smaller than this many pixels are dropped. */
+  minAreaPx: z.number().nonnegative().default(4),
+  /** Simplification tolerance in metres; default half a pixel. */
+  simplifyM: z.number().nonnegative().optional(),
+  out: z.string().min(1).optional(),
+  /** The score raster (.tif, float32: the index, NaN where undefined); not a probability. */
+  score: z.string().min(1).optional(),
+  project: z.string().min(1).optional(),
+  overwrite: z.boolean().default(false),
+});
+export type BareGroundRequest = z.input<typeof BareGroundRequest>;
+export type BareGroundRequestParsed = z.output<typeof BareGroundRequest>;
+
+export interface BareGroundResult {
+  method: 'ndvi' | 'gli';
+  /** One sentence: which index and why. */
+  methodReason: string;
+  scoreName: string;
+  /** Bare where the index < threshold. */
+  threshold: number;
+  /** Null without a DEM. */
+  minSlopeDeg: number | null;
+  gsdM: number;
+  minAreaM2: number;
+  /** Pixels where the index is defined (inside the AOI), and those mapped as bare ground. */
+  validPixels: number;
+  barePixels: number;
+  features: number;
+  totalAreaM2: number;
+  outputs: { inventory?: string; score?: string };
+  project?: ProjectRunSummary;
+  timings: { totalS: number };
+  /** Always includes how weak the method is (measured). */
   warnings: string[];
 }
 
@@ -705,6 +765,8 @@ export interface ScarpApi extends ProjectApi {
   detect(request: DetectRequest, onProgress?: ProgressSink, signal?: AbortSignal): Promise<DetectResult>;
   /** Pre/post-event change detection (HazMapper rdNDVI, or a visible-band method without NIR). */
   detectChange(request: ChangeRequest, onProgress?: ProgressSink, signal?: AbortSignal): Promise<ChangeResult>;
+  /** The single-date method (bare ground on slopes) for imagery no model accepts, without a pre-event image. */
+  detectBareGround(request: BareGroundRequest, onProgress?: ProgressSink, signal?: AbortSignal): Promise<BareGroundResult>;
   evaluate(request: EvalRequest): Promise<EvalResult>;
   /** Open a raster as a map layer (tiles). */
   openTileLayer(request: TileLayerRequest): Promise<TileLayerInfo>;

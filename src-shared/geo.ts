@@ -59,6 +59,8 @@ export interface RasterInfo extends Grid {
   pixelIsPoint: boolean;
   /** Photometric interpretation / colour hints, e.g. 'rgb', 'minisblack', 'ycbcr'. */
   photometric: string;
+  /** GDAL band descriptions (GDAL_METADATA, e.g. 'B4', 'nir'), one per band ('' where none); absent when the file has none. */
+  bandDescriptions?: string[];
 }
 
 /** A polygon as GeoJSON-style coordinates: first ring the shell, the rest holes. */

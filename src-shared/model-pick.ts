@@ -168,10 +168,11 @@ export function pickModel<T>(models: readonly T[], describe: (m: T) => PickableM
   return best ? { model: best.m, reason: pickReason(best.p, best.fit, scene.hasDem), fit: best.fit } : null;
 }
 
-/** Where a scene goes: a model, change detection (a pre-event image is there), or nowhere. */
+/** Where a scene goes: a model, change detection (a pre-event image is there), the single-date method, or nowhere. */
 export type SceneRoute<T> =
   | { kind: 'model'; pick: ModelPick<T>; reason: string }
   | { kind: 'change'; reason: string }
+  | { kind: 'single-date'; reason: string }
   | { kind: 'none'; reason: string };
 
 /** "0.5–3 m" over the accepted ranges of the runnable models (resample ranges included). */
@@ -183,9 +184,10 @@ function acceptedRange(ps: readonly PickableModel[]): [number, number] | null {
 
 /**
  * The method for a scene, with one sentence saying which and why (the CLI and the app say the same):
- * the model pickModel chooses; else, when no model accepts the scene and a pre-event image is there,
- * change detection between the two images (scarp change: rdNDVI with NIR, else the visible-band
- * method); else nothing, and the sentence says what would fit.
+ * the model pickModel chooses (a shipped 10 m model takes 10 m scenes); else, when no model accepts
+ * the scene, change detection when a pre-event image is there (scarp change: rdNDVI with NIR, else
+ * the visible-band method); else the single-date method (scarp bare-ground: NDVI with NIR, else GLI)
+ * when the bands allow it; else nothing, and the sentence says what would fit.
  */
 export function routeScene<T>(models: readonly T[], describe: (m: T) => PickableModel, scene: PickScene & { hasPreEvent: boolean }): SceneRoute<T> {
   const pick = pickModel(models, describe, scene);
@@ -194,10 +196,20 @@ export function routeScene<T>(models: readonly T[], describe: (m: T) => Pickable
   const range = acceptedRange(runnable);
   const what = scene.gsdM != null ? `${fmtM(scene.gsdM)} imagery` : 'this imagery';
   const none = range ? `No model accepts ${what} (the models take ${fmtRange(range[0], range[1])})` : `No model can run on ${what} with the bands given`;
+  const bands = new Set<BandSource>(scene.opticalBands ?? ['red', 'green', 'blue']);
+  const nir = bands.has('red') && bands.has('nir');
+  const visible = bands.has('red') && bands.has('green') && bands.has('blue');
   if (scene.hasPreEvent) {
     return { kind: 'change', reason: `${none}: Scarp maps it by change detection between the pre- and post-event images (rdNDVI with near-infrared, else visible-band change).` };
   }
-  return { kind: 'none', reason: `${none}; add a pre-event image of the same area to map it by change detection.` };
+  if (nir || visible) {
+    const index = nir ? 'NDVI' : 'the visible-band GLI (no near-infrared band)';
+    return {
+      kind: 'single-date',
+      reason: `${none} and there is no pre-event image: Scarp maps it with the single-date method, bare ground from ${index}${scene.hasDem ? ' on slopes' : ''}, which is weak (a pre-event image of the same area does better).`,
+    };
+  }
+  return { kind: 'none', reason: `${none}; it has neither red and near-infrared nor red, green and blue bands for the single-date method or change detection.` };
 }
 
 /** The picker's view of a model summary (ModelSummary of src-shared/api.ts: what listModels returns). */

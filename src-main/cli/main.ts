@@ -14,6 +14,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   models: async () => (await import('./commands/models')).runModels,
   detect: async () => (await import('./commands/detect')).runDetect,
   change: async () => (await import('./commands/change')).runChangeCommand,
+  'bare-ground': async () => (await import('./commands/bare-ground')).runBareGroundCommand,
   eval: async () => (await import('./commands/eval')).runEval,
   demo: async () => (await import('./commands/demo')).runDemo,
   export: async () => (await import('./commands/export')).runExport,

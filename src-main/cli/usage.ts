@@ -16,10 +16,13 @@ export const COMMAND_USAGE: Readonly<Record<string, string>> = {
                                          (an interrupted identical run resumes where it stopped)
   scarp detect --project <file.gpkg> --resume   continue the project's unfinished run
                [--pre <pre-event.tif>]   when no model accepts the scene, map it by change detection
-                                         against this pre-event image (see scarp change), saying why
+                                         against this pre-event image (or the project's pre-event
+                                         scene; see scarp change), else by the single-date method
+                                         (see scarp bare-ground), saying which and why
                [--bands <role,...>] [--scale s] [--offset o]
                                          band roles in file order (red,green,blue,nir,rededge,swir1,
-                                         swir2,other; default red,green,blue[,nir] by band count);
+                                         swir2,other; default: the band descriptions, a known sensor
+                                         stack, else red,green,blue[,nir] by band count);
                                          reflectance = value × s + o
   scarp detect --image <tif> [--dem <tif>] … --shard K/N --out <shard_K.gpkg>
   scarp detect --image <tif> [--dem <tif>] … --shard auto [--shard-count N] --out <shard.gpkg>
@@ -27,7 +30,7 @@ export const COMMAND_USAGE: Readonly<Record<string, string>> = {
                                          auto: K and N from a Slurm job array, or K from a Kubernetes
                                          Indexed Job (JOB_COMPLETION_INDEX) with N from --shard-count;
                                          join the shard files with scarp merge-shards`,
-  change: `  scarp change --pre <tif> --post <tif> [--dem <tif>] [--aoi <polygons>]
+  change: `  scarp change [--pre <tif>] [--post <tif>] [--dem <tif>] [--aoi <polygons>]
                [--out <file.gpkg|file.geojson> | --project <file.gpkg>] [--probability <score.tif>]
                [--method auto|rdndvi|visible] [--threshold t] [--max-greening g] [--cloud-reflectance r]
                [--min-slope deg]
@@ -35,7 +38,16 @@ export const COMMAND_USAGE: Readonly<Record<string, string>> = {
                [--pre-bands <role,...>] [--pre-scale s] [--pre-offset o] [--overwrite] [--json]
                                          pre/post-event change: HazMapper rdNDVI with NIR in both
                                          images, else visible-band GLI + brightness; the pre-event
-                                         image may be in any CRS and resolution (co-registered)`,
+                                         image may be in any CRS and resolution (co-registered);
+                                         with --project and no --pre/--post: the project's pre-event
+                                         scene and its latest post-event scene`,
+  'bare-ground': `  scarp bare-ground --image <tif> [--dem <tif>] [--aoi <polygons>]
+               [--out <file.gpkg|file.geojson> | --project <file.gpkg>] [--score <index.tif>]
+               [--index auto|ndvi|gli] [--threshold t] [--min-slope deg] [--min-area-px n] [--simplify m]
+               [--bands <role,...>] [--scale s] [--offset o] [--overwrite] [--json]
+                                         single-date method (no pre-event image): bare ground where
+                                         NDVI < 0.70 (GLI < 0.23 without NIR) on slopes ≥ 10° with a
+                                         DEM; weak (AUROC ≈ 0.5–0.6): bare ground to review`,
   project: `  scarp project create <file.gpkg> [--crs EPSG:n] [--event-name <name>] [--event-date <YYYY-MM-DD>]
                        [--trigger <rainfall|earthquake|...>] [--author <name>] [--overwrite] [--json]
                                          an empty project (import or detect into it next)

@@ -148,7 +148,7 @@ export function isJsonContentType(header: string | undefined): boolean {
 }
 
 /** Stream methods that run a detection: through the detection queue (detection-queue.ts). */
-const DETECTION_METHODS = new Set(['detect', 'detectChange', 'resumeDetection', 'adaptModel']);
+const DETECTION_METHODS = new Set(['detect', 'detectChange', 'detectBareGround', 'resumeDetection', 'adaptModel']);
 
 interface WsCall {
   type: 'call';

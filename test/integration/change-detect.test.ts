@@ -198,7 +198,7 @@ describe.skipIf(!hasData || !hasGdal)('change detection on the Iburi 2018 pair (
     expect(c.maxDiff).toBeLessThan(1e-6 * 100);
   });
 
-  it('scarp detect routes a 10 m scene with --pre to change detection instead of refusing, and says why; without --pre it is refused with that hint', () => {
+  it('scarp detect routes a 10 m scene with --pre to change detection instead of refusing, and says why; without --pre to the single-date method (GLI)', () => {
     const pre = dataPath('iburi-2018/s2_pre_event_B4B3B2.tif');
     const post = dataPath('iburi-2018/s2_post_event_B4B3B2.tif');
     const r = scarp(['detect', '--image', post, '--pre', pre, '--scale', '0.0001', '--out', join(dir, 'routed.gpkg'), '--json']);
@@ -208,11 +208,16 @@ describe.skipIf(!hasData || !hasGdal)('change detection on the Iburi 2018 pair (
     expect(j.routeReason).toMatch(/^No model accepts 8\.\d+ m imagery .*: Scarp maps it by change detection/);
     expect(j.change.method).toBe('visible');
     expect(j.change.features).toBeGreaterThan(50);
-    const refused = scarp(['detect', '--image', post, '--out', join(dir, 'refused.gpkg'), '--json']);
+    const single = scarp(['detect', '--image', post, '--out', join(dir, 'single.gpkg'), '--json']);
+    expect(single.status).toBe(0);
+    const k = JSON.parse(single.stdout) as { route: string; routeReason: string; bareGround: { method: string } };
+    expect(k.route).toBe('single-date');
+    expect(k.routeReason).toMatch(/single-date method, bare ground from the visible-band GLI \(no near-infrared band\)/);
+    expect(k.bareGround.method).toBe('gli');
+    // A model named explicitly is still refused outside its range, with the hint to give a pre-event image.
+    const refused = scarp(['detect', '--image', post, '--model', 'scarp-sat-rgb', '--out', join(dir, 'refused.gpkg'), '--json']);
     expect(refused.status).toBe(1);
-    const e = (JSON.parse(refused.stdout) as { error: { code: string; hint: string } }).error;
-    expect(e.code).toBe('RESOLUTION_OUT_OF_RANGE');
-    expect(e.hint).toMatch(/pre-event image .*\(--model <id\|file\.onnx>; --pre <pre-event\.tif>\)/);
+    expect((JSON.parse(refused.stdout) as { error: { code: string } }).error.code).toBe('RESOLUTION_OUT_OF_RANGE');
   });
 
   it('into a project: one run with its parameters, predicted landslides through the one write path, the pre-event image recorded', async () => {

@@ -32,7 +32,7 @@ export const CHANGE_OPTIONS = {
 
 export function changeRequestFromArgs(args: string[]): { request: ChangeRequest; json: boolean } {
   const { values: v } = parseCommandArgs(args, CHANGE_OPTIONS);
-  if (!v.pre || !v.post) throw new UsageError('change needs --pre <tif> and --post <tif>');
+  if ((!v.pre || !v.post) && !v.project) throw new UsageError('change needs --pre <tif> and --post <tif>, or --project <file.gpkg> with pre- and post-event scenes');
   if (v.probability && v.score) throw new UsageError('give --probability or --score (the same change score raster), not both');
   const score = v.score ?? v.probability;
   if (!v.out && !score && !v.project) throw new UsageError('change needs --out <file.gpkg|file.geojson>, --project <file.gpkg> and/or --probability <score.tif>');
@@ -69,7 +69,7 @@ export function formatChangeResult(r: ChangeResult): string {
   return [
     `Method:      ${r.methodReason}`,
     `Score:       ${r.scoreName}; change where ${r.direction === 'loss' ? `≤ −${r.threshold}` : `≥ ${r.threshold}`}${r.brightnessShift !== null ? ` (median ln ratio ${r.brightnessShift.toFixed(3)} taken out; not greener than ΔGLI × 100 = ${r.maxGreening}${r.cloudReflectance !== null ? `; post-event reflectance > ${r.cloudReflectance} masked as cloud` : ''})` : ''}${r.minSlopeDeg !== null ? `; slopes ≥ ${r.minSlopeDeg}°` : '; no DEM: no slope mask'}`,
-    `Images:      pre ${r.gsdM.pre.toFixed(1)} m${r.preResampled ? ' (co-registered onto the post-event grid)' : ''}, post ${r.gsdM.post.toFixed(1)} m; ${r.validPixels} valid pixels, ${r.changedPixels} changed`,
+    `Images:      pre ${r.images.pre} (${r.gsdM.pre.toFixed(1)} m${r.preResampled ? ', co-registered onto the post-event grid' : ''}), post ${r.images.post} (${r.gsdM.post.toFixed(1)} m); ${r.validPixels} valid pixels, ${r.changedPixels} changed`,
     `Landslides:  ${r.features} polygons, ${ha(r.totalAreaM2)} (minimum ${Math.round(r.minAreaM2)} m²)`,
     ...(r.outputs.inventory ? [`Inventory:   ${r.outputs.inventory}`] : []),
     ...(r.outputs.score ? [`Score:       ${r.outputs.score}`] : []),

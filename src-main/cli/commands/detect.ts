@@ -2,6 +2,10 @@ import type { ChangeResult, DetectRequest, DetectResult, ScarpApi } from '../../
 import { pickableFromSummary, routeScene } from '../../../src-shared/model-pick';
 import type { BandSource } from '../../../src-shared/model-card';
 import { formatChangeResult } from './change';
+import { bareGroundWithProgress, formatBareGroundResult } from './bare-ground';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { bandRolesOf } from '../../../src-shared/bands';
 import { ProviderPreference } from '../../../src-shared/api';
 import { numberOption, parseCommandArgs } from '../args';
 import { UsageError } from '../errors';
@@ -70,16 +74,28 @@ export function detectRequestFromArgs(args: string[]): { request: DetectRequest;
 }
 
 /**
- * With a pre-event image: where the scene goes (src-shared/model-pick.ts routeScene, the app's rule):
- * the picked model, or change detection when no model accepts the scene.
+ * Where the scene goes (src-shared/model-pick.ts routeScene, the app's rule): the picked model,
+ * change detection (a pre-event image given, or a pre-event scene in the project), or the
+ * single-date method, when no model accepts the scene.
  */
-async function routeWithPre(service: ScarpApi, request: DetectRequest, pre: string): Promise<{ kind: 'model' | 'change' | 'none'; reason: string }> {
+async function routeRequest(service: ScarpApi, request: DetectRequest, pre: string | undefined): Promise<{ kind: 'model' | 'change' | 'single-date' | 'none'; reason: string }> {
   if (request.model) return { kind: 'model', reason: `${request.model}: named in the request.` };
   const [models, info] = await Promise.all([service.listModels(), service.rasterInfo({ path: request.image })]);
-  const roles = request.layout?.bands ?? (info.bandCount >= 4 ? ['red', 'green', 'blue', 'nir'] : ['red', 'green', 'blue']);
+  const roles = bandRolesOf(info, request.layout?.bands);
   const opticalBands = (['red', 'green', 'blue', 'nir'] as const).filter((r) => roles.includes(r)) as BandSource[];
-  const route = routeScene(models, pickableFromSummary, { gsdM: Math.sqrt(Math.abs(info.gsd.x * info.gsd.y)), hasDem: request.dem !== undefined, opticalBands, hasPreEvent: pre.length > 0 });
-  return { kind: route.kind, reason: route.reason };
+  const scene = { gsdM: Math.sqrt(Math.abs(info.gsd.x * info.gsd.y)), hasDem: request.dem !== undefined, opticalBands };
+  // Only asked of the project when no model would take the scene anyway.
+  const first = routeScene(models, pickableFromSummary, { ...scene, hasPreEvent: pre !== undefined });
+  if (first.kind !== 'single-date' || !request.project || !existsSync(request.project)) return first;
+  await service.openProject({ path: request.project });
+  try {
+    const image = resolve(request.image);
+    const scenes = await service.listScenes();
+    const hasPreEvent = scenes.some((s) => s.role === 'pre-event' && s.state === 'ok' && resolve(s.path) !== image);
+    return hasPreEvent ? routeScene(models, pickableFromSummary, { ...scene, hasPreEvent }) : first;
+  } finally {
+    await service.closeProject();
+  }
 }
 
 /** The GSD plan in words: "scene 0.5 m, run as is" or "scene 1.2 m, resampled to 0.625 m". */
@@ -128,8 +144,13 @@ export async function detectWithProgress(service: ScarpApi, request: DetectReque
 
 export async function runDetect(service: ScarpApi, args: string[]): Promise<number> {
   const { request, json, resumeOnly, pre } = detectRequestFromArgs(args);
-  if (pre && !resumeOnly) {
-    const route = await routeWithPre(service, request, pre);
+  if (!resumeOnly && !request.shard) {
+    const route = await routeRequest(service, request, pre);
+    if (route.kind === 'single-date') {
+      const r = await bareGroundWithProgress(service, { image: request.image, dem: request.dem, aoi: request.aoi, out: request.out, score: request.probability, project: request.project, overwrite: request.overwrite, layout: request.layout });
+      process.stdout.write(json ? `${JSON.stringify({ route: 'single-date', routeReason: route.reason, bareGround: r }, null, 2)}\n` : `Route:       ${route.reason}\n${formatBareGroundResult(r)}\n`);
+      return 0;
+    }
     if (route.kind === 'change') {
       const progress = createProgressReporter();
       const cancel = cancelOnSigint(progress.sink);

@@ -8,7 +8,7 @@ import type { Grid, Window } from '../../../src-shared/geo';
 import type { BandSource } from '../../../src-shared/model-card';
 import { fmtM, fmtRange, pickableFromCard, resampleRange, runnableWith } from '../../../src-shared/model-pick';
 import { ScarpError } from '../../../src-shared/errors';
-import { assertOverlap, bandLayoutOf, checkDetectBudget, openRaster, resampleGrid, type BandLayout, type RasterSource } from '../raster';
+import { assertOverlap, bandLayoutOf, checkDetectBudget, openRaster, resampleGrid, scaledReflectanceP99, TEN_THOUSAND_SCALE, type BandLayout, type RasterSource } from '../raster';
 import {
   cardSources,
   listModels,
@@ -112,7 +112,8 @@ export async function openScene(
     warnings.push(...(await checkDem(dem, image)).warnings);
   }
   const sceneGsd = sceneGsdOf(image.info.gsd);
-  const layout = bandLayoutOf(image.info, req.layout);
+  let layout = bandLayoutOf(image.info, req.layout);
+  if (layout.note) warnings.push(layout.note);
   const fileBands = opticalFileBands(layout);
   const opticalBands = OPTICAL_ROLES.filter((_, i) => fileBands[i] !== null);
   const { model, reason: modelReason } = await chooseModel(req.model, { hasDem: dem !== null, gsdM: sceneGsd, opticalBands: [...opticalBands] });
@@ -132,7 +133,6 @@ export async function openScene(
   const aoi = req.aoi ? await AoiMask.load(req.aoi, workGrid) : null;
   const region: Window = aoi ? aoi.window : { x: 0, y: 0, width: workGrid.width, height: workGrid.height };
   if (aoi) checkDetectBudget(image.info.path, region.width, region.height, true);
-  const bands = new SceneBands({ image, dem, card, workGrid, resampled: scale.kind === 'resample', region, layout });
   const attributes = dem ? new AttributeBands(dem, workGrid, region) : null;
   onProgress?.({ stage: 'prepare', done: 2, total: 4, message: 'coverage' });
 
@@ -147,6 +147,18 @@ export async function openScene(
       hint: aoi ? 'Check that the area of interest covers the imagery.' : 'Check the nodata value of the imagery (scarp info).',
     });
   }
+  // A reflectance-domain model fed × 10,000 integers (no scale given): scale them, and say so.
+  if (req.layout?.scale === undefined && req.layout?.offset === undefined && card.inputs.some((i) => i.valueDomain === 'reflectance')) {
+    const p99 = scaledReflectanceP99([...coverage.sample.values()]);
+    if (p99 !== null) {
+      layout = { ...layout, scale: TEN_THOUSAND_SCALE };
+      for (const v of coverage.sample.values()) for (let i = 0; i < v.length; i++) v[i] = v[i]! * TEN_THOUSAND_SCALE;
+      warnings.push(
+        `Model '${card.id}' takes reflectance, and ${image.info.path} holds values up to ${Math.round(p99)} (99th percentile): read as reflectance × 10,000 (the Sentinel-2 / Landsat Level-2 convention) and scaled by 0.0001. Give the scale (and offset) if the product differs.`,
+      );
+    }
+  }
+  const bands = new SceneBands({ image, dem, card, workGrid, resampled: scale.kind === 'resample', region, layout });
   const stretch: Record<string, BandStretch[]> = {};
   // Not 8-bit imagery (or 8-bit values rescaled): uint8-domain inputs get the scene's percentile stretch.
   if (image.info.dataType !== 'uint8' || layout.scale !== 1 || layout.offset !== 0) {

@@ -4,12 +4,13 @@
  * from processing baseline 04.00, − 0.1). Nodata of any band a pixel needs makes it invalid (NaN).
  *
  * The layout comes from the request (`bands: ['red','green','blue','nir']`, in file order) or, when
- * none is given, from the file's band count: 3 bands are red, green, blue; 4 or more are red, green,
- * blue, near-infrared (the convention of Scarp's models and of the shared 4-band tiles).
+ * none is given, from the file's band descriptions, a known sensor stack by band count, or the band
+ * count (src-shared/bands.ts guessBandRoles: 3 bands are red, green, blue; 4 or more red, green,
+ * blue, near-infrared, the convention of Scarp's models and of the shared 4-band tiles).
  */
 import { ScarpError } from '../../../src-shared/errors';
 import type { Grid, Window } from '../../../src-shared/geo';
-import { BAND_ROLES, type BandRole, type BandLayoutRequest } from '../../../src-shared/bands';
+import { BAND_ROLES, guessBandRoles, type BandRole, type BandLayoutRequest, type BandRolesSource } from '../../../src-shared/bands';
 import type { BandData, RasterSource } from './types';
 import { bandOf } from './band-provider';
 import { alignedShift, warpBand, type WarpMethod } from './warp';
@@ -21,12 +22,14 @@ export interface BandLayout {
   roles: BandRole[];
   scale: number;
   offset: number;
-  /** Where the layout came from, for messages: 'request' or 'band count'. */
-  from: 'request' | 'band count';
+  /** Where the roles came from, for messages. */
+  from: BandRolesSource;
+  /** One sentence for the run's warnings when the roles were inferred (descriptions, sensor layout). */
+  note?: string;
 }
 
 /** The layout of a raster: the request's, checked against the file, or the default by band count. */
-export function bandLayoutOf(info: { path: string; bandCount: number }, req: BandLayoutRequest = {}): BandLayout {
+export function bandLayoutOf(info: { path: string; bandCount: number; bandDescriptions?: readonly string[] }, req: BandLayoutRequest = {}): BandLayout {
   const scale = req.scale ?? 1;
   const offset = req.offset ?? 0;
   if (!(Number.isFinite(scale) && scale !== 0) || !Number.isFinite(offset)) {
@@ -52,9 +55,8 @@ export function bandLayoutOf(info: { path: string; bandCount: number }, req: Ban
     }
     return { roles: [...req.bands], scale, offset, from: 'request' };
   }
-  const defaults: BandRole[] = info.bandCount >= 4 ? ['red', 'green', 'blue', 'nir'] : ['red', 'green', 'blue'];
-  const roles = Array.from({ length: info.bandCount }, (_, i): BandRole => defaults[i] ?? 'other');
-  return { roles, scale, offset, from: 'band count' };
+  const g = guessBandRoles(info.bandCount, info.bandDescriptions);
+  return { roles: g.roles, scale, offset, from: g.from, ...(g.note ? { note: g.note } : {}) };
 }
 
 /** The 0-based file band of a role, or null. */
@@ -92,7 +94,7 @@ export function roleBands(
   if (missing.length > 0) {
     throw new ScarpError({
       code: 'INCOMPATIBLE_BANDS',
-      message: `${source.info.path} has no ${missing.join(', ')} band (its bands: ${layout.roles.join(', ')}; ${layout.from === 'request' ? 'as given' : 'assumed from the band count'}).`,
+      message: `${source.info.path} has no ${missing.join(', ')} band (its bands: ${layout.roles.join(', ')}; ${layout.from === 'request' ? 'as given' : layout.from === 'band count' ? 'assumed from the band count' : `from the ${layout.from}`}).`,
       file: source.info.path,
       hint: 'Name the role of each band of the file, in file order.',
       options: ['bands'],
@@ -122,4 +124,26 @@ export function roleBands(
       return new Map(roles.map((r, i) => [r, applyScale(data[i]!, layout)]));
     },
   };
+}
+
+/** Sentinel-2 L2A and Landsat Collection 2 convention: reflectance stored as integers × 10,000. */
+export const TEN_THOUSAND_SCALE = 1e-4;
+
+/**
+ * The 99th percentile of optical values sampled from a scene when it says the values are not
+ * reflectance (> 2: reflectance is at most about 1, up to ~1.6 on snow and specular glint) but
+ * stored × 10,000; else null.
+ */
+export function scaledReflectanceP99(samples: readonly Float32Array[]): number | null {
+  const n = samples.reduce((s, a) => s + a.length, 0);
+  if (n === 0) return null;
+  const all = new Float32Array(n);
+  let o = 0;
+  for (const a of samples) {
+    all.set(a, o);
+    o += a.length;
+  }
+  all.sort();
+  const p99 = all[Math.min(n - 1, Math.floor(0.99 * (n - 1)))]!;
+  return p99 > 2 ? p99 : null;
 }

@@ -47,4 +47,4 @@ export { SUPPORTED_FORMATS_HINT } from './errors';
 export { createGeoTiffWriter, type GeoTiffWriter, type GeoTiffWriterOptions, type RowData } from './writer';
 export { checkDetectBudget, maxDetectPixels, RASTER_LIMITS } from './guards';
 export { gli, rdNdvi, brightness } from './spectral';
-export { bandLayoutOf, bandIndexOf, applyScale, roleBands, BAND_ROLES, type BandLayout, type BandRole, type RoleBands } from './band-layout';
+export { bandLayoutOf, bandIndexOf, applyScale, roleBands, scaledReflectanceP99, TEN_THOUSAND_SCALE, BAND_ROLES, type BandLayout, type BandRole, type RoleBands } from './band-layout';

@@ -65,6 +65,25 @@ function dataTypeOf(path: string, format: number, bits: number): RasterDataType 
   return t;
 }
 
+const XML_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+/** GDAL band descriptions from the GDAL_METADATA tag (<Item name="DESCRIPTION" sample="i" role="description">), or undefined. */
+export function bandDescriptionsOf(xml: unknown, bandCount: number): string[] | undefined {
+  if (typeof xml !== 'string') return undefined;
+  const out: string[] = Array.from({ length: bandCount }, () => '');
+  let any = false;
+  for (const m of xml.matchAll(/<Item\b([^>]*)>([^<]*)<\/Item>/g)) {
+    const attrs = m[1]!;
+    if (!/\brole="description"/.test(attrs)) continue;
+    const sample = /\bsample="(\d+)"/.exec(attrs);
+    const i = sample ? Number(sample[1]) : -1;
+    if (i < 0 || i >= bandCount) continue;
+    out[i] = m[2]!.replace(/&(amp|lt|gt|quot|apos);/g, (_, e: string) => XML_ENTITIES[e]!).trim();
+    any = true;
+  }
+  return any ? out : undefined;
+}
+
 function parseNodata(s: unknown): number | null {
   if (typeof s !== 'string') return null;
   const t = s.replace(/\0/g, '').trim();
@@ -355,6 +374,7 @@ async function buildSource(path: string, tiff: GeoTIFF, fileSize: number, bigTif
   levels.sort((a, b) => b.width - a.width);
 
   const nodata = parseNodata(await tag(main, 'GDAL_NODATA'));
+  const bandDescriptions = bandDescriptionsOf(await tag(main, 'GDAL_METADATA'), samples);
   const grid = { width, height, geoTransform: gt, crs };
   const bounds: Bounds = gridBounds(grid);
   const boundsWgs84 = transformBounds(bounds, crs, WGS84);
@@ -379,6 +399,7 @@ async function buildSource(path: string, tiff: GeoTIFF, fileSize: number, bigTif
     bigTiff,
     pixelIsPoint: rasterType === 2,
     photometric: PHOTOMETRIC_NAMES[photometricCode] ?? `code ${photometricCode}`,
+    ...(bandDescriptions ? { bandDescriptions } : {}),
   };
   return new GeoTiffSource(tiff, levels, info, fileSize, options.cacheBytes ?? 64 * 1024 * 1024);
 }

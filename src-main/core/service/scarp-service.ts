@@ -63,6 +63,8 @@ import {
   type TileLayerInfo,
   type VectorLayer,
   type DetectResult,
+  BareGroundRequest,
+  type BareGroundResult,
   type EvalResult,
   type ModelSummary,
   type ProgressSink,
@@ -73,6 +75,7 @@ import { ScarpError } from '../../../src-shared/errors';
 import { describeRaster } from '../raster';
 import { runDetection } from '../detect/run-detection';
 import { runChange } from '../detect/run-change';
+import { runBareGround } from '../detect/run-bare-ground';
 import { runDetectionInWorker } from '../detect/worker/worker-runner';
 import { evaluateFiles } from '../eval/evaluate-files';
 import { ModelsService } from './models-service';
@@ -151,6 +154,12 @@ export class ScarpService implements ScarpApi {
     const req = validate(ChangeRequest, request, 'change detection');
     const open = req.project ? this.projects.openAt(req.project) : undefined;
     return runChange(open ? { ...req, project: open.path } : req, onProgress, signal, open);
+  }
+
+  detectBareGround(request: BareGroundRequest, onProgress?: ProgressSink, signal?: AbortSignal): Promise<BareGroundResult> {
+    const req = validate(BareGroundRequest, request, 'bare-ground mapping');
+    const open = req.project ? this.projects.openAt(req.project) : undefined;
+    return runBareGround(open ? { ...req, project: open.path } : req, onProgress, signal, open);
   }
 
   evaluate(request: EvalRequest): Promise<EvalResult> {

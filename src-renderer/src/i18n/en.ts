@@ -167,6 +167,7 @@ export const en = {
     processor: 'Processor',
     provider: { auto: 'Automatic (GPU when available)', cpu: 'CPU', cuda: 'CUDA (NVIDIA)', dml: 'DirectML (Windows)', coreml: 'CoreML (macOS)' },
     detectChange: 'Detect change',
+    mapBareGround: 'Map bare ground (single date)',
     runAgain: 'Run again',
     run: 'Detect landslides',
     stage: { prepare: 'Preparing bands', infer: 'Running the model', vectorise: 'Tracing polygons', write: 'Saving' },

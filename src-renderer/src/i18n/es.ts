@@ -127,6 +127,7 @@ export const es: Messages = {
     processor: 'Procesador',
     provider: { auto: 'Automático (GPU si hay)', cpu: 'CPU', cuda: 'CUDA (NVIDIA)', dml: 'DirectML (Windows)', coreml: 'CoreML (macOS)' },
     detectChange: 'Detectar cambios',
+    mapBareGround: 'Mapear suelo desnudo (una fecha)',
     runAgain: 'Ejecutar de nuevo',
     run: 'Detectar deslizamientos',
     stage: { prepare: 'Preparando bandas', infer: 'Ejecutando el modelo', vectorise: 'Trazando polígonos', write: 'Guardando' },

@@ -127,6 +127,7 @@ export const ne: Messages = {
     processor: 'प्रोसेसर',
     provider: { auto: 'स्वचालित (उपलब्ध भए GPU)', cpu: 'CPU', cuda: 'CUDA (NVIDIA)', dml: 'DirectML (Windows)', coreml: 'CoreML (macOS)' },
     detectChange: 'परिवर्तन पत्ता लगाउनुहोस्',
+    mapBareGround: 'खाली जमिन नक्सा (एक मिति)',
     runAgain: 'फेरि चलाउनुहोस्',
     run: 'पहिरो पत्ता लगाउनुहोस्',
     stage: { prepare: 'ब्यान्ड तयार गर्दै', infer: 'मोडेल चलाउँदै', vectorise: 'बहुभुज कोर्दै', write: 'सुरक्षित गर्दै' },

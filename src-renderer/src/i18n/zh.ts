@@ -127,6 +127,7 @@ export const zh: Messages = {
     processor: '处理器',
     provider: { auto: '自动（有 GPU 时使用 GPU）', cpu: 'CPU', cuda: 'CUDA（NVIDIA）', dml: 'DirectML（Windows）', coreml: 'CoreML（macOS）' },
     detectChange: '检测变化',
+    mapBareGround: '绘制裸地（单日期）',
     runAgain: '再次运行',
     run: '检测滑坡',
     stage: { prepare: '准备波段', infer: '运行模型', vectorise: '追踪多边形', write: '保存' },

@@ -1,7 +1,7 @@
 /** Models, detection parameters, a running detection (progress, ETA, cancel) and its result. */
 import { defineStore } from 'pinia';
 import { computed, ref, watch } from 'vue';
-import type { ChangeResult, DetectResult, ModelSummary, ProgressEvent, ProviderPreference } from '@shared/api';
+import type { BareGroundResult, ChangeResult, DetectResult, ModelSummary, ProgressEvent, ProviderPreference } from '@shared/api';
 import type { BandSource } from '@shared/model-card';
 import { fmtM, fmtRange, gsdFit, isTerrainSource, pickModel, pickableFromSummary, resampleRange, routeScene, type PickableModel } from '@shared/model-pick';
 import { api, describeError, errorDetail } from '../api/client';
@@ -44,6 +44,7 @@ export const useDetectStore = defineStore('detect', () => {
   /** A pre-event image of the same area (path): scenes no model accepts are then mapped by change detection. */
   const preEvent = ref<string>('');
   const changeResult = ref<ChangeResult | null>(null);
+  const bareGroundResult = ref<BareGroundResult | null>(null);
   let abort: AbortController | null = null;
 
   const model = computed(() => models.value.find((m) => m.id === modelId.value) ?? null);
@@ -65,7 +66,8 @@ export const useDetectStore = defineStore('detect', () => {
   /** Where the scene goes (the CLI's rule, routeScene): the picked model, change detection, or nothing; one sentence why. */
   const route = computed(() => {
     if (!useProjectStore().imagery) return null;
-    const r = routeScene(models.value, pickable, { ...scene(), hasPreEvent: preEvent.value.trim().length > 0 });
+    const hasPreEvent = preEvent.value.trim().length > 0 || useProjectStore().scenes.some((s) => s.role === 'pre-event' && s.state === 'ok');
+    const r = routeScene(models.value, pickable, { ...scene(), hasPreEvent });
     return { kind: r.kind, reason: r.reason };
   });
 
@@ -171,20 +173,28 @@ export const useDetectStore = defineStore('detect', () => {
     }
   }
 
-  /** Change detection between the pre-event image and the project's imagery, into the project. */
-  async function runChange(): Promise<void> {
+  /**
+   * An index method into the project: change detection between the pre-event image (typed, else the
+   * project's pre-event scene) and the project's imagery, or the single-date method on the imagery.
+   */
+  async function runIndexMethod(kind: 'change' | 'single-date'): Promise<void> {
     const project = useProjectStore();
     const ui = useUiStore();
     if (!project.imagery || !project.path) return;
     running.value = true;
     error.value = null;
     changeResult.value = null;
+    bareGroundResult.value = null;
     progress.value = { stage: 'prepare', done: 0, total: 1 };
     startedAt.value = performance.now();
     abort = new AbortController();
+    const onProgress = (e: ProgressEvent): void => void (progress.value = e);
     try {
-      const r = await api.detectChange({ pre: preEvent.value.trim(), post: project.imagery.path, dem: project.dem?.path, project: project.path }, (e) => (progress.value = e), abort.signal);
-      changeResult.value = r;
+      const base = { dem: project.dem?.path, project: project.path };
+      const r =
+        kind === 'change'
+          ? (changeResult.value = await api.detectChange({ ...base, pre: preEvent.value.trim() || undefined, post: project.imagery.path }, onProgress, abort.signal))
+          : (bareGroundResult.value = await api.detectBareGround({ ...base, image: project.imagery.path }, onProgress, abort.signal));
       await useInventoryStore().refresh();
       await project.refreshInfo();
       ui.notify('success', t('detect.finishedChange', { reason: r.methodReason, n: r.features, ha: fmtNumber(r.totalAreaM2 / 10_000, 2) }));
@@ -196,12 +206,14 @@ export const useDetectStore = defineStore('detect', () => {
       abort = null;
     }
   }
+  const runChange = (): Promise<void> => runIndexMethod('change');
 
   async function run(): Promise<void> {
     const project = useProjectStore();
     const ui = useUiStore();
-    // No model accepts the scene but a pre-event image is there: change detection instead of a refusal.
+    // No model accepts the scene: change detection (a pre-event image is there) or the single-date method instead of a refusal.
     if (route.value?.kind === 'change' && !userChose) return runChange();
+    if (route.value?.kind === 'single-date' && !userChose) return runIndexMethod('single-date');
     if (!project.imagery || !project.path || !model.value) return;
     running.value = true;
     error.value = null;
@@ -254,5 +266,5 @@ export const useDetectStore = defineStore('detect', () => {
     if (p) await useLayersStore().addRaster(p, 'mask', { threshold: threshold.value });
   }
 
-  return { preEvent, route, changeResult, runChange, models, modelId, model, restore, pickDefault, defaultPick, modelReason, demRequired, threshold, minAreaM2, provider, tta, running, progress, fraction, etaSeconds, result, error, warnings, loadModels, selectModel, run, cancel, previewThreshold };
+  return { preEvent, route, changeResult, bareGroundResult, runChange, models, modelId, model, restore, pickDefault, defaultPick, modelReason, demRequired, threshold, minAreaM2, provider, tta, running, progress, fraction, etaSeconds, result, error, warnings, loadModels, selectModel, run, cancel, previewThreshold };
 });

@@ -91,10 +91,19 @@ describe('routeScene (a scene no model accepts)', () => {
     expect(r.kind).toBe('change');
     expect(r.reason).toBe('No model accepts 10 m imagery (the models take 0.25–3 m): Scarp maps it by change detection between the pre- and post-event images (rdNDVI with near-infrared, else visible-band change).');
   });
-  it('without one it is refused, and the sentence says what would fit', () => {
+  it('without one it goes to the single-date method (NDVI with NIR, GLI without), saying it is weak', () => {
     const r = route(10, false);
+    expect(r.kind).toBe('single-date');
+    expect(r.reason).toBe(
+      'No model accepts 10 m imagery (the models take 0.25–3 m) and there is no pre-event image: Scarp maps it with the single-date method, bare ground from the visible-band GLI (no near-infrared band), which is weak (a pre-event image of the same area does better).',
+    );
+    const nir = routeScene([uav, sat], (m) => m, { gsdM: 10, hasDem: true, hasPreEvent: false, opticalBands: ['red', 'green', 'blue', 'nir'] });
+    expect(nir.reason).toMatch(/bare ground from NDVI on slopes, which is weak/);
+  });
+  it('refused only when nothing fits: bands for neither index nor change detection', () => {
+    const r = routeScene([uav, sat], (m) => m, { gsdM: 10, hasDem: false, hasPreEvent: false, opticalBands: ['nir'] });
     expect(r.kind).toBe('none');
-    expect(r.reason).toMatch(/^No model accepts 10 m imagery \(the models take 0\.25–3 m\); add a pre-event image/);
+    expect(r.reason).toMatch(/^No model can run on 10 m imagery with the bands given; it has neither red and near-infrared nor red, green and blue bands/);
   });
   it('the summary form of a model (listModels) is read the same way', () => {
     const s = pickableFromSummary({ id: 'x', gsd: sat.gsd, inputs: [['red', 'green', 'blue'], ['slope']], inputOptional: [false, true], pickByDefault: true });
