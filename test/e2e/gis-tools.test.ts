@@ -106,12 +106,15 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal)('GIS basics on the map (Ch
     const box = (await page.getByTestId('map').boundingBox())!;
     const unproject = (pts: Array<[number, number]>): Promise<LngLat[]> =>
       page.evaluate((p) => p.map(([x, y]) => (window as unknown as { __scarpMap: { unproject(p: [number, number]): { lng: number; lat: number } } }).__scarpMap.unproject([x, y])).map((l) => [l.lng, l.lat] as LngLat), pts);
-    const px: Array<[number, number]> = [
-      [box.width * 0.3, box.height * 0.35],
-      [box.width * 0.7, box.height * 0.4],
-      [box.width * 0.6, box.height * 0.75],
-      [box.width * 0.35, box.height * 0.7],
-    ];
+    // Whole page pixels: a mouse event lands on one, so a fractional point would be off by up to a pixel.
+    const px: Array<[number, number]> = (
+      [
+        [0.3, 0.35],
+        [0.7, 0.4],
+        [0.6, 0.75],
+        [0.35, 0.7],
+      ] as Array<[number, number]>
+    ).map(([fx, fy]) => [Math.round(box.x + box.width * fx) - box.x, Math.round(box.y + box.height * fy) - box.y]);
     await page.getByTestId('measure-distance').click();
     for (const [x, y] of px.slice(0, 3)) await page.mouse.click(box.x + x, box.y + y);
     await page.keyboard.press('Enter');
