@@ -18,7 +18,7 @@ import { openRaster, type RasterSource } from '../raster';
 import { dequantise, RASTER_TILE_SIZE, type EditPlan, type PlanAttrs, type Project, type RunRecord, type SceneRecord } from '../store/project';
 import { computeAttributes } from '../vector/attributes';
 import { polygonConfidence } from '../vector/confidence';
-import { multiPolygonBounds, type FlatMultiPolygon } from '../vector/geometry';
+import { multiPolygonBounds, sameGeometry, type FlatMultiPolygon } from '../vector/geometry';
 import { StatsTable, type ValueRows } from '../vector/pixel-stats';
 import { PolygonRasterizer } from '../vector/rasterize';
 import { AttributeBands } from './attribute-bands';
@@ -177,21 +177,6 @@ export async function measureFeatures(p: Project, fids: Iterable<number>): Promi
   return { features: out, notes };
 }
 
-function sameGeometry(a: FlatMultiPolygon, b: FlatMultiPolygon): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) {
-    const pa = a[i]!;
-    const pb = b[i]!;
-    if (pa.length !== pb.length) return false;
-    for (let j = 0; j < pa.length; j++) {
-      const ra = pa[j]!;
-      const rb = pb[j]!;
-      if (ra.length !== rb.length) return false;
-      for (let k = 0; k < ra.length; k++) if (ra[k] !== rb[k]) return false;
-    }
-  }
-  return true;
-}
 
 /**
  * The plan writing measured attributes into edit `editId` (EditPlan.amend), for the landslides that

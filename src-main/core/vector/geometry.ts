@@ -218,3 +218,20 @@ export function pointOnSurface(mp: FlatMultiPolygon): [number, number] {
   }
   return width > 0 ? [x0, y0] : fallback;
 }
+
+/** Exactly the same rings and coordinates, in the same order. */
+export function sameGeometry(a: FlatMultiPolygon, b: FlatMultiPolygon): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const pa = a[i]!;
+    const pb = b[i]!;
+    if (pa.length !== pb.length) return false;
+    for (let j = 0; j < pa.length; j++) {
+      const ra = pa[j]!;
+      const rb = pb[j]!;
+      if (ra.length !== rb.length) return false;
+      for (let k = 0; k < ra.length; k++) if (ra[k] !== rb[k]) return false;
+    }
+  }
+  return true;
+}

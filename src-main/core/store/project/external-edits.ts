@@ -19,7 +19,7 @@ import type Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { EDITED_STATUS, UNREVIEWED_STATUS } from '../../../../src-shared/vocabulary';
 import { decodeGpkgPolygons } from '../../vector/geopackage-geometry';
-import type { FlatMultiPolygon } from '../../vector/geometry';
+import { sameGeometry, type FlatMultiPolygon } from '../../vector/geometry';
 import { q } from '../geopackage-schema';
 import { LANDSLIDE_COLUMNS, LANDSLIDES_GEOMETRY_COLUMN, LANDSLIDES_TABLE, type LandslideRecord } from '../landslides-schema';
 import type { EditPlan, PlanAttrs, PlannedAdd, PlannedUpdate } from './edit-plan';
@@ -168,21 +168,6 @@ function isoTime(v: string | null): string | null {
   return Number.isFinite(t) ? new Date(t).toISOString() : null;
 }
 
-function sameGeometry(a: FlatMultiPolygon, b: FlatMultiPolygon): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) {
-    const pa = a[i]!;
-    const pb = b[i]!;
-    if (pa.length !== pb.length) return false;
-    for (let j = 0; j < pa.length; j++) {
-      const ra = pa[j]!;
-      const rb = pb[j]!;
-      if (ra.length !== rb.length) return false;
-      for (let k = 0; k < ra.length; k++) if (ra[k] !== rb[k]) return false;
-    }
-  }
-  return true;
-}
 
 /** Attributes that follow the geometry or the write path, never taken from another program. */
 const MEASURED: ReadonlyArray<keyof LandslideRecord> = ['area_m2', 'perimeter_m', 'updated_at', 'created_at'];
