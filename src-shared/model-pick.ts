@@ -183,11 +183,19 @@ function acceptedRange(ps: readonly PickableModel[]): [number, number] | null {
 }
 
 /**
+ * The finest pixels the single-date method is routed to: it was built and measured on 10 m Sentinel-2
+ * (training/README.md "The 10 m model"); on sub-metre to metre imagery a vegetation index marks every
+ * road, roof and shadow, so a finer scene no model takes is refused rather than mapped by it.
+ */
+export const SINGLE_DATE_MIN_GSD_M = 5;
+
+/**
  * The method for a scene, with one sentence saying which and why (the CLI and the app say the same):
  * the model pickModel chooses (a shipped 10 m model takes 10 m scenes); else, when no model accepts
  * the scene, change detection when a pre-event image is there (scarp change: rdNDVI with NIR, else
  * the visible-band method); else the single-date method (scarp bare-ground: NDVI with NIR, else GLI)
- * when the bands allow it; else nothing, and the sentence says what would fit.
+ * when the bands allow it and the scene is medium-resolution satellite imagery; else nothing, and the
+ * sentence says what would fit.
  */
 export function routeScene<T>(models: readonly T[], describe: (m: T) => PickableModel, scene: PickScene & { hasPreEvent: boolean }): SceneRoute<T> {
   const pick = pickModel(models, describe, scene);
@@ -201,6 +209,12 @@ export function routeScene<T>(models: readonly T[], describe: (m: T) => Pickable
   const visible = bands.has('red') && bands.has('green') && bands.has('blue');
   if (scene.hasPreEvent) {
     return { kind: 'change', reason: `${none}: Scarp maps it by change detection between the pre- and post-event images (rdNDVI with near-infrared, else visible-band change).` };
+  }
+  if (scene.gsdM != null && scene.gsdM < SINGLE_DATE_MIN_GSD_M) {
+    return {
+      kind: 'none',
+      reason: `${none}. The single-date method is for ${fmtM(SINGLE_DATE_MIN_GSD_M)} and coarser satellite imagery (at ${fmtM(scene.gsdM)} roads, roofs and shadows read as bare ground): add a model for this resolution to the models folder, or give a pre-event image for change detection.`,
+    };
   }
   if (nir || visible) {
     const index = nir ? 'NDVI' : 'the visible-band GLI (no near-infrared band)';

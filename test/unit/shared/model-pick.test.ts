@@ -100,6 +100,14 @@ describe('routeScene (a scene no model accepts)', () => {
     const nir = routeScene([uav, sat], (m) => m, { gsdM: 10, hasDem: true, hasPreEvent: false, opticalBands: ['red', 'green', 'blue', 'nir'] });
     expect(nir.reason).toMatch(/bare ground from NDVI on slopes, which is weak/);
   });
+  it('a finer scene no model takes is refused, not mapped by the single-date method (roads and roofs read as bare ground there)', () => {
+    const r = route(4, false);
+    expect(r.kind).toBe('none');
+    expect(r.reason).toBe(
+      'No model accepts 4 m imagery (the models take 0.25–3 m). The single-date method is for 5 m and coarser satellite imagery (at 4 m roads, roofs and shadows read as bare ground): add a model for this resolution to the models folder, or give a pre-event image for change detection.',
+    );
+    expect(route(4, true).kind).toBe('change');
+  });
   it('refused only when nothing fits: bands for neither index nor change detection', () => {
     const r = routeScene([uav, sat], (m) => m, { gsdM: 10, hasDem: false, hasPreEvent: false, opticalBands: ['nir'] });
     expect(r.kind).toBe('none');
