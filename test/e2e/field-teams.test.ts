@@ -108,7 +108,7 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal)('field teams: evidence, fi
     await table.getByTestId(`inv-row-${fid}`).click();
     const ev = page.getByTestId('evidence');
     await ev.waitFor({ timeout: 30_000 });
-    await ev.getByTestId('evidence-note').locator('textarea').fill('crown crack 2 m wide');
+    await ev.getByTestId('evidence-note-input').locator('textarea').fill('crown crack 2 m wide');
     await ev.getByTestId('evidence-add-note').click();
     await expect.poll(() => ev.getByTestId('evidence-note').count()).toBe(1);
     await ev.getByTestId('evidence-attach').click();
