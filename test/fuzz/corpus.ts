@@ -8,9 +8,10 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { constants as zlibConstants, deflateRawSync } from 'node:zlib';
+import { addWorkflowCases } from './corpus-workflows';
 import * as T from './tiff-edit';
 
-export type CaseKind = 'raster' | 'dem' | 'aoi' | 'import';
+export type CaseKind = 'raster' | 'dem' | 'aoi' | 'import' | 'pair' | 'package' | 'shards' | 'batch';
 
 export interface FuzzCase {
   id: string;
@@ -23,8 +24,12 @@ export interface FuzzCase {
   make: () => void;
   /** `scarp` arguments. */
   args: string[];
-  /** Files a successful run writes (relative to dir). */
+  /** Files a successful run writes (relative to dir; a name ending in / stands for a folder and what is in it). */
   outputs: string[];
+  /** Inputs a run must leave byte for byte as they were when it ends in an error (a project a merge goes into). */
+  intact?: string[];
+  /** What a run may leave whether it succeeds or not (a batch's working folder, which a rerun continues). */
+  kept?: string[];
   /** The imagery the case runs on (for the scene-area check of a success). */
   image?: string;
 }
@@ -302,7 +307,7 @@ export function buildCorpus(root: string, opts: CorpusOptions): FuzzCase[] {
   const r = rng(opts.seed);
   const cases: FuzzCase[] = [];
   const scale = opts.count / 1000;
-  const add = (kind: CaseKind, what: string, args: string[], outputs: string[], make: (dir: string) => void, image?: string): void => {
+  const add = (kind: CaseKind, what: string, args: string[], outputs: string[], make: (dir: string) => void, image?: string, keep: { intact?: string[]; kept?: string[] } = {}): void => {
     const id = `${kind}-${String(cases.length).padStart(4, '0')}`;
     const dir = join(root, 'cases', id);
     cases.push({
@@ -312,6 +317,7 @@ export function buildCorpus(root: string, opts: CorpusOptions): FuzzCase[] {
       dir,
       args,
       outputs,
+      ...keep,
       image: image ? join(dir, image) : undefined,
       make: () => {
         mkdirSync(dir, { recursive: true });
@@ -524,6 +530,20 @@ export function buildCorpus(root: string, opts: CorpusOptions): FuzzCase[] {
     const m = i % 3 === 0 ? truncate(r()) : drawFlips(1 + Math.floor(r() * 20), 'any');
     importCase(`GeoPackage: ${m.what}`, () => ({ 'l.gpkg': m.bytes(gpkg())! }), 'l.gpkg');
   }
+
+  // 6. Pairs, single-date scenes, packages, shards and batches (corpus-workflows.ts).
+  addWorkflowCases({
+    baseDir: base.dir,
+    img256: base.img256,
+    img512: base.img512,
+    dsm256: base.dsm256,
+    plainGpkg: base.gpkg,
+    geojsonUtm: base.geojsonUtm,
+    mutation: (i) => drawFlips(1 + Math.floor(r() * (i % 2 ? 40 : 3)), i % 2 ? 'any' : 'header'),
+    truncate,
+    scale,
+    add,
+  });
   return cases;
 }
 

@@ -1,10 +1,11 @@
 /**
- * `npm run fuzz [-- --count 1000] [--seed 12] [--timeout 60] [--kind raster|dem|aoi|import] [--keep] [--every k]`
+ * `npm run fuzz [-- --count 1000] [--seed 12] [--timeout 60] [--kind raster|dem|aoi|import|pair|package|shards|batch] [--keep] [--every k]`
  *
  * Builds the malformed-input corpus (test/fuzz/corpus.ts) in a temporary folder, runs `scarp` on
  * each case one at a time with a time limit, prints each failure on stderr and, last, one JSON line:
- * {"runs", "clean_error", "success", "signal", "stack_trace", "hang", "bogus", "leftover", "incomplete_error"}.
- * Exit 0 when signal, stack_trace, hang, bogus, leftover and incomplete_error are all 0.
+ * {"runs", "clean_error", "success", "signal", "stack_trace", "hang", "bogus", "leftover", "incomplete_error", "damaged"}
+ * (damaged: a run that failed, or a dry run, changed the project it was given).
+ * Exit 0 when signal, stack_trace, hang, bogus, leftover, incomplete_error and damaged are all 0.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,6 +25,7 @@ export interface FuzzSummary {
   bogus: number;
   leftover: number;
   incomplete_error: number;
+  damaged: number;
 }
 
 export function summarise(outcomes: Outcome[]): FuzzSummary {
@@ -38,6 +40,7 @@ export function summarise(outcomes: Outcome[]): FuzzSummary {
     bogus: n('bogus'),
     leftover: outcomes.filter((o) => o.leftover.length > 0).length,
     incomplete_error: n('incomplete_error'),
+    damaged: n('damaged'),
   };
 }
 
@@ -76,7 +79,7 @@ async function main(): Promise<number> {
   const root = mkdtempSync(join(tmpdir(), 'scarp-fuzz-'));
   process.stderr.write(`fuzz: corpus in ${root}\n`);
   let cases = buildCorpus(root, { seed: Number(v.seed), count: Number(v.count), dataDir: data });
-  if (v.kind) cases = cases.filter((c) => c.kind === v.kind);
+  if (v.kind) cases = cases.filter((c) => v.kind!.split(',').includes(c.kind));
   const every = Math.max(1, Number(v.every));
   cases = cases.filter((_, i) => i % every === 0);
   process.stderr.write(`fuzz: ${cases.length} cases\n`);
@@ -96,7 +99,7 @@ async function main(): Promise<number> {
   process.stdout.write(`${JSON.stringify(s)}\n`);
   if (!v.keep) rmSync(root, { recursive: true, force: true });
   else process.stderr.write(`fuzz: kept ${root} (report.json)\n`);
-  const bad = s.signal + s.stack_trace + s.hang + s.bogus + s.leftover + s.incomplete_error;
+  const bad = s.signal + s.stack_trace + s.hang + s.bogus + s.leftover + s.incomplete_error + s.damaged;
   return bad === 0 ? 0 : 1;
 }
 

@@ -5,12 +5,14 @@
  * trace, hang, bogus success), plus any file left behind that should not be.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import Database from 'better-sqlite3';
 import { existsSync, lstatSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { repoRoot } from '../../src-main/core/paths';
 import type { FuzzCase } from './corpus';
 
-export type OutcomeClass = 'clean_error' | 'success' | 'signal' | 'stack_trace' | 'hang' | 'bogus' | 'incomplete_error';
+export type OutcomeClass = 'clean_error' | 'success' | 'signal' | 'stack_trace' | 'hang' | 'bogus' | 'incomplete_error' | 'damaged';
 
 export interface Outcome {
   id: string;
@@ -120,13 +122,25 @@ function checkSuccess(c: FuzzCase, stdout: string): string | null {
     if (!g || !finite(g.x) || !finite(g.y) || (g.x as number) <= 0 || (g.y as number) <= 0) return `bad GSD ${JSON.stringify(g)}`;
     return null;
   }
-  if (cmd === 'detect') {
+  if (cmd === 'detect' || cmd === 'change' || cmd === 'bare-ground') {
     if (!finite(j.features) || !finite(j.totalAreaM2) || (j.totalAreaM2 as number) < 0) return `non-finite result: ${j.features} polygons, ${j.totalAreaM2} m²`;
     const area = c.image ? sceneAreaM2(c.image) : null;
     if (area !== null && (j.totalAreaM2 as number) > area * 1.01 + 1) return `landslide area ${j.totalAreaM2} m² exceeds the scene's ${area.toFixed(0)} m²`;
   }
   if (cmd === 'import' && !finite(j.count)) return `non-finite count ${j.count}`;
-  for (const o of c.outputs) {
+  if ((cmd === 'merge' || cmd === 'merge-shards') && !finite(j.features)) return `non-finite count ${j.features}`;
+  if (cmd === 'merge-shards' && !(finite(j.totalAreaM2) && (j.totalAreaM2 as number) >= 0)) return `non-finite area ${j.totalAreaM2}`;
+  if (cmd === 'batch') {
+    const m = j.merged as Record<string, unknown> | undefined;
+    if (m && !(finite(m.features) && finite(m.totalAreaM2))) return `non-finite merged result ${JSON.stringify(m)}`;
+  }
+  // A project a run went into must still be a GeoPackage GDAL reads.
+  for (const f of c.intact ?? []) {
+    const bad = gdalReads(join(c.dir, f));
+    if (bad) return bad;
+  }
+  const files = c.outputs.flatMap((o) => (o.endsWith('/') ? listAll(c.dir, o.slice(0, -1)).filter((f) => /\.(gpkg|geojson|tif)$/.test(f)) : [o]));
+  for (const o of files) {
     const p = join(c.dir, o);
     if (!existsSync(p)) continue;
     if (/\.(geojson|json)$/.test(o) && /\bNaN\b|Infinity/.test(readFileSync(p, 'utf8'))) return `${o} contains NaN/Infinity`;
@@ -141,25 +155,64 @@ function checkSuccess(c: FuzzCase, stdout: string): string | null {
   return null;
 }
 
-function checkError(stdout: string): string | null {
-  let j: { error?: Record<string, unknown> };
-  try {
-    j = JSON.parse(stdout) as { error?: Record<string, unknown> };
-  } catch {
-    return `--json error is not JSON: ${stdout.slice(0, 120)}`;
-  }
-  const e = j.error;
-  if (!e) return 'no "error" object';
+/** What is missing from one error object (code, message, hint; the file where the code is about one), or null. */
+function incompleteError(e: Record<string, unknown>): string | null {
   for (const k of ['code', 'message', 'hint']) if (typeof e[k] !== 'string' || (e[k] as string).trim() === '') return `--json error without ${k}`;
   if (FILE_CODES.has(e.code as string) && (typeof e.file !== 'string' || e.file === '')) return `--json ${e.code} error without file`;
   return null;
 }
 
+function checkError(stdout: string, cmd: string | undefined): string | null {
+  let j: { error?: Record<string, unknown>; scenes?: unknown };
+  try {
+    j = JSON.parse(stdout) as { error?: Record<string, unknown>; scenes?: unknown };
+  } catch {
+    return `--json error is not JSON: ${stdout.slice(0, 120)}`;
+  }
+  // A batch whose scenes failed reports each scene's error in its report (the other scenes went on).
+  if (!j.error && cmd === 'batch' && Array.isArray(j.scenes)) {
+    const failed = (j.scenes as Array<Record<string, unknown>>).filter((s) => s.state === 'failed');
+    if (failed.length === 0) return 'a batch that failed with no failed scene';
+    for (const s of failed) {
+      const bad = s.error && typeof s.error === 'object' ? incompleteError(s.error as Record<string, unknown>) : 'a failed scene without an error';
+      if (bad) return `scene ${String(s.id)}: ${bad}`;
+    }
+    return null;
+  }
+  const e = j.error;
+  if (!e) return 'no "error" object';
+  return incompleteError(e);
+}
+
 const STACK = /^\s+at .+(:\d+:\d+\)?|\(native\)|<anonymous>\)?)$/m;
+
+/**
+ * What a project holds, as one digest: every table's rows but the lock Scarp writes while it has the
+ * file open (so opening a file changes its bytes, never its content). A file that is no database: its bytes.
+ */
+function digest(path: string): string | null {
+  if (!existsSync(path)) return null;
+  const h = createHash('sha256');
+  let db: Database.Database | null = null;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name <> 'scarp_lock' ORDER BY name").all() as Array<{ name: string }>).map((t) => t.name);
+    for (const t of tables) {
+      h.update(`\0${t}\0`);
+      for (const row of db.prepare(`SELECT * FROM "${t.replace(/"/g, '""')}"`).raw().iterate()) h.update(JSON.stringify(row, (_k, v: unknown) => (Buffer.isBuffer(v) ? v.toString('base64') : typeof v === 'bigint' ? String(v) : v)));
+    }
+  } catch {
+    return createHash('sha256').update(readFileSync(path)).digest('hex');
+  } finally {
+    db?.close();
+  }
+  return h.digest('hex');
+}
 
 export async function runCase(c: FuzzCase, timeoutMs: number): Promise<Outcome> {
   c.make();
   const before = new Set(listAll(c.dir));
+  const intactBefore = (c.intact ?? []).map((f) => digest(join(c.dir, f)));
   const r = await exec(c.args, c.dir, timeoutMs);
   const after = listAll(c.dir).filter((f) => !before.has(f));
   const base = { id: c.id, kind: c.kind, what: c.what, args: c.args, exit: r.status, signal: r.signal, ms: r.ms };
@@ -180,12 +233,21 @@ export async function runCase(c: FuzzCase, timeoutMs: number): Promise<Outcome> 
     outcome = bad ? 'bogus' : 'success';
     detail = bad ?? '';
   } else {
-    const bad = c.args.includes('--json') ? checkError(r.stdout) : null;
+    const bad = c.args.includes('--json') ? checkError(r.stdout, c.args[0]) : null;
     outcome = bad ? 'incomplete_error' : 'clean_error';
     detail = bad ?? (r.stderr.match(/scarp: error: .*/)?.[0] ?? r.stderr.split('\n')[0] ?? '').slice(0, 300);
   }
-  const allowed = outcome === 'success' || outcome === 'bogus' ? new Set(c.outputs) : new Set<string>();
-  const leftover = after.filter((f) => !allowed.has(f));
+  // An error (or a dry run) loses nothing: what the run went into is byte for byte as it was.
+  if (outcome === 'clean_error' || outcome === 'incomplete_error' || (outcome === 'success' && c.args.includes('--dry-run'))) {
+    const changed = (c.intact ?? []).filter((f, i) => digest(join(c.dir, f)) !== intactBefore[i]);
+    if (changed.length > 0) {
+      outcome = 'damaged';
+      detail = `${changed.join(', ')} changed by a run that ${r.status === 0 ? 'was a dry run' : 'failed'}; ${detail}`;
+    }
+  }
+  const allowed = [...(outcome === 'success' || outcome === 'bogus' ? c.outputs : []), ...(c.kept ?? [])];
+  const isAllowed = (f: string): boolean => allowed.some((a) => (a.endsWith('/') ? f === a.slice(0, -1) || f.startsWith(a) : f === a));
+  const leftover = after.filter((f) => !isAllowed(f));
   return { ...base, outcome, leftover, detail };
 }
 

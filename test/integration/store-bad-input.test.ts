@@ -15,7 +15,7 @@ import { repoRoot } from '../../src-main/core/paths';
 import { dataPath, tempDir } from '../helpers/data';
 import { gdal, gdalPython } from '../helpers/gdal';
 import { canRun, sceneFile, sha256File, square } from '../unit/store/_fixtures';
-import { addFeatures, peek } from '../helpers/project';
+import { addFeatures, deleteFeatures, peek } from '../helpers/project';
 
 const tmp = tempDir('store-bad');
 afterAll(() => tmp.cleanup());
@@ -215,6 +215,21 @@ describe.skipIf(!canRun)('project lifecycle', () => {
     const r = gdalPython('osgeo_utils.samples.validate_gpkg', [f]);
     expect(r.stderr + r.stdout).toBe('');
     expect(r.status).toBe(0);
+  });
+
+  it("opened and closed without an edit, a project's content is as it was (gpkg_contents' last_change not bumped); an edit bumps it", async () => {
+    const f = await projectWithFeatures('look.gpkg', 3);
+    const contents = (): { last_change: string; min_x: number } =>
+      peek(f, (db) => db.prepare("SELECT last_change, min_x FROM gpkg_contents WHERE table_name = 'landslides'").get() as { last_change: string; min_x: number });
+    const before = contents();
+    await new Promise((r) => setTimeout(r, 20)); // last_change has millisecond resolution
+    Project.open(f).close();
+    expect(contents()).toEqual(before);
+    const p = Project.open(f);
+    const fid = p.listFeatures({ limit: 1 }).features[0]!.fid;
+    deleteFeatures(p, [fid]);
+    p.close();
+    expect(contents().last_change > before.last_change).toBe(true);
   });
 
   it('a moved scene is reported (missing), refused by a run, and relinked by content', async () => {

@@ -85,6 +85,7 @@ export function readGpkgHeader(b: Uint8Array): GpkgHeader {
   const srsId = dv.getInt32(4, le);
   const envLen = [0, 32, 48, 48, 64][envCode];
   if (envLen === undefined) throw badBlob(`envelope code ${envCode}`);
+  if (b.length < 8 + envLen) throw badBlob(`${b.length} bytes, too short for its ${envLen}-byte envelope`);
   let envelope: Bounds | null = null;
   if (envLen > 0) {
     envelope = { minX: dv.getFloat64(8, le), maxX: dv.getFloat64(16, le), minY: dv.getFloat64(24, le), maxY: dv.getFloat64(32, le) };
@@ -96,8 +97,15 @@ export function readGpkgHeader(b: Uint8Array): GpkgHeader {
 export function decodeWkbPolygons(b: Uint8Array, offset = 0): FlatMultiPolygon {
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   let o = offset;
-  const readGeom = (out: FlatMultiPolygon): void => {
+  const count = (le: boolean): number => {
+    if (o + 4 > b.length) throw badBlob('truncated WKB');
+    const n = dv.getUint32(o, le);
+    o += 4;
+    return n;
+  };
+  const readGeom = (out: FlatMultiPolygon, depth: number): void => {
     if (o + 5 > b.length) throw badBlob('truncated WKB');
+    if (depth > 8) throw badBlob('geometry collections nested more than 8 deep');
     const le = b[o] === 1;
     let type = dv.getUint32(o + 1, le);
     o += 5;
@@ -116,12 +124,10 @@ export function decodeWkbPolygons(b: Uint8Array, offset = 0): FlatMultiPolygon {
     if (iso === 3) dims = 4;
     type %= 1000;
     if (type === WKB_POLYGON) {
-      const nr = dv.getUint32(o, le);
-      o += 4;
+      const nr = count(le);
       const poly: FlatPolygon = [];
       for (let r = 0; r < nr; r++) {
-        const np = dv.getUint32(o, le);
-        o += 4;
+        const np = count(le);
         if (o + np * dims * 8 > b.length) throw badBlob('truncated ring');
         const ring = new Float64Array(np * 2);
         for (let k = 0; k < np; k++) {
@@ -133,15 +139,14 @@ export function decodeWkbPolygons(b: Uint8Array, offset = 0): FlatMultiPolygon {
       }
       if (poly.length > 0) out.push(poly);
     } else if (type === WKB_MULTIPOLYGON || type === 7) {
-      const n = dv.getUint32(o, le);
-      o += 4;
-      for (let k = 0; k < n; k++) readGeom(out);
+      const n = count(le);
+      for (let k = 0; k < n; k++) readGeom(out, depth + 1);
     } else {
       throw new ScarpError({ code: 'UNSUPPORTED_FORMAT', message: `Geometry type ${type} is not a polygon; only (multi)polygons are supported here` });
     }
   };
   const out: FlatMultiPolygon = [];
-  readGeom(out);
+  readGeom(out, 0);
   return out;
 }
 

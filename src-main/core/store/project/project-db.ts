@@ -303,7 +303,9 @@ export class ProjectDb {
         .transaction(() => {
           if (!outer) return fn();
           enterWriteGuard(this.db);
+          const before = this.totalChanges();
           const r = fn();
+          if (this.totalChanges() > before) this.changed = true;
           leaveWriteGuard(this.db);
           return r;
         })
@@ -334,6 +336,18 @@ export class ProjectDb {
     this.checkpoints.ms += performance.now() - t0;
     if (this.walPending) this.checkpoints.blocked++;
     return !this.walPending;
+  }
+
+  /** Whether a transaction (tx) has changed a row since the project was opened (its write guard aside). */
+  private changed = false;
+
+  private totalChanges(): number {
+    return Number(this.db.prepare('SELECT total_changes()').pluck().get());
+  }
+
+  /** Whether this connection has changed any row since the project was opened (lock and write guard aside). */
+  changedSinceOpen(): boolean {
+    return this.changed;
   }
 
   /** Whether committed changes wait in the WAL for a reader to finish (checkpoint()). */

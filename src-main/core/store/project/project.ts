@@ -108,7 +108,9 @@ export class Project {
   close(): { journalMode: string } {
     if (!this.store.isOpen) return { journalMode: 'closed' };
     try {
-      this.store.tx(() => updateContentsExtent(this.store.db, LANDSLIDES_TABLE, LANDSLIDES_GEOMETRY_COLUMN), 'updating the layer extent');
+      // Only after a change: gpkg_contents' last_change says when the layer last changed, and a
+      // project opened and closed without an edit (a failed merge, a look) is left as it was.
+      if (this.store.changedSinceOpen()) this.store.tx(() => updateContentsExtent(this.store.db, LANDSLIDES_TABLE, LANDSLIDES_GEOMETRY_COLUMN), 'updating the layer extent');
     } catch {
       /* a full disk must not keep the project from closing */
     }
