@@ -382,7 +382,8 @@ export interface EvalResult {
 
 // ---- Map layers (tiles) and vector layers for display -------------------------------------------
 
-export const TileLayerKind = z.enum(['imagery', 'falsecolor', 'hillshade', 'slope', 'probability', 'mask', 'basemap']);
+/** 'change': the change strength (0–1, 0.5 at the threshold) of a change or single-date run, not a probability. */
+export const TileLayerKind = z.enum(['imagery', 'falsecolor', 'hillshade', 'slope', 'probability', 'change', 'mask', 'basemap']);
 export type TileLayerKind = z.infer<typeof TileLayerKind>;
 
 export const TileLayerRequest = z.object({

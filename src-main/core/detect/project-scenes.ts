@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { SceneRole } from '../../../src-shared/vocabulary';
 import { ScarpError } from '../../../src-shared/errors';
+import { latestSceneFirst } from '../../../src-shared/scene-order';
 import type { Project } from '../store/project';
 import { withProject } from '../store/project/with-project';
 import type { SceneRecord } from '../store/project/scenes';
@@ -18,14 +19,9 @@ export interface ChangeScenes {
   notes: string[];
 }
 
-/** Latest first: acquisition date (scenes without one after those with one), then the time added. */
+/** Latest first (src-shared/scene-order.ts, the app's rule too). */
 function latestFirst(a: SceneRecord, b: SceneRecord): number {
-  if (a.acquired !== b.acquired) {
-    if (a.acquired === null) return 1;
-    if (b.acquired === null) return -1;
-    return a.acquired < b.acquired ? 1 : -1;
-  }
-  return a.addedAt < b.addedAt ? 1 : a.addedAt > b.addedAt ? -1 : 0;
+  return latestSceneFirst({ date: a.acquired, addedAt: a.addedAt }, { date: b.acquired, addedAt: b.addedAt });
 }
 
 function describe(s: SceneRecord): string {

@@ -3,6 +3,7 @@ import probability from '../../../resources/ramps/probability.json';
 import slope from '../../../resources/ramps/slope.json';
 import mask from '../../../resources/ramps/mask.json';
 import confidence from '../../../resources/ramps/confidence.json';
+import change from '../../../resources/ramps/change.json';
 
 export interface RampDefinition {
   name: string;
@@ -39,6 +40,7 @@ export const RAMPS = {
   slope: bakeRamp(slope as RampDefinition),
   mask: bakeRamp(mask as RampDefinition),
   confidence: bakeRamp(confidence as RampDefinition),
+  change: bakeRamp(change as RampDefinition),
 } as const;
 
 /** The ramp definitions as written (stops with RGBA), for styles other programs read (export/raster-style.ts). */
@@ -47,6 +49,7 @@ export const RAMP_DEFINITIONS: Record<keyof typeof RAMPS, RampDefinition> = {
   slope: slope as RampDefinition,
   mask: mask as RampDefinition,
   confidence: confidence as RampDefinition,
+  change: change as RampDefinition,
 };
 
 /** The ramp's CSS gradient, for legends in the UI. */

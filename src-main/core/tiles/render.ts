@@ -13,7 +13,7 @@ import { boundsIntersect, tileBounds, tileGrid, TILE_SIZE } from './mercator';
 import { RAMPS, type Ramp } from './ramps';
 import type { Bounds } from '../../../src-shared/geo';
 
-export type TileLayerKind = 'imagery' | 'falsecolor' | 'hillshade' | 'slope' | 'probability' | 'mask';
+export type TileLayerKind = 'imagery' | 'falsecolor' | 'hillshade' | 'slope' | 'probability' | 'change' | 'mask';
 
 export interface BandStretch {
   low: number;
@@ -182,6 +182,9 @@ export async function renderTileRgba(layer: RenderLayer, z: number, x: number, y
         break;
       case 'probability':
         if (vals[0]! >= 0) applyRamp(vals[0]!, RAMPS.probability, rgba, o);
+        break;
+      case 'change':
+        if (vals[0]! >= 0) applyRamp(vals[0]!, RAMPS.change, rgba, o);
         break;
       case 'mask':
         if (vals[0]! >= layer.threshold) applyRamp(1, RAMPS.mask, rgba, o);

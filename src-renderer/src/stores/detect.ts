@@ -195,6 +195,7 @@ export const useDetectStore = defineStore('detect', () => {
         kind === 'change'
           ? (changeResult.value = await api.detectChange({ ...base, pre: preEvent.value.trim() || undefined, post: project.imagery.path }, onProgress, abort.signal))
           : (bareGroundResult.value = await api.detectBareGround({ ...base, image: project.imagery.path }, onProgress, abort.signal));
+      if (r.project) await showChangeLayer(project.path, r.project.runId).catch((e) => ui.notifyError(e, 'warning'));
       await useInventoryStore().refresh();
       await project.refreshInfo();
       ui.notify('success', t('detect.finishedChange', { reason: r.methodReason, n: r.features, ha: fmtNumber(r.totalAreaM2 / 10_000, 2) }));
@@ -207,6 +208,18 @@ export const useDetectStore = defineStore('detect', () => {
     }
   }
   const runChange = (): Promise<void> => runIndexMethod('change');
+
+  /**
+   * The change layer: the run's stored change strength (0–1, 0.5 at the method's threshold; not a
+   * probability) written beside the project as a GeoTIFF by the export the CLI has
+   * (`scarp export --format probability --run`), shown with the change ramp and remembered.
+   */
+  async function showChangeLayer(projectPath: string, runId: string): Promise<void> {
+    const out = `${projectPath.replace(/\.gpkg$/i, '')}-change-${Date.now()}.tif`;
+    await api.exportInventory({ project: projectPath, format: 'probability', run: runId, out });
+    await useLayersStore().addRaster(out, 'change');
+    patchWorkspace(projectPath, { change: out });
+  }
 
   async function run(): Promise<void> {
     const project = useProjectStore();

@@ -28,11 +28,12 @@ export interface MapLayer {
 
 /** A layer's title in the UI language. */
 export function layerTitle(l: Pick<MapLayer, 'kind' | 'name'>): string {
-  return l.kind === 'basemap' && l.name ? t('layers.basemapTitle', { name: l.name }) : t(`layers.kind.${l.kind}`);
+  if (l.kind === 'basemap' && l.name) return t('layers.basemapTitle', { name: l.name });
+  return l.name ? `${t(`layers.kind.${l.kind}`)} · ${l.name}` : t(`layers.kind.${l.kind}`);
 }
 
 /** Default stacking (top first) when a layer is added. */
-const RANK: Record<MapLayerKind, number> = { inventory: 0, mask: 1, probability: 2, slope: 3, hillshade: 4, falsecolor: 5, imagery: 6, basemap: 7 };
+const RANK: Record<MapLayerKind, number> = { inventory: 0, mask: 1, change: 2, probability: 2, slope: 3, hillshade: 4, falsecolor: 5, imagery: 6, basemap: 7 };
 
 /** Remembered between sessions: the offline basemap file last chosen. */
 const BASEMAP_KEY = 'scarp:basemap';
@@ -63,11 +64,17 @@ export const useLayersStore = defineStore('layers', () => {
     return next;
   }
 
-  async function addRaster(path: string, kind: TileLayerKind, opts: { threshold?: number; opacity?: number } = {}): Promise<MapLayer> {
+  /**
+   * A raster layer; its key is its kind unless `key` is given (a second layer of a kind, such as the
+   * pre-event imagery beside the imagery), `name` says which beside the kind's title.
+   */
+  async function addRaster(path: string, kind: TileLayerKind, opts: { threshold?: number; opacity?: number; key?: string; name?: string } = {}): Promise<MapLayer> {
     const info = await api.openTileLayer({ path, kind, threshold: opts.threshold });
-    const prev = byKind(kind);
+    const key = opts.key ?? kind;
+    const prev = layers.value.find((l) => l.key === key);
     return upsert({
-      key: kind,
+      key,
+      ...(opts.name ? { name: opts.name } : {}),
       kind,
       visible: prev?.visible ?? true,
       opacity: prev?.opacity ?? opts.opacity ?? (kind === 'probability' ? 0.75 : kind === 'mask' ? 0.6 : kind === 'slope' ? 0.7 : 1),

@@ -1,9 +1,11 @@
 /** The open project, its scenes, and the imagery/DEM the workflow uses. */
 import { defineStore } from 'pinia';
 import { computed, ref, watch } from 'vue';
-import type { ProjectInfo, SceneInfo } from '@shared/api';
+import type { AddSceneRequest, ProjectInfo, SceneInfo } from '@shared/api';
+import { latestSceneFirst } from '@shared/scene-order';
 import type { RasterInfo } from '@shared/geo';
 import { api, shell } from '../api/client';
+import { t } from '../i18n';
 import { useLayersStore } from './layers';
 import { useInventoryStore } from './inventory';
 import { useDetectStore } from './detect';
@@ -50,10 +52,13 @@ export const useProjectStore = defineStore('project', () => {
       probabilityPath.value = null;
       detect.restore(ws);
       scenes.value = await api.listScenes();
-      const first = scenes.value.find((s) => s.state === 'ok');
+      // The imagery is a post-event scene (or one without a role), never the pre-event one when there is another.
+      const first = scenes.value.find((s) => s.state === 'ok' && s.role !== 'pre-event') ?? scenes.value.find((s) => s.state === 'ok');
       const img = ws.imagery ?? first?.path;
       if (img) await setImagery(img, false).catch(() => undefined);
       if (ws.dem) await setDem(ws.dem).catch(() => undefined);
+      await showPreEvent().catch(() => undefined);
+      if (ws.change) await layers.addRaster(ws.change, 'change').catch(() => undefined);
       if (ws.probability) {
         probabilityPath.value = ws.probability;
         await layers
@@ -182,10 +187,104 @@ export const useProjectStore = defineStore('project', () => {
     }
   }
 
+  /** The pre-event scene the change run takes (the latest by date, as the core), or null. */
+  const preEventScene = computed<SceneInfo | null>(() => scenes.value.filter((s) => s.role === 'pre-event' && s.state === 'ok').sort(latestSceneFirst)[0] ?? null);
+
+  /**
+   * The pre-event scene on the map as its own imagery layer (key 'pre-event'), under the imagery and
+   * hidden until the operator compares it (swipe) or turns it on; removed when there is none.
+   */
+  async function showPreEvent(): Promise<void> {
+    const layers = useLayersStore();
+    const pre = preEventScene.value;
+    const have = layers.layers.find((l) => l.key === 'pre-event');
+    if (!pre || pre.path === imagery.value?.path) {
+      if (have) layers.remove('pre-event');
+      return;
+    }
+    if (have?.tile?.path === pre.path) return;
+    const name = pre.date ? t('scenes.preEventLayerDated', { date: pre.date }) : t('scenes.preEventLayer');
+    const l = await layers.addRaster(pre.path, 'imagery', { key: 'pre-event', name });
+    if (!have) layers.setVisible(l.key, false);
+  }
+
+  async function afterScenesChanged(): Promise<void> {
+    scenes.value = await api.listScenes();
+    info.value = await api.projectInfo();
+    await showPreEvent();
+  }
+
+  /** Add a scene with its role and date (the API the CLI's `project add-scene` uses). */
+  async function addScene(req: AddSceneRequest): Promise<SceneInfo> {
+    busy.value = true;
+    try {
+      const s = await api.addScene(req);
+      await afterScenesChanged();
+      return s;
+    } finally {
+      busy.value = false;
+    }
+  }
+
+  /** Remove a scene no run or landslide comes from (the core refuses otherwise, saying how many). */
+  async function removeScene(id: string): Promise<void> {
+    busy.value = true;
+    try {
+      const gone = scenes.value.find((s) => s.id === id);
+      await api.removeScene({ sceneId: id });
+      // The imagery shown was that scene: it leaves the map too.
+      if (gone && gone.path === imagery.value?.path) {
+        imagery.value = null;
+        for (const k of ['imagery', 'falsecolor']) useLayersStore().remove(k);
+        remember();
+      }
+      await afterScenesChanged();
+    } finally {
+      busy.value = false;
+    }
+  }
+
+  /** Point a scene whose file moved at its new place (same content). */
+  async function relinkScene(id: string, p: string): Promise<SceneInfo> {
+    busy.value = true;
+    try {
+      const s = await api.relinkScene({ sceneId: id, path: p });
+      await afterScenesChanged();
+      return s;
+    } finally {
+      busy.value = false;
+    }
+  }
+
   function setProbability(p: string | null): void {
     probabilityPath.value = p;
     remember();
   }
 
-  return { info, scenes, imagery, dem, probabilityPath, busy, recent, restoring, forget, path, folder, name, create, open, close, refreshInfo, setImagery, setDem, setProbability };
+  return {
+    info,
+    scenes,
+    imagery,
+    dem,
+    probabilityPath,
+    busy,
+    recent,
+    restoring,
+    preEventScene,
+    forget,
+    path,
+    folder,
+    name,
+    create,
+    open,
+    close,
+    refreshInfo,
+    setImagery,
+    setDem,
+    setProbability,
+    addScene,
+    removeScene,
+    relinkScene,
+    showPreEvent,
+  };
 });

@@ -22,6 +22,8 @@ export interface ProjectWorkspace {
   imagery?: string;
   dem?: string;
   probability?: string;
+  /** The change strength of the last change or single-date run (the change layer). */
+  change?: string;
   /** The threshold of the mask preview (and of the next run). */
   threshold?: number;
   /** The last detection's summary, as the Detect panel showed it. */
