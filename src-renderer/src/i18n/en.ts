@@ -552,6 +552,7 @@ export const en = {
       copyDms: 'Copy as DMS',
       copyUtm: 'Copy as UTM',
       copyMgrs: 'Copy as MGRS',
+      copyProject: 'Copy in the project CRS ({crs})',
       copied: 'Copied {text}',
       copyFailed: 'The clipboard refused the text: {text}',
       centre: 'Centre the map here',

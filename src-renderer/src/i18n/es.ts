@@ -512,6 +512,7 @@ export const es: Messages = {
       copyDms: 'Copiar en GMS',
       copyUtm: 'Copiar en UTM',
       copyMgrs: 'Copiar en MGRS',
+      copyProject: 'Copiar en el SRC del proyecto ({crs})',
       copied: 'Copiado {text}',
       copyFailed: 'El portapapeles rechazó el texto: {text}',
       centre: 'Centrar el mapa aquí',

@@ -512,6 +512,7 @@ export const ne: Messages = {
       copyDms: 'DMS मा प्रतिलिपि गर्नुहोस्',
       copyUtm: 'UTM मा प्रतिलिपि गर्नुहोस्',
       copyMgrs: 'MGRS मा प्रतिलिपि गर्नुहोस्',
+      copyProject: 'परियोजनाको CRS ({crs}) मा कपी गर्नुहोस्',
       copied: '{text} प्रतिलिपि गरियो',
       copyFailed: 'क्लिपबोर्डले पाठ अस्वीकार गर्‍यो: {text}',
       centre: 'नक्सा यहाँ केन्द्रमा ल्याउनुहोस्',

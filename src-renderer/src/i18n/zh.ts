@@ -512,6 +512,7 @@ export const zh: Messages = {
       copyDms: '复制为度分秒',
       copyUtm: '复制为 UTM',
       copyMgrs: '复制为 MGRS',
+      copyProject: '复制为项目坐标系坐标（{crs}）',
       copied: '已复制 {text}',
       copyFailed: '剪贴板拒绝了该文本：{text}',
       centre: '将地图居中于此',

@@ -30,6 +30,12 @@ export function gridLabel(value: number, step: number, axis: 'lng' | 'lat'): str
   return `${d}°${mm}′${String(s).padStart(2, '0')}″${hemi}`;
 }
 
+/** The interval itself: "1°", "15′", "5″". */
+export function stepLabel(step: number): string {
+  const sec = Math.round(step * 3600);
+  return sec % 3600 === 0 ? `${sec / 3600}°` : sec % 60 === 0 ? `${sec / 60}′` : `${sec}″`;
+}
+
 export type Edge = 'top' | 'bottom' | 'left' | 'right';
 
 export interface GridLine {

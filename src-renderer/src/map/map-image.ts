@@ -13,7 +13,7 @@ import { useDetectStore } from '../stores/detect';
 import { fmtDateTime, fmtNumber, fmtWord } from '../format';
 import { t } from '../i18n';
 import { fmtLength } from './geodesy';
-import { graticule, gridLabel } from './graticule';
+import { graticule, stepLabel } from './graticule';
 import { paperLayout, screenLayout, type Dpi, type Orientation, type PageLayout, type Paper, type Rect } from './print-layout';
 import { pagePdf, type TextRun } from './print-pdf';
 
@@ -185,8 +185,8 @@ function write(g: CanvasRenderingContext2D, runs: TextRun[], text: string, x: nu
   g.textAlign = 'left';
 }
 
-/** The coordinate grid over the map frame, labels inside its edges. */
-function drawGrid(g: CanvasRenderingContext2D, runs: TextRun[], view: MlMap, r: Rect): number {
+/** The coordinate grid over the map frame, labels inside its edges (none under the boxes in `avoid`). */
+function drawGrid(g: CanvasRenderingContext2D, runs: TextRun[], view: MlMap, r: Rect, avoid: Rect[]): number {
   const b = view.getBounds();
   const grid = graticule({ west: b.getWest(), south: b.getSouth(), east: b.getEast(), north: b.getNorth() }, (lng, lat) => {
     const p = view.project([lng, lat]);
@@ -214,6 +214,7 @@ function drawGrid(g: CanvasRenderingContext2D, runs: TextRun[], view: MlMap, r: 
     const x = l.edge === 'left' ? l.x : l.edge === 'right' ? l.x - w : l.x - w / 2;
     const y = l.edge === 'top' ? l.y : l.edge === 'bottom' ? l.y - h : l.y - h / 2;
     if (x < r.x - 0.5 || x + w > r.x + r.w + 0.5 || y < r.y - 0.5 || y + h > r.y + r.h + 0.5) continue;
+    if (avoid.some((a) => x < a.x + a.w && x + w > a.x && y < a.y + a.h && y + h > a.y)) continue;
     g.fillStyle = 'rgba(255,255,255,0.9)';
     g.fillRect(x, y, w, h);
     g.fillStyle = INK;
@@ -254,7 +255,8 @@ export function composePage(view: MlMap, shot: HTMLCanvasElement, layout: PageLa
   g.fillStyle = '#444';
   write(g, runs, text.subtitle, layout.inset, layout.headerTop + 52, 13, { maxWidth: layout.width - 2 * layout.inset });
   g.drawImage(shot, r.x, r.y, r.w, r.h);
-  const step = drawGrid(g, runs, view, r);
+  // The north arrow's disc (centred 40 px in from the frame's top right corner, radius 24).
+  const step = drawGrid(g, runs, view, r, [{ x: r.x + r.w - 66, y: r.y + 14, w: 52, h: 52 }]);
   g.strokeStyle = INK;
   g.lineWidth = 1;
   g.strokeRect(r.x + 0.5, r.y + 0.5, r.w - 1, r.h - 1);
@@ -262,7 +264,7 @@ export function composePage(view: MlMap, shot: HTMLCanvasElement, layout: PageLa
   drawScaleBar(g, runs, metresPerPixel(view), r.x + r.w - 12, r.y + r.h - 12, layout.dpi !== null);
   drawNorthArrow(g, view.getBearing(), r.x + r.w - 40, r.y + 40);
   g.fillStyle = '#444';
-  write(g, runs, `${t('gis.print.sources')}: ${sources()} · ${t('gis.print.grid', { step: gridLabel(step, step, 'lat').replace(/[NS]$/, '') })}`, layout.inset - 4, layout.footerTop + 19, 11, {
+  write(g, runs, `${t('gis.print.sources')}: ${sources()} · ${t('gis.print.grid', { step: stepLabel(step) })}`, layout.inset - 4, layout.footerTop + 19, 11, {
     maxWidth: layout.width - 2 * layout.inset + 8,
   });
   return { canvas: out, texts: runs, layout, gridStep: step };

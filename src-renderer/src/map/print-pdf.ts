@@ -4,7 +4,7 @@
  * sources) as an invisible text layer at their places, so the PDF can be searched and copied from
  * and text extraction (pdftotext) reads them. The text layer uses the PDF's standard Helvetica, which
  * encodes Windows-1252 only: a line with other characters (Chinese, Devanagari) is left out of the
- * text layer and is in the picture only.
+ * text layer and is in the picture only (primes become ' and ", thin spaces plain ones, first).
  */
 import { PDFDocument, StandardFonts, TextRenderingMode, popGraphicsState, pushGraphicsState, setTextRenderingMode } from 'pdf-lib';
 
@@ -30,6 +30,11 @@ export interface PdfPage {
   date: Date;
 }
 
+/** The text as the standard fonts can write it: minutes and seconds marks as ASCII, thin spaces as spaces. */
+function forWinAnsi(s: string): string {
+  return s.replace(/′/g, "'").replace(/″/g, '"').replace(/[\u2009\u202f]/g, ' ');
+}
+
 /** The PDF's bytes, and how many text runs the text layer could not take. */
 export async function pagePdf(p: PdfPage): Promise<{ bytes: Uint8Array; skipped: number }> {
   const doc = await PDFDocument.create();
@@ -46,7 +51,8 @@ export async function pagePdf(p: PdfPage): Promise<{ bytes: Uint8Array; skipped:
   const k = p.widthPt / p.widthPx;
   let skipped = 0;
   page.pushOperators(pushGraphicsState(), setTextRenderingMode(TextRenderingMode.Invisible));
-  for (const r of p.texts) {
+  for (const run of p.texts) {
+    const r = { ...run, text: forWinAnsi(run.text) };
     try {
       font.encodeText(r.text);
     } catch {

@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { paperLayout, screenLayout } from '../../../src-renderer/src/map/print-layout';
-import { graticule, gridLabel, gridStep } from '../../../src-renderer/src/map/graticule';
+import { graticule, gridLabel, gridStep, stepLabel } from '../../../src-renderer/src/map/graticule';
 import { pagePdf } from '../../../src-renderer/src/map/print-pdf';
 import { repoRoot } from '../../../src-main/core/paths';
 import { gdalinfoJson, hasGdal } from '../../helpers/gdal';
@@ -62,6 +62,7 @@ describe('coordinate grid', () => {
     expect(gridLabel(0, 1, 'lat')).toBe('0°');
     expect(gridLabel(190, 10, 'lng')).toBe('170°W');
     expect(gridLabel(180, 10, 'lng')).toBe('180°');
+    expect([stepLabel(2), stepLabel(15 / 60), stepLabel(5 / 3600)]).toEqual(['2°', '15′', '5″']);
   });
 
   it('draws meridians and parallels through the projection and labels them where they leave the frame', () => {
