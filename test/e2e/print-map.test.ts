@@ -2,7 +2,7 @@
  * Issue 16, situation maps, in browser mode (Chromium): "Print…" an A4 landscape page at 150 dpi as
  * PDF; poppler reads it: pdfinfo's page size is A4 in points, pdftotext finds the title, event,
  * legend, scale, grid labels and sources, and pdftoppm renders a page (read by GDAL) on which the
- * legend's colours and the imagery are drawn.
+ * legend's colours and the imagery are drawn; the shipped world basemap (Natural Earth) is on the map.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -66,7 +66,8 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal || !hasPoppler)('Print map 
     expect(info).toMatch(/Title:\s+Jinsha site B landslides/);
 
     const text = execFileSync('pdftotext', ['-layout', pdf, '-'], { encoding: 'utf8' });
-    for (const words of ['Jinsha site B landslides', 'Monsoon rainfall 2026', 'Legend', 'confirmed (1)', 'predicted (1)', 'Sources:', 'imagery scene.tif']) expect(text).toContain(words);
+    for (const words of ['Jinsha site B landslides', 'Monsoon rainfall 2026', 'Legend', 'confirmed (1)', 'predicted (1)', 'Sources:', 'imagery scene.tif', 'basemap Natural Earth 1:50m'])
+      expect(text).toContain(words);
     // The scale bar's length and the paper scale, and the grid's labels (degrees, minutes, seconds).
     expect(text).toMatch(/\b\d+(\.\d+)? k?m\b/);
     expect(text).toMatch(/1 : [\d,]+/);
@@ -103,6 +104,20 @@ print(json.dumps({'confirmed': near('#e0245e'), 'predicted': near('#ff7a1a'), 'r
     for (const k of ['confirmed', 'predicted', 'rejected']) expect(stats[k], k).toBeGreaterThanOrEqual(16 * 16);
     // The page's centre is the scene's (pale bare ground), not the map's dark background (#1d232c, grey 35).
     expect(stats.centreMean).toBeGreaterThan(100);
+
+    // The world basemap shipped with the app (no other basemap set): Kathmandu is in Nepal's polygon as
+    // drawn, the Indian Ocean south of Sri Lanka in none.
+    const countryAt = async (lnglat: [number, number]): Promise<string | null> => {
+      const since = Date.now();
+      await page.evaluate((c) => (window as unknown as { __scarpMap: { jumpTo(o: unknown): void } }).__scarpMap.jumpTo({ center: c, zoom: 4 }), lnglat);
+      await waitMapIdle(page, since, 120_000);
+      return page.evaluate((c) => {
+        const m = (window as unknown as { __scarpMap: { project(p: [number, number]): unknown; queryRenderedFeatures(p: unknown, o: unknown): Array<{ properties: { name?: string } }> } }).__scarpMap;
+        return m.queryRenderedFeatures(m.project(c), { layers: ['world-land'] })[0]?.properties.name ?? null;
+      }, lnglat);
+    };
+    expect(await countryAt([85.324, 27.7172])).toBe('Nepal');
+    expect(await countryAt([80, 2])).toBeNull();
     expect(pageErrors).toEqual([]);
   }, 600_000);
 });

@@ -52,7 +52,7 @@ export const en = {
     tabKey: '{label} (Alt+{n})',
     takenIn: '{label} — taken in (undo takes them back).',
     reopenFailed: 'The project you had open could not be opened again: {error}',
-    about: 'Scarp — offline landslide mapping from imagery and terrain.',
+    about: 'Scarp — offline landslide mapping from imagery and terrain. World basemap: Natural Earth 1:50m countries, version 4.1.0 (public domain), via world-atlas 2.0.2 (ISC).',
   },
   tabs: { project: 'Project', layers: 'Layers', detect: 'Detect', inventory: 'Inventory', review: 'Review', stats: 'Statistics', export: 'Import / Export' },
   tabShort: { project: 'Project', layers: 'Layers', detect: 'Detect', inventory: 'Inventory', review: 'Review', stats: 'Statistics', export: 'Import' },

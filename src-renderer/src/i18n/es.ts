@@ -12,7 +12,7 @@ export const es: Messages = {
     tabKey: '{label} (Alt+{n})',
     takenIn: '{label} — incorporado (deshacer lo revierte).',
     reopenFailed: 'No se pudo volver a abrir el proyecto que tenía abierto: {error}',
-    about: 'Scarp — cartografía de deslizamientos sin conexión a partir de imágenes y terreno.',
+    about: 'Scarp — cartografía de deslizamientos sin conexión a partir de imágenes y terreno. Mapa base mundial: países de Natural Earth 1:50m, versión 4.1.0 (dominio público), vía world-atlas 2.0.2 (ISC).',
   },
   tabs: { project: 'Proyecto', layers: 'Capas', detect: 'Detectar', inventory: 'Inventario', review: 'Revisar', stats: 'Estadísticas', export: 'Importar / Exportar' },
   tabShort: { project: 'Proyecto', layers: 'Capas', detect: 'Detectar', inventory: 'Inventario', review: 'Revisar', stats: 'Estadíst.', export: 'Importar' },

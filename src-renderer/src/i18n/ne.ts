@@ -12,7 +12,7 @@ export const ne: Messages = {
     tabKey: '{label} (Alt+{n})',
     takenIn: '{label} — समावेश गरियो (पूर्ववत् गर्दा फर्किन्छ)।',
     reopenFailed: 'तपाईंले खोलेको परियोजना फेरि खोल्न सकिएन: {error}',
-    about: 'Scarp — इमेजरी र भू-भागबाट अफलाइन पहिरो नक्साङ्कन।',
+    about: 'Scarp — इमेजरी र भू-भागबाट अफलाइन पहिरो नक्साङ्कन। विश्व आधार नक्सा: Natural Earth 1:50m देशहरू, संस्करण 4.1.0 (सार्वजनिक डोमेन), world-atlas 2.0.2 (ISC) मार्फत।',
   },
   tabs: { project: 'परियोजना', layers: 'तहहरू', detect: 'पत्ता लगाउने', inventory: 'सूची', review: 'समीक्षा', stats: 'तथ्याङ्क', export: 'आयात / निर्यात' },
   tabShort: { project: 'परियोजना', layers: 'तहहरू', detect: 'पत्ता', inventory: 'सूची', review: 'समीक्षा', stats: 'तथ्याङ्क', export: 'आयात' },

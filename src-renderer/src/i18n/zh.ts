@@ -12,7 +12,7 @@ export const zh: Messages = {
     tabKey: '{label}（Alt+{n}）',
     takenIn: '{label} — 已导入（撤销可恢复）。',
     reopenFailed: '无法重新打开上次的项目：{error}',
-    about: 'Scarp — 基于影像和地形的离线滑坡制图。',
+    about: 'Scarp — 基于影像和地形的离线滑坡制图。世界底图：Natural Earth 1:50m 国家数据，4.1.0 版（公有领域），经 world-atlas 2.0.2（ISC）。',
   },
   tabs: { project: '项目', layers: '图层', detect: '检测', inventory: '编目', review: '审核', stats: '统计', export: '导入 / 导出' },
   tabShort: { project: '项目', layers: '图层', detect: '检测', inventory: '编目', review: '审核', stats: '统计', export: '导入' },

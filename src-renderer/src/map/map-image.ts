@@ -66,6 +66,9 @@ function legendEntries(): LegendEntry[] {
   return out;
 }
 
+/** The world basemap shipped with the app (resources/basemap), drawn while no other basemap is set. */
+export const WORLD_BASEMAP = 'Natural Earth 1:50m (public domain)';
+
 function sources(): string {
   const project = useProjectStore();
   const layers = useLayersStore();
@@ -74,7 +77,7 @@ function sources(): string {
   const parts = [
     project.imagery ? t('gis.print.imagery', { name: file(project.imagery.path) }) : null,
     project.dem ? t('gis.print.dem', { name: file(project.dem.path) }) : null,
-    layers.byKind('basemap')?.name ? t('gis.print.basemap', { name: layers.byKind('basemap')!.name }) : null,
+    t('gis.print.basemap', { name: layers.byKind('basemap')?.name ?? WORLD_BASEMAP }),
     detect.result ? t('gis.print.model', { name: detect.result.model.name }) : null,
     project.path ? t('gis.print.inventory', { name: file(project.path) }) : null,
   ].filter((x): x is string => !!x);
