@@ -1016,7 +1016,8 @@ export interface ProjectInfo {
   projectId: string | null;
   schemaVersion: number;
   createdAt: string | null;
-  crs: { srsId: number; name: string; epsg: number | null } | null;
+  /** The project's CRS; `proj4` is its PROJ string as proj4js takes it (the map's coordinates in the project CRS). */
+  crs: { srsId: number; name: string; epsg: number | null; proj4: string } | null;
   author: string;
   event: EventMetadata;
   scenes: number;

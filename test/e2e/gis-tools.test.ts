@@ -2,7 +2,8 @@
  * Issue 16, GIS basics, in browser mode (Chromium): go to UTM and MGRS centres the map within 1 km of
  * the place (PROJ's UTM through gdaltransform; the MGRS writer is checked against PROJ in
  * test/unit/map), bad text says why and moves nothing; a measured distance and area agree with
- * GeographicLib within 0.1 %; the right-click menu copies the place as MGRS and confirms the
+ * GeographicLib within 0.1 %; the right-click menu copies the place as MGRS and in the project's CRS
+ * (the readout shows it on hover too, both where PROJ puts it) and confirms the
  * landslide under the cursor; "Map image" saves a real PNG (GDAL reads it) showing the legend's colours.
  */
 import { afterAll, describe, expect, it } from 'vitest';
@@ -148,6 +149,21 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal)('GIS basics on the map (Ch
     const copied = await page.evaluate(() => navigator.clipboard.readText());
     const back = parseCoordinates(copied);
     expect(metres([back.lng, back.lat], a.at)).toBeLessThan(5);
+
+    // The project's CRS (the scene's, by GDAL), on hover and on copy, where PROJ puts landslide a.
+    const epsg = execFileSync('gdalsrsinfo', ['-o', 'epsg', join(work, 'scene.tif')], { encoding: 'utf8' }).trim();
+    const wantXy = execFileSync('gdaltransform', ['-output_xy', '-s_srs', '+proj=longlat +datum=WGS84', '-t_srs', epsg], { input: `${a.at[0]} ${a.at[1]}`, encoding: 'utf8' }).trim().split(/\s+/).map(Number);
+    const near = (xy: number[]): number => Math.hypot(xy[0]! - wantXy[0]!, xy[1]! - wantXy[1]!);
+    await page.mouse.click(box.x + pxA.x, box.y + pxA.y, { button: 'right' });
+    expect(await page.getByTestId('menu-copy-project').textContent()).toContain(`(${epsg})`);
+    await page.getByTestId('menu-copy-project').click();
+    const copiedXy = (await page.evaluate(() => navigator.clipboard.readText())).split(' ').map(Number);
+    expect(copiedXy).toHaveLength(2);
+    expect(near(copiedXy)).toBeLessThan(5);
+    await page.mouse.move(box.x + pxA.x, box.y + pxA.y);
+    const hover = (await page.getByTestId('cursor-crs').textContent())!;
+    expect(hover.startsWith(`${epsg} `)).toBe(true);
+    expect(near(hover.slice(epsg.length + 1).split(' ').map(Number))).toBeLessThan(5);
 
     await page.mouse.click(box.x + pxA.x, box.y + pxA.y, { button: 'right' });
     await page.getByTestId('menu-confirm').click();

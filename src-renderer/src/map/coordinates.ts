@@ -187,6 +187,44 @@ export function toUtm(lng: number, lat: number): string {
   return `${zone}${south ? 'S' : 'N'} ${Math.round(e)} ${Math.round(n)}`;
 }
 
+/** The project's CRS as the project reports it (ProjectInfo.crs: the core's CRS definition, its PROJ string). */
+export interface ProjectCrs {
+  name: string;
+  epsg: number | null;
+  proj4: string;
+}
+
+const toCrs = new Map<string, (p: [number, number]) => [number, number]>();
+
+/** The CRS as the UI names it: "EPSG:32647", or its name when it has no EPSG code. */
+export function crsLabel(crs: ProjectCrs): string {
+  return crs.epsg !== null ? `EPSG:${crs.epsg}` : crs.name;
+}
+
+/**
+ * A point in the project's CRS as x then y ("332000.00 3066000.00"): projected coordinates to
+ * `digits` decimals of their unit (2: centimetres in metres), geographic ones to 7 decimal degrees;
+ * null where the CRS has no value for the point (outside its projection's domain).
+ */
+export function toProjectCrs(lng: number, lat: number, crs: ProjectCrs, digits = 2): string | null {
+  let f = toCrs.get(crs.proj4);
+  if (!f) {
+    const conv = proj4('EPSG:4326', crs.proj4);
+    f = (p) => conv.forward(p) as [number, number];
+    toCrs.set(crs.proj4, f);
+  }
+  let x: number;
+  let y: number;
+  try {
+    [x, y] = f([lng, lat]);
+  } catch {
+    return null;
+  }
+  if (!Number.isFinite(x) || !Number.isFinite(y)) return null;
+  const d = /\+proj=(longlat|latlong|lonlat|latlon)\b/.test(crs.proj4) ? 7 : digits;
+  return `${x.toFixed(d)} ${y.toFixed(d)}`;
+}
+
 /** Decimal degrees, latitude first: "31.52000, 103.47000". */
 export function toDecimal(lng: number, lat: number, digits = 5): string {
   return `${lat.toFixed(digits)}, ${lng.toFixed(digits)}`;

@@ -4,7 +4,8 @@
  * BAD_COORDINATES error that names what is wrong.
  */
 import { describe, expect, it } from 'vitest';
-import { parseCoordinates, toDms, toMgrs, toUtm } from '../../../src-renderer/src/map/coordinates';
+import { crsLabel, parseCoordinates, toDms, toMgrs, toProjectCrs, toUtm } from '../../../src-renderer/src/map/coordinates';
+import { crsFromEpsg } from '../../../src-main/core/geo';
 import { ScarpError } from '../../../src-shared/errors';
 import { execFileSync } from 'node:child_process';
 import { hasGdal } from '../../helpers/gdal';
@@ -146,5 +147,26 @@ describe('writing coordinates', () => {
     expect(toMgrs(-77.036547, 38.897676)).toMatch(/^18S UJ \d{5} \d{5}$/);
     expect(toMgrs(-77.036547, 38.897676, 2)).toMatch(/^18S UJ \d{2} \d{2}$/);
     expect(toMgrs(0, 85)).toBeNull();
+  });
+  it.skipIf(!hasGdal)('the project CRS (as the core defines it) agrees with PROJ to the centimetre', () => {
+    const pts: Array<[number, number]> = [
+      [103.47, 31.52],
+      [85.324, 27.7172],
+      [-70.66, -33.45],
+    ];
+    // UTM 47N, Nepal 1981 (geographic, Everest 1830 with a datum shift), SIRGAS-Chile 2002 / UTM 18S, web Mercator.
+    for (const epsg of [32647, 6207, 5362, 3857]) {
+      const crs = crsFromEpsg(epsg);
+      const want = utmByGdal(pts, epsg);
+      // A centimetre, or its angle (1e-7 degrees) in a geographic CRS.
+      const tol = crs.isGeographic ? 1e-7 : 0.01;
+      pts.forEach(([lng, lat], i) => {
+        const got = toProjectCrs(lng, lat, crs)!.split(' ').map(Number);
+        expect(Math.abs(got[0]! - want[i]![0]), `EPSG:${epsg} ${lng},${lat}`).toBeLessThan(tol);
+        expect(Math.abs(got[1]! - want[i]![1]), `EPSG:${epsg} ${lng},${lat}`).toBeLessThan(tol);
+      });
+      expect(crsLabel(crs)).toBe(`EPSG:${epsg}`);
+    }
+    expect(toProjectCrs(103.47, 31.52, crsFromEpsg(4326))).toBe('103.4700000 31.5200000');
   });
 });

@@ -451,7 +451,7 @@ export class Project {
       projectId: this.store.getMeta('project_id'),
       schemaVersion: SCHEMA_VERSION,
       createdAt: this.store.getMeta('created_at'),
-      crs: crs ? { srsId: this.srsId(), name: crs.name, epsg: crs.epsg } : null,
+      crs: crs ? { srsId: this.srsId(), name: crs.name, epsg: crs.epsg, proj4: crs.proj4 } : null,
       author: this.author(),
       event: this.event(),
       scenes: count('scarp_scenes'),
