@@ -84,6 +84,7 @@ describe.skipIf(!hasData || !hasGdal)('learning from corrections (scarp-uav-rgbd
       for (const k of ['precision', 'recall', 'f1', 'iou']) {
         expect(Number.isFinite(j.before[k])).toBe(true);
         expect(Number.isFinite(j.after[k])).toBe(true);
+        expect(Number.isFinite(j.decisionsOnly[k])).toBe(true);
       }
       expect(j.evalRows).toEqual([[500, 900]]);
       const info = gdal('ogrinfo', ['-so', '-al', j.out]);
@@ -92,6 +93,7 @@ describe.skipIf(!hasData || !hasGdal)('learning from corrections (scarp-uav-rgbd
     // No corrections: the inventory is the base detection's, scored identically.
     expect(none!.out).toBe(join(dir, 'sim-n0.gpkg'));
     expect(none!.after).toEqual(none!.before);
+    expect(none!.decisionsOnly).toEqual(none!.before);
     expect(six!.before).toEqual(none!.before);
     const made = six!.corrections.confirmed + six!.corrections.rejected + six!.corrections.drawn;
     expect(made).toBeGreaterThan(0);

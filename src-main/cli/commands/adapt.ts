@@ -18,9 +18,10 @@ function formatSimulation(r: SimulateResult): string {
   const closed = r.before.f1 < 1 ? (r.after.f1 - r.before.f1) / (1 - r.before.f1) : Number.NaN;
   return [
     `Model:        ${r.model}, ${r.n} corrections asked`,
-    `Corrections:  ${r.corrections.confirmed} confirmed, ${r.corrections.rejected} rejected, ${r.corrections.drawn} drawn${r.adapted ? '' : ' (too few to adapt: only the decisions apply)'}`,
+    `Corrections:  ${r.corrections.confirmed} confirmed, ${r.corrections.rejected} rejected, ${r.corrections.drawn} drawn${r.adapted ? '' : ' (not adapted: too few decisions or no landslide among them; only the decisions apply)'}`,
     `Scored rows:  ${r.evalRows.map(([a, b]) => `${a}:${b}`).join(', ')}`,
     line('Before:      ', r.before),
+    line('Decisions:   ', r.decisionsOnly),
     line('After:       ', r.after),
     `Error closed: ${Number.isNaN(closed) ? 'n/a' : `${(100 * closed).toFixed(1)} %`} of 1 − F1`,
     `Time:         features ${r.featureSeconds.toFixed(1)} s, fit ${r.fitSeconds.toFixed(2)} s, re-detection ${r.detectSeconds.adapted.toFixed(1)} s (base ${r.detectSeconds.base.toFixed(1)} s)`,

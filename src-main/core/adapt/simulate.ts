@@ -54,6 +54,13 @@ export interface SimulateResult {
   adapted: boolean;
   before: Metrics;
   after: Metrics;
+  /**
+   * The decisions alone, without learning: the base run with the decided landslides applied (rejected
+   * ones removed, whole; confirmed and drawn ones kept as decided). `after − decisionsOnly` is what the
+   * adaptation itself added; `decisionsOnly − before` what the operator's decisions did to the scored rows
+   * (a rejected polygon whose centroid lies in the review rows also leaves the scored rows).
+   */
+  decisionsOnly: Metrics;
   corrections: { confirmed: number; rejected: number; drawn: number };
   fitSeconds: number;
   featureSeconds: number;
@@ -198,29 +205,38 @@ export async function simulateCurve(req: Omit<SimulateRequest, 'corrections' | '
       // The adapted inventory: reviewed landslides exactly as decided (rejected ones left out), and the
       // adapted model's polygons except those lying mostly on reviewed ground (the project's rule).
       const reviewed = decisions.filter((d) => d.kind !== 'rejected');
-      const fresh = adapting ? keepOffReviewedGround(adaptedFeatures, decisions.map((d) => d.geometry)) : baseFeatures.filter((_, k) => !decided.has(k));
+      const unreviewedBase = baseFeatures.filter((_, k) => !decided.has(k));
+      const fresh = adapting ? keepOffReviewedGround(adaptedFeatures, decisions.map((d) => d.geometry)) : unreviewedBase;
       const now = new Date().toISOString();
       const crs = ref.grid.crs;
       const record = (mp: FlatMultiPolygon, status: 'confirmed' | 'predicted', source: string, values: ReturnType<typeof measured> = {}) => ({
         geometry: mp,
         properties: completeRecord({ area_m2: areaM2(mp, crs), perimeter_m: perimeterM(mp, crs), ...values, status, scene: basename(req.image), source }, now),
       });
-      const features = [
+      const inventory = (rest: PolygonFeature[], source: string) => [
         ...reviewed.map((d) =>
           d.kind === 'drawn'
             ? record(d.geometry, 'confirmed', 'drawn by the (simulated) operator')
             : record(d.geometry, 'confirmed', 'confirmed by the (simulated) operator', measured(baseFeatures[d.polygon]!)),
         ),
-        ...fresh.map((f) => record(f.geometry, 'predicted', adapting ? 'adapted model' : 'base model', measured(f))),
+        ...rest.map((f) => record(f.geometry, 'predicted', source, measured(f))),
       ];
+      const features = inventory(fresh, adapting ? 'adapted model' : 'base model');
       await writeLandslidesGpkg(out.tempPath, features, { crs, overwrite: true });
       commitOutputs([out]);
       const after = await score(out.finalPath, req, evalRows);
+      let decisionsOnly = after;
+      if (adapting) {
+        const path = join(work, `decisions-${n}.gpkg`);
+        await writeLandslidesGpkg(path, inventory(unreviewedBase, 'base model'), { crs, overwrite: true });
+        decisionsOnly = await score(path, req, evalRows);
+      }
       results.push({
         n,
         adapted: adapting,
         before,
         after,
+        decisionsOnly,
         corrections,
         fitSeconds,
         featureSeconds,
