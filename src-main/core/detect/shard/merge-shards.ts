@@ -3,7 +3,7 @@
  * written, from the shard files of `detect --shard K/N` (run-shard.ts).
  *
  * Polygons a shard finished alone are taken as they are. The rows around each seam — the shards'
- * stored final rows under held-back polygons and the rows two shards share, whose weighted sums are
+ * stored final rows under held-back polygons (their foreground) and the rows two shards share, whose weighted sums are
  * added and divided here exactly as one run blends — are stitched into one band per seam and
  * vectorised once with the run's threshold, minimum area and simplification: every polygon that
  * reaches a seam comes out whole, with attributes computed over all its pixels.
@@ -17,6 +17,7 @@ import { ShardFileReader, type ShardRow } from '../../store/shard-file';
 import { discardOutputs, planOutput } from '../../util/atomic-output';
 import { finishOutputs } from '../inventory-output';
 import { SHARD_FORMAT, type ShardDescription } from './run-shard';
+import { scatterRow } from './held-rows';
 
 interface Span {
   y0: number;
@@ -233,23 +234,24 @@ function stitchRows(shards: Shard[], c0: number, c1: number, W: number, threshol
       const i = row.y - c0;
       const o = i * W;
       if (row.kind === 'final') {
+        // The row's foreground under held-back polygons (held-rows.ts); the rest stays NaN: background.
         kind[i] = 'final';
-        probability.set(row.probability!, o);
-      } else {
-        if (kind[i] === 'final') throw corrupt(s.path, row.y);
-        kind[i] = 'partial';
-        const a = row.acc!;
-        const w = row.weight!;
-        const inv = row.invalid!;
-        for (let x = 0; x < W; x++) {
-          acc[o + x] += a[x]!;
-          weight[o + x] += w[x]!;
-          invalid[o + x] |= inv[x]!;
-        }
+        scatterRow({ ...row, runs: row.runs!, probability: row.probability! }, o, { probability, slope, elevation, aspect });
+        continue;
       }
-      // Terrain: a final row's is its own; a shared row's is the same in every shard (the whole row).
+      if (kind[i] === 'final') throw corrupt(s.path, row.y);
+      kind[i] = 'partial';
+      const a = row.acc!;
+      const w = row.weight!;
+      const inv = row.invalid!;
+      for (let x = 0; x < W; x++) {
+        acc[o + x] += a[x]!;
+        weight[o + x] += w[x]!;
+        invalid[o + x] |= inv[x]!;
+      }
+      // Terrain: a shared row's is the same in every shard (the whole row).
       const put = (dst: Float32Array | undefined, src: Float32Array | undefined) => {
-        if (dst && src && (row.kind === 'final' || Number.isNaN(dst[o]!))) dst.set(src, o);
+        if (dst && src && Number.isNaN(dst[o]!)) dst.set(src, o);
       };
       put(slope, row.slope);
       put(elevation, row.elevation);
