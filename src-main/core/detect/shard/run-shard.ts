@@ -9,7 +9,7 @@
  * shard are stored as weighted sums, which the merge adds up and divides exactly as one run blends.
  */
 import { createHash } from 'node:crypto';
-import { basename, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { DetectRequestParsed, DetectResult, ProgressSink } from '../../../../src-shared/api';
 import type { Grid } from '../../../../src-shared/geo';
@@ -97,7 +97,8 @@ export async function runShard(req: DetectRequestParsed & { shard: ShardSpec }, 
     if (signal?.aborted) throw cancelled();
   };
   try {
-    const scene = await openScene(req, opened, warnings, progress);
+    // The shards of a scene write into one folder: the first reads the whole scene, the others its result.
+    const scene = await openScene(req, opened, warnings, progress, dirname(out.finalPath));
     const { image, dem, model, modelReason, card, tta, scale, aoi, region, bands, attributes, plan } = scene;
     const threshold = req.threshold ?? card.threshold;
     const batchSize = model.fixedBatch ?? req.batchSize ?? DEFAULT_BATCH_SIZE;
