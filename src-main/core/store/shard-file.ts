@@ -39,8 +39,15 @@ export interface ShardRow {
   aspect?: Float32Array;
 }
 
+/** A stored row whose arrays are inflated on demand. */
+export interface StoredRow {
+  y: number;
+  kind: ShardRow['kind'];
+  get<K extends ArrayKey>(key: K): ShardRow[K];
+}
+
 const ARRAYS = ['runs', 'probability', 'acc', 'weight', 'invalid', 'slope', 'elevation', 'aspect'] as const;
-type ArrayKey = (typeof ARRAYS)[number];
+export type ArrayKey = (typeof ARRAYS)[number];
 
 const SHARD_TABLE = 'scarp_shard';
 const ROWS_TABLE = 'scarp_shard_rows';
@@ -190,16 +197,11 @@ export class ShardFileReader {
     }
   }
 
-  /** The stored rows in [y0, y1), in row order. */
-  *rows(y0: number, y1: number): Generator<ShardRow> {
+  /** The stored rows in [y0, y1), in row order, each array inflated when asked for (`get`). */
+  *rows(y0: number, y1: number): Generator<StoredRow> {
     const stmt = this.db.prepare(`SELECT y, kind, ${ARRAYS.join(', ')} FROM ${ROWS_TABLE} WHERE y >= ? AND y < ? ORDER BY y`);
     for (const r of stmt.iterate(y0, y1) as Iterable<Record<string, unknown>>) {
-      const row: ShardRow = { y: r.y as number, kind: r.kind as ShardRow['kind'] };
-      for (const k of ARRAYS) {
-        const v = unpack(k, r[k] as Buffer | null);
-        if (v) (row as unknown as Record<string, unknown>)[k] = v;
-      }
-      yield row;
+      yield { y: r.y as number, kind: r.kind as ShardRow['kind'], get: <K extends ArrayKey>(k: K) => unpack(k, r[k] as Buffer | null) as ShardRow[K] };
     }
   }
 
