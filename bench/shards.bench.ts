@@ -86,13 +86,18 @@ export async function run(): Promise<Record<string, unknown>> {
     loadavg: loadavg().map(round3),
   };
   for (const n of counts) {
+    // A folder per shard count: the shards of one run share the scene's DEM check and coverage there
+    // (detect/scene-cache.ts), and each run's shards pay for them once.
+    const nDir = join(work, `n${n}`);
+    mkdirSync(nDir, { recursive: true });
+    const shardFile = (i: number) => join(nDir, `shard_${i + 1}.gpkg`);
     const shards = await pool(
-      Array.from({ length: n }, (_, i) => () => scarpTimed(['detect', ...scene, '--shard', `${i + 1}/${n}`, '--out', join(work, `n${n}_shard_${i + 1}.gpkg`), '--json'])),
+      Array.from({ length: n }, (_, i) => () => scarpTimed(['detect', ...scene, '--shard', `${i + 1}/${n}`, '--out', shardFile(i), '--json'])),
       2,
     );
     shards.forEach((s, i) => check(s, `shard ${i + 1}/${n}`));
     const merged = join(work, `n${n}_merged.gpkg`);
-    const merge = check(await scarpTimed(['merge-shards', '--out', merged, '--overwrite', '--json', ...shards.map((_, i) => join(work, `n${n}_shard_${i + 1}.gpkg`))]), 'merge');
+    const merge = check(await scarpTimed(['merge-shards', '--out', merged, '--overwrite', '--json', ...shards.map((_, i) => shardFile(i))]), 'merge');
     const m = JSON.parse(merge.stdout) as { features: number; joined: number; stitchedRows: number; shardCpuS: number; mergeCpuS: number };
     const cmp = compare(join(work, 'single.gpkg'), merged);
     const sumCpu = shards.reduce((s, x) => s + x.cpuS, 0);

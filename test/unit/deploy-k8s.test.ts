@@ -15,9 +15,11 @@ const k8s = (f: string) => resolve(repoRoot, 'deploy/k8s', f);
 const schema = k8s('schema/job-batch-v1.subset.json');
 
 describe('deploy/k8s manifests', () => {
+  const manifests = ['shards-job.yaml', 'merge-job.yaml', 'batch-job.yaml', 'batch-merge-job.yaml'].map(k8s);
+
   it('validate against the batch/v1 Job schema', () => {
-    const r = pythonFixture<Record<string, string[]>>('validate_k8s.py', [schema, k8s('shards-job.yaml'), k8s('merge-job.yaml')]);
-    expect(r).toEqual({ [k8s('shards-job.yaml')]: [], [k8s('merge-job.yaml')]: [] });
+    const r = pythonFixture<Record<string, string[]>>('validate_k8s.py', [schema, ...manifests]);
+    expect(r).toEqual(Object.fromEntries(manifests.map((m) => [m, []])));
   });
 
   it('the schema rejects what the API server would (unknown field, Indexed without completions, restartPolicy Always)', () => {
@@ -48,5 +50,19 @@ describe('deploy/k8s manifests', () => {
     expect(shards).toContain(`--shard auto --shard-count ${completions}`);
     expect(shards).toContain('--out "/work/shard_$((JOB_COMPLETION_INDEX + 1)).gpkg"');
     expect(readFileSync(k8s('merge-job.yaml'), 'utf8')).toContain('scarp merge-shards --out /work/landslides.gpkg --overwrite /work/shard_*.gpkg');
+  });
+
+  it('the batch Job runs one task per index, the count its completions, and the merge joins that batch folder', () => {
+    const job = readFileSync(k8s('batch-job.yaml'), 'utf8');
+    const completions = /\n {2}completions: (\d+)/.exec(job)![1];
+    expect(job).toContain('completionMode: Indexed');
+    expect(job).toContain(`--task auto --task-count ${completions}`);
+    // A failed scene must not stop the other indexes: no maxFailedIndexes, and the merge runs after a failed Job too.
+    expect(job).not.toMatch(/^\s*maxFailedIndexes:/m);
+    const outDir = /--out-dir (\S+) --task auto/.exec(job)![1];
+    expect(readFileSync(k8s('batch-merge-job.yaml'), 'utf8')).toContain(`scarp batch --out-dir ${outDir} --merge`);
+    const run = readFileSync(k8s('run-batch.sh'), 'utf8');
+    expect(run).toMatch(/\*" Failed "\*\) echo Failed/);
+    expect(run.indexOf('batch-merge-job.yaml')).toBeGreaterThan(run.indexOf('finished scarp-batch)'));
   });
 });

@@ -30,6 +30,7 @@ import { AttributeBands } from './attribute-bands';
 import { coverageOf, type Coverage } from './coverage';
 import { AoiMask } from './aoi';
 import { checkDem } from './dem-check';
+import { coverageCodec, demCheckCodec, fileIdentity, sharedSceneResult } from './scene-cache';
 
 export interface OpenedScene {
   image: RasterSource;
@@ -101,6 +102,8 @@ export async function openScene(
   opened: RasterSource[],
   warnings: string[],
   onProgress?: ProgressSink,
+  /** A folder where the shards of one scene share the DEM check and the coverage (scene-cache.ts). */
+  sharedDir?: string,
 ): Promise<OpenedScene> {
     onProgress?.({ stage: 'prepare', done: 0, total: 4, message: 'opening inputs' });
   const image = await openRaster(req.image);
@@ -109,7 +112,8 @@ export async function openScene(
   if (dem) {
     opened.push(dem);
     assertOverlap(dem.info, image.info, dem.info.path, 'the imagery');
-    warnings.push(...(await checkDem(dem, image)).warnings);
+    const demKey = { dem: fileIdentity(dem.info.path), image: fileIdentity(image.info.path) };
+    warnings.push(...(await sharedSceneResult(sharedDir, 'dem-check', demKey, () => checkDem(dem, image), demCheckCodec)).warnings);
   }
   const sceneGsd = sceneGsdOf(image.info.gsd);
   let layout = bandLayoutOf(image.info, req.layout);
@@ -138,7 +142,8 @@ export async function openScene(
 
   // Coverage and the stretch statistics are read from the layout's optical bands (in its order, scaled).
   const opticalFiles = fileBands.filter((b): b is number => b !== null);
-  const coverage = await coverageOf(image, workGrid, region, aoi, { bands: opticalFiles, layout });
+  const coverageKey = { image: fileIdentity(image.info.path), aoi: req.aoi ? fileIdentity(req.aoi) : null, workGrid, region, bands: opticalFiles, scale: layout.scale, offset: layout.offset };
+  const coverage = await sharedSceneResult(sharedDir, 'coverage', coverageKey, () => coverageOf(image, workGrid, region, aoi, { bands: opticalFiles, layout }), coverageCodec);
   if (coverage.validCells === 0) {
     throw new ScarpError({
       code: 'ALL_NODATA',

@@ -5,10 +5,11 @@
  *
  * - `scarp_shard`: one row, the shard's description as JSON (what was run, on which grid, which
  *   part of the tile plan, which rows it finished, its timings);
- * - `scarp_shard_rows`: per image row the shard hands over, either a FINAL row (the blended
- *   probability and the terrain under the mask, for polygons that reach the shard's edge) or a
- *   PARTIAL row (the weighted sum, weight sum and no-data flags of the rows it shares with another
- *   shard). Arrays are stored raw-deflated, little-endian.
+ * - `scarp_shard_rows`: per image row the shard hands over, either a FINAL row (for the polygons
+ *   that reach the shard's edge: the row's foreground runs, and the blended probability and the
+ *   terrain of those pixels only, in run order) or a PARTIAL row (the weighted sum, weight sum and
+ *   no-data flags of the rows it shares with another shard, whole rows). Arrays are stored
+ *   raw-deflated, little-endian.
  */
 import Database from 'better-sqlite3';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
@@ -26,6 +27,8 @@ type Db = Database.Database;
 export interface ShardRow {
   y: number;
   kind: 'final' | 'partial';
+  /** Final rows: the foreground runs [x0, x1) as pairs; probability and terrain then hold those pixels only, in run order. */
+  runs?: Int32Array;
   probability?: Float32Array;
   acc?: Float64Array;
   weight?: Float64Array;
@@ -36,8 +39,15 @@ export interface ShardRow {
   aspect?: Float32Array;
 }
 
-const ARRAYS = ['probability', 'acc', 'weight', 'invalid', 'slope', 'elevation', 'aspect'] as const;
-type ArrayKey = (typeof ARRAYS)[number];
+/** A stored row whose arrays are inflated on demand. */
+export interface StoredRow {
+  y: number;
+  kind: ShardRow['kind'];
+  get<K extends ArrayKey>(key: K): ShardRow[K];
+}
+
+const ARRAYS = ['runs', 'probability', 'acc', 'weight', 'invalid', 'slope', 'elevation', 'aspect'] as const;
+export type ArrayKey = (typeof ARRAYS)[number];
 
 const SHARD_TABLE = 'scarp_shard';
 const ROWS_TABLE = 'scarp_shard_rows';
@@ -51,6 +61,7 @@ function unpack(key: ArrayKey, b: Buffer | null): ShardRow[ArrayKey] {
   const bytes = new Uint8Array(raw.byteLength);
   bytes.set(raw);
   if (key === 'invalid') return bytes;
+  if (key === 'runs') return new Int32Array(bytes.buffer);
   if (key === 'acc' || key === 'weight') return new Float64Array(bytes.buffer);
   return new Float32Array(bytes.buffer);
 }
@@ -105,13 +116,6 @@ export class ShardFileWriter {
     } catch (err) {
       throw unwritable(this.path, err);
     }
-  }
-
-  /** Forget the final rows outside `keep` (row ranges [y0, y1)): no polygon of the merge needs them. */
-  keepFinalRows(keep: ReadonlyArray<{ y0: number; y1: number }>): void {
-    const db = this.open;
-    const inKeep = keep.map(() => '(y >= ? AND y < ?)').join(' OR ') || '0';
-    db.prepare(`DELETE FROM ${ROWS_TABLE} WHERE kind = 'final' AND NOT (${inKeep})`).run(...keep.flatMap((r) => [r.y0, r.y1]));
   }
 
   addFeature(f: LandslideFeature): void {
@@ -193,16 +197,11 @@ export class ShardFileReader {
     }
   }
 
-  /** The stored rows in [y0, y1), in row order. */
-  *rows(y0: number, y1: number): Generator<ShardRow> {
+  /** The stored rows in [y0, y1), in row order, each array inflated when asked for (`get`). */
+  *rows(y0: number, y1: number): Generator<StoredRow> {
     const stmt = this.db.prepare(`SELECT y, kind, ${ARRAYS.join(', ')} FROM ${ROWS_TABLE} WHERE y >= ? AND y < ? ORDER BY y`);
     for (const r of stmt.iterate(y0, y1) as Iterable<Record<string, unknown>>) {
-      const row: ShardRow = { y: r.y as number, kind: r.kind as ShardRow['kind'] };
-      for (const k of ARRAYS) {
-        const v = unpack(k, r[k] as Buffer | null);
-        if (v) (row as unknown as Record<string, unknown>)[k] = v;
-      }
-      yield row;
+      yield { y: r.y as number, kind: r.kind as ShardRow['kind'], get: <K extends ArrayKey>(k: K) => unpack(k, r[k] as Buffer | null) as ShardRow[K] };
     }
   }
 

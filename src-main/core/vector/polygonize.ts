@@ -142,6 +142,20 @@ export class Polygonizer {
   }
 
   /**
+   * The first row of the polygons still open (those the last row fed reaches), or `rowsDone` when
+   * none is. Rows above it belong only to polygons already emitted: a caller keeping rows for the
+   * polygons to come (detect/shard/) may let them go.
+   */
+  get openFromRow(): number {
+    let y = this.nextRow;
+    for (let k = 0; k < this.pN; k++) {
+      const m = this.bMinY[this.find8(this.pL8[k] as number)] as number;
+      if (m < y) y = m;
+    }
+    return y;
+  }
+
+  /**
    * Feed consecutive rows starting at row `y` (must equal the number of rows fed so far).
    * Returns the polygons that closed with these rows.
    */

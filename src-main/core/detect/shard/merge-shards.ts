@@ -3,7 +3,7 @@
  * written, from the shard files of `detect --shard K/N` (run-shard.ts).
  *
  * Polygons a shard finished alone are taken as they are. The rows around each seam — the shards'
- * stored final rows under held-back polygons and the rows two shards share, whose weighted sums are
+ * stored final rows under held-back polygons (their foreground) and the rows two shards share, whose weighted sums are
  * added and divided here exactly as one run blends — are stitched into one band per seam and
  * vectorised once with the run's threshold, minimum area and simplification: every polygon that
  * reaches a seam comes out whole, with attributes computed over all its pixels.
@@ -13,10 +13,11 @@ import { resolve } from 'node:path';
 import type { MergeShardsResult } from '../../../../src-shared/api';
 import { ScarpError } from '../../../../src-shared/errors';
 import { Polygonizer, offsetPixelRows, vectorizePolygon, type InventoryPolygon, type ValueRows } from '../../vector';
-import { ShardFileReader, type ShardRow } from '../../store/shard-file';
+import { ShardFileReader } from '../../store/shard-file';
 import { discardOutputs, planOutput } from '../../util/atomic-output';
 import { finishOutputs } from '../inventory-output';
 import { SHARD_FORMAT, type ShardDescription } from './run-shard';
+import { scatterRow } from './held-rows';
 
 interface Span {
   y0: number;
@@ -155,6 +156,7 @@ export function joinShards(paths: readonly string[]): MergedShards {
     const reachesSeam = (y0: number, y1: number) => seamSpans.some((s) => s.y0 < y1 && y0 < s.y1);
 
     let stitchedRows = 0;
+    const stitcher = new Stitcher(W, shards[0]!.d.terrain);
     for (const region of regions) {
       stitchedRows += region.y1 - region.y0;
       const polygonizer = new Polygonizer({ width: W, height: region.y1 - region.y0, connectivity: 8 });
@@ -168,7 +170,7 @@ export function joinShards(paths: readonly string[]): MergedShards {
       };
       for (let c0 = region.y0; c0 < region.y1; c0 += CHUNK_ROWS) {
         const c1 = Math.min(region.y1, c0 + CHUNK_ROWS);
-        const { values, mask } = stitchRows(shards, c0, c1, W, run.threshold);
+        const { values, mask } = stitcher.rows(shards, c0, c1, run.threshold);
         take(polygonizer.push(c0 - region.y0, mask, values));
       }
       take(polygonizer.finish());
@@ -214,64 +216,110 @@ export async function mergeShards(req: { shards: string[]; out: string; overwrit
   }
 }
 
-/** Rows [c0, c1) of the run: a shard's stored final rows as they are, shared rows summed over their shards and divided. */
-function stitchRows(shards: Shard[], c0: number, c1: number, W: number, threshold: number): { values: ValueRows; mask: Uint8Array } {
-  const n = c1 - c0;
-  const probability = new Float32Array(n * W).fill(Number.NaN);
-  const terrain = shards[0]!.d.terrain;
-  const slope = terrain ? new Float32Array(n * W).fill(Number.NaN) : undefined;
-  const elevation = terrain ? new Float32Array(n * W).fill(Number.NaN) : undefined;
-  const aspect = terrain ? new Float32Array(n * W).fill(Number.NaN) : undefined;
-  const acc = new Float64Array(n * W);
-  const weight = new Float64Array(n * W);
-  const invalid = new Uint8Array(n * W);
-  const kind = new Array<'final' | 'partial' | null>(n).fill(null);
-  for (const s of shards) {
-    const { touched } = s.d.part;
-    if (touched.y1 <= c0 || touched.y0 >= c1) continue;
-    for (const row of s.reader.rows(c0, c1) as Iterable<ShardRow>) {
-      const i = row.y - c0;
-      const o = i * W;
-      if (row.kind === 'final') {
-        kind[i] = 'final';
-        probability.set(row.probability!, o);
-      } else {
-        if (kind[i] === 'final') throw corrupt(s.path, row.y);
-        kind[i] = 'partial';
-        const a = row.acc!;
-        const w = row.weight!;
-        const inv = row.invalid!;
-        for (let x = 0; x < W; x++) {
-          acc[o + x] += a[x]!;
-          weight[o + x] += w[x]!;
-          invalid[o + x] |= inv[x]!;
+/**
+ * Rows [c0, c1) of the run (at most CHUNK_ROWS): a shard's stored final rows (foreground runs) as
+ * they are, shared rows summed over their shards and divided. The buffers are reused from chunk to
+ * chunk: only the mask is cleared, values are read at mask pixels only, and every mask pixel's
+ * values are written for the chunk.
+ */
+class Stitcher {
+  private readonly probability: Float32Array;
+  private readonly slope?: Float32Array;
+  private readonly elevation?: Float32Array;
+  private readonly aspect?: Float32Array;
+  private readonly acc: Float64Array;
+  private readonly weight: Float64Array;
+  private readonly invalid: Uint8Array;
+  private readonly mask: Uint8Array;
+  private readonly kind = new Uint8Array(CHUNK_ROWS);
+  private readonly hasTerrain = new Uint8Array(CHUNK_ROWS);
+
+  constructor(
+    private readonly W: number,
+    terrain: boolean,
+  ) {
+    const n = CHUNK_ROWS * W;
+    this.probability = new Float32Array(n);
+    if (terrain) {
+      this.slope = new Float32Array(n);
+      this.elevation = new Float32Array(n);
+      this.aspect = new Float32Array(n);
+    }
+    this.acc = new Float64Array(n);
+    this.weight = new Float64Array(n);
+    this.invalid = new Uint8Array(n);
+    this.mask = new Uint8Array(n);
+  }
+
+  rows(shards: Shard[], c0: number, c1: number, threshold: number): { values: ValueRows; mask: Uint8Array } {
+    const { W, acc, weight, invalid, probability, mask, kind, hasTerrain } = this;
+    const n = c1 - c0;
+    const FINAL = 1;
+    const PARTIAL = 2;
+    mask.fill(0, 0, n * W);
+    kind.fill(0);
+    hasTerrain.fill(0);
+    const dst: ValueRows = { probability, slope: this.slope, elevation: this.elevation, aspect: this.aspect };
+    for (const s of shards) {
+      const { touched } = s.d.part;
+      if (touched.y1 <= c0 || touched.y0 >= c1) continue;
+      for (const row of s.reader.rows(c0, c1)) {
+        const i = row.y - c0;
+        const o = i * W;
+        if (row.kind === 'final') {
+          // The row's foreground under held-back polygons (held-rows.ts); the rest is background.
+          if (kind[i] !== 0) throw corrupt(s.path, row.y);
+          kind[i] = FINAL;
+          const runs = row.get('runs')!;
+          scatterRow({ runs, probability: row.get('probability')!, slope: row.get('slope'), elevation: row.get('elevation'), aspect: row.get('aspect') }, o, dst);
+          for (let r = 0; r < runs.length; r += 2) mask.fill(1, o + runs[r]!, o + runs[r + 1]!);
+          continue;
+        }
+        if (kind[i] === FINAL) throw corrupt(s.path, row.y);
+        const a = row.get('acc')!;
+        const w = row.get('weight')!;
+        const inv = row.get('invalid')!;
+        if (kind[i] === 0) {
+          kind[i] = PARTIAL;
+          acc.set(a, o);
+          weight.set(w, o);
+          invalid.set(inv, o);
+        } else {
+          for (let x = 0; x < W; x++) {
+            acc[o + x] += a[x]!;
+            weight[o + x] += w[x]!;
+            invalid[o + x] |= inv[x]!;
+          }
+        }
+        // Terrain: a shared row's is the same in every shard (the whole row): inflated once.
+        if (this.slope && hasTerrain[i] === 0) {
+          const sl = row.get('slope');
+          if (sl) {
+            hasTerrain[i] = 1;
+            this.slope.set(sl, o);
+            this.elevation!.set(row.get('elevation')!, o);
+            this.aspect!.set(row.get('aspect')!, o);
+          }
         }
       }
-      // Terrain: a final row's is its own; a shared row's is the same in every shard (the whole row).
-      const put = (dst: Float32Array | undefined, src: Float32Array | undefined) => {
-        if (dst && src && (row.kind === 'final' || Number.isNaN(dst[o]!))) dst.set(src, o);
-      };
-      put(slope, row.slope);
-      put(elevation, row.elevation);
-      put(aspect, row.aspect);
     }
-  }
-  const mask = new Uint8Array(n * W);
-  for (let i = 0; i < n; i++) {
-    if (kind[i] === null) throw corrupt(shards.map((s) => s.path).join(', '), c0 + i);
-    const o = i * W;
-    if (kind[i] === 'partial') {
+    for (let i = 0; i < n; i++) {
+      if (kind[i] === 0) throw corrupt(shards.map((s) => s.path).join(', '), c0 + i);
+      if (kind[i] !== PARTIAL) continue;
+      const o = i * W;
       for (let x = 0; x < W; x++) {
         const w = weight[o + x]!;
-        probability[o + x] = invalid[o + x] === 1 || !(w > 0) ? Number.NaN : acc[o + x]! / w;
+        // Thresholded as stored (float32), as one run thresholds its probability.
+        const p = invalid[o + x] === 1 || !(w > 0) ? Number.NaN : Math.fround(acc[o + x]! / w);
+        probability[o + x] = p;
+        mask[o + x] = p >= threshold ? 1 : 0;
       }
     }
-    for (let x = 0; x < W; x++) {
-      const p = probability[o + x]!;
-      mask[o + x] = p >= threshold ? 1 : 0;
-    }
+    const view = (a: Float32Array | undefined) => a?.subarray(0, n * W);
+    const values: ValueRows = { probability: view(probability) };
+    if (this.slope) Object.assign(values, { slope: view(this.slope), elevation: view(this.elevation), aspect: view(this.aspect) });
+    return { values, mask: mask.subarray(0, n * W) };
   }
-  return { values: terrain ? { probability, slope, elevation, aspect } : { probability }, mask };
 }
 
 function corrupt(path: string, y: number): ScarpError {

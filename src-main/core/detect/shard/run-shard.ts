@@ -5,11 +5,11 @@
  * The shard runs only its own tiles. Rows no other shard reaches are vectorised here: polygons that
  * stay clear of the shard's first and last such row are final and go into the file's `landslides`
  * layer; polygons that touch them may continue in the next shard, so they are held back and the
- * rows they cover are stored (probability and terrain) for the merge. Rows shared with another
+ * foreground of the rows they cover is stored (probability and terrain, held-rows.ts) for the merge. Rows shared with another
  * shard are stored as weighted sums, which the merge adds up and divides exactly as one run blends.
  */
 import { createHash } from 'node:crypto';
-import { basename, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { DetectRequestParsed, DetectResult, ProgressSink } from '../../../../src-shared/api';
 import type { Grid } from '../../../../src-shared/geo';
@@ -20,12 +20,14 @@ import { restrictPlan, shardPart, shardTileCount, type ShardPart, type ShardSpec
 import type { RowSums } from '../../inference/blend';
 import { Polygonizer, offsetPixelRows, vectorizePolygon, type PixelPolygon } from '../../vector';
 import { ShardFileWriter, type ShardRow } from '../../store/shard-file';
+import { HeldRows, sparseRows } from './held-rows';
 import { completeRecord } from '../../store/geopackage-writer';
 import { commitOutputs, discardOutputs, planOutput } from '../../util/atomic-output';
 import { openScene } from '../open-scene';
 import { probabilityAndMask, undefinedPixels } from '../probability-rows';
 
-export const SHARD_FORMAT = 'scarp-shard/1';
+/** 2: final rows hold their foreground runs only (held-rows.ts). */
+export const SHARD_FORMAT = 'scarp-shard/2';
 
 /** What every shard of one run shares; the merge refuses shards whose `run` differs. */
 export interface ShardRun {
@@ -95,7 +97,8 @@ export async function runShard(req: DetectRequestParsed & { shard: ShardSpec }, 
     if (signal?.aborted) throw cancelled();
   };
   try {
-    const scene = await openScene(req, opened, warnings, progress);
+    // The shards of a scene write into one folder: the first reads the whole scene, the others its result.
+    const scene = await openScene(req, opened, warnings, progress, dirname(out.finalPath));
     const { image, dem, model, modelReason, card, tta, scale, aoi, region, bands, attributes, plan } = scene;
     const threshold = req.threshold ?? card.threshold;
     const batchSize = model.fixedBatch ?? req.batchSize ?? DEFAULT_BATCH_SIZE;
@@ -126,6 +129,10 @@ export async function runShard(req: DetectRequestParsed & { shard: ShardSpec }, 
     const polygonizer = f1 > f0 ? new Polygonizer({ width: W, height: f1 - f0, connectivity: 8 }) : null;
     const vectorOpts = { grid: bands.grid, minAreaM2: req.minAreaM2, simplifyM: req.simplifyM };
     const edges = { topEnd: f0, bottomStart: f1 };
+    // Final rows under polygons that may be held back, as their foreground (held-rows.ts): rows of
+    // polygons touching the first final row until every such polygon has closed, and rows of the
+    // polygons still open (any of them may reach the last final row).
+    const held = new HeldRows(part.final, { above: f0 > 0, below: f1 < H });
     let features = 0;
     let areaM2 = 0;
     let heldBack = 0;
@@ -157,11 +164,10 @@ export async function runShard(req: DetectRequestParsed & { shard: ShardSpec }, 
       if (kind === 'final') {
         const { probability, mask } = probabilityAndMask(values, invalid, threshold);
         const terrain = attributes ? await attributes.readUnder(y, n, mask) : null;
-        for (let i = 0; i < n; i++) {
-          const row = (a: Float32Array | undefined) => a?.subarray(i * W, (i + 1) * W);
-          w.putRow({ y: y + i, kind, probability: row(probability), slope: row(terrain?.slope), elevation: row(terrain?.elevation), aspect: row(terrain?.aspect) });
-        }
-        take(polygonizer!.push(y - f0, mask, terrain ? { ...terrain, probability } : { probability }));
+        const under = terrain ? { ...terrain, probability } : { probability };
+        held.add(sparseRows(y, W, mask, under));
+        take(polygonizer!.push(y - f0, mask, under));
+        held.settle(f0 + polygonizer!.openFromRow, edges.topEnd);
         return;
       }
       // Shared rows: the terrain of the whole row (the merge finds the mask only when it has every shard's sums).
@@ -214,10 +220,12 @@ export async function runShard(req: DetectRequestParsed & { shard: ShardSpec }, 
     }
     if (polygonizer) take(polygonizer.finish());
     progress({ stage: 'write', done: 0, total: 1 });
-    w.keepFinalRows([
+    for (const r of held.within([
       { y0: f0, y1: edges.topEnd },
       { y0: edges.bottomStart, y1: f1 },
-    ]);
+    ])) {
+      w.putRow({ ...r, kind: 'final' });
+    }
     const cpu = process.cpuUsage(cpu0);
     const timings = { totalS: (performance.now() - t0) / 1000, inferenceS, vectoriseS: vectoriseMs / 1000, cpuS: (cpu.user + cpu.system) / 1e6 };
     const result: ShardDescription['result'] = {
