@@ -54,9 +54,18 @@ const ROWS_TABLE = 'scarp_shard_rows';
 
 const pack = (a: ArrayBufferView | undefined): Buffer | null => (a ? deflateRawSync(Buffer.from(a.buffer, a.byteOffset, a.byteLength), { level: 1 }) : null);
 
+/** Bytes per element of each stored array. */
+const ELEMENT_BYTES: Record<ArrayKey, number> = { runs: 4, probability: 4, acc: 8, weight: 8, invalid: 1, slope: 4, elevation: 4, aspect: 4 };
+
 function unpack(key: ArrayKey, b: Buffer | null): ShardRow[ArrayKey] {
   if (!b) return undefined;
-  const raw = inflateRawSync(b);
+  let raw: Buffer;
+  try {
+    raw = inflateRawSync(b);
+  } catch (err) {
+    throw new ScarpError({ code: 'CORRUPT_FILE', message: `its stored ${key} row does not inflate (${(err as Error).message})` }, { cause: err });
+  }
+  if (raw.byteLength % ELEMENT_BYTES[key] !== 0) throw new ScarpError({ code: 'CORRUPT_FILE', message: `its stored ${key} row holds ${raw.byteLength} bytes, not whole ${ELEMENT_BYTES[key]}-byte values` });
   // Copy into an aligned buffer: the inflated Buffer may sit at any offset of a shared pool.
   const bytes = new Uint8Array(raw.byteLength);
   bytes.set(raw);
@@ -197,24 +206,62 @@ export class ShardFileReader {
     }
   }
 
+  /** A read of this file that failed (SQLite pages, a stored row, a geometry): CORRUPT_FILE naming the shard. */
+  private damaged(err: unknown, what: string): ScarpError {
+    if (err instanceof ScarpError && err.file) return err;
+    return new ScarpError(
+      {
+        code: 'CORRUPT_FILE',
+        message: `The shard file ${this.path} is damaged: ${what}: ${(err as Error).message ?? String(err)}.`,
+        hint: 'Run this shard again (scarp detect --shard K/N with the same options) and merge again; the other shard files can stay.',
+        file: this.path,
+      },
+      { cause: err },
+    );
+  }
+
   /** The stored rows in [y0, y1), in row order, each array inflated when asked for (`get`). */
   *rows(y0: number, y1: number): Generator<StoredRow> {
-    const stmt = this.db.prepare(`SELECT y, kind, ${ARRAYS.join(', ')} FROM ${ROWS_TABLE} WHERE y >= ? AND y < ? ORDER BY y`);
-    for (const r of stmt.iterate(y0, y1) as Iterable<Record<string, unknown>>) {
-      yield { y: r.y as number, kind: r.kind as ShardRow['kind'], get: <K extends ArrayKey>(k: K) => unpack(k, r[k] as Buffer | null) as ShardRow[K] };
+    const it = this.db.prepare(`SELECT y, kind, ${ARRAYS.join(', ')} FROM ${ROWS_TABLE} WHERE y >= ? AND y < ? ORDER BY y`).iterate(y0, y1) as IterableIterator<Record<string, unknown>>;
+    for (;;) {
+      let next: IteratorResult<Record<string, unknown>>;
+      try {
+        next = it.next();
+      } catch (err) {
+        throw this.damaged(err, `reading rows ${y0}–${y1}`);
+      }
+      if (next.done) return;
+      const r = next.value;
+      const get = <K extends ArrayKey>(k: K): ShardRow[K] => {
+        try {
+          return unpack(k, r[k] as Buffer | null) as ShardRow[K];
+        } catch (err) {
+          throw this.damaged(err, `row ${String(r.y)}`);
+        }
+      };
+      yield { y: r.y as number, kind: r.kind as ShardRow['kind'], get };
     }
   }
 
   /** Row numbers stored, by kind. */
   rowNumbers(): { final: number[]; partial: number[] } {
-    const all = this.db.prepare(`SELECT y, kind FROM ${ROWS_TABLE} ORDER BY y`).all() as Array<{ y: number; kind: string }>;
+    let all: Array<{ y: number; kind: string }>;
+    try {
+      all = this.db.prepare(`SELECT y, kind FROM ${ROWS_TABLE} ORDER BY y`).all() as Array<{ y: number; kind: string }>;
+    } catch (err) {
+      throw this.damaged(err, 'reading its row list');
+    }
     return { final: all.filter((r) => r.kind === 'final').map((r) => r.y), partial: all.filter((r) => r.kind === 'partial').map((r) => r.y) };
   }
 
   features(): ShardFeature[] {
     const cols = [q(LANDSLIDES_GEOMETRY_COLUMN), ...LANDSLIDE_COLUMNS.map((c) => q(c.name))];
-    const rows = this.db.prepare(`SELECT ${cols.join(', ')} FROM ${q(LANDSLIDES_TABLE)} ORDER BY fid`).all() as Array<Record<string, unknown>>;
-    return rows.map((r) => ({ geometry: decodeGpkgPolygons(r[LANDSLIDES_GEOMETRY_COLUMN] as Buffer), record: Object.fromEntries(LANDSLIDE_COLUMNS.map((c) => [c.name, r[c.name]])) as unknown as LandslideRecord }));
+    try {
+      const rows = this.db.prepare(`SELECT ${cols.join(', ')} FROM ${q(LANDSLIDES_TABLE)} ORDER BY fid`).all() as Array<Record<string, unknown>>;
+      return rows.map((r) => ({ geometry: decodeGpkgPolygons(r[LANDSLIDES_GEOMETRY_COLUMN] as Buffer), record: Object.fromEntries(LANDSLIDE_COLUMNS.map((c) => [c.name, r[c.name]])) as unknown as LandslideRecord }));
+    } catch (err) {
+      throw this.damaged(err, 'reading its landslides');
+    }
   }
 
   close(): void {
