@@ -481,8 +481,11 @@ export type EditKind = z.infer<typeof EditKind>;
 export const ExportRequest = z.object({
   /** The project file (.gpkg). */
   project: z.string().min(1),
-  /** gpkg, shp (folder or .shp), shp-zip, geojson, kml, kmz, csv, html; probability, confidence, mask (COG .tif). */
-  format: z.enum(['gpkg', 'shp', 'shp-zip', 'geojson', 'kml', 'kmz', 'csv', 'html', 'probability', 'confidence', 'mask']),
+  /**
+   * gpkg, shp (folder or .shp), shp-zip, geojson, kml, kmz, csv, html; probability, confidence, mask
+   * (COG .tif) of a model run; change (COG .tif): the change strength of a change or single-date run.
+   */
+  format: z.enum(['gpkg', 'shp', 'shp-zip', 'geojson', 'kml', 'kmz', 'csv', 'html', 'probability', 'confidence', 'mask', 'change']),
   out: z.string().min(1),
   /** 'project' (default), 'wgs84' or an EPSG code ('EPSG:32645' or 32645); GeoJSON/KML are always WGS 84. */
   crs: z.union([z.string(), z.number().int().positive()]).optional(),
@@ -492,7 +495,7 @@ export const ExportRequest = z.object({
   includeRejected: z.boolean().optional(),
   minArea: z.number().nonnegative().optional(),
   maxArea: z.number().positive().optional(),
-  /** Run for rasters and the report (default: the latest finished run). */
+  /** Run for rasters and the report (default: the latest finished run; for probability/confidence the latest model run, for change the latest change or single-date run). */
   run: z.string().optional(),
   /** Threshold for the confidence/mask rasters (default: the run's). */
   threshold: z.number().gt(0).lt(1).optional(),

@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import type { BareGroundRequestParsed, BareGroundResult, CloudMaskSummary, ProgressSink } from '../../../src-shared/api';
 import type { Grid, Window } from '../../../src-shared/geo';
 import { ScarpError } from '../../../src-shared/errors';
+import { INDEX_RUN_PREFIXES } from '../../../src-shared/vocabulary';
 import { applyCloudMasks, assertOverlap, cloudMaskSentence, bandLayoutOf, checkDetectBudget, cloudMaskOf, gsdOf, openRaster, pixelAreaM2, roleBands, terrainBand } from '../raster';
 import type { Project } from '../store/project';
 import { AttributeBands } from './attribute-bands';
@@ -93,7 +94,7 @@ export async function runBareGround(req: BareGroundRequestParsed, onProgress?: P
           if (cloud) cloud.maskedPixels += masked;
           return { ...bareGroundRows(rule, b, w.width * n, s, inside), masked };
         },
-        run: { modelId: `bare-ground-${spec.id}`, modelName: spec.scoreName, modelSha256: sha({ method: `bare-ground-${spec.id}`, version: RULES_VERSION }), params, what: 'Single-date bare ground' },
+        run: { modelId: `${INDEX_RUN_PREFIXES.bareGround}${spec.id}`, modelName: spec.scoreName, modelSha256: sha({ method: `bare-ground-${spec.id}`, version: RULES_VERSION }), params, what: 'Single-date bare ground' },
         dem: req.dem,
         noValid: (masked) =>
           new ScarpError({

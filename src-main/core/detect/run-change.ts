@@ -10,6 +10,7 @@
 import { resolve } from 'node:path';
 import type { ChangeRequestParsed, ChangeResult, CloudMaskSummary, ProgressSink } from '../../../src-shared/api';
 import { isCloudMaskRole } from '../../../src-shared/bands';
+import { INDEX_RUN_PREFIXES } from '../../../src-shared/vocabulary';
 import type { Grid, Window } from '../../../src-shared/geo';
 import { ScarpError } from '../../../src-shared/errors';
 import {
@@ -204,7 +205,7 @@ export async function runChange(req: ChangeRequestParsed, onProgress?: ProgressS
           if (clouds.post) clouds.post.maskedPixels += both.masked.post;
           return { ...rows, flagged: rows.changed, masked: both.masked.total };
         },
-        run: { modelId: `change-${spec.id}`, modelName: spec.scoreName, modelSha256: sha({ method: spec.id, version: CHANGE_RULES_VERSION }), params, what: 'Change detection' },
+        run: { modelId: `${INDEX_RUN_PREFIXES.change}${spec.id}`, modelName: spec.scoreName, modelSha256: sha({ method: spec.id, version: CHANGE_RULES_VERSION }), params, what: 'Change detection' },
         dem: req.dem,
         layers: [{ kind: 'imagery', path: pair.pre, info: { role: 'pre-event' } }],
         noValid: (masked) =>
