@@ -6,7 +6,10 @@
  * - "iburi-visible-utm-pre": the same with the pre-event image reprojected by gdalwarp to UTM 54N at
  *   15 m, so it is co-registered pixel by pixel (the cost of a pair from different grids);
  * - "synthetic-rdndvi": a generated 4-band (R, G, B, NIR) uint16 pair, 1000 × 1000 px at 10 m:
- *   HazMapper's rdNDVI, one pass.
+ *   HazMapper's rdNDVI, one pass;
+ * - "synthetic-rdndvi-scl": the same with an SCL band added to the post-event image (described B4,
+ *   B3, B2, B8, SCL; rows 300–599 class 9 cloud, rows 50–54 class 3 shadow across the changed block, else 4): the cost of the
+ *   cloud mask and the pixels it leaves unmapped.
  * Each writes the inventory (GeoPackage) and the score raster. Reports seconds and figures as JSON.
  */
 import { execFileSync } from 'node:child_process';
@@ -18,6 +21,30 @@ import { runChange } from '../src-main/core/detect/run-change';
 import { sharedDataDir, repoRoot } from '../src-main/core/paths';
 import { ChangeRequest } from '../src-shared/api';
 
+/** Python (GDAL + NumPy): the post-event image with an SCL band (cloud in rows 300–599, shadow in rows 50–54). */
+const ADD_SCL = `
+import sys
+import numpy as np
+from osgeo import gdal
+src = gdal.Open(sys.argv[1])
+h, w = src.RasterYSize, src.RasterXSize
+dst = gdal.GetDriverByName('GTiff').Create(sys.argv[2], w, h, 5, gdal.GDT_UInt16, ['COMPRESS=DEFLATE', 'TILED=YES'])
+dst.SetGeoTransform(src.GetGeoTransform())
+dst.SetProjection(src.GetProjection())
+for i, d in enumerate(['B4', 'B3', 'B2', 'B8']):
+    b = dst.GetRasterBand(i + 1)
+    b.WriteArray(src.GetRasterBand(i + 1).ReadAsArray())
+    b.SetDescription(d)
+    b.SetNoDataValue(0)
+scl = np.full((h, w), 4, np.uint16)
+scl[300:600] = 9
+scl[50:55] = 3
+b = dst.GetRasterBand(5)
+b.WriteArray(scl)
+b.SetDescription('SCL')
+dst = None
+`;
+
 async function timed(req: ChangeRequest): Promise<Record<string, unknown>> {
   const t0 = performance.now();
   const r = await runChange(ChangeRequest.parse({ ...req, overwrite: true }));
@@ -26,6 +53,7 @@ async function timed(req: ChangeRequest): Promise<Record<string, unknown>> {
     method: r.method,
     validPixels: r.validPixels,
     changedPixels: r.changedPixels,
+    maskedPixels: r.maskedPixels,
     polygons: r.features,
     areaHa: Number((r.totalAreaM2 / 10_000).toFixed(2)),
     rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20),
@@ -49,6 +77,8 @@ export async function run(): Promise<Record<string, unknown>> {
     } else out.iburi = { skipped: 'no ../shared/data' };
     execFileSync('/usr/bin/python3', [join(repoRoot, 'test/fixtures/change_reference.py'), 'pair', dir, '1000', '1000']);
     out['synthetic-rdndvi'] = await timed({ pre: join(dir, 'pre.tif'), post: join(dir, 'post.tif'), out: join(dir, 'c.gpkg'), score: join(dir, 'c.tif') });
+    execFileSync('/usr/bin/python3', ['-c', ADD_SCL, join(dir, 'post.tif'), join(dir, 'post_scl.tif')]);
+    out['synthetic-rdndvi-scl'] = await timed({ pre: join(dir, 'pre.tif'), post: join(dir, 'post_scl.tif'), out: join(dir, 'd.gpkg'), score: join(dir, 'd.tif') });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

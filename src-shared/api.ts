@@ -98,6 +98,16 @@ export const ChangeRequest = z.object({
 export type ChangeRequest = z.input<typeof ChangeRequest>;
 export type ChangeRequestParsed = z.output<typeof ChangeRequest>;
 
+/** A scene's cloud mask as a run used it (src-main/core/raster/cloud-mask.ts). */
+export interface CloudMaskSummary {
+  /** The quality band: Sentinel-2 SCL, Sentinel-2 QA60 or Landsat Collection 2 QA_PIXEL. */
+  band: 'SCL' | 'QA60' | 'QA_PIXEL';
+  /** Its band number in the file (1-based). */
+  bandNumber: number;
+  /** Pixels with data that this mask flagged (cloud, cloud shadow, cirrus) and were left unmapped. */
+  maskedPixels: number;
+}
+
 export interface ChangeResult {
   method: 'rdndvi' | 'visible';
   /** One sentence: which method and why. */
@@ -118,9 +128,13 @@ export interface ChangeResult {
   /** The pre-event image was resampled onto the post-event grid (other CRS, resolution or alignment). */
   preResampled: boolean;
   minAreaM2: number;
-  /** Pixels where both images are valid (inside the AOI), and those flagged as change. */
+  /** Pixels where both images are valid and no cloud mask flags them (inside the AOI), and those flagged as change. */
   validPixels: number;
   changedPixels: number;
+  /** Pixels with data in both images that a cloud mask of either flagged: unmapped (no data in the score and the polygons). */
+  maskedPixels: number;
+  /** The cloud mask of each image (null: the image has no quality band). */
+  cloudMasks: { pre: CloudMaskSummary | null; post: CloudMaskSummary | null };
   features: number;
   totalAreaM2: number;
   outputs: { inventory?: string; score?: string };
@@ -174,9 +188,13 @@ export interface BareGroundResult {
   minSlopeDeg: number | null;
   gsdM: number;
   minAreaM2: number;
-  /** Pixels where the index is defined (inside the AOI), and those mapped as bare ground. */
+  /** Pixels where the index is defined and no cloud mask flags them (inside the AOI), and those mapped as bare ground. */
   validPixels: number;
   barePixels: number;
+  /** Pixels with data that the image's cloud mask flagged: unmapped (no data in the score and the polygons). */
+  maskedPixels: number;
+  /** Null: the image has no quality band (SCL, QA60, QA_PIXEL). */
+  cloudMask: CloudMaskSummary | null;
   features: number;
   totalAreaM2: number;
   outputs: { inventory?: string; score?: string };
@@ -463,8 +481,11 @@ export type EditKind = z.infer<typeof EditKind>;
 export const ExportRequest = z.object({
   /** The project file (.gpkg). */
   project: z.string().min(1),
-  /** gpkg, shp (folder or .shp), shp-zip, geojson, kml, kmz, csv, html; probability, confidence, mask (COG .tif). */
-  format: z.enum(['gpkg', 'shp', 'shp-zip', 'geojson', 'kml', 'kmz', 'csv', 'html', 'probability', 'confidence', 'mask']),
+  /**
+   * gpkg, shp (folder or .shp), shp-zip, geojson, kml, kmz, csv, html; probability, confidence, mask
+   * (COG .tif) of a model run; change (COG .tif): the change strength of a change or single-date run.
+   */
+  format: z.enum(['gpkg', 'shp', 'shp-zip', 'geojson', 'kml', 'kmz', 'csv', 'html', 'probability', 'confidence', 'mask', 'change']),
   out: z.string().min(1),
   /** 'project' (default), 'wgs84' or an EPSG code ('EPSG:32645' or 32645); GeoJSON/KML are always WGS 84. */
   crs: z.union([z.string(), z.number().int().positive()]).optional(),
@@ -474,7 +495,7 @@ export const ExportRequest = z.object({
   includeRejected: z.boolean().optional(),
   minArea: z.number().nonnegative().optional(),
   maxArea: z.number().positive().optional(),
-  /** Run for rasters and the report (default: the latest finished run). */
+  /** Run for rasters and the report (default: the latest finished run; for probability/confidence the latest model run, for change the latest change or single-date run). */
   run: z.string().optional(),
   /** Threshold for the confidence/mask rasters (default: the run's). */
   threshold: z.number().gt(0).lt(1).optional(),

@@ -4,9 +4,18 @@
  */
 import { z } from 'zod';
 
-export const BAND_ROLES = ['red', 'green', 'blue', 'nir', 'rededge', 'swir1', 'swir2', 'other'] as const;
+export const BAND_ROLES = ['red', 'green', 'blue', 'nir', 'rededge', 'swir1', 'swir2', 'scl', 'qa60', 'qa_pixel', 'other'] as const;
 export const BandRole = z.enum(BAND_ROLES);
 export type BandRole = z.infer<typeof BandRole>;
+
+/**
+ * Quality bands a cloud mask is read from (src-main/core/raster/cloud-mask.ts): Sentinel-2 L2A's
+ * scene classification (SCL), Sentinel-2's QA60 bit mask, Landsat Collection 2's QA_PIXEL bit mask.
+ * They are not reflectance: never scaled, never part of a pixel's validity.
+ */
+export const CLOUD_MASK_ROLES = ['scl', 'qa60', 'qa_pixel'] as const;
+export type CloudMaskRole = (typeof CLOUD_MASK_ROLES)[number];
+export const isCloudMaskRole = (r: BandRole): r is CloudMaskRole => (CLOUD_MASK_ROLES as readonly string[]).includes(r);
 
 /** How the stored numbers of a file become reflectance, and which band is which. */
 export const BandLayoutRequest = z.object({
@@ -39,6 +48,7 @@ const NAMED: Record<string, BandRole> = {
   rededge: 'rededge', 'red edge': 'rededge', 'red-edge': 'rededge', red_edge: 'rededge', re: 'rededge',
   swir1: 'swir1', 'swir 1': 'swir1', 'swir-1': 'swir1', swir_1: 'swir1', swir16: 'swir1',
   swir2: 'swir2', 'swir 2': 'swir2', 'swir-2': 'swir2', swir_2: 'swir2', swir22: 'swir2',
+  scl: 'scl', 'scene classification': 'scl', qa60: 'qa60', qa_pixel: 'qa_pixel', 'qa pixel': 'qa_pixel',
 };
 
 /** Sentinel-2 MSI band numbers → roles (B5 is the first red-edge band; B8A, narrow NIR, is not 'nir' when B8 is there). */

@@ -64,3 +64,19 @@ export type ReviewOrder = (typeof REVIEW_ORDERS)[number];
 /** What a scene of a project is to the event: imagery from before it or after it (more than one after is fine). */
 export const SCENE_ROLES = ['pre-event', 'post-event'] as const;
 export type SceneRole = (typeof SCENE_ROLES)[number];
+
+/**
+ * Run ids of the index methods (no model): change detection `change-<method>` and the single-date
+ * method `bare-ground-<index>`. Their stored layer is a change strength, not a probability.
+ */
+export const INDEX_RUN_PREFIXES = { change: 'change-', bareGround: 'bare-ground-' } as const;
+
+/**
+ * What a run stores as its map layer: a model's calibrated landslide `probability`, or the index
+ * methods' `change` strength (0–1, 0.5 at the method's threshold, 1 at twice it; not a probability).
+ * The one rule for the export (`--format change`), its SCARP_LAYER tag and style, and the app's layer.
+ */
+export type RunLayerKind = 'probability' | 'change';
+export function runLayerKind(modelId: string): RunLayerKind {
+  return modelId.startsWith(INDEX_RUN_PREFIXES.change) || modelId.startsWith(INDEX_RUN_PREFIXES.bareGround) ? 'change' : 'probability';
+}

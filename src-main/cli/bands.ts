@@ -12,7 +12,8 @@ export const BAND_OPTIONS = {
 export const BAND_USAGE = `[--bands <role,...>] [--scale s] [--offset o]
                                          band roles in file order (${BAND_ROLES.join('|')}; default: the
                                          band descriptions, a known sensor stack, else red,green,blue[,nir]
-                                         by band count); reflectance = value × s + o`;
+                                         by band count); scl, qa60, qa_pixel: a quality band whose
+                                         clouds are left unmapped (change, bare-ground); reflectance = value × s + o`;
 
 /** The layout from option values (undefined when none given). `prefix` names the options in messages. */
 export function layoutOption(v: { bands?: string; scale?: string; offset?: string }, prefix = ''): BandLayoutRequest | undefined {

@@ -21,6 +21,8 @@ const FLAGS: Record<string, string> = {
   'imagery-gsd': '--imagery-gsd <metres>',
   'format-gpkg': '--format gpkg',
   'format-probability': '--format probability',
+  'format-change': '--format change',
+  'change-project': 'scarp change --project <file.gpkg>',
   'detect-project': 'scarp detect --project <file.gpkg> --image <file.tif>',
   import: 'scarp import --project <new.gpkg> --file <file>',
   relink: 'scarp project relink <file.gpkg> --scene <id> --path <new place>',

@@ -103,12 +103,13 @@ export const COMMAND_USAGE: Readonly<Record<string, string>> = {
               --out <adapted.gpkg> [--out-model <adapted.onnx>] [--overwrite] [--json]
                                          learning from corrections, measured with a simulated operator`,
   demo: `  scarp demo [--model <id>] [--out-dir <dir>]`,
-  export: `  scarp export --project <gpkg> --format <gpkg|shp|shp-zip|geojson|kml|kmz|csv|html|probability|confidence|mask>
+  export: `  scarp export --project <gpkg> --format <gpkg|shp|shp-zip|geojson|kml|kmz|csv|html|probability|confidence|mask|change>
                --out <path> [--crs project|wgs84|EPSG:n] [--status confirmed,edited,...] [--include-rejected]
                [--min-area m2] [--max-area m2] [--run <id>] [--threshold t] [--with-probability] [--wkt] [--overwrite] [--json]
                                          rejected landslides are left out unless --include-rejected; imported fields
                                          are typed columns; csv: a point on each polygon (x/y, and lon/lat), --wkt adds
-                                         the polygon; a <name>.qml style beside the data is shared by its formats`,
+                                         the polygon; a <name>.qml style beside the data is shared by its formats;
+                                         change: the change strength of a change or single-date run (not a probability)`,
   import: `  scarp import --project <gpkg> --file <shp|gpkg|geojson|kml|kmz> [--layer <name>] [--crs EPSG:code]
                [--status <status>] [--type <type>] [--mapper <name>] [--observed-date YYYY-MM-DD] [--json]
                                          what the landslides are (default: the file's values, else predicted);

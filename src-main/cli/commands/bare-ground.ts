@@ -56,6 +56,7 @@ export function formatBareGroundResult(r: BareGroundResult): string {
     `Method:      ${r.methodReason}`,
     `Score:       ${r.scoreName} (not a probability); bare ground where < ${r.threshold}${r.minSlopeDeg !== null ? `; slopes ≥ ${r.minSlopeDeg}°` : '; no DEM: no slope mask'}`,
     `Image:       ${r.gsdM.toFixed(1)} m; ${r.validPixels} valid pixels, ${r.barePixels} bare`,
+    ...(r.cloudMask ? [`Clouds:      ${r.maskedPixels} pixels unmapped (${r.cloudMask.band}, band ${r.cloudMask.bandNumber})`] : []),
     `Landslides:  ${r.features} polygons, ${ha(r.totalAreaM2)} (minimum ${Math.round(r.minAreaM2)} m²)`,
     ...(r.outputs.inventory ? [`Inventory:   ${r.outputs.inventory}`] : []),
     ...(r.outputs.score ? [`Score:       ${r.outputs.score}`] : []),

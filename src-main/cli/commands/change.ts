@@ -70,6 +70,9 @@ export function formatChangeResult(r: ChangeResult): string {
     `Method:      ${r.methodReason}`,
     `Score:       ${r.scoreName}; change where ${r.direction === 'loss' ? `≤ −${r.threshold}` : `≥ ${r.threshold}`}${r.brightnessShift !== null ? ` (median ln ratio ${r.brightnessShift.toFixed(3)} taken out; not greener than ΔGLI × 100 = ${r.maxGreening}${r.cloudReflectance !== null ? `; post-event reflectance > ${r.cloudReflectance} masked as cloud` : ''})` : ''}${r.minSlopeDeg !== null ? `; slopes ≥ ${r.minSlopeDeg}°` : '; no DEM: no slope mask'}`,
     `Images:      pre ${r.images.pre} (${r.gsdM.pre.toFixed(1)} m${r.preResampled ? ', co-registered onto the post-event grid' : ''}), post ${r.images.post} (${r.gsdM.post.toFixed(1)} m); ${r.validPixels} valid pixels, ${r.changedPixels} changed`,
+    ...(r.cloudMasks.pre || r.cloudMasks.post
+      ? [`Clouds:      ${r.maskedPixels} pixels unmapped (${[r.cloudMasks.pre && `pre-event ${r.cloudMasks.pre.band}: ${r.cloudMasks.pre.maskedPixels}`, r.cloudMasks.post && `post-event ${r.cloudMasks.post.band}: ${r.cloudMasks.post.maskedPixels}`].filter(Boolean).join(', ')})`]
+      : []),
     `Landslides:  ${r.features} polygons, ${ha(r.totalAreaM2)} (minimum ${Math.round(r.minAreaM2)} m²)`,
     ...(r.outputs.inventory ? [`Inventory:   ${r.outputs.inventory}`] : []),
     ...(r.outputs.score ? [`Score:       ${r.outputs.score}`] : []),

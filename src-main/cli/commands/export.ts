@@ -43,7 +43,7 @@ export async function runExport(service: ScarpApi, args: string[]): Promise<numb
     const r = await service.exportInventory(request, cancel.sink, cancel.signal);
     progress.finish();
     for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
-    process.stdout.write(v.json ? `${JSON.stringify(r, null, 2)}\n` : `Exported ${r.count} ${['probability', 'confidence', 'mask'].includes(r.format) ? 'pixels' : 'landslides'} (${r.format}, ${r.crs.name}):\n${r.files.map((f) => `  ${f}`).join('\n')}\n`);
+    process.stdout.write(v.json ? `${JSON.stringify(r, null, 2)}\n` : `Exported ${r.count} ${['probability', 'confidence', 'mask', 'change'].includes(r.format) ? 'pixels' : 'landslides'} (${r.format}, ${r.crs.name}):\n${r.files.map((f) => `  ${f}`).join('\n')}\n`);
   } finally {
     progress.finish();
     cancel.dispose();

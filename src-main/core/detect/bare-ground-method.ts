@@ -91,7 +91,7 @@ export function bareStrength(index: number, threshold: number): number {
  * The score (the index), the bare-ground mask and the strength of n pixels; `slope` in degrees (or
  * null without a DEM), `inside` 1 inside the AOI (or null).
  */
-export function bareGroundRows(rule: BareGroundRule, bands: Map<BandRole, Float32Array>, n: number, slope: Float32Array | null, inside: Uint8Array | null): IndexRows {
+export function bareGroundRows(rule: BareGroundRule, bands: Map<BandRole, Float32Array>, n: number, slope: Float32Array | null, inside: Uint8Array | null): Omit<IndexRows, 'masked'> {
   const score = bareGroundIndex(rule.spec, bands);
   const mask = new Uint8Array(n);
   const strength = new Float32Array(n);

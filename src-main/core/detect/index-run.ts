@@ -38,6 +38,8 @@ export interface IndexRows {
   strength: Float32Array;
   valid: number;
   flagged: number;
+  /** Pixels with data a cloud mask flagged (inside the AOI): NaN in the score, never in the mask. */
+  masked: number;
 }
 
 /** What a method prepared: its grid, its per-row rule and what the project records. */
@@ -59,8 +61,8 @@ export interface IndexRunPlan {
   dem?: string;
   /** Other files recorded as layers of the scene (the pre-event image). */
   layers?: Array<{ kind: 'imagery'; path: string; info: Record<string, unknown> }>;
-  /** The error when no pixel could be scored. */
-  noValid(): ScarpError;
+  /** The error when no pixel could be scored (`maskedPixels` of them were cloud-masked). */
+  noValid(maskedPixels: number): ScarpError;
 }
 
 export interface IndexRunRequest {
@@ -81,6 +83,7 @@ export interface IndexRunOutcome<P> {
   polygons: InventoryPolygon[];
   validPixels: number;
   flaggedPixels: number;
+  maskedPixels: number;
   project?: ProjectRunSummary;
   outputs: { inventory?: string; score?: string };
   warnings: string[];
@@ -173,6 +176,7 @@ export async function runIndexMethod<P extends IndexRunPlan>(
     };
     let validPixels = 0;
     let flaggedPixels = 0;
+    let maskedPixels = 0;
     const W = region.width;
     for (let y = 0; y < region.height; y += BAND_ROWS) {
       progress({ stage: 'infer', done: y, total: region.height, message: plan.scoreLabel });
@@ -180,6 +184,7 @@ export async function runIndexMethod<P extends IndexRunPlan>(
       const rows = await plan.rows({ x: region.x, y: region.y + y, width: W, height: n }, y, n);
       validPixels += rows.valid;
       flaggedPixels += rows.flagged;
+      maskedPixels += rows.masked;
       if (writer) await writer.writeRows(y, [rows.score]);
       if (tiles && project) {
         const q = new Uint8Array(rows.strength.length);
@@ -191,7 +196,7 @@ export async function runIndexMethod<P extends IndexRunPlan>(
       take(polygonizer.push(y, rows.mask, terrain ? { ...terrain, probability: rows.strength } : { probability: rows.strength }));
     }
     take(polygonizer.finish());
-    if (validPixels === 0) throw plan.noValid();
+    if (validPixels === 0) throw plan.noValid(maskedPixels);
     if (writer) {
       await writer.close();
       writer = null;
@@ -223,6 +228,7 @@ export async function runIndexMethod<P extends IndexRunPlan>(
       polygons,
       validPixels,
       flaggedPixels,
+      maskedPixels,
       project: summary,
       outputs: { inventory: inventoryOut?.finalPath, score: scoreOut?.finalPath },
       warnings,

@@ -5,10 +5,11 @@
  * and/or a project run with its parameters and predicted landslides.
  */
 import { resolve } from 'node:path';
-import type { BareGroundRequestParsed, BareGroundResult, ProgressSink } from '../../../src-shared/api';
+import type { BareGroundRequestParsed, BareGroundResult, CloudMaskSummary, ProgressSink } from '../../../src-shared/api';
 import type { Grid, Window } from '../../../src-shared/geo';
 import { ScarpError } from '../../../src-shared/errors';
-import { assertOverlap, bandLayoutOf, checkDetectBudget, gsdOf, openRaster, pixelAreaM2, roleBands, terrainBand } from '../raster';
+import { INDEX_RUN_PREFIXES } from '../../../src-shared/vocabulary';
+import { applyCloudMasks, assertOverlap, cloudMaskSentence, bandLayoutOf, checkDetectBudget, cloudMaskOf, gsdOf, openRaster, pixelAreaM2, roleBands, terrainBand } from '../raster';
 import type { Project } from '../store/project';
 import { AttributeBands } from './attribute-bands';
 import { AoiMask } from './aoi';
@@ -26,6 +27,8 @@ interface BareGroundPlan extends IndexRunPlan {
   reason: string;
   rule: BareGroundRule;
   gsdM: number;
+  /** The image's cloud mask (its count grows as rows are read), or null. */
+  cloud: CloudMaskSummary | null;
 }
 
 /** `open`: a project already open (the app's), used instead of opening `req.project` (and left open). */
@@ -54,6 +57,8 @@ export async function runBareGround(req: BareGroundRequestParsed, onProgress?: P
       const region: Window = aoi ? aoi.window : { x: 0, y: 0, width: workGrid.width, height: workGrid.height };
       checkDetectBudget(image.info.path, region.width, region.height, aoi !== null);
       const bands = roleBands(image, layout, spec.roles, workGrid);
+      const clouds = cloudMaskOf(image, layout, workGrid);
+      const cloud: CloudMaskSummary | null = clouds ? { band: clouds.spec.label, bandNumber: clouds.band + 1, maskedPixels: 0 } : null;
       const slope = dem ? terrainBand(dem, 'slope', workGrid) : null;
       const attributes = dem ? new AttributeBands(dem, workGrid, region) : null;
       const g = gsdOf(workGrid);
@@ -71,6 +76,7 @@ export async function runBareGround(req: BareGroundRequestParsed, onProgress?: P
         minAreaM2,
         simplifyM,
         layout,
+        cloudMask: clouds ? clouds.spec.role : null,
       };
       return {
         scene: image,
@@ -82,22 +88,26 @@ export async function runBareGround(req: BareGroundRequestParsed, onProgress?: P
         simplifyM,
         scoreLabel: `${spec.id.toUpperCase()} (single date)`,
         async rows(w, y, n) {
-          const [b, s] = await Promise.all([bands.readWindow(w), slope ? slope.readWindow(w) : Promise.resolve(null)]);
-          return bareGroundRows(rule, b, w.width * n, s, aoi ? aoi.rows(y, n) : null);
+          const [b, s, codes] = await Promise.all([bands.readWindow(w), slope ? slope.readWindow(w) : Promise.resolve(null), clouds ? clouds.readWindow(w) : Promise.resolve(null)]);
+          const inside = aoi ? aoi.rows(y, n) : null;
+          const { masked } = applyCloudMasks([{ bands: b, codes }], w.width * n, inside);
+          if (cloud) cloud.maskedPixels += masked;
+          return { ...bareGroundRows(rule, b, w.width * n, s, inside), masked };
         },
-        run: { modelId: `bare-ground-${spec.id}`, modelName: spec.scoreName, modelSha256: sha({ method: `bare-ground-${spec.id}`, version: RULES_VERSION }), params, what: 'Single-date bare ground' },
+        run: { modelId: `${INDEX_RUN_PREFIXES.bareGround}${spec.id}`, modelName: spec.scoreName, modelSha256: sha({ method: `bare-ground-${spec.id}`, version: RULES_VERSION }), params, what: 'Single-date bare ground' },
         dem: req.dem,
-        noValid: () =>
+        noValid: (masked) =>
           new ScarpError({
             code: 'ALL_NODATA',
-            message: `${image.info.path} has no pixel where the ${spec.id.toUpperCase()} is defined${aoi ? ' inside the area of interest' : ''}.`,
+            message: `${image.info.path} has no pixel where the ${spec.id.toUpperCase()} is defined${aoi ? ' inside the area of interest' : ''}${masked > 0 && clouds ? ` and not cloud: its ${clouds.spec.label} band masked ${masked} pixels` : ''}.`,
             file: image.info.path,
-            hint: 'Check the nodata value and the band roles of the image (scarp info).',
+            hint: masked > 0 ? 'The scene is cloudy there: take a clearer scene of the area.' : 'Check the nodata value and the band roles of the image (scarp info).',
           }),
         spec,
         reason,
         rule,
         gsdM,
+        cloud,
       };
     },
     { onProgress, signal, open, cancelled },
@@ -113,11 +123,13 @@ export async function runBareGround(req: BareGroundRequestParsed, onProgress?: P
     minAreaM2: r.plan.minAreaM2,
     validPixels: r.validPixels,
     barePixels: r.flaggedPixels,
+    maskedPixels: r.maskedPixels,
+    cloudMask: r.plan.cloud,
     features: r.polygons.length,
     totalAreaM2: r.polygons.reduce((s, q) => s + q.attributes.area_m2, 0),
     outputs: r.outputs,
     project: r.project,
     timings: { totalS: r.totalS },
-    warnings: r.warnings,
+    warnings: [...r.warnings, ...(r.plan.cloud ? [cloudMaskSentence('The image', r.plan.cloud)] : [])],
   };
 }

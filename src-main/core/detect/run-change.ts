@@ -8,11 +8,16 @@
  * only when the whole run succeeded (index-run.ts: the chain shared with the single-date method).
  */
 import { resolve } from 'node:path';
-import type { ChangeRequestParsed, ChangeResult, ProgressSink } from '../../../src-shared/api';
+import type { ChangeRequestParsed, ChangeResult, CloudMaskSummary, ProgressSink } from '../../../src-shared/api';
+import { isCloudMaskRole } from '../../../src-shared/bands';
+import { INDEX_RUN_PREFIXES } from '../../../src-shared/vocabulary';
 import type { Grid, Window } from '../../../src-shared/geo';
 import { ScarpError } from '../../../src-shared/errors';
 import {
+  applyCloudMasks,
   assertOverlap,
+  cloudMaskOf,
+  cloudMaskSentence,
   bandLayoutOf,
   checkDetectBudget,
   gsdOf,
@@ -47,6 +52,15 @@ interface ChangePlan extends IndexRunPlan {
   rule: ChangeRule;
   gsd: { pre: number; post: number };
   preResampled: boolean;
+  /** Each image's cloud mask (its count grows as rows are read), or null. */
+  clouds: { pre: CloudMaskSummary | null; post: CloudMaskSummary | null };
+}
+
+/** Both images' bands for one window, cloud-masked, with what the masks removed there. */
+interface PairRead {
+  pre: Map<BandRole, Float32Array>;
+  post: Map<BandRole, Float32Array>;
+  masked: { total: number; pre: number; post: number };
 }
 
 /**
@@ -92,7 +106,8 @@ export async function runChange(req: ChangeRequestParsed, onProgress?: ProgressS
       if (Math.max(gPre, gPost) / Math.min(gPre, gPost) > 1.5) {
         warnings.push(`The images have different resolutions (pre ${gPre.toFixed(1)} m, post ${gPost.toFixed(1)} m), probably different sensors: the pre-event image is resampled onto the post-event grid, and change smaller than its pixels is not seen.`);
       }
-      if (preLayout.roles.length !== postLayout.roles.length) {
+      const spectral = (roles: readonly BandRole[]): BandRole[] => roles.filter((r) => !isCloudMaskRole(r));
+      if (spectral(preLayout.roles).length !== spectral(postLayout.roles).length) {
         warnings.push(`The images have different bands (pre ${preLayout.roles.join(', ')}; post ${postLayout.roles.join(', ')}): only the bands both have are compared.`);
       }
       const visible = spec.id === 'visible';
@@ -105,7 +120,6 @@ export async function runChange(req: ChangeRequestParsed, onProgress?: ProgressS
         maxGreening: req.maxGreening ?? VISIBLE_DEFAULTS.maxGreening,
         cloudReflectance: visible && reflectanceKnown ? (req.cloudReflectance ?? VISIBLE_DEFAULTS.cloudReflectance) : null,
       };
-      if (visible && !reflectanceKnown) warnings.push('No reflectance scale was given: clouds in the post-event image are not masked (give the scale to mask them).');
 
       const workGrid: Grid = { width: post.info.width, height: post.info.height, geoTransform: post.info.geoTransform, crs: post.info.crs };
       const aoi = req.aoi ? await AoiMask.load(req.aoi, workGrid) : null;
@@ -114,6 +128,11 @@ export async function runChange(req: ChangeRequestParsed, onProgress?: ProgressS
       const postBands = roleBands(post, postLayout, spec.roles, workGrid);
       // Coordinates interpolated to 1e-6 pixel (gdalwarp's default is 0.125): a co-registration, not a preview.
       const preBands = roleBands(pre, preLayout, spec.roles, workGrid, { maxErrorPx: 1e-6 });
+      const postClouds = cloudMaskOf(post, postLayout, workGrid);
+      const preClouds = cloudMaskOf(pre, preLayout, workGrid, { maxErrorPx: 1e-6 });
+      const summary = (c: typeof preClouds): CloudMaskSummary | null => (c ? { band: c.spec.label, bandNumber: c.band + 1, maskedPixels: 0 } : null);
+      const clouds = { pre: summary(preClouds), post: summary(postClouds) };
+      if (visible && !reflectanceKnown && !postClouds) warnings.push('No reflectance scale was given and the post-event image has no quality band (SCL, QA60, QA_PIXEL): its clouds are not masked (give the scale to mask bright clouds, or name its quality band).');
       const preGrid: Grid = { width: pre.info.width, height: pre.info.height, geoTransform: pre.info.geoTransform, crs: pre.info.crs };
       const shift = alignedShift(workGrid, preGrid);
       const preResampled = !(shift && shift.dx === 0 && shift.dy === 0 && preGrid.width === workGrid.width && preGrid.height === workGrid.height);
@@ -125,15 +144,23 @@ export async function runChange(req: ChangeRequestParsed, onProgress?: ProgressS
 
       // Both images' bands by row band; a region of at most MEDIAN_SAMPLE pixels read by the first pass is
       // kept for the second (at most 6 float32 bands of 4 M pixels), so the co-registration runs once.
-      const keep = visible && region.width * region.height <= MEDIAN_SAMPLE ? new Map<number, [Map<BandRole, Float32Array>, Map<BandRole, Float32Array>]>() : null;
-      const readBoth = async (w: Window): Promise<[Map<BandRole, Float32Array>, Map<BandRole, Float32Array>]> => {
+      const keep = visible && region.width * region.height <= MEDIAN_SAMPLE ? new Map<number, PairRead>() : null;
+      const readBoth = async (w: Window): Promise<PairRead> => {
         const kept = keep?.get(w.y);
         if (kept) {
           keep!.delete(w.y);
           return kept;
         }
-        const both = await Promise.all([preBands.readWindow(w), postBands.readWindow(w)]);
-        return both;
+        const [a, b, ca, cb] = await Promise.all([
+          preBands.readWindow(w),
+          postBands.readWindow(w),
+          preClouds ? preClouds.readWindow(w) : Promise.resolve(null),
+          postClouds ? postClouds.readWindow(w) : Promise.resolve(null),
+        ]);
+        // Cloud-masked pixels are no data for both passes (the median shift leaves them out too).
+        const inside = aoi ? aoi.rows(w.y - region.y, w.height) : null;
+        const m = applyCloudMasks([{ bands: a, codes: ca }, { bands: b, codes: cb }], w.width * w.height, inside);
+        return { pre: a, post: b, masked: { total: m.masked, pre: m.perImage[0]!, post: m.perImage[1]! } };
       };
       // The visible method's first pass: the scene's overall brightness difference between the dates.
       if (visible) {
@@ -159,6 +186,7 @@ export async function runChange(req: ChangeRequestParsed, onProgress?: ProgressS
         simplifyM,
         preLayout,
         postLayout,
+        cloudMasks: { pre: preClouds?.spec.role ?? null, post: postClouds?.spec.role ?? null },
       };
       return {
         scene: post,
@@ -171,25 +199,28 @@ export async function runChange(req: ChangeRequestParsed, onProgress?: ProgressS
         simplifyM,
         scoreLabel: 'change score',
         async rows(w, y, n) {
-          const [[a, b], s] = await Promise.all([readBoth(w), slope ? slope.readWindow(w) : Promise.resolve(null)]);
-          const rows = changeRows(rule, a, b, w.width * n, s, aoi ? aoi.rows(y, n) : null);
-          return { ...rows, flagged: rows.changed };
+          const [both, s] = await Promise.all([readBoth(w), slope ? slope.readWindow(w) : Promise.resolve(null)]);
+          const rows = changeRows(rule, both.pre, both.post, w.width * n, s, aoi ? aoi.rows(y, n) : null);
+          if (clouds.pre) clouds.pre.maskedPixels += both.masked.pre;
+          if (clouds.post) clouds.post.maskedPixels += both.masked.post;
+          return { ...rows, flagged: rows.changed, masked: both.masked.total };
         },
-        run: { modelId: `change-${spec.id}`, modelName: spec.scoreName, modelSha256: sha({ method: spec.id, version: CHANGE_RULES_VERSION }), params, what: 'Change detection' },
+        run: { modelId: `${INDEX_RUN_PREFIXES.change}${spec.id}`, modelName: spec.scoreName, modelSha256: sha({ method: spec.id, version: CHANGE_RULES_VERSION }), params, what: 'Change detection' },
         dem: req.dem,
         layers: [{ kind: 'imagery', path: pair.pre, info: { role: 'pre-event' } }],
-        noValid: () =>
+        noValid: (masked) =>
           new ScarpError({
             code: 'ALL_NODATA',
-            message: `The pre-event image ${pre.info.path} and the post-event image ${post.info.path} have no valid pixels in common${aoi ? ' inside the area of interest' : ''}.`,
+            message: `The pre-event image ${pre.info.path} and the post-event image ${post.info.path} have no valid pixels in common${aoi ? ' inside the area of interest' : ''}${masked > 0 ? ` that no cloud mask flags (${masked} pixels were masked as cloud)` : ''}.`,
             file: pre.info.path,
-            hint: 'Check that both images cover the same ground with data (scarp info shows their bounds and nodata).',
+            hint: masked > 0 ? 'The scenes are cloudy there: take clearer scenes of the area.' : 'Check that both images cover the same ground with data (scarp info shows their bounds and nodata).',
           }),
         spec,
         reason,
         rule,
         gsd: { pre: gPre, post: gPost },
         preResampled,
+        clouds,
       };
     },
     { onProgress, signal, open, cancelled },
@@ -211,13 +242,19 @@ export async function runChange(req: ChangeRequestParsed, onProgress?: ProgressS
     minAreaM2: r.plan.minAreaM2,
     validPixels: r.validPixels,
     changedPixels: r.flaggedPixels,
+    maskedPixels: r.maskedPixels,
+    cloudMasks: r.plan.clouds,
     features: r.polygons.length,
     totalAreaM2: r.polygons.reduce((s, q) => s + q.attributes.area_m2, 0),
     outputs: r.outputs,
     project: r.project,
     images: { pre: resolve(pair.pre), post: resolve(pair.post) },
     timings: { totalS: r.totalS },
-    warnings: r.warnings,
+    warnings: [
+      ...r.warnings,
+      ...(r.plan.clouds.pre ? [cloudMaskSentence('The pre-event image', r.plan.clouds.pre)] : []),
+      ...(r.plan.clouds.post ? [cloudMaskSentence('The post-event image', r.plan.clouds.post)] : []),
+    ],
   };
 }
 
@@ -230,7 +267,7 @@ const MEDIAN_SAMPLE = 4_000_000;
  */
 async function medianLogBrightnessRatio(
   region: Window,
-  read: (w: Window) => Promise<[Map<BandRole, Float32Array>, Map<BandRole, Float32Array>]>,
+  read: (w: Window) => Promise<PairRead>,
   aoi: AoiMask | null,
   progress: ProgressSink,
 ): Promise<number> {
@@ -241,7 +278,7 @@ async function medianLogBrightnessRatio(
   for (let y = 0; y < region.height; y += BAND_ROWS) {
     progress({ stage: 'prepare', done: y, total: region.height, message: 'brightness between the dates' });
     const n = Math.min(BAND_ROWS, region.height - y);
-    const [a, b] = await read({ x: region.x, y: region.y + y, width: region.width, height: n });
+    const { pre: a, post: b } = await read({ x: region.x, y: region.y + y, width: region.width, height: n });
     const lr = logBrightnessRatio(a, b, region.width * n);
     const inside = aoi ? aoi.rows(y, n) : null;
     for (let k = 0; k < lr.length; k++) {

@@ -1,7 +1,8 @@
 /**
  * Raster exports of a run, each a COG through writeCog (temp + rename) with its band description,
- * the provenance as SCARP_* metadata items and its QGIS style beside it (raster-style.ts): the
- * calibrated probability (float32, NaN no data, average overviews), the confidence that each pixel's
+ * the provenance as SCARP_* metadata items (SCARP_LAYER: the format) and its QGIS style beside it
+ * (raster-style.ts): the calibrated probability (float32, NaN no data, average overviews), the change
+ * strength of a change or single-date run (the same, tagged and styled as `change`), the confidence that each pixel's
  * class is right (vector/confidence.ts), and the 8-bit mask (1 landslide, 0 not, 255 no data, a colour
  * table; nearest overviews).
  */
@@ -15,7 +16,7 @@ import type { ProgressSink } from '../../../src-shared/api';
 import { MASK_NODATA, maskColorTable, RASTER_DESCRIPTIONS, rasterQml, type RasterKind } from './raster-style';
 import { sidecarAction } from './sidecars';
 
-export const RASTER_FORMATS = ['probability', 'confidence', 'mask'] as const;
+export const RASTER_FORMATS = ['probability', 'confidence', 'mask', 'change'] as const;
 export type RasterFormat = (typeof RASTER_FORMATS)[number];
 
 export interface RasterExportOptions {
@@ -65,6 +66,7 @@ export async function writeRasterCog(
   const common = { overwrite: o.overwrite, signal: o.signal, onProgress: o.onProgress, metadata: o.metadata, description: RASTER_DESCRIPTIONS[kind] };
   switch (kind) {
     case 'probability':
+    case 'change':
       await writeCog(out, src, { ...common, dataType: 'float32', resampling: 'average' });
       break;
     case 'confidence':

@@ -6,6 +6,7 @@
 import { basename } from 'node:path';
 import type { Grid } from '../../../src-shared/geo';
 import { ScarpError } from '../../../src-shared/errors';
+import { runLayerKind, type RunLayerKind } from '../../../src-shared/vocabulary';
 import type { Project } from '../store/project';
 import { dequantise, NODATA_U8 } from '../store/project/raster-tiles';
 import { RASTER_TILE_SIZE } from '../store/project/schema';
@@ -56,13 +57,17 @@ export function projectMeta(project: Project, run?: RunRecord | null): Inventory
   };
 }
 
-export function latestRun(project: Project, runId?: string): RunRecord | null {
+/**
+ * The run named, else the latest finished one (of the layer kind asked for: a model's probability or
+ * an index method's change strength, vocabulary.ts runLayerKind).
+ */
+export function latestRun(project: Project, runId?: string, layer?: RunLayerKind): RunRecord | null {
   if (runId) {
     const r = project.runs.get(runId);
     if (!r) throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `Run ${runId} is not in ${project.path}.` });
     return r;
   }
-  return project.runs.list().find((r) => r.status === 'done') ?? null;
+  return project.runs.list().find((r) => r.status === 'done' && (layer === undefined || runLayerKind(r.modelId) === layer)) ?? null;
 }
 
 /** A run's probability (dequantised 8-bit tiles; NaN where no tile or no data). */

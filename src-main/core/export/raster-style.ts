@@ -1,12 +1,13 @@
 /**
  * How each raster Scarp writes is described and drawn outside Scarp: the band description GDAL and
  * QGIS show, a colour table in the file for the 8-bit mask (any GIS), and the QGIS style (`.qml`
- * beside the .tif, which QGIS loads with the layer): the probability and confidence ramps of the app
- * (resources/ramps), the mask's landslide colour over a transparent background and no data.
+ * beside the .tif, which QGIS loads with the layer): the probability, confidence and change ramps of
+ * the app (resources/ramps; the change strength transparent below 0.5, the method's threshold), the
+ * mask's landslide colour over a transparent background and no data.
  */
 import { RAMP_DEFINITIONS } from '../tiles/ramps';
 
-export type RasterKind = 'probability' | 'confidence' | 'mask';
+export type RasterKind = 'probability' | 'confidence' | 'mask' | 'change';
 
 /** The mask's values: 1 landslide, 0 not, 255 no data. */
 export const MASK_NODATA = 255;
@@ -18,6 +19,7 @@ export const RASTER_DESCRIPTIONS: Record<RasterKind, string> = {
   probability: 'Landslide probability (calibrated, 0-1)',
   confidence: 'Confidence that the class is right (0-1)',
   mask: 'Landslide mask (1 landslide, 0 not, 255 no data)',
+  change: 'Change strength (0-1, 0.5 at the method threshold, 1 at twice it; not a probability)',
 };
 
 /** The mask's TIFF colour table (a TIFF palette has no alpha: the .qml makes 0 and no data transparent). */
@@ -31,7 +33,7 @@ export function maskColorTable(): Array<[number, number, number]> {
 
 const MIN_MAX = '<minMaxOrigin><limits>None</limits><extent>WholeRaster</extent><statAccuracy>Estimated</statAccuracy><cumulativeCutLower>0.02</cumulativeCutLower><cumulativeCutUpper>0.98</cumulativeCutUpper><stdDevFactor>2</stdDevFactor></minMaxOrigin>';
 
-function rampRenderer(kind: 'probability' | 'confidence'): string {
+function rampRenderer(kind: 'probability' | 'confidence' | 'change'): string {
   const def = RAMP_DEFINITIONS[kind];
   const [lo, hi] = def.domain;
   const items = def.stops.map(([v, c]) => `<item alpha="${c[3]}" value="${v}" label="${v}" color="${hex(c)}"/>`).join('\n            ');

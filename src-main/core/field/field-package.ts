@@ -250,7 +250,8 @@ async function scenePlans(project: Project, scene: SceneRecord, bounds: Bounds |
 
 /** The latest finished run's probability inside `bounds`, at its own resolution. */
 function probabilityPlan(project: Project, bounds: Bounds | null): RasterPlan | null {
-  const run = latestRun(project);
+  // A model's probability only: a change run's strength is not a probability (vocabulary.ts runLayerKind).
+  const run = latestRun(project, undefined, 'probability');
   if (!run) return null;
   const full = probabilityFromProject(project, run);
   const win = windowOf(full.grid, bounds);

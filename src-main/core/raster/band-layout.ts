@@ -10,7 +10,7 @@
  */
 import { ScarpError } from '../../../src-shared/errors';
 import type { Grid, Window } from '../../../src-shared/geo';
-import { BAND_ROLES, guessBandRoles, type BandRole, type BandLayoutRequest, type BandRolesSource } from '../../../src-shared/bands';
+import { BAND_ROLES, guessBandRoles, isCloudMaskRole, type BandRole, type BandLayoutRequest, type BandRolesSource } from '../../../src-shared/bands';
 import type { BandData, RasterSource } from './types';
 import { bandOf } from './band-provider';
 import { alignedShift, warpBand, type WarpMethod } from './warp';
@@ -75,7 +75,8 @@ export function applyScale(data: Float32Array, layout: Pick<BandLayout, 'scale' 
 /**
  * Bands of a raster by role, on a target grid (the raster's own grid, or another one: bilinear
  * co-registration like the DEM's, gdalwarp semantics), in reflectance. A pixel where any band with
- * a role (not 'other') is nodata reads NaN in every returned band (one validity mask for all).
+ * a role (not 'other', not a quality band) is nodata reads NaN in every returned band (one validity
+ * mask for all).
  */
 export interface RoleBands {
   readonly grid: Grid;
@@ -103,8 +104,10 @@ export function roleBands(
   }
   const own: Grid = { width: source.info.width, height: source.info.height, geoTransform: source.info.geoTransform, crs: source.info.crs };
   const direct = alignedShift(target, own);
-  // Every band with a role counts for validity: a pixel missing in any of them is not a whole pixel.
-  const maskOnly = layout.roles.flatMap((r, i) => (r !== 'other' && !roles.includes(r) ? [i] : []));
+  // Every reflectance band with a role counts for validity: a pixel missing in any of them is not a
+  // whole pixel. Quality bands (SCL, QA60, QA_PIXEL) do not: their nodata value may be a valid class
+  // (QA60 0 = clear), and cloud-mask.ts reads them.
+  const maskOnly = layout.roles.flatMap((r, i) => (r !== 'other' && !isCloudMaskRole(r) && !roles.includes(r) ? [i] : []));
   const indices = [...roles.map((r) => bandIndexOf(layout, r)!), ...maskOnly];
   const warps = direct && direct.dx === 0 && direct.dy === 0 && target.width === own.width && target.height === own.height
     ? null

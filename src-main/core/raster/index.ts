@@ -48,3 +48,4 @@ export { createGeoTiffWriter, type GeoTiffWriter, type GeoTiffWriterOptions, typ
 export { checkDetectBudget, maxDetectPixels, RASTER_LIMITS } from './guards';
 export { gli, rdNdvi, brightness } from './spectral';
 export { bandLayoutOf, bandIndexOf, applyScale, roleBands, scaledReflectanceP99, TEN_THOUSAND_SCALE, BAND_ROLES, type BandLayout, type BandRole, type RoleBands } from './band-layout';
+export { applyCloudMasks, cloudFlags, cloudMaskSentence, cloudMaskBandOf, cloudMaskOf, CLOUD_MASKS, CLEAR, CLOUD, NO_DATA, type CloudCode, type CloudMask, type CloudMaskSpec } from './cloud-mask';

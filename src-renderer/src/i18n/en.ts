@@ -268,6 +268,7 @@ export const en = {
       probability: 'Probability (COG)',
       confidence: 'Confidence (COG)',
       mask: 'Mask (GeoTIFF)',
+      change: 'Change strength (COG)',
     },
   },
   field: {
@@ -619,6 +620,8 @@ export const en = {
     'format-probability': 'the format “Probability (COG)”',
     'format-gpkg': 'the format “GeoPackage”',
     'detect-project': 'the Detect panel',
+    'format-change': 'the format “Change strength (COG)”',
+    'change-project': 'the Detect panel (change detection)',
     aoi: 'the area choice of “Package for the field”',
     'imagery-gsd': 'the imagery resolution of “Package for the field”',
   },

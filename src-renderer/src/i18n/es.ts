@@ -228,6 +228,7 @@ export const es: Messages = {
       probability: 'Probabilidad (COG)',
       confidence: 'Confianza (COG)',
       mask: 'Máscara (GeoTIFF)',
+      change: 'Intensidad del cambio (COG)',
     },
   },
   field: {
@@ -579,6 +580,8 @@ export const es: Messages = {
     'format-probability': 'el formato “Probabilidad (COG)”',
     'format-gpkg': 'el formato “GeoPackage”',
     'detect-project': 'el panel Detectar',
+    'format-change': 'el formato “Intensidad del cambio (COG)”',
+    'change-project': 'el panel Detectar (detección de cambios)',
     aoi: 'la elección del área en «Empaquetar para el campo»',
     'imagery-gsd': 'la resolución de las imágenes en «Empaquetar para el campo»',
   },

@@ -228,6 +228,7 @@ export const ne: Messages = {
       probability: 'सम्भाव्यता (COG)',
       confidence: 'विश्वास (COG)',
       mask: 'मास्क (GeoTIFF)',
+      change: 'परिवर्तनको तीव्रता (COG)',
     },
   },
   field: {
@@ -579,6 +580,8 @@ export const ne: Messages = {
     'format-probability': 'ढाँचा “सम्भाव्यता (COG)”',
     'format-gpkg': 'ढाँचा “GeoPackage”',
     'detect-project': 'पत्ता लगाउने प्यानल',
+    'format-change': 'ढाँचा “परिवर्तनको तीव्रता (COG)”',
+    'change-project': 'पत्ता लगाउने प्यानल (परिवर्तन पहिचान)',
     aoi: '“फिल्डका लागि प्याकेज” मा क्षेत्रको छनोट',
     'imagery-gsd': '“फिल्डका लागि प्याकेज” मा इमेजरी रिजोलुसन',
   },

@@ -228,6 +228,7 @@ export const zh: Messages = {
       probability: '概率（COG）',
       confidence: '置信度（COG）',
       mask: '掩膜（GeoTIFF）',
+      change: '变化强度（COG）',
     },
   },
   field: {
@@ -579,6 +580,8 @@ export const zh: Messages = {
     'format-probability': '格式“概率（COG）”',
     'format-gpkg': '格式“GeoPackage”',
     'detect-project': '“检测”面板',
+    'format-change': '格式“变化强度（COG）”',
+    'change-project': '“检测”面板（变化检测）',
     aoi: '“打包到野外”中的区域选项',
     'imagery-gsd': '“打包到野外”中的影像分辨率',
   },

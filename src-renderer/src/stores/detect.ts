@@ -212,13 +212,14 @@ export const useDetectStore = defineStore('detect', () => {
   /**
    * The change layer: the run's stored change strength (0–1, 0.5 at the method's threshold; not a
    * probability) written beside the project as a GeoTIFF by the export the CLI has
-   * (`scarp export --format probability --run`), shown with the change ramp and remembered.
+   * (`scarp export --format change --run`: tagged SCARP_LAYER=change, its own band description and
+   * QGIS style), shown with the change ramp and remembered with the run it belongs to.
    */
   async function showChangeLayer(projectPath: string, runId: string): Promise<void> {
     const out = `${projectPath.replace(/\.gpkg$/i, '')}-change-${Date.now()}.tif`;
-    await api.exportInventory({ project: projectPath, format: 'probability', run: runId, out });
+    await api.exportInventory({ project: projectPath, format: 'change', run: runId, out });
     await useLayersStore().addRaster(out, 'change');
-    patchWorkspace(projectPath, { change: out });
+    patchWorkspace(projectPath, { change: out, changeRun: runId });
   }
 
   async function run(): Promise<void> {
@@ -279,5 +280,5 @@ export const useDetectStore = defineStore('detect', () => {
     if (p) await useLayersStore().addRaster(p, 'mask', { threshold: threshold.value });
   }
 
-  return { preEvent, route, changeResult, bareGroundResult, runChange, models, modelId, model, restore, pickDefault, defaultPick, modelReason, demRequired, threshold, minAreaM2, provider, tta, running, progress, fraction, etaSeconds, result, error, warnings, loadModels, selectModel, run, cancel, previewThreshold };
+  return { preEvent, route, changeResult, bareGroundResult, runChange, showChangeLayer, models, modelId, model, restore, pickDefault, defaultPick, modelReason, demRequired, threshold, minAreaM2, provider, tta, running, progress, fraction, etaSeconds, result, error, warnings, loadModels, selectModel, run, cancel, previewThreshold };
 });

@@ -3,12 +3,14 @@ import { defineStore } from 'pinia';
 import { computed, ref, watch } from 'vue';
 import type { AddSceneRequest, ProjectInfo, SceneInfo } from '@shared/api';
 import { latestSceneFirst } from '@shared/scene-order';
+import { runLayerKind } from '@shared/vocabulary';
 import type { RasterInfo } from '@shared/geo';
 import { api, shell } from '../api/client';
 import { t } from '../i18n';
 import { useLayersStore } from './layers';
 import { useInventoryStore } from './inventory';
 import { useDetectStore } from './detect';
+import { useUiStore } from './ui';
 import { clearLastProject, forgetRecent, patchWorkspace, readWorkspace, recentProjects, rememberOpened, type LayerState, type RecentProject } from './workspace';
 
 function dirOf(p: string): string {
@@ -58,7 +60,7 @@ export const useProjectStore = defineStore('project', () => {
       if (img) await setImagery(img, false).catch(() => undefined);
       if (ws.dem) await setDem(ws.dem).catch(() => undefined);
       await showPreEvent().catch(() => undefined);
-      if (ws.change) await layers.addRaster(ws.change, 'change').catch(() => undefined);
+      await showChangeLayer(p.path, ws).catch((e) => useUiStore().notifyError(e, 'warning'));
       if (ws.probability) {
         probabilityPath.value = ws.probability;
         await layers
@@ -79,6 +81,26 @@ export const useProjectStore = defineStore('project', () => {
     remember();
     rememberLayers();
     await shell?.projectOpened(p.path);
+  }
+
+  /**
+   * The change layer of the project's latest change or single-date run, whoever made it (this app,
+   * or `scarp change --project` / `scarp bare-ground --project`): the run is in the project, so the
+   * layer is found from it. The file this app exported for that run is shown when it is still there;
+   * else the run's layer is exported again beside the project (detect store, showChangeLayer).
+   */
+  async function showChangeLayer(projectPath: string, ws: ReturnType<typeof readWorkspace>): Promise<void> {
+    const layers = useLayersStore();
+    const run = (await api.listRuns()).find((r) => r.status === 'done' && runLayerKind(r.modelId) === 'change');
+    if (!run) return;
+    if (ws.change && ws.changeRun === run.id) {
+      const shown = await layers.addRaster(ws.change, 'change').then(
+        () => true,
+        () => false,
+      );
+      if (shown) return;
+    }
+    await useDetectStore().showChangeLayer(projectPath, run.id);
   }
 
   function remember(): void {

@@ -24,6 +24,8 @@ export interface ProjectWorkspace {
   probability?: string;
   /** The change strength of the last change or single-date run (the change layer). */
   change?: string;
+  /** The run `change` was exported from (a newer change run in the project, e.g. from the CLI, replaces it). */
+  changeRun?: string;
   /** The threshold of the mask preview (and of the next run). */
   threshold?: number;
   /** The last detection's summary, as the Detect panel showed it. */
