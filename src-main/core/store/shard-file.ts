@@ -223,23 +223,28 @@ export class ShardFileReader {
   /** The stored rows in [y0, y1), in row order, each array inflated when asked for (`get`). */
   *rows(y0: number, y1: number): Generator<StoredRow> {
     const it = this.db.prepare(`SELECT y, kind, ${ARRAYS.join(', ')} FROM ${ROWS_TABLE} WHERE y >= ? AND y < ? ORDER BY y`).iterate(y0, y1) as IterableIterator<Record<string, unknown>>;
-    for (;;) {
-      let next: IteratorResult<Record<string, unknown>>;
-      try {
-        next = it.next();
-      } catch (err) {
-        throw this.damaged(err, `reading rows ${y0}–${y1}`);
-      }
-      if (next.done) return;
-      const r = next.value;
-      const get = <K extends ArrayKey>(k: K): ShardRow[K] => {
+    // A reader that stops early (a damaged row, a cancelled merge) ends the statement, or close() would find it busy.
+    try {
+      for (;;) {
+        let next: IteratorResult<Record<string, unknown>>;
         try {
-          return unpack(k, r[k] as Buffer | null) as ShardRow[K];
+          next = it.next();
         } catch (err) {
-          throw this.damaged(err, `row ${String(r.y)}`);
+          throw this.damaged(err, `reading rows ${y0}–${y1}`);
         }
-      };
-      yield { y: r.y as number, kind: r.kind as ShardRow['kind'], get };
+        if (next.done) return;
+        const r = next.value;
+        const get = <K extends ArrayKey>(k: K): ShardRow[K] => {
+          try {
+            return unpack(k, r[k] as Buffer | null) as ShardRow[K];
+          } catch (err) {
+            throw this.damaged(err, `row ${String(r.y)}`);
+          }
+        };
+        yield { y: r.y as number, kind: r.kind as ShardRow['kind'], get };
+      }
+    } finally {
+      it.return?.();
     }
   }
 
