@@ -52,7 +52,7 @@ export const en = {
     tabKey: '{label} (Alt+{n})',
     takenIn: '{label} — taken in (undo takes them back).',
     reopenFailed: 'The project you had open could not be opened again: {error}',
-    about: 'Scarp — offline landslide mapping from imagery and terrain. World basemap: Natural Earth 1:50m countries, version 4.1.0 (public domain), via world-atlas 2.0.2 (ISC).',
+    about: 'Scarp — offline landslide mapping from imagery and terrain. World basemap: Natural Earth 1:50m countries, version 4.1.0 (public domain), via world-atlas 2.0.2 (ISC). Place names: GeoNames cities of 15,000 people or more (geonames.org, CC BY 4.0), data of March 2020.',
   },
   tabs: { project: 'Project', layers: 'Layers', detect: 'Detect', inventory: 'Inventory', review: 'Review', stats: 'Statistics', export: 'Import / Export' },
   tabShort: { project: 'Project', layers: 'Layers', detect: 'Detect', inventory: 'Inventory', review: 'Review', stats: 'Statistics', export: 'Import' },
@@ -502,11 +502,12 @@ export const en = {
   },
   gis: {
     goto: {
-      placeholder: 'Go to: 31.52, 103.47 · 47R QP 12345 67890 · 47N 500000 3487000',
-      title: 'Go to a coordinate: latitude and longitude (decimal or degrees, minutes, seconds), UTM or MGRS, on WGS 84; Enter centres the map with a marker',
+      placeholder: 'Go to: Kathmandu · 31.52, 103.47 · 47R QP 12345 67890 · 47N 500000 3487000',
+      title: 'Go to a coordinate: latitude and longitude (decimal or degrees, minutes, seconds), UTM or MGRS, on WGS 84; or to a town of 15,000 people or more by its name (offline GeoNames gazetteer; ↑ ↓ choose); Enter centres the map with a marker',
       go: 'Go',
       clear: 'Remove the marker',
       went: 'Map centred on {where}.',
+      noPlace: 'No town or city in the gazetteer starts with “{text}”.',
     },
     measure: {
       distance: 'Distance',

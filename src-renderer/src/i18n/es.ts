@@ -12,7 +12,7 @@ export const es: Messages = {
     tabKey: '{label} (Alt+{n})',
     takenIn: '{label} — incorporado (deshacer lo revierte).',
     reopenFailed: 'No se pudo volver a abrir el proyecto que tenía abierto: {error}',
-    about: 'Scarp — cartografía de deslizamientos sin conexión a partir de imágenes y terreno. Mapa base mundial: países de Natural Earth 1:50m, versión 4.1.0 (dominio público), vía world-atlas 2.0.2 (ISC).',
+    about: 'Scarp — cartografía de deslizamientos sin conexión a partir de imágenes y terreno. Mapa base mundial: países de Natural Earth 1:50m, versión 4.1.0 (dominio público), vía world-atlas 2.0.2 (ISC). Nombres de lugares: ciudades de GeoNames de 15 000 habitantes o más (geonames.org, CC BY 4.0), datos de marzo de 2020.',
   },
   tabs: { project: 'Proyecto', layers: 'Capas', detect: 'Detectar', inventory: 'Inventario', review: 'Revisar', stats: 'Estadísticas', export: 'Importar / Exportar' },
   tabShort: { project: 'Proyecto', layers: 'Capas', detect: 'Detectar', inventory: 'Inventario', review: 'Revisar', stats: 'Estadíst.', export: 'Importar' },
@@ -462,11 +462,12 @@ export const es: Messages = {
   },
   gis: {
     goto: {
-      placeholder: 'Ir a: 31.52, 103.47 · 47R QP 12345 67890 · 47N 500000 3487000',
-      title: 'Ir a una coordenada: latitud y longitud (decimal o grados, minutos, segundos), UTM o MGRS, en WGS 84; Intro centra el mapa con un marcador',
+      placeholder: 'Ir a: Katmandú · 31.52, 103.47 · 47R QP 12345 67890 · 47N 500000 3487000',
+      title: 'Ir a una coordenada: latitud y longitud (decimal o grados, minutos, segundos), UTM o MGRS, en WGS 84; o a una ciudad de 15 000 habitantes o más por su nombre (gazetteer GeoNames sin conexión; ↑ ↓ para elegir); Intro centra el mapa con un marcador',
       go: 'Ir',
       clear: 'Quitar el marcador',
       went: 'Mapa centrado en {where}.',
+      noPlace: 'Ninguna ciudad del gazetteer empieza por «{text}».',
     },
     measure: {
       distance: 'Distancia',

@@ -12,7 +12,7 @@ export const zh: Messages = {
     tabKey: '{label}（Alt+{n}）',
     takenIn: '{label} — 已导入（撤销可恢复）。',
     reopenFailed: '无法重新打开上次的项目：{error}',
-    about: 'Scarp — 基于影像和地形的离线滑坡制图。世界底图：Natural Earth 1:50m 国家数据，4.1.0 版（公有领域），经 world-atlas 2.0.2（ISC）。',
+    about: 'Scarp — 基于影像和地形的离线滑坡制图。世界底图：Natural Earth 1:50m 国家数据，4.1.0 版（公有领域），经 world-atlas 2.0.2（ISC）。地名：GeoNames 人口 15,000 以上的城市（geonames.org，CC BY 4.0），2020 年 3 月数据。',
   },
   tabs: { project: '项目', layers: '图层', detect: '检测', inventory: '编目', review: '审核', stats: '统计', export: '导入 / 导出' },
   tabShort: { project: '项目', layers: '图层', detect: '检测', inventory: '编目', review: '审核', stats: '统计', export: '导入' },
@@ -462,11 +462,12 @@ export const zh: Messages = {
   },
   gis: {
     goto: {
-      placeholder: '转到：31.52, 103.47 · 47R QP 12345 67890 · 47N 500000 3487000',
-      title: '转到坐标：纬度和经度（十进制或度分秒）、UTM 或 MGRS，WGS 84；按 Enter 将地图居中并放置标记',
+      placeholder: '转到：成都 · 31.52, 103.47 · 47R QP 12345 67890 · 47N 500000 3487000',
+      title: '转到坐标：纬度和经度（十进制或度分秒）、UTM 或 MGRS，WGS 84；或按名称转到人口 15,000 以上的城镇（离线 GeoNames 地名库；↑ ↓ 选择）；按 Enter 将地图居中并放置标记',
       go: '转到',
       clear: '移除标记',
       went: '地图已居中于 {where}。',
+      noPlace: '地名库中没有以“{text}”开头的城镇。',
     },
     measure: {
       distance: '距离',

@@ -6,6 +6,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
 import { parseCoordinates, type ParsedCoordinates } from './coordinates';
+import type { Place } from './gazetteer';
 import { pathLength, polygonArea, type LngLat } from './geodesy';
 import { useLayersStore } from '../stores/layers';
 import { useEditStore } from '../edit/edit-store';
@@ -14,6 +15,8 @@ export type MeasureMode = 'distance' | 'area';
 
 /** Zoom a go-to lands at when the coordinate is a point (MGRS squares are fitted instead). */
 export const GOTO_ZOOM = 15;
+/** Zoom a place from the gazetteer lands at: the town and its surroundings. */
+export const PLACE_ZOOM = 11;
 
 export interface MeasureResult {
   /** Path length (distance), or perimeter (area), in metres. */
@@ -38,6 +41,12 @@ export const useMapToolsStore = defineStore('mapTools', () => {
     marker.value = { ...p, text: text.trim() };
     showPoint(p);
     return p;
+  }
+
+  /** Centre the map on a gazetteer place, with the marker named after it. */
+  function goToPlace(p: Place, label: string): void {
+    marker.value = { lng: p.lng, lat: p.lat, kind: 'decimal', text: label };
+    layers.setView({ center: [p.lng, p.lat], zoom: PLACE_ZOOM });
   }
 
   /** Centre the map on a point (a coordinate, a right-click "Centre here"); an MGRS square is fitted. */
@@ -95,5 +104,5 @@ export const useMapToolsStore = defineStore('mapTools', () => {
 
   const result = computed<MeasureResult>(() => resultOf(points.value));
 
-  return { marker, measure, points, finished, result, resultOf, goTo, showPoint, clearMarker, toggleMeasure, stopMeasure, addPoint, undoPoint, finish };
+  return { marker, measure, points, finished, result, resultOf, goTo, goToPlace, showPoint, clearMarker, toggleMeasure, stopMeasure, addPoint, undoPoint, finish };
 });
