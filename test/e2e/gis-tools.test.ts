@@ -1,7 +1,8 @@
 /**
  * Issue 16, GIS basics, in browser mode (Chromium): go to UTM and MGRS centres the map within 1 km of
  * the place (PROJ's UTM through gdaltransform; the MGRS writer is checked against PROJ in
- * test/unit/map), bad text says why and moves nothing; a measured distance and area agree with
+ * test/unit/map), and so does a place name from the offline gazetteer (typed, or without its accent and
+ * clicked in the list) within 1 km of GeoNames' coordinates; bad text says why and moves nothing; a measured distance and area agree with
  * GeographicLib within 0.1 %; the right-click menu copies the place as MGRS and in the project's CRS
  * (the readout shows it on hover too, both where PROJ puts it) and confirms the
  * landslide under the cursor; "Map image" saves a real PNG (GDAL reads it) showing the legend's colours.
@@ -90,10 +91,31 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal)('GIS basics on the map (Ch
     await expect.poll(async () => metres(await centre(), ktm)).toBeLessThan(1000);
     await page.getByTestId('goto-marker').waitFor();
 
+    // A place name (the offline GeoNames gazetteer): the list offers it with its country, Enter goes there.
+    // GeoNames' own coordinates (geonameid 1283240 and 3674962), not the shipped file's.
+    // Medellín typed without its accent and picked with a click (away from Kathmandu, where UTM left the map), then Kathmandu with Enter.
+    await page.getByTestId('goto-input').fill('medellin');
+    await page.getByTestId('goto-place').first().waitFor();
+    expect(await page.getByTestId('goto-place').first().textContent()).toContain('Medellín');
+    await page.getByTestId('goto-place').first().click();
+    await expect.poll(async () => metres(await centre(), [-75.56359, 6.25184])).toBeLessThan(1000);
+    await page.getByTestId('goto-input').fill('Kathmandu');
+    await expect.poll(() => page.getByTestId('goto-place').first().textContent()).toContain('Nepal');
+    await page.getByTestId('goto-input').press('Enter');
+    await expect.poll(async () => metres(await centre(), [85.3206, 27.70169])).toBeLessThan(1000);
+    expect(await page.getByTestId('goto-marker').getAttribute('title')).toBe('Kathmandu, Nepal');
+    // A name no place has: said under the box, with the coordinate reason; the map stays.
+    const stay = await centre();
+    await goTo('Qxzqxz');
+    await expect.poll(() => page.getByTestId('goto-error').textContent()).toContain('No town or city in the gazetteer starts with “Qxzqxz”');
+    expect(metres(await centre(), stay)).toBeLessThan(0.01);
+
+    // Coordinates keep priority: MGRS text after place names goes to the coordinate, with no list of places.
     const mgrs = toMgrs(a.at[0], a.at[1])!;
     await goTo(mgrs);
     await expect.poll(async () => metres(await centre(), a.at)).toBeLessThan(1000);
     expect(metres(await centre(), a.at)).toBeLessThan(5);
+    expect(await page.getByTestId('goto-places').count()).toBe(0);
 
     // Text that is no coordinate: the reason under the box, the map stays.
     const before = await centre();
