@@ -134,7 +134,9 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal)('attribute table and ident
 
     // A map click selects the landslide's row and opens the identify popup.
     await page.getByTestId('fit-all').click();
-    await page.waitForTimeout(300);
+    // Click only once the fit has finished moving the map (a point projected mid-flight misses).
+    await page.waitForTimeout(100);
+    await page.waitForFunction(() => !(window as unknown as { __scarpMap: { isMoving(): boolean } }).__scarpMap.isMoving(), undefined, { timeout: 30_000 });
     const clickOn = async (note: string): Promise<void> => {
       const p = await page.evaluate((c) => (window as unknown as { __scarpMap: { project(p: [number, number]): { x: number; y: number } } }).__scarpMap.project(c), centreOf(note));
       const mb = (await page.getByTestId('map').boundingBox())!;
