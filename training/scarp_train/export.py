@@ -233,7 +233,7 @@ def parity_input(n: int, c: int, h: int, w: int, phase: float = 0.0) -> np.ndarr
     return (1.5 * np.sin(0.37 * I + 0.91 * J + 1.3 * Cc + 2.1 * N + phase)).astype(np.float32)
 
 
-def shipped_parity(wrapper, names, channels, path, n=2, h=32, w=48):
+def shipped_parity(wrapper, names, channels, path, n=2, h=32, w=64):
     """models/parity/<id>.json: PyTorch's probabilities for the deterministic input (parity_input; the
     second input, if any, uses phase 0.5 and its last sample is all zeros = no DEM)."""
     arrays = []
