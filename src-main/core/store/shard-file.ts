@@ -51,8 +51,9 @@ function unpack(key: ArrayKey, b: Buffer | null): ShardRow[ArrayKey] {
   const bytes = new Uint8Array(raw.byteLength);
   bytes.set(raw);
   if (key === 'invalid') return bytes;
-  if (key === 'acc' || key === 'weight') return new Float64Array(bytes.buffer);
-  return new Float32Array(bytes.buffer);
+  const size = key === 'acc' || key === 'weight' ? 8 : 4;
+  if (bytes.byteLength % size !== 0) throw new Error(`${bytes.byteLength} bytes are not whole ${size}-byte values`);
+  return size === 8 ? new Float64Array(bytes.buffer) : new Float32Array(bytes.buffer);
 }
 
 function unwritable(path: string, err: unknown): ScarpError {
@@ -193,13 +194,27 @@ export class ShardFileReader {
     }
   }
 
-  /** The stored rows in [y0, y1), in row order. */
-  *rows(y0: number, y1: number): Generator<ShardRow> {
+  /**
+   * The stored rows in [y0, y1), in row order. `width`: the columns every stored array must have; a
+   * row that does not decode to them (a damaged file) is CORRUPT_FILE naming the file and the row.
+   */
+  *rows(y0: number, y1: number, width?: number): Generator<ShardRow> {
     const stmt = this.db.prepare(`SELECT y, kind, ${ARRAYS.join(', ')} FROM ${ROWS_TABLE} WHERE y >= ? AND y < ? ORDER BY y`);
     for (const r of stmt.iterate(y0, y1) as Iterable<Record<string, unknown>>) {
       const row: ShardRow = { y: r.y as number, kind: r.kind as ShardRow['kind'] };
       for (const k of ARRAYS) {
-        const v = unpack(k, r[k] as Buffer | null);
+        let v: ShardRow[ArrayKey];
+        try {
+          v = unpack(k, r[k] as Buffer | null);
+          if (v && width !== undefined && v.length !== width) throw new Error(`${v.length} values for ${width} columns`);
+        } catch (err) {
+          throw new ScarpError({
+            code: 'CORRUPT_FILE',
+            message: `The shard file ${this.path} is damaged: row ${String(r.y)} (${k}) cannot be read (${(err as Error).message}).`,
+            file: this.path,
+            hint: 'Run that shard again (scarp detect --shard K/N) and merge the new file.',
+          });
+        }
         if (v) (row as unknown as Record<string, unknown>)[k] = v;
       }
       yield row;

@@ -229,7 +229,7 @@ function stitchRows(shards: Shard[], c0: number, c1: number, W: number, threshol
   for (const s of shards) {
     const { touched } = s.d.part;
     if (touched.y1 <= c0 || touched.y0 >= c1) continue;
-    for (const row of s.reader.rows(c0, c1) as Iterable<ShardRow>) {
+    for (const row of s.reader.rows(c0, c1, W) as Iterable<ShardRow>) {
       const i = row.y - c0;
       const o = i * W;
       if (row.kind === 'final') {
