@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bandLayoutOf, createGeoTiffWriter, crsFromEpsg, openRaster, type RasterSource } from '../../src-main/core/raster';
 import { SceneBands } from '../../src-main/core/detect/scene-bands';
+import { openScene } from '../../src-main/core/detect/open-scene';
+import { DetectRequest } from '../../src-shared/api';
 import { ModelCard } from '../../src-shared/model-card';
 import { isScarpError } from '../../src-shared/errors';
 import { repoRoot } from '../../src-main/core/paths';
@@ -58,5 +60,16 @@ describe('detect: band layouts reach the model by role', () => {
       msg = isScarpError(e) ? `${e.code}: ${e.message}` : String(e);
     }
     expect(msg).toMatch(/^INCOMPATIBLE_BANDS: .*given as nir, other, green, red.*no blue band/);
+  });
+
+  it('a quality band named in the layout is not used by a model detection, and a warning says so', async () => {
+    const warnings: string[] = [];
+    const opened: RasterSource[] = [];
+    try {
+      await openScene(DetectRequest.parse({ image: join(dir, 'nbgr.tif'), model: 'scarp-sat-rgb', layout: { bands: ['scl', 'blue', 'green', 'red'] } }), opened, warnings);
+    } finally {
+      await Promise.all(opened.map((r) => r.close()));
+    }
+    expect(warnings.join(' ')).toMatch(/Band 1 is the SCL quality band: a model detection does not mask clouds with it/);
   });
 });

@@ -6,6 +6,8 @@
  * shard, a shard given twice, and a shard of another run, each named, with no output written.
  */
 import { copyFileSync, existsSync } from 'node:fs';
+import { deflateRawSync } from 'node:zlib';
+import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataPath, hasData, tempDir } from '../helpers/data';
@@ -78,6 +80,22 @@ describe.skipIf(!(hasData && hasGdal))('detect --shard K/N + merge-shards (CLI, 
     const dup = scarp(['merge-shards', '--out', out, shard(1), shard(2), shard(3), shard(4), copy]);
     expect(dup.status).toBe(1);
     expect(dup.stderr).toMatch(/given more than once: 2\/4 \(.*shard_2\.gpkg, .*shard_2_again\.gpkg\)/);
+    expect(existsSync(out)).toBe(false);
+  }, 600_000);
+
+  it('a damaged row in a shard file is CORRUPT_FILE naming the file and the row (fuzz: byte flips), nothing written', () => {
+    const damaged = join(dir, 'shard_2_damaged.gpkg');
+    copyFileSync(shard(2), damaged);
+    const db = new Database(damaged);
+    const { y } = db.prepare('SELECT y FROM scarp_shard_rows WHERE acc IS NOT NULL ORDER BY y LIMIT 1').get() as { y: number };
+    db.prepare('UPDATE scarp_shard_rows SET acc = ? WHERE y = ?').run(deflateRawSync(Buffer.alloc(7)), y);
+    db.close();
+    const out = join(dir, 'bad.gpkg');
+    const r = scarp(['merge-shards', '--out', out, shard(1), damaged, shard(3), shard(4), '--json']);
+    expect(r.status).toBe(1);
+    const e = (JSON.parse(r.stdout) as { error: { code: string; message: string } }).error;
+    expect(e.code).toBe('CORRUPT_FILE');
+    expect(e.message).toMatch(new RegExp(`shard_2_damaged\\.gpkg is damaged: row ${y}: its stored acc row holds 7 bytes`));
     expect(existsSync(out)).toBe(false);
   }, 600_000);
 

@@ -8,7 +8,7 @@ import type { Grid, Window } from '../../../src-shared/geo';
 import type { BandSource } from '../../../src-shared/model-card';
 import { fmtM, fmtRange, pickableFromCard, resampleRange, runnableWith } from '../../../src-shared/model-pick';
 import { ScarpError } from '../../../src-shared/errors';
-import { assertOverlap, bandLayoutOf, checkDetectBudget, openRaster, resampleGrid, scaledReflectanceP99, TEN_THOUSAND_SCALE, type BandLayout, type RasterSource } from '../raster';
+import { assertOverlap, bandLayoutOf, checkDetectBudget, cloudMaskBandOf, openRaster, resampleGrid, scaledReflectanceP99, TEN_THOUSAND_SCALE, type BandLayout, type RasterSource } from '../raster';
 import {
   cardSources,
   listModels,
@@ -118,6 +118,8 @@ export async function openScene(
   const sceneGsd = sceneGsdOf(image.info.gsd);
   let layout = bandLayoutOf(image.info, req.layout);
   if (layout.note) warnings.push(layout.note);
+  const quality = cloudMaskBandOf(layout);
+  if (quality) warnings.push(`Band ${quality.band + 1} is the ${quality.spec.label} quality band: a model detection does not mask clouds with it (scarp change and bare-ground do); review landslides under cloud.`);
   const fileBands = opticalFileBands(layout);
   const opticalBands = OPTICAL_ROLES.filter((_, i) => fileBands[i] !== null);
   const { model, reason: modelReason } = await chooseModel(req.model, { hasDem: dem !== null, gsdM: sceneGsd, opticalBands: [...opticalBands] });

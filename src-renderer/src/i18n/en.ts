@@ -195,6 +195,7 @@ export const en = {
     cannotRunWide: 'The imagery is {gsd} m/pixel: the model runs {range} and resamples {wide}; it cannot run on this scene.',
     finished: 'Detection finished: {n} landslides, {ha} ha.',
     finishedChange: '{reason} {n} landslides, {ha} ha.',
+    cloudMasked: '{n} pixels under cloud or cloud shadow (the scene’s quality band) were left unmapped.',
   },
   inventory: {
     landslides: 'landslides',

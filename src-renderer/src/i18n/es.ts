@@ -155,6 +155,7 @@ export const es: Messages = {
     cannotRunWide: 'Las imágenes tienen {gsd} m/píxel: el modelo trabaja a {range} y remuestrea {wide}; no puede ejecutarse en esta escena.',
     finished: 'Detección terminada: {n} deslizamientos, {ha} ha.',
     finishedChange: '{reason} {n} deslizamientos, {ha} ha.',
+    cloudMasked: '{n} píxeles bajo nubes o sombras de nubes (banda de calidad de la escena) quedaron sin cartografiar.',
   },
   inventory: {
     landslides: 'deslizamientos',

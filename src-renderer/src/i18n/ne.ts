@@ -155,6 +155,7 @@ export const ne: Messages = {
     cannotRunWide: 'इमेजरी {gsd} m/पिक्सेल छ: मोडेल {range} मा चल्छ र {wide} पुनःनमुना गर्छ; यो दृश्यमा चल्न सक्दैन।',
     finished: 'पत्ता लगाउने काम सकियो: {n} पहिरो, {ha} हेक्टर।',
     finishedChange: '{reason} {n} पहिरो, {ha} हेक्टर।',
+    cloudMasked: 'बादल वा बादलको छायामुनिका {n} पिक्सेल (दृश्यको गुणस्तर ब्यान्ड) नक्सांकन नगरी छोडिए।',
   },
   inventory: {
     landslides: 'पहिरो',

@@ -155,6 +155,7 @@ export const zh: Messages = {
     cannotRunWide: '影像分辨率为 {gsd} m/像素：模型适用于 {range}，可重采样 {wide}；无法在此场景上运行。',
     finished: '检测完成：{n} 处滑坡，{ha} 公顷。',
     finishedChange: '{reason} {n} 处滑坡，{ha} 公顷。',
+    cloudMasked: '{n} 个云或云影下的像元（影像的质量波段）未作制图。',
   },
   inventory: {
     landslides: '处滑坡',

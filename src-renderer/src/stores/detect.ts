@@ -198,7 +198,8 @@ export const useDetectStore = defineStore('detect', () => {
       if (r.project) await showChangeLayer(project.path, r.project.runId).catch((e) => ui.notifyError(e, 'warning'));
       await useInventoryStore().refresh();
       await project.refreshInfo();
-      ui.notify('success', t('detect.finishedChange', { reason: r.methodReason, n: r.features, ha: fmtNumber(r.totalAreaM2 / 10_000, 2) }));
+      const clouds = r.maskedPixels > 0 ? ` ${t('detect.cloudMasked', { n: fmtNumber(r.maskedPixels, 0) })}` : '';
+      ui.notify('success', t('detect.finishedChange', { reason: r.methodReason, n: r.features, ha: fmtNumber(r.totalAreaM2 / 10_000, 2) }) + clouds);
     } catch (e) {
       error.value = describeError(e);
       ui.notify((e as { code?: string }).code === 'CANCELLED' ? 'warning' : 'error', error.value, errorDetail(e));

@@ -271,7 +271,15 @@ class Stitcher {
           if (kind[i] !== 0) throw corrupt(s.path, row.y);
           kind[i] = FINAL;
           const runs = row.get('runs')!;
-          scatterRow({ runs, probability: row.get('probability')!, slope: row.get('slope'), elevation: row.get('elevation'), aspect: row.get('aspect') }, o, dst);
+          // Flipped bytes can inflate to whole values that are no row of this run: refuse, do not scatter them.
+          let covered = 0;
+          for (let r = 0; r < runs.length; r += 2) {
+            if (!(runs[r]! >= 0 && runs[r]! <= runs[r + 1]! && runs[r + 1]! <= W)) throw corrupt(s.path, row.y);
+            covered += runs[r + 1]! - runs[r]!;
+          }
+          const sparse = { runs, probability: row.get('probability')!, slope: row.get('slope'), elevation: row.get('elevation'), aspect: row.get('aspect') };
+          for (const v of [sparse.probability, sparse.slope, sparse.elevation, sparse.aspect]) if (v && v.length !== covered) throw corrupt(s.path, row.y);
+          scatterRow(sparse, o, dst);
           for (let r = 0; r < runs.length; r += 2) mask.fill(1, o + runs[r]!, o + runs[r + 1]!);
           continue;
         }
@@ -279,6 +287,7 @@ class Stitcher {
         const a = row.get('acc')!;
         const w = row.get('weight')!;
         const inv = row.get('invalid')!;
+        if (a.length !== W || w.length !== W || inv.length !== W) throw corrupt(s.path, row.y);
         if (kind[i] === 0) {
           kind[i] = PARTIAL;
           acc.set(a, o);
