@@ -7,18 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { Polygonizer } from '../../src-main/core/vector';
 import { HeldRows, scatterRow, sparseRows } from '../../src-main/core/detect/shard/held-rows';
-
-/** A deterministic pseudo-random generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../fuzz/corpus';
 
 /** A mask of random discs (landslide-like blobs of many sizes), some crossing the first and last rows. */
 function blobs(width: number, height: number, seed: number): Uint8Array {
