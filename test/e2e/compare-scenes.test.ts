@@ -14,7 +14,7 @@ import { ScarpService } from '../../src-main/core/service/scarp-service';
 import { dataPath, hasData } from '../helpers/data';
 import { gdal, hasGdal } from '../helpers/gdal';
 import { peek } from '../helpers/project';
-import { ensureRendererBuilt, freshWork, hasChromium, launch, openProject, type Served, startServe, waitMapIdle } from './harness';
+import { diffRegion, ensureRendererBuilt, freshWork, hasChromium, launch, openProject, type Served, startServe, waitMapIdle } from './harness';
 
 const work = resolve(repoRoot, 'test/.tmp/e2e-compare-scenes');
 /** A window the pre-event image covers whole (it is 40 % nodata in the north). */
@@ -22,32 +22,8 @@ const WINDOW = ['500', '620', '480', '320'];
 
 /** Share of the pixels in columns [x0, x1) (rows below `y0`) where two PNG screenshots differ by more than 30 (sum over R, G, B). */
 async function differs(page: Page, a: Buffer, b: Buffer, x0: number, x1: number, y0: number): Promise<number> {
-  return page.evaluate(
-    async ([pa, pb, c0, c1, r0]) => {
-      const load = async (b64: string): Promise<ImageData> => {
-        const img = new Image();
-        img.src = `data:image/png;base64,${b64}`;
-        await img.decode();
-        const c = document.createElement('canvas');
-        c.width = img.width;
-        c.height = img.height;
-        const g = c.getContext('2d')!;
-        g.drawImage(img, 0, 0);
-        return g.getImageData(0, 0, c.width, c.height);
-      };
-      const [p, q] = await Promise.all([load(pa), load(pb)]);
-      let n = 0;
-      let all = 0;
-      for (let y = r0; y < p.height; y++)
-        for (let x = Math.max(0, c0); x < Math.min(p.width, c1); x++) {
-          const i = (y * p.width + x) * 4;
-          all++;
-          if (Math.abs(p.data[i]! - q.data[i]!) + Math.abs(p.data[i + 1]! - q.data[i + 1]!) + Math.abs(p.data[i + 2]! - q.data[i + 2]!) > 30) n++;
-        }
-      return n / all;
-    },
-    [a.toString('base64'), b.toString('base64'), x0, x1, y0] as const,
-  );
+  const d = await diffRegion(page, a, b, { x0, x1, y0 });
+  return d.differ / d.compared;
 }
 
 describe.skipIf(!hasChromium || !hasData || !hasGdal)('scenes with roles and the swipe (Chromium, Iburi 2018)', () => {

@@ -75,8 +75,16 @@ export async function launch(): Promise<Browser> {
 
 /** Count pixels that differ between two PNG screenshots (decoded by the page itself, no PNG library needed). */
 export async function diffPixels(page: Page, a: Buffer, b: Buffer): Promise<number> {
+  return (await diffRegion(page, a, b)).differ;
+}
+
+/**
+ * Pixels of two PNG screenshots that differ by more than 30 (sum over R, G, B), in columns [x0, x1)
+ * and rows from y0 (the whole image by default), and how many pixels were compared.
+ */
+export async function diffRegion(page: Page, a: Buffer, b: Buffer, region: { x0?: number; x1?: number; y0?: number } = {}): Promise<{ differ: number; compared: number }> {
   return page.evaluate(
-    async ([x, y]) => {
+    async ([pa, pb, c0, c1, r0]) => {
       const load = async (b64: string): Promise<ImageData> => {
         const img = new Image();
         img.src = `data:image/png;base64,${b64}`;
@@ -88,14 +96,18 @@ export async function diffPixels(page: Page, a: Buffer, b: Buffer): Promise<numb
         g.drawImage(img, 0, 0);
         return g.getImageData(0, 0, c.width, c.height);
       };
-      const [p, q] = await Promise.all([load(x), load(y)]);
-      let n = 0;
-      for (let i = 0; i < p.data.length; i += 4) {
-        if (Math.abs(p.data[i]! - q.data[i]!) + Math.abs(p.data[i + 1]! - q.data[i + 1]!) + Math.abs(p.data[i + 2]! - q.data[i + 2]!) > 30) n++;
-      }
-      return n;
+      const [p, q] = await Promise.all([load(pa), load(pb)]);
+      let differ = 0;
+      let compared = 0;
+      for (let y = Math.max(0, r0); y < p.height; y++)
+        for (let x = Math.max(0, c0); x < Math.min(p.width, c1); x++) {
+          const i = (y * p.width + x) * 4;
+          compared++;
+          if (Math.abs(p.data[i]! - q.data[i]!) + Math.abs(p.data[i + 1]! - q.data[i + 1]!) + Math.abs(p.data[i + 2]! - q.data[i + 2]!) > 30) differ++;
+        }
+      return { differ, compared };
     },
-    [a.toString('base64'), b.toString('base64')] as const,
+    [a.toString('base64'), b.toString('base64'), region.x0 ?? 0, region.x1 ?? Number.MAX_SAFE_INTEGER, region.y0 ?? 0] as const,
   );
 }
 
