@@ -37,7 +37,9 @@ class GRN(nn.Module):
         self.beta = nn.Parameter(torch.zeros(1, c, 1, 1))
 
     def forward(self, x):
-        g = torch.sqrt((x * x).sum(dim=(2, 3), keepdim=True))
+        # The L2 norm, not sqrt(sum x^2): sqrt's gradient is infinite where a channel is all zero (a dead
+        # GELU channel), which turned a whole run into NaN (seed 1, epoch 4); the norm's gradient there is 0.
+        g = torch.linalg.vector_norm(x, ord=2, dim=(2, 3), keepdim=True)
         n = g / (g.mean(dim=1, keepdim=True) + 1e-6)
         return self.gamma * (x * n) + self.beta + x
 

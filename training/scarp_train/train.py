@@ -15,6 +15,7 @@ import argparse
 import copy
 import json
 import os
+import sys
 import time
 
 import numpy as np
@@ -303,7 +304,7 @@ def main(argv=None):
     while state['epoch'] < a.epochs:
         ep = state['epoch']
         net.train()
-        t0 = time.time(); losses = []; d_losses = []; g_advs = []
+        t0 = time.time(); losses = []; d_losses = []; g_advs = []; skipped = 0
         if critic is not None:
             critic.train()
         for rgb, terr, mask, _ in epoch_batches(mix, a, ep):
@@ -314,12 +315,24 @@ def main(argv=None):
                 g_adv, d_loss = adversarial_step(critic, copt, adv, out['main'], y)
                 loss = loss + adv['weight'] * g_adv
                 d_losses.append(d_loss); g_advs.append(float(g_adv))
-            opt.zero_grad(); loss.backward(); opt.step(); sched.step()
+            opt.zero_grad(); loss.backward()
+            # A non-finite loss or gradient is skipped, not applied: one such step poisons the weights, the
+            # optimiser's moments and the EMA for the rest of the run.
+            if not (torch.isfinite(loss) and torch.isfinite(torch.nn.utils.clip_grad_norm_(net.parameters(), float('inf')))):
+                skipped += 1
+                opt.zero_grad(); sched.step()
+                continue
+            opt.step(); sched.step()
             ema.update(net)
             losses.append(float(loss))
         train_s = time.time() - t0
         state['epoch'] = ep + 1
-        rec = {'epoch': ep + 1, 'loss': float(np.mean(losses)), 'train_s': train_s, 'lr': sched.get_last_lr()[0]}
+        if skipped > a.steps // 10:
+            sys.exit(f'{a.out}: {skipped} of {a.steps} steps in epoch {ep + 1} had a non-finite loss or gradient; '
+                     f'the run is stopped (its last checkpoint is kept). Lower --lr or check the data.')
+        rec = {'epoch': ep + 1, 'loss': float(np.mean(losses)) if losses else float('nan'), 'train_s': train_s, 'lr': sched.get_last_lr()[0]}
+        if skipped:
+            rec['skipped_steps'] = skipped
         if critic is not None:
             rec['critic_loss'] = float(np.mean(d_losses)); rec['g_adv'] = float(np.mean(g_advs))
         if a.val_every <= 0:
