@@ -20,6 +20,34 @@ import { existsSync } from 'node:fs';
 
 const counts = { confirmed: 3, rejected: 2, drawn: 1, background: 0, positivePixels: 100, negativePixels: 50 };
 
+/** The adapted ONNX's own probability equals the app's head on its features (within 1e-4), and differs from the base's. */
+async function expectGraphIsAdaptedHead(base: LoadedModel, out: string): Promise<void> {
+  const adapted = await loadModelFile(out);
+  const T = 64;
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const [k, input] of adapted.card.inputs.entries()) {
+    const n = 2 * input.bands.length * T * T;
+    feeds[input.name] = new ort.Tensor('float32', new Float32Array(n).map((_, i) => Math.sin(i * 0.0137 + k) * 1.5), [2, input.bands.length, T, T]);
+  }
+  const [sa, sb] = await Promise.all([ort.InferenceSession.create(out), ort.InferenceSession.create(base.onnxPath)]);
+  const ra = await sa.run(feeds);
+  const rb = await sb.run(feeds);
+  const f = ra[adapted.card.head!.output]!;
+  for (const slot of [0, 1]) {
+    const mine = applyHead(adapted.card, f.data as Float32Array, f.dims, slot, { width: T, height: T });
+    const graph = (ra['probability']!.data as Float32Array).subarray(slot * T * T, (slot + 1) * T * T);
+    let maxAbsDiff = 0;
+    for (let i = 0; i < mine.length; i++) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(mine[i]! - graph[i]!));
+    expect(maxAbsDiff).toBeLessThan(1e-4);
+  }
+  const baseProb = rb['probability']!.data as Float32Array;
+  const adaptedProb = ra['probability']!.data as Float32Array;
+  expect(adaptedProb.some((v, i) => Math.abs(v - baseProb[i]!) > 0.01)).toBe(true);
+}
+
+/** A head that differs from the base one (what a fit would write). */
+const changedHead = (m: LoadedModel): { weights: number[]; bias: number } => ({ weights: m.card.head!.weights.map((w, i) => w * 0.5 + (i % 3) * 0.1), bias: m.card.head!.bias - 1.5 });
+
 describe.skipIf(!hasData || !hasGdal)('learning from corrections (scarp-uav-rgbdem, Jinsha site B crop)', () => {
   let dir: string;
   let cleanup: () => void;
@@ -41,8 +69,7 @@ describe.skipIf(!hasData || !hasGdal)('learning from corrections (scarp-uav-rgbd
   });
 
   it('writes an adapted ONNX whose own probability output is the adapted head (within 1e-4), with its provenance, never picked by default', async () => {
-    const head = { weights: base.card.head!.weights.map((w, i) => w * 0.5 + (i % 3) * 0.1), bias: base.card.head!.bias - 1.5 };
-    const card = adaptedCard(base.card, base.sha256, { head, counts }, { id: 'adapted-test', event: 'test event' });
+    const card = adaptedCard(base.card, base.sha256, { head: changedHead(base), counts }, { id: 'adapted-test', event: 'test event' });
     const out = join(dir, 'adapted.onnx');
     await writeAdaptedModel(base, card, out);
     const adapted = await loadModelFile(out);
@@ -51,26 +78,7 @@ describe.skipIf(!hasData || !hasGdal)('learning from corrections (scarp-uav-rgbd
     expect(pickDefaultModel([adapted], { hasDem: true, gsdM: 0.5 })).toBeNull();
     expect(pickDefaultModel([base, adapted], { hasDem: true, gsdM: 0.5 })?.model.id).toBe('scarp-uav-rgbdem');
 
-    const T = 64;
-    const feeds: Record<string, ort.Tensor> = {};
-    for (const [k, input] of adapted.card.inputs.entries()) {
-      const n = 2 * input.bands.length * T * T;
-      feeds[input.name] = new ort.Tensor('float32', new Float32Array(n).map((_, i) => Math.sin(i * 0.0137 + k) * 1.5), [2, input.bands.length, T, T]);
-    }
-    const [sa, sb] = await Promise.all([ort.InferenceSession.create(out), ort.InferenceSession.create(base.onnxPath)]);
-    const ra = await sa.run(feeds);
-    const rb = await sb.run(feeds);
-    const f = ra[adapted.card.head!.output]!;
-    for (const slot of [0, 1]) {
-      const mine = applyHead(adapted.card, f.data as Float32Array, f.dims, slot, { width: T, height: T });
-      const graph = (ra['probability']!.data as Float32Array).subarray(slot * T * T, (slot + 1) * T * T);
-      let maxAbsDiff = 0;
-      for (let i = 0; i < mine.length; i++) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(mine[i]! - graph[i]!));
-      expect(maxAbsDiff).toBeLessThan(1e-4);
-    }
-    const baseProb = rb['probability']!.data as Float32Array;
-    const adaptedProb = ra['probability']!.data as Float32Array;
-    expect(adaptedProb.some((v, i) => Math.abs(v - baseProb[i]!) > 0.01)).toBe(true);
+    await expectGraphIsAdaptedHead(base, out);
   });
 
   it('scarp adapt --simulate: base detection, simulated corrections, adapted re-detection, inventory GDAL reads (a curve over N)', () => {
@@ -148,4 +156,30 @@ describe.skipIf(!hasData || !hasGdal)('learning from corrections (scarp-uav-rgbd
       await service.closeProject();
     }
   }, 600_000);
+});
+
+describe('learning from corrections with the satellite model (scarp-sat-rgb, GeoNeXt: 32 feature channels)', () => {
+  let dir: string;
+  let cleanup: () => void;
+  let base: LoadedModel;
+
+  beforeAll(async () => {
+    ({ dir, cleanup } = tempDir('adapt-sat'));
+    base = await loadModelFile(resolve(repoRoot, 'models/scarp-sat-rgb.onnx'));
+  }, 120_000);
+  afterAll(() => cleanup?.());
+
+  it('its graph has the features output and the head its card publishes', () => {
+    expect(base.card.head!.weights).toHaveLength(32);
+    const h = readHeadFromOnnx(readFileSync(base.onnxPath), base.card.head!.output);
+    h.weights.forEach((w, i) => expect(w).toBeCloseTo(base.card.head!.weights[i]!, 6));
+    expect(h.bias).toBeCloseTo(base.card.head!.bias, 6);
+  });
+
+  it('an adapted GeoNeXt ONNX computes the adapted head in its own graph (within 1e-4)', async () => {
+    const card = adaptedCard(base.card, base.sha256, { head: changedHead(base), counts }, { id: 'sat-adapted-test' });
+    const out = join(dir, 'sat-adapted.onnx');
+    await writeAdaptedModel(base, card, out);
+    await expectGraphIsAdaptedHead(base, out);
+  }, 120_000);
 });

@@ -21,15 +21,14 @@ import { FeatureSampler } from './feature-samples';
 import { fitHead, type FitResult, type HeadParameters } from './fit-head';
 import { writeAdaptedOnnx } from './onnx-head';
 
-/** Below this many decisions the app does not offer adaptation. */
 /** Anchors weigh three times all decisions together (fit-head.ts; tuned on site B rows 0–1626, never the test rows). */
 export const DEFAULT_ANCHOR_SHARE = 3;
 
 export const MIN_DECISIONS = ADAPT_MIN_DECISIONS;
 
-/** Landslides and rejections among the decisions ("not a landslide" areas are labels, not decisions). */
+/** Landslides (confirmed or drawn) and rejections among the decisions ("not a landslide" areas are labels, not decisions). */
 export function decisionCounts(decisions: readonly Pick<LabelDecision, 'kind'>[]): { landslides: number; rejected: number } {
-  return { landslides: decisions.filter((d) => d.kind === 'confirmed').length, rejected: decisions.filter((d) => d.kind === 'rejected').length };
+  return { landslides: decisions.filter((d) => d.kind === 'confirmed' || d.kind === 'drawn').length, rejected: decisions.filter((d) => d.kind === 'rejected').length };
 }
 
 export interface AdaptRequest {

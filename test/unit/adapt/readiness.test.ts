@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ADAPT_MIN_DECISIONS, adaptBlocker } from '../../../src-shared/adapt';
-import { fitAdaptation } from '../../../src-main/core/adapt/adapt-model';
+import { decisionCounts, fitAdaptation } from '../../../src-main/core/adapt/adapt-model';
 import { ScarpError } from '../../../src-shared/errors';
 import type { LabelDecision } from '../../../src-main/core/adapt/labels';
 
@@ -17,6 +17,12 @@ describe('when a model may be adapted (core and Review panel share the rule)', (
 
   it('needs at least one landslide: rejections alone are refused', () => {
     expect(adaptBlocker({ landslides: 0, rejected: 10 })).toEqual({ kind: 'no-landslide' });
+  });
+
+  it('a drawn landslide is a landslide (the simulated operator draws what the model missed)', () => {
+    expect(decisionCounts(decisions('drawn', 'rejected', 'rejected', 'background'))).toEqual({ landslides: 1, rejected: 2 });
+    expect(adaptBlocker(decisionCounts(decisions('drawn', 'rejected', 'rejected')))).toBeNull();
+    expect(adaptBlocker(decisionCounts(decisions('rejected', 'rejected', 'rejected')))).toEqual({ kind: 'no-landslide' });
   });
 
   it('the core refuses before reading any file, with the reason and what to do', async () => {
