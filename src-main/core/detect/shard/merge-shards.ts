@@ -16,7 +16,7 @@ import { Polygonizer, offsetPixelRows, vectorizePolygon, type InventoryPolygon, 
 import { ShardFileReader } from '../../store/shard-file';
 import { discardOutputs, planOutput } from '../../util/atomic-output';
 import { finishOutputs } from '../inventory-output';
-import { SHARD_FORMAT, type ShardDescription } from './run-shard';
+import { SHARD_FORMAT, type ShardDescription } from './shard-format';
 import { scatterRow } from './held-rows';
 
 interface Span {
