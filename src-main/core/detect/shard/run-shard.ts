@@ -126,8 +126,11 @@ export async function runShard(req: DetectRequestParsed & { shard: ShardSpec }, 
         held.settle(f0 + polygonizer!.openFromRow, edges.topEnd);
         return;
       }
-      // Shared rows: the terrain of the whole row (the merge finds the mask only when it has every shard's sums).
-      const terrain = attributes ? await attributes.read(y, n) : null;
+      // Shared rows: the terrain of the whole row (the merge finds the mask only when it has every shard's
+      // sums). It is the same in both shards of the seam: only the shard below the seam (the rows come
+      // before its final rows) reads and stores it; every shared row lies before the final rows of the
+      // last shard that reaches it (inference/shards.ts), so each is stored at least once.
+      const terrain = attributes && y < f0 ? await attributes.read(y, n) : null;
       for (let i = 0; i < n; i++) {
         const row = (a: Float32Array | undefined) => a?.subarray(i * W, (i + 1) * W);
         w.putRow({ y: y + i, kind, acc: sums!.acc[i], weight: sums!.weight[i], invalid: invalid.subarray(i * W, (i + 1) * W), slope: row(terrain?.slope), elevation: row(terrain?.elevation), aspect: row(terrain?.aspect) });
