@@ -11,7 +11,6 @@
 import type { ProgressSink } from '../../../src-shared/api';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
-import JSZip from 'jszip';
 import type { CrsInfo } from '../../../src-shared/geo';
 import { ScarpError } from '../../../src-shared/errors';
 import { toEsriWkt, WGS84 } from '../geo';
@@ -235,6 +234,8 @@ export async function exportInventory(inv: Inventory, opts: VectorExportOptions)
         // A folder's provenance sits beside its .shp; a zip's inside it too.
         if (folder || fmt === 'shp-zip') writeProvenanceJson(part('.shp.scarp.json'), prov);
         if (fmt === 'shp-zip') {
+          // Loaded here: a process that never writes a zip does not pay for jszip (docs/cluster.md).
+          const { default: JSZip } = await import('jszip');
           const zip = new JSZip();
           const bytes = readParts(paths);
           for (const [ext, buf] of Object.entries(bytes)) zip.file(`${name}.${ext}`, buf);

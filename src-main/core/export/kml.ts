@@ -7,7 +7,6 @@
  * KMZ: laid out as GDAL writes one — doc.kml holding a <NetworkLink> to layers/<name>.kml, the
  * document itself — because GDAL 3.6 reads the typed fields of a single-document KMZ as none at all.
  */
-import JSZip from 'jszip';
 import { LANDSLIDE_STATUSES } from '../store/landslides-schema';
 import { STATUS_STYLE } from '../store/project/qgis-style';
 import type { FlatMultiPolygon } from '../vector/geometry';
@@ -81,6 +80,7 @@ ${placemarks.join('\n')}
 
 /** A KMZ of the KML text: doc.kml linking to layers/<name>.kml (see the module comment). */
 export async function kmlToKmz(kml: string, name = 'landslides'): Promise<Buffer> {
+  const { default: JSZip } = await import('jszip');
   const zip = new JSZip();
   const file = `layers/${name.replace(/[^\p{L}\p{N}_.-]/gu, '_') || 'landslides'}.kml`;
   zip.file(

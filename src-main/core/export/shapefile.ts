@@ -17,7 +17,7 @@
  * boundary, with a warning.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { DBFFile, type FieldDescriptor } from 'dbffile';
+import type { FieldDescriptor } from 'dbffile';
 import type { CrsInfo } from '../../../src-shared/geo';
 import { ScarpError } from '../../../src-shared/errors';
 import { orientMultiPolygon } from '../vector/geometry';
@@ -201,6 +201,7 @@ export async function writeShapefileParts(paths: ShapefileParts, features: reado
   for (const [name, n] of cutCount) {
     warnings.push(`Shapefile field "${name}": ${n} value(s) longer than ${DBF_TEXT_MAX_BYTES} bytes were cut (at a UTF-8 character boundary); the GeoPackage and GeoJSON exports keep the full text.`);
   }
+  const { DBFFile } = await import('dbffile');
   const dbf = await DBFFile.create(paths.dbf, descriptors, { encoding: 'utf-8' });
   const batch: Array<Record<string, unknown>> = [];
   const flush = async (): Promise<void> => {

@@ -5,7 +5,9 @@
  * worked is reported together with why the others did not.
  */
 import { availableParallelism } from 'node:os';
-import * as ort from 'onnxruntime-node';
+// Types only here: ONNX Runtime is loaded when a session is created, so that a process (or the main
+// thread of one whose sessions live in a worker) that creates none does not load it.
+import type * as ort from 'onnxruntime-node';
 import { ScarpError } from '../../../src-shared/errors';
 
 export type ProviderName = 'cuda' | 'dml' | 'coreml' | 'cpu';
@@ -121,6 +123,7 @@ export async function createSessionWithFallback(
   const threads = options.intraOpThreads ?? defaultIntraOpThreads();
   const { order, skipped } = providerPlan(preferred, options.platform);
   const attempts: ProviderAttempt[] = [];
+  const ort = await import('onnxruntime-node');
   // A missing CUDA library is logged by ORT as an error before it throws; we report it ourselves.
   if (!process.env.SCARP_ORT_VERBOSE) ort.env.logLevel = 'fatal';
   for (const provider of order) {

@@ -11,7 +11,7 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
 import { ScarpError } from '../../../src-shared/errors';
 import { createSessionWithFallback, type ProviderAttempt, type ProviderName, type ProviderOptions } from './providers';
 import type { InferenceWorkerMethods, SessionInfo, TensorMap } from './worker-protocol';
@@ -113,6 +113,7 @@ class InProcessRunner implements OrtRunner {
 
   constructor(
     private readonly session: ort.InferenceSession,
+    private readonly Tensor: typeof ort.Tensor,
     readonly provider: ProviderName,
     readonly attempts: ProviderAttempt[],
     readonly intraOpThreads: number,
@@ -131,7 +132,7 @@ class InProcessRunner implements OrtRunner {
     const next = this.chain.then(async () => {
       if (this.closed) throw cancelled();
       const f: Record<string, ort.Tensor> = {};
-      for (const [name, t] of Object.entries(feeds)) f[name] = new ort.Tensor('float32', t.data, t.dims);
+      for (const [name, t] of Object.entries(feeds)) f[name] = new this.Tensor('float32', t.data, t.dims);
       const t0 = performance.now();
       const result = await this.session.run(f, outputs);
       const ortMs = performance.now() - t0;
@@ -167,5 +168,6 @@ export function startWorkerRunner(modelPath: string, options: RunnerOptions = {}
 /** A session on this thread, same options and provider fallback as the worker. */
 export async function startInProcessRunner(modelPath: string, options: RunnerOptions = {}): Promise<OrtRunner> {
   const c = await createSessionWithFallback(modelPath, options);
-  return new InProcessRunner(c.session, c.provider, c.attempts, c.intraOpThreads);
+  const { Tensor } = await import('onnxruntime-node');
+  return new InProcessRunner(c.session, Tensor, c.provider, c.attempts, c.intraOpThreads);
 }

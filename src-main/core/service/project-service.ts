@@ -43,10 +43,7 @@ import { crsFromEpsg } from '../geo';
 import { isOpenAt, Project, withProject, type ApplyResult, type EditEntry, type ReplayResult, type RunRecord, type SceneWithState, type StoredFeature } from '../store/project';
 import { fromPolygonCoords, toPolygonCoords } from '../vector/geometry';
 import { mapCrs, mapFeature } from './map-features';
-import { resumeRequestOf, runProjectDetection } from '../detect/project-run';
-import { attributesPlan, measureFeatures } from '../detect/feature-attributes';
-import { runDetection } from '../detect/run-detection';
-import { adaptProject } from '../adapt/adapt-project';
+import type { runDetection } from '../detect/run-detection';
 import { ANY_STORED_PATH, type StoredPathCheck } from '../util/stored-paths';
 
 type CreateParsed = z.output<typeof CreateProjectRequestSchema>;
@@ -130,7 +127,7 @@ export class ProjectService {
   readonly storedPaths: StoredPathCheck;
 
   constructor(opts: ProjectServiceOptions = {}) {
-    this.detectionRunner = opts.runDetection ?? runDetection;
+    this.detectionRunner = opts.runDetection ?? (async (...a) => (await import('../detect/run-detection')).runDetection(...a));
     this.storedPaths = opts.storedPaths ?? ANY_STORED_PATH;
   }
 
@@ -202,6 +199,8 @@ export class ProjectService {
     if (r && r.reshaped.length > 0) byEdit.set(r.edit?.id ?? null, [...r.reshaped]);
     for (const [fid, edit] of p.takeExternalReshaped()) byEdit.set(edit, [...(byEdit.get(edit) ?? []), fid]);
     const notes: string[] = [];
+    if (byEdit.size === 0) return notes;
+    const { attributesPlan, measureFeatures } = await import('../detect/feature-attributes');
     for (const [edit, fids] of byEdit) {
       try {
         const m = await measureFeatures(p, fids);
@@ -299,14 +298,16 @@ export class ProjectService {
   }
 
   /** A project-backed detection: into the open project when it is the one named, else opened (or created) for the run. */
-  detect(req: DetectRequestParsed, onProgress?: ProgressSink, signal?: AbortSignal): Promise<DetectResult> {
+  async detect(req: DetectRequestParsed, onProgress?: ProgressSink, signal?: AbortSignal): Promise<DetectResult> {
     const open = this.openAt(req.project);
+    const { runProjectDetection } = await import('../detect/project-run');
     return runProjectDetection(open ? { ...req, project: open.path } : req, onProgress, signal, open, this.detectionRunner);
   }
 
   /** Learning from corrections on the open (or named) project: adapt/adapt-project.ts. */
   adapt(req: z.output<typeof AdaptModelRequest>, onProgress?: ProgressSink, signal?: AbortSignal): Promise<AdaptModelResult> {
-    return this.on(req.project, (project) => {
+    return this.on(req.project, async (project) => {
+      const { adaptProject } = await import('../adapt/adapt-project');
       const stage = { features: 'reading the model\'s features under the reviewed landslides', fit: 'learning', prepare: 'preparing' } as const;
       return adaptProject(
         project,
@@ -321,7 +322,10 @@ export class ProjectService {
 
   /** Continue the latest unfinished run of the open (or named) project. */
   resume(req: ResumeDetectionRequest, onProgress?: ProgressSink, signal?: AbortSignal): Promise<DetectResult> {
-    return this.on(req.project, (p) => runProjectDetection(resumeRequestOf(p, { project: p.path }, this.storedPaths), onProgress, signal, p, this.detectionRunner));
+    return this.on(req.project, async (p) => {
+      const { resumeRequestOf, runProjectDetection } = await import('../detect/project-run');
+      return runProjectDetection(resumeRequestOf(p, { project: p.path }, this.storedPaths), onProgress, signal, p, this.detectionRunner);
+    });
   }
 
   listFeatures(req: ListParsed): FeaturePage {

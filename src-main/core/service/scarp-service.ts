@@ -72,25 +72,20 @@ import {
 } from '../../../src-shared/api';
 import type { RasterInfo } from '../../../src-shared/geo';
 import { ScarpError } from '../../../src-shared/errors';
-import { describeRaster } from '../raster';
-import { runDetection } from '../detect/run-detection';
-import { runChange } from '../detect/run-change';
-import { runBareGround } from '../detect/run-bare-ground';
-import { runDetectionInWorker } from '../detect/worker/worker-runner';
-import { evaluateFiles } from '../eval/evaluate-files';
+import type { runDetection } from '../detect/run-detection';
 import { ModelsService } from './models-service';
 import { LayersService } from './layers-service';
 import { ProjectService } from './project-service';
 import { EditService } from './edit-service';
 import { EvidenceService } from './evidence-service';
-import { exportFromProject } from '../export/export-service';
-import { importToProject } from '../import/project-import';
-import { mergeProjects } from '../merge/merge-projects';
-import { runShard } from '../detect/shard/run-shard';
-import { mergeShards } from '../detect/shard/merge-shards';
-import { runBatch } from '../detect/batch/run-batch';
-import { makeFieldPackage } from '../field/field-package';
 import { ANY_STORED_PATH, type StoredPathCheck } from '../util/stored-paths';
+
+// The operations are loaded when first called (dynamic imports, their own chunks in the builds): a
+// process that runs one command — a shard on a cluster, a merge — loads only what that command uses
+// (docs/cluster.md: ≈ 0.5 CPU-s of module loading saved in every process).
+const runDetectionHere: typeof runDetection = async (...a) => (await import('../detect/run-detection')).runDetection(...a);
+const runDetectionInWorker: typeof runDetection = async (req, onProgress, signal, hooks) =>
+  (await import('../detect/worker/worker-runner')).runDetectionInWorker(req, onProgress, signal, hooks);
 
 /** Validate a request against its schema; a failure is the caller's mistake, reported field by field. */
 function validate<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
@@ -127,7 +122,7 @@ export class ScarpService implements ScarpApi {
   readonly projects: ProjectService;
 
   constructor(opts: ScarpServiceOptions = {}) {
-    this.runDetection = opts.detectInWorker ? runDetectionInWorker : runDetection;
+    this.runDetection = opts.detectInWorker ? runDetectionInWorker : runDetectionHere;
     this.storedPaths = opts.storedPaths ?? ANY_STORED_PATH;
     this.projects = new ProjectService({ runDetection: this.runDetection, storedPaths: this.storedPaths });
     if (opts.tileWorkers) this.layers.tiles.startWorkers(opts.tileWorkers);
@@ -137,33 +132,34 @@ export class ScarpService implements ScarpApi {
     return this.models.list();
   }
 
-  rasterInfo(request: RasterInfoRequest): Promise<RasterInfo> {
+  async rasterInfo(request: RasterInfoRequest): Promise<RasterInfo> {
     const { path } = validate(RasterInfoRequest, request, 'raster info');
-    return describeRaster(path);
+    return (await import('../raster')).describeRaster(path);
   }
 
-  detect(request: DetectRequest, onProgress?: ProgressSink, signal?: AbortSignal): Promise<DetectResult> {
+  async detect(request: DetectRequest, onProgress?: ProgressSink, signal?: AbortSignal): Promise<DetectResult> {
     const req = validate(DetectRequest, request, 'detect');
     // With a project (named, or the open one when resuming) the run is recorded in it.
-    if (req.shard) return runShard({ ...req, shard: req.shard }, onProgress, signal);
+    if (req.shard) return (await import('../detect/shard/run-shard')).runShard({ ...req, shard: req.shard }, onProgress, signal);
     if (req.project || req.resume) return this.projects.detect(req, onProgress, signal);
     return this.runDetection(req, onProgress, signal);
   }
 
-  detectChange(request: ChangeRequest, onProgress?: ProgressSink, signal?: AbortSignal): Promise<ChangeResult> {
+  async detectChange(request: ChangeRequest, onProgress?: ProgressSink, signal?: AbortSignal): Promise<ChangeResult> {
     const req = validate(ChangeRequest, request, 'change detection');
     const open = req.project ? this.projects.openAt(req.project) : undefined;
-    return runChange(open ? { ...req, project: open.path } : req, onProgress, signal, open);
+    return (await import('../detect/run-change')).runChange(open ? { ...req, project: open.path } : req, onProgress, signal, open);
   }
 
-  detectBareGround(request: BareGroundRequest, onProgress?: ProgressSink, signal?: AbortSignal): Promise<BareGroundResult> {
+  async detectBareGround(request: BareGroundRequest, onProgress?: ProgressSink, signal?: AbortSignal): Promise<BareGroundResult> {
     const req = validate(BareGroundRequest, request, 'bare-ground mapping');
     const open = req.project ? this.projects.openAt(req.project) : undefined;
-    return runBareGround(open ? { ...req, project: open.path } : req, onProgress, signal, open);
+    return (await import('../detect/run-bare-ground')).runBareGround(open ? { ...req, project: open.path } : req, onProgress, signal, open);
   }
 
-  evaluate(request: EvalRequest): Promise<EvalResult> {
-    return evaluateFiles(validate(EvalRequest, request, 'evaluate'));
+  async evaluate(request: EvalRequest): Promise<EvalResult> {
+    const req = validate(EvalRequest, request, 'evaluate');
+    return (await import('../eval/evaluate-files')).evaluateFiles(req);
   }
 
   openTileLayer(request: TileLayerRequest): Promise<TileLayerInfo> {
@@ -174,33 +170,35 @@ export class ScarpService implements ScarpApi {
     return this.layers.readVectorLayer(validate(VectorLayerRequest, request, 'vector layer'));
   }
 
-  exportInventory(request: ExportRequest, onProgress?: ProgressSink, signal?: AbortSignal): Promise<ExportResponse> {
+  async exportInventory(request: ExportRequest, onProgress?: ProgressSink, signal?: AbortSignal): Promise<ExportResponse> {
     const req = validate(ExportRequest, request, 'export');
     // Through the open project when it is the one named (a second open would meet its own lock).
-    return exportFromProject(req, signal, this.projects.openAt(req.project), onProgress);
+    return (await import('../export/export-service')).exportFromProject(req, signal, this.projects.openAt(req.project), onProgress);
   }
 
-  importInventory(request: ImportRequest): Promise<ImportResponse> {
+  async importInventory(request: ImportRequest): Promise<ImportResponse> {
     const req = validate(ImportRequest, request, 'import');
-    return importToProject(req, this.projects.openAt(req.project));
+    return (await import('../import/project-import')).importToProject(req, this.projects.openAt(req.project));
   }
 
-  mergeProjects(request: MergeRequest): Promise<MergeResponse> {
+  async mergeProjects(request: MergeRequest): Promise<MergeResponse> {
     const req = validate(MergeRequest, request, 'merge');
-    return mergeProjects(req, this.projects.openAt(req.into));
+    return (await import('../merge/merge-projects')).mergeProjects(req, this.projects.openAt(req.into));
   }
 
-  mergeShards(request: MergeShardsRequest): Promise<MergeShardsResult> {
-    return mergeShards(validate(MergeShardsRequest, request, 'merge shards'));
+  async mergeShards(request: MergeShardsRequest): Promise<MergeShardsResult> {
+    const req = validate(MergeShardsRequest, request, 'merge shards');
+    return (await import('../detect/shard/merge-shards')).mergeShards(req);
   }
 
-  batchDetect(request: BatchRequest, onProgress?: ProgressSink, signal?: AbortSignal): Promise<BatchResult> {
-    return runBatch(validate(BatchRequest, request, 'batch'), onProgress, signal);
+  async batchDetect(request: BatchRequest, onProgress?: ProgressSink, signal?: AbortSignal): Promise<BatchResult> {
+    const req = validate(BatchRequest, request, 'batch');
+    return (await import('../detect/batch/run-batch')).runBatch(req, onProgress, signal);
   }
 
-  packageProject(request: PackageRequest): Promise<PackageResponse> {
+  async packageProject(request: PackageRequest): Promise<PackageResponse> {
     const req = validate(PackageRequest, request, 'package');
-    return makeFieldPackage(req, this.projects.openAt(req.project), this.storedPaths);
+    return (await import('../field/field-package')).makeFieldPackage(req, this.projects.openAt(req.project), this.storedPaths);
   }
 
   // ---- projects (issue 4; project-service.ts) ----

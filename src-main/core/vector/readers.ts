@@ -7,7 +7,6 @@
 import Database from 'better-sqlite3';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
-import * as shapefile from 'shapefile';
 import type { CrsInfo } from '../../../src-shared/geo';
 import { ScarpError } from '../../../src-shared/errors';
 import { checkInputFileSync } from '../util/input-file';
@@ -288,6 +287,7 @@ async function readShapefile(path: string, opts: ReadPolygonsOptions): Promise<{
   const features: PolygonFeature[] = [];
   let shapes = 0;
   try {
+    const shapefile = await import('shapefile');
     const src = await shapefile.open(path, dbf, { encoding });
     for (;;) {
       const r = await src.read();

@@ -16,7 +16,7 @@ import { Polygonizer, offsetPixelRows, vectorizePolygon, type InventoryPolygon, 
 import { ShardFileReader } from '../../store/shard-file';
 import { discardOutputs, planOutput } from '../../util/atomic-output';
 import { finishOutputs } from '../inventory-output';
-import { SHARD_FORMAT, type ShardDescription } from './run-shard';
+import { SHARD_FORMAT, type ShardDescription } from './shard-format';
 import { scatterRow } from './held-rows';
 
 interface Span {
@@ -315,6 +315,8 @@ class Stitcher {
     for (let i = 0; i < n; i++) {
       if (kind[i] === 0) throw corrupt(shards.map((s) => s.path).join(', '), c0 + i);
       if (kind[i] !== PARTIAL) continue;
+      // A shared row's terrain is stored by one of its shards (run-shard.ts): none is a damaged set.
+      if (this.slope && hasTerrain[i] === 0) throw corrupt(shards.map((s) => s.path).join(', '), c0 + i);
       const o = i * W;
       for (let x = 0; x < W; x++) {
         const w = weight[o + x]!;

@@ -12,63 +12,19 @@ import { createHash } from 'node:crypto';
 import { basename, dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { DetectRequestParsed, DetectResult, ProgressSink } from '../../../../src-shared/api';
-import type { Grid } from '../../../../src-shared/geo';
 import { ScarpError, isScarpError } from '../../../../src-shared/errors';
 import type { RasterSource } from '../../raster';
 import { DEFAULT_BATCH_SIZE, runTiledInference, usesTerrain } from '../../inference';
-import { restrictPlan, shardPart, shardTileCount, type ShardPart, type ShardSpec } from '../../inference/shards';
+import { restrictPlan, shardPart, shardTileCount, type ShardSpec } from '../../inference/shards';
 import type { RowSums } from '../../inference/blend';
 import { Polygonizer, offsetPixelRows, vectorizePolygon, type PixelPolygon } from '../../vector';
 import { ShardFileWriter, type ShardRow } from '../../store/shard-file';
 import { HeldRows, sparseRows } from './held-rows';
+import { SHARD_FORMAT, type ShardDescription, type ShardRun } from './shard-format';
 import { completeRecord } from '../../store/geopackage-writer';
 import { commitOutputs, discardOutputs, planOutput } from '../../util/atomic-output';
 import { openScene } from '../open-scene';
 import { probabilityAndMask, undefinedPixels } from '../probability-rows';
-
-/** 2: final rows hold their foreground runs only (held-rows.ts). */
-export const SHARD_FORMAT = 'scarp-shard/2';
-
-/** What every shard of one run shares; the merge refuses shards whose `run` differs. */
-export interface ShardRun {
-  image: string;
-  dem: string | null;
-  aoi: string | null;
-  model: { id: string; name: string; sha256: string };
-  threshold: number;
-  minAreaM2: number;
-  simplifyM: number;
-  tta: boolean;
-  batchSize: number;
-  layout: unknown;
-  /** The grid the probability rows live on (the AOI's window of the work grid). */
-  grid: Grid;
-  plan: { width: number; height: number; tileSize: number; overlap: number; tileRows: number; tiles: number };
-}
-
-/** The `scarp_shard` description (JSON). */
-export interface ShardDescription {
-  format: typeof SHARD_FORMAT;
-  /** sha256 of `run`: equal for every shard of one run. */
-  fingerprint: string;
-  /** The run id every polygon of the run carries (derived from the fingerprint). */
-  runId: string;
-  scene: string;
-  run: ShardRun;
-  part: ShardPart;
-  /** Stored final rows: [part.final.y0, topEnd) and [bottomStart, part.final.y1). */
-  edges: { topEnd: number; bottomStart: number };
-  terrain: boolean;
-  features: number;
-  heldBack: number;
-  tiles: number;
-  provider: string;
-  /** Seconds: wall time of the shard, of inference, of vectorising; CPU time of the process (user + system). */
-  timings: { totalS: number; inferenceS: number; vectoriseS: number; cpuS: number };
-  warnings: string[];
-  /** Fields of the DetectResult the merge reports again. */
-  result: Pick<DetectResult, 'model' | 'modelReason' | 'gsdM' | 'resampled' | 'gsdPlan' | 'usedDem'>;
-}
 
 function runIdOf(fingerprint: string): string {
   const h = fingerprint;
@@ -170,8 +126,11 @@ export async function runShard(req: DetectRequestParsed & { shard: ShardSpec }, 
         held.settle(f0 + polygonizer!.openFromRow, edges.topEnd);
         return;
       }
-      // Shared rows: the terrain of the whole row (the merge finds the mask only when it has every shard's sums).
-      const terrain = attributes ? await attributes.read(y, n) : null;
+      // Shared rows: the terrain of the whole row (the merge finds the mask only when it has every shard's
+      // sums). It is the same in both shards of the seam: only the shard below the seam (the rows come
+      // before its final rows) reads and stores it; every shared row lies before the final rows of the
+      // last shard that reaches it (inference/shards.ts), so each is stored at least once.
+      const terrain = attributes && y < f0 ? await attributes.read(y, n) : null;
       for (let i = 0; i < n; i++) {
         const row = (a: Float32Array | undefined) => a?.subarray(i * W, (i + 1) * W);
         w.putRow({ y: y + i, kind, acc: sums!.acc[i], weight: sums!.weight[i], invalid: invalid.subarray(i * W, (i + 1) * W), slope: row(terrain?.slope), elevation: row(terrain?.elevation), aspect: row(terrain?.aspect) });
