@@ -168,7 +168,7 @@ export function addWorkflowCases(c: WorkflowContext): void {
   sql('the project id removed', ["DELETE FROM scarp_meta WHERE key = 'project_id'"]);
   sql('the schema version row removed', ["DELETE FROM scarp_meta WHERE key = 'schema_version'"]);
   for (let i = 0; i < n(16); i++) {
-    const m = i % 3 === 0 ? c.truncate(0.05 + 0.3 * (i % 3)) : c.mutation(200 + i);
+    const m = i % 3 === 0 ? c.truncate(0.05 + 0.3 * ((i / 3) % 3)) : c.mutation(200 + i);
     mergeCase(`package: ${m.what}`, (d) => writeFileSync(join(d, 'field.gpkg'), mutated(m, b.field)), i % 5 === 4);
   }
 
@@ -244,7 +244,7 @@ export function addWorkflowCases(c: WorkflowContext): void {
   manifest('deep nesting 100k', `{"scenes":${'['.repeat(100_000)}${']'.repeat(100_000)}}`, false);
   manifest('a STAC-like item collection with no assets', JSON.stringify({ type: 'FeatureCollection', features: [{ type: 'Feature', id: 'x', properties: {}, assets: {} }] }), false);
   for (let i = 0; i < n(8); i++) {
-    const m = i % 2 === 0 ? c.truncate(0.3 + 0.15 * i) : c.mutation(400 + i);
+    const m = i % 2 === 0 ? c.truncate(0.3 + 0.2 * ((i / 2) % 4)) : c.mutation(400 + i);
     batchCase(`scene: ${m.what}`, 'list.txt', (d) => {
       writeFileSync(join(d, 'a.tif'), mutated(m, c.img256));
       writeFileSync(join(d, 'list.txt'), 'a.tif\n');
