@@ -58,28 +58,48 @@ function nonEmpty(mp: FlatMultiPolygon, what: string): FlatMultiPolygon {
   return mp;
 }
 
+/**
+ * polyclip-ts throws a plain Error on some degenerate inputs (rings it cannot close, e.g. from a
+ * corrupted file's coordinates); that is bad input, not an internal fault.
+ */
+function clip<T>(run: () => T): T {
+  try {
+    return run();
+  } catch (e) {
+    if (e instanceof ScarpError) throw e;
+    throw new ScarpError(
+      {
+        code: 'INVALID_ARGUMENT',
+        message: `A polygon's outline could not be resolved (${e instanceof Error ? e.message.split('.')[0] : String(e)}): its rings are degenerate or cross themselves.`,
+        hint: 'Repair the geometry (for example with QGIS "Fix geometries") and try again.',
+      },
+      { cause: e },
+    );
+  }
+}
+
 /** A valid version of any (multi)polygon: self-intersections resolved, rings oriented, duplicates dropped. */
 export function makeValid(mp: FlatMultiPolygon): FlatMultiPolygon {
   if (mp.length === 0) return [];
-  return fromClip(pc.union(toClip(mp)));
+  return clip(() => fromClip(pc.union(toClip(mp))));
 }
 
 /** The union of several (multi)polygons. */
 export function unionAll(mps: FlatMultiPolygon[]): FlatMultiPolygon {
   const geoms = mps.filter((m) => m.length > 0).map((m) => toClip(m));
   if (geoms.length === 0) return [];
-  return fromClip(pc.union(geoms[0]!, ...geoms.slice(1)));
+  return clip(() => fromClip(pc.union(geoms[0]!, ...geoms.slice(1))));
 }
 
 export function difference(a: FlatMultiPolygon, b: FlatMultiPolygon): FlatMultiPolygon {
   if (a.length === 0) return [];
   if (b.length === 0) return makeValid(a);
-  return fromClip(pc.difference(toClip(a), toClip(b)));
+  return clip(() => fromClip(pc.difference(toClip(a), toClip(b))));
 }
 
 export function intersection(a: FlatMultiPolygon, b: FlatMultiPolygon): FlatMultiPolygon {
   if (a.length === 0 || b.length === 0) return [];
-  return fromClip(pc.intersection(toClip(a), toClip(b)));
+  return clip(() => fromClip(pc.intersection(toClip(a), toClip(b))));
 }
 
 /** Even-odd: inside a multipolygon (holes excluded). */
