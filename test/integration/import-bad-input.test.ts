@@ -82,6 +82,27 @@ describe.skipIf(!hasData)('import: bad input is refused, never half-read', () =>
     expect((await code(readInventoryFile(broken))).code).toBe('CORRUPT_FILE');
   });
 
+  it('a feature with a coordinate off the Earth (a flipped exponent byte) is refused by number, not passed to the polygon tools', async () => {
+    // Fuzz case import-1077: this ring made polyclip-ts throw "Unable to complete output ring".
+    const flipped = [[500100.82, 3000000.97], [500076.81, 3000065.09], [500017.77, 3000099.31], [499950.21, 499950.21], [499906.36, 3000034.38], [499906.94, 2999966.71], [9.222453153568957e24, 2998890.25], [500017.48, 2999902.19], [500100.82, 3000000.97]];
+    const square = [[500000, 3000000], [500100, 3000000], [500100, 3000100], [500000, 3000100], [500000, 3000000]];
+    const fc = (rings: number[][][]): string =>
+      JSON.stringify({
+        type: 'FeatureCollection',
+        crs: { type: 'name', properties: { name: 'urn:ogc:def:crs:EPSG::32645' } },
+        features: rings.map((r, i) => ({ type: 'Feature', properties: { i }, geometry: { type: 'Polygon', coordinates: [r] } })),
+      });
+    const bad = join(dir, 'flipped.geojson');
+    writeFileSync(bad, fc([square, flipped]));
+    const r = await code(readInventoryFile(bad));
+    expect(r.code).toBe('CORRUPT_FILE');
+    expect(r.file).toBe(bad);
+    expect(r.message).toMatch(/^Feature 2 of .*not numbers on the Earth/);
+    const good = join(dir, 'square.geojson');
+    writeFileSync(good, fc([square]));
+    expect((await readInventoryFile(good)).features).toHaveLength(1);
+  });
+
   it('a failed import into a new project leaves no project behind (CLI, --json error complete)', () => {
     resetShp();
     truncateSync(join(dir, 'l.shp'), 100_000);

@@ -17,7 +17,7 @@ import { kml as kmlToGeoJson } from '@tmcw/togeojson';
 import JSZip from 'jszip';
 import type { CrsInfo } from '../../../src-shared/geo';
 import { ScarpError } from '../../../src-shared/errors';
-import { createTransformer, crsFromName, WGS84 } from '../geo';
+import { createTransformer, crsFromName, WGS84, type Transformer } from '../geo';
 import { fromPolygonCoords, mapCoords, orientMultiPolygon, type FlatMultiPolygon } from '../vector/geometry';
 import { areaM2, perimeterM } from '../vector/measure';
 import { readPolygons, type PolygonFeature } from '../vector/readers';
@@ -47,6 +47,20 @@ export interface ImportResult {
   warnings: string[];
   /** Features whose geometry was invalid and was repaired. */
   repaired: number;
+}
+
+/**
+ * Every vertex maps to a finite WGS 84 position on the Earth: a corrupted coordinate (a flipped
+ * exponent byte gives 9e24 m) is refused here rather than reaching the polygon operations.
+ */
+function onEarth(g: FlatMultiPolygon, toWgs84: Transformer): boolean {
+  for (const p of g)
+    for (const r of p)
+      for (let k = 0; k + 1 < r.length; k += 2) {
+        const [lon, lat] = toWgs84.forward(r[k] as number, r[k + 1] as number);
+        if (!(Math.abs(lon) <= 180.5 && Math.abs(lat) <= 90.5)) return false;
+      }
+  return true;
 }
 
 /** The JSON object of an `attrs` field written by Scarp, or null when the value is not one. */
@@ -210,6 +224,7 @@ export async function readInventoryFile(path: string, target?: CrsInfo, opts: { 
   }
   const crs = target ?? sourceCrs;
   const tx = createTransformer(sourceCrs, crs);
+  const toWgs84 = createTransformer(sourceCrs, WGS84);
   const source = ext === '.gpkg' ? `${basename(path)}:${layer}` : basename(path);
   const mapping: Record<string, string> = {};
   const warnings = new Set<string>(readWarnings);
@@ -218,7 +233,7 @@ export async function readInventoryFile(path: string, target?: CrsInfo, opts: { 
   let repaired = 0;
   raw.forEach((f, index) => {
     let geometry = tx.identity ? f.geometry : orientMultiPolygon(mapCoords(f.geometry, tx.forward), true);
-    if (!geometry.every((p) => p.every((r) => r.every((v) => Number.isFinite(v))))) {
+    if (!onEarth(f.geometry, toWgs84) || !geometry.every((p) => p.every((r) => r.every((v) => Number.isFinite(v))))) {
       throw new ScarpError({
         code: 'CORRUPT_FILE',
         message: `Feature ${index + 1} of ${path} has coordinates that are not numbers on the Earth in ${sourceCrs.name}.`,

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { cutHole, fillHoles, makeValid, mergePolygons, moveVertex, insertVertex, deleteVertex, splitByLine } from '../../../src-main/core/edit/polygon-ops';
 import { multiPolygonArea, toPolygonCoords, type FlatMultiPolygon } from '../../../src-main/core/vector/geometry';
 import { tempDir } from '../../helpers/data';
+import { isScarpError, type ScarpError } from '../../../src-shared/errors';
 import { gdal, hasGdal } from '../../helpers/gdal';
 
 const sq = (x: number, y: number, s: number): FlatMultiPolygon => [[Float64Array.from([x, y, x + s, y, x + s, y + s, x, y + s, x, y])]];
@@ -79,5 +80,23 @@ describe('polygon tools', () => {
     const fixed = makeValid([[Float64Array.from([0, 0, 10, 10, 10, 0, 0, 10, 0, 0])]]);
     expect(fixed.length).toBe(2);
     if (hasGdal) expect(invalidCount([moved, ins, del, bow, fixed])).toBe(0);
+  });
+
+  it('a ring the clipping library cannot close is a clean INVALID_ARGUMENT with a repair hint, not an internal error', () => {
+    // Found by fuzzing byte flips into a ring's coordinates: polyclip-ts 0.16 throws "Unable to complete output ring".
+    const ring = Float64Array.from([
+      500100.8219515979, 3000000.9667686224, 500076.8087069261, 3000065.0873980215, 500017.77327576117, 3000099.310685818, 499950.2072002888, 499950.20720410347,
+      499906.3594071118, 3000034.377730852, 499906.93817777914, 2999966.7141085807, 9.222453153568957e24, 2998890.24748912, 500017.481280355, 2999902.191740955,
+      500077.2406769264, 2999936.2071964154, 500100.8219515979, 3000000.9667686224,
+    ]);
+    let err: unknown;
+    try {
+      makeValid([[ring]]);
+    } catch (e) {
+      err = e;
+    }
+    expect(isScarpError(err)).toBe(true);
+    expect((err as ScarpError).code).toBe('INVALID_ARGUMENT');
+    expect((err as ScarpError).hint).toMatch(/Fix geometries/);
   });
 });
