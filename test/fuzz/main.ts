@@ -1,10 +1,12 @@
 /**
- * `npm run fuzz [-- --count 1000] [--seed 12] [--timeout 60] [--kind raster|dem|aoi|import|pair|package|shards|batch] [--keep] [--every k]`
+ * `npm run fuzz [-- --count 1000] [--seed 12] [--timeout 60] [--kind raster|dem|aoi|import|pair|package|shards|batch] [--keep] [--every k] [--from i] [--to j]`
  *
  * Builds the malformed-input corpus (test/fuzz/corpus.ts) in a temporary folder, runs `scarp` on
  * each case one at a time with a time limit, prints each failure on stderr and, last, one JSON line:
  * {"runs", "clean_error", "success", "signal", "stack_trace", "hang", "bogus", "leftover", "incomplete_error", "damaged"}
  * (damaged: a run that failed, or a dry run, changed the project it was given).
+ * `--from i --to j` run cases i..j-1 of the (filtered) corpus only: the corpus is deterministic for a
+ * seed, so a long run can be done in parts on different days and the parts added up.
  * Exit 0 when signal, stack_trace, hang, bogus, leftover, incomplete_error and damaged are all 0.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -68,6 +70,8 @@ async function main(): Promise<number> {
       timeout: { type: 'string', default: '60' },
       kind: { type: 'string' },
       every: { type: 'string', default: '1' },
+      from: { type: 'string', default: '0' },
+      to: { type: 'string' },
       keep: { type: 'boolean', default: false },
     },
   });
@@ -82,6 +86,7 @@ async function main(): Promise<number> {
   if (v.kind) cases = cases.filter((c) => v.kind!.split(',').includes(c.kind));
   const every = Math.max(1, Number(v.every));
   cases = cases.filter((_, i) => i % every === 0);
+  cases = cases.slice(Number(v.from), v.to === undefined ? undefined : Number(v.to));
   process.stderr.write(`fuzz: ${cases.length} cases\n`);
   const seen: Outcome[] = [];
   const outcomes = await runCases(
