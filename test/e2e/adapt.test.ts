@@ -42,7 +42,7 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal || !existsSync(MODEL))('ada
 
   it('review three, adapt, see the difference, discard: the previous unreviewed landslides are back', async () => {
     freshWork(work);
-    for (const band of ['rgb', 'dsm'] as const) cropSiteB(band, join(work, `${band}.tif`), [700, 900, 1024, 1024]);
+    for (const band of ['rgb', 'dsm'] as const) cropSiteB(band, join(work, `${band}.tif`), [1920, 832, 1024, 1024]);
     const path = join(work, 'adapt.gpkg');
     await createScarpService().detect({ image: join(work, 'rgb.tif'), dem: join(work, 'dsm.tif'), model: 'scarp-uav-rgbdem', project: path });
     const predicted = (): number[] => peek(path, (db) => (db.prepare("SELECT fid FROM landslides WHERE status = 'predicted' ORDER BY fid").all() as Array<{ fid: number }>).map((r) => r.fid));
