@@ -132,7 +132,7 @@ export async function openScene(
   const scale = planScale(image.info.gsd, card.gsd, `model '${card.id}'`);
   const imageGrid: Grid = { width: image.info.width, height: image.info.height, geoTransform: image.info.geoTransform, crs: image.info.crs };
   const workGrid = scale.kind === 'resample' ? resampleGrid(imageGrid, scale.targetGsd) : imageGrid;
-  if (scale.kind === 'resample') warnings.push(`Scene ${scale.reason}.`);
+  if (scale.kind === 'resample') warnings.push(`${scale.reason.charAt(0).toUpperCase()}${scale.reason.slice(1)}.`);
   onProgress?.({ stage: 'prepare', done: 1, total: 4, message: 'area of interest' });
 
   if (!req.aoi) checkDetectBudget(image.info.path, workGrid.width, workGrid.height, false);

@@ -69,7 +69,7 @@ export function planScale(
     sceneGsd: s,
     targetGsd: fit.targetGsd,
     factor,
-    reason: `scene ${fmtM(s)} is outside ${fmtM(gsd.minM)}–${fmtM(gsd.maxM)}: resampled to ${fmtM(fit.targetGsd)} (${factor > 1 ? 'up' : 'down'}-sampling ${
+    reason: `the scene's ${fmtM(s)} pixels are outside the model's ${fmtM(gsd.minM)}–${fmtM(gsd.maxM)}: resampled to ${fmtM(fit.targetGsd)} (${factor > 1 ? 'up' : 'down'}-sampling ${
       factor > 1 ? factor.toFixed(2) : (1 / factor).toFixed(2)
     }×)`,
   };

@@ -44,6 +44,7 @@ describe('planScale', () => {
     });
     it('resamples to the nearer bound of the run-as-is range', () => {
       expect(planScale(1.2, two)).toMatchObject({ kind: 'resample', targetGsd: 0.625 });
+      expect(planScale(1.2, two)).toMatchObject({ reason: "the scene's 1.2 m pixels are outside the model's 0.375 m–0.625 m: resampled to 0.625 m (up-sampling 1.92×)" });
       expect(planScale(1.2, two).factor).toBeCloseTo(1.2 / 0.625);
       expect(planScale(1.5, two)).toMatchObject({ kind: 'resample', targetGsd: 0.625 });
       expect(planScale(0.3, two)).toMatchObject({ kind: 'resample', targetGsd: 0.375 });
