@@ -29,8 +29,12 @@ export function isTerrainSource(source: string): boolean {
 
 /** Older cards (no resample range): never up-sample by more than this. */
 export const MAX_UPSAMPLING = 4;
-/** Tolerance on range bounds, so 0.5000001 m counts as 0.5 m. */
-const EPS = 1e-6;
+/**
+ * Relative tolerance on range bounds. Real pixel sizes miss round numbers in the fourth digit
+ * (Jinsha site B: 0.500016 × 0.500260 m; averaged 2 × 2 it is 1.00028 m), and messages print three
+ * digits, so a bound is met within 1 %: a 1.00028 m scene is a 1 m scene, never "1 m is outside 1 m".
+ */
+const EPS = 0.01;
 
 export type GsdFit =
   | { kind: 'native'; sceneGsd: number; targetGsd: number }

@@ -55,7 +55,8 @@ def row(dataset, split, inputs, r, thr, method, pixels=None, notes=None):
 
 def app_gsd(gsd: dict, scene: float) -> float:
     """The GSD the app runs a scene of `scene` metres at (src-main/core/inference/gsd.ts planScale)."""
-    if gsd['minM'] <= scene <= gsd['maxM']:
+    eps = 0.01  # bounds are met within 1 % (src-shared/model-pick.ts EPS)
+    if gsd['minM'] * (1 - eps) <= scene <= gsd['maxM'] * (1 + eps):
         return scene
     return gsd['minM'] if scene < gsd['minM'] else gsd['maxM']
 

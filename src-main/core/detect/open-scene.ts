@@ -6,7 +6,7 @@
 import type { DetectRequestParsed, ProgressSink } from '../../../src-shared/api';
 import type { Grid, Window } from '../../../src-shared/geo';
 import type { BandSource } from '../../../src-shared/model-card';
-import { fmtM, fmtRange, pickableFromCard, resampleRange, runnableWith } from '../../../src-shared/model-pick';
+import { fmtM, fmtRange, gsdFit, pickableFromCard, resampleRange, runnableWith } from '../../../src-shared/model-pick';
 import { ScarpError } from '../../../src-shared/errors';
 import { assertOverlap, bandLayoutOf, checkDetectBudget, cloudMaskBandOf, openRaster, resampleGrid, scaledReflectanceP99, TEN_THOUSAND_SCALE, type BandLayout, type RasterSource } from '../raster';
 import {
@@ -55,7 +55,7 @@ export interface OpenedScene {
 async function chooseModel(
   requested: string | undefined,
   scene: { hasDem: boolean; gsdM: number; opticalBands: BandSource[] },
-): Promise<{ model: LoadedModel; reason: string }> {
+): Promise<{ model: LoadedModel; reason: string; terrainAlternative?: LoadedModel }> {
   if (requested) {
     const model = await resolveModel(requested, modelsDir());
     return { model, reason: `${model.id}: named in the request, not picked.` };
@@ -86,7 +86,14 @@ async function chooseModel(
       options: ['model', 'pre'],
     });
   }
-  return { model: pick.model, reason: pick.reason };
+  // A DEM was given but the pick ignores it (it runs the scene as is, a terrain model only by
+  // resampling): name the terrain model, since which one maps better depends on the imagery's
+  // kind (aerial or satellite), which the file does not say.
+  const terrainAlternative =
+    scene.hasDem && !usesTerrain(pick.model.card)
+      ? models.find((m) => usesTerrain(m.card) && pickableFromCard(m.card).pickByDefault && runnableWith(pickableFromCard(m.card), scene) && gsdFit(scene.gsdM, m.card.gsd).kind !== 'out')
+      : undefined;
+  return { model: pick.model, reason: pick.reason, terrainAlternative };
 }
 
 function scenePercentiles(coverage: Coverage, bands: number[]): BandStretch[] {
@@ -122,11 +129,16 @@ export async function openScene(
   if (quality) warnings.push(`Band ${quality.band + 1} is the ${quality.spec.label} quality band: a model detection does not mask clouds with it (scarp change and bare-ground do); review landslides under cloud.`);
   const fileBands = opticalFileBands(layout);
   const opticalBands = OPTICAL_ROLES.filter((_, i) => fileBands[i] !== null);
-  const { model, reason: modelReason } = await chooseModel(req.model, { hasDem: dem !== null, gsdM: sceneGsd, opticalBands: [...opticalBands] });
+  const { model, reason: modelReason, terrainAlternative } = await chooseModel(req.model, { hasDem: dem !== null, gsdM: sceneGsd, opticalBands: [...opticalBands] });
   const card = model.card;
   const tta = req.tta ?? card.tta === 'flips';
   onProgress?.({ stage: 'prepare', done: 0, total: 4, message: `model ${modelReason}` });
-  if (dem && !usesTerrain(card)) warnings.push(`Model '${card.id}' does not use terrain; the DEM only feeds the slope/elevation/aspect attributes.`);
+  if (dem && !usesTerrain(card)) {
+    const alt = terrainAlternative
+      ? ` Model '${terrainAlternative.id}' uses terrain and takes this scene by resampling it${terrainAlternative.card.domain ? ` (made for ${terrainAlternative.card.domain})` : ''}: for aerial or drone imagery choose it.`
+      : '';
+    warnings.push(`Model '${card.id}' does not use terrain; the DEM only feeds the slope/elevation/aspect attributes.${alt}`);
+  }
   if (!dem && usesTerrain(card)) warnings.push(`Model '${card.id}' was given no DEM: its terrain stream is fed its fill value (trained with terrain dropped).`);
 
   const scale = planScale(image.info.gsd, card.gsd, `model '${card.id}'`);

@@ -64,6 +64,12 @@ describe('planScale', () => {
         }
       }
     });
+    it('meets a bound within 1 %, as real pixel sizes miss round numbers (site B averaged 2 × 2: 1.00028 m)', () => {
+      const uav = { nativeM: 0.5, minM: 0.4, maxM: 0.625, resampleMinM: 0.25, resampleMaxM: 1 };
+      expect(planScale({ x: 1.000033, y: 1.00052 }, uav)).toMatchObject({ kind: 'resample', targetGsd: 0.625 });
+      expect(planScale(0.6265, uav).kind).toBe('native');
+      expect(() => planScale(1.02, uav)).toThrow(/outside what the model accepts/);
+    });
     it('takes a missing bound from the run-as-is range', () => {
       const upOnly = { nativeM: 1, minM: 0.75, maxM: 1.25, resampleMaxM: 3 };
       expect(planScale(3, upOnly)).toMatchObject({ kind: 'resample', targetGsd: 1.25 });
