@@ -91,7 +91,10 @@ async function chooseModel(
   // kind (aerial or satellite), which the file does not say.
   const terrainAlternative =
     scene.hasDem && !usesTerrain(pick.model.card)
-      ? models.find((m) => usesTerrain(m.card) && pickableFromCard(m.card).pickByDefault && runnableWith(pickableFromCard(m.card), scene) && gsdFit(scene.gsdM, m.card.gsd).kind !== 'out')
+      ? models.find((m) => {
+          const p = pickableFromCard(m.card);
+          return usesTerrain(m.card) && p.pickByDefault && runnableWith(p, scene) && gsdFit(scene.gsdM, m.card.gsd).kind !== 'out';
+        })
       : undefined;
   return { model: pick.model, reason: pick.reason, terrainAlternative };
 }
