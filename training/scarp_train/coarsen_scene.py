@@ -13,7 +13,6 @@ import argparse
 import math
 import os
 
-import numpy as np
 from osgeo import gdal
 
 from .data import data_dir
