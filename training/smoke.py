@@ -48,8 +48,12 @@ def main(out_dir: str, models: list[str], threads: int = 2) -> int:
     for arch in models:
         model_id = f'smoke-{arch}'
         run_dir = os.path.join(out_dir, 'run-' + arch)
+        # the satellite recipe also mines hard negatives (Bijie false positives) before its epoch
+        hard = ['--hard-negatives', '0.5', '--remine-every', '1'] if RUNS[arch] == 'sat' else []
         T.main(['--recipe', RUNS[arch], '--arch', arch, '--out', run_dir, '--epochs', '1', '--steps', '3', '--batch', '2',
-                '--crop', '128', '--limit', '4', '--threads', str(threads), '--seed', '1'])
+                '--crop', '128', '--limit', '4', '--threads', str(threads), '--seed', '1'] + hard)
+        if hard and 'hard_negatives' not in json.load(open(os.path.join(run_dir, 'log.json')))[0]:
+            raise SystemExit(f'smoke {arch}: no hard negatives were mined')
         path = E.export(run_dir, model_id, out_dir, None, tile=256, overlap=32, which='last')
         onnx.checker.check_model(onnx.load(path))
         parity_fixture(run_dir, os.path.join(out_dir, model_id + '.parity.json'))

@@ -368,7 +368,9 @@ class Mixture:
     """Weighted mixture of sources; each draw picks a source, then a sample, then a crop at a GSD drawn
     log-uniformly from `gsd` = (minM, maxM) (the range the model is run at as is). With probability
     `centred` a draw takes a sample holding landslides and centres the crop on one of its landslide
-    pixels; with probability `degrade_p` the crop is degraded as coarser imagery would be."""
+    pixels; with probability `degrade_p` the crop is degraded as coarser imagery would be. Sources with
+    mined hard negatives (`set_hard`) give, with probability `hard_p`, a crop centred on a false-positive
+    pixel of a sample drawn in proportion to its false-positive count."""
     sources: list[tuple[list[Sample], float]]
     size: int
     gsd: tuple[float, float]
@@ -377,7 +379,14 @@ class Mixture:
     centred: float = 0.0
     degrade_p: float = 0.0
     unit: float = 255.0  # photometric() value range
+    hard_p: float = 0.0
     _pos: dict = field(default_factory=dict)
+    _hard: dict = field(default_factory=dict)
+
+    def set_hard(self, si: int, mined: list[tuple[int, np.ndarray, int]]):
+        """Hard negatives of source `si`: [(sample index, (row, col) pixels, false-positive count)]."""
+        w = np.array([n for _, _, n in mined], float)
+        self._hard[si] = (mined, w / w.sum()) if len(mined) else None
 
     def _positives(self, si: int):
         if si not in self._pos:
@@ -394,7 +403,12 @@ class Mixture:
             src = self.sources[si][0]
             centre = None
             pos = self._positives(si) if self.centred > 0 else []
-            if pos and rng.random() < self.centred:
+            hard = self._hard.get(si)
+            if hard and rng.random() < self.hard_p:
+                i, rc, _ = hard[0][int(rng.choice(len(hard[0]), p=hard[1]))]
+                s = src[i]
+                centre = tuple(rc[rng.integers(len(rc))])
+            elif pos and rng.random() < self.centred:
                 i, rc = pos[rng.integers(len(pos))]
                 s = src[i]
                 centre = tuple(rc[rng.integers(len(rc))])

@@ -27,6 +27,7 @@ from . import losses as L
 from . import preprocess as P
 from .models import build, n_params
 from . import validate as V
+from . import hard_negatives as HN
 
 # Adversarial term of the multi-CNN + GAN (architecture-specs.md section 4): WGAN-GP mask critic,
 # lambda_gp 10, generator term weight 0.01 (lambda_3), critic Adam 4e-4 with betas (0.5, 0.999) (the
@@ -75,6 +76,8 @@ def train_command(cfg: dict) -> str:
         c += f" --limit {cfg['limit']}"
     if cfg.get('variant'):
         c += f" --variant {cfg['variant']}"
+    if cfg.get('hard_negatives'):
+        c += f" --hard-negatives {cfg['hard_negatives']:g} --remine-every {cfg['remine_every']}"
     return cfg.get('command_prefix', '') + c
 
 
@@ -233,6 +236,9 @@ def main(argv=None):
     ap.add_argument('--variant', default=None,
                     help="architecture variant (ablations): unetpp-att contextual|spatial|both|none, geonext "
                          "psa+aspp|psa|aspp|plain, fca-deeplab full|no-soa, mcnn-gan unet|literal")
+    ap.add_argument('--hard-negatives', type=float, default=0.0,
+                    help='share of Bijie draws centred on a false positive of the current EMA model (hard_negatives.py)')
+    ap.add_argument('--remine-every', type=int, default=2, help='epochs between two minings of hard negatives')
     a = ap.parse_args(argv)
     torch.set_num_threads(a.threads)
     dev = device_auto(a.device)
@@ -301,8 +307,18 @@ def main(argv=None):
     aux = spec['arch'] == 'digate'
     loss_fn = L.deep_supervision_loss if aux else (lambda o, y: L.bce_dice(o['main'], y))
     t_start = time.time()
+    first_ep = state['epoch']
+    hard_src = [i for i, k in enumerate(k for k, w in spec['sources'].items() if w > 0) if k == 'bijie'] if a.hard_negatives else []
+    mix.hard_p = a.hard_negatives
     while state['epoch'] < a.epochs:
         ep = state['epoch']
+        hard_rec = None
+        if hard_src and (ep - first_ep) % a.remine_every == 0:
+            t1 = time.time()
+            mined = HN.mine(ema.net, mix.sources[hard_src[0]][0], spec, val.inputs, dev, seed=a.seed + ep)
+            mix.set_hard(hard_src[0], mined)
+            hard_rec = {'samples': len(mined), 'pixels': int(sum(n for _, _, n in mined)), 'seconds': time.time() - t1}
+            print(json.dumps({'epoch': ep + 1, 'hard_negatives': hard_rec}), flush=True)
         net.train()
         t0 = time.time(); losses = []; d_losses = []; g_advs = []; skipped = 0
         if critic is not None:
@@ -333,6 +349,8 @@ def main(argv=None):
         rec = {'epoch': ep + 1, 'loss': float(np.mean(losses)) if losses else float('nan'), 'train_s': train_s, 'lr': sched.get_last_lr()[0]}
         if skipped:
             rec['skipped_steps'] = skipped
+        if hard_rec:
+            rec['hard_negatives'] = hard_rec
         if critic is not None:
             rec['critic_loss'] = float(np.mean(d_losses)); rec['g_adv'] = float(np.mean(g_advs))
         if a.val_every <= 0:

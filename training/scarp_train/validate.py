@@ -44,22 +44,9 @@ class ValidationSet:
         out = []
         for name in self.spec['val']:
             if name == 'bijie':
-                ls, ms = [], []
-                for s in D.bijie('val', self.limit):
-                    h, w = s.mask.shape
-                    x = _pad(s.rgb.astype(np.float32), np.nan)[None]
-                    tensors = [torch.from_numpy(_optical(x)).to(dev)]
-                    if self.spec['dual']:
-                        k = len(self.inputs[1]['bands'])
-                        tensors.append(torch.zeros((1, k) + x.shape[-2:], device=dev))
-                    elif len(self.inputs[0]['bands']) > 3:
-                        extra = torch.zeros((1, len(self.inputs[0]['bands']) - 3) + x.shape[-2:], device=dev)
-                        tensors = [torch.cat([tensors[0], extra], 1)]
-                    from .infer import forward_tiles
-                    with torch.no_grad():
-                        lg = forward_tiles(net, tensors, temperature, tta, logits=True)[0].numpy()[:h, :w]
-                    ls.append(lg); ms.append(s.mask)
-                out.append((name, ls, ms))
+                samples = D.bijie('val', self.limit)
+                out.append((name, list(sample_logits(net, samples, self.spec, self.inputs, dev, temperature, tta)),
+                            [s.mask for s in samples]))
             elif name == 's2':
                 opt, mask, gt = D.s2_raw()
                 r0, r1 = D.s2_rows('val', mask.shape[0])
@@ -92,6 +79,26 @@ class ValidationSet:
 
     def score(self, net, dev=torch.device('cpu'), temperature: float = 1.0):
         return score_sets(self.logits(net, dev, temperature))
+
+
+def sample_logits(net, samples, spec: dict, inputs: list[dict], dev=torch.device('cpu'), temperature: float = 1.0,
+                  tta: bool = False):
+    """Logits over whole image samples, one array per sample, yielded in order (Bijie chips: optical only, padded to a multiple of 32; a
+    terrain input, where the net has one, is zero as when no DEM is given)."""
+    from .infer import forward_tiles
+    for s in samples:
+        h, w = s.mask.shape
+        x = _pad(s.rgb.astype(np.float32), np.nan)[None]
+        tensors = [torch.from_numpy(_optical(x)).to(dev)]
+        if spec['dual']:
+            k = len(inputs[1]['bands'])
+            tensors.append(torch.zeros((1, k) + x.shape[-2:], device=dev))
+        elif len(inputs[0]['bands']) > 3:
+            extra = torch.zeros((1, len(inputs[0]['bands']) - 3) + x.shape[-2:], device=dev)
+            tensors = [torch.cat([tensors[0], extra], 1)]
+        with torch.no_grad():  # left before the yield: a generator suspended inside it would keep grad off for the caller
+            lg = forward_tiles(net, tensors, temperature, tta, logits=True)[0].cpu().numpy()[:h, :w]
+        yield lg
 
 
 def _optical(x):
