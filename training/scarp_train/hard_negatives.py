@@ -21,10 +21,9 @@ def mine(net, samples, spec: dict, inputs: list[dict], dev=torch.device('cpu'), 
     out = []
     for i, (s, lg) in enumerate(zip(samples, V.sample_logits(net, samples, spec, inputs, dev))):
         fp = np.argwhere((V.sigmoid(lg) >= threshold) & (s.mask == 0))
-        if not len(fp):
-            continue
         n = len(fp)
         if n > PIXELS_PER_SAMPLE:
             fp = fp[rng.choice(n, PIXELS_PER_SAMPLE, replace=False)]
-        out.append((i, fp, n))
+        if n:
+            out.append((i, fp, n))
     return out

@@ -160,7 +160,12 @@ def load_sources(spec, limit=None, terrain_bands=None):
         'jB': lambda: [D.jinsha('B', 'train', terrain_bands)],
         's2': lambda: [D.s2('train')],
     }
-    return [(srcs[k](), w) for k, w in spec['sources'].items() if w > 0]
+    return [(srcs[k](), spec['sources'][k]) for k in source_names(spec)]
+
+
+def source_names(spec) -> list[str]:
+    """The recipe's sources in load_sources' order (the Mixture's source indices)."""
+    return [k for k, w in spec['sources'].items() if w > 0]
 
 
 class BatchStream(torch.utils.data.IterableDataset):
@@ -308,7 +313,7 @@ def main(argv=None):
     loss_fn = L.deep_supervision_loss if aux else (lambda o, y: L.bce_dice(o['main'], y))
     t_start = time.time()
     first_ep = state['epoch']
-    hard_src = [i for i, k in enumerate(k for k, w in spec['sources'].items() if w > 0) if k == 'bijie'] if a.hard_negatives else []
+    hard_src = [source_names(spec).index('bijie')] if a.hard_negatives and 'bijie' in source_names(spec) else []
     mix.hard_p = a.hard_negatives
     while state['epoch'] < a.epochs:
         ep = state['epoch']

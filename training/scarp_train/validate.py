@@ -83,8 +83,9 @@ class ValidationSet:
 
 def sample_logits(net, samples, spec: dict, inputs: list[dict], dev=torch.device('cpu'), temperature: float = 1.0,
                   tta: bool = False):
-    """Logits over whole image samples, one array per sample, yielded in order (Bijie chips: optical only, padded to a multiple of 32; a
-    terrain input, where the net has one, is zero as when no DEM is given)."""
+    """Logits over whole image samples, one array per sample, yielded in order (Bijie chips: optical
+    only, padded to a multiple of 32; a terrain input, where the net has one, is zero as when no DEM
+    is given)."""
     from .infer import forward_tiles
     for s in samples:
         h, w = s.mask.shape
