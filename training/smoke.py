@@ -24,6 +24,7 @@ import onnx  # noqa: E402
 import torch  # noqa: E402
 
 from scarp_train import export as E  # noqa: E402
+from scarp_train import tile_select as TS  # noqa: E402
 from scarp_train import train as T  # noqa: E402
 from scarp_train.models import ExportWrapper  # noqa: E402
 
@@ -54,6 +55,10 @@ def main(out_dir: str, models: list[str], threads: int = 2) -> int:
                 '--crop', '128', '--limit', '4', '--threads', str(threads), '--seed', '1'] + hard)
         if hard and 'hard_negatives' not in json.load(open(os.path.join(run_dir, 'log.json')))[0]:
             raise SystemExit(f'smoke {arch}: no hard negatives were mined')
+        if hard:  # the inference-tile choice, on two Bijie chips and a corner of site B's validation rows
+            choice = TS.select(run_dir, candidates=((256, 64), (512, 128)), limit=2, which='last')
+            if choice['choice'] not in [{'size': r['size'], 'overlap': r['overlap']} for r in choice['candidates']]:
+                raise SystemExit(f'smoke {arch}: tile choice {choice} is not a candidate')
         path = E.export(run_dir, model_id, out_dir, None, tile=256, overlap=32, which='last')
         onnx.checker.check_model(onnx.load(path))
         parity_fixture(run_dir, os.path.join(out_dir, model_id + '.parity.json'))

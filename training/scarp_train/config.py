@@ -63,6 +63,16 @@ RECIPES = {
         terrain=False, terrain_drop=1.0, degrade=0.35, centred=0.6,
         val=('bijie',), family='sat',
     ),
+    # Bijie only: a satellite model that has never seen Jinsha, the base of the learning-from-corrections
+    # measurement on site B's RGB (issue 14's second scene: corrections carry what it has not seen).
+    # Never a default for the app.
+    'sat-bijie': dict(
+        domain='satellite RGB, 0.5-3 m; trained on Bijie only',
+        gsd=dict(nativeM=0.8, minM=0.6, maxM=1.0, resampleMinM=0.5, resampleMaxM=3.2),
+        sources={'bijie': 1.0},
+        terrain=False, terrain_drop=1.0, degrade=0.35, centred=0.6,
+        val=('bijie',), family='sat', pick_by_default=False,
+    ),
     # 10 m multispectral from the Sentinel-2 tiles (sparse labels: every crop is centred on a labelled
     # pixel, landslide or not; unlabelled pixels are ignored like unmapped ones). Photometric jitter in
     # reflectance units (`photometric_unit`: a value of 0.5 plays the role 255 plays for 8-bit RGB).

@@ -34,7 +34,8 @@ from . import config as C
 from . import data as D
 from . import metrics as M
 from .export import HARDWARE, load_net, training_command
-from .infer import predict_at_gsd
+from .infer import app_gsd, predict_at_gsd
+from .tile_select import read_choice, tiled_validation
 from .validate import THRESHOLDS, ValidationSet, score_sets, sigmoid
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -53,15 +54,7 @@ def row(dataset, split, inputs, r, thr, method, pixels=None, notes=None):
     return out
 
 
-def app_gsd(gsd: dict, scene: float) -> float:
-    """The GSD the app runs a scene of `scene` metres at (src-main/core/inference/gsd.ts planScale)."""
-    eps = 0.01  # bounds are met within 1 % (src-shared/model-pick.ts EPS)
-    if gsd['minM'] * (1 - eps) <= scene <= gsd['maxM'] * (1 + eps):
-        return scene
-    return gsd['minM'] if scene < gsd['minM'] else gsd['maxM']
-
-
-def jinsha_south(net, inputs, gsd_card, with_dem, temperature, tta, limit=None):
+def jinsha_south(net, inputs, gsd_card, with_dem, temperature, tta, limit=None, tile=None):
     rgb, dsm, mask, gt = D.jinsha_raw('B')
     r0 = D.b_test_row(mask.shape[0])
     if limit:  # smoke tests: a 256 x 512 corner of the test area
@@ -70,27 +63,27 @@ def jinsha_south(net, inputs, gsd_card, with_dem, temperature, tta, limit=None):
     t0 = time.time()
     # the whole scene, tiled from row 0 as the app tiles it (tiling only the test rows moved tile edges:
     # without terrain that changed B south F1 by 0.057)
-    prob = predict_at_gsd(net, inputs, rgb, dsm if with_dem else None, (abs(gt[1]), abs(gt[5])), app_gsd(gsd_card, scene),
+    prob = predict_at_gsd(net, inputs, rgb, dsm if with_dem else None, (abs(gt[1]), abs(gt[5])), app_gsd(gsd_card, scene), **(tile or {}),
                           rgb_nodata=0.0, temperature=temperature, tta=tta)
     return prob[r0:], mask[r0:].copy(), time.time() - t0
 
 
-def bijie_test(net, inputs, gsd_card, temperature, tta, limit=None):
+def bijie_test(net, inputs, gsd_card, temperature, tta, limit=None, tile=None):
     probs, masks = [], []
     target = app_gsd(gsd_card, 0.8)
     for s in D.bijie('test', limit):
         dem = None
-        p = predict_at_gsd(net, inputs, s.rgb, dem, (0.8, 0.8), target, temperature=temperature, tta=tta)
+        p = predict_at_gsd(net, inputs, s.rgb, dem, (0.8, 0.8), target, temperature=temperature, tta=tta, **(tile or {}))
         probs.append(p); masks.append(s.mask)
     return probs, masks
 
 
-def s2_test(net, inputs, temperature, tta):
+def s2_test(net, inputs, temperature, tta, tile=None):
     """Probability over the Sentinel-2 mosaic's test rows, the whole mosaic tiled from row 0 as the app
     tiles it; returns (prob, mask, optical) of the test rows."""
     opt, mask, gt = D.s2_raw()
     r0 = D.s2_test_row(mask.shape[0])
-    prob = predict_at_gsd(net, inputs, opt, None, (10.0, 10.0), 10.0, temperature=temperature, tta=tta)
+    prob = predict_at_gsd(net, inputs, opt, None, (10.0, 10.0), 10.0, temperature=temperature, tta=tta, **(tile or {}))
     return prob[r0:], mask[r0:].copy(), opt[:, r0:]
 
 
@@ -229,8 +222,17 @@ def main(argv=None):
     t0 = time.time()
 
     # 1. calibration and threshold on validation
-    val = ValidationSet(spec, cfg.get('terrain_bands'), limit=a.limit)
-    vsets = val.logits(net)
+    choice = read_choice(a.run) or {'size': 256, 'overlap': 64}
+    tile = {'tile': choice['size'], 'overlap': choice['overlap']}
+    print(f"inference tile {choice['size']} px, overlap {choice['overlap']}", flush=True)
+
+    def val_logits(tta=False):
+        """The validation sets' logits, tiled as the app tiles them (the Sentinel-2 rows via ValidationSet)."""
+        if spec['family'] == 's2':
+            return ValidationSet(spec, cfg.get('terrain_bands'), limit=a.limit, **tile).logits(net, tta=tta)
+        with torch.no_grad():
+            return tiled_validation(net, spec, inputs, choice['size'], choice['overlap'], a.limit, names=spec['val'], tta=tta)
+    vsets = val_logits()
     try:
         T, shift = K.fit_platt([l for _, ls, _ in vsets for l in ls], [m for _, _, ms in vsets for m in ms])
     except ValueError as e:
@@ -243,7 +245,7 @@ def main(argv=None):
     v_raw = score_sets(vsets, 1.0)
     with torch.no_grad():
         net.head.bias += shift  # from here on the net's logits include the calibration shift
-    vsets_tta = None if a.no_flips else val.logits(net, temperature=1.0, tta=True)
+    vsets_tta = None if a.no_flips else val_logits(tta=True)
     v_tta = v_plain if a.no_flips else score_sets(vsets_tta, T)
     tta_gain = v_tta['score'] - v_plain['score']
     use_tta = tta_gain >= TTA_MIN_GAIN
@@ -260,7 +262,7 @@ def main(argv=None):
     rows, extra, rel_test = [], {}, {}
     if spec['family'] == 's2':
         t1 = time.time()
-        p, m, opt = s2_test(net, inputs, T, use_tta)
+        p, m, opt = s2_test(net, inputs, T, use_tta, tile)
         pooled = M.pooled([p], [m], thr)
         sc, lab = labelled_scores(p, m)
         auroc, auprc = M.auc_roc(sc, lab), M.auc_pr(sc, lab)
@@ -281,7 +283,7 @@ def main(argv=None):
         for with_dem, label in variants:
             if tta and not (spec['family'] == 'uav' and with_dem):
                 continue  # flips measured on the specialist's primary held-out set only (4x the inference)
-            p, m, secs = jinsha_south(net, inputs, gsd_card, with_dem, T, tta, a.limit)
+            p, m, secs = jinsha_south(net, inputs, gsd_card, with_dem, T, tta, a.limit, tile)
             pooled = M.pooled([p], [m], thr)
             rows.append(row('Jinsha site B', 'south rows 1690+ (test)', label + tag, pooled, thr, 'pooled-pixel', pooled['pixels'],
                             notes=f'full-scene tiled inference at {app_gsd(gsd_card, 0.5):g} m as the app runs it, {secs:.0f} s'))
@@ -296,7 +298,7 @@ def main(argv=None):
                     extra['jinsha_south_seconds'] = secs
         if (tta or a.no_bijie_for_uav) and spec['family'] != 'sat':
             continue
-        bp, bm = bijie_test(net, inputs, gsd_card, T, tta, a.limit)
+        bp, bm = bijie_test(net, inputs, gsd_card, T, tta, a.limit, tile)
         pooled = M.pooled(bp, bm, thr)
         b_in = 'rgb (no DEM in Bijie)' if spec['terrain'] else 'rgb'
         rows.append(row('Bijie', 'test (416 images)', b_in + tag, pooled, thr, 'pooled-pixel', pooled['pixels'],
@@ -328,7 +330,7 @@ def main(argv=None):
     tile_ms = (time.time() - t1) / 5 * 1000
     metrics = {
         'threshold': thr, 'temperature': T, 'bias_shift': shift, 'ece': ece_test, 'ece_split': f'{ece_split} (held out), p >= 0.1, 15 bins',
-        'tta': 'flips' if use_tta else 'none', 'rows': rows, 'epochs_trained': len(log),
+        'tta': 'flips' if use_tta else 'none', 'tile': choice, 'flips_measured': not a.no_flips, 'rows': rows, 'epochs_trained': len(log),
         'device': a.device_note or HARDWARE,
         'extra': {**extra, 'validation': {'plain': v_plain, 'flips': v_tta, 'uncalibrated': v_raw, 'tta_gain': tta_gain,
                                           'ece_calibrated': ece_val, 'ece_uncalibrated': ece_val_raw,
@@ -352,7 +354,8 @@ def main(argv=None):
           'Per-image means are shown only to compare with the papers.', '', fmt_table(rows), '',
           f"Validation at the chosen threshold: " + ', '.join(f"{k} F1 {v['f1']:.3f}" for k, v in (v_tta if use_tta else v_plain).items()
                                                                if isinstance(v, dict)) + '.', '',
-          f"CPU inference: {tile_ms:.0f} ms per 256 px tile (1 thread, batch 1).", '',
+          f"CPU inference: {tile_ms:.0f} ms per 256 px tile (1 thread, batch 1). Inference tile (the card's): {choice['size']} px, "
+          f"overlap {choice['overlap']}" + (" (chosen on validation: scarp_train.tile_select)." if read_choice(a.run) else "."), '',
           '## Training curves', '', f'![curves]({a.id}-curves.png)', '',
           '## Calibration', '',
           f"Platt scaling on the validation logits, stored as the card's temperature ({T:.3f}) and a shift of the head's bias "

@@ -71,6 +71,8 @@ RECIPE_TEXT = {
               'measurement on site B. Not picked by default.'),
     'sat': 'Specialist for satellite RGB imagery (0.5-3 m; run as is at 0.6-1.0 m, coarser scenes resampled to 1.0 m; '
            'trained with coarse-imagery degradation so resampled scenes look familiar).',
+    'sat-bijie': ('Satellite RGB model trained on Bijie only (never Jinsha): the base of the learning-from-corrections '
+                  'measurement on Jinsha site B RGB. Not picked by default.'),
     's2': ('Specialist for 10 m multispectral satellite imagery (Sentinel-2 L2A-like red, green, blue and NIR surface '
            'reflectance; run as is at 8-12.5 m, 5-20 m resampled). Trained on sparse labels from one region: '
            'its probabilities are calibrated on labelled pixels, where landslides are far more common than in a scene.'),
@@ -92,8 +94,16 @@ def training_command(cfg: dict, model_id: str) -> str:
     """The exact commands (run in training/) that reproduce a shipped model."""
     from .train import train_command
     run = cfg['out']
-    sweep = '' if cfg['spec'].get('family') == 's2' else f" && /usr/bin/python3 -m scarp_train.gsd_sweep --run {run} --id {model_id}"
-    return (train_command(cfg) + f" && /usr/bin/python3 -m scarp_train.evaluate --run {run} --id {model_id}"
+    swept = cfg['spec'].get('family') != 's2' and os.path.exists(os.path.join(run, 'gsd.json'))
+    sweep = f" && /usr/bin/python3 -m scarp_train.gsd_sweep --run {run} --id {model_id}" if swept else ''
+    mp = os.path.join(run, 'metrics.json')
+    no_flips = ' --no-flips' if os.path.exists(mp) and json.load(open(mp)).get('flips_measured') is False else ''
+    tile_json = os.path.join(run, 'tile.json')
+    select = ''
+    if os.path.exists(tile_json):
+        src = json.load(open(tile_json)).get('copied_from')
+        select = f" && cp {src}/tile.json {run}/" if src else f" && /usr/bin/python3 -m scarp_train.tile_select --run {run}"
+    return (train_command(cfg) + select + f" && /usr/bin/python3 -m scarp_train.evaluate --run {run} --id {model_id}{no_flips}"
             + sweep + f" && /usr/bin/python3 -m scarp_train.export --run {run} --id {model_id} --out ../models")
 
 
@@ -259,11 +269,14 @@ def main(argv=None):
     ap.add_argument('--id', required=True)
     ap.add_argument('--out', default='../models')
     ap.add_argument('--metrics', default=None, help='metrics.json from scarp_train.evaluate (default: <run>/metrics.json)')
-    ap.add_argument('--tile', type=int, default=256)
-    ap.add_argument('--overlap', type=int, default=64)
+    ap.add_argument('--tile', type=int, default=None, help="default: the run's tile.json (tile_select), else 256")
+    ap.add_argument('--overlap', type=int, default=None, help="default: the run's tile.json (tile_select), else 64")
     ap.add_argument('--which', default='best', choices=['best', 'last'])
     a = ap.parse_args(argv)
-    export(a.run, a.id, a.out, a.metrics or os.path.join(a.run, 'metrics.json'), a.tile, a.overlap, a.which, write_parity=True)
+    from .tile_select import read_choice
+    choice = read_choice(a.run) or {'size': 256, 'overlap': 64}
+    export(a.run, a.id, a.out, a.metrics or os.path.join(a.run, 'metrics.json'), a.tile or choice['size'],
+           a.overlap if a.overlap is not None else choice['overlap'], a.which, write_parity=True)
 
 
 if __name__ == '__main__':

@@ -19,9 +19,10 @@ import torch
 from . import config as C
 from . import data as D
 from . import metrics as M
-from .evaluate import REPORTS, app_gsd
+from .evaluate import REPORTS
 from .export import load_net
-from .infer import predict_at_gsd, resample_plane
+from .infer import app_gsd, predict_at_gsd, resample_plane
+from .tile_select import read_choice
 
 SWEEP = {'uav': (0.5, 1.0, 2.0, 3.0), 'sat': (0.8, 1.5, 2.0, 3.0)}
 
@@ -60,6 +61,8 @@ def main(argv=None):
     inputs = C.card_inputs(spec, cfg.get('terrain_bands'))
     mj = json.load(open(os.path.join(a.run, 'metrics.json')))
     thr, T = mj['threshold'], mj['temperature']
+    choice = read_choice(a.run) or {'size': 256, 'overlap': 64}  # the card's inference tile (tile_select.py)
+    tile = {'tile': choice['size'], 'overlap': choice['overlap']}
     with torch.no_grad():
         net.head.bias += float(mj.get('bias_shift', 0.0))
     rows = []
@@ -79,12 +82,12 @@ def main(argv=None):
             base = (abs(gt[1]) + abs(gt[5])) / 2
             for with_dem in (True, False):
                 r, d, m = coarsen(rgb, dsm, mask, g / base)
-                p = predict_at_gsd(net, inputs, r, d if with_dem else None, (g, g), app_gsd(card_gsd, g), rgb_nodata=0.0, temperature=T)
+                p = predict_at_gsd(net, inputs, r, d if with_dem else None, (g, g), app_gsd(card_gsd, g), rgb_nodata=0.0, temperature=T, **tile)
                 res['rgb+dem' if with_dem else 'rgb'] = M.pooled([p], [m], thr)
         else:
             for s in D.bijie('val'):
                 r, _, m = coarsen(s.rgb, None, s.mask, g / 0.8)
-                probs.append(predict_at_gsd(net, inputs, r, None, (g, g), app_gsd(card_gsd, g), temperature=T)); masks.append(m)
+                probs.append(predict_at_gsd(net, inputs, r, None, (g, g), app_gsd(card_gsd, g), temperature=T, **tile)); masks.append(m)
             res['rgb'] = M.pooled(probs, masks, thr)
         print(json.dumps(res), flush=True)
         rows.append(res)

@@ -66,10 +66,12 @@ def predict_scene(net, card_inputs: list[dict], rgb: np.ndarray, dem: np.ndarray
     wsum = np.zeros((H, W), np.float64)
     r_lo, r_hi = rows if rows else (0, H)
     c_lo, c_hi = cols if cols else (0, W)
-    r_lo, r_hi = max(0, r_lo - overlap), min(H, r_hi + overlap)
-    c_lo, c_hi = max(0, c_lo - overlap), min(W, c_hi + overlap)
-    origins = [(r_lo + r, c_lo + c) for r in tile_origins(r_hi - r_lo, tile, overlap) for c in tile_origins(c_hi - c_lo, tile, overlap)]
-    th, tw = min(tile, r_hi - r_lo), min(tile, c_hi - c_lo)
+    th, tw = min(tile, H), min(tile, W)
+    # the app's tiles over the whole scene (from row and column 0), only those touching the range run: a
+    # pixel in the range gets exactly the app's blend (tiling the range alone moves tile edges and
+    # changes what the decoder's tile-wide pooling sees)
+    origins = [(r, c) for r in tile_origins(H, tile, overlap) if r < r_hi and r + th > r_lo
+               for c in tile_origins(W, tile, overlap) if c < c_hi and c + tw > c_lo]
     w2 = ramp(th, overlap)[:, None] * ramp(tw, overlap)[None, :]
     pad_h, pad_w = -(-th // 32) * 32, -(-tw // 32) * 32
     for k in range(0, len(origins), batch):
@@ -109,6 +111,14 @@ def resample_plane(a: np.ndarray, out_hw: tuple[int, int], mode: str = 'bilinear
     w = F.interpolate(o, size=out_hw, **kw)[0].numpy()
     r = np.where(w > 0.5, r / np.maximum(w, 1e-6), np.nan)
     return r[0] if two else r
+
+
+def app_gsd(gsd: dict, scene: float) -> float:
+    """The GSD the app runs a scene of `scene` metres at (src-main/core/inference/gsd.ts planScale)."""
+    eps = 0.01  # bounds are met within 1 % (src-shared/model-pick.ts EPS)
+    if gsd['minM'] * (1 - eps) <= scene <= gsd['maxM'] * (1 + eps):
+        return scene
+    return gsd['minM'] if scene < gsd['minM'] else gsd['maxM']
 
 
 @torch.no_grad()

@@ -195,6 +195,7 @@ export async function openScene(
     overlap: card.tile.overlap,
     multipleOf: card.tile.multipleOf,
     skip: maskSkipper(coverage.mask, region.width, region.height),
+    fitSmallImage: !model.fixedSpatial,
   });
   onProgress?.({ stage: 'prepare', done: 4, total: 4 });
   return { image, dem, model, modelReason, card, tta, scale, workGrid, aoi, region, bands, attributes, coverage, stretch, plan, layout };

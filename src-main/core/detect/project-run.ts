@@ -89,7 +89,7 @@ class ProjectRunHooks implements DetectionHooks {
       ...(this.req.layout ? { layout: this.req.layout } : {}),
       ...this.extraKey,
     });
-    const signature = sha({ w: plan.width, h: plan.height, t: plan.tensorSize, o: plan.overlap, tiles: plan.tiles.map((t) => [t.window.x, t.window.y, t.window.width, t.window.height, t.skip]), b: ctx.batchSize });
+    const signature = sha({ w: plan.width, h: plan.height, t: plan.tensorSize, ...(plan.tensorWidth !== plan.tensorSize || plan.tensorHeight !== plan.tensorSize ? { tw: plan.tensorWidth, th: plan.tensorHeight } : {}), o: plan.overlap, tiles: plan.tiles.map((t) => [t.window.x, t.window.y, t.window.width, t.window.height, t.skip]), b: ctx.batchSize });
     const runs = this.project.runs;
     const grid = {
       width: region.width,

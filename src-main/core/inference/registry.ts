@@ -31,6 +31,8 @@ export interface LoadedModel {
   onnx: OnnxInfo;
   /** The graph's batch dimension when it is fixed (then runs use that batch size), else null. */
   fixedBatch: number | null;
+  /** Whether the graph fixes an input's height or width (then every tensor is a whole tile). */
+  fixedSpatial: boolean;
 }
 
 function invalid(file: string, message: string, hint?: string, cause?: unknown): ScarpError {
@@ -38,7 +40,7 @@ function invalid(file: string, message: string, hint?: string, cause?: unknown):
 }
 
 /** Check the card against the graph: names, ranks, channel counts, tile size, element types. */
-export function crossCheckCard(card: ModelCard, onnx: OnnxInfo, file: string): { fixedBatch: number | null } {
+export function crossCheckCard(card: ModelCard, onnx: OnnxInfo, file: string): { fixedBatch: number | null; fixedSpatial: boolean } {
   const graphInputs = new Map(onnx.inputs.map((v) => [v.name, v]));
   const graphOutputs = new Map(onnx.outputs.map((v) => [v.name, v]));
   const list = (m: Map<string, unknown>) => [...m.keys()].map((k) => `'${k}'`).join(', ') || '(none)';
@@ -61,6 +63,7 @@ export function crossCheckCard(card: ModelCard, onnx: OnnxInfo, file: string): {
     );
   }
   let fixedBatch: number | null = null;
+  let fixedSpatial = false;
   const seen = new Set<string>();
   for (const [i, input] of card.inputs.entries()) {
     const g = graphInputs.get(input.name);
@@ -87,6 +90,7 @@ export function crossCheckCard(card: ModelCard, onnx: OnnxInfo, file: string): {
         if (typeof d === 'number' && d !== T) {
           throw invalid(file, `Model card of ${file}: tile.size ${T} but graph input '${input.name}' has a fixed ${axis} of ${d}.`);
         }
+        if (typeof d === 'number' && d > 0) fixedSpatial = true;
       }
       if (typeof n === 'number' && n > 0) fixedBatch = fixedBatch === null ? n : Math.min(fixedBatch, n);
     }
@@ -129,7 +133,7 @@ export function crossCheckCard(card: ModelCard, onnx: OnnxInfo, file: string): {
       }
     }
   }
-  return { fixedBatch };
+  return { fixedBatch, fixedSpatial };
 }
 
 function sha256(bytes: Uint8Array): string {
@@ -217,8 +221,8 @@ export async function loadModelFile(onnxPath: string, cardPath?: string): Promis
     );
   }
   const cardFile = jsonPath ?? path;
-  const { fixedBatch } = crossCheckCard(card, info, cardFile);
-  return { id: card.id, card, onnxPath: path, cardPath: jsonPath, cardSource, sha256: sha256(bytes), sizeBytes: bytes.length, onnx: info, fixedBatch };
+  const { fixedBatch, fixedSpatial } = crossCheckCard(card, info, cardFile);
+  return { id: card.id, card, onnxPath: path, cardPath: jsonPath, cardSource, sha256: sha256(bytes), sizeBytes: bytes.length, onnx: info, fixedBatch, fixedSpatial };
 }
 
 export interface ModelListing {

@@ -134,7 +134,8 @@ export async function runTiledInference(opts: TiledInferenceOptions): Promise<In
     const batches = planBatches(plan, batchSize);
     const startRow = opts.startRow ?? 0;
     const startBatch = resumeBatchIndex(plan, batches, startRow);
-    const T = plan.tensorSize;
+    const TW = plan.tensorWidth;
+    const TH = plan.tensorHeight;
     // The probability output, and the features output only when `onFeatures` asks for it.
     const outputName = card.output.name;
     const tta = opts.tta ?? card.tta === 'flips';
@@ -154,14 +155,14 @@ export async function runTiledInference(opts: TiledInferenceOptions): Promise<In
       const n = fixed ?? tiles.length;
       const feeds: TensorMap = {};
       for (const input of card.inputs) {
-        feeds[input.name] = { data: new Float32Array(n * input.bands.length * T * T), dims: [n, input.bands.length, T, T] };
+        feeds[input.name] = { data: new Float32Array(n * input.bands.length * TH * TW), dims: [n, input.bands.length, TH, TW] };
       }
       await Promise.all(
         tiles.map(async (ti, slot) => {
           const tile = plan.tiles[ti]!;
           const data = await opts.readTile(tile.window, tile);
           if (signal?.aborted) return;
-          const shape = { width: tile.window.width, height: tile.window.height, tensorWidth: T, tensorHeight: T };
+          const shape = { width: tile.window.width, height: tile.window.height, tensorWidth: TW, tensorHeight: TH };
           for (const input of card.inputs) {
             writeInputTile(input, data[input.name] ?? null, shape, feeds[input.name]!.data, slot, opts.stretch?.[input.name]);
           }
@@ -169,7 +170,7 @@ export async function runTiledInference(opts: TiledInferenceOptions): Promise<In
       );
       // Padding slots of a fixed-batch graph: fill values (their outputs are ignored).
       for (let slot = tiles.length; slot < n; slot++) {
-        for (const input of card.inputs) writeInputTile(input, null, { width: T, height: T, tensorWidth: T, tensorHeight: T }, feeds[input.name]!.data, slot);
+        for (const input of card.inputs) writeInputTile(input, null, { width: TW, height: TH, tensorWidth: TW, tensorHeight: TH }, feeds[input.name]!.data, slot);
       }
       return feeds;
     };
@@ -212,10 +213,10 @@ export async function runTiledInference(opts: TiledInferenceOptions): Promise<In
       for (const [f, out] of outs.entries()) {
         const OH = out.dims[out.dims.length - 2]!;
         const OW = out.dims[out.dims.length - 1]!;
-        if (OH !== T || OW !== T) {
+        if (OH !== TH || OW !== TW) {
           throw new ScarpError({
             code: 'INVALID_MODEL',
-            message: `Test-time flips need an output as large as the input: model '${card.id}' maps ${T}×${T} to ${OW}×${OH}.`,
+            message: `Test-time flips need an output as large as the input: model '${card.id}' maps ${TW}×${TH} to ${OW}×${OH}.`,
             hint: 'Run without test-time flips.',
             options: ['no-tta'],
           });

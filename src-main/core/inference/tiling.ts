@@ -41,8 +41,12 @@ export interface TilePlan {
   tileSize: number;
   overlap: number;
   stride: number;
-  /** Spatial size of every tensor fed to the network (tileSize × tileSize). */
+  /** The card's tile size; every tensor is tensorHeight × tensorWidth. */
   tensorSize: number;
+  /** Spatial size of the tensors fed to the network: tileSize, or less on an axis where the whole image is
+   *  smaller than a tile and the plan was made with `fitSmallImage` (rounded up to `multipleOf`). */
+  tensorWidth: number;
+  tensorHeight: number;
   cols: AxisSpan[];
   rows: AxisSpan[];
   /** Every tile, row-major (index = row * cols.length + col). */
@@ -60,6 +64,10 @@ export interface TilePlanOptions {
   multipleOf?: number;
   /** True for a tile window that needs no inference (entirely outside the AOI / entirely nodata). */
   skip?: (window: Window) => boolean;
+  /** Feed an image smaller than a tile as a tensor its own size (rounded up to `multipleOf`), as training's
+   *  evaluation does, rather than padded to a whole tile: a decoder that pools over the whole tile (global
+   *  pooling, GRN) sees the padding. Only for graphs whose spatial size is not fixed. */
+  fitSmallImage?: boolean;
 }
 
 /** Tile starts along one axis: stride steps, the last one aligned to the edge. */
@@ -106,7 +114,12 @@ export function planTiles(options: TilePlanOptions): TilePlan {
       if (!skip) included.push(index);
     }
   }
-  return { width, height, tileSize, overlap, stride: tileSize - overlap, tensorSize: tileSize, cols, rows, tiles, included };
+  const fit = (n: number): number => (options.fitSmallImage ? Math.min(tileSize, Math.ceil(n / multipleOf) * multipleOf) : tileSize);
+  return {
+    width, height, tileSize, overlap, stride: tileSize - overlap,
+    tensorSize: tileSize, tensorWidth: fit(width), tensorHeight: fit(height),
+    cols, rows, tiles, included,
+  };
 }
 
 /** Fixed batch composition: consecutive chunks of the included tiles. */

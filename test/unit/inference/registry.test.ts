@@ -33,6 +33,7 @@ describe.skipIf(!hasTorch)('model registry', () => {
     expect(m.card.inputs[0]!.bands.map((b) => b.source)).toEqual(['red', 'green', 'blue']);
     expect(m.sha256).toBe(createHash('sha256').update(readFileSync(modelPath('tiny-rgb.onnx'))).digest('hex'));
     expect(m.fixedBatch).toBeNull();
+    expect(m.fixedSpatial).toBe(false);
   });
 
   it('reads a card embedded under scarp_card when no JSON is beside the file', async () => {
@@ -64,6 +65,8 @@ describe.skipIf(!hasTorch)('model registry', () => {
   it('takes the batch size of a graph with a fixed batch dimension', async () => {
     const m = await loadModelFile(modelPath('fixed-batch.onnx'));
     expect(m.fixedBatch).toBe(1);
+    // a static 64 × 64 graph: every tensor stays a whole tile, even for an image smaller than one
+    expect(m.fixedSpatial).toBe(true);
   });
 
   it('rejects a broken card naming the file and the field', async () => {

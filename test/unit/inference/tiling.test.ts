@@ -53,6 +53,18 @@ describe('tile plan', () => {
     const plan = planTiles({ width: 40, height: 300, tileSize: 64, overlap: 16 });
     expect(plan.cols).toEqual([{ start: 0, size: 40, overlapBefore: 0, overlapAfter: 0 }]);
     expect(plan.tensorSize).toBe(64);
+    expect([plan.tensorWidth, plan.tensorHeight]).toEqual([64, 64]);
+  });
+
+  it('feeds an image smaller than a tile as a tensor its own size, rounded up to the multiple, when asked', () => {
+    const small = planTiles({ width: 500, height: 300, tileSize: 768, overlap: 192, multipleOf: 32, fitSmallImage: true });
+    expect([small.tensorWidth, small.tensorHeight]).toEqual([512, 320]);
+    expect(small.tiles.map((t) => t.window)).toEqual([{ x: 0, y: 0, width: 500, height: 300 }]);
+    // one axis larger than a tile: that axis keeps whole tiles
+    const wide = planTiles({ width: 2000, height: 300, tileSize: 768, overlap: 192, multipleOf: 32, fitSmallImage: true });
+    expect([wide.tensorWidth, wide.tensorHeight]).toEqual([768, 320]);
+    const padded = planTiles({ width: 500, height: 300, tileSize: 768, overlap: 192, multipleOf: 32 });
+    expect([padded.tensorWidth, padded.tensorHeight]).toEqual([768, 768]);
   });
 
   it('records the overlaps, including the larger one of the edge tile', () => {
