@@ -22,7 +22,7 @@ export function makeRgbTestModel(dir: string, width = 8): string {
  * the card with head, calibration and window-center as training writes it), cached in test/.tmp per
  * version of the training code. Null when this training code's smoke.py has no --model option.
  */
-export function smokeModel(name: 'digate' | 'unet'): string | null {
+export function smokeModel(name: 'digate' | 'unet' | 'geonext'): string | null {
   const smoke = resolve(repoRoot, 'training/smoke.py');
   if (!hasTorch || !readFileSync(smoke, 'utf8').includes("add_argument('--model'")) return null;
   const h = createHash('sha256');

@@ -14,15 +14,25 @@ from . import preprocess as P
 FLIPS = [(), (3,), (2,), (2, 3)]
 
 
-def ramp(n: int, overlap: int) -> np.ndarray:
-    """1-D blending weight: raised cosine over `overlap` px at both ends, 1 inside, floor 1e-3."""
-    i = np.arange(n) + 0.5
-    d = np.minimum(i, n - i)
-    w = np.ones(n)
-    if overlap > 0:
-        x = np.clip(d / overlap, 0, 1)
-        w = 0.5 - 0.5 * np.cos(np.pi * x)
-    return np.maximum(w, 1e-3)
+def taper_window(size: int, before: int, after: int) -> np.ndarray:
+    """1-D blending weight of one tile span, as the app's (src-main/core/inference/blend.ts taperWindow):
+    1 inside, sin^2 tapers over the overlap with the previous / next tile (none at the scene's edges;
+    the last tile's overlap is often longer than the card's)."""
+    w = np.ones(size)
+    lo, hi = min(before, size // 2), min(after, size // 2)
+    if lo:
+        w[:lo] = np.sin(np.pi / 2 * (np.arange(lo) + 0.5) / lo) ** 2
+    if hi:
+        w[size - hi:] = (np.sin(np.pi / 2 * (np.arange(hi) + 0.5) / hi) ** 2)[::-1]
+    return w
+
+
+def span_windows(n: int, tile: int, overlap: int) -> dict[int, np.ndarray]:
+    """{origin: taper window} of every tile along an axis of n pixels (the app's axisSpans)."""
+    o = tile_origins(n, tile, overlap)
+    size = min(tile, n)
+    return {x: taper_window(size, o[i - 1] + size - x if i else 0, x + size - o[i + 1] if i + 1 < len(o) else 0)
+            for i, x in enumerate(o)}
 
 
 def tile_origins(n: int, tile: int, overlap: int) -> list[int]:
@@ -70,9 +80,8 @@ def predict_scene(net, card_inputs: list[dict], rgb: np.ndarray, dem: np.ndarray
     # the app's tiles over the whole scene (from row and column 0), only those touching the range run: a
     # pixel in the range gets exactly the app's blend (tiling the range alone moves tile edges and
     # changes what the decoder's tile-wide pooling sees)
-    origins = [(r, c) for r in tile_origins(H, tile, overlap) if r < r_hi and r + th > r_lo
-               for c in tile_origins(W, tile, overlap) if c < c_hi and c + tw > c_lo]
-    w2 = ramp(th, overlap)[:, None] * ramp(tw, overlap)[None, :]
+    wr, wc = span_windows(H, tile, overlap), span_windows(W, tile, overlap)
+    origins = [(r, c) for r in wr if r < r_hi and r + th > r_lo for c in wc if c < c_hi and c + tw > c_lo]
     pad_h, pad_w = -(-th // 32) * 32, -(-tw // 32) * 32
     for k in range(0, len(origins), batch):
         chunk = origins[k:k + batch]
@@ -89,6 +98,7 @@ def predict_scene(net, card_inputs: list[dict], rgb: np.ndarray, dem: np.ndarray
             tensors.append(torch.from_numpy(arr))
         out = forward_tiles(net, tensors, temperature, tta, logits).numpy()
         for j, (r, c) in enumerate(chunk):
+            w2 = wr[r][:, None] * wc[c][None, :]
             acc[r:r + th, c:c + tw] += out[j, :th, :tw] * w2
             wsum[r:r + th, c:c + tw] += w2
     return np.where(wsum > 0, acc / np.maximum(wsum, 1e-12), 0.0).astype(np.float32)
