@@ -222,7 +222,8 @@ def main(argv=None):
     t0 = time.time()
 
     # 1. calibration and threshold on validation
-    choice = read_choice(a.run) or {'size': 256, 'overlap': 64}
+    chosen = read_choice(a.run)
+    choice = chosen or {'size': 256, 'overlap': 64}
     tile = {'tile': choice['size'], 'overlap': choice['overlap']}
     print(f"inference tile {choice['size']} px, overlap {choice['overlap']}", flush=True)
 
@@ -230,8 +231,7 @@ def main(argv=None):
         """The validation sets' logits, tiled as the app tiles them (the Sentinel-2 rows via ValidationSet)."""
         if spec['family'] == 's2':
             return ValidationSet(spec, cfg.get('terrain_bands'), limit=a.limit, **tile).logits(net, tta=tta)
-        with torch.no_grad():
-            return tiled_validation(net, spec, inputs, choice['size'], choice['overlap'], a.limit, names=spec['val'], tta=tta)
+        return tiled_validation(net, spec, inputs, choice['size'], choice['overlap'], a.limit, names=spec['val'], tta=tta)
     vsets = val_logits()
     try:
         T, shift = K.fit_platt([l for _, ls, _ in vsets for l in ls], [m for _, _, ms in vsets for m in ms])
@@ -355,7 +355,7 @@ def main(argv=None):
           f"Validation at the chosen threshold: " + ', '.join(f"{k} F1 {v['f1']:.3f}" for k, v in (v_tta if use_tta else v_plain).items()
                                                                if isinstance(v, dict)) + '.', '',
           f"CPU inference: {tile_ms:.0f} ms per 256 px tile (1 thread, batch 1). Inference tile (the card's): {choice['size']} px, "
-          f"overlap {choice['overlap']}" + (" (chosen on validation: scarp_train.tile_select)." if read_choice(a.run) else "."), '',
+          f"overlap {choice['overlap']}" + (" (chosen on validation: scarp_train.tile_select)." if chosen else "."), '',
           '## Training curves', '', f'![curves]({a.id}-curves.png)', '',
           '## Calibration', '',
           f"Platt scaling on the validation logits, stored as the card's temperature ({T:.3f}) and a shift of the head's bias "

@@ -76,8 +76,7 @@ def select(run: str, candidates=CANDIDATES, limit: int | None = None, which: str
     rows = []
     for tile, overlap in candidates:
         t0 = time.time()
-        with torch.no_grad():
-            res = score_sets(tiled_validation(net, spec, inputs, tile, overlap, limit))
+        res = score_sets(tiled_validation(net, spec, inputs, tile, overlap, limit))
         rows.append({'size': tile, 'overlap': overlap, 'score': res['score'], 'threshold': res['threshold'],
                      'sets': {k: v['f1'] for k, v in res.items() if isinstance(v, dict)}, 'seconds': round(time.time() - t0, 1)})
         print(json.dumps(rows[-1]), flush=True)
