@@ -94,6 +94,10 @@ def fit_platt(logits_list, masks, max_pixels=2_000_000, seed=0) -> tuple[float, 
         i = np.random.default_rng(seed).choice(len(z), max_pixels, replace=False)
         z, y = z[i], y[i]
     a, c = 1.0, 0.0
+    def loss(a, c):
+        s = a * z + c
+        return float(np.mean(np.log1p(np.exp(-np.abs(s))) + np.maximum(s, 0) - y * s))
+    f = loss(a, c)
     for _ in range(100):
         s = np.clip(a * z + c, -60, 60)
         p = 1.0 / (1.0 + np.exp(-s))
@@ -101,8 +105,19 @@ def fit_platt(logits_list, masks, max_pixels=2_000_000, seed=0) -> tuple[float, 
         w = p * (1 - p)
         H = np.array([[np.mean(w * z * z), np.mean(w * z)], [np.mean(w * z), np.mean(w)]]) + 1e-9 * np.eye(2)
         d = np.linalg.solve(H, [np.mean(g * z), np.mean(g)])
-        a, c = a - d[0], c - d[1]
-        if np.abs(d).max() < 1e-8:
+        # Backtracking: a full Newton step from (1, 0) can overshoot when the logits are large and
+        # nearly separable (seen: slope 1e9, a step function), so every step must lower the NLL.
+        t = 1.0
+        while t > 1e-6:
+            fn = loss(a - t * d[0], c - t * d[1])
+            if fn <= f:
+                break
+            t /= 2
+        if t <= 1e-6:
+            break
+        a, c = a - t * d[0], c - t * d[1]
+        decrease, f = f - fn, fn
+        if np.abs(t * d).max() < 1e-8 or decrease < 1e-12:
             break
     if a <= 0:
         raise ValueError(f'Platt scaling gave a non-positive slope ({a:.3g}): the logits do not rank landslides')
