@@ -21,8 +21,25 @@ import { FeatureSampler } from './feature-samples';
 import { fitHead, type FitResult, type HeadParameters } from './fit-head';
 import { writeAdaptedOnnx } from './onnx-head';
 
-/** Anchors weigh three times all decisions together (fit-head.ts; tuned on site B rows 0–1626, never the test rows). */
+/** Anchors weigh up to three times all decisions together (fit-head.ts; anchorShareFor). */
 export const DEFAULT_ANCHOR_SHARE = 3;
+
+/**
+ * The anchors' weight for these decisions: DEFAULT_ANCHOR_SHARE × the share of the decided landslides
+ * the base model had found (confirmed, against confirmed + drawn). Anchors keep the base model's
+ * answer where the operator said nothing — mostly "no landslide", since most ground is not — which
+ * is worth keeping only as far as the base finds the landslides there are. When the operator has to
+ * draw the landslides it missed, its "no landslide" on unreviewed ground is the very thing to correct,
+ * and anchors would hold it (a model from another sensor or region: docs/learning-from-corrections.md,
+ * "Anchors in proportion to what the base found"). Rejections do not lower it: a rejected polygon
+ * says the base fired too much in one place, and a head taught by rejections without anchors learns
+ * to find less everywhere. No decided landslide: the full share.
+ */
+export function anchorShareFor(decisions: readonly Pick<LabelDecision, 'kind'>[]): number {
+  const found = decisions.filter((d) => d.kind === 'confirmed').length;
+  const landslides = found + decisions.filter((d) => d.kind === 'drawn').length;
+  return landslides === 0 ? DEFAULT_ANCHOR_SHARE : (DEFAULT_ANCHOR_SHARE * found) / landslides;
+}
 
 export const MIN_DECISIONS = ADAPT_MIN_DECISIONS;
 
@@ -43,7 +60,7 @@ export interface AdaptRequest {
   otherLandslides?: FlatMultiPolygon[];
   labels?: LabelOptions;
   lambda?: number;
-  /** Weight of the anchors (unreviewed pixels keeping the base answer) relative to the decisions; default DEFAULT_ANCHOR_SHARE. */
+  /** Weight of the anchors (unreviewed pixels keeping the base answer) relative to the decisions; default anchorShareFor(decisions). */
   anchorShare?: number;
   provider?: ProviderPreference;
   signal?: AbortSignal;
@@ -104,7 +121,7 @@ export async function fitAdaptation(request: AdaptRequest): Promise<AdaptResult>
     // Only the tiles holding labels run.
     const tiles = scene.plan.tiles.map((t) => (t.skip || FeatureSampler.touches(labels, t.window) ? t : { ...t, skip: true }));
     const plan = { ...scene.plan, tiles, included: tiles.filter((t) => !t.skip).map((t) => t.index) };
-    const sampler = new FeatureSampler(plan, labels, { head: card.head, temperature: card.calibration?.temperature ?? 1, share: req.anchorShare ?? DEFAULT_ANCHOR_SHARE });
+    const sampler = new FeatureSampler(plan, labels, { head: card.head, temperature: card.calibration?.temperature ?? 1, share: req.anchorShare ?? anchorShareFor(req.decisions) });
     await runTiledInference({
       width: scene.region.width,
       height: scene.region.height,

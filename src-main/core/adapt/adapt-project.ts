@@ -98,10 +98,17 @@ export async function adaptProject(
 
   const reviewed = scenePage(project, scene.id, REVIEWED_STATUSES);
   const unreviewed = scenePage(project, scene.id, [UNREVIEWED_STATUS]);
+  // A reviewed landslide with no detection run was drawn (or imported): the base model missed it.
   const kindOf = (f: StoredFeature): LabelDecision['kind'] =>
-    f.properties.status !== REJECTED_STATUS ? 'confirmed' : f.properties.source === BACKGROUND_SOURCE ? 'background' : 'rejected';
+    f.properties.status !== REJECTED_STATUS
+      ? f.properties.run
+        ? 'confirmed'
+        : 'drawn'
+      : f.properties.source === BACKGROUND_SOURCE
+        ? 'background'
+        : 'rejected';
   const decisions: LabelDecision[] = reviewed.map((f) => ({ kind: kindOf(f), geometry: f.geometry }));
-  const counts = { confirmed: decisions.filter((d) => d.kind === 'confirmed').length, rejected: decisions.filter((d) => d.kind !== 'confirmed').length };
+  const counts = { confirmed: decisions.filter((d) => d.kind === 'confirmed' || d.kind === 'drawn').length, rejected: decisions.filter((d) => d.kind === 'rejected' || d.kind === 'background').length };
 
   const fit = await fitAdaptation({
     image: scene.path,

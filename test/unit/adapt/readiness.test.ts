@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ADAPT_MIN_DECISIONS, adaptBlocker } from '../../../src-shared/adapt';
-import { decisionCounts, fitAdaptation } from '../../../src-main/core/adapt/adapt-model';
+import { DEFAULT_ANCHOR_SHARE, anchorShareFor, decisionCounts, fitAdaptation } from '../../../src-main/core/adapt/adapt-model';
 import { ScarpError } from '../../../src-shared/errors';
 import type { LabelDecision } from '../../../src-main/core/adapt/labels';
 
@@ -37,5 +37,16 @@ describe('when a model may be adapted (core and Review panel share the rule)', (
     // Enough decisions with a landslide among them: past the rule, the missing scene is what fails.
     const open = await call(decisions('confirmed', 'rejected', 'rejected')).catch((e: unknown) => e);
     expect((open as ScarpError).code).not.toBe('NOT_ENOUGH_LABELS');
+  });
+});
+
+describe('how much the anchors (the base model’s own answer on unreviewed ground) weigh', () => {
+  it('in proportion to the decided landslides the base model had found: drawn ones lower it, rejections and "not a landslide" areas do not', () => {
+    expect(DEFAULT_ANCHOR_SHARE).toBe(3);
+    expect(anchorShareFor(decisions('confirmed', 'confirmed', 'confirmed'))).toBe(3);
+    expect(anchorShareFor(decisions('confirmed', 'rejected', 'rejected', 'rejected', 'background'))).toBe(3);
+    expect(anchorShareFor(decisions('drawn', 'drawn', 'rejected'))).toBe(0);
+    expect(anchorShareFor(decisions('confirmed', 'drawn', 'drawn', 'drawn', 'rejected'))).toBeCloseTo(0.75, 12);
+    expect(anchorShareFor(decisions('rejected', 'background'))).toBe(3);
   });
 });
