@@ -95,8 +95,7 @@ def fit_platt(logits_list, masks, max_pixels=2_000_000, seed=0) -> tuple[float, 
         z, y = z[i], y[i]
     a, c = 1.0, 0.0
     def loss(a, c):
-        s = a * z + c
-        return float(np.mean(np.log1p(np.exp(-np.abs(s))) + np.maximum(s, 0) - y * s))
+        return nll(a * z + c, y, 1.0)
     f = loss(a, c)
     for _ in range(100):
         s = np.clip(a * z + c, -60, 60)
