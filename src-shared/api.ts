@@ -31,6 +31,11 @@ export const DetectRequest = z.object({
   minAreaM2: z.number().nonnegative().default(50),
   /** Simplification tolerance in metres (0 keeps pixel edges). */
   simplifyM: z.number().nonnegative().default(0.5),
+  /**
+   * Cut blobs of touching landslides along their probability valleys into one polygon per landslide
+   * (src-main/core/vector/separate.ts); false keeps each connected blob as one polygon.
+   */
+  separate: z.boolean().default(true),
   /** Area of interest: a polygon file (GeoJSON, GeoPackage, Shapefile). */
   aoi: z.string().min(1).optional(),
   /** Inventory output: .gpkg or .geojson. */
@@ -307,7 +312,7 @@ export interface MergeShardsResult {
  * `outDir/batch.json`; finished shards are never run again, a failed scene is reported without
  * stopping the others.
  */
-export const BatchRequest = DetectRequest.pick({ dem: true, model: true, tta: true, threshold: true, minAreaM2: true, simplifyM: true, aoi: true, provider: true, batchSize: true, layout: true }).extend({
+export const BatchRequest = DetectRequest.pick({ dem: true, model: true, tta: true, threshold: true, minAreaM2: true, simplifyM: true, separate: true, aoi: true, provider: true, batchSize: true, layout: true }).extend({
   /** Folder of the plan, the shard files and the report (created when missing). */
   outDir: z.string().min(1),
   /** The scenes: a folder of GeoTIFFs, a list file (`image [dem]` a line) or a JSON manifest. Not needed once outDir holds a plan. */

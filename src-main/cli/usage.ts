@@ -12,6 +12,8 @@ export const COMMAND_USAGE: Readonly<Record<string, string>> = {
                [--tta | --no-tta]        test-time flips (4× slower; default: the model card's)
                                          without --model, the model is picked for the scene's
                                          resolution and DEM, and the summary says why
+               [--no-separate]           keep touching landslides as one polygon (default: cut
+                                         blobs along their probability valleys, one per landslide)
                [--project <file.gpkg>]   record scene, run, probability and inventory in a project
                                          (an interrupted identical run resumes where it stopped)
   scarp detect --project <file.gpkg> --resume   continue the project's unfinished run
@@ -78,7 +80,7 @@ export const COMMAND_USAGE: Readonly<Record<string, string>> = {
                                          all their pixels); a missing or repeated shard is named`,
   batch: `  scarp batch --scenes <folder|list.txt|manifest.json> --out-dir <dir> [--shards N] [--dem <tif>]
               [--out <file.gpkg|file.geojson>] [detect options: --model --threshold --min-area --simplify
-              --aoi --provider --batch-size --tta|--no-tta --bands --scale --offset] [--json]
+              --aoi --provider --batch-size --tta|--no-tta --no-separate --bands --scale --offset] [--json]
               [--plan | --task K|auto [--task-count T] | --merge]
                                          many scenes, each in N shards, into one inventory (a landslide in
                                          the overlap of two scenes once); run again to continue (finished
@@ -100,7 +102,7 @@ export const COMMAND_USAGE: Readonly<Record<string, string>> = {
                                          again with the adapted model (one undoable edit)
   scarp adapt --simulate --image <tif> [--dem <tif>] [--model <id|path.onnx>] --reference <mask.tif>
               [--ignore-value 255] --review-rows a:b [--eval-rows a:b] --corrections N [--uninformative]
-              --out <adapted.gpkg> [--out-model <adapted.onnx>] [--overwrite] [--json]
+              --out <adapted.gpkg> [--out-model <adapted.onnx>] [--no-separate] [--overwrite] [--json]
                                          learning from corrections, measured with a simulated operator`,
   demo: `  scarp demo [--model <id>] [--out-dir <dir>]`,
   export: `  scarp export --project <gpkg> --format <gpkg|shp|shp-zip|geojson|kml|kmz|csv|html|probability|confidence|mask|change>

@@ -108,3 +108,45 @@ describe.skipIf(!(hasData && hasGdal))('detect --shard K/N + merge-shards (CLI, 
     expect(m.stderr).toMatch(/belongs to another run .*threshold/);
   }, 600_000);
 });
+
+// Touching landslides cut apart (vector/separate.ts) across shard edges: each shard holds back the
+// whole blob, the merge cuts the joined blob once, and the result is the one run's, part for part.
+describe.skipIf(!(hasData && hasGdal))('detect --shard K/N + merge-shards with blobs cut into landslides (site-A model, site B crop)', () => {
+  let dir: string;
+  let cleanup: () => void;
+  const N = 4;
+
+  beforeAll(() => {
+    ({ dir, cleanup } = tempDir('detect-shards-separate'));
+  });
+  afterAll(() => cleanup());
+
+  it('merges into the same parts as one run', { timeout: 1_200_000 }, async () => {
+    const rgb = join(dir, 'rgb.tif');
+    const dsm = join(dir, 'dsm.tif');
+    // Blobs of the site-A-only model here have deep probability valleys and span the whole crop.
+    gdal('gdal_translate', ['-q', '-srcwin', '2200', '1100', '640', '768', dataPath('jinsha-uav/siteB_rgb.tif'), rgb]);
+    gdal('gdal_translate', ['-q', '-srcwin', '2200', '1100', '640', '768', dataPath('jinsha-uav/siteB_dsm.tif'), dsm]);
+    const scene = ['--image', rgb, '--dem', dsm, '--model', 'scarp-uav-a-rgbdem'];
+    const shard = (k: number) => join(dir, `shard_${k}.gpkg`);
+    const runs = await Promise.all([
+      scarpAsync(['detect', ...scene, '--out', join(dir, 'single.gpkg'), '--json']),
+      scarpAsync(['detect', ...scene, '--no-separate', '--out', join(dir, 'whole.gpkg'), '--json']),
+      ...Array.from({ length: N }, (_, i) => scarpAsync(['detect', ...scene, '--shard', `${i + 1}/${N}`, '--out', shard(i + 1)])),
+    ]);
+    for (const r of runs) expect(r.status, r.stderr).toBe(0);
+    const cut = (JSON.parse(runs[0]!.stdout) as { features: number }).features;
+    const whole = (JSON.parse(runs[1]!.stdout) as { features: number }).features;
+    expect(cut).toBeGreaterThan(whole);
+
+    const r = scarp(['merge-shards', '--out', join(dir, 'merged.gpkg'), '--json', ...[2, 4, 1, 3].map(shard)]);
+    expect(r.status, r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout) as { joined: number }).joined).toBeGreaterThan(0);
+    const c = pythonFixture<Comparison>('compare_inventories.py', [join(dir, 'single.gpkg'), join(dir, 'merged.gpkg')]);
+    expect(c.countA).toBe(cut);
+    expect(c.countB).toBe(cut);
+    expect(c.unmatched).toBe(0);
+    expect(c.symDiffArea).toBeLessThanOrEqual(1e-4 * c.areaA);
+    for (const [field, d] of Object.entries(c.maxAttrDiff)) expect(d as number, field).toBeLessThanOrEqual(field === 'area_m2' || field === 'perimeter_m' ? 1e-6 : 1e-5);
+  });
+});

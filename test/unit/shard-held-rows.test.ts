@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Polygonizer } from '../../src-main/core/vector';
-import { HeldRows, scatterRow, sparseRows } from '../../src-main/core/detect/shard/held-rows';
+import { HeldRows } from '../../src-main/core/detect/shard/held-rows';
+import { scatterRow, sparseRows } from '../../src-main/core/vector/sparse-rows';
 import { rng } from '../fuzz/corpus';
 
 /** A mask of random discs (landslide-like blobs of many sizes), some crossing the first and last rows. */

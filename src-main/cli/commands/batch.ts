@@ -28,6 +28,7 @@ const OPTIONS = {
   'batch-size': { type: 'string' },
   tta: { type: 'boolean' },
   'no-tta': { type: 'boolean' },
+  'no-separate': { type: 'boolean' },
   ...BAND_OPTIONS,
   plan: { type: 'boolean' },
   task: { type: 'string' },
@@ -74,6 +75,7 @@ export function batchRequestFromArgs(args: string[], env: NodeJS.ProcessEnv): { 
     provider: provider?.data,
     batchSize: numberOption('batch-size', v['batch-size']),
     tta: v.tta ? true : v['no-tta'] ? false : undefined,
+    separate: !v['no-separate'],
     layout: layoutOption(v),
   };
   return { request, json: v.json ?? false };

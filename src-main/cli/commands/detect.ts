@@ -32,6 +32,7 @@ export const DETECT_OPTIONS = {
   resume: { type: 'boolean' },
   tta: { type: 'boolean' },
   'no-tta': { type: 'boolean' },
+  'no-separate': { type: 'boolean' },
   ...BAND_OPTIONS,
   pre: { type: 'string' },
   shard: { type: 'string' },
@@ -67,6 +68,7 @@ export function detectRequestFromArgs(args: string[]): { request: DetectRequest;
     project: v.project,
     resume: v.resume ?? false,
     tta: v.tta ? true : v['no-tta'] ? false : undefined,
+    separate: !v['no-separate'],
     layout: layoutOption(v),
     shard,
   };

@@ -40,6 +40,8 @@ export interface SimulateRequest {
   lambda?: number;
   ringM?: number;
   anchorShare?: number;
+  /** Cut blobs of touching landslides into one polygon each (the app's default); false keeps them whole. */
+  separate?: boolean;
   provider?: ProviderPreference;
   signal?: AbortSignal;
   onProgress?: (message: string) => void;
@@ -153,7 +155,7 @@ export async function simulateCurve(req: Omit<SimulateRequest, 'corrections' | '
 
     req.onProgress?.('detecting with the base model');
     const baseOut = join(work, 'base.gpkg');
-    const base = await runDetection(DetectRequest.parse({ image: req.image, dem: req.dem, model: req.model, out: baseOut, provider: req.provider, overwrite: true }), undefined, req.signal);
+    const base = await runDetection(DetectRequest.parse({ image: req.image, dem: req.dem, model: req.model, out: baseOut, provider: req.provider, separate: req.separate ?? true, overwrite: true }), undefined, req.signal);
     const baseFeatures = await featuresOf(baseOut);
     const predicted = baseFeatures.map((f) => f.geometry);
     const before = await score(baseOut, req, evalRows);
@@ -197,7 +199,7 @@ export async function simulateCurve(req: Omit<SimulateRequest, 'corrections' | '
         if (modelPath === req.outModel) outModel = req.outModel;
         req.onProgress?.(`N = ${n}: detecting with the adapted model`);
         const adaptedPath = join(work, `adapted-${n}.gpkg`);
-        const again = await runDetection(DetectRequest.parse({ image: req.image, dem: req.dem, model: modelPath, out: adaptedPath, provider: req.provider, overwrite: true }), undefined, req.signal);
+        const again = await runDetection(DetectRequest.parse({ image: req.image, dem: req.dem, model: modelPath, out: adaptedPath, provider: req.provider, separate: req.separate ?? true, overwrite: true }), undefined, req.signal);
         adaptedSeconds = again.timings.totalS;
         adaptedFeatures = await featuresOf(adaptedPath);
       }

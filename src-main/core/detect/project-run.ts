@@ -73,6 +73,7 @@ class ProjectRunHooks implements DetectionHooks {
       provider: this.req.provider,
       tta: ctx.tta,
       layout: this.req.layout ?? null,
+      separate: this.req.separate,
     };
     const key = sha({
       scene: this.scene.fingerprint,
@@ -87,6 +88,8 @@ class ProjectRunHooks implements DetectionHooks {
       region,
       // Only when given, so the keys of runs recorded before band layouts existed still match.
       ...(this.req.layout ? { layout: this.req.layout } : {}),
+      // Only when off, so the keys of runs recorded before touching landslides were separated still match.
+      ...(this.req.separate ? {} : { separate: false }),
       ...this.extraKey,
     });
     const signature = sha({ w: plan.width, h: plan.height, t: plan.tensorSize, ...(plan.tensorWidth !== plan.tensorSize || plan.tensorHeight !== plan.tensorSize ? { tw: plan.tensorWidth, th: plan.tensorHeight } : {}), o: plan.overlap, tiles: plan.tiles.map((t) => [t.window.x, t.window.y, t.window.width, t.window.height, t.skip]), b: ctx.batchSize });
@@ -251,6 +254,7 @@ export function resumeRequestOf(project: Project, base: Partial<DetectRequestPar
     provider: (str(p.provider) as DetectRequestParsed['provider']) ?? 'auto',
     tta: typeof p.tta === 'boolean' ? p.tta : undefined,
     layout: p.layout && typeof p.layout === 'object' ? (p.layout as DetectRequestParsed['layout']) : undefined,
+    separate: typeof p.separate === 'boolean' ? p.separate : true,
     overwrite: base.overwrite ?? false,
     resume: true,
   };

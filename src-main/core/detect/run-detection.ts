@@ -15,7 +15,8 @@ import { outputProvenance, provenanceItems } from '../export/provenance';
 import { RASTER_DESCRIPTIONS, rasterQml } from '../export/raster-style';
 import { sidecarAction } from '../export/sidecars';
 import { runTiledInference, usesTerrain, DEFAULT_BATCH_SIZE } from '../inference';
-import { Polygonizer, vectorizePolygon, type InventoryPolygon, type PixelPolygon } from '../vector';
+import { SeparatingPolygonizer, separationFor, vectorizePolygon, type InventoryPolygon, type PixelPolygon } from '../vector';
+import { pixelAreaM2 } from '../geo';
 import { discardOutputs, planOutput, type PlannedOutput } from '../util/atomic-output';
 import { finishOutputs, INVENTORY_EXTENSIONS } from './inventory-output';
 import { openScene } from './open-scene';
@@ -84,7 +85,8 @@ export async function runDetection(
         metadata: { ...provenanceItems(prov), SCARP_LAYER: 'probability' },
       });
     }
-    const polygonizer = new Polygonizer({ width: region.width, height: region.height, connectivity: 8 });
+    const separation = req.separate ? separationFor(pixelAreaM2(bands.grid, Math.floor(bands.grid.height / 2)), req.minAreaM2, threshold) : null;
+    const polygonizer = new SeparatingPolygonizer({ width: region.width, height: region.height, connectivity: 8 }, separation);
     const polygons: InventoryPolygon[] = [];
     const vectorOpts = { grid: bands.grid, minAreaM2: req.minAreaM2, simplifyM: req.simplifyM };
     let vectoriseMs = 0;

@@ -9,3 +9,5 @@ export * from './validity';
 export * from './vectorize';
 export * from './readers';
 export * from './rasterize';
+export * from './sparse-rows';
+export * from './separate';

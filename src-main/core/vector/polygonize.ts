@@ -35,6 +35,11 @@ export interface PixelPolygon {
   /** Pixel bounding box, in pixel corners (maxX/maxY exclusive). */
   bbox: { minX: number; minY: number; maxX: number; maxY: number };
   stats: PixelStats;
+  /**
+   * Pixel corners [x0, y0, x1, y1, …] this polygon shares with an adjacent polygon (separate.ts):
+   * simplification keeps its vertices there, so both sides of a shared boundary stay identical.
+   */
+  fixedCorners?: Int32Array;
 }
 
 export interface PolygonizerOptions {

@@ -24,6 +24,8 @@ export interface SimplifyOptions {
   tolerance: number;
   /** Halvings of the tolerance tried for an offending ring before its original is kept (default 4). */
   halvings?: number;
+  /** Vertices (coordKey) kept wherever they occur: a boundary shared with another polygon. */
+  keep?: ReadonlySet<string>;
 }
 
 export interface SimplifyReport {
@@ -169,6 +171,17 @@ export function simplifyMultiPolygon(mp: FlatMultiPolygon, opts: SimplifyOptions
     }
   } else {
     // A single ring may pass a vertex twice only if the input is a self-touching ring.
+  }
+  if (opts.keep && opts.keep.size > 0) {
+    const keep = opts.keep;
+    orig.forEach((r, ri) => {
+      for (let k = 0; k + 2 < r.length; k += 2) {
+        if (!keep.has(coordKey(r[k] as number, r[k + 1] as number))) continue;
+        let s = keepIdx[ri];
+        if (!s) keepIdx[ri] = s = new Set();
+        s.add(k >> 1);
+      }
+    });
   }
   const level = new Int32Array(R);
   const origArea = orig.map((r) => ringSignedArea2(r));

@@ -11,6 +11,7 @@ import { meetsMinArea } from './filter';
 import { metresPerUnitAt } from './measure';
 import type { PixelPolygon } from './polygonize';
 import { simplifyMultiPolygon, type SimplifyReport } from './simplify';
+import { coordKey } from './validity';
 
 export interface VectorizeOptions {
   /** Grid the mask rows belong to (geotransform and CRS). */
@@ -44,9 +45,21 @@ export function vectorizePolygon(p: PixelPolygon, opts: VectorizeOptions, report
   if (tolM > 0) {
     const b = multiPolygonBounds(geometry);
     const tol = toleranceInUnits(tolM, opts.grid, (b.minY + b.maxY) / 2);
-    geometry = simplifyMultiPolygon(geometry, { tolerance: tol }, report);
+    geometry = simplifyMultiPolygon(geometry, { tolerance: tol, keep: p.fixedCorners && fixedKeys(p.fixedCorners, opts.grid.geoTransform) }, report);
   }
   return { id: p.id, geometry, attributes: computeAttributes(geometry, p.stats, crs), pixelCount: p.stats.pixelCount, holeCount: p.holeCount };
+}
+
+/** Map-coordinate keys of pixel corners, computed as pixelPartsToMap computes vertices (so they compare equal). */
+function fixedKeys(corners: Int32Array, gt: Grid['geoTransform']): Set<string> {
+  const [ox, a, b, oy, d, e] = gt;
+  const keys = new Set<string>();
+  for (let k = 0; k + 1 < corners.length; k += 2) {
+    const px = corners[k]!;
+    const py = corners[k + 1]!;
+    keys.add(coordKey(ox + px * a + py * b, oy + px * d + py * e));
+  }
+  return keys;
 }
 
 /**
@@ -66,5 +79,11 @@ export function offsetPixelRows(p: PixelPolygon, dy: number): PixelPolygon {
       return o;
     }),
   );
-  return { ...p, parts, bbox: { ...p.bbox, minY: p.bbox.minY + dy, maxY: p.bbox.maxY + dy } };
+  const shifted = { ...p, parts, bbox: { ...p.bbox, minY: p.bbox.minY + dy, maxY: p.bbox.maxY + dy } };
+  if (p.fixedCorners) {
+    const f = Int32Array.from(p.fixedCorners);
+    for (let k = 1; k < f.length; k += 2) f[k]! += dy;
+    shifted.fixedCorners = f;
+  }
+  return shifted;
 }

@@ -30,7 +30,7 @@ import { readSceneList, type BatchScene } from './scene-list';
 
 export const BATCH_FORMAT = 'scarp-batch/1';
 
-type DetectOptions = Pick<DetectRequestParsed, 'model' | 'tta' | 'threshold' | 'minAreaM2' | 'simplifyM' | 'aoi' | 'provider' | 'batchSize' | 'layout'>;
+type DetectOptions = Pick<DetectRequestParsed, 'model' | 'tta' | 'threshold' | 'minAreaM2' | 'simplifyM' | 'aoi' | 'provider' | 'batchSize' | 'layout'> & { separate?: false };
 
 export interface BatchPlan {
   format: typeof BATCH_FORMAT;
@@ -57,6 +57,8 @@ function writeWhole(path: string, text: string): void {
 
 function optionsOf(req: BatchRequestParsed): DetectOptions {
   const o: DetectOptions = { model: req.model, tta: req.tta, threshold: req.threshold, minAreaM2: req.minAreaM2, simplifyM: req.simplifyM, aoi: req.aoi ? resolve(req.aoi) : undefined, provider: req.provider, batchSize: req.batchSize, layout: req.layout };
+  // Only when off, so plans written before touching landslides were separated still match.
+  if (!req.separate) o.separate = false;
   return JSON.parse(JSON.stringify(o)) as DetectOptions;
 }
 
@@ -123,7 +125,7 @@ async function runTask(plan: BatchPlan, dir: string, k1: number, onProgress: Pro
   if (finishedShard(dir, scene, k, plan.shards)) return 'skipped';
   mkdirSync(sceneDir(dir, scene), { recursive: true });
   try {
-    await runShard({ ...plan.options, image: scene.image, dem: scene.dem ?? undefined, out: shardPath(dir, scene, k), overwrite: true, resume: false, shard: { index: k, count: plan.shards } }, onProgress, signal);
+    await runShard({ ...plan.options, separate: plan.options.separate ?? true, image: scene.image, dem: scene.dem ?? undefined, out: shardPath(dir, scene, k), overwrite: true, resume: false, shard: { index: k, count: plan.shards } }, onProgress, signal);
     rmSync(failurePath(dir, scene, k), { force: true });
     return 'ran';
   } catch (e) {

@@ -12,12 +12,12 @@ import { performance } from 'node:perf_hooks';
 import { resolve } from 'node:path';
 import type { MergeShardsResult } from '../../../../src-shared/api';
 import { ScarpError } from '../../../../src-shared/errors';
-import { Polygonizer, offsetPixelRows, vectorizePolygon, type InventoryPolygon, type ValueRows } from '../../vector';
+import { SeparatingPolygonizer, offsetPixelRows, vectorizePolygon, type InventoryPolygon, type ValueRows } from '../../vector';
 import { ShardFileReader } from '../../store/shard-file';
 import { discardOutputs, planOutput } from '../../util/atomic-output';
 import { finishOutputs } from '../inventory-output';
 import { SHARD_FORMAT, type ShardDescription } from './shard-format';
-import { scatterRow } from './held-rows';
+import { scatterRow } from '../../vector/sparse-rows';
 
 interface Span {
   y0: number;
@@ -159,11 +159,11 @@ export function joinShards(paths: readonly string[]): MergedShards {
     const stitcher = new Stitcher(W, shards[0]!.d.terrain);
     for (const region of regions) {
       stitchedRows += region.y1 - region.y0;
-      const polygonizer = new Polygonizer({ width: W, height: region.y1 - region.y0, connectivity: 8 });
+      const polygonizer = new SeparatingPolygonizer({ width: W, height: region.y1 - region.y0, connectivity: 8 }, run.separation);
       const opts = { grid: run.grid, minAreaM2: run.minAreaM2, simplifyM: run.simplifyM };
-      const take = (list: ReturnType<Polygonizer['push']>) => {
+      const take = (list: ReturnType<SeparatingPolygonizer['push']>) => {
         for (const p of list) {
-          if (!reachesSeam(region.y0 + p.bbox.minY, region.y0 + p.bbox.maxY)) continue;
+          if (!reachesSeam(region.y0 + p.component.minY, region.y0 + p.component.maxY)) continue;
           const v = vectorizePolygon(offsetPixelRows(p, region.y0), opts);
           if (v) polygons.push(v);
         }

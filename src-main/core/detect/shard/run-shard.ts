@@ -17,9 +17,11 @@ import type { RasterSource } from '../../raster';
 import { DEFAULT_BATCH_SIZE, runTiledInference, usesTerrain } from '../../inference';
 import { restrictPlan, shardPart, shardTileCount, type ShardSpec } from '../../inference/shards';
 import type { RowSums } from '../../inference/blend';
-import { Polygonizer, offsetPixelRows, vectorizePolygon, type PixelPolygon } from '../../vector';
+import { SeparatingPolygonizer, offsetPixelRows, separationFor, vectorizePolygon, type SeparatedPolygon } from '../../vector';
+import { pixelAreaM2 } from '../../geo';
 import { ShardFileWriter, type ShardRow } from '../../store/shard-file';
-import { HeldRows, sparseRows } from './held-rows';
+import { HeldRows } from './held-rows';
+import { sparseRows } from '../../vector/sparse-rows';
 import { SHARD_FORMAT, type ShardDescription, type ShardRun } from './shard-format';
 import { completeRecord } from '../../store/geopackage-writer';
 import { commitOutputs, discardOutputs, planOutput } from '../../util/atomic-output';
@@ -67,6 +69,8 @@ export async function runShard(req: DetectRequestParsed & { shard: ShardSpec }, 
       threshold,
       minAreaM2: req.minAreaM2,
       simplifyM: req.simplifyM,
+      // As runDetection computes it, so a sharded run cuts blobs exactly as a whole one.
+      separation: req.separate ? separationFor(pixelAreaM2(bands.grid, Math.floor(bands.grid.height / 2)), req.minAreaM2, threshold) : null,
       tta,
       batchSize,
       layout: req.layout ?? null,
@@ -82,7 +86,7 @@ export async function runShard(req: DetectRequestParsed & { shard: ShardSpec }, 
     const W = region.width;
     const H = region.height;
     const { y0: f0, y1: f1 } = part.final;
-    const polygonizer = f1 > f0 ? new Polygonizer({ width: W, height: f1 - f0, connectivity: 8 }) : null;
+    const polygonizer = f1 > f0 ? new SeparatingPolygonizer({ width: W, height: f1 - f0, connectivity: 8 }, run.separation) : null;
     const vectorOpts = { grid: bands.grid, minAreaM2: req.minAreaM2, simplifyM: req.simplifyM };
     const edges = { topEnd: f0, bottomStart: f1 };
     // Final rows under polygons that may be held back, as their foreground (held-rows.ts): rows of
@@ -94,15 +98,16 @@ export async function runShard(req: DetectRequestParsed & { shard: ShardSpec }, 
     let heldBack = 0;
     let vectoriseMs = 0;
     const now = new Date().toISOString();
-    const take = (list: Iterable<PixelPolygon>): void => {
+    const take = (list: Iterable<SeparatedPolygon>): void => {
       const s = performance.now();
       for (const p of list) {
-        const top = f0 > 0 && p.bbox.minY === 0;
-        const bottom = f1 < H && p.bbox.maxY === f1 - f0;
+        // Whether the blob (not the part) touches an edge: the merge cuts the joined blob again.
+        const top = f0 > 0 && p.component.minY === 0;
+        const bottom = f1 < H && p.component.maxY === f1 - f0;
         if (top || bottom) {
           // It may continue in a neighbouring shard: merge-shards vectorises it with its other part.
-          if (top) edges.topEnd = Math.max(edges.topEnd, f0 + p.bbox.maxY);
-          if (bottom) edges.bottomStart = Math.min(edges.bottomStart, f0 + p.bbox.minY);
+          if (top) edges.topEnd = Math.max(edges.topEnd, f0 + p.component.maxY);
+          if (bottom) edges.bottomStart = Math.min(edges.bottomStart, f0 + p.component.minY);
           heldBack++;
           continue;
         }

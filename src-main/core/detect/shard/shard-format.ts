@@ -7,9 +7,10 @@
 import type { DetectResult } from '../../../../src-shared/api';
 import type { Grid } from '../../../../src-shared/geo';
 import type { ShardPart } from '../../inference/shards';
+import type { SeparateOptions } from '../../vector/separate';
 
-/** 2: final rows hold their foreground runs only (held-rows.ts). */
-export const SHARD_FORMAT = 'scarp-shard/2';
+/** 2: final rows hold their foreground runs only (held-rows.ts). 3: the run separates touching landslides. */
+export const SHARD_FORMAT = 'scarp-shard/3';
 
 /** What every shard of one run shares; the merge refuses shards whose `run` differs. */
 export interface ShardRun {
@@ -20,6 +21,8 @@ export interface ShardRun {
   threshold: number;
   minAreaM2: number;
   simplifyM: number;
+  /** How blobs of touching landslides are cut (vector/separate.ts), or null to keep them whole. */
+  separation: SeparateOptions | null;
   tta: boolean;
   batchSize: number;
   layout: unknown;
