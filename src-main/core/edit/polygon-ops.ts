@@ -23,30 +23,52 @@ type PcRing = Array<[number, number]>;
 type PcPolygon = PcRing[];
 type PcMultiPolygon = PcPolygon[];
 
-export function toClip(mp: FlatMultiPolygon): PcMultiPolygon {
+/**
+ * Boolean operations run on coordinates relative to a local origin (the inputs' lower-left corner):
+ * at projected magnitudes (10⁵–10⁶ m) polyclip-ts fails on polygons that share collinear pixel-grid
+ * edges ("Unable to complete output ring"; a site B landslide against its separated neighbours)
+ * where the same shapes near the origin succeed.
+ */
+type Origin = readonly [number, number];
+
+function originOf(...mps: FlatMultiPolygon[]): Origin {
+  let x = Infinity;
+  let y = Infinity;
+  for (const mp of mps) {
+    if (mp.length === 0) continue;
+    const b = multiPolygonBounds(mp);
+    x = Math.min(x, b.minX);
+    y = Math.min(y, b.minY);
+  }
+  return Number.isFinite(x) && Number.isFinite(y) ? [x, y] : [0, 0];
+}
+
+export function toClip(mp: FlatMultiPolygon, origin: Origin = [0, 0]): PcMultiPolygon {
+  const [ox, oy] = origin;
   return mp.map((p) =>
     p.map((r) => {
       const out: Array<[number, number]> = [];
-      for (let k = 0; k < r.length; k += 2) out.push([r[k] as number, r[k + 1] as number]);
+      for (let k = 0; k < r.length; k += 2) out.push([(r[k] as number) - ox, (r[k + 1] as number) - oy]);
       // polyclip-ts takes closed or open rings alike; keep closed.
       return out;
     }),
   );
 }
 
-export function fromClip(mp: PcMultiPolygon): FlatMultiPolygon {
+export function fromClip(mp: PcMultiPolygon, origin: Origin = [0, 0]): FlatMultiPolygon {
+  const [ox, oy] = origin;
   return mp.map((p) =>
     p.map((ring) => {
       const closed = ring.length > 0 && ring[0]![0] === ring[ring.length - 1]![0] && ring[0]![1] === ring[ring.length - 1]![1];
       const n = ring.length + (closed ? 0 : 1);
       const o = new Float64Array(n * 2);
       ring.forEach(([x, y], k) => {
-        o[2 * k] = x;
-        o[2 * k + 1] = y;
+        o[2 * k] = x + ox;
+        o[2 * k + 1] = y + oy;
       });
       if (!closed) {
-        o[2 * (n - 1)] = ring[0]![0];
-        o[2 * (n - 1) + 1] = ring[0]![1];
+        o[2 * (n - 1)] = ring[0]![0] + ox;
+        o[2 * (n - 1) + 1] = ring[0]![1] + oy;
       }
       return o;
     }),
@@ -81,25 +103,29 @@ function clip<T>(run: () => T): T {
 /** A valid version of any (multi)polygon: self-intersections resolved, rings oriented, duplicates dropped. */
 export function makeValid(mp: FlatMultiPolygon): FlatMultiPolygon {
   if (mp.length === 0) return [];
-  return clip(() => fromClip(pc.union(toClip(mp))));
+  const o = originOf(mp);
+  return clip(() => fromClip(pc.union(toClip(mp, o)), o));
 }
 
 /** The union of several (multi)polygons. */
 export function unionAll(mps: FlatMultiPolygon[]): FlatMultiPolygon {
-  const geoms = mps.filter((m) => m.length > 0).map((m) => toClip(m));
+  const o = originOf(...mps);
+  const geoms = mps.filter((m) => m.length > 0).map((m) => toClip(m, o));
   if (geoms.length === 0) return [];
-  return clip(() => fromClip(pc.union(geoms[0]!, ...geoms.slice(1))));
+  return clip(() => fromClip(pc.union(geoms[0]!, ...geoms.slice(1)), o));
 }
 
 export function difference(a: FlatMultiPolygon, b: FlatMultiPolygon): FlatMultiPolygon {
   if (a.length === 0) return [];
   if (b.length === 0) return makeValid(a);
-  return clip(() => fromClip(pc.difference(toClip(a), toClip(b))));
+  const o = originOf(a, b);
+  return clip(() => fromClip(pc.difference(toClip(a, o), toClip(b, o)), o));
 }
 
 export function intersection(a: FlatMultiPolygon, b: FlatMultiPolygon): FlatMultiPolygon {
   if (a.length === 0 || b.length === 0) return [];
-  return clip(() => fromClip(pc.intersection(toClip(a), toClip(b))));
+  const o = originOf(a, b);
+  return clip(() => fromClip(pc.intersection(toClip(a, o), toClip(b, o)), o));
 }
 
 /** Even-odd: inside a multipolygon (holes excluded). */
@@ -244,10 +270,11 @@ export function splitByLine(mp: FlatMultiPolygon, line: ArrayLike<number>): Flat
     if (ct > tEnd && ct < tStart) ring.push([cx, cy]);
   }
   ring.push(start);
-  const side: PcPolygon = [ring];
-  const subject = toClip(mp);
-  const a = fromClip(pc.intersection(subject, side));
-  const b = fromClip(pc.difference(subject, side));
+  const o = originOf(mp);
+  const side: PcPolygon = [ring.map(([x, y]): [number, number] => [x - o[0], y - o[1]])];
+  const subject = toClip(mp, o);
+  const a = fromClip(pc.intersection(subject, side), o);
+  const b = fromClip(pc.difference(subject, side), o);
   return [...a, ...b]
     .map((p) => ({ p, area: polygonArea(p) }))
     .filter((x) => x.area > 0)

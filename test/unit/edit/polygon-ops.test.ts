@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cutHole, fillHoles, makeValid, mergePolygons, moveVertex, insertVertex, deleteVertex, splitByLine } from '../../../src-main/core/edit/polygon-ops';
+import { cutHole, difference, fillHoles, intersection, makeValid, mergePolygons, moveVertex, insertVertex, deleteVertex, splitByLine, unionAll } from '../../../src-main/core/edit/polygon-ops';
 import { multiPolygonArea, toPolygonCoords, type FlatMultiPolygon } from '../../../src-main/core/vector/geometry';
 import { tempDir } from '../../helpers/data';
 import { isScarpError, type ScarpError } from '../../../src-shared/errors';
@@ -98,5 +98,19 @@ describe('polygon tools', () => {
     expect(isScarpError(err)).toBe(true);
     expect((err as ScarpError).code).toBe('INVALID_ARGUMENT');
     expect((err as ScarpError).hint).toMatch(/Fix geometries/);
+  });
+});
+
+// A landslide of a re-run against a decided neighbour it shares pixel-grid edges with (site B, UTM 47N,
+// cut down to the few metres where it failed): at these magnitudes polyclip-ts could not close the
+// output ring ("Unable to complete output ring"); run relative to a local origin it does. Areas: GEOS.
+describe('boolean operations at projected magnitudes on shared pixel-grid edges', () => {
+  const a: FlatMultiPolygon = [[Float64Array.from([470129.0495797596, 3444813.338994205, 470131.4495797596, 3444813.338994205, 470131.4495797596, 3444813.538473491, 470131.2496123496, 3444813.538473491, 470131.2496123496, 3444814.0387338484, 470130.7495960546, 3444814.0387338484, 470130.7495960546, 3444814.538994205, 470130.2495797596, 3444814.538994205, 470130.2495797596, 3444815.039254562, 470129.7495634646, 3444815.039254562, 470129.39986433374, 3444815.7389942054, 470129.0495797596, 3444815.7389942054, 470129.0495797596, 3444813.338994205])]];
+  const b: FlatMultiPolygon = [[Float64Array.from([470129.0495797596, 3444813.338994205, 470131.04866900394, 3444813.338994205, 470130.7495960546, 3444813.538473491, 470129.7495634646, 3444815.539514919, 470129.0495797596, 3444815.539514919, 470129.0495797596, 3444813.338994205])]];
+  // 1e-3 m²: our shoelace at 10⁶ m magnitudes is good to ~1e-4 m² (GEOS works relative to a vertex).
+  it('intersection, union and difference match GEOS', () => {
+    expect(multiPolygonArea(intersection(a, b))).toBeCloseTo(2.645128014301008, 3);
+    expect(multiPolygonArea(unionAll([a, b]))).toBeCloseTo(3.522628903432633, 3);
+    expect(multiPolygonArea(difference(a, b))).toBeCloseTo(0.7524317240022356, 3);
   });
 });
