@@ -208,7 +208,7 @@ export async function simulateCurve(req: Omit<SimulateRequest, 'corrections' | '
       // adapted model's polygons except those lying mostly on reviewed ground (the project's rule).
       const reviewed = decisions.filter((d) => d.kind !== 'rejected');
       const unreviewedBase = baseFeatures.filter((_, k) => !decided.has(k));
-      const fresh = adapting ? keepOffReviewedGround(adaptedFeatures, decisions.map((d) => d.geometry)) : unreviewedBase;
+      const fresh = adapting ? keepOffReviewedGround(adaptedFeatures, decisions.map((d) => d.geometry), (f, geometry) => ({ ...f, geometry })) : unreviewedBase;
       const now = new Date().toISOString();
       const crs = ref.grid.crs;
       const record = (mp: FlatMultiPolygon, status: 'confirmed' | 'predicted', source: string, values: ReturnType<typeof measured> = {}) => ({

@@ -19,7 +19,8 @@ import type { LandslideFeature } from '../store/geopackage-writer';
 import type { TileSpec } from '../inference';
 import { runDetection } from './run-detection';
 import { keepOffReviewedGround } from '../edit/reviewed-ground';
-import { multiPolygonBounds } from '../vector/geometry';
+import { multiPolygonBounds, type FlatMultiPolygon } from '../vector/geometry';
+import { areaM2, perimeterM } from '../vector/measure';
 import { windowGeoTransform } from '../geo';
 import { REVIEWED_STATUSES } from '../../../src-shared/vocabulary';
 import { removeProjectFiles, sweepLeftovers } from '../util/leftovers';
@@ -216,7 +217,10 @@ function offReviewedGround(project: Project, features: LandslideFeature[]): Land
     maxY: Math.max(...boxes.map((b) => b.maxY)),
   };
   const decided = project.features.allIn(extent, REVIEWED_STATUSES).map((f) => f.geometry);
-  return keepOffReviewedGround(features, decided);
+  const crs = project.crs();
+  // A polygon trimmed to its pieces off decided ground: its area and perimeter follow the geometry.
+  const trim = crs ? (f: LandslideFeature, geometry: FlatMultiPolygon): LandslideFeature => ({ ...f, geometry, properties: { ...f.properties, area_m2: areaM2(geometry, crs), perimeter_m: perimeterM(geometry, crs) } }) : undefined;
+  return keepOffReviewedGround(features, decided, trim);
 }
 
 /** Rebuild the request of the project's latest unfinished run (scarp detect --project p --resume). */
