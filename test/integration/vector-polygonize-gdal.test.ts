@@ -10,7 +10,7 @@ import { Polygonizer, vectorizePolygon, type PixelPolygon } from '../../src-main
 import { writeLandslidesGpkg } from '../../src-main/core/store/geopackage-writer';
 import { dataPath, hasData, tempDir } from '../helpers/data';
 import { gdal, hasGdal } from '../helpers/gdal';
-import { readCrop, writeMaskTif } from '../unit/vector/_helpers';
+import { readCrop, smoothNoise, writeMaskTif } from '../unit/vector/_helpers';
 import { ogrSummary } from '../unit/vector/_gdal-summary';
 import type { GeoTransform } from '../../src-shared/geo';
 
@@ -18,29 +18,8 @@ const tmp = tempDir('vector-polygonize');
 afterAll(() => tmp.cleanup());
 
 function noisyMask(w: number, h: number, seed: number, threshold: number): Uint8Array {
-  // Smoothed uniform noise (two box blurs), thresholded: a noisy "probability map" with many pinches.
-  let s = seed;
-  const rnd = (): number => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
-  let a = new Float32Array(w * h).map(() => rnd());
-  for (let pass = 0; pass < 2; pass++) {
-    const b = new Float32Array(w * h);
-    for (let y = 0; y < h; y++)
-      for (let x = 0; x < w; x++) {
-        let t = 0;
-        let n = 0;
-        for (let dy = -1; dy <= 1; dy++)
-          for (let dx = -1; dx <= 1; dx++) {
-            const xx = x + dx;
-            const yy = y + dy;
-            if (xx >= 0 && yy >= 0 && xx < w && yy < h) {
-              t += a[yy * w + xx]!;
-              n++;
-            }
-          }
-        b[y * w + x] = t / n;
-      }
-    a = b;
-  }
+  // Smoothed uniform noise (two 3 × 3 box blurs), thresholded: a noisy "probability map" with many pinches.
+  const a = smoothNoise(w, h, seed);
   const m = new Uint8Array(w * h);
   for (let i = 0; i < m.length; i++) m[i] = a[i]! > threshold ? 1 : 0;
   return m;

@@ -12,35 +12,15 @@ import { writeLandslidesGpkg } from '../../src-main/core/store/geopackage-writer
 import { tempDir } from '../helpers/data';
 import { gdal, hasGdal, writeUint16Tiff } from '../helpers/gdal';
 import { ogrLayer, ogrSummary } from '../unit/vector/_gdal-summary';
+import { smoothNoise } from '../unit/vector/_helpers';
 import type { GeoTransform } from '../../src-shared/geo';
 
 const tmp = tempDir('vector-separate');
 afterAll(() => tmp.cleanup());
 
-/** A smooth random "probability" field: uniform noise box-blurred `passes` times, stretched to 0..1. */
+/** A smooth random "probability" field: box-blurred uniform noise stretched to 0..1. */
 function field(w: number, h: number, seed: number, radius: number, passes: number): Float32Array {
-  let s = seed;
-  const rnd = (): number => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
-  let a = Float32Array.from({ length: w * h }, () => rnd());
-  for (let pass = 0; pass < passes; pass++) {
-    const b = new Float32Array(w * h);
-    for (let y = 0; y < h; y++)
-      for (let x = 0; x < w; x++) {
-        let t = 0;
-        let n = 0;
-        for (let dy = -radius; dy <= radius; dy++)
-          for (let dx = -radius; dx <= radius; dx++) {
-            const xx = x + dx;
-            const yy = y + dy;
-            if (xx >= 0 && yy >= 0 && xx < w && yy < h) {
-              t += a[yy * w + xx]!;
-              n++;
-            }
-          }
-        b[y * w + x] = t / n;
-      }
-    a = b;
-  }
+  const a = smoothNoise(w, h, seed, radius, passes);
   let lo = Infinity;
   let hi = -Infinity;
   for (const v of a) {

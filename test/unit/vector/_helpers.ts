@@ -33,3 +33,33 @@ export function writeMaskTif(dir: string, name: string, data: Uint8Array, width:
   gdal('gdal_translate', ['-q', '-of', 'GTiff', '-a_srs', `EPSG:${epsg}`, '-a_ullr', String(gt[0]), String(gt[3]), String(gt[0] + gt[1] * width), String(gt[3] + gt[5] * height), bin, tif]);
   return tif;
 }
+
+/**
+ * Uniform noise (a seeded LCG) box-blurred `passes` times with a (2·radius + 1)² box: a smooth
+ * "probability map" with many pinches and peaks, for the polygonize and separation tests.
+ */
+export function smoothNoise(w: number, h: number, seed: number, radius = 1, passes = 2): Float32Array {
+  let s = seed;
+  const rnd = (): number => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
+  let a = new Float32Array(w * h).map(() => rnd());
+  for (let pass = 0; pass < passes; pass++) {
+    const b = new Float32Array(w * h);
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        let t = 0;
+        let n = 0;
+        for (let dy = -radius; dy <= radius; dy++)
+          for (let dx = -radius; dx <= radius; dx++) {
+            const xx = x + dx;
+            const yy = y + dy;
+            if (xx >= 0 && yy >= 0 && xx < w && yy < h) {
+              t += a[yy * w + xx]!;
+              n++;
+            }
+          }
+        b[y * w + x] = t / n;
+      }
+    a = b;
+  }
+  return a;
+}
