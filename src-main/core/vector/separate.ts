@@ -23,6 +23,7 @@
 import { Polygonizer, type PixelPolygon, type PolygonizerOptions, type RowBand } from './polygonize';
 import type { ValueRows } from './pixel-stats';
 import { sparseRows, type SparseRow } from './sparse-rows';
+import { offsetPixels } from './vectorize';
 
 export interface SeparateOptions {
   /** How far (in probability) each part's peak must rise above the saddle joining it to another. */
@@ -280,7 +281,7 @@ export class SeparatingPolygonizer {
         for (const k of keys) values[k]!.set(dense[k]!.subarray(from, from + pw), at);
       }
       const pz = new Polygonizer({ width: pw, height: ph, connectivity: 8 });
-      for (const q of [...pz.push(0, mask, values), ...pz.finish()]) parts.push({ ...shifted(q, x0 + b.minX, y0 + b.minY), fixedCorners: fixed[l]! });
+      for (const q of [...pz.push(0, mask, values), ...pz.finish()]) parts.push({ ...offsetPixels(q, x0 + b.minX, y0 + b.minY), fixedCorners: fixed[l]! });
     }
     return parts;
   }
@@ -363,18 +364,4 @@ function blobIn(fg: Uint8Array, w: number, h: number): Uint8Array {
     }
   }
   return new Uint8Array(w * h);
-}
-
-function shifted(p: PixelPolygon, dx: number, dy: number): PixelPolygon {
-  const parts = p.parts.map((rings) =>
-    rings.map((r) => {
-      const o = new Int32Array(r.length);
-      for (let k = 0; k < r.length; k += 2) {
-        o[k] = r[k]! + dx;
-        o[k + 1] = r[k + 1]! + dy;
-      }
-      return o;
-    }),
-  );
-  return { ...p, parts, bbox: { minX: p.bbox.minX + dx, minY: p.bbox.minY + dy, maxX: p.bbox.maxX + dx, maxY: p.bbox.maxY + dy } };
 }

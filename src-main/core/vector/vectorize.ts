@@ -63,27 +63,26 @@ function fixedKeys(corners: Int32Array, gt: Grid['geoTransform']): Set<string> {
 }
 
 /**
- * The polygon of a band of rows that starts at row `dy` of the grid, in the grid's pixel rows. Shifting
- * the integer pixel corners (rather than the geotransform's origin) keeps the map coordinates bit for
- * bit those of a scan of the whole grid, so simplification decides the same way (detect/shard/).
+ * A polygon of a window whose first pixel is (dx, dy) of the grid, in the grid's pixels (a band of
+ * rows: dx = 0; a blob's window: separate.ts). Shifting the integer pixel corners (rather than the
+ * geotransform's origin) keeps the map coordinates bit for bit those of a scan of the whole grid, so
+ * simplification decides the same way (detect/shard/).
  */
-export function offsetPixelRows(p: PixelPolygon, dy: number): PixelPolygon {
-  if (dy === 0) return p;
-  const parts = p.parts.map((rings) =>
-    rings.map((r) => {
-      const o = new Int32Array(r.length);
-      for (let k = 0; k < r.length; k += 2) {
-        o[k] = r[k]!;
-        o[k + 1] = r[k + 1]! + dy;
-      }
-      return o;
-    }),
-  );
-  const shifted = { ...p, parts, bbox: { ...p.bbox, minY: p.bbox.minY + dy, maxY: p.bbox.maxY + dy } };
-  if (p.fixedCorners) {
-    const f = Int32Array.from(p.fixedCorners);
-    for (let k = 1; k < f.length; k += 2) f[k]! += dy;
-    shifted.fixedCorners = f;
-  }
+export function offsetPixels(p: PixelPolygon, dx: number, dy: number): PixelPolygon {
+  if (dx === 0 && dy === 0) return p;
+  const shift = (r: Int32Array): Int32Array => {
+    const o = new Int32Array(r.length);
+    for (let k = 0; k < r.length; k += 2) {
+      o[k] = r[k]! + dx;
+      o[k + 1] = r[k + 1]! + dy;
+    }
+    return o;
+  };
+  const shifted: PixelPolygon = {
+    ...p,
+    parts: p.parts.map((rings) => rings.map(shift)),
+    bbox: { minX: p.bbox.minX + dx, minY: p.bbox.minY + dy, maxX: p.bbox.maxX + dx, maxY: p.bbox.maxY + dy },
+  };
+  if (p.fixedCorners) shifted.fixedCorners = shift(p.fixedCorners);
   return shifted;
 }

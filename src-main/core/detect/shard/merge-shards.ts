@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { resolve } from 'node:path';
 import type { MergeShardsResult } from '../../../../src-shared/api';
 import { ScarpError } from '../../../../src-shared/errors';
-import { SeparatingPolygonizer, offsetPixelRows, vectorizePolygon, type InventoryPolygon, type ValueRows } from '../../vector';
+import { SeparatingPolygonizer, offsetPixels, vectorizePolygon, type InventoryPolygon, type ValueRows } from '../../vector';
 import { ShardFileReader } from '../../store/shard-file';
 import { discardOutputs, planOutput } from '../../util/atomic-output';
 import { finishOutputs } from '../inventory-output';
@@ -164,7 +164,7 @@ export function joinShards(paths: readonly string[]): MergedShards {
       const take = (list: ReturnType<SeparatingPolygonizer['push']>) => {
         for (const p of list) {
           if (!reachesSeam(region.y0 + p.component.minY, region.y0 + p.component.maxY)) continue;
-          const v = vectorizePolygon(offsetPixelRows(p, region.y0), opts);
+          const v = vectorizePolygon(offsetPixels(p, 0, region.y0), opts);
           if (v) polygons.push(v);
         }
       };

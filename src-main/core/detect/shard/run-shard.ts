@@ -17,7 +17,7 @@ import type { RasterSource } from '../../raster';
 import { DEFAULT_BATCH_SIZE, runTiledInference, usesTerrain } from '../../inference';
 import { restrictPlan, shardPart, shardTileCount, type ShardSpec } from '../../inference/shards';
 import type { RowSums } from '../../inference/blend';
-import { SeparatingPolygonizer, offsetPixelRows, separationFor, vectorizePolygon, type SeparatedPolygon } from '../../vector';
+import { SeparatingPolygonizer, offsetPixels, separationFor, vectorizePolygon, type SeparatedPolygon } from '../../vector';
 import { pixelAreaM2 } from '../../geo';
 import { ShardFileWriter, type ShardRow } from '../../store/shard-file';
 import { HeldRows } from './held-rows';
@@ -111,7 +111,7 @@ export async function runShard(req: DetectRequestParsed & { shard: ShardSpec }, 
           heldBack++;
           continue;
         }
-        const v = vectorizePolygon(offsetPixelRows(p, f0), vectorOpts);
+        const v = vectorizePolygon(offsetPixels(p, 0, f0), vectorOpts);
         if (!v) continue;
         w.addFeature({ geometry: v.geometry, properties: completeRecord({ ...v.attributes, scene: sceneName, run: runId, confidence: v.attributes.prob_mean }, now) });
         features++;
