@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { applyHead, loadModelFile, pickDefaultModel, type LoadedModel } from '../../src-main/core/inference';
 import { adaptedCard, writeAdaptedModel } from '../../src-main/core/adapt/adapt-model';
+import { LAMBDA_GRID } from '../../src-main/core/adapt/choose-lambda';
 import { readHeadFromOnnx } from '../../src-main/core/adapt/onnx-head';
 import { repoRoot } from '../../src-main/core/paths';
 import { dataPath, hasData, tempDir } from '../helpers/data';
@@ -107,6 +108,14 @@ describe.skipIf(!hasData || !hasGdal)('learning from corrections (scarp-uav-rgbd
     expect(made).toBeGreaterThan(0);
     expect(made).toBeLessThanOrEqual(6);
     expect(six!.fitSeconds).toBeGreaterThan(0);
+    // The head's prior strength was chosen by cross-validation over the decisions, from its grid.
+    expect(none!.lambda).toBeNull();
+    // The trivial floor, as GDAL counts the reference mask's rows 500–900.
+    const share = Number(gdal('/usr/bin/python3', ['-c', `from osgeo import gdal; m = gdal.Open('${join(dir, 'mask.tif')}').ReadAsArray()[500:900]; print((m == 1).sum() / ((m == 0) | (m == 1)).sum())`]));
+    expect(six!.reference.landslideShare).toBeCloseTo(share, 9);
+    expect(six!.reference.allLandslideF1).toBeCloseTo((2 * share) / (1 + share), 9);
+    expect(LAMBDA_GRID).toContain(six!.lambda);
+    expect((six!.lambdaScores as Array<{ lambda: number; loss: number }>).map((c) => c.lambda)).toEqual([...LAMBDA_GRID]);
   }, 600_000);
 
   it('adapts a project from its reviewed landslides: reviewed ones stay exactly, the rest is replaced in one undoable edit', async () => {

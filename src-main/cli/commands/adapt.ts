@@ -18,7 +18,7 @@ function formatSimulation(r: SimulateResult): string {
   const closed = r.before.f1 < 1 ? (r.after.f1 - r.before.f1) / (1 - r.before.f1) : Number.NaN;
   return [
     `Model:        ${r.model}, ${r.n} corrections asked`,
-    `Corrections:  ${r.corrections.confirmed} confirmed, ${r.corrections.rejected} rejected, ${r.corrections.drawn} drawn${r.adapted ? '' : ' (not adapted: too few decisions or no landslide among them; only the decisions apply)'}`,
+    `Corrections:  ${r.corrections.confirmed} confirmed, ${r.corrections.rejected} rejected, ${r.corrections.drawn} drawn${r.adapted ? `; head prior λ ${r.lambda}` : ' (not adapted: too few decisions or no landslide among them; only the decisions apply)'}`,
     `Scored rows:  ${r.evalRows.map(([a, b]) => `${a}:${b}`).join(', ')}`,
     line('Before:      ', r.before),
     line('Decisions:   ', r.decisionsOnly),

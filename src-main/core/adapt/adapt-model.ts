@@ -20,6 +20,7 @@ import { buildLabels, type LabelDecision, type LabelOptions, type LabelRaster } 
 import { FeatureSampler } from './feature-samples';
 import { fitHead, type FitResult, type HeadParameters } from './fit-head';
 import { writeAdaptedOnnx } from './onnx-head';
+import { chooseLambda, type LambdaChoice } from './choose-lambda';
 
 /** Anchors weigh up to three times all decisions together (fit-head.ts; anchorShareFor). */
 export const DEFAULT_ANCHOR_SHARE = 3;
@@ -59,6 +60,7 @@ export interface AdaptRequest {
   /** Unreviewed landslides of the run (the reviewed-background ring avoids them). */
   otherLandslides?: FlatMultiPolygon[];
   labels?: LabelOptions;
+  /** Prior strength towards the base head (fit-head.ts); default: chosen by cross-validation over the decisions (choose-lambda.ts). */
   lambda?: number;
   /** Weight of the anchors (unreviewed pixels keeping the base answer) relative to the decisions; default anchorShareFor(decisions). */
   anchorShare?: number;
@@ -78,6 +80,10 @@ export interface AdaptResult {
   model: LoadedModel;
   head: HeadParameters;
   fit: FitResult;
+  /** The prior strength used (fit-head.ts). */
+  lambda: number;
+  /** The cross-validated choice, when λ was not given. */
+  lambdaChoice?: LambdaChoice;
   counts: LabelRaster['counts'];
   featureSeconds: number;
   fitSeconds: number;
@@ -139,16 +145,20 @@ export async function fitAdaptation(request: AdaptRequest): Promise<AdaptResult>
     const featureSeconds = (performance.now() - t0) / 1000;
     const samples = sampler.samples();
     const t1 = performance.now();
-    const fit = fitHead(samples, { weights: card.head.weights, bias: card.head.bias }, card.calibration?.temperature ?? 1, { lambda: req.lambda });
+    const baseHead = { weights: card.head.weights, bias: card.head.bias };
+    const temperature = card.calibration?.temperature ?? 1;
+    const choice = req.lambda === undefined ? chooseLambda(samples, baseHead, temperature) : undefined;
+    const lambda = req.lambda ?? choice!.lambda;
+    const fit = fitHead(samples, baseHead, temperature, { lambda });
     const fitSeconds = (performance.now() - t1) / 1000;
-    return { model: scene.model, head: fit.head, fit, counts: labels.counts, featureSeconds, fitSeconds };
+    return { model: scene.model, head: fit.head, fit, lambda, lambdaChoice: choice, counts: labels.counts, featureSeconds, fitSeconds };
   } finally {
     await Promise.all(opened.map((r) => r.close().catch(() => undefined)));
   }
 }
 
 /** The adapted model's card: the base card with the new head and its provenance. */
-export function adaptedCard(base: ModelCard, baseSha256: string, result: Pick<AdaptResult, 'head' | 'counts'>, opts: { id: string; event?: string; lambda?: number; ringM?: number }): ModelCard {
+export function adaptedCard(base: ModelCard, baseSha256: string, result: Pick<AdaptResult, 'head' | 'counts'> & Partial<Pick<AdaptResult, 'lambda' | 'lambdaChoice'>>, opts: { id: string; event?: string; ringM?: number }): ModelCard {
   const { ece: _ece, eceSplit: _split, ...calibration } = base.calibration ?? { method: 'temperature' as const, temperature: 1 };
   return {
     ...base,
@@ -164,7 +174,7 @@ export function adaptedCard(base: ModelCard, baseSha256: string, result: Pick<Ad
       event: opts.event,
       createdAt: new Date().toISOString(),
       labels: result.counts,
-      method: `logistic head, class-balanced per decision, L2 towards the base head (lambda ${opts.lambda ?? 2}), reviewed-background ring ${opts.ringM ?? 5} m`,
+      method: `logistic head, class-balanced per decision, L2 towards the base head (lambda ${result.lambda ?? 2}${result.lambdaChoice ? `, chosen by ${result.lambdaChoice.folds}-fold cross-validation over the decisions` : ''}), reviewed-background ring ${opts.ringM ?? 5} m`,
     },
   };
 }

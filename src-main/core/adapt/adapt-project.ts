@@ -125,7 +125,7 @@ export async function adaptProject(
   const modelPath = resolve(req.outModel ?? defaultModelPath(project, fit.model.id));
   const id = basename(modelPath, extname(modelPath));
   const event = project.event();
-  const card = adaptedCard(fit.model.card, fit.model.sha256, fit, { id, event: event.name || basename(project.path), lambda: req.lambda });
+  const card = adaptedCard(fit.model.card, fit.model.sha256, fit, { id, event: event.name || basename(project.path) });
   const written = await writeAdaptedModel(fit.model, card, modelPath);
 
   const result = await runProjectDetection(

@@ -211,6 +211,13 @@ export class FeatureSampler {
     }
     const weights = new Float32Array(n);
     const anchor = new Uint8Array(n);
+    // A ring (index decisions + i) belongs to its landslide i.
+    const decided = this.labelRaster.weights.length / 2;
+    const group = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const d = this.decisions[i]!;
+      group[i] = d === FeatureSampler.ANCHOR || dropped[i] ? -1 : d % decided;
+    }
     let total = 0;
     for (let i = 0; i < n; i++) {
       const d = this.decisions[i]!;
@@ -230,6 +237,7 @@ export class FeatureSampler {
       labels: this.labels.subarray(0, n),
       weights,
       anchor,
+      group,
     };
   }
 }

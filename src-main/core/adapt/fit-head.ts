@@ -35,12 +35,16 @@ export interface LabelSamples {
   weights: Float32Array;
   /** 1 = an anchor (unreviewed pixel keeping the base model's answer), 0 = a decision's pixel. Default all 0. */
   anchor?: Uint8Array;
+  /** The decision each sample comes from (a ring counts as its landslide's); −1 for anchors and unweighted samples. */
+  group?: Int32Array;
 }
 
 export interface FitOptions {
   /** Prior strength in decisions (see above); default 2. */
   lambda?: number;
   maxIterations?: number;
+  /** Where Newton's method starts (card convention); default the base head. A nearby start (the same fit at a neighbouring λ) saves iterations. */
+  start?: HeadParameters;
 }
 
 export interface FitResult {
@@ -100,6 +104,7 @@ export function fitHead(samples: LabelSamples, base: HeadParameters, temperature
     throw new ScarpError({ code: 'INTERNAL', message: 'Head fit: features, labels and weights disagree in length.' });
   }
   const lambda = opts.lambda ?? 2;
+  if (!(lambda > 0 && Number.isFinite(lambda))) throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `The head's prior strength must be a positive number; got ${lambda}.` });
   const maxIt = opts.maxIterations ?? 25;
   const P = C + 1;
   const X = samples.features;
@@ -148,6 +153,10 @@ export function fitHead(samples: LabelSamples, base: HeadParameters, temperature
   for (let j = 0; j < C; j++) theta0[j] = base.weights[j]! / temperature;
   theta0[C] = base.bias / temperature;
   const theta = Float64Array.from(theta0);
+  if (opts.start) {
+    for (let j = 0; j < C; j++) theta[j] = opts.start.weights[j]! / temperature;
+    theta[C] = opts.start.bias / temperature;
+  }
 
   const objective = (t: Float64Array): { f: number; loss: number } => {
     let loss = 0;

@@ -21,6 +21,7 @@ import { keepOffReviewedGround } from '../edit/reviewed-ground';
 import { planOutput, commitOutputs, discardOutputs } from '../util/atomic-output';
 import { adaptBlocker } from '../../../src-shared/adapt';
 import { fitAdaptation, adaptedCard, writeAdaptedModel, decisionCounts } from './adapt-model';
+import type { LambdaChoice } from './choose-lambda';
 import { simulateOperator, type ReferenceMask, type SimulatedDecision } from './simulate-operator';
 
 export interface SimulateRequest {
@@ -52,8 +53,15 @@ type Metrics = Pick<EvaluationResult, 'precision' | 'recall' | 'f1' | 'iou'>;
 export interface SimulateResult {
   /** Corrections asked for (the operator may have had fewer candidates). */
   n: number;
-  /** Whether the model was adapted (false when the app would not adapt: fewer than MIN_DECISIONS decisions, or no landslide among them; only the decisions apply). */
+  /**
+   * Whether the model was adapted (false when the app would not adapt: fewer than MIN_DECISIONS
+   * decisions, or no landslide among them; only the decisions apply).
+   */
   adapted: boolean;
+  /** The head's prior strength used; null when not adapted. */
+  lambda: number | null;
+  /** Cross-validation over the decisions (choose-lambda.ts): held-out loss per candidate λ. */
+  lambdaScores?: LambdaChoice['scores'];
   before: Metrics;
   after: Metrics;
   /**
@@ -69,6 +77,11 @@ export interface SimulateResult {
   detectSeconds: { base: number; adapted: number };
   model: string;
   evalRows: Array<[number, number]>;
+  /**
+   * The scored rows' reference: the landslide share of their mapped pixels, and the F1 of the trivial
+   * answer "every mapped pixel is landslide" (2·share / (1 + share)), a floor that any F1 must be read against.
+   */
+  reference: { landslideShare: number; allLandslideF1: number };
   features: { base: number; adapted: number };
   out: string;
   outModel?: string;
@@ -124,6 +137,20 @@ async function score(pred: string, req: Pick<SimulateRequest, 'reference' | 'ign
   return { precision, recall, f1, iou };
 }
 
+function referenceFloor(ref: ReferenceMask, rows: Array<[number, number]>): SimulateResult['reference'] {
+  let landslide = 0;
+  let mapped = 0;
+  for (const [a, b] of rows) {
+    for (let k = a * ref.grid.width; k < b * ref.grid.width; k++) {
+      const v = ref.values[k];
+      if (v === 1) landslide++;
+      if (v === 0 || v === 1) mapped++;
+    }
+  }
+  const landslideShare = mapped > 0 ? landslide / mapped : Number.NaN;
+  return { landslideShare, allLandslideF1: (2 * landslideShare) / (1 + landslideShare) };
+}
+
 /** One simulated run (see simulateCurve for several N over one base detection). */
 export async function simulateAdaptation(req: SimulateRequest): Promise<SimulateResult> {
   const [r] = await simulateCurve({ ...req, corrections: [req.corrections], outFor: () => req.out });
@@ -146,6 +173,7 @@ export async function simulateCurve(req: Omit<SimulateRequest, 'corrections' | '
           [0, req.reviewRows[0]],
           [req.reviewRows[1], ref.grid.height],
         ].filter(([a, b]) => b! > a!) as Array<[number, number]>);
+    const reference = referenceFloor(ref, evalRows);
     const scene = await openRaster(req.image);
     const sceneCrs = scene.info.crs;
     await scene.close();
@@ -177,6 +205,8 @@ export async function simulateCurve(req: Omit<SimulateRequest, 'corrections' | '
       // Decisions the app would not adapt from (too few, or no landslide among them): no adaptation,
       // as the app would not offer it; the decisions still apply to the inventory.
       const adapting = adaptBlocker(decisionCounts(decisions)) === null;
+      let lambda: number | null = null;
+      let lambdaChoice: LambdaChoice | undefined;
       if (adapting) {
         req.onProgress?.(`N = ${n}: learning from ${decisions.length} corrections`);
         const fit = await fitAdaptation({
@@ -193,8 +223,10 @@ export async function simulateCurve(req: Omit<SimulateRequest, 'corrections' | '
         });
         fitSeconds = fit.fitSeconds;
         featureSeconds = fit.featureSeconds;
+        lambda = fit.lambda;
+        lambdaChoice = fit.lambdaChoice;
         const modelPath = req.outModel && req.corrections.length === 1 ? req.outModel : join(work, `adapted-${n}.onnx`);
-        const card = adaptedCard(fit.model.card, fit.model.sha256, fit, { id: `${fit.model.id}-adapted`, event: basename(req.image), lambda: req.lambda, ringM: req.ringM });
+        const card = adaptedCard(fit.model.card, fit.model.sha256, fit, { id: `${fit.model.id}-adapted`, event: basename(req.image), ringM: req.ringM });
         await writeAdaptedModel(fit.model, card, modelPath);
         if (modelPath === req.outModel) outModel = req.outModel;
         req.onProgress?.(`N = ${n}: detecting with the adapted model`);
@@ -236,6 +268,8 @@ export async function simulateCurve(req: Omit<SimulateRequest, 'corrections' | '
       results.push({
         n,
         adapted: adapting,
+        lambda,
+        lambdaScores: lambdaChoice?.scores,
         before,
         after,
         decisionsOnly,
@@ -245,6 +279,7 @@ export async function simulateCurve(req: Omit<SimulateRequest, 'corrections' | '
         detectSeconds: { base: base.timings.totalS, adapted: adaptedSeconds },
         model: base.model.id,
         evalRows,
+        reference,
         features: { base: predicted.length, adapted: features.length },
         out: out.finalPath,
         outModel,
