@@ -16,7 +16,7 @@
  * anchors), each decision and the anchors keeping their total weight, so that the whole choice
  * costs about as much as one full fit.
  */
-import { fitHead, type HeadParameters, type LabelSamples } from './fit-head';
+import { classBalanced, fitHead, type HeadParameters, type LabelSamples } from './fit-head';
 
 /** Candidate prior strengths, weakest first (in decisions; fit-head.ts). */
 export const LAMBDA_GRID: readonly number[] = [0.125, 0.5, 2, 8, 32, 128, 512];
@@ -38,7 +38,7 @@ export interface ChooseOptions {
 const logLoss = (z: number, y: number): number => Math.max(z, 0) - z * y + Math.log1p(Math.exp(-Math.abs(z)));
 
 /** A deterministic subsample keeping each decision's (and the anchors') total weight. */
-function subsample(s: LabelSamples, perDecision: number, maxAnchors: number): { samples: LabelSamples; group: Int32Array } {
+function subsample(s: LabelSamples, perDecision: number, maxAnchors: number): LabelSamples & { group: Int32Array } {
   const n = s.labels.length;
   const group = s.group ?? new Int32Array(n).fill(-1);
   const isAnchor = (i: number): boolean => s.anchor?.[i] === 1;
@@ -83,7 +83,7 @@ function subsample(s: LabelSamples, perDecision: number, maxAnchors: number): { 
     anchor[j] = isAnchor(i) ? 1 : 0;
     g[j] = isAnchor(i) ? -1 : group[i]!;
   });
-  return { samples: { channels: C, features, labels, weights, anchor, group: g }, group: g };
+  return { channels: C, features, labels, weights, anchor, group: g };
 }
 
 function select(s: LabelSamples, keep: (i: number) => boolean): LabelSamples {
@@ -101,28 +101,10 @@ function select(s: LabelSamples, keep: (i: number) => boolean): LabelSamples {
   };
 }
 
-/** Class-balanced weights of the decisions' samples (as fit-head.ts balances them); 0 for anchors. */
-function balanced(s: LabelSamples): Float64Array {
-  let wPos = 0;
-  let wNeg = 0;
-  for (let i = 0; i < s.labels.length; i++) {
-    if (s.anchor?.[i] === 1) continue;
-    if (s.labels[i]! >= 0.5) wPos += s.weights[i]!;
-    else wNeg += s.weights[i]!;
-  }
-  const half = (wPos + wNeg) / 2;
-  const out = new Float64Array(s.labels.length);
-  for (let i = 0; i < s.labels.length; i++) {
-    if (s.anchor?.[i] === 1) continue;
-    const pos = s.labels[i]! >= 0.5;
-    out[i] = s.weights[i]! * (wPos > 0 && wNeg > 0 ? half / (pos ? wPos : wNeg) : 1);
-  }
-  return out;
-}
-
 export function chooseLambda(samples: LabelSamples, base: HeadParameters, temperature: number, opts: ChooseOptions = {}): LambdaChoice {
   const grid = opts.grid ?? LAMBDA_GRID;
-  const { samples: s, group } = subsample(samples, opts.perDecision ?? 100, opts.anchors ?? 2000);
+  const s = subsample(samples, opts.perDecision ?? 100, opts.anchors ?? 2000);
+  const group = s.group;
   const groups = [...new Set(Array.from(group).filter((g) => g >= 0))].sort((a, b) => a - b);
   const K = Math.min(opts.folds ?? 5, groups.length);
   const candidates = [...grid];
@@ -130,7 +112,8 @@ export function chooseLambda(samples: LabelSamples, base: HeadParameters, temper
   if (K < 2) return { lambda: candidates[candidates.length - 1]!, folds: K, scores: candidates.map((lambda) => ({ lambda, loss: Number.NaN, se: Number.NaN })) };
   const foldOf = new Map(groups.map((g, i) => [g, i % K]));
   const fold = Int32Array.from(group, (g) => (g >= 0 ? foldOf.get(g)! : -1));
-  const omega = balanced(s);
+  // Anchors' weights are never read here: they are in no held-out fold.
+  const { omega } = classBalanced(s);
   const C = s.channels;
   const foldWeight = new Float64Array(K);
   for (let i = 0; i < fold.length; i++) if (fold[i]! >= 0) foldWeight[fold[i]!] += omega[i]!;

@@ -94,22 +94,12 @@ function solveSpd(A: Float64Array, b: Float64Array, n: number): Float64Array {
   return x;
 }
 
-export function fitHead(samples: LabelSamples, base: HeadParameters, temperature: number, opts: FitOptions = {}): FitResult {
-  const C = samples.channels;
+/**
+ * Each sample's weight in the fit: a decision's pixels scaled so that each class holds half of the
+ * decision weight (when both are present); anchors as given. Throws when nothing is labelled.
+ */
+export function classBalanced(samples: LabelSamples): { omega: Float64Array; nPos: number; nAnchor: number; wPos: number; wNeg: number } {
   const n = samples.labels.length;
-  if (base.weights.length !== C) {
-    throw new ScarpError({ code: 'INVALID_MODEL', message: `The head has ${base.weights.length} weights for ${C} feature channels.` });
-  }
-  if (samples.features.length !== n * C || samples.weights.length !== n) {
-    throw new ScarpError({ code: 'INTERNAL', message: 'Head fit: features, labels and weights disagree in length.' });
-  }
-  const lambda = opts.lambda ?? 2;
-  if (!(lambda > 0 && Number.isFinite(lambda))) throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `The head's prior strength must be a positive number; got ${lambda}.` });
-  const maxIt = opts.maxIterations ?? 25;
-  const P = C + 1;
-  const X = samples.features;
-
-  // Class balance on decision weight (anchors are not decisions).
   const isAnchor = (i: number): boolean => samples.anchor?.[i] === 1;
   let wPos = 0;
   let wNeg = 0;
@@ -128,6 +118,25 @@ export function fitHead(samples: LabelSamples, base: HeadParameters, temperature
   const scaleNeg = wPos > 0 && wNeg > 0 ? half / wNeg : 1;
   const omega = new Float64Array(n);
   for (let i = 0; i < n; i++) omega[i] = samples.weights[i]! * (isAnchor(i) ? 1 : samples.labels[i]! >= 0.5 ? scalePos : scaleNeg);
+  return { omega, nPos, nAnchor, wPos, wNeg };
+}
+
+export function fitHead(samples: LabelSamples, base: HeadParameters, temperature: number, opts: FitOptions = {}): FitResult {
+  const C = samples.channels;
+  const n = samples.labels.length;
+  if (base.weights.length !== C) {
+    throw new ScarpError({ code: 'INVALID_MODEL', message: `The head has ${base.weights.length} weights for ${C} feature channels.` });
+  }
+  if (samples.features.length !== n * C || samples.weights.length !== n) {
+    throw new ScarpError({ code: 'INTERNAL', message: 'Head fit: features, labels and weights disagree in length.' });
+  }
+  const lambda = opts.lambda ?? 2;
+  if (!(lambda > 0 && Number.isFinite(lambda))) throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `The head's prior strength must be a positive number; got ${lambda}.` });
+  const maxIt = opts.maxIterations ?? 25;
+  const P = C + 1;
+  const X = samples.features;
+
+  const { omega, nPos, nAnchor, wPos, wNeg } = classBalanced(samples);
   const totalW = omega.reduce((a, b) => a + b, 0);
 
   // Penalty scales: feature standard deviations (weighted), bias 1.
