@@ -43,6 +43,25 @@ def parity_fixture(run_dir: str, path: str) -> None:
                'output': {'name': 'probability', 'dims': list(prob.shape), 'data': prob.ravel().tolist()}}, open(path, 'w'))
 
 
+def rebuild_and_finetune(run_dir: str, onnx_path: str, out_dir: str, threads: int) -> None:
+    """The shipped-model path of `rebuild.py`: weights rebuilt from the exported ONNX give the trained net's
+    logits, and `train --init-from --freeze-bn` runs from them."""
+    from scarp_train import rebuild as R
+    net, cfg, _ = E.load_net(run_dir, 'last')
+    ck = os.path.join(out_dir, 'rebuilt-geonext', 'best.pt')
+    R.main(['--onnx', onnx_path, '--recipe', cfg['recipe'], '--arch', cfg['arch'], '--width', str(cfg['width']), '--out', ck])
+    again = T.build_net(cfg).eval()
+    again.load_state_dict(torch.load(ck, map_location='cpu')['model'])
+    x = torch.from_numpy(np.random.default_rng(7).normal(size=(1, 3, 64, 96)).astype(np.float32))
+    with torch.no_grad():
+        d = float((net(x)['main'] - again(x)['main']).abs().max())
+    if d > 1e-4:
+        raise SystemExit(f'smoke geonext: the rebuilt weights give logits {d:.2e} away from the trained net\'s')
+    T.main(['--recipe', cfg['recipe'], '--arch', cfg['arch'], '--out', os.path.join(out_dir, 'run-geonext-ft'), '--epochs', '1',
+            '--steps', '2', '--batch', '2', '--crop', '160', '--limit', '4', '--threads', str(threads), '--seed', '2',
+            '--val-every', '0', '--init-from', ck, '--freeze-bn'])
+
+
 def main(out_dir: str, models: list[str], threads: int = 2) -> int:
     os.makedirs(out_dir, exist_ok=True)
     t0 = time.time()
@@ -62,6 +81,8 @@ def main(out_dir: str, models: list[str], threads: int = 2) -> int:
         path = E.export(run_dir, model_id, out_dir, None, tile=256, overlap=32, which='last')
         onnx.checker.check_model(onnx.load(path))
         parity_fixture(run_dir, os.path.join(out_dir, model_id + '.parity.json'))
+        if arch == 'geonext':
+            rebuild_and_finetune(run_dir, path, out_dir, threads)
         print(f'smoke {arch}: ok ({time.time() - t0:.1f} s)', flush=True)
     return 0
 

@@ -76,6 +76,10 @@ def train_command(cfg: dict) -> str:
         c += f" --limit {cfg['limit']}"
     if cfg.get('variant'):
         c += f" --variant {cfg['variant']}"
+    if cfg.get('init_from'):
+        c += f" --init-from {cfg['init_from']}"
+    if cfg.get('freeze_bn'):
+        c += " --freeze-bn"
     if cfg.get('hard_negatives'):
         c += f" --hard-negatives {cfg['hard_negatives']:g} --remine-every {cfg['remine_every']}"
     return cfg.get('command_prefix', '') + c
@@ -243,6 +247,12 @@ def main(argv=None):
                          "psa+aspp|psa|aspp|plain, fca-deeplab full|no-soa, mcnn-gan unet|literal")
     ap.add_argument('--hard-negatives', type=float, default=0.0,
                     help='share of Bijie draws centred on a false positive of the current EMA model (hard_negatives.py)')
+    ap.add_argument('--init-from', default=None,
+                    help="a new run starts from this checkpoint's EMA weights (a run's best.pt), e.g. to fine-tune "
+                         "with larger crops; optimiser and schedule start afresh")
+    ap.add_argument('--freeze-bn', action='store_true',
+                    help='BatchNorm layers keep their statistics (eval mode) while training: for weights rebuilt from an '
+                         'ONNX graph, where the exporter folded each BN into its conv (rebuild.py)')
     ap.add_argument('--remine-every', type=int, default=2, help='epochs between two minings of hard negatives')
     a = ap.parse_args(argv)
     torch.set_num_threads(a.threads)
@@ -303,6 +313,10 @@ def main(argv=None):
         if plan != (a.epochs, a.steps):
             cfg['command_prefix'] = train_command(old) + f" --stop-epoch {state['epoch']} && "
         print(f'resumed at epoch {state["epoch"]}', flush=True)
+    elif a.init_from:
+        src = torch.load(a.init_from, map_location=dev)
+        net.load_state_dict(src['model']); ema.net.load_state_dict(src['model'])
+        print(f'starting from the weights of {a.init_from} (epoch {src.get("epoch")})', flush=True)
     json.dump(cfg, open(os.path.join(a.out, 'config.json'), 'w'), indent=1)
     print(f'{a.recipe}/{a.arch}: {n_params(net)} parameters on {dev}', flush=True)
     mix = D.Mixture(load_sources(spec, a.limit, tb), a.crop, (spec['gsd']['minM'], spec['gsd']['maxM']), k,
@@ -325,6 +339,10 @@ def main(argv=None):
             hard_rec = {'samples': len(mined), 'pixels': int(sum(n for _, _, n in mined)), 'seconds': time.time() - t1}
             print(json.dumps({'epoch': ep + 1, 'hard_negatives': hard_rec}), flush=True)
         net.train()
+        if a.freeze_bn:
+            for m in net.modules():
+                if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
+                    m.eval()
         t0 = time.time(); losses = []; d_losses = []; g_advs = []; skipped = 0
         if critic is not None:
             critic.train()
