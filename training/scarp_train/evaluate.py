@@ -337,7 +337,8 @@ def main(argv=None):
                                           'ece_temperature_only': ece_val_t, 'temperature_only': T_only},
                   'ece_test': {k: v[1] for k, v in rel_test.items()}, 'tile_ms_cpu_1thread': tile_ms,
                   'evaluate_seconds': time.time() - t0},
-        'training_notes': (f"Trained from scratch for {len(log)} epochs of {cfg['steps']} batches of {cfg['batch']} crops "
+        'training_notes': ((f"Fine-tuned from {cfg['init_from']} " if cfg.get('init_from') else "Trained from scratch ")
+                           + f"for {len(log)} epochs of {cfg['steps']} batches of {cfg['batch']} crops "
                            f"({cfg['crop']} px at {gsd_card['minM']}-{gsd_card['maxM']} m), seed {cfg['seed']}; EMA weights of epoch "
                            f"{ck.get('epoch', len(log))}; Platt calibration (temperature {T:.3f}, head bias shifted by {shift:+.3f}) and threshold {thr:.2f} from validation only "
                            f"({', '.join(spec['val'])})."),
