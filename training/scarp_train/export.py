@@ -188,6 +188,17 @@ def deepness_metadata(card: dict) -> dict:
     }
 
 
+def write_graph(wrapper: ExportWrapper, inputs: list[dict], path: str) -> None:
+    """The ONNX graph of a wrapped net (no card yet): the one export call, shared by `export` and `rebuild.py`,
+    whose check relies on both writing the same graph."""
+    names = [i['name'] for i in inputs]
+    g = torch.Generator().manual_seed(1)
+    args = tuple(torch.randn(2, len(i['bands']), 96, 128, generator=g) for i in inputs)
+    axes = {n: {0: 'batch', 2: 'height', 3: 'width'} for n in names + ['probability', 'features']}
+    torch.onnx.export(wrapper, args, path, input_names=names, output_names=['probability', 'features'], dynamic_axes=axes,
+                      opset_version=OPSET, do_constant_folding=True, **EXPORT_KW)
+
+
 def export(run_dir: str, model_id: str, out_dir: str, metrics_path: str | None, tile: int, overlap: int, which: str = 'best',
            write_parity: bool = False) -> str:
     net, cfg, ck = load_net(run_dir, which)
@@ -206,14 +217,10 @@ def export(run_dir: str, model_id: str, out_dir: str, metrics_path: str | None, 
     wrapper = ExportWrapper(net, temperature).eval()
     inputs = C.card_inputs(cfg['spec'], cfg.get('terrain_bands'))
     names = [i['name'] for i in inputs]
-    g = torch.Generator().manual_seed(1)
-    args = tuple(torch.randn(2, len(i['bands']), 96, 128, generator=g) for i in inputs)
-    axes = {n: {0: 'batch', 2: 'height', 3: 'width'} for n in names + ['probability', 'features']}
     os.makedirs(out_dir, exist_ok=True)
     onnx_path = os.path.join(out_dir, f'{model_id}.onnx')
     tmp = onnx_path + '.tmp'
-    torch.onnx.export(wrapper, args, tmp, input_names=names, output_names=['probability', 'features'], dynamic_axes=axes,
-                      opset_version=OPSET, do_constant_folding=True, **EXPORT_KW)
+    write_graph(wrapper, inputs, tmp)
     model = onnx.load(tmp)
     meta = {'scarp_card': json.dumps(card, ensure_ascii=False)}
     if len(inputs) == 1 and len(inputs[0]['bands']) == 3:

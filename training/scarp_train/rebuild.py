@@ -31,7 +31,7 @@ import torch
 from onnx import numpy_helper
 
 from . import config as C
-from .export import EXPORT_KW, OPSET
+from .export import write_graph
 from .models import ExportWrapper
 from .train import build_net, spec_of
 
@@ -47,16 +47,9 @@ def run_config(recipe: str, arch: str, width: int, variant: str | None) -> dict:
 
 def export_graph(net: torch.nn.Module, cfg: dict) -> onnx.GraphProto:
     """The graph `export.py` writes for this net (temperature 1), read back."""
-    inputs = C.card_inputs(cfg['spec'], cfg.get('terrain_bands'))
-    names = [i['name'] for i in inputs]
-    g = torch.Generator().manual_seed(1)
-    args = tuple(torch.randn(2, len(i['bands']), 96, 128, generator=g) for i in inputs)
-    axes = {n: {0: 'batch', 2: 'height', 3: 'width'} for n in names + ['probability', 'features']}
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, 'probe.onnx')
-        torch.onnx.export(ExportWrapper(net, 1.0).eval(), args, path, input_names=names,
-                          output_names=['probability', 'features'], dynamic_axes=axes, opset_version=OPSET,
-                          do_constant_folding=True, **EXPORT_KW)
+        write_graph(ExportWrapper(net, 1.0).eval(), C.card_inputs(cfg['spec'], cfg.get('terrain_bands')), path)
         return onnx.load(path).graph
 
 
