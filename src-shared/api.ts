@@ -27,6 +27,11 @@ export const DetectRequest = z.object({
   tta: z.boolean().optional(),
   /** Probability threshold; default: the model card's. */
   threshold: z.number().gt(0).lt(1).optional(),
+  /**
+   * Seed threshold (hysteresis): a region above `threshold` is kept only if its peak reaches this.
+   * Default: the model card's `seedThreshold` (none: every region is kept); null: no seed rule.
+   */
+  seedThreshold: z.number().gt(0).lt(1).nullable().optional(),
   /** Polygons smaller than this (m²) are dropped. */
   minAreaM2: z.number().nonnegative().default(50),
   /** Simplification tolerance in metres (0 keeps pixel edges). */
@@ -267,6 +272,8 @@ export interface DetectResult {
   tta: boolean;
   usedDem: boolean;
   threshold: number;
+  /** The seed threshold applied (hysteresis), or null when every region above `threshold` was kept. */
+  seedThreshold: number | null;
   outputs: { inventory?: string; probability?: string };
   features: number;
   totalAreaM2: number;
@@ -312,7 +319,7 @@ export interface MergeShardsResult {
  * `outDir/batch.json`; finished shards are never run again, a failed scene is reported without
  * stopping the others.
  */
-export const BatchRequest = DetectRequest.pick({ dem: true, model: true, tta: true, threshold: true, minAreaM2: true, simplifyM: true, separate: true, aoi: true, provider: true, batchSize: true, layout: true }).extend({
+export const BatchRequest = DetectRequest.pick({ dem: true, model: true, tta: true, threshold: true, seedThreshold: true, minAreaM2: true, simplifyM: true, separate: true, aoi: true, provider: true, batchSize: true, layout: true }).extend({
   /** Folder of the plan, the shard files and the report (created when missing). */
   outDir: z.string().min(1),
   /** The scenes: a folder of GeoTIFFs, a list file (`image [dem]` a line) or a JSON manifest. Not needed once outDir holds a plan. */

@@ -90,6 +90,12 @@ export const ModelCard = z.object({
     classNames: z.array(z.string()).min(1),
   }),
   threshold: z.number().gt(0).lt(1),
+  /**
+   * Hysteresis thresholding, chosen on validation (training/scarp_train/hysteresis.py): a connected
+   * region (8-neighbours) of probability ≥ `threshold` is a landslide only if it holds a pixel ≥
+   * `seedThreshold`, its seed. Absent: every region above `threshold` is kept.
+   */
+  seedThreshold: z.number().gt(0).lt(1).optional(),
   gsd: z.object({
     nativeM: z.number().positive(),
     /** The range run as is (what training covered, e.g. native ±25 %). */

@@ -6,6 +6,9 @@ export const COMMAND_USAGE: Readonly<Record<string, string>> = {
   info: `  scarp info <raster> [--json]`,
   models: `  scarp models [--json]`,
   detect: `  scarp detect --image <tif> [--dem <tif>] [--model <id|path.onnx>] [--threshold t]
+               [--seed-threshold t | --no-seed]
+                                         keep a region above the threshold only where its peak
+                                         reaches t (hysteresis; default: the model card's)
                [--min-area m2] [--simplify m] [--aoi <polygons>]
                [--out <file.gpkg|file.geojson>] [--probability <file.tif>]
                [--provider auto|cpu|cuda|dml|coreml] [--batch-size n] [--overwrite] [--json]
@@ -79,7 +82,7 @@ export const COMMAND_USAGE: Readonly<Record<string, string>> = {
                                          (polygons cut by shard edges vectorised once, attributes over
                                          all their pixels); a missing or repeated shard is named`,
   batch: `  scarp batch --scenes <folder|list.txt|manifest.json> --out-dir <dir> [--shards N] [--dem <tif>]
-              [--out <file.gpkg|file.geojson>] [detect options: --model --threshold --min-area --simplify
+              [--out <file.gpkg|file.geojson>] [detect options: --model --threshold --seed-threshold|--no-seed --min-area --simplify
               --aoi --provider --batch-size --tta|--no-tta --no-separate --bands --scale --offset] [--json]
               [--plan | --task K|auto [--task-count T] | --merge]
                                          many scenes, each in N shards, into one inventory (a landslide in

@@ -94,6 +94,50 @@ describe.skipIf(!run)('scarp detect (CLI, real data crop)', () => {
     expect(q('select count(*) as n from landslides where (dem_coverage = 0) != (elev_min is null)')).toBe(0);
   });
 
+  it("keeps only seeded landslides with the card's seedThreshold (hysteresis); --no-seed and --seed-threshold override it", () => {
+    const q = (out: string, sql: string): number => Number(/n \((?:Integer|Real)\) = ([\d.]+)/.exec(gdal('ogrinfo', ['-q', '-dialect', 'sqlite', '-sql', sql, out]))![1]);
+    const detect = (out: string, extra: string[], env: NodeJS.ProcessEnv = {}) => {
+      const r = scarp(['detect', '--image', rgb, '--model', seedModel, '--out', out, '--threshold', meanThreshold, '--no-separate', '--min-area', '0', '--overwrite', '--json', ...extra], env);
+      expect(r.status, r.stderr).toBe(0);
+      return JSON.parse(r.stdout) as { features: number; seedThreshold: number | null };
+    };
+    // The test model with a card carrying no seed: every blob above the threshold, one polygon each.
+    const seedModel = join(dir, 'seeded.onnx');
+    copyFileSync(model, seedModel);
+    const card = JSON.parse(readFileSync(model.replace(/\.onnx$/, '.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(seedModel.replace(/\.onnx$/, '.json'), JSON.stringify({ ...card, id: 'seeded' }));
+    const all = join(dir, 'seed-none.gpkg');
+    const none = detect(all, []);
+    expect(none.seedThreshold).toBeNull();
+    // A seed between the blobs' peaks, so that some blobs have one and some do not.
+    const peaks = gdal('ogrinfo', ['-q', '-dialect', 'sqlite', '-sql', 'select prob_max from landslides order by prob_max', all])
+      .split('\n').map((l) => /prob_max \(Real\) = ([\d.]+)/.exec(l)?.[1]).filter((v): v is string => v !== undefined).map(Number);
+    expect(peaks.length).toBeGreaterThan(3);
+    const seed = (peaks[Math.floor(peaks.length / 2)]! + peaks[Math.floor(peaks.length / 2) - 1]!) / 2;
+    const expected = peaks.filter((p) => p >= seed).length;
+    expect(expected).toBeGreaterThan(0);
+    expect(expected).toBeLessThan(peaks.length);
+    writeFileSync(seedModel.replace(/\.onnx$/, '.json'), JSON.stringify({ ...card, id: 'seeded', seedThreshold: seed }));
+    const kept = join(dir, 'seed-card.gpkg');
+    const withSeed = detect(kept, []);
+    expect(withSeed.seedThreshold).toBe(seed);
+    expect(withSeed.features).toBe(expected);
+    expect(q(kept, `select count(*) as n from landslides where prob_max < ${seed}`)).toBe(0);
+    // the kept landslides are the seeded ones of the unseeded run, pixel for pixel
+    expect(q(kept, 'select sum(area_m2) as n from landslides')).toBeCloseTo(q(all, `select sum(area_m2) as n from landslides where prob_max >= ${seed}`), 3);
+    // --no-seed turns the card's rule off; --seed-threshold replaces it
+    expect(detect(join(dir, 'seed-off.gpkg'), ['--no-seed'])).toMatchObject({ features: peaks.length, seedThreshold: null });
+    writeFileSync(seedModel.replace(/\.onnx$/, '.json'), JSON.stringify({ ...card, id: 'seeded', seedThreshold: 0.999 }));
+    expect(detect(join(dir, 'seed-flag.gpkg'), ['--seed-threshold', String(seed)])).toMatchObject({ features: expected, seedThreshold: seed });
+    writeFileSync(seedModel.replace(/\.onnx$/, '.json'), JSON.stringify({ ...card, id: 'seeded', seedThreshold: seed }));
+    // the text summary says so
+    const t = scarp(['detect', '--image', rgb, '--model', seedModel, '--out', join(dir, 'seed-text.gpkg'), '--threshold', meanThreshold, '--overwrite']);
+    expect(t.stdout).toContain(`(regions kept where they reach ${seed})`);
+    // a seed outside (0, 1), or given with --no-seed: usage errors
+    expect(scarp(['detect', '--image', rgb, '--out', join(dir, 'x.gpkg'), '--seed-threshold', '1.5']).status).toBe(2);
+    expect(scarp(['detect', '--image', rgb, '--out', join(dir, 'x.gpkg'), '--seed-threshold', '0.9', '--no-seed']).status).toBe(2);
+  }, 120_000);
+
   it('writes RFC 7946 GeoJSON in WGS 84', () => {
     const out = join(dir, 'inv.geojson');
     const r = scarp(['detect', '--image', rgb, '--model', model, '--out', out, '--threshold', '0.4']);

@@ -148,5 +148,27 @@ describe.skipIf(!(hasData && hasGdal))('detect --shard K/N + merge-shards with b
     expect(c.unmatched).toBe(0);
     expect(c.symDiffArea).toBeLessThanOrEqual(1e-4 * c.areaA);
     for (const [field, d] of Object.entries(c.maxAttrDiff)) expect(d as number, field).toBeLessThanOrEqual(field === 'area_m2' || field === 'perimeter_m' ? 1e-6 : 1e-5);
+
+    // With a seed threshold (hysteresis) between the blobs' peaks: a blob cut by a shard edge is judged
+    // whole by the merge, so the merged inventory is again the single run's.
+    const peaks = gdal('ogrinfo', ['-q', '-dialect', 'sqlite', '-sql', 'select prob_max from landslides order by prob_max', join(dir, 'whole.gpkg')])
+      .split('\n').map((l) => /prob_max \(Real\) = ([\d.]+)/.exec(l)?.[1]).filter((v): v is string => v !== undefined).map(Number);
+    const seed = String((peaks[Math.floor(peaks.length / 2)]! + peaks[Math.floor(peaks.length / 2) - 1]!) / 2);
+    const seeded = (k: number) => join(dir, `seeded_${k}.gpkg`);
+    const sRuns = await Promise.all([
+      scarpAsync(['detect', ...scene, '--seed-threshold', seed, '--out', join(dir, 'single-seeded.gpkg'), '--json']),
+      ...Array.from({ length: N }, (_, i) => scarpAsync(['detect', ...scene, '--seed-threshold', seed, '--shard', `${i + 1}/${N}`, '--out', seeded(i + 1)])),
+    ]);
+    for (const x of sRuns) expect(x.status, x.stderr).toBe(0);
+    const kept = (JSON.parse(sRuns[0]!.stdout) as { features: number }).features;
+    expect(kept).toBeGreaterThan(0);
+    expect(kept).toBeLessThan(cut);
+    const sm = scarp(['merge-shards', '--out', join(dir, 'merged-seeded.gpkg'), '--json', ...[3, 1, 4, 2].map(seeded)]);
+    expect(sm.status, sm.stderr).toBe(0);
+    const sc = pythonFixture<Comparison>('compare_inventories.py', [join(dir, 'single-seeded.gpkg'), join(dir, 'merged-seeded.gpkg')]);
+    expect(sc.countA).toBe(kept);
+    expect(sc.countB).toBe(kept);
+    expect(sc.unmatched).toBe(0);
+    expect(sc.symDiffArea).toBeLessThanOrEqual(1e-4 * sc.areaA);
   });
 });

@@ -17,6 +17,10 @@
    Pooled pixel metrics (the honest figure) and, for comparison with papers only, per-image means.
 3. Expected calibration error (15 bins over p >= 0.1) and reliability diagrams, on validation and
    held-out pixels; error overlays (TP/FP/FN) of B south and of Bijie test images.
+4. Hysteresis (the card's `seedThreshold`, hysteresis.py): the pair (low, high) chosen on validation
+   (a satellite model's with site B's validation rows, as tile_select); adopted when it gains >= 0.01,
+   then the card's threshold is `low` and the held-out rows are the seeded masks the app keeps, with
+   the single threshold's figures beside them.
 Writes <run>/metrics.json (read by export for the card) and training/reports/<id>.md + PNGs.
 """
 from __future__ import annotations
@@ -32,10 +36,11 @@ import torch
 from . import calibrate as K
 from . import config as C
 from . import data as D
+from . import hysteresis as HY
 from . import metrics as M
 from .export import HARDWARE, load_net, training_command
 from .infer import app_gsd, predict_at_gsd
-from .tile_select import read_choice, tiled_validation
+from .tile_select import read_choice, tiled_validation, validation_names
 from .validate import THRESHOLDS, ValidationSet, score_sets, sigmoid
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -54,7 +59,9 @@ def row(dataset, split, inputs, r, thr, method, pixels=None, notes=None):
     return out
 
 
-def jinsha_south(net, inputs, gsd_card, with_dem, temperature, tta, limit=None, tile=None):
+def jinsha_south(net, inputs, gsd_card, with_dem, temperature, tta, limit=None, tile=None, seed=None):
+    """(probability, mask, seconds, kept) of the test rows; kept: the seeded mask (seed = (low, high)),
+    its regions found over the whole scene as the app finds them, else None."""
     rgb, dsm, mask, gt = D.jinsha_raw('B')
     r0 = D.b_test_row(mask.shape[0])
     if limit:  # smoke tests: a 256 x 512 corner of the test area
@@ -65,7 +72,8 @@ def jinsha_south(net, inputs, gsd_card, with_dem, temperature, tta, limit=None, 
     # without terrain that changed B south F1 by 0.057)
     prob = predict_at_gsd(net, inputs, rgb, dsm if with_dem else None, (abs(gt[1]), abs(gt[5])), app_gsd(gsd_card, scene), **(tile or {}),
                           rgb_nodata=0.0, temperature=temperature, tta=tta)
-    return prob[r0:], mask[r0:].copy(), time.time() - t0
+    kept = HY.seeded_mask(prob, *seed)[r0:].astype(np.float32) if seed else None
+    return prob[r0:], mask[r0:].copy(), time.time() - t0, kept
 
 
 def bijie_test(net, inputs, gsd_card, temperature, tta, limit=None, tile=None):
@@ -258,6 +266,25 @@ def main(argv=None):
     rel_val_t, ece_val_t, _ = K.reliability([sigmoid(l / T_only) for _, ls, _ in vsets for l in ls], val_masks)
     print(json.dumps({'temperature': T, 'bias_shift': shift, 'temperature_only': T_only, 'val_plain': v_plain, 'val_uncalibrated': v_raw, 'val_tta': v_tta}), flush=True)
 
+    # 4. hysteresis on validation (the satellite model's with site B's validation rows, as its tile)
+    hyst, seed = None, None
+    if spec['family'] != 's2':
+        h_sets = ([(n, [sigmoid(l / T) for l in ls], ms) for n, ls, ms in vsets_tta] if use_tta
+                  else [(n, [sigmoid((l + shift) / T) for l in ls], ms) for n, ls, ms in vsets])
+        more = [n for n in validation_names(spec) if n not in spec['val']]
+        if more:  # the head already carries the shift here
+            h_sets += [(n, [sigmoid(l / T) for l in ls], ms) for n, ls, ms in
+                       tiled_validation(net, spec, inputs, choice['size'], choice['overlap'], a.limit, names=more, tta=use_tta)]
+        hyst = HY.select(h_sets, thr)
+        seed = (hyst['low'], hyst['high']) if hyst['adopted'] else None
+        print(json.dumps({'hysteresis': hyst}), flush=True)
+    card_thr = seed[0] if seed else thr
+
+    def seeded(probs):
+        return [HY.seeded_mask(q, *seed).astype(np.float32) for q in probs]
+    seed_note = (f"; seeded: regions >= {seed[0]:.2f} holding a pixel >= {seed[1]:.2f} (card seedThreshold, chosen on validation)"
+                 if seed else '')
+
     # 2. held-out sets
     rows, extra, rel_test = [], {}, {}
     if spec['family'] == 's2':
@@ -283,33 +310,38 @@ def main(argv=None):
         for with_dem, label in variants:
             if tta and not (spec['family'] == 'uav' and with_dem):
                 continue  # flips measured on the specialist's primary held-out set only (4x the inference)
-            p, m, secs = jinsha_south(net, inputs, gsd_card, with_dem, T, tta, a.limit, tile)
-            pooled = M.pooled([p], [m], thr)
-            rows.append(row('Jinsha site B', 'south rows 1690+ (test)', label + tag, pooled, thr, 'pooled-pixel', pooled['pixels'],
-                            notes=f'full-scene tiled inference at {app_gsd(gsd_card, 0.5):g} m as the app runs it, {secs:.0f} s'))
+            p, m, secs, kept = jinsha_south(net, inputs, gsd_card, with_dem, T, tta, a.limit, tile, seed)
+            single = M.pooled([p], [m], thr)
+            pooled = M.pooled([kept], [m], 0.5) if seed else single
+            rows.append(row('Jinsha site B', 'south rows 1690+ (test)', label + tag, pooled, card_thr, 'pooled-pixel', pooled['pixels'],
+                            notes=f'full-scene tiled inference at {app_gsd(gsd_card, 0.5):g} m as the app runs it, {secs:.0f} s'
+                                  + (f"{seed_note}; single threshold {thr:.2f}: F1 {single['f1']:.3f}" if seed else '')))
             if not tta:
-                tp_, tm_ = per_tile(p, m)
-                rows.append(row('Jinsha site B', 'south rows 1690+ (test)', label + tag, M.per_image_mean(tp_, tm_, thr),
-                                thr, 'per-image-mean', notes='mean over 256-px tiles holding landslides; comparison only'))
+                tp_, tm_ = per_tile(kept if seed else p, m)
+                rows.append(row('Jinsha site B', 'south rows 1690+ (test)', label + tag, M.per_image_mean(tp_, tm_, 0.5 if seed else thr),
+                                card_thr, 'per-image-mean', notes='mean over 256-px tiles holding landslides; comparison only'))
                 if with_dem or not spec['terrain']:
                     rel_test['Jinsha B south'] = K.reliability([p], [m])
                     rgbB = D.jinsha_raw('B')[0][:, D.b_test_row(D.jinsha_raw('B')[2].shape[0]):][:, :m.shape[0], :m.shape[1]]
-                    save_png(overlay(p, m, thr, rgbB), os.path.join(reports, f'{a.id}-jinsha-south.png'))
+                    save_png(overlay(kept if seed else p, m, 0.5 if seed else thr, rgbB), os.path.join(reports, f'{a.id}-jinsha-south.png'))
                     extra['jinsha_south_seconds'] = secs
         if (tta or a.no_bijie_for_uav) and spec['family'] != 'sat':
             continue
         bp, bm = bijie_test(net, inputs, gsd_card, T, tta, a.limit, tile)
-        pooled = M.pooled(bp, bm, thr)
+        bk, bt = (seeded(bp), 0.5) if seed else (bp, thr)
+        single = M.pooled(bp, bm, thr)
+        pooled = M.pooled(bk, bm, bt)
         b_in = 'rgb (no DEM in Bijie)' if spec['terrain'] else 'rgb'
-        rows.append(row('Bijie', 'test (416 images)', b_in + tag, pooled, thr, 'pooled-pixel', pooled['pixels'],
-                        notes=f'run at {app_gsd(gsd_card, 0.8):g} m as the app would'))
+        rows.append(row('Bijie', 'test (416 images)', b_in + tag, pooled, card_thr, 'pooled-pixel', pooled['pixels'],
+                        notes=f'run at {app_gsd(gsd_card, 0.8):g} m as the app would'
+                              + (f"{seed_note}; single threshold {thr:.2f}: F1 {single['f1']:.3f}" if seed else '')))
         if not tta:
             scores = np.array([float(p.max()) for p in bp]); labels = np.array([int(m.max() > 0) for m in bm])
-            rows.append(row('Bijie', 'test (416 images)', b_in, M.per_image_mean(bp, bm, thr), thr, 'per-image-mean',
+            rows.append(row('Bijie', 'test (416 images)', b_in, M.per_image_mean(bk, bm, bt), card_thr, 'per-image-mean',
                             notes=f'papers\' style, comparison only; image-level AUROC {M.auc_roc(scores, labels):.3f}, '
                                   f'AUPRC {M.auc_pr(scores, labels):.3f}'))
             rel_test['Bijie test'] = K.reliability(bp, bm)
-            save_png(bijie_mosaic(bp, bm, thr, None), os.path.join(reports, f'{a.id}-bijie.png'))
+            save_png(bijie_mosaic(bk, bm, bt, None), os.path.join(reports, f'{a.id}-bijie.png'))
     ece_split = {'uav': 'Jinsha B south', 's2': 'Sentinel-2 test'}.get(spec['family'], 'Bijie test')
     ece_test = rel_test[ece_split][1]
     K.reliability_png({'validation, uncalibrated': (rel_val_raw, ece_val_raw), 'validation, temperature only': (rel_val_t, ece_val_t),
@@ -317,8 +349,10 @@ def main(argv=None):
                        **{f'{k} (held out)': (v[0], v[1]) for k, v in rel_test.items()}},
                       os.path.join(reports, f'{a.id}-reliability.png'), f'{a.id}: reliability, T = {T:.3f}')
 
-    log = json.load(open(os.path.join(a.run, 'log.json')))
-    curves_png(log, os.path.join(reports, f'{a.id}-curves.png'))
+    log_path = os.path.join(a.run, 'log.json')
+    log = json.load(open(log_path)) if os.path.exists(log_path) else []  # a rebuilt run (rebuild.py) has no training log
+    if log:
+        curves_png(log, os.path.join(reports, f'{a.id}-curves.png'))
     # per 256 px tile CPU inference time (1 thread, batch 1)
     torch.set_num_threads(1)
     xs = [torch.randn(1, len(i['bands']), 256, 256) for i in inputs]
@@ -329,7 +363,8 @@ def main(argv=None):
             net(*xs)
     tile_ms = (time.time() - t1) / 5 * 1000
     metrics = {
-        'threshold': thr, 'temperature': T, 'bias_shift': shift, 'ece': ece_test, 'ece_split': f'{ece_split} (held out), p >= 0.1, 15 bins',
+        'threshold': card_thr, 'seed_threshold': seed[1] if seed else None, 'single_threshold': thr, 'hysteresis': hyst,
+        'temperature': T, 'bias_shift': shift, 'ece': ece_test, 'ece_split': f'{ece_split} (held out), p >= 0.1, 15 bins',
         'tta': 'flips' if use_tta else 'none', 'tile': choice, 'flips_measured': not a.no_flips, 'rows': rows, 'epochs_trained': len(log),
         'device': a.device_note or HARDWARE,
         'extra': {**extra, 'validation': {'plain': v_plain, 'flips': v_tta, 'uncalibrated': v_raw, 'tta_gain': tta_gain,
@@ -341,14 +376,14 @@ def main(argv=None):
                            + f"for {len(log)} epochs of {cfg['steps']} batches of {cfg['batch']} crops "
                            f"({cfg['crop']} px at {gsd_card['minM']}-{gsd_card['maxM']} m), seed {cfg['seed']}; EMA weights of epoch "
                            f"{ck.get('epoch', len(log))}; Platt calibration (temperature {T:.3f}, head bias shifted by {shift:+.3f}) and threshold {thr:.2f} from validation only "
-                           f"({', '.join(spec['val'])})."),
+                           + (f"(hysteresis from validation: regions >= {seed[0]:.2f} seeded by a pixel >= {seed[1]:.2f}) " if seed else '') + f"({', '.join(spec['val'])})."),
     }
     json.dump(metrics, open(os.path.join(a.run, 'metrics.json'), 'w'), indent=1)
 
     md = [f'# {a.id}', '',
           f"Recipe `{spec['recipe']}`, architecture `{spec['arch']}`, {cfg['params']:,} parameters, seed {cfg['seed']}. "
           f"EMA weights after epoch {ck.get('epoch')} of {len(log)}. Temperature {T:.3f}, threshold {thr:.2f} "
-          f"(validation: {', '.join(spec['val'])}); test-time flips {'on' if use_tta else 'off'} by default "
+          + (f"(the card's: {seed[0]:.2f}, seeded at {seed[1]:.2f}: hysteresis chosen on validation, {hyst['score']:.3f} against {hyst['plain_score']:.3f} with the single threshold) " if seed else '') + f"(validation: {', '.join(spec['val'])}); test-time flips {'on' if use_tta else 'off'} by default "
           f"(validation gain {tta_gain:+.3f} F1 for 4x the inference).", '',
           '## Held-out metrics', '',
           'Pooled pixel metrics are the honest figure: every test pixel counted once, unmapped (255) excluded. '

@@ -139,6 +139,7 @@ def make_card(model_id: str, cfg: dict, params: int, metrics: dict | None, tile:
         'inputs': inputs,
         'output': {'name': 'probability', 'activation': 'sigmoid', 'channel': 0, 'classNames': ['landslide']},
         'threshold': round(threshold, 4),
+        **({'seedThreshold': round(float(m['seed_threshold']), 4)} if m.get('seed_threshold') else {}),
         'gsd': dict(spec['gsd']),
         'tile': {'size': tile, 'overlap': overlap, 'multipleOf': 32},
         'tta': m.get('tta', 'none'),
@@ -171,7 +172,7 @@ def make_card(model_id: str, cfg: dict, params: int, metrics: dict | None, tile:
     return card
 
 
-def deepness_metadata(card: dict) -> dict:
+def deepness_metadata(card: dict, seg_thresh: float | None = None) -> dict:
     bands = card['inputs'][0]['bands']
     mean = [b['normalization']['mean'] for b in bands]
     std = [b['normalization']['std'] for b in bands]
@@ -181,11 +182,23 @@ def deepness_metadata(card: dict) -> dict:
         'resolution': json.dumps(card['gsd']['nativeM'] * 100),
         'tiles_size': json.dumps(card['tile']['size']),
         'tiles_overlap': json.dumps(round(100 * card['tile']['overlap'] / card['tile']['size'])),
-        'seg_thresh': json.dumps(card['threshold']),
+        # Deepness has no seed rule: it gets the best single threshold on validation
+        'seg_thresh': json.dumps(card['threshold'] if seg_thresh is None else round(float(seg_thresh), 4)),
         'seg_small_segment': json.dumps(9),
         'standardization_mean': json.dumps([m / 255 for m in mean]),
         'standardization_std': json.dumps([s / 255 for s in std]),
     }
+
+
+def set_metadata(model, card: dict, single_threshold: float | None = None) -> None:
+    """The ONNX metadata: the card under `scarp_card` and, for a 3-band model, Deepness's keys."""
+    meta = {'scarp_card': json.dumps(card, ensure_ascii=False)}
+    if len(card['inputs']) == 1 and len(card['inputs'][0]['bands']) == 3:
+        meta.update(deepness_metadata(card, single_threshold))
+    del model.metadata_props[:]
+    for key, value in meta.items():
+        p = model.metadata_props.add()
+        p.key, p.value = key, value
 
 
 def write_graph(wrapper: ExportWrapper, inputs: list[dict], path: str) -> None:
@@ -222,13 +235,7 @@ def export(run_dir: str, model_id: str, out_dir: str, metrics_path: str | None, 
     tmp = onnx_path + '.tmp'
     write_graph(wrapper, inputs, tmp)
     model = onnx.load(tmp)
-    meta = {'scarp_card': json.dumps(card, ensure_ascii=False)}
-    if len(inputs) == 1 and len(inputs[0]['bands']) == 3:
-        meta.update(deepness_metadata(card))
-    del model.metadata_props[:]
-    for key, value in meta.items():
-        p = model.metadata_props.add()
-        p.key, p.value = key, value
+    set_metadata(model, card, (metrics or {}).get('single_threshold'))
     onnx.checker.check_model(model)
     onnx.save(model, tmp)
     os.replace(tmp, onnx_path)

@@ -12,6 +12,7 @@ import { BAND_OPTIONS, layoutOption } from '../bands';
 import { createProgressReporter } from '../progress';
 import { cancelOnSigint } from '../cancel';
 import { shardOption } from '../shard-option';
+import { seedOption } from './detect';
 
 const OPTIONS = {
   scenes: { type: 'string' },
@@ -21,6 +22,8 @@ const OPTIONS = {
   dem: { type: 'string' },
   model: { type: 'string' },
   threshold: { type: 'string' },
+  'seed-threshold': { type: 'string' },
+  'no-seed': { type: 'boolean' },
   'min-area': { type: 'string' },
   simplify: { type: 'string' },
   aoi: { type: 'string' },
@@ -69,6 +72,7 @@ export function batchRequestFromArgs(args: string[], env: NodeJS.ProcessEnv): { 
     dem: v.dem,
     model: v.model,
     threshold: numberOption('threshold', v.threshold),
+    seedThreshold: seedOption(v),
     minAreaM2: numberOption('min-area', v['min-area']),
     simplifyM: numberOption('simplify', v.simplify),
     aoi: v.aoi,

@@ -19,6 +19,8 @@ export const DETECT_OPTIONS = {
   dem: { type: 'string' },
   model: { type: 'string' },
   threshold: { type: 'string' },
+  'seed-threshold': { type: 'string' },
+  'no-seed': { type: 'boolean' },
   'min-area': { type: 'string' },
   simplify: { type: 'string' },
   aoi: { type: 'string' },
@@ -57,6 +59,7 @@ export function detectRequestFromArgs(args: string[]): { request: DetectRequest;
     dem: v.dem,
     model: v.model,
     threshold: numberOption('threshold', v.threshold),
+    seedThreshold: seedOption(v),
     minAreaM2: numberOption('min-area', v['min-area']),
     simplifyM: numberOption('simplify', v.simplify),
     aoi: v.aoi,
@@ -73,6 +76,15 @@ export function detectRequestFromArgs(args: string[]): { request: DetectRequest;
     shard,
   };
   return { request, json: v.json ?? false, resumeOnly: false, pre: v.pre };
+}
+
+/** `--seed-threshold t` (the hysteresis seed) or `--no-seed`; undefined: the model card's. */
+export function seedOption(v: { 'seed-threshold'?: string; 'no-seed'?: boolean }): number | null | undefined {
+  if (v['no-seed'] && v['seed-threshold'] !== undefined) throw new UsageError('give --seed-threshold or --no-seed, not both');
+  if (v['no-seed']) return null;
+  const t = numberOption('seed-threshold', v['seed-threshold']);
+  if (t !== undefined && !(t > 0 && t < 1)) throw new UsageError('--seed-threshold is a probability between 0 and 1 (exclusive)');
+  return t;
 }
 
 /**
@@ -112,7 +124,7 @@ export function formatDetectResult(r: DetectResult): string {
     `Model:       ${r.model.id} (${r.model.name})${r.model.domain ? ` for ${r.model.domain}` : ''}`,
     `Why:         ${r.modelReason}`,
     `Provider:    ${r.provider}`,
-    `Run at:      ${formatGsdPlan(r)}; DEM ${r.usedDem ? 'used' : 'not used'}; test-time flips ${r.tta ? 'on' : 'off'}; threshold ${r.threshold}`,
+    `Run at:      ${formatGsdPlan(r)}; DEM ${r.usedDem ? 'used' : 'not used'}; test-time flips ${r.tta ? 'on' : 'off'}; threshold ${r.threshold}${r.seedThreshold !== null ? ` (regions kept where they reach ${r.seedThreshold})` : ''}`,
     `Landslides:  ${r.features} polygons, ${(r.totalAreaM2 / 10_000).toFixed(2)} ha`,
     ...(r.outputs.inventory ? [`Inventory:   ${r.outputs.inventory}`] : []),
     ...(r.outputs.probability ? [`Probability: ${r.outputs.probability}`] : []),

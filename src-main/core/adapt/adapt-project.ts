@@ -135,6 +135,7 @@ export async function adaptProject(
       model: written.onnx,
       project: project.path,
       threshold: typeof params.threshold === 'number' && params.threshold !== fit.model.card.threshold ? params.threshold : undefined,
+      seedThreshold: seedOverride(params.seedThreshold, fit.model.card.seedThreshold),
       minAreaM2: typeof params.minAreaM2 === 'number' ? params.minAreaM2 : undefined,
       simplifyM: typeof params.simplifyM === 'number' ? params.simplifyM : undefined,
       aoi: typeof params.aoi === 'string' ? params.aoi : undefined,
@@ -157,4 +158,11 @@ export async function adaptProject(
     featureSeconds: fit.featureSeconds,
     fitSeconds: fit.fitSeconds,
   };
+}
+
+/** The reviewed run's seed threshold when the operator chose one other than the card's (null: none), else undefined (the card's). */
+function seedOverride(recorded: unknown, card: number | undefined): number | null | undefined {
+  if (recorded === undefined) return undefined;
+  const r = typeof recorded === 'number' ? recorded : null;
+  return r === (card ?? null) ? undefined : r;
 }

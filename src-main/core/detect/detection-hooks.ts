@@ -18,6 +18,8 @@ export interface DetectionContext {
   /** Tiles per ORT batch (fixed for the run, so a resumed run feeds the same batches). */
   batchSize: number;
   threshold: number;
+  /** The seed threshold (hysteresis), null when none applies. */
+  seedThreshold: number | null;
   /** Test-time flips averaged (part of what a resumed run must match). */
   tta: boolean;
 }

@@ -31,3 +31,13 @@ export function probabilityAndMask(values: ArrayLike<number>, invalid: Uint8Arra
   }
   return { probability, mask };
 }
+
+/**
+ * The seed threshold of a run (hysteresis, the card's `seedThreshold`): the request's (null: none),
+ * else the card's; none when it would not rise above the run's threshold (every region qualifies).
+ */
+export function seedThresholdOf(req: { threshold?: number; seedThreshold?: number | null }, card: { threshold: number; seedThreshold?: number }): number | null {
+  const seed = req.seedThreshold === undefined ? (card.seedThreshold ?? null) : req.seedThreshold;
+  const threshold = req.threshold ?? card.threshold;
+  return seed !== null && seed > threshold ? seed : null;
+}

@@ -67,6 +67,7 @@ class ProjectRunHooks implements DetectionHooks {
       dem: this.req.dem ?? null,
       model: this.req.model ?? null,
       threshold: ctx.threshold,
+      seedThreshold: ctx.seedThreshold,
       minAreaM2: this.req.minAreaM2,
       simplifyM: this.req.simplifyM,
       aoi: this.req.aoi ?? null,
@@ -80,6 +81,8 @@ class ProjectRunHooks implements DetectionHooks {
       scene: this.scene.fingerprint,
       model: ctx.model.sha256,
       threshold: ctx.threshold,
+      // Only when one applies, so the keys of runs recorded before seed thresholds existed still match.
+      ...(ctx.seedThreshold !== null ? { seedThreshold: ctx.seedThreshold } : {}),
       minAreaM2: this.req.minAreaM2,
       simplifyM: this.req.simplifyM,
       batchSize: ctx.batchSize,
@@ -251,6 +254,8 @@ export function resumeRequestOf(project: Project, base: Partial<DetectRequestPar
     dem,
     model: str(p.model),
     threshold: num(p.threshold),
+    // A run recorded before seed thresholds existed ran without one.
+    seedThreshold: num(p.seedThreshold) ?? null,
     minAreaM2: num(p.minAreaM2) ?? 50,
     simplifyM: num(p.simplifyM) ?? 0.5,
     aoi: str(p.aoi),

@@ -20,7 +20,7 @@ import { pixelAreaM2 } from '../geo';
 import { discardOutputs, planOutput, type PlannedOutput } from '../util/atomic-output';
 import { finishOutputs, INVENTORY_EXTENSIONS } from './inventory-output';
 import { openScene } from './open-scene';
-import { probabilityAndMask, undefinedPixels } from './probability-rows';
+import { probabilityAndMask, seedThresholdOf, undefinedPixels } from './probability-rows';
 import type { DetectionHooks } from './detection-hooks';
 
 const cancelled = (): ScarpError => new ScarpError({ code: 'CANCELLED', message: 'Detection cancelled: nothing was written.' });
@@ -66,9 +66,10 @@ export async function runDetection(
     const { image, dem, model, modelReason, card, tta, scale, workGrid, aoi, region, bands, attributes, stretch, plan } = scene;
 
     const threshold = req.threshold ?? card.threshold;
+    const seedThreshold = seedThresholdOf(req, card);
     const batchSize = model.fixedBatch ?? req.batchSize ?? DEFAULT_BATCH_SIZE;
     const started = hooks
-      ? await hooks.begin({ model, workGrid, region, resampled: scale.kind === 'resample', plan, batchSize, threshold, tta })
+      ? await hooks.begin({ model, workGrid, region, resampled: scale.kind === 'resample', plan, batchSize, threshold, seedThreshold, tta })
       : { runId: randomUUID(), startRow: 0 };
     if (probabilityOut) {
       // A Cloud-Optimized GeoTIFF with its band description and provenance (export/cog.ts).
@@ -86,7 +87,7 @@ export async function runDetection(
       });
     }
     const separation = req.separate ? separationFor(pixelAreaM2(bands.grid, Math.floor(bands.grid.height / 2)), req.minAreaM2, threshold) : null;
-    const polygonizer = new SeparatingPolygonizer({ width: region.width, height: region.height, connectivity: 8 }, separation);
+    const polygonizer = new SeparatingPolygonizer({ width: region.width, height: region.height, connectivity: 8 }, separation, seedThreshold);
     const polygons: InventoryPolygon[] = [];
     const vectorOpts = { grid: bands.grid, minAreaM2: req.minAreaM2, simplifyM: req.simplifyM };
     let vectoriseMs = 0;
@@ -175,6 +176,7 @@ export async function runDetection(
       tta,
       usedDem: dem !== null && usesTerrain(card),
       threshold,
+      seedThreshold,
       outputs: { inventory: inventoryOut?.finalPath, probability: probabilityOut?.finalPath },
       features: polygons.length,
       totalAreaM2: polygons.reduce((s, p) => s + p.attributes.area_m2, 0),

@@ -150,17 +150,28 @@ export function separateParts(width: number, height: number, member: Uint8Array,
   return { labels, count };
 }
 
-/** A polygon of a `SeparatingPolygonizer`: `component` is the bounding box of the blob it was cut from. */
+/**
+ * A polygon of a `SeparatingPolygonizer`: `component` is the bounding box of the blob it was cut
+ * from, `peak` that blob's highest probability (null without probability).
+ */
 export interface SeparatedPolygon extends PixelPolygon {
   component: PixelPolygon['bbox'];
+  peak: number | null;
+}
+
+/** The seed rule (hysteresis): a blob is a landslide when its peak probability reaches `seed` (null: every blob). */
+export function meetsSeed(peak: number | null, seed: number | null): boolean {
+  return seed === null || (peak !== null && peak >= seed);
 }
 
 const VALUE_KEYS = ['probability', 'slope', 'elevation', 'aspect'] as const;
 
 /**
  * A Polygonizer whose blobs are cut into parts along probability valleys (`separate`: null keeps
- * them whole). The probability must come with every band of rows. Polygon ids are 1-based in order
- * of emission, as the Polygonizer's.
+ * them whole). With a `seed` threshold (hysteresis: the card's `seedThreshold`), a blob whose peak
+ * probability stays under it is dropped whole before it is cut, so every part of a kept blob stays,
+ * seeded or not (training/scarp_train/hysteresis.py is the twin that chose it). The probability must
+ * come with every band of rows. Polygon ids are 1-based in order of emission, as the Polygonizer's.
  */
 export class SeparatingPolygonizer {
   private readonly inner: Polygonizer;
@@ -171,6 +182,7 @@ export class SeparatingPolygonizer {
   constructor(
     opts: PolygonizerOptions,
     private readonly separate: SeparateOptions | null,
+    private readonly seed: number | null = null,
   ) {
     this.inner = new Polygonizer(opts);
   }
@@ -184,6 +196,7 @@ export class SeparatingPolygonizer {
   }
 
   push(y: number, mask: RowBand['mask'], values?: ValueRows): SeparatedPolygon[] {
+    if (this.seed !== null && !values?.probability) throw new Error('SeparatingPolygonizer: a seed threshold needs the probability with every band of rows');
     if (this.separate && values?.probability) {
       for (const r of sparseRows(y, this.inner.width, mask instanceof Uint8Array ? mask : Uint8Array.from(mask), { ...values, probability: values.probability })) {
         this.kept.push(r);
@@ -209,8 +222,9 @@ export class SeparatingPolygonizer {
   private cut(blobs: PixelPolygon[]): SeparatedPolygon[] {
     const out: SeparatedPolygon[] = [];
     for (const p of blobs) {
+      if (!meetsSeed(p.stats.probMax, this.seed)) continue;
       const parts = this.separate && this.mayCut(p, this.separate) ? this.partsOf(p, this.separate) : null;
-      for (const q of parts ?? [p]) out.push({ ...q, id: this.nextId++, component: p.bbox });
+      for (const q of parts ?? [p]) out.push({ ...q, id: this.nextId++, component: p.bbox, peak: p.stats.probMax });
     }
     return out;
   }

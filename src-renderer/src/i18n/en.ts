@@ -164,6 +164,7 @@ export const en = {
     withDem: '{name} (RGB + DEM)',
     parameters: 'Parameters',
     threshold: 'Threshold',
+    seedThreshold: 'Seed threshold',
     previewHint: 'Moving the threshold previews the mask on the map.',
     minArea: 'Minimum area',
     augment: 'Augment',

@@ -124,6 +124,7 @@ export const es: Messages = {
     withDem: '{name} (RGB + MDE)',
     parameters: 'Parámetros',
     threshold: 'Umbral',
+    seedThreshold: 'Umbral de semilla',
     previewHint: 'Al mover el umbral se previsualiza la máscara en el mapa.',
     minArea: 'Área mínima',
     augment: 'Aumento',

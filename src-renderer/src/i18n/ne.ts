@@ -124,6 +124,7 @@ export const ne: Messages = {
     withDem: '{name} (RGB + DEM)',
     parameters: 'प्यारामिटर',
     threshold: 'सीमा-मान',
+    seedThreshold: 'बीउ सीमा-मान',
     previewHint: 'सीमा-मान सार्दा नक्सामा मास्कको पूर्वावलोकन हुन्छ।',
     minArea: 'न्यूनतम क्षेत्रफल',
     augment: 'वृद्धि',

@@ -124,6 +124,7 @@ export const zh: Messages = {
     withDem: '{name}（RGB + DEM）',
     parameters: '参数',
     threshold: '阈值',
+    seedThreshold: '种子阈值',
     previewHint: '移动阈值可在地图上预览掩膜。',
     minArea: '最小面积',
     augment: '增强',

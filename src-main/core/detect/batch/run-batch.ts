@@ -30,7 +30,7 @@ import { readSceneList, type BatchScene } from './scene-list';
 
 export const BATCH_FORMAT = 'scarp-batch/1';
 
-type DetectOptions = Pick<DetectRequestParsed, 'model' | 'tta' | 'threshold' | 'minAreaM2' | 'simplifyM' | 'aoi' | 'provider' | 'batchSize' | 'layout'> & { separate?: false };
+type DetectOptions = Pick<DetectRequestParsed, 'model' | 'tta' | 'threshold' | 'seedThreshold' | 'minAreaM2' | 'simplifyM' | 'aoi' | 'provider' | 'batchSize' | 'layout'> & { separate?: false };
 
 export interface BatchPlan {
   format: typeof BATCH_FORMAT;
@@ -56,7 +56,7 @@ function writeWhole(path: string, text: string): void {
 }
 
 function optionsOf(req: BatchRequestParsed): DetectOptions {
-  const o: DetectOptions = { model: req.model, tta: req.tta, threshold: req.threshold, minAreaM2: req.minAreaM2, simplifyM: req.simplifyM, aoi: req.aoi ? resolve(req.aoi) : undefined, provider: req.provider, batchSize: req.batchSize, layout: req.layout };
+  const o: DetectOptions = { model: req.model, tta: req.tta, threshold: req.threshold, seedThreshold: req.seedThreshold, minAreaM2: req.minAreaM2, simplifyM: req.simplifyM, aoi: req.aoi ? resolve(req.aoi) : undefined, provider: req.provider, batchSize: req.batchSize, layout: req.layout };
   // Only when off, so plans written before touching landslides were separated still match.
   if (!req.separate) o.separate = false;
   return JSON.parse(JSON.stringify(o)) as DetectOptions;

@@ -159,7 +159,7 @@ export function joinShards(paths: readonly string[]): MergedShards {
     const stitcher = new Stitcher(W, shards[0]!.d.terrain);
     for (const region of regions) {
       stitchedRows += region.y1 - region.y0;
-      const polygonizer = new SeparatingPolygonizer({ width: W, height: region.y1 - region.y0, connectivity: 8 }, run.separation);
+      const polygonizer = new SeparatingPolygonizer({ width: W, height: region.y1 - region.y0, connectivity: 8 }, run.separation, run.seedThreshold ?? null);
       const opts = { grid: run.grid, minAreaM2: run.minAreaM2, simplifyM: run.simplifyM };
       const take = (list: ReturnType<SeparatingPolygonizer['push']>) => {
         for (const p of list) {

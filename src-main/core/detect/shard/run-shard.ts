@@ -17,7 +17,7 @@ import type { RasterSource } from '../../raster';
 import { DEFAULT_BATCH_SIZE, runTiledInference, usesTerrain } from '../../inference';
 import { restrictPlan, shardPart, shardTileCount, type ShardSpec } from '../../inference/shards';
 import type { RowSums } from '../../inference/blend';
-import { SeparatingPolygonizer, offsetPixels, separationFor, vectorizePolygon, type SeparatedPolygon } from '../../vector';
+import { SeparatingPolygonizer, meetsSeed, offsetPixels, separationFor, vectorizePolygon, type SeparatedPolygon } from '../../vector';
 import { pixelAreaM2 } from '../../geo';
 import { ShardFileWriter, type ShardRow } from '../../store/shard-file';
 import { HeldRows } from './held-rows';
@@ -26,7 +26,7 @@ import { SHARD_FORMAT, type ShardDescription, type ShardRun } from './shard-form
 import { completeRecord } from '../../store/geopackage-writer';
 import { commitOutputs, discardOutputs, planOutput } from '../../util/atomic-output';
 import { openScene } from '../open-scene';
-import { probabilityAndMask, undefinedPixels } from '../probability-rows';
+import { probabilityAndMask, seedThresholdOf, undefinedPixels } from '../probability-rows';
 
 function runIdOf(fingerprint: string): string {
   const h = fingerprint;
@@ -59,6 +59,7 @@ export async function runShard(req: DetectRequestParsed & { shard: ShardSpec }, 
     const scene = await openScene(req, opened, warnings, progress, dirname(out.finalPath));
     const { image, dem, model, modelReason, card, tta, scale, aoi, region, bands, attributes, plan } = scene;
     const threshold = req.threshold ?? card.threshold;
+    const seedThreshold = seedThresholdOf(req, card);
     const batchSize = model.fixedBatch ?? req.batchSize ?? DEFAULT_BATCH_SIZE;
     const part = shardPart(plan, req.shard);
     const run: ShardRun = {
@@ -67,6 +68,8 @@ export async function runShard(req: DetectRequestParsed & { shard: ShardSpec }, 
       aoi: req.aoi ? resolve(req.aoi) : null,
       model: { id: model.id, name: card.name, sha256: model.sha256 },
       threshold,
+      // Only when one applies, so the fingerprints of runs without one are unchanged.
+      ...(seedThreshold !== null ? { seedThreshold } : {}),
       minAreaM2: req.minAreaM2,
       simplifyM: req.simplifyM,
       // As runDetection computes it, so a sharded run cuts blobs exactly as a whole one.
@@ -111,6 +114,8 @@ export async function runShard(req: DetectRequestParsed & { shard: ShardSpec }, 
           heldBack++;
           continue;
         }
+        // Not in the polygonizer: a blob held back above is judged whole, by the merge.
+        if (!meetsSeed(p.peak, seedThreshold)) continue;
         const v = vectorizePolygon(offsetPixels(p, 0, f0), vectorOpts);
         if (!v) continue;
         w.addFeature({ geometry: v.geometry, properties: completeRecord({ ...v.attributes, scene: sceneName, run: runId, confidence: v.attributes.prob_mean }, now) });
@@ -226,6 +231,7 @@ export async function runShard(req: DetectRequestParsed & { shard: ShardSpec }, 
       provider,
       tta,
       threshold,
+      seedThreshold,
       outputs: { inventory: out.finalPath },
       features,
       totalAreaM2: areaM2,

@@ -19,6 +19,8 @@ export interface ShardRun {
   aoi: string | null;
   model: { id: string; name: string; sha256: string };
   threshold: number;
+  /** The seed threshold (hysteresis: vector/separate.ts), present only when one applies. */
+  seedThreshold?: number;
   minAreaM2: number;
   simplifyM: number;
   /** How blobs of touching landslides are cut (vector/separate.ts), or null to keep them whole. */
