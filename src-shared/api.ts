@@ -247,6 +247,8 @@ export interface ModelSummary {
   tta: ModelCard['tta'];
   tile: { size: number; overlap: number };
   threshold: number;
+  /** The card's seed threshold (hysteresis), if any: a region above `threshold` is kept where it reaches it. */
+  seedThreshold?: number;
   metrics: MetricRow[];
   /**
    * The scenes of unknown GSD for which the core picks this model when none is named

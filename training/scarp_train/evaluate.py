@@ -381,8 +381,9 @@ def main(argv=None):
     json.dump(metrics, open(os.path.join(a.run, 'metrics.json'), 'w'), indent=1)
 
     md = [f'# {a.id}', '',
-          f"Recipe `{spec['recipe']}`, architecture `{spec['arch']}`, {cfg['params']:,} parameters, seed {cfg['seed']}. "
-          f"EMA weights after epoch {ck.get('epoch')} of {len(log)}. Temperature {T:.3f}, threshold {thr:.2f} "
+          f"Recipe `{spec['recipe']}`, architecture `{spec['arch']}`, {cfg.get('params') or sum(p.numel() for p in net.parameters()):,} parameters, seed {cfg['seed']}. "
+          + (f"Weights rebuilt from {ck['rebuilt_from']['onnx']} (sha256 {ck['rebuilt_from']['sha256'][:8]}…; scarp_train.rebuild). " if ck.get('rebuilt_from')
+             else f"EMA weights after epoch {ck.get('epoch')} of {len(log)}. ") + f"Temperature {T:.3f}, threshold {thr:.2f} "
           + (f"(the card's: {seed[0]:.2f}, seeded at {seed[1]:.2f}: hysteresis chosen on validation, {hyst['score']:.3f} against {hyst['plain_score']:.3f} with the single threshold) " if seed else '') + f"(validation: {', '.join(spec['val'])}); test-time flips {'on' if use_tta else 'off'} by default "
           f"(validation gain {tta_gain:+.3f} F1 for 4x the inference).", '',
           '## Held-out metrics', '',

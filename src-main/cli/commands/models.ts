@@ -28,7 +28,7 @@ export async function runModels(service: ScarpApi, args: string[]): Promise<numb
           m.gsd.resampleMinM !== undefined || m.gsd.resampleMaxM !== undefined
             ? `, resampled from ${m.gsd.resampleMinM ?? m.gsd.minM}–${m.gsd.resampleMaxM ?? m.gsd.maxM} m`
             : ''
-        }; tile ${m.tile.size} px, overlap ${m.tile.overlap} px; threshold ${m.threshold}; test-time flips ${m.tta === 'flips' ? 'on' : 'off'} by default`,
+        }; tile ${m.tile.size} px, overlap ${m.tile.overlap} px; threshold ${m.threshold}${m.seedThreshold !== undefined ? ` (regions seeded at ${m.seedThreshold})` : ''}; test-time flips ${m.tta === 'flips' ? 'on' : 'off'} by default`,
         `  held-out: ${headline(m)}`,
         '',
       ].join('\n'),

@@ -20,6 +20,7 @@ export function summarizeModel(m: LoadedModel): ModelSummary {
     tta: c.tta,
     tile: { size: c.tile.size, overlap: c.tile.overlap },
     threshold: c.threshold,
+    ...(c.seedThreshold !== undefined ? { seedThreshold: c.seedThreshold } : {}),
     metrics: c.metrics,
   };
 }
