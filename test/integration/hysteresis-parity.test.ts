@@ -13,6 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../src-main/core/paths';
 import { SeparatingPolygonizer, pixelPartsToMap, rasterizePolygons, separationFor, type SeparatedPolygon } from '../../src-main/core/vector';
 import { hasTorch } from '../helpers/models';
+import { polygonizeInBands } from '../unit/vector/_helpers';
 
 const W = 240;
 const H = 180;
@@ -48,14 +49,7 @@ const identity = [0, 1, 0, 0, 0, 1] as [number, number, number, number, number, 
 function appPolygons(p: Float32Array, seed: number | null, band: number): SeparatedPolygon[] {
   const mask = Uint8Array.from(p, (v) => (v >= LOW ? 1 : 0));
   // as a detection at 1 m² pixels with the default minimum area cuts blobs
-  const pz = new SeparatingPolygonizer({ width: W, height: H, connectivity: 8 }, separationFor(1, 50, LOW), seed);
-  const out: SeparatedPolygon[] = [];
-  for (let y = 0; y < H; y += band) {
-    const n = Math.min(band, H - y);
-    out.push(...pz.push(y, mask.subarray(y * W, (y + n) * W), { probability: p.subarray(y * W, (y + n) * W) }));
-  }
-  out.push(...pz.finish());
-  return out;
+  return polygonizeInBands(new SeparatingPolygonizer({ width: W, height: H, connectivity: 8 }, separationFor(1, 50, LOW), seed), mask, p, W, H, band);
 }
 
 const cover = (polys: SeparatedPolygon[]): Uint8Array => {

@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GeoTransform } from '../../../src-shared/geo';
 import { gdal, gdalinfoJson } from '../../helpers/gdal';
+import type { SeparatedPolygon, SeparatingPolygonizer } from '../../../src-main/core/vector';
 
 export interface RawCrop {
   width: number;
@@ -62,4 +63,15 @@ export function smoothNoise(w: number, h: number, seed: number, radius = 1, pass
     a = b;
   }
   return a;
+}
+
+/** Feed a whole field to a SeparatingPolygonizer in bands of `band` rows, as a detection streams it; its polygons. */
+export function polygonizeInBands(pz: SeparatingPolygonizer, mask: Uint8Array, probability: Float32Array, width: number, height: number, band: number): SeparatedPolygon[] {
+  const out: SeparatedPolygon[] = [];
+  for (let y = 0; y < height; y += band) {
+    const n = Math.min(band, height - y);
+    out.push(...pz.push(y, mask.subarray(y * width, (y + n) * width), { probability: probability.subarray(y * width, (y + n) * width) }));
+  }
+  out.push(...pz.finish());
+  return out;
 }

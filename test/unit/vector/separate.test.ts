@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { polygonizeInBands } from './_helpers';
 import { Polygonizer, SeparatingPolygonizer, separateParts, separationFor, rasterizePolygons, pixelPartsToMap, type SeparatedPolygon } from '../../../src-main/core/vector';
 
 /** Two round bumps of peak 0.95 on a W × H field, centred at (cx1, cy) and (cx2, cy), joined by a ridge that dips to `saddle`. */
@@ -27,14 +28,7 @@ const maskOf = (p: Float32Array): Uint8Array => p.map((v) => (v >= THRESHOLD ? 1
 
 function run(p: Float32Array, W: number, H: number, band: number, separate: boolean): SeparatedPolygon[] {
   const mask = Uint8Array.from(p, (v) => (v >= THRESHOLD ? 1 : 0));
-  const pz = new SeparatingPolygonizer({ width: W, height: H }, separate ? { dynamic: 0.5, minPartPixels: 20 } : null);
-  const out: SeparatedPolygon[] = [];
-  for (let y = 0; y < H; y += band) {
-    const n = Math.min(band, H - y);
-    out.push(...pz.push(y, mask.subarray(y * W, (y + n) * W), { probability: p.subarray(y * W, (y + n) * W) }));
-  }
-  out.push(...pz.finish());
-  return out;
+  return polygonizeInBands(new SeparatingPolygonizer({ width: W, height: H }, separate ? { dynamic: 0.5, minPartPixels: 20 } : null), mask, p, W, H, band);
 }
 
 const identity = { geoTransform: [0, 1, 0, 0, 0, 1] as [number, number, number, number, number, number] };
