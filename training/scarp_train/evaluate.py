@@ -59,9 +59,9 @@ def row(dataset, split, inputs, r, thr, method, pixels=None, notes=None):
     return out
 
 
-def jinsha_south(net, inputs, gsd_card, with_dem, temperature, tta, limit=None, tile=None, seed=None):
-    """(probability, mask, seconds, kept) of the test rows; kept: the seeded mask (seed = (low, high)),
-    its regions found over the whole scene as the app finds them, else None."""
+def jinsha_south(net, inputs, gsd_card, with_dem, temperature, tta, limit=None, tile=None, rule=(0.5, 0.5)):
+    """(probability, mask, seconds, kept) of the test rows; kept: the mask the app keeps under rule =
+    (low, high) (hysteresis.seeded_mask), its regions found over the whole scene as the app finds them."""
     rgb, dsm, mask, gt = D.jinsha_raw('B')
     r0 = D.b_test_row(mask.shape[0])
     if limit:  # smoke tests: a 256 x 512 corner of the test area
@@ -72,7 +72,7 @@ def jinsha_south(net, inputs, gsd_card, with_dem, temperature, tta, limit=None, 
     # without terrain that changed B south F1 by 0.057)
     prob = predict_at_gsd(net, inputs, rgb, dsm if with_dem else None, (abs(gt[1]), abs(gt[5])), app_gsd(gsd_card, scene), **(tile or {}),
                           rgb_nodata=0.0, temperature=temperature, tta=tta)
-    kept = HY.seeded_mask(prob, *seed)[r0:].astype(np.float32) if seed else None
+    kept = HY.seeded_mask(prob, *rule)[r0:].astype(np.float32)
     return prob[r0:], mask[r0:].copy(), time.time() - t0, kept
 
 
@@ -279,9 +279,10 @@ def main(argv=None):
         seed = (hyst['low'], hyst['high']) if hyst['adopted'] else None
         print(json.dumps({'hysteresis': hyst}), flush=True)
     card_thr = seed[0] if seed else thr
+    rule = seed or (thr, thr)  # (low, high): what the app keeps; high <= low is the single threshold
 
-    def seeded(probs):
-        return [HY.seeded_mask(q, *seed).astype(np.float32) for q in probs]
+    def kept_masks(probs):
+        return [HY.seeded_mask(q, *rule).astype(np.float32) for q in probs]
     seed_note = (f"; seeded: regions >= {seed[0]:.2f} holding a pixel >= {seed[1]:.2f} (card seedThreshold, chosen on validation)"
                  if seed else '')
 
@@ -310,38 +311,38 @@ def main(argv=None):
         for with_dem, label in variants:
             if tta and not (spec['family'] == 'uav' and with_dem):
                 continue  # flips measured on the specialist's primary held-out set only (4x the inference)
-            p, m, secs, kept = jinsha_south(net, inputs, gsd_card, with_dem, T, tta, a.limit, tile, seed)
+            p, m, secs, kept = jinsha_south(net, inputs, gsd_card, with_dem, T, tta, a.limit, tile, rule)
             single = M.pooled([p], [m], thr)
-            pooled = M.pooled([kept], [m], 0.5) if seed else single
+            pooled = M.pooled([kept], [m], 0.5)
             rows.append(row('Jinsha site B', 'south rows 1690+ (test)', label + tag, pooled, card_thr, 'pooled-pixel', pooled['pixels'],
                             notes=f'full-scene tiled inference at {app_gsd(gsd_card, 0.5):g} m as the app runs it, {secs:.0f} s'
                                   + (f"{seed_note}; single threshold {thr:.2f}: F1 {single['f1']:.3f}" if seed else '')))
             if not tta:
-                tp_, tm_ = per_tile(kept if seed else p, m)
-                rows.append(row('Jinsha site B', 'south rows 1690+ (test)', label + tag, M.per_image_mean(tp_, tm_, 0.5 if seed else thr),
+                tp_, tm_ = per_tile(kept, m)
+                rows.append(row('Jinsha site B', 'south rows 1690+ (test)', label + tag, M.per_image_mean(tp_, tm_, 0.5),
                                 card_thr, 'per-image-mean', notes='mean over 256-px tiles holding landslides; comparison only'))
                 if with_dem or not spec['terrain']:
                     rel_test['Jinsha B south'] = K.reliability([p], [m])
                     rgbB = D.jinsha_raw('B')[0][:, D.b_test_row(D.jinsha_raw('B')[2].shape[0]):][:, :m.shape[0], :m.shape[1]]
-                    save_png(overlay(kept if seed else p, m, 0.5 if seed else thr, rgbB), os.path.join(reports, f'{a.id}-jinsha-south.png'))
+                    save_png(overlay(kept, m, 0.5, rgbB), os.path.join(reports, f'{a.id}-jinsha-south.png'))
                     extra['jinsha_south_seconds'] = secs
         if (tta or a.no_bijie_for_uav) and spec['family'] != 'sat':
             continue
         bp, bm = bijie_test(net, inputs, gsd_card, T, tta, a.limit, tile)
-        bk, bt = (seeded(bp), 0.5) if seed else (bp, thr)
+        bk = kept_masks(bp)
         single = M.pooled(bp, bm, thr)
-        pooled = M.pooled(bk, bm, bt)
+        pooled = M.pooled(bk, bm, 0.5)
         b_in = 'rgb (no DEM in Bijie)' if spec['terrain'] else 'rgb'
         rows.append(row('Bijie', 'test (416 images)', b_in + tag, pooled, card_thr, 'pooled-pixel', pooled['pixels'],
                         notes=f'run at {app_gsd(gsd_card, 0.8):g} m as the app would'
                               + (f"{seed_note}; single threshold {thr:.2f}: F1 {single['f1']:.3f}" if seed else '')))
         if not tta:
             scores = np.array([float(p.max()) for p in bp]); labels = np.array([int(m.max() > 0) for m in bm])
-            rows.append(row('Bijie', 'test (416 images)', b_in, M.per_image_mean(bk, bm, bt), card_thr, 'per-image-mean',
+            rows.append(row('Bijie', 'test (416 images)', b_in, M.per_image_mean(bk, bm, 0.5), card_thr, 'per-image-mean',
                             notes=f'papers\' style, comparison only; image-level AUROC {M.auc_roc(scores, labels):.3f}, '
                                   f'AUPRC {M.auc_pr(scores, labels):.3f}'))
             rel_test['Bijie test'] = K.reliability(bp, bm)
-            save_png(bijie_mosaic(bk, bm, bt, None), os.path.join(reports, f'{a.id}-bijie.png'))
+            save_png(bijie_mosaic(bk, bm, 0.5, None), os.path.join(reports, f'{a.id}-bijie.png'))
     ece_split = {'uav': 'Jinsha B south', 's2': 'Sentinel-2 test'}.get(spec['family'], 'Bijie test')
     ece_test = rel_test[ece_split][1]
     K.reliability_png({'validation, uncalibrated': (rel_val_raw, ece_val_raw), 'validation, temperature only': (rel_val_t, ece_val_t),

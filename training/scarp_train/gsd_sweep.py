@@ -18,7 +18,7 @@ import torch
 
 from . import config as C
 from . import data as D
-from . import metrics as M
+from . import hysteresis as HY
 from .evaluate import REPORTS
 from .export import load_net
 from .infer import app_gsd, predict_at_gsd, resample_plane
@@ -61,6 +61,7 @@ def main(argv=None):
     inputs = C.card_inputs(spec, cfg.get('terrain_bands'))
     mj = json.load(open(os.path.join(a.run, 'metrics.json')))
     thr, T = mj['threshold'], mj['temperature']
+    high = mj.get('seed_threshold') or thr  # the card's seed rule (hysteresis.py), as the app keeps regions
     choice = read_choice(a.run) or {'size': 256, 'overlap': 64}  # the card's inference tile (tile_select.py)
     tile = {'tile': choice['size'], 'overlap': choice['overlap']}
     with torch.no_grad():
@@ -83,12 +84,12 @@ def main(argv=None):
             for with_dem in (True, False):
                 r, d, m = coarsen(rgb, dsm, mask, g / base)
                 p = predict_at_gsd(net, inputs, r, d if with_dem else None, (g, g), app_gsd(card_gsd, g), rgb_nodata=0.0, temperature=T, **tile)
-                res['rgb+dem' if with_dem else 'rgb'] = M.pooled([p], [m], thr)
+                res['rgb+dem' if with_dem else 'rgb'] = HY.pooled([p], [m], thr, high)
         else:
             for s in D.bijie('val'):
                 r, _, m = coarsen(s.rgb, None, s.mask, g / 0.8)
                 probs.append(predict_at_gsd(net, inputs, r, None, (g, g), app_gsd(card_gsd, g), temperature=T, **tile)); masks.append(m)
-            res['rgb'] = M.pooled(probs, masks, thr)
+            res['rgb'] = HY.pooled(probs, masks, thr, high)
         print(json.dumps(res), flush=True)
         rows.append(res)
     json.dump({'rows': rows, 'threshold': thr}, open(os.path.join(a.run, 'gsd.json'), 'w'), indent=1)
@@ -96,7 +97,7 @@ def main(argv=None):
     keys = ['rgb+dem', 'rgb'] if spec['family'] == 'uav' else ['rgb']
     md = ['', '## What scenes of other GSDs get', '',
           f'{data} resampled to each GSD, run through the app\'s GSD plan (card: as is {card_gsd["minM"]}-{card_gsd["maxM"]} m, '
-          f'resampled {card_gsd.get("resampleMinM")}-{card_gsd.get("resampleMaxM")} m), pooled F1 at threshold {thr:.2f}.', '',
+          f'resampled {card_gsd.get("resampleMinM")}-{card_gsd.get("resampleMaxM")} m), pooled F1 at threshold {thr:.2f}' + (f' (regions seeded at {high:.2f})' if high > thr else '') + '.', '',
           '| scene GSD | the app | ' + ' | '.join(f'F1 ({k})' for k in keys) + ' |', '|---|---|' + '---|' * len(keys)]
     for r in rows:
         md.append(f"| {r['gsd_m']:g} m | {r['app']} | " + ' | '.join(f"{r[k]['f1']:.3f}" if k in r else '—' for k in keys) + ' |')
