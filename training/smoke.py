@@ -31,8 +31,8 @@ from scarp_train.models import ExportWrapper  # noqa: E402
 RUNS = {'unet': 'sat', 'digate': 'uav', 'unetpp-att': 'uav', 'fca-deeplab': 'uav', 'geonext': 'sat', 'mcnn-gan': 'sat'}
 
 
-def parity_fixture(run_dir: str, path: str) -> None:
-    net, cfg, _ = E.load_net(run_dir, 'last')
+def parity_fixture(run_dir: str, path: str, which: str = 'last') -> None:
+    net, cfg, _ = E.load_net(run_dir, which)
     inputs_spec = E.C.card_inputs(cfg['spec'], cfg.get('terrain_bands'))
     wrapper = ExportWrapper(net).eval()
     rng = np.random.default_rng(42)
@@ -62,6 +62,26 @@ def rebuild_and_finetune(run_dir: str, onnx_path: str, out_dir: str, threads: in
             '--val-every', '0', '--init-from', ck, '--freeze-bn'])
 
 
+def ensemble_check(run_a: str, run_b: str, out_dir: str) -> None:
+    """`ensemble.py`: two runs with different calibrations become one net whose logit is the mean of their
+    calibrated logits, exported with its parity fixture (`smoke-ensemble`, checked by the app's tests)."""
+    from scarp_train import ensemble as EN
+    cal = {run_a: (1.25, -0.3), run_b: (0.8, 0.1)}
+    for run, (t, s) in cal.items():
+        json.dump({'temperature': t, 'bias_shift': s}, open(os.path.join(run, 'metrics.json'), 'w'))
+    ens_dir = os.path.join(out_dir, 'run-ensemble')
+    EN.main(['--member', run_a, '--member', run_b, '--out', ens_dir])
+    x = torch.from_numpy(np.random.default_rng(3).normal(size=(1, 3, 64, 96)).astype(np.float32))
+    with torch.no_grad():
+        z = [(E.load_net(r)[0](x)['main'] + s) / t for r, (t, s) in cal.items()]
+        d = float((E.load_net(ens_dir)[0](x)['main'] - sum(z) / len(z)).abs().max())
+    if d > 1e-4:
+        raise SystemExit(f'smoke ensemble: its logits are {d:.2e} away from the mean of the calibrated members')
+    path = E.export(ens_dir, 'smoke-ensemble', out_dir, None, tile=256, overlap=32)
+    onnx.checker.check_model(onnx.load(path))
+    parity_fixture(ens_dir, os.path.join(out_dir, 'smoke-ensemble.parity.json'), 'best')
+
+
 def main(out_dir: str, models: list[str], threads: int = 2) -> int:
     os.makedirs(out_dir, exist_ok=True)
     t0 = time.time()
@@ -83,6 +103,7 @@ def main(out_dir: str, models: list[str], threads: int = 2) -> int:
         parity_fixture(run_dir, os.path.join(out_dir, model_id + '.parity.json'))
         if arch == 'geonext':
             rebuild_and_finetune(run_dir, path, out_dir, threads)
+            ensemble_check(run_dir, os.path.join(out_dir, 'run-geonext-ft'), out_dir)
         print(f'smoke {arch}: ok ({time.time() - t0:.1f} s)', flush=True)
     return 0
 

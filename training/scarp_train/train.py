@@ -58,7 +58,10 @@ def spec_of(recipe: str, arch: str) -> dict:
 
 
 def train_command(cfg: dict) -> str:
-    """The exact `train` command line for a run config (run in training/)."""
+    """The exact `train` command line for a run config (run in training/); an ensemble's: its members'
+    commands and the ensemble's."""
+    if cfg.get('members'):
+        return cfg['chain']
     c = (f"/usr/bin/python3 -m scarp_train.train --recipe {cfg['recipe']} --arch {cfg['arch']} --out {cfg['out']} "
          f"--seed {cfg['seed']} --epochs {cfg['epochs']} --steps {cfg['steps']} --batch {cfg['batch']} --crop {cfg['crop']} "
          f"--width {cfg['width']} --threads {cfg['threads']}")
@@ -115,6 +118,9 @@ def net_inputs(spec, x, t):
 
 
 def build_net(cfg: dict):
+    if cfg.get('members'):
+        from .ensemble import build_ensemble
+        return build_ensemble(cfg)
     spec = cfg['spec']
     k = len(cfg['terrain_bands']) if cfg.get('terrain_bands') else 0
     in_ch = len(C.optical_bands(spec)) + (k if not spec['dual'] else 0)
