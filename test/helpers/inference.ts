@@ -64,3 +64,11 @@ export function flippedRunner(inner: OrtRunner, fx: boolean, fy: boolean): OrtRu
     terminate: () => Promise.resolve(),
   };
 }
+
+/** Largest |a[i] − b[i]| over two equally long arrays (an ONNX output against its PyTorch fixture). */
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`maxAbsDiff: ${a.length} values against ${b.length}`);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}

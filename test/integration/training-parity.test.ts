@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { modelsDir } from '../../src-main/core/paths';
+import { maxAbsDiff } from '../helpers/inference';
 
 interface ShippedFixture {
   inputs: Array<{ name: string; dims: number[]; zeroLastSample: boolean }>;
@@ -48,9 +49,7 @@ describe('shipped models: ONNX Runtime matches PyTorch', () => {
       const out = (await session.run(feeds))[fx.output.name]!;
       expect(Array.from(out.dims)).toEqual(fx.output.dims);
       const got = out.data as Float32Array;
-      let maxDiff = 0;
-      for (let i = 0; i < got.length; i++) maxDiff = Math.max(maxDiff, Math.abs(got[i]! - fx.output.data[i]!));
-      expect(maxDiff).toBeLessThan(1e-4);
+      expect(maxAbsDiff(got, fx.output.data)).toBeLessThan(1e-4);
       // the probabilities are not degenerate (a constant output would make the check meaningless)
       const spread = Math.max(...fx.output.data) - Math.min(...fx.output.data);
       expect(spread).toBeGreaterThan(1e-3);

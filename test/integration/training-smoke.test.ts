@@ -13,6 +13,7 @@ import { applyHead, loadModelFile } from '../../src-main/core/inference';
 import { repoRoot } from '../../src-main/core/paths';
 import { hasData, tempDir } from '../helpers/data';
 import { hasTorch } from '../helpers/models';
+import { maxAbsDiff } from '../helpers/inference';
 
 interface ParityFixture {
   inputs: Record<string, { dims: number[]; data: number[] }>;
@@ -57,9 +58,7 @@ async function checkExport(dir: string, id: string): Promise<void> {
   const out = (await session.run(feeds))[fixture.output.name]!;
   expect(Array.from(out.dims)).toEqual(fixture.output.dims);
   const got = out.data as Float32Array;
-  let maxDiff = 0;
-  for (let i = 0; i < got.length; i++) maxDiff = Math.max(maxDiff, Math.abs(got[i]! - fixture.output.data[i]!));
-  expect(maxDiff).toBeLessThan(1e-4);
+  expect(maxAbsDiff(got, fixture.output.data)).toBeLessThan(1e-4);
   // The card's head over the features output is the graph's probability (learning from corrections refits it).
   const head = model.card.head!;
   const feat = (await session.run(feeds))[head.output]!;
