@@ -65,7 +65,8 @@ def combine(members: list[tuple[str, str | None]], out: str) -> dict:
             raise SystemExit(f'{run}: no metrics.json; evaluate the member first (its calibration is folded into the ensemble)')
         m = json.load(open(mp))
         nets.append(net)
-        entries.append({'run': run, 'card': card, 'config': cfg, 'temperature': float(m['temperature']),
+        epochs = cfg.get('epochs') or (json.load(open(card, encoding='utf-8'))['training']['epochs'] if card else None)
+        entries.append({'run': run, 'card': card, 'config': cfg, 'epochs': epochs, 'temperature': float(m['temperature']),
                         'bias_shift': float(m.get('bias_shift', 0.0)), 'command': member_command(run, cfg, ck, card)})
     first = entries[0]['config']
     for e in entries[1:]:
@@ -84,7 +85,7 @@ def combine(members: list[tuple[str, str | None]], out: str) -> dict:
         ens.head.weight.copy_(torch.cat(ws, 1))
         ens.head.bias.fill_(b)
     cfg = {k: v for k, v in first.items() if k not in ('members',)}
-    cfg.update(out=out, members=entries, seed=None, init_from=None,
+    cfg.update(out=out, members=entries, seed=None, init_from=None, epochs=max((e['epochs'] or 0) for e in entries),
                chain=' && '.join(e['command'] for e in entries) + ' && ' + ensemble_command(entries, out))
     os.makedirs(out, exist_ok=True)
     torch.save({'model': ens.state_dict(), 'epoch': None, 'val': None, 'config': cfg}, os.path.join(out, 'best.pt'))

@@ -366,7 +366,7 @@ def main(argv=None):
     metrics = {
         'threshold': card_thr, 'seed_threshold': seed[1] if seed else None, 'single_threshold': thr, 'hysteresis': hyst,
         'temperature': T, 'bias_shift': shift, 'ece': ece_test, 'ece_split': f'{ece_split} (held out), p >= 0.1, 15 bins',
-        'tta': 'flips' if use_tta else 'none', 'tile': choice, 'flips_measured': not a.no_flips, 'rows': rows, 'epochs_trained': len(log),
+        'tta': 'flips' if use_tta else 'none', 'tile': choice, 'flips_measured': not a.no_flips, 'rows': rows, 'epochs_trained': len(log) or cfg.get('epochs'),  # an ensemble or a rebuilt run has no log of its own
         'device': a.device_note or HARDWARE,
         'extra': {**extra, 'validation': {'plain': v_plain, 'flips': v_tta, 'uncalibrated': v_raw, 'tta_gain': tta_gain,
                                           'ece_calibrated': ece_val, 'ece_uncalibrated': ece_val_raw,
