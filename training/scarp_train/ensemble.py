@@ -40,7 +40,7 @@ def build_ensemble(cfg: dict) -> Ensemble:
     return Ensemble(nets, sum(n.head.in_channels for n in nets))
 
 
-def member_command(run: str, cfg: dict, ck: dict, card: str | None) -> str:
+def member_command(run: str, cfg: dict, ck: dict, card: dict | None) -> str:
     """How the member was made: a run rebuilt from a shipped ONNX (rebuild.py) has no training history of
     its own, so its card's command chain, the rebuild and its evaluation (for its calibration); else its
     `train` command line and evaluation."""
@@ -48,7 +48,7 @@ def member_command(run: str, cfg: dict, ck: dict, card: str | None) -> str:
     if ck.get('rebuilt_from'):
         if not card:
             raise SystemExit(f'{run} was rebuilt from {ck["rebuilt_from"]["onnx"]}: name its card (--member {run}=CARD.json)')
-        c = json.load(open(card, encoding='utf-8'))
+        c = card
         return (c['training']['command'] + f" && {py}rebuild --onnx ../models/{ck['rebuilt_from']['onnx']} --recipe {cfg['recipe']} "
                 f"--arch {cfg['arch']} --width {cfg['width']} --out {run}/best.pt && {py}evaluate --run {run} --id {c['id']}")
     from .train import train_command
@@ -58,15 +58,16 @@ def member_command(run: str, cfg: dict, ck: dict, card: str | None) -> str:
 def combine(members: list[tuple[str, str | None]], out: str) -> dict:
     from .export import load_net
     nets, entries = [], []
-    for run, card in members:
+    for run, card_path in members:
         net, cfg, ck = load_net(run)
+        card = json.load(open(card_path, encoding='utf-8')) if card_path else None
         mp = os.path.join(run, 'metrics.json')
         if not os.path.exists(mp):
             raise SystemExit(f'{run}: no metrics.json; evaluate the member first (its calibration is folded into the ensemble)')
         m = json.load(open(mp))
         nets.append(net)
-        epochs = cfg.get('epochs') or (json.load(open(card, encoding='utf-8'))['training']['epochs'] if card else None)
-        entries.append({'run': run, 'card': card, 'config': cfg, 'epochs': epochs, 'temperature': float(m['temperature']),
+        epochs = cfg.get('epochs') or (card['training']['epochs'] if card else None)
+        entries.append({'run': run, 'card': card_path, 'config': cfg, 'epochs': epochs, 'temperature': float(m['temperature']),
                         'bias_shift': float(m.get('bias_shift', 0.0)), 'command': member_command(run, cfg, ck, card)})
     first = entries[0]['config']
     for e in entries[1:]:
@@ -84,7 +85,7 @@ def combine(members: list[tuple[str, str | None]], out: str) -> dict:
             b += float((net.head.bias[0] + e['bias_shift']) / (n * e['temperature']))
         ens.head.weight.copy_(torch.cat(ws, 1))
         ens.head.bias.fill_(b)
-    cfg = {k: v for k, v in first.items() if k not in ('members',)}
+    cfg = {k: v for k, v in first.items() if k not in ('members', 'params')}  # params: counted on the ensemble
     cfg.update(out=out, members=entries, seed=None, init_from=None, epochs=max((e['epochs'] or 0) for e in entries),
                chain=' && '.join(e['command'] for e in entries) + ' && ' + ensemble_command(entries, out))
     os.makedirs(out, exist_ok=True)

@@ -363,6 +363,13 @@ def main(argv=None):
         for _ in range(5):
             net(*xs)
     tile_ms = (time.time() - t1) / 5 * 1000
+    if cfg.get('members'):
+        provenance = (f"Ensemble: the mean of the calibrated logits of {len(cfg['members'])} runs ("
+                      + ', '.join(m['run'] for m in cfg['members']) + "), one head over their concatenated features")
+    else:
+        provenance = ((f"Fine-tuned from {cfg['init_from']} " if cfg.get('init_from') else "Trained from scratch ")
+                      + f"for {len(log)} epochs of {cfg['steps']} batches of {cfg['batch']} crops ({cfg['crop']} px at "
+                      f"{gsd_card['minM']}-{gsd_card['maxM']} m), seed {cfg['seed']}; EMA weights of epoch {ck.get('epoch', len(log))}")
     metrics = {
         'threshold': card_thr, 'seed_threshold': seed[1] if seed else None, 'single_threshold': thr, 'hysteresis': hyst,
         'temperature': T, 'bias_shift': shift, 'ece': ece_test, 'ece_split': f'{ece_split} (held out), p >= 0.1, 15 bins',
@@ -373,21 +380,15 @@ def main(argv=None):
                                           'ece_temperature_only': ece_val_t, 'temperature_only': T_only},
                   'ece_test': {k: v[1] for k, v in rel_test.items()}, 'tile_ms_cpu_1thread': tile_ms,
                   'evaluate_seconds': time.time() - t0},
-        'training_notes': ((f"Ensemble: the mean of the calibrated logits of {len(cfg['members'])} runs ("
-                            + ', '.join(m['run'] for m in cfg['members']) + "), one head over their concatenated features; Platt"
-                            if cfg.get('members') else
-                            (f"Fine-tuned from {cfg['init_from']} " if cfg.get('init_from') else "Trained from scratch ")
-                           + f"for {len(log)} epochs of {cfg['steps']} batches of {cfg['batch']} crops "
-                           f"({cfg['crop']} px at {gsd_card['minM']}-{gsd_card['maxM']} m), seed {cfg['seed']}; EMA weights of epoch "
-                           f"{ck.get('epoch', len(log))}; Platt") + f" calibration (temperature {T:.3f}, head bias shifted by {shift:+.3f}) and threshold {thr:.2f} from validation only "
-                           + (f"(hysteresis from validation: regions >= {seed[0]:.2f} seeded by a pixel >= {seed[1]:.2f}) " if seed else '') + f"({', '.join(spec['val'])})."),
+        'training_notes': provenance + f"; Platt calibration (temperature {T:.3f}, head bias shifted by {shift:+.3f}) and threshold {thr:.2f} from validation only "
+                           + (f"(hysteresis from validation: regions >= {seed[0]:.2f} seeded by a pixel >= {seed[1]:.2f}) " if seed else '') + f"({', '.join(spec['val'])}).",
     }
     json.dump(metrics, open(os.path.join(a.run, 'metrics.json'), 'w'), indent=1)
 
     md = [f'# {a.id}', '',
           f"Recipe `{spec['recipe']}`, architecture `{spec['arch']}`, {cfg.get('params') or sum(p.numel() for p in net.parameters()):,} parameters, " + (f"ensemble of {', '.join(m['run'] for m in cfg['members'])}. " if cfg.get('members') else f"seed {cfg['seed']}. ")
           + (f"Weights rebuilt from {ck['rebuilt_from']['onnx']} (sha256 {ck['rebuilt_from']['sha256'][:8]}…; scarp_train.rebuild). " if ck.get('rebuilt_from')
-             else f"EMA weights after epoch {ck.get('epoch')} of {len(log)}. ") + f"Temperature {T:.3f}, threshold {thr:.2f} "
+             else '' if cfg.get('members') else f"EMA weights after epoch {ck.get('epoch')} of {len(log)}. ") + f"Temperature {T:.3f}, threshold {thr:.2f} "
           + (f"(the card's: {seed[0]:.2f}, seeded at {seed[1]:.2f}: hysteresis chosen on validation, {hyst['score']:.3f} against {hyst['plain_score']:.3f} with the single threshold) " if seed else '') + f"(validation: {', '.join(spec['val'])}); test-time flips {'on' if use_tta else 'off'} by default "
           f"(validation gain {tta_gain:+.3f} F1 for 4x the inference).", '',
           '## Held-out metrics', '',
