@@ -77,6 +77,9 @@ def _read_mask(path):
 
 
 def bijie(split: str, limit: int | None = None) -> list[Sample]:
+    if os.environ.get('SCARP_PACK'):
+        from .pack import load_bijie
+        return load_bijie(os.environ['SCARP_PACK'], split, limit)
     root = os.path.join(data_dir(), 'bijie')
     ids = open(os.path.join(root, f'{split}.txt')).read().split()
     if limit:
