@@ -82,6 +82,36 @@ def ensemble_check(run_a: str, run_b: str, out_dir: str) -> None:
     parity_fixture(ens_dir, os.path.join(out_dir, 'smoke-ensemble.parity.json'), 'best')
 
 
+def pack_check(out_dir: str, threads: int) -> None:
+    """The satellite GPU pack (`pack.py --sat`): Bijie samples decode exactly as from the shared files, Jinsha's
+    held-out rows never travel, validation is refused with a clear error, and a run trained from the pack
+    names it in its command chain."""
+    from scarp_train import data as D, pack as PK
+    path = PK.build_sat(os.path.join(out_dir, 'pack-sat.npz'), limit=4)
+    for a, b in zip(D.bijie('train', 4), PK.load_bijie(path, 'train')):
+        if a.name != b.name or not (np.array_equal(a.rgb, b.rgb) and np.array_equal(a.mask, b.mask)):
+            raise SystemExit(f'smoke pack: Bijie sample {a.name} differs from the shared files')
+    _, _, mask, _ = PK.load_jinsha(path, 'B')
+    if not (mask[D.b_test_row(mask.shape[0]) - D.BUFFER:] == D.IGNORE).all():
+        raise SystemExit("smoke pack: site B's test rows travelled")
+    try:
+        PK.load_bijie(path, 'val')
+        raise SystemExit('smoke pack: the pack served a validation split it does not hold')
+    except SystemExit as e:
+        if 'holds no Bijie val split' not in str(e):
+            raise
+    run_dir = os.path.join(out_dir, 'run-pack')
+    os.environ['SCARP_PACK'] = path
+    try:
+        T.main(['--recipe', 'sat', '--arch', 'geonext', '--out', run_dir, '--epochs', '1', '--steps', '2', '--batch', '2',
+                '--crop', '128', '--limit', '4', '--threads', str(threads), '--seed', '1', '--val-every', '0'])
+    finally:
+        del os.environ['SCARP_PACK']
+    cmd = T.train_command(json.load(open(os.path.join(run_dir, 'config.json'))))
+    if not cmd.startswith('/usr/bin/python3 -m scarp_train.pack --sat && SCARP_PACK=.gpu/pack-sat.npz '):
+        raise SystemExit(f'smoke pack: the command chain does not build and name the pack: {cmd}')
+
+
 def main(out_dir: str, models: list[str], threads: int = 2) -> int:
     os.makedirs(out_dir, exist_ok=True)
     t0 = time.time()
@@ -104,6 +134,7 @@ def main(out_dir: str, models: list[str], threads: int = 2) -> int:
         if arch == 'geonext':
             rebuild_and_finetune(run_dir, path, out_dir, threads)
             ensemble_check(run_dir, os.path.join(out_dir, 'run-geonext-ft'), out_dir)
+            pack_check(out_dir, threads)
         print(f'smoke {arch}: ok ({time.time() - t0:.1f} s)', flush=True)
     return 0
 

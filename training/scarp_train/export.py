@@ -90,9 +90,10 @@ def load_net(run_dir: str, which: str = 'best'):
     return net, cfg, ck
 
 
-def training_command(cfg: dict, model_id: str) -> str:
+def training_command(cfg: dict, model_id: str, version: str | None = None) -> str:
     """The exact commands (run in training/) that reproduce a shipped model."""
     from .train import train_command
+    version_arg = f' --version {version}' if version else ''
     run = cfg['out']
     swept = cfg['spec'].get('family') != 's2' and os.path.exists(os.path.join(run, 'gsd.json'))
     sweep = f" && /usr/bin/python3 -m scarp_train.gsd_sweep --run {run} --id {model_id}" if swept else ''
@@ -104,11 +105,11 @@ def training_command(cfg: dict, model_id: str) -> str:
         src = json.load(open(tile_json)).get('copied_from')
         select = f" && cp {src}/tile.json {run}/" if src else f" && /usr/bin/python3 -m scarp_train.tile_select --run {run}"
     return (train_command(cfg) + select + f" && /usr/bin/python3 -m scarp_train.evaluate --run {run} --id {model_id}{no_flips}"
-            + sweep + f" && /usr/bin/python3 -m scarp_train.export --run {run} --id {model_id} --out ../models")
+            + sweep + f" && /usr/bin/python3 -m scarp_train.export --run {run} --id {model_id} --out ../models{version_arg}")
 
 
 def make_card(model_id: str, cfg: dict, params: int, metrics: dict | None, tile: int, overlap: int,
-              head: dict | None = None) -> dict:
+              head: dict | None = None, version: str | None = None) -> dict:
     spec = cfg['spec']
     spec.setdefault('family', C.RECIPES[spec['recipe']]['family'])  # runs made before recipes had families
     tb = cfg.get('terrain_bands')
@@ -132,7 +133,7 @@ def make_card(model_id: str, cfg: dict, params: int, metrics: dict | None, tile:
         'schemaVersion': 1,
         'id': model_id,
         'name': f"{name} ({spec['recipe'].upper()}, {inputs_text})",
-        'version': m.get('version', '2.0.0'),
+        'version': version or m.get('version', '2.0.0'),
         'description': f"{RECIPE_TEXT[spec['recipe']]} {desc}",
         'architecture': arch_name,
         'task': 'binary-segmentation',
@@ -146,7 +147,7 @@ def make_card(model_id: str, cfg: dict, params: int, metrics: dict | None, tile:
         'domain': spec['domain'],
         'training': {
             'datasets': ds,
-            'command': training_command(cfg, model_id),
+            'command': training_command(cfg, model_id, version),
             'epochs': m.get('epochs_trained', cfg['epochs']),
             'device': m.get('device', HARDWARE),
             'notes': m.get('training_notes', f"Trained from scratch, crops of {cfg['crop']} px at "
@@ -213,7 +214,7 @@ def write_graph(wrapper: ExportWrapper, inputs: list[dict], path: str) -> None:
 
 
 def export(run_dir: str, model_id: str, out_dir: str, metrics_path: str | None, tile: int, overlap: int, which: str = 'best',
-           write_parity: bool = False) -> str:
+           write_parity: bool = False, version: str | None = None) -> str:
     net, cfg, ck = load_net(run_dir, which)
     dual = cfg['spec']['dual']
     metrics = json.load(open(metrics_path)) if metrics_path and os.path.exists(metrics_path) else None
@@ -226,7 +227,7 @@ def export(run_dir: str, model_id: str, out_dir: str, metrics_path: str | None, 
     # the ONNX graph uses exactly the rounded head the card publishes
     with torch.no_grad():
         h.weight.copy_(torch.tensor(head['weights']).reshape(h.weight.shape)); h.bias.fill_(head['bias'])
-    card = make_card(model_id, cfg, n_params(net), metrics, tile, overlap, head)
+    card = make_card(model_id, cfg, n_params(net), metrics, tile, overlap, head, version)
     wrapper = ExportWrapper(net, temperature).eval()
     inputs = C.card_inputs(cfg['spec'], cfg.get('terrain_bands'))
     names = [i['name'] for i in inputs]
@@ -286,11 +287,12 @@ def main(argv=None):
     ap.add_argument('--tile', type=int, default=None, help="default: the run's tile.json (tile_select), else 256")
     ap.add_argument('--overlap', type=int, default=None, help="default: the run's tile.json (tile_select), else 64")
     ap.add_argument('--which', default='best', choices=['best', 'last'])
+    ap.add_argument('--version', default=None, help="the card's version (default: the metrics' version, else 2.0.0)")
     a = ap.parse_args(argv)
     from .tile_select import read_choice
     choice = read_choice(a.run) or {'size': 256, 'overlap': 64}
     export(a.run, a.id, a.out, a.metrics or os.path.join(a.run, 'metrics.json'), a.tile or choice['size'],
-           a.overlap if a.overlap is not None else choice['overlap'], a.which, write_parity=True)
+           a.overlap if a.overlap is not None else choice['overlap'], a.which, write_parity=True, version=a.version)
 
 
 if __name__ == '__main__':

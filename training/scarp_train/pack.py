@@ -41,10 +41,11 @@ def _concat(blobs: list[bytes]):
     return np.frombuffer(b''.join(blobs), np.uint8), off
 
 
-def build_sat(path: str = OUT_SAT) -> str:
+def build_sat(path: str = OUT_SAT, limit: int | None = None) -> str:
+    """`limit`: the first N Bijie training samples only (smoke tests)."""
     arrays = {}
     root = os.path.join(D.data_dir(), 'bijie')
-    ids = open(os.path.join(root, 'train.txt')).read().split()
+    ids = open(os.path.join(root, 'train.txt')).read().split()[:limit]
     arrays['bj_ids'] = np.array(ids)
     arrays['bj_img'], arrays['bj_img_off'] = _concat([open(f'{root}/images/{i}.jpg', 'rb').read() for i in ids])
     arrays['bj_mask'], arrays['bj_mask_off'] = _concat([open(f'{root}/masks/{i}.png', 'rb').read() for i in ids])

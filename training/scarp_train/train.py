@@ -62,7 +62,9 @@ def train_command(cfg: dict) -> str:
     commands and the ensemble's."""
     if cfg.get('members'):
         return cfg['chain']
-    c = (f"/usr/bin/python3 -m scarp_train.train --recipe {cfg['recipe']} --arch {cfg['arch']} --out {cfg['out']} "
+    # a run trained from a GPU pack (scarp_train.pack) names it, and the chain starts by building it
+    env = f"SCARP_PACK=.gpu/{cfg['pack']} " if cfg.get('pack') else ''
+    c = (env + f"/usr/bin/python3 -m scarp_train.train --recipe {cfg['recipe']} --arch {cfg['arch']} --out {cfg['out']} "
          f"--seed {cfg['seed']} --epochs {cfg['epochs']} --steps {cfg['steps']} --batch {cfg['batch']} --crop {cfg['crop']} "
          f"--width {cfg['width']} --threads {cfg['threads']}")
     if cfg.get('lr') and cfg['lr'] != 2e-3:
@@ -85,7 +87,11 @@ def train_command(cfg: dict) -> str:
         c += " --freeze-bn"
     if cfg.get('hard_negatives'):
         c += f" --hard-negatives {cfg['hard_negatives']:g} --remine-every {cfg['remine_every']}"
-    return cfg.get('command_prefix', '') + c
+    chain = cfg.get('command_prefix', '') + c
+    if cfg.get('pack'):
+        build = f"/usr/bin/python3 -m scarp_train.pack{' --sat' if cfg['pack'] == 'pack-sat.npz' else ''} && "
+        chain = chain if chain.startswith(build) else build + chain
+    return chain
 
 
 def device_auto(name: str):
@@ -269,6 +275,8 @@ def main(argv=None):
     os.makedirs(a.out, exist_ok=True)
     torch.manual_seed(a.seed)
     cfg = dict(vars(a), spec=spec, terrain_bands=tb, optical_bands=C.optical_bands(spec), gsd=spec['gsd'])
+    if os.environ.get('SCARP_PACK'):
+        cfg['pack'] = os.path.basename(os.environ['SCARP_PACK'])
     net = build_net(cfg).to(dev)
     cfg['params'] = n_params(net)
     critic, adv = make_critic(cfg)
