@@ -916,6 +916,8 @@ export interface AdaptModelResult {
   /** Reviewed landslides learned from: confirmed (also edited, drawn, field-verified) and rejected. */
   decisions: { confirmed: number; rejected: number };
   labelPixels: { positive: number; negative: number };
+  /** The decisions did not predict each other (cross-validation took the strongest prior): the model's head is unchanged and only the decisions apply. */
+  keptBase: boolean;
   /** The new run (its inventory replaced the unreviewed landslides: one undoable edit). */
   run: DetectResult;
   /** Unreviewed landslides of the scene before and after. */

@@ -98,6 +98,9 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal || !existsSync(MODEL))('ada
     // What the panel shows is what the API returned, and what the file now holds.
     expect(Number(await p.getByTestId('adapt-before').textContent())).toBe(r.changes.before);
     expect(Number(await p.getByTestId('adapt-after').textContent())).toBe(r.changes.after);
+    // Whether the head moved is said when it did not (three decisions rarely predict each other).
+    expect(typeof r.keptBase).toBe('boolean');
+    expect(await p.getByTestId('adapt-kept-base').count()).toBe(r.keptBase ? 1 : 0);
     // Every new landslide is added, reshaped from old ones or an old outline again; every old one removed or reshaped.
     const d = r.difference;
     expect(d.added.length + d.reshaped.length + d.unchanged).toBe(r.changes.after);

@@ -20,7 +20,7 @@ import { buildLabels, type LabelDecision, type LabelOptions, type LabelRaster } 
 import { FeatureSampler } from './feature-samples';
 import { fitHead, type FitResult, type HeadParameters } from './fit-head';
 import { writeAdaptedOnnx } from './onnx-head';
-import { chooseLambda, type LambdaChoice } from './choose-lambda';
+import { chooseLambda, LAMBDA_GRID, type LambdaChoice } from './choose-lambda';
 
 /** Anchors weigh up to three times all decisions together (fit-head.ts; anchorShareFor). */
 export const DEFAULT_ANCHOR_SHARE = 3;
@@ -84,6 +84,8 @@ export interface AdaptResult {
   lambda: number;
   /** The cross-validated choice, when λ was not given. */
   lambdaChoice?: LambdaChoice;
+  /** The cross-validation took the strongest prior, so `head` is the base model's head exactly (`fit` is what λ gave). */
+  keptBase: boolean;
   counts: LabelRaster['counts'];
   featureSeconds: number;
   fitSeconds: number;
@@ -147,18 +149,24 @@ export async function fitAdaptation(request: AdaptRequest): Promise<AdaptResult>
     const t1 = performance.now();
     const baseHead = { weights: card.head.weights, bias: card.head.bias };
     const temperature = card.calibration?.temperature ?? 1;
-    const choice = req.lambda === undefined ? chooseLambda(samples, baseHead, temperature) : undefined;
+    const choice = req.lambda === undefined ? chooseLambda(samples, baseHead, temperature, { threshold: card.threshold }) : undefined;
     const lambda = req.lambda ?? choice!.lambda;
     const fit = fitHead(samples, baseHead, temperature, { lambda });
+    // When the cross-validation takes the strongest prior (the decisions do not predict each other), the head
+    // stays the base model's exactly: λ = 512 still moves it a little, and with a low extent threshold
+    // (scarp-sat-rgb 3.0.0: regions >= 0.09) that little took site B at 3 m from 0.822 to 0.807 F1 with no
+    // evidence behind it (docs/learning-from-corrections.md, session 19).
+    const keptBase = choice !== undefined && choice.lambda === LAMBDA_GRID[LAMBDA_GRID.length - 1];
+    const head = keptBase ? { weights: [...baseHead.weights], bias: baseHead.bias } : fit.head;
     const fitSeconds = (performance.now() - t1) / 1000;
-    return { model: scene.model, head: fit.head, fit, lambda, lambdaChoice: choice, counts: labels.counts, featureSeconds, fitSeconds };
+    return { model: scene.model, head, fit, lambda, lambdaChoice: choice, keptBase, counts: labels.counts, featureSeconds, fitSeconds };
   } finally {
     await Promise.all(opened.map((r) => r.close().catch(() => undefined)));
   }
 }
 
 /** The adapted model's card: the base card with the new head and its provenance. */
-export function adaptedCard(base: ModelCard, baseSha256: string, result: Pick<AdaptResult, 'head' | 'counts'> & Partial<Pick<AdaptResult, 'lambda' | 'lambdaChoice'>>, opts: { id: string; event?: string; ringM?: number }): ModelCard {
+export function adaptedCard(base: ModelCard, baseSha256: string, result: Pick<AdaptResult, 'head' | 'counts'> & Partial<Pick<AdaptResult, 'lambda' | 'lambdaChoice' | 'keptBase'>>, opts: { id: string; event?: string; ringM?: number }): ModelCard {
   const { ece: _ece, eceSplit: _split, ...calibration } = base.calibration ?? { method: 'temperature' as const, temperature: 1 };
   return {
     ...base,
@@ -174,7 +182,7 @@ export function adaptedCard(base: ModelCard, baseSha256: string, result: Pick<Ad
       event: opts.event,
       createdAt: new Date().toISOString(),
       labels: result.counts,
-      method: `logistic head, class-balanced per decision, L2 towards the base head (lambda ${result.lambda ?? 2}${result.lambdaChoice ? `, chosen by ${result.lambdaChoice.folds}-fold cross-validation over the decisions` : ''}), reviewed-background ring ${opts.ringM ?? 5} m`,
+      method: `logistic head, class-balanced per decision, L2 towards the base head (lambda ${result.lambda ?? 2}${result.lambdaChoice ? `, chosen by ${result.lambdaChoice.folds}-fold cross-validation over the decisions` : ''}${result.keptBase ? ': the strongest prior, so the base head is kept' : ''}), reviewed-background ring ${opts.ringM ?? 5} m`,
     },
   };
 }

@@ -152,6 +152,7 @@ export async function adaptProject(
     model: { id, path: written.onnx, card: written.card },
     decisions: counts,
     labelPixels: { positive: fit.counts.positivePixels, negative: fit.counts.negativePixels },
+    keptBase: fit.keptBase,
     run: result,
     changes: { before: unreviewed.length, after: after.length, areaBeforeM2: areaOf(unreviewed), areaAfterM2: areaOf(after) },
     difference: classifyChanges(unreviewed.map(outline), after.map(outline)),

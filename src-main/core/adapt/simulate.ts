@@ -60,6 +60,8 @@ export interface SimulateResult {
   adapted: boolean;
   /** The head's prior strength used; null when not adapted. */
   lambda: number | null;
+  /** The cross-validation took the strongest prior: the adapted head is the base model's (adapt-model.ts). */
+  keptBase?: boolean;
   /** Cross-validation over the decisions (choose-lambda.ts): held-out loss per candidate λ. */
   lambdaScores?: LambdaChoice['scores'];
   before: Metrics;
@@ -207,6 +209,7 @@ export async function simulateCurve(req: Omit<SimulateRequest, 'corrections' | '
       const adapting = adaptBlocker(decisionCounts(decisions)) === null;
       let lambda: number | null = null;
       let lambdaChoice: LambdaChoice | undefined;
+      let keptBase: boolean | undefined;
       if (adapting) {
         req.onProgress?.(`N = ${n}: learning from ${decisions.length} corrections`);
         const fit = await fitAdaptation({
@@ -225,6 +228,7 @@ export async function simulateCurve(req: Omit<SimulateRequest, 'corrections' | '
         featureSeconds = fit.featureSeconds;
         lambda = fit.lambda;
         lambdaChoice = fit.lambdaChoice;
+        keptBase = fit.keptBase;
         const modelPath = req.outModel && req.corrections.length === 1 ? req.outModel : join(work, `adapted-${n}.onnx`);
         const card = adaptedCard(fit.model.card, fit.model.sha256, fit, { id: `${fit.model.id}-adapted`, event: basename(req.image), ringM: req.ringM });
         await writeAdaptedModel(fit.model, card, modelPath);
@@ -269,6 +273,7 @@ export async function simulateCurve(req: Omit<SimulateRequest, 'corrections' | '
         n,
         adapted: adapting,
         lambda,
+        keptBase,
         lambdaScores: lambdaChoice?.scores,
         before,
         after,

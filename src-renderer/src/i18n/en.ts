@@ -393,6 +393,7 @@ export const en = {
     model: 'Adapted {base} from {n} decisions ({yes} landslides, {no} not landslides) →',
     timing: '; features {f} s, fit {fit} s.',
     hidden: 'The previous detection’s probability and mask layers are hidden: they no longer match the inventory.',
+    keptBase: 'These decisions do not predict each other well enough to change the model: its answer is kept, and only your decisions were applied. More decisions of the same kind of mistake (river banks, road cuts) give it something to learn.',
     accept: 'Accept',
     discard: 'Discard (undo)',
     adapting: 'Adapting',

@@ -353,6 +353,7 @@ export const es: Messages = {
     model: 'Se adaptó {base} a partir de {n} decisiones ({yes} deslizamientos, {no} no deslizamientos) →',
     timing: '; características {f} s, ajuste {fit} s.',
     hidden: 'Las capas de probabilidad y máscara de la detección anterior están ocultas: ya no coinciden con el inventario.',
+    keptBase: 'Estas decisiones no se predicen entre sí lo bastante como para cambiar el modelo: se conserva su respuesta y solo se aplicaron sus decisiones. Más decisiones sobre el mismo tipo de error (orillas de río, taludes de carretera) le darán algo que aprender.',
     accept: 'Aceptar',
     discard: 'Descartar (deshacer)',
     adapting: 'Adaptando',

@@ -53,6 +53,22 @@ describe('chooseLambda (the head prior by cross-validation over the decisions)',
     expect(losses.every(Number.isFinite)).toBe(true);
   });
 
+  it('at the card\'s threshold: decisions the base already gets right keep its head, decisions it gets wrong move it', () => {
+    // The base maps every landslide above the threshold 0.5 and every other decision below it, with little
+    // confidence: the log-loss still rewards a sharper head, the error at the threshold does not.
+    const right = decisions(10, 60, 3, (_, label) => (label ? 0.6 : -1.1));
+    const base = { weights: [1, 0, 0], bias: 0 };
+    expect(chooseLambda(right, base, 1).lambda).toBeLessThan(LAMBDA_GRID[LAMBDA_GRID.length - 1]!);
+    const atThreshold = chooseLambda(right, base, 1, { threshold: 0.5 });
+    expect(atThreshold.lambda).toBe(LAMBDA_GRID[LAMBDA_GRID.length - 1]);
+    expect(atThreshold.scores.every((c) => c.loss === 0)).toBe(true);
+    // A base blind to channel 0 calls everything below the threshold 0.6: the landslides are errors it learns from.
+    const wrong = decisions(10, 60, 3, (_, label) => (label ? 2 : 0));
+    const learnt = chooseLambda(wrong, blind, 1, { threshold: 0.6 });
+    expect(learnt.lambda).toBeLessThanOrEqual(8);
+    expect(learnt.scores.find((c) => c.lambda === learnt.lambda)!.loss).toBeLessThan(learnt.scores[learnt.scores.length - 1]!.loss);
+  });
+
   it('takes the strongest prior with fewer than two decisions to hold out', () => {
     const s = decisions(1, 50, 3, () => 1);
     expect(chooseLambda(s, blind, 1).lambda).toBe(LAMBDA_GRID[LAMBDA_GRID.length - 1]);
