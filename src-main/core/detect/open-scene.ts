@@ -138,7 +138,7 @@ export async function openScene(
   onProgress?.({ stage: 'prepare', done: 0, total: 4, message: `model ${modelReason}` });
   if (dem && !usesTerrain(card)) {
     const alt = terrainAlternative
-      ? ` Model '${terrainAlternative.id}' uses terrain and takes this scene by resampling it${terrainAlternative.card.domain ? ` (made for ${terrainAlternative.card.domain})` : ''}: for aerial or drone imagery choose it.`
+      ? ` Model '${terrainAlternative.id}' uses terrain and takes this scene by resampling it${terrainAlternative.card.domain ? ` (made for ${terrainAlternative.card.domain})` : ''}: on aerial or drone imagery compare the two (--model ${terrainAlternative.id}).`
       : '';
     warnings.push(`Model '${card.id}' does not use terrain; the DEM only feeds the slope/elevation/aspect attributes.${alt}`);
   }
