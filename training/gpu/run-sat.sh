@@ -22,12 +22,13 @@ OUT="${OUT:-$PWD/runs-gpu}"
 mkdir -p "$OUT/runs"
 $PY -c 'import torch; print("torch", torch.__version__, "cuda", torch.cuda.is_available(), torch.cuda.get_device_name(0) if torch.cuda.is_available() else "")'
 nproc
-SEEDS=${SEEDS:-"0 1 2"} STEPS=${STEPS:-125} WORKERS=${WORKERS:-4} MAXMIN=${MAXMIN:-7}
+# EPOCHS: the whole schedule; the last 4 are the hard-negative restart (16: the shipped 3.0.0's)
+SEEDS=${SEEDS:-"0 1 2"} STEPS=${STEPS:-125} WORKERS=${WORKERS:-4} MAXMIN=${MAXMIN:-7} EPOCHS=${EPOCHS:-16}
 COMMON="--recipe sat --arch geonext --steps $STEPS --batch 32 --crop 192 --width 16 --device cuda --workers $WORKERS --threads 1 --val-every 0"
 for seed in $SEEDS; do
   run="$OUT/runs/sat-gpu-s$seed"
-  ( $PY -m scarp_train.train $COMMON --out "$run" --seed $seed --epochs 12 --lr 4e-3 --max-minutes $MAXMIN \
-    && $PY -m scarp_train.train $COMMON --out "$run" --seed $seed --epochs 16 --lr 4e-3 --restart-lr 1e-3 \
+  ( $PY -m scarp_train.train $COMMON --out "$run" --seed $seed --epochs $((EPOCHS - 4)) --lr 4e-3 --max-minutes $MAXMIN \
+    && $PY -m scarp_train.train $COMMON --out "$run" --seed $seed --epochs $EPOCHS --lr 4e-3 --restart-lr 1e-3 \
          --hard-negatives 0.3 --remine-every 2 --max-minutes $MAXMIN ) > "$run.log" 2>&1 &
 done
 wait || true
