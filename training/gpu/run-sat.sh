@@ -10,8 +10,9 @@
 #           with --device-note "NVIDIA H200 (device tool), PyTorch <version>".
 # Validation does not travel (--val-every 0: best.pt is the EMA at the end of the annealed schedule); the seed that
 # ships is chosen here on validation, like every other run.
-# Per seed: 12 epochs of OneCycle, then a warm restart over 4 more with 30 % of Bijie draws on hard negatives
-# (the CPU recipe's chain), 125 batches of 32 crops an epoch (twice the CPU recipe's crops), 4 crop workers.
+# Per seed: EPOCHS - 4 epochs of OneCycle, then a warm restart over 4 more with 30 % of Bijie draws on hard negatives
+# (the CPU recipe's chain; EPOCHS 16 by default, as for 3.0.0), 125 batches of 32 crops an epoch (twice the CPU
+# recipe's crops), 4 crop workers a seed (SEEDS, STEPS, WORKERS, EPOCHS, MAXMIN from the environment).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=python3

@@ -1,7 +1,7 @@
 """Compact training arrays for a GPU host (no GDAL there, at most 64 MiB of working tree travels):
 
     /usr/bin/python3 -m scarp_train.pack            # -> training/.gpu/pack.npz (~14 MB), UAV recipe
-    /usr/bin/python3 -m scarp_train.pack --sat      # -> training/.gpu/pack-sat.npz (~50 MB), satellite recipe
+    /usr/bin/python3 -m scarp_train.pack --sat      # -> training/.gpu/pack-sat.npz (57 MB), satellite recipe
 
 Holds the Jinsha sites for the UAV recipe: RGB uint8, DSM as int16 decimetres above the site's
 minimum (-1 = nodata), the mask, the geotransform and the full height. Site B's test rows (and the
