@@ -79,12 +79,13 @@ export interface AdaptProgress {
 export interface AdaptResult {
   model: LoadedModel;
   head: HeadParameters;
-  fit: FitResult;
+  /** The refit; absent when the base head is kept (`keptBase`). */
+  fit?: FitResult;
   /** The prior strength used (fit-head.ts). */
   lambda: number;
   /** The cross-validated choice, when λ was not given. */
   lambdaChoice?: LambdaChoice;
-  /** The cross-validation took the strongest prior, so `head` is the base model's head exactly (`fit` is what λ gave). */
+  /** The cross-validation took the strongest prior, so `head` is the base model's head exactly (no refit). */
   keptBase: boolean;
   counts: LabelRaster['counts'];
   featureSeconds: number;
@@ -151,13 +152,13 @@ export async function fitAdaptation(request: AdaptRequest): Promise<AdaptResult>
     const temperature = card.calibration?.temperature ?? 1;
     const choice = req.lambda === undefined ? chooseLambda(samples, baseHead, temperature, { threshold: card.threshold }) : undefined;
     const lambda = req.lambda ?? choice!.lambda;
-    const fit = fitHead(samples, baseHead, temperature, { lambda });
     // When the cross-validation takes the strongest prior (the decisions do not predict each other), the head
     // stays the base model's exactly: λ = 512 still moves it a little, and with a low extent threshold
     // (scarp-sat-rgb 3.0.0: regions >= 0.09) that little took site B at 3 m from 0.822 to 0.807 F1 with no
     // evidence behind it (docs/learning-from-corrections.md, session 19).
     const keptBase = choice !== undefined && choice.lambda === LAMBDA_GRID[LAMBDA_GRID.length - 1];
-    const head = keptBase ? { weights: [...baseHead.weights], bias: baseHead.bias } : fit.head;
+    const fit = keptBase ? undefined : fitHead(samples, baseHead, temperature, { lambda });
+    const head = fit ? fit.head : { weights: [...baseHead.weights], bias: baseHead.bias };
     const fitSeconds = (performance.now() - t1) / 1000;
     return { model: scene.model, head, fit, lambda, lambdaChoice: choice, keptBase, counts: labels.counts, featureSeconds, fitSeconds };
   } finally {
