@@ -85,7 +85,7 @@ def ensemble_check(run_a: str, run_b: str, out_dir: str) -> None:
 def pack_check(out_dir: str, threads: int) -> None:
     """The satellite GPU pack (`pack.py --sat`): Bijie samples decode exactly as from the shared files, Jinsha's
     held-out rows never travel, validation is refused with a clear error, and a run trained from the pack
-    names it in its command chain."""
+    names it in its command chain, which a run fine-tuned from it starts with."""
     from scarp_train import data as D, pack as PK
     path = PK.build_sat(os.path.join(out_dir, 'pack-sat.npz'), limit=4)
     for a, b in zip(D.bijie('train', 4), PK.load_bijie(path, 'train')):
@@ -110,6 +110,14 @@ def pack_check(out_dir: str, threads: int) -> None:
     cmd = T.train_command(json.load(open(os.path.join(run_dir, 'config.json'))))
     if not cmd.startswith('/usr/bin/python3 -m scarp_train.pack --sat && SCARP_PACK=.gpu/pack-sat.npz '):
         raise SystemExit(f'smoke pack: the command chain does not build and name the pack: {cmd}')
+    # a run fine-tuned on this machine from the pack-trained one: its chain first rebuilds its source
+    ft_dir = os.path.join(out_dir, 'run-pack-ft')
+    T.main(['--recipe', 'sat', '--arch', 'geonext', '--out', ft_dir, '--epochs', '1', '--steps', '1', '--batch', '2',
+            '--crop', '128', '--limit', '4', '--threads', str(threads), '--seed', '2', '--val-every', '0',
+            '--init-from', os.path.join(run_dir, 'best.pt')])
+    ft_cmd = T.train_command(json.load(open(os.path.join(ft_dir, 'config.json'))))
+    if not (ft_cmd.startswith(cmd + ' && ') and ft_cmd.endswith(f'--init-from {run_dir}/best.pt')):
+        raise SystemExit(f'smoke pack: a fine-tuned run\'s chain does not start with its source\'s: {ft_cmd}')
 
 
 def main(out_dir: str, models: list[str], threads: int = 2) -> int:

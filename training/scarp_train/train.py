@@ -330,6 +330,13 @@ def main(argv=None):
     elif a.init_from:
         src = torch.load(a.init_from, map_location=dev)
         net.load_state_dict(src['model']); ema.net.load_state_dict(src['model'])
+        # the card's command chain must rebuild the source first: its run's config.json (rebuilt runs and
+        # GPU runs are completed there), else the config inside the checkpoint
+        # (weights rebuilt from an ONNX have no training command: their card's chain is the provenance)
+        src_cfg_path = os.path.join(os.path.dirname(a.init_from), 'config.json')
+        src_cfg = json.load(open(src_cfg_path)) if os.path.exists(src_cfg_path) else src.get('config')
+        if src_cfg and src_cfg.get('epochs') and 'rebuilt_from' not in src:
+            cfg['command_prefix'] = train_command(src_cfg) + ' && '
         print(f'starting from the weights of {a.init_from} (epoch {src.get("epoch")})', flush=True)
     json.dump(cfg, open(os.path.join(a.out, 'config.json'), 'w'), indent=1)
     print(f'{a.recipe}/{a.arch}: {n_params(net)} parameters on {dev}', flush=True)
