@@ -390,7 +390,7 @@ def main(argv=None):
           + (f"Weights rebuilt from {ck['rebuilt_from']['onnx']} (sha256 {ck['rebuilt_from']['sha256'][:8]}…; scarp_train.rebuild). " if ck.get('rebuilt_from')
              else '' if cfg.get('members') else f"EMA weights after epoch {ck.get('epoch')} of {len(log)}. ") + f"Temperature {T:.3f}, threshold {thr:.2f} "
           + (f"(the card's: {seed[0]:.2f}, seeded at {seed[1]:.2f}: hysteresis chosen on validation, {hyst['score']:.3f} against {hyst['plain_score']:.3f} with the single threshold) " if seed else '') + f"(validation: {', '.join(spec['val'])}); test-time flips {'on' if use_tta else 'off'} by default "
-          f"(validation gain {tta_gain:+.3f} F1 for 4x the inference).", '',
+          + (f"(validation gain {tta_gain:+.3f} F1 for 4x the inference)." if not a.no_flips else "(not measured: evaluated with --no-flips)."), '',
           '## Held-out metrics', '',
           'Pooled pixel metrics are the honest figure: every test pixel counted once, unmapped (255) excluded. '
           'Per-image means are shown only to compare with the papers.', '', fmt_table(rows), '',
