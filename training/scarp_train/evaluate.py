@@ -5,7 +5,8 @@
 1. Temperature T fitted on the specialist's own validation logits (NLL), then the threshold that
    maximises validation F1 (config.RECIPES[...]['val'], validate.score_sets) on the calibrated
    probabilities, swept over 0.02-0.98, with and without test-time flips. Flips become the card's
-   default only if they gain >= 0.02 validation F1 (they cost 4x the inference).
+   default only if they gain >= 0.02 validation F1 (they cost 4x the inference) in what the app keeps:
+   with hysteresis (4.) chosen for each arm over every validation set, else at the single threshold.
 2. Held-out sets, through full-scene tiled inference at the GSD the app would run them (run as is
    inside the card's [minM, maxM], else resampled to the nearer bound):
    - Jinsha site B south (rows >= 1690, 255 excluded), with and without the DSM when the model
@@ -255,7 +256,33 @@ def main(argv=None):
         net.head.bias += shift  # from here on the net's logits include the calibration shift
     vsets_tta = None if a.no_flips else val_logits(tta=True)
     v_tta = v_plain if a.no_flips else score_sets(vsets_tta, T)
-    tta_gain = v_tta['score'] - v_plain['score']
+
+    # 4. hysteresis on validation (the satellite model's with site B's validation rows, as its tile), chosen
+    # for each arm (plain, flips) that is measured
+    more = [n for n in validation_names(spec) if n not in spec['val']] if spec['family'] != 's2' else []
+
+    def seeded_choice(tta: bool) -> dict:
+        # the plain logits were taken before the head carried the calibration shift, the others after
+        h_sets = ([(n, [sigmoid(l / T) for l in ls], ms) for n, ls, ms in vsets_tta] if tta
+                  else [(n, [sigmoid((l + shift) / T) for l in ls], ms) for n, ls, ms in vsets])
+        if more:
+            h_sets += [(n, [sigmoid(l / T) for l in ls], ms) for n, ls, ms in
+                       tiled_validation(net, spec, inputs, choice['size'], choice['overlap'], a.limit, names=more, tta=tta)]
+        return HY.select(h_sets, (v_tta if tta else v_plain)['threshold'])
+
+    def kept_score(h: dict) -> float:
+        return h['score'] if h['adopted'] else h['plain_score']
+    hyst_arms = {}
+    if spec['family'] != 's2':
+        hyst_arms[False] = seeded_choice(False)
+        if not a.no_flips:
+            hyst_arms[True] = seeded_choice(True)
+    if True in hyst_arms:
+        # flips are judged by what the app keeps (seeded regions over every validation set), not by the
+        # single threshold on the primary set: the seed rule changes what they are worth
+        tta_gain = kept_score(hyst_arms[True]) - kept_score(hyst_arms[False])
+    else:
+        tta_gain = v_tta['score'] - v_plain['score']
     use_tta = tta_gain >= TTA_MIN_GAIN
     thr = v_tta['threshold'] if use_tta else v_plain['threshold']
     val_masks = [m for _, _, ms in vsets for m in ms]
@@ -266,18 +293,11 @@ def main(argv=None):
     rel_val_t, ece_val_t, _ = K.reliability([sigmoid(l / T_only) for _, ls, _ in vsets for l in ls], val_masks)
     print(json.dumps({'temperature': T, 'bias_shift': shift, 'temperature_only': T_only, 'val_plain': v_plain, 'val_uncalibrated': v_raw, 'val_tta': v_tta}), flush=True)
 
-    # 4. hysteresis on validation (the satellite model's with site B's validation rows, as its tile)
-    hyst, seed = None, None
-    if spec['family'] != 's2':
-        h_sets = ([(n, [sigmoid(l / T) for l in ls], ms) for n, ls, ms in vsets_tta] if use_tta
-                  else [(n, [sigmoid((l + shift) / T) for l in ls], ms) for n, ls, ms in vsets])
-        more = [n for n in validation_names(spec) if n not in spec['val']]
-        if more:  # the head already carries the shift here
-            h_sets += [(n, [sigmoid(l / T) for l in ls], ms) for n, ls, ms in
-                       tiled_validation(net, spec, inputs, choice['size'], choice['overlap'], a.limit, names=more, tta=use_tta)]
-        hyst = HY.select(h_sets, thr)
+    hyst, seed = hyst_arms.get(use_tta), None
+    if hyst:
         seed = (hyst['low'], hyst['high']) if hyst['adopted'] else None
-        print(json.dumps({'hysteresis': hyst}), flush=True)
+        print(json.dumps({'hysteresis': hyst, 'flips': use_tta,
+                          'kept_validation': {('flips' if t else 'plain'): kept_score(h) for t, h in hyst_arms.items()}}), flush=True)
     card_thr = seed[0] if seed else thr
     rule = seed or (thr, thr)  # (low, high): what the app keeps; high <= low is the single threshold
 
@@ -376,6 +396,7 @@ def main(argv=None):
         'tta': 'flips' if use_tta else 'none', 'tile': choice, 'flips_measured': not a.no_flips, 'rows': rows, 'epochs_trained': len(log) or cfg.get('epochs'),  # an ensemble or a rebuilt run has no log of its own
         'device': a.device_note or HARDWARE,
         'extra': {**extra, 'validation': {'plain': v_plain, 'flips': v_tta, 'uncalibrated': v_raw, 'tta_gain': tta_gain,
+                                          'kept': {('flips' if t else 'plain'): kept_score(h) for t, h in hyst_arms.items()},
                                           'ece_calibrated': ece_val, 'ece_uncalibrated': ece_val_raw,
                                           'ece_temperature_only': ece_val_t, 'temperature_only': T_only},
                   'ece_test': {k: v[1] for k, v in rel_test.items()}, 'tile_ms_cpu_1thread': tile_ms,
@@ -390,7 +411,9 @@ def main(argv=None):
           + (f"Weights rebuilt from {ck['rebuilt_from']['onnx']} (sha256 {ck['rebuilt_from']['sha256'][:8]}…; scarp_train.rebuild). " if ck.get('rebuilt_from')
              else '' if cfg.get('members') else f"EMA weights after epoch {ck.get('epoch')} of {len(log)}. ") + f"Temperature {T:.3f}, threshold {thr:.2f} "
           + (f"(the card's: {seed[0]:.2f}, seeded at {seed[1]:.2f}: hysteresis chosen on validation, {hyst['score']:.3f} against {hyst['plain_score']:.3f} with the single threshold) " if seed else '') + f"(validation: {', '.join(spec['val'])}); test-time flips {'on' if use_tta else 'off'} by default "
-          + (f"(validation gain {tta_gain:+.3f} F1 for 4x the inference)." if not a.no_flips else "(not measured: evaluated with --no-flips)."), '',
+          + (f"(validation gain {tta_gain:+.3f} F1 for 4x the inference"
+             + (", in what the app keeps over every validation set, each arm's rule chosen on validation)." if True in hyst_arms else ").")
+             if not a.no_flips else "(not measured: evaluated with --no-flips)."), '',
           '## Held-out metrics', '',
           'Pooled pixel metrics are the honest figure: every test pixel counted once, unmapped (255) excluded. '
           'Per-image means are shown only to compare with the papers.', '', fmt_table(rows), '',
