@@ -330,9 +330,9 @@ def main(argv=None):
     elif a.init_from:
         src = torch.load(a.init_from, map_location=dev)
         net.load_state_dict(src['model']); ema.net.load_state_dict(src['model'])
-        # the card's command chain must rebuild the source first: its run's config.json (rebuilt runs and
-        # GPU runs are completed there), else the config inside the checkpoint
-        # (weights rebuilt from an ONNX have no training command: their card's chain is the provenance)
+        # the card's command chain must rebuild the source run first: its config.json (where a GPU run's pack is
+        # recorded), else the checkpoint's; weights rebuilt from an ONNX have no train command (their card is
+        # the provenance)
         src_cfg_path = os.path.join(os.path.dirname(a.init_from), 'config.json')
         src_cfg = json.load(open(src_cfg_path)) if os.path.exists(src_cfg_path) else src.get('config')
         if src_cfg and src_cfg.get('epochs') and 'rebuilt_from' not in src:
