@@ -100,7 +100,16 @@ function rolesFromDescriptions(descriptions: readonly string[]): { roles: BandRo
  * a known stack by band count (Landsat 8/9 7-band, PlanetScope 8-band, Sentinel-2 10-band), else
  * Scarp's default: 3 bands red, green, blue; 4 or more red, green, blue, NIR (the shared tiles' order).
  */
-export function guessBandRoles(bandCount: number, descriptions?: readonly string[]): BandRolesGuess {
+export function guessBandRoles(bandCount: number, descriptions?: readonly string[], alphaBand?: number): BandRolesGuess {
+  if (alphaBand !== undefined && Number.isInteger(alphaBand) && alphaBand >= 0 && alphaBand < bandCount) {
+    // The alpha band is the validity mask (src-main/core/raster/validity.ts), never imagery: the
+    // other bands are guessed as if it were not there.
+    const rest = guessBandRoles(bandCount - 1, descriptions?.length === bandCount ? descriptions.filter((_, i) => i !== alphaBand) : undefined);
+    const roles = [...rest.roles];
+    roles.splice(alphaBand, 0, 'other');
+    const alpha = `Band ${alphaBand + 1} is an alpha band: where it is 0 the image has no data.`;
+    return { roles, from: rest.from, note: rest.note ? `${rest.note} ${alpha}` : alpha };
+  }
   const given = descriptions && descriptions.length === bandCount && descriptions.some((d) => d.trim() !== '') ? descriptions : null;
   const fromDesc = given ? rolesFromDescriptions(given) : null;
   if (fromDesc) {
@@ -123,6 +132,6 @@ export function guessBandRoles(bandCount: number, descriptions?: readonly string
 }
 
 /** The roles of a file's bands: the request's (when given), else guessBandRoles. */
-export function bandRolesOf(info: { bandCount: number; bandDescriptions?: readonly string[] }, requested?: readonly BandRole[]): BandRole[] {
-  return requested && requested.length > 0 ? [...requested] : guessBandRoles(info.bandCount, info.bandDescriptions).roles;
+export function bandRolesOf(info: { bandCount: number; bandDescriptions?: readonly string[]; alphaBand?: number }, requested?: readonly BandRole[]): BandRole[] {
+  return requested && requested.length > 0 ? [...requested] : guessBandRoles(info.bandCount, info.bandDescriptions, info.alphaBand).roles;
 }

@@ -61,6 +61,10 @@ export interface RasterInfo extends Grid {
   photometric: string;
   /** GDAL band descriptions (GDAL_METADATA, e.g. 'B4', 'nir'), one per band ('' where none); absent when the file has none. */
   bandDescriptions?: string[];
+  /** The alpha band (0-based, TIFF ExtraSamples): where it is 0 every band reads no data; absent when none. */
+  alphaBand?: number;
+  /** Whether GDAL's internal 1-bit mask says where there is data (0 = no data in every band). */
+  internalMask?: boolean;
 }
 
 /** A polygon as GeoJSON-style coordinates: first ring the shell, the rest holes. */

@@ -60,6 +60,21 @@ describe.skipIf(!(hasData && hasGdal))('DEM usability (real DSM crop)', () => {
     expect(r.range![1]).toBeLessThan(5000);
   });
 
+  it('a DEM with an alpha band (gdalwarp -dstalpha) is usable: alpha 0 is its no data', async () => {
+    const path = join(dir, 'dsm-alpha.tif');
+    gdal('gdalwarp', ['-q', '-dstalpha', '-srcnodata', '-9999', dsm, path]);
+    const dem = await openRaster(path);
+    try {
+      expect(dem.info.bandCount).toBe(2);
+      expect(dem.info.alphaBand).toBe(1);
+      const r = await checkDem(dem, image);
+      expect(r.coverage).toBeGreaterThan(0.999);
+      expect(r.range![0]).toBeGreaterThan(2000);
+    } finally {
+      await dem.close();
+    }
+  });
+
   it('refuses all-nodata, all-NaN and infinite DEMs', async () => {
     for (const [name, o] of [
       ['all-nodata', { ratio: 0, offset: -9999, nodata: '-9999' }],

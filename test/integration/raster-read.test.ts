@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { hasData, dataPath, tempDir } from '../helpers/data';
 import { gdal, gdalinfoJson, hasGdal } from '../helpers/gdal';
-import { openRaster, describeRaster } from '../../src-main/core/raster';
+import { bandLayoutOf, openRaster, describeRaster } from '../../src-main/core/raster';
 import { compareBands, gdalPixels } from '../unit/raster/gdal-ref';
 
 interface Variant {
@@ -116,6 +116,81 @@ describe.skipIf(!hasData || !hasGdal)('openRaster reads GDAL-written GeoTIFF var
       }
     });
     expect(sum / n).toBeLessThan(1);
+  });
+
+  /** Our reading (NaN = no data) against GDAL's mask band (`-b mask`: 0 = no data) and GDAL's band values elsewhere. */
+  async function expectMaskedLikeGdal(file: string, tolerance: number): Promise<{ masked: number; valid: number }> {
+    const src = await openRaster(file);
+    try {
+      const { info } = src;
+      const ours = await src.readWindow({ x: 0, y: 0, width: info.width, height: info.height });
+      const mask = gdalPixels(file, dir, undefined, ['-b', 'mask']).bands[0] as Float32Array;
+      const gd = gdalPixels(file, dir);
+      let masked = 0;
+      let valid = 0;
+      let mismatch = 0;
+      let maxDiff = 0;
+      for (let i = 0; i < mask.length; i++) {
+        const none = mask[i] === 0;
+        if (none) masked++;
+        else valid++;
+        for (let k = 0; k < 3; k++) {
+          const v = (ours[k] as Float32Array)[i] as number;
+          if (Number.isNaN(v) !== none) mismatch++;
+          else if (!none) maxDiff = Math.max(maxDiff, Math.abs(v - ((gd.bands[k] as Float32Array)[i] as number)));
+        }
+      }
+      expect(mismatch, 'pixels where our no data differs from GDAL mask band').toBe(0);
+      expect(maxDiff).toBeLessThanOrEqual(tolerance);
+      return { masked, valid };
+    } finally {
+      await src.close();
+    }
+  }
+
+  it('an alpha band (RGBA, as gdalwarp -dstalpha and drone orthomosaics write) is the validity mask, as GDAL reads it', async () => {
+    const cut = join(dir, 'rgba-src.tif');
+    const file = join(dir, 'rgba.tif');
+    // A window of site B with gaps (nodata 0 in the source): gdalwarp turns them into alpha 0 and drops the nodata value.
+    gdal('gdal_translate', ['-q', '-srcwin', '1050', '1450', '300', '250', dataPath(RGB), cut]);
+    gdal('gdalwarp', ['-q', '-dstalpha', '-co', 'TILED=YES', '-co', 'BLOCKXSIZE=128', '-co', 'BLOCKYSIZE=128', cut, file]);
+    const info = await describeRaster(file);
+    expect(info.bandCount).toBe(4);
+    expect(info.alphaBand).toBe(3);
+    expect(info.nodata).toBeNull();
+    const { masked, valid } = await expectMaskedLikeGdal(file, 0);
+    expect(masked).toBeGreaterThan(10_000);
+    expect(valid).toBeGreaterThan(10_000);
+    // The alpha band is not imagery: the default roles leave it out (it is not near-infrared).
+    expect(bandLayoutOf(info).roles).toEqual(['red', 'green', 'blue', 'other']);
+  });
+
+  it("GDAL's internal 1-bit mask (JPEG orthophotos) is the validity mask, at full resolution and in its overviews", async () => {
+    const rgba = join(dir, 'mask-src.tif');
+    const file = join(dir, 'internal-mask.tif');
+    gdal('gdal_translate', ['-q', '-srcwin', '1050', '1450', '512', '512', dataPath(RGB), join(dir, 'mask-cut.tif')]);
+    gdal('gdalwarp', ['-q', '-dstalpha', join(dir, 'mask-cut.tif'), rgba]);
+    gdal('gdal_translate', ['-q', '-b', '1', '-b', '2', '-b', '3', '-mask', '4', '-co', 'COMPRESS=JPEG', '-co', 'PHOTOMETRIC=YCBCR', '-co', 'TILED=YES', '--config', 'GDAL_TIFF_INTERNAL_MASK', 'YES', rgba, file]);
+    gdal('gdaladdo', ['-q', '-r', 'average', '--config', 'GDAL_TIFF_INTERNAL_MASK', 'YES', file, '2']);
+    const info = await describeRaster(file);
+    expect(info.bandCount).toBe(3);
+    expect(info.internalMask).toBe(true);
+    expect(info.alphaBand).toBeUndefined();
+    expect(info.overviews).toEqual([{ width: 256, height: 256 }]);
+    const { masked, valid } = await expectMaskedLikeGdal(file, 4);
+    expect(masked).toBeGreaterThan(10_000);
+    expect(valid).toBeGreaterThan(10_000);
+    // The overview is read with its own mask: where GDAL's overview mask is 0, every band is NaN.
+    const src = await openRaster(file);
+    try {
+      const out = await src.readWindowResampled({ x: 0, y: 0, width: 512, height: 512 }, 256, 256);
+      const ovMask = gdalPixels(file, dir, undefined, ['-b', 'mask', '-oo', 'OVERVIEW_LEVEL=0']).bands[0] as Float32Array;
+      let mismatch = 0;
+      for (let i = 0; i < ovMask.length; i++) if (Number.isNaN((out[0] as Float32Array)[i] as number) !== (ovMask[i] === 0)) mismatch++;
+      expect(mismatch).toBe(0);
+    } finally {
+      await src.close();
+    }
   });
 
   it('PixelIsPoint is shifted half a pixel to the area convention, as GDAL reports it', async () => {

@@ -38,7 +38,8 @@ const pct = (f: number): string => `${Math.round(f * 100)} %`;
 
 export async function checkDem(dem: RasterSource, image: RasterSource): Promise<DemCheck> {
   const info = dem.info;
-  if (info.bandCount !== 1) {
+  // One band of elevations, or that band and an alpha band (gdalwarp -dstalpha): the alpha is its validity mask.
+  if (info.bandCount !== 1 && !(info.bandCount === 2 && info.alphaBand === 1)) {
     throw unusable(dem, `it has ${info.bandCount} bands; a DEM has one band of elevations`, 'Choose the elevation file (one band, metres), not imagery.', { bands: info.bandCount });
   }
   const gt = info.geoTransform;

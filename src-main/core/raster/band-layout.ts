@@ -29,7 +29,7 @@ export interface BandLayout {
 }
 
 /** The layout of a raster: the request's, checked against the file, or the default by band count. */
-export function bandLayoutOf(info: { path: string; bandCount: number; bandDescriptions?: readonly string[] }, req: BandLayoutRequest = {}): BandLayout {
+export function bandLayoutOf(info: { path: string; bandCount: number; bandDescriptions?: readonly string[]; alphaBand?: number }, req: BandLayoutRequest = {}): BandLayout {
   const scale = req.scale ?? 1;
   const offset = req.offset ?? 0;
   if (!(Number.isFinite(scale) && scale !== 0) || !Number.isFinite(offset)) {
@@ -55,7 +55,7 @@ export function bandLayoutOf(info: { path: string; bandCount: number; bandDescri
     }
     return { roles: [...req.bands], scale, offset, from: 'request' };
   }
-  const g = guessBandRoles(info.bandCount, info.bandDescriptions);
+  const g = guessBandRoles(info.bandCount, info.bandDescriptions, info.alphaBand);
   return { roles: g.roles, scale, offset, from: g.from, ...(g.note ? { note: g.note } : {}) };
 }
 

@@ -16,6 +16,7 @@ import { resampleAxisAligned, type BandWindow } from './resample';
 import { assertWindow } from './grid';
 import { BlockReader, type Block, type Typed } from './block-reader';
 import { checkCompression, checkGeoreferencing, checkLayout } from './guards';
+import { alphaSampleOf, applyAlpha, applyInternalMask, internalMasks, type Validity } from './validity';
 
 export interface OpenRasterOptions {
   /** Bytes of decoded blocks kept per open raster (default 64 MiB). */
@@ -44,6 +45,8 @@ interface Level {
   samples: number;
   /** Fast typed-array block decoding, or null to go through geotiff's readRasters. */
   reader: BlockReader | null;
+  /** The level's alpha sample or internal mask (validity.ts), or null. */
+  validity: Validity | null;
 }
 
 async function tag(image: GeoTIFFImage, name: string): Promise<unknown> {
@@ -93,7 +96,7 @@ function parseNodata(s: unknown): number | null {
   return Number.isNaN(v) ? null : v;
 }
 
-async function levelOf(image: GeoTIFFImage, dataType: RasterDataType): Promise<Level> {
+async function levelOf(image: GeoTIFFImage, dataType: RasterDataType, validity: Validity | null): Promise<Level> {
   const reader = BlockReader.supports(image) ? new BlockReader(image, dataType) : null;
   const width = image.getWidth();
   const height = image.getHeight();
@@ -101,13 +104,13 @@ async function levelOf(image: GeoTIFFImage, dataType: RasterDataType): Promise<L
   const samples = image.getSamplesPerPixel();
   const bytesPerPixel = Math.max(1, image.getBytesPerPixel());
   if (tiled) {
-    return { image, width, height, blockW: image.getTileWidth(), blockH: image.getTileHeight(), nativeH: image.getTileHeight(), tiled, planar: image.planarConfiguration, samples, reader };
+    return { image, width, height, blockW: image.getTileWidth(), blockH: image.getTileHeight(), nativeH: image.getTileHeight(), tiled, planar: image.planarConfiguration, samples, reader, validity };
   }
   const rps = Math.max(1, Math.min(height, Number((await tag(image, 'RowsPerStrip')) ?? height) || height));
   // Group strips into blocks of about 1 MiB (at least one strip, at most the image).
   const rowsWanted = Math.max(1, Math.floor((1 << 20) / (width * bytesPerPixel)));
   const groups = Math.max(1, Math.round(rowsWanted / rps));
-  return { image, width, height, blockW: width, blockH: Math.min(height, groups * rps), nativeH: rps, tiled, planar: image.planarConfiguration, samples, reader };
+  return { image, width, height, blockW: width, blockH: Math.min(height, groups * rps), nativeH: rps, tiled, planar: image.planarConfiguration, samples, reader, validity };
 }
 
 /** Source pixels (all bands together) read at once by readWindowResampled. */
@@ -226,11 +229,19 @@ class GeoTiffSource implements RasterSource {
                 copy(src as never, s, spp, dst, d, cx1 - cx0, nd, ndIsNaN);
               }
             });
+            if (level.validity?.kind === 'alpha') applyAlpha(blk, level.validity.sample, { x0, y0 }, { cx0, cx1, cy0, cy1 }, window, out);
           }),
         );
       }
     }
     await Promise.all(jobs);
+    if (level.validity?.kind === 'mask') {
+      try {
+        await applyInternalMask(level.validity.image, { ax, ay, bx1, by1 }, window, out);
+      } catch (e) {
+        throw asReadError(this.info.path, e, `cannot decode the internal mask at pixels ${ax},${ay}–${bx1},${by1}`);
+      }
+    }
     return out;
   }
 
@@ -357,8 +368,23 @@ async function buildSource(path: string, tiff: GeoTIFF, fileSize: number, bigTif
     throw noGeoreferencing(path, 'it has a geotransform but no coordinate reference system (GeoKeys)');
   const crs: CrsInfo = crsFromGeoKeys(keys, path);
 
-  // Overviews: reduced-resolution subfiles with the same band count; masks skipped.
-  const levels: Level[] = [await levelOf(main, dataType)];
+  // Validity besides nodata: GDAL's internal mask when there is one (it takes precedence, as in
+  // GDAL), else an alpha sample.
+  const masks = await internalMasks(tiff, count);
+  const maskOf = (im: GeoTIFFImage): GeoTIFFImage | undefined => masks.get(`${im.getWidth()}×${im.getHeight()}`);
+  const mainMask = maskOf(main);
+  const alphaSample = mainMask ? null : alphaSampleOf(await tag(main, 'ExtraSamples'), samples);
+  const validityOf = (im: GeoTIFFImage): Validity | null => {
+    if (mainMask) {
+      const m = maskOf(im);
+      return m ? { kind: 'mask', image: m } : null;
+    }
+    return alphaSample === null ? null : { kind: 'alpha', sample: alphaSample };
+  };
+
+  // Overviews: reduced-resolution subfiles with the same band count; masks skipped, and so is an
+  // overview without a mask of its own when the image has one (its gaps would read as data).
+  const levels: Level[] = [await levelOf(main, dataType, validityOf(main))];
   for (let i = 1; i < count; i++) {
     const im = await tiff.getImage(i);
     const sub = Number((await tag(im, 'NewSubfileType')) ?? 0);
@@ -369,7 +395,8 @@ async function buildSource(path: string, tiff: GeoTIFF, fileSize: number, bigTif
       async () => Number((await tag(im, 'Compression')) ?? 1) === compressionCode,
       () => false,
     );
-    if (usable) levels.push(await levelOf(im, dataType));
+    const validity = validityOf(im);
+    if (usable && (mainMask === undefined || validity !== null)) levels.push(await levelOf(im, dataType, validity));
   }
   levels.sort((a, b) => b.width - a.width);
 
@@ -400,6 +427,8 @@ async function buildSource(path: string, tiff: GeoTIFF, fileSize: number, bigTif
     pixelIsPoint: rasterType === 2,
     photometric: PHOTOMETRIC_NAMES[photometricCode] ?? `code ${photometricCode}`,
     ...(bandDescriptions ? { bandDescriptions } : {}),
+    ...(alphaSample !== null ? { alphaBand: alphaSample } : {}),
+    ...(mainMask ? { internalMask: true } : {}),
   };
   return new GeoTiffSource(tiff, levels, info, fileSize, options.cacheBytes ?? 64 * 1024 * 1024);
 }

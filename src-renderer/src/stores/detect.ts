@@ -3,6 +3,7 @@ import { defineStore } from 'pinia';
 import { computed, ref, watch } from 'vue';
 import type { BareGroundResult, ChangeResult, DetectResult, ModelSummary, ProgressEvent, ProviderPreference } from '@shared/api';
 import type { BandSource } from '@shared/model-card';
+import { bandRolesOf } from '@shared/bands';
 import { fmtM, fmtRange, gsdFit, isTerrainSource, pickModel, pickableFromSummary, resampleRange, routeScene, type PickableModel } from '@shared/model-pick';
 import { api, describeError, errorDetail } from '../api/client';
 import { t } from '../i18n';
@@ -53,7 +54,9 @@ export const useDetectStore = defineStore('detect', () => {
   function scene(): { gsdM: number | null; hasDem: boolean; opticalBands: BandSource[] } {
     const project = useProjectStore();
     const img = project.imagery;
-    const opticalBands = (['red', 'green', 'blue', 'nir'] as const).slice(0, Math.min(4, img?.bandCount ?? 3));
+    // The core's band roles (src-shared/bands.ts): an alpha band is not near-infrared.
+    const roles = img ? bandRolesOf(img) : ['red', 'green', 'blue'];
+    const opticalBands = (['red', 'green', 'blue', 'nir'] as const).filter((r) => roles.includes(r));
     return { gsdM: img ? Math.sqrt(Math.abs(img.gsd.x * img.gsd.y)) : null, hasDem: !!project.dem, opticalBands: [...opticalBands] };
   }
 
@@ -89,8 +92,9 @@ export const useDetectStore = defineStore('detect', () => {
     if (!m || !img) return out;
     const optical = m.inputs.flat().filter((b) => ['red', 'green', 'blue', 'nir'].includes(b));
     const needNir = optical.includes('nir');
-    if (needNir && img.bandCount < 4) out.push(t('detect.needsNir', { n: img.bandCount }));
-    if (img.bandCount < 3) out.push(t('detect.needsRgb', { n: img.bandCount }));
+    const roles = bandRolesOf(img);
+    if (needNir && !roles.includes('nir')) out.push(t('detect.needsNir', { n: img.bandCount }));
+    if (!(['red', 'green', 'blue'] as const).every((r) => roles.includes(r))) out.push(t('detect.needsRgb', { n: img.bandCount }));
     if (demRequired(m) && !project.dem) out.push(t('detect.needsDem'));
     const gsd = scene().gsdM!;
     const fit = gsdFit(gsd, m.gsd);

@@ -5,6 +5,7 @@ import type { AddSceneRequest, ProjectInfo, SceneInfo } from '@shared/api';
 import { latestSceneFirst } from '@shared/scene-order';
 import { runLayerKind } from '@shared/vocabulary';
 import type { RasterInfo } from '@shared/geo';
+import { bandRolesOf } from '@shared/bands';
 import { api, shell } from '../api/client';
 import { t } from '../i18n';
 import { useLayersStore } from './layers';
@@ -181,7 +182,7 @@ export const useProjectStore = defineStore('project', () => {
       }
       const layers = useLayersStore();
       const l = await layers.addRaster(p, 'imagery');
-      if (r.bandCount >= 4) await layers.addRaster(p, 'falsecolor').then((f) => layers.setVisible(f.key, false));
+      if (bandRolesOf(r).includes('nir')) await layers.addRaster(p, 'falsecolor').then((f) => layers.setVisible(f.key, false));
       layers.zoomTo(l.boundsWgs84);
       imagery.value = r;
       remember();

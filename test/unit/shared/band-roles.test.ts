@@ -42,6 +42,17 @@ describe('band roles from descriptions and known sensor layouts', () => {
     expect(guessBandRoles(4, ['band 1', 'band 2', 'band 3', 'band 4']).from).toBe('band count');
   });
 
+  it('an alpha band is never imagery: the other bands are guessed without it, and a note says so', () => {
+    const rgba = guessBandRoles(4, undefined, 3);
+    expect(rgba.roles).toEqual(['red', 'green', 'blue', 'other']);
+    expect(rgba.note).toBe('Band 4 is an alpha band: where it is 0 the image has no data.');
+    expect(guessBandRoles(5, undefined, 4).roles).toEqual(['red', 'green', 'blue', 'nir', 'other']);
+    expect(guessBandRoles(5, ['B2', 'B3', 'B4', 'B8', ''], 4).roles).toEqual(['blue', 'green', 'red', 'nir', 'other']);
+    expect(bandRolesOf({ bandCount: 4, alphaBand: 3 })).toEqual(['red', 'green', 'blue', 'other']);
+    // A request names every band, the alpha one included.
+    expect(bandRolesOf({ bandCount: 4, alphaBand: 3 }, ['blue', 'green', 'red', 'other'])).toEqual(['blue', 'green', 'red', 'other']);
+  });
+
   it('the request overrides', () => {
     expect(bandRolesOf({ bandCount: 4, bandDescriptions: ['B2', 'B3', 'B4', 'B8'] }, ['red', 'green', 'blue', 'nir'])).toEqual(['red', 'green', 'blue', 'nir']);
     expect(bandRolesOf({ bandCount: 4, bandDescriptions: ['B2', 'B3', 'B4', 'B8'] })).toEqual(['blue', 'green', 'red', 'nir']);

@@ -1,0 +1,76 @@
+/**
+ * A GeoTIFF's own validity mask besides its nodata value, read as GDAL reads it (RFC 15 mask bands):
+ * - an alpha sample (TIFF ExtraSamples 1 or 2: associated or unassociated alpha), as drone and aerial
+ *   orthomosaics are delivered (ODM, Pix4D, Metashape and `gdalwarp -dstalpha` write RGBA);
+ * - GDAL's internal mask: a 1-bit subfile of the same size (NewSubfileType 4; 5 for an overview's
+ *   mask), as JPEG-compressed orthophotos carry it (`GDAL_TIFF_INTERNAL_MASK`).
+ * A pixel whose alpha or mask is 0 is no data in every band (NaN), like GDAL's mask band; any other
+ * value is valid, nodata aside.
+ */
+import type { GeoTIFF, GeoTIFFImage } from './geotiff-lib';
+
+export type Validity = { kind: 'alpha'; sample: number } | { kind: 'mask'; image: GeoTIFFImage };
+
+/** The first alpha sample of an image (0-based), from its ExtraSamples tag, or null. */
+export function alphaSampleOf(extraSamples: unknown, samples: number): number | null {
+  if (extraSamples === undefined || extraSamples === null) return null;
+  const extra = typeof extraSamples === 'number' ? [extraSamples] : Array.from(extraSamples as ArrayLike<number>);
+  const first = samples - extra.length;
+  if (first < 0) return null;
+  const k = extra.findIndex((v) => v === 1 || v === 2);
+  return k < 0 ? null : first + k;
+}
+
+/** GDAL's internal mask subfiles of a file, by their size ("width×height"), full resolution and overviews. */
+export async function internalMasks(tiff: GeoTIFF, count: number): Promise<Map<string, GeoTIFFImage>> {
+  const out = new Map<string, GeoTIFFImage>();
+  for (let i = 1; i < count; i++) {
+    const im = await tiff.getImage(i);
+    const sub = Number((await im.fileDirectory.loadValue('NewSubfileType' as never)) ?? 0);
+    const photometric = Number((await im.fileDirectory.loadValue('PhotometricInterpretation' as never)) ?? -1);
+    if ((sub & 4) === 0 || photometric !== 4 || im.getSamplesPerPixel() !== 1) continue;
+    const key = `${im.getWidth()}×${im.getHeight()}`;
+    if (!out.has(key)) out.set(key, im);
+  }
+  return out;
+}
+
+/** Pixels of a decoded block whose alpha is 0 become NaN in `out` (rows cy0…cy1, columns cx0…cx1 of the block's level). */
+export function applyAlpha(
+  block: { arrays: ArrayLike<number>[]; stride: number; spp: number; interleaved: boolean },
+  sample: number,
+  origin: { x0: number; y0: number },
+  rect: { cx0: number; cx1: number; cy0: number; cy1: number },
+  window: { x: number; y: number; width: number },
+  out: Float32Array[],
+): void {
+  const src = block.interleaved ? block.arrays[0]! : block.arrays[sample]!;
+  const off = block.interleaved ? sample : 0;
+  const n = rect.cx1 - rect.cx0;
+  for (let y = rect.cy0; y < rect.cy1; y++) {
+    let s = ((y - origin.y0) * block.stride + (rect.cx0 - origin.x0)) * block.spp + off;
+    const d = (y - window.y) * window.width + (rect.cx0 - window.x);
+    for (let i = 0; i < n; i++, s += block.spp) {
+      if (src[s] === 0) for (const o of out) o[d + i] = NaN;
+    }
+  }
+}
+
+/** Pixels of a window (clipped to the level: ax…bx1, ay…by1) whose internal mask is 0 become NaN in `out`. */
+export async function applyInternalMask(
+  mask: GeoTIFFImage,
+  clip: { ax: number; ay: number; bx1: number; by1: number },
+  window: { x: number; y: number; width: number },
+  out: Float32Array[],
+): Promise<void> {
+  const w = clip.bx1 - clip.ax;
+  const r = (await mask.readRasters({ window: [clip.ax, clip.ay, clip.bx1, clip.by1], samples: [0], interleave: false })) as unknown as ArrayLike<number>[];
+  const m = r[0]!;
+  for (let y = clip.ay; y < clip.by1; y++) {
+    const s = (y - clip.ay) * w;
+    const d = (y - window.y) * window.width + (clip.ax - window.x);
+    for (let i = 0; i < w; i++) {
+      if (m[s + i] === 0) for (const o of out) o[d + i] = NaN;
+    }
+  }
+}
