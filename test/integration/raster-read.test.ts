@@ -165,6 +165,39 @@ describe.skipIf(!hasData || !hasGdal)('openRaster reads GDAL-written GeoTIFF var
     expect(bandLayoutOf(info).roles).toEqual(['red', 'green', 'blue', 'other']);
   });
 
+  it('8-bit true colour declaring no validity: pixels 0 in every band read as no data (beyond GDAL), every other pixel as GDAL reads it', async () => {
+    const file = join(dir, 'rgb-no-nodata.tif');
+    gdal('gdal_translate', ['-q', '-srcwin', '1050', '1450', '300', '250', '-a_nodata', 'none', dataPath(RGB), file]);
+    const src = await openRaster(file);
+    try {
+      expect(src.info.nodata).toBeNull();
+      expect(src.info.blackIsNodata).toBe(true);
+      const ours = await src.readWindow({ x: 0, y: 0, width: src.info.width, height: src.info.height });
+      const gd = gdalPixels(file, dir);
+      let black = 0;
+      let mismatch = 0;
+      for (let i = 0; i < (gd.bands[0] as Float32Array).length; i++) {
+        const isBlack = gd.bands.every((b) => b[i] === 0);
+        if (isBlack) black++;
+        ours.forEach((b, k) => {
+          const v = b[i] as number;
+          if (isBlack ? !Number.isNaN(v) : v !== (gd.bands[k] as Float32Array)[i]) mismatch++;
+        });
+      }
+      expect(black).toBeGreaterThan(10_000);
+      expect(mismatch).toBe(0);
+    } finally {
+      await src.close();
+    }
+    // Not for single-band or grey images, nor where the file declares validity: there 0 is a value.
+    const grey = join(dir, 'grey-no-nodata.tif');
+    gdal('gdal_translate', ['-q', '-srcwin', '1050', '1450', '300', '250', '-a_nodata', 'none', '-co', 'PHOTOMETRIC=MINISBLACK', dataPath(RGB), grey]);
+    expect((await describeRaster(grey)).blackIsNodata).toBeUndefined();
+    const declared = join(dir, 'rgb-nodata.tif');
+    gdal('gdal_translate', ['-q', '-srcwin', '1050', '1450', '300', '250', dataPath(RGB), declared]);
+    expect((await describeRaster(declared)).blackIsNodata).toBeUndefined();
+  });
+
   it("GDAL's internal 1-bit mask (JPEG orthophotos) is the validity mask, at full resolution and in its overviews", async () => {
     const rgba = join(dir, 'mask-src.tif');
     const file = join(dir, 'internal-mask.tif');

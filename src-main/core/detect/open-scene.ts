@@ -13,7 +13,8 @@ import {
   cardSources,
   listModels,
   maskSkipper,
-  percentileStretch,
+  gainStretch,
+  UINT8_REFERENCE_P98,
   pickDefaultModel,
   planScale,
   sceneGsdOf,
@@ -99,10 +100,6 @@ async function chooseModel(
   return { model: pick.model, reason: pick.reason, terrainAlternative };
 }
 
-function scenePercentiles(coverage: Coverage, bands: number[]): BandStretch[] {
-  return bands.map((b) => percentileStretch(coverage.sample.get(b) ?? new Float32Array(0)) ?? { low: 0, high: 255 });
-}
-
 /**
  * Open the scene of a request. Rasters opened are pushed to `opened` (the caller closes them, also
  * on failure); warnings for the user are pushed to `warnings`.
@@ -169,6 +166,12 @@ export async function openScene(
       hint: aoi ? 'Check that the area of interest covers the imagery.' : 'Check the nodata value of the imagery (scarp info).',
     });
   }
+  if (image.info.blackIsNodata && !aoi && coverage.validCells < coverage.mask.data.length) {
+    const share = 1 - coverage.validCells / coverage.mask.data.length;
+    warnings.push(
+      `${image.info.path} declares no nodata value, alpha band or mask: pixels that are 0 in every band (about ${share < 0.01 ? '<1' : Math.round(share * 100)} % of the scene) are read as no data, not as black ground.`,
+    );
+  }
   // A reflectance-domain model fed × 10,000 integers (no scale given): scale them, and say so.
   if (req.layout?.scale === undefined && req.layout?.offset === undefined && card.inputs.some((i) => i.valueDomain === 'reflectance')) {
     const p99 = scaledReflectanceP99([...coverage.sample.values()]);
@@ -182,10 +185,17 @@ export async function openScene(
   }
   const bands = new SceneBands({ image, dem, card, workGrid, resampled: scale.kind === 'resample', region, layout });
   const stretch: Record<string, BandStretch[]> = {};
-  // Not 8-bit imagery (or 8-bit values rescaled): uint8-domain inputs get the scene's percentile stretch.
+  // Not 8-bit imagery (or 8-bit values rescaled): uint8-domain inputs get one gain (gainStretch).
   if (image.info.dataType !== 'uint8' || layout.scale !== 1 || layout.offset !== 0) {
     for (const input of card.inputs) {
-      if (input.valueDomain === 'uint8') stretch[input.name] = scenePercentiles(coverage, [0, 1, 2, 3]).slice(0, input.bands.length);
+      if (input.valueDomain !== 'uint8') continue;
+      const used = input.bands.map((b) => (OPTICAL_ROLES as readonly string[]).indexOf(b.source)).filter((i) => i >= 0);
+      const gain = gainStretch(used.map((i) => coverage.sample.get(i) ?? new Float32Array(0)), input.bands.length);
+      if (!gain) continue;
+      stretch[input.name] = gain;
+      warnings.push(
+        `${image.info.path} holds ${image.info.dataType} values${layout.scale !== 1 || layout.offset !== 0 ? ' (scaled)' : ''}, and model '${card.id}' was trained on 8-bit imagery: its values are multiplied by ${(255 / gain[0]!.high).toPrecision(3)}, one gain for every band, so that their 98th percentile becomes ${UINT8_REFERENCE_P98}.`,
+      );
     }
   }
   const plan = planTiles({

@@ -33,6 +33,8 @@ export {
   writeInputTile,
   extractProbability,
   percentileStretch,
+  gainStretch,
+  UINT8_REFERENCE_P98,
   isTerrain,
 } from './preprocess';
 export type { BandStretch, InputBands, TileShape } from './preprocess';

@@ -3,8 +3,8 @@
  * the network's output back to a landslide probability.
  *
  * Per band, in this order (the Python twin is training/scarp_train/preprocess.py):
- *   0. valueDomain 'uint8' and the scene is not uint8: v → (v − p2) / (p98 − p2) · 255, clamped to
- *      [0, 255], with the scene-level 2nd/98th percentiles the caller passes (`stretch`).
+ *   0. valueDomain 'uint8' and the scene is not uint8: v → (v − low) / (high − low) · 255, clamped
+ *      to [0, 255], with the scene-level stretch the caller passes (`stretch`: `gainStretch`, low 0).
  *   1. normalisation: affine v·scale + offset; zscore (v − mean) / std; tile-minmax
  *      (v − min) / (max − min) over the tile's valid pixels (0 when max == min); tile-center
  *      (v − mean over the tile's valid pixels) / scale; window-center: none here — the band source
@@ -267,9 +267,8 @@ function writeBandPlane(
 export const isTerrain = isTerrainSource;
 
 /**
- * The 2nd/98th (or other) percentiles of a scene sample, NaN ignored — the stretch applied when a
- * 'uint8' model sees non-uint8 imagery (e.g. uint16 Sentinel-2 reflectance × 10000). Nearest-rank
- * on the sorted valid values; null when the sample has no valid value.
+ * The 2nd/98th (or other) percentiles of a sample, NaN ignored. Nearest-rank on the sorted valid
+ * values; null when the sample has no valid value.
  */
 export function percentileStretch(sample: ArrayLike<number>, lowPct = 2, highPct = 98): BandStretch | null {
   const valid: number[] = [];
@@ -278,6 +277,31 @@ export function percentileStretch(sample: ArrayLike<number>, lowPct = 2, highPct
   const sorted = Float64Array.from(valid).sort();
   const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.round((p / 100) * (sorted.length - 1))))]!;
   return { low: at(lowPct), high: at(highPct) };
+}
+
+/**
+ * The 98th percentile of the 8-bit imagery Scarp's optical models are trained on, pooled over red,
+ * green and blue: Jinsha site A 211, site B 200 (0.5 m UAV); Bijie training chips 190 (0.8 m
+ * TripleSat). Imagery that is not 8-bit is brought to it by one gain.
+ */
+export const UINT8_REFERENCE_P98 = 200;
+
+/**
+ * The stretch of non-8-bit imagery for a 'uint8' model (uint16 DNs, reflectance × 10,000, float
+ * reflectance): one gain for every band, v × 200 / (the scene's 98th percentile pooled over its
+ * bands), no offset. A gain keeps dark ground dark and the bands' colour balance; a per-band 2–98 %
+ * stretch to 0–255 (the rule before) gives every scene full contrast, which the models never saw.
+ * Measured through `scarp detect` / `scarp batch` on scenes turned into uint16 (the 8-bit values × 40):
+ * Jinsha site B at 3 m 0.821 as 8-bit → 0.543 stretched → 0.820 with the gain; site B at 0.5 m with
+ * its DSM 0.776 → 0.659 → 0.777; Bijie validation (416 chips) 0.719 → 0.406 → 0.700.
+ * Returned as one BandStretch per band (low 0, high = p98 · 255 / 200); null when no valid value.
+ */
+export function gainStretch(samples: readonly ArrayLike<number>[], bands: number): BandStretch[] | null {
+  const pooled: number[] = [];
+  for (const a of samples) for (let i = 0; i < a.length; i++) if (Number.isFinite(a[i]!)) pooled.push(a[i]!);
+  const p98 = percentileStretch(pooled, 98, 98)?.high;
+  if (p98 === undefined || !(p98 > 0)) return null;
+  return Array.from({ length: bands }, () => ({ low: 0, high: (p98 * 255) / UINT8_REFERENCE_P98 }));
 }
 
 /**

@@ -16,7 +16,7 @@ import { resampleAxisAligned, type BandWindow } from './resample';
 import { assertWindow } from './grid';
 import { BlockReader, type Block, type Typed } from './block-reader';
 import { checkCompression, checkGeoreferencing, checkLayout } from './guards';
-import { alphaSampleOf, applyAlpha, applyInternalMask, internalMasks, type Validity } from './validity';
+import { alphaSampleOf, applyBlockValidity, applyInternalMask, internalMasks, readsBlackAsNodata, type Validity } from './validity';
 
 export interface OpenRasterOptions {
   /** Bytes of decoded blocks kept per open raster (default 64 MiB). */
@@ -229,7 +229,8 @@ class GeoTiffSource implements RasterSource {
                 copy(src as never, s, spp, dst, d, cx1 - cx0, nd, ndIsNaN);
               }
             });
-            if (level.validity?.kind === 'alpha') applyAlpha(blk, level.validity.sample, { x0, y0 }, { cx0, cx1, cy0, cy1 }, window, out);
+            const v = level.validity;
+            if (v && v.kind !== 'mask') applyBlockValidity(v, blk, { x0, y0 }, { cx0, cx1, cy0, cy1 }, window, out);
           }),
         );
       }
@@ -374,12 +375,15 @@ async function buildSource(path: string, tiff: GeoTIFF, fileSize: number, bigTif
   const maskOf = (im: GeoTIFFImage): GeoTIFFImage | undefined => masks.get(`${im.getWidth()}×${im.getHeight()}`);
   const mainMask = maskOf(main);
   const alphaSample = mainMask ? null : alphaSampleOf(await tag(main, 'ExtraSamples'), samples);
+  const nodata = parseNodata(await tag(main, 'GDAL_NODATA'));
+  const blackIsNodata = readsBlackAsNodata({ dataType, samples, photometric: photometricCode, nodata, alpha: alphaSample !== null, mask: mainMask !== undefined });
   const validityOf = (im: GeoTIFFImage): Validity | null => {
     if (mainMask) {
       const m = maskOf(im);
       return m ? { kind: 'mask', image: m } : null;
     }
-    return alphaSample === null ? null : { kind: 'alpha', sample: alphaSample };
+    if (alphaSample !== null) return { kind: 'alpha', sample: alphaSample };
+    return blackIsNodata ? { kind: 'black', samples } : null;
   };
 
   // Overviews: reduced-resolution subfiles with the same band count; masks skipped, and so is an
@@ -400,7 +404,6 @@ async function buildSource(path: string, tiff: GeoTIFF, fileSize: number, bigTif
   }
   levels.sort((a, b) => b.width - a.width);
 
-  const nodata = parseNodata(await tag(main, 'GDAL_NODATA'));
   const bandDescriptions = bandDescriptionsOf(await tag(main, 'GDAL_METADATA'), samples);
   const grid = { width, height, geoTransform: gt, crs };
   const bounds: Bounds = gridBounds(grid);
@@ -429,6 +432,7 @@ async function buildSource(path: string, tiff: GeoTIFF, fileSize: number, bigTif
     ...(bandDescriptions ? { bandDescriptions } : {}),
     ...(alphaSample !== null ? { alphaBand: alphaSample } : {}),
     ...(mainMask ? { internalMask: true } : {}),
+    ...(blackIsNodata ? { blackIsNodata: true } : {}),
   };
   return new GeoTiffSource(tiff, levels, info, fileSize, options.cacheBytes ?? 64 * 1024 * 1024);
 }

@@ -6,10 +6,17 @@
  *   mask), as JPEG-compressed orthophotos carry it (`GDAL_TIFF_INTERNAL_MASK`).
  * A pixel whose alpha or mask is 0 is no data in every band (NaN), like GDAL's mask band; any other
  * value is valid, nodata aside.
+ *
+ * One rule goes beyond GDAL: 8-bit true-colour imagery that declares no validity at all (no nodata
+ * value, alpha or mask) reads a pixel that is 0 in every band as no data. Such files are common
+ * (collars of rotated scenes, gaps between mosaicked patches, JPEG/PNG exports), GDAL would read
+ * the black as ground, and a detector then sees a hard black edge: on site B at 3 m without its
+ * nodata tag F1 fell from 0.82 to 0.41. A truly black pixel of a photograph (clipped shadow) only
+ * loses its value to the fill.
  */
 import type { GeoTIFF, GeoTIFFImage } from './geotiff-lib';
 
-export type Validity = { kind: 'alpha'; sample: number } | { kind: 'mask'; image: GeoTIFFImage };
+export type Validity = { kind: 'alpha'; sample: number } | { kind: 'mask'; image: GeoTIFFImage } | { kind: 'black'; samples: number };
 
 /** The first alpha sample of an image (0-based), from its ExtraSamples tag, or null. */
 export function alphaSampleOf(extraSamples: unknown, samples: number): number | null {
@@ -35,23 +42,34 @@ export async function internalMasks(tiff: GeoTIFF, count: number): Promise<Map<s
   return out;
 }
 
-/** Pixels of a decoded block whose alpha is 0 become NaN in `out` (rows cy0…cy1, columns cx0…cx1 of the block's level). */
-export function applyAlpha(
+/** Whether an 8-bit true-colour image without nodata, alpha or mask reads all-zero pixels as no data (see above). */
+export function readsBlackAsNodata(o: { dataType: string; samples: number; photometric: number; nodata: number | null; alpha: boolean; mask: boolean }): boolean {
+  return o.dataType === 'uint8' && o.samples >= 3 && (o.photometric === 2 || o.photometric === 6) && o.nodata === null && !o.alpha && !o.mask;
+}
+
+/**
+ * Pixels of a decoded block that the block itself marks as no data (alpha 0, or 0 in every sample
+ * for 'black') become NaN in `out` (rows cy0…cy1, columns cx0…cx1 of the block's level).
+ */
+export function applyBlockValidity(
+  validity: Extract<Validity, { kind: 'alpha' | 'black' }>,
   block: { arrays: ArrayLike<number>[]; stride: number; spp: number; interleaved: boolean },
-  sample: number,
   origin: { x0: number; y0: number },
   rect: { cx0: number; cx1: number; cy0: number; cy1: number },
   window: { x: number; y: number; width: number },
   out: Float32Array[],
 ): void {
-  const src = block.interleaved ? block.arrays[0]! : block.arrays[sample]!;
-  const off = block.interleaved ? sample : 0;
+  const samples = validity.kind === 'alpha' ? [validity.sample] : Array.from({ length: validity.samples }, (_, k) => k);
+  const srcs = samples.map((k) => (block.interleaved ? block.arrays[0]! : block.arrays[k]!));
+  const offs = samples.map((k) => (block.interleaved ? k : 0));
   const n = rect.cx1 - rect.cx0;
   for (let y = rect.cy0; y < rect.cy1; y++) {
-    let s = ((y - origin.y0) * block.stride + (rect.cx0 - origin.x0)) * block.spp + off;
+    const s0 = ((y - origin.y0) * block.stride + (rect.cx0 - origin.x0)) * block.spp;
     const d = (y - window.y) * window.width + (rect.cx0 - window.x);
-    for (let i = 0; i < n; i++, s += block.spp) {
-      if (src[s] === 0) for (const o of out) o[d + i] = NaN;
+    for (let i = 0, s = s0; i < n; i++, s += block.spp) {
+      let none = true;
+      for (let k = 0; k < srcs.length && none; k++) none = srcs[k]![s + offs[k]!] === 0;
+      if (none) for (const o of out) o[d + i] = NaN;
     }
   }
 }

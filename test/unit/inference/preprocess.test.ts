@@ -4,8 +4,10 @@ import { resolve } from 'node:path';
 import {
   extractProbability,
   normalizeBand,
+  gainStretch,
   percentileStretch,
   stretchToUint8,
+  UINT8_REFERENCE_P98,
   writeInputTile,
 } from '../../../src-main/core/inference';
 import { ModelInput, type ModelCard } from '../../../src-shared/model-card';
@@ -51,6 +53,21 @@ describe('normalisation (by hand)', () => {
     const sample = Float32Array.from({ length: 101 }, (_, i) => i * 10);
     expect(percentileStretch(sample)).toEqual({ low: 20, high: 980 });
     expect(percentileStretch(arr([N, N]))).toBeNull();
+  });
+  it('non-8-bit imagery for a uint8 model: one gain for every band, the pooled 98th percentile to 200, no offset', () => {
+    // 8-bit values × 40 (uint16 DNs): the gain brings them back exactly; per-band percentiles would not.
+    const red = Float32Array.from({ length: 101 }, (_, i) => 40 * i);
+    const green = Float32Array.from({ length: 101 }, (_, i) => 40 * (i + 100));
+    const s = gainStretch([red, green, arr([N])], 3)!;
+    expect(s).toHaveLength(3);
+    const p98 = percentileStretch(Float32Array.from([...red, ...green]), 98, 98)!.high;
+    for (const b of s) expect(b).toEqual({ low: 0, high: (p98 * 255) / UINT8_REFERENCE_P98 });
+    // Red and green keep their ratio (a per-band stretch would map both to 0..255).
+    const [r, g] = [stretchToUint8(arr([4000]), s[0]!)[0]!, stretchToUint8(arr([6000]), s[1]!)[0]!];
+    expect(g / r).toBeCloseTo(1.5, 10);
+    expect(r).toBeCloseTo((4000 * UINT8_REFERENCE_P98) / p98, 6);
+    expect(gainStretch([arr([N, N])], 3)).toBeNull();
+    expect(gainStretch([arr([0, 0, 0])], 3)).toBeNull();
   });
 });
 
