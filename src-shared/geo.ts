@@ -65,7 +65,7 @@ export interface RasterInfo extends Grid {
   alphaBand?: number;
   /** Whether GDAL's internal 1-bit mask says where there is data (0 = no data in every band). */
   internalMask?: boolean;
-  /** 8-bit true colour declaring no validity (no nodata, alpha or mask): a pixel 0 in every band reads as no data (src-main/core/raster/validity.ts). */
+  /** 8/16-bit imagery of ≥ 3 bands declaring no validity (no nodata, alpha or mask): a pixel 0 in every band reads as no data (src-main/core/raster/validity.ts). */
   blackIsNodata?: boolean;
 }
 

@@ -165,7 +165,7 @@ describe.skipIf(!hasData || !hasGdal)('openRaster reads GDAL-written GeoTIFF var
     expect(bandLayoutOf(info).roles).toEqual(['red', 'green', 'blue', 'other']);
   });
 
-  it('8-bit true colour declaring no validity: pixels 0 in every band read as no data (beyond GDAL), every other pixel as GDAL reads it', async () => {
+  it('imagery declaring no validity: pixels 0 in every band read as no data (beyond GDAL), every other pixel as GDAL reads it', async () => {
     const file = join(dir, 'rgb-no-nodata.tif');
     gdal('gdal_translate', ['-q', '-srcwin', '1050', '1450', '300', '250', '-a_nodata', 'none', dataPath(RGB), file]);
     const src = await openRaster(file);
@@ -189,10 +189,19 @@ describe.skipIf(!hasData || !hasGdal)('openRaster reads GDAL-written GeoTIFF var
     } finally {
       await src.close();
     }
-    // Not for single-band or grey images, nor where the file declares validity: there 0 is a value.
-    const grey = join(dir, 'grey-no-nodata.tif');
-    gdal('gdal_translate', ['-q', '-srcwin', '1050', '1450', '300', '250', '-a_nodata', 'none', '-co', 'PHOTOMETRIC=MINISBLACK', dataPath(RGB), grey]);
-    expect((await describeRaster(grey)).blackIsNodata).toBeUndefined();
+    // 16-bit imagery alike (uint16 DNs with a collar and no nodata tag).
+    const u16 = join(dir, 'u16-no-nodata.tif');
+    gdal('gdal_translate', ['-q', '-ot', 'UInt16', '-scale', '0', '255', '0', '10200', '-a_nodata', 'none', file, u16]);
+    expect((await describeRaster(u16)).blackIsNodata).toBe(true);
+    // Not for single-band rasters (DEMs, masks), floats, nor where the file declares validity: there 0 is a value.
+    for (const [name, args] of [
+      ['one-band', ['-b', '1']],
+      ['float', ['-ot', 'Float32']],
+    ] as const) {
+      const f = join(dir, `${name}-no-nodata.tif`);
+      gdal('gdal_translate', ['-q', ...args, '-a_nodata', 'none', file, f]);
+      expect((await describeRaster(f)).blackIsNodata, name).toBeUndefined();
+    }
     const declared = join(dir, 'rgb-nodata.tif');
     gdal('gdal_translate', ['-q', '-srcwin', '1050', '1450', '300', '250', dataPath(RGB), declared]);
     expect((await describeRaster(declared)).blackIsNodata).toBeUndefined();

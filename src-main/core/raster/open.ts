@@ -376,7 +376,7 @@ async function buildSource(path: string, tiff: GeoTIFF, fileSize: number, bigTif
   const mainMask = maskOf(main);
   const alphaSample = mainMask ? null : alphaSampleOf(await tag(main, 'ExtraSamples'), samples);
   const nodata = parseNodata(await tag(main, 'GDAL_NODATA'));
-  const blackIsNodata = readsBlackAsNodata({ dataType, samples, photometric: photometricCode, nodata, alpha: alphaSample !== null, mask: mainMask !== undefined });
+  const blackIsNodata = readsBlackAsNodata({ dataType, samples, nodata, alpha: alphaSample !== null, mask: mainMask !== undefined });
   const validityOf = (im: GeoTIFFImage): Validity | null => {
     if (mainMask) {
       const m = maskOf(im);

@@ -7,12 +7,13 @@
  * A pixel whose alpha or mask is 0 is no data in every band (NaN), like GDAL's mask band; any other
  * value is valid, nodata aside.
  *
- * One rule goes beyond GDAL: 8-bit true-colour imagery that declares no validity at all (no nodata
- * value, alpha or mask) reads a pixel that is 0 in every band as no data. Such files are common
- * (collars of rotated scenes, gaps between mosaicked patches, JPEG/PNG exports), GDAL would read
- * the black as ground, and a detector then sees a hard black edge: on site B at 3 m without its
- * nodata tag F1 fell from 0.82 to 0.41. A truly black pixel of a photograph (clipped shadow) only
- * loses its value to the fill.
+ * One rule goes beyond GDAL: 8- or 16-bit imagery of three or more bands that declares no validity
+ * at all (no nodata value, alpha or mask) reads a pixel that is 0 in every band as no data. Such
+ * files are common (collars of rotated scenes, gaps between mosaicked patches, JPEG/PNG exports),
+ * GDAL would read the black as ground, and a detector then sees a hard black edge: on site B at 3 m
+ * without its nodata tag F1 fell from 0.82 to 0.41 (8-bit and uint16 alike). A truly black pixel of
+ * a photograph (clipped shadow) only loses its value to the fill; reflectance is never 0 in every
+ * band. Single-band rasters (DEMs, masks) are left as GDAL reads them.
  */
 import type { GeoTIFF, GeoTIFFImage } from './geotiff-lib';
 
@@ -42,9 +43,9 @@ export async function internalMasks(tiff: GeoTIFF, count: number): Promise<Map<s
   return out;
 }
 
-/** Whether an 8-bit true-colour image without nodata, alpha or mask reads all-zero pixels as no data (see above). */
-export function readsBlackAsNodata(o: { dataType: string; samples: number; photometric: number; nodata: number | null; alpha: boolean; mask: boolean }): boolean {
-  return o.dataType === 'uint8' && o.samples >= 3 && (o.photometric === 2 || o.photometric === 6) && o.nodata === null && !o.alpha && !o.mask;
+/** Whether 8/16-bit imagery of ≥ 3 bands without nodata, alpha or mask reads all-zero pixels as no data (see above). */
+export function readsBlackAsNodata(o: { dataType: string; samples: number; nodata: number | null; alpha: boolean; mask: boolean }): boolean {
+  return (o.dataType === 'uint8' || o.dataType === 'uint16') && o.samples >= 3 && o.nodata === null && !o.alpha && !o.mask;
 }
 
 /**
