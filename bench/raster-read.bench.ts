@@ -2,6 +2,7 @@
  * Raster core throughput (JSON figures): windowed reads, Horn slope, coregistration (mesh vs exact per-pixel
  * transforms), streaming GeoTIFF writing. Uses ../shared/data; reports `skipped` without it.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -38,6 +39,20 @@ export async function run(): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
 
   out.readRgbUint8Deflate512 = await readAll(join(data, 'jinsha-uav/siteB_rgb.tif'), 512);
+  // Validity beyond nodata (raster/validity.ts): the same scene as RGBA (alpha from its nodata) and with
+  // no nodata tag (all-zero pixels read as no data), uncompressed like the tagged copy; time ratios to it.
+  if (spawnSync('gdal_translate', ['--version']).status === 0) {
+    const src = join(data, 'jinsha-uav/siteB_rgb.tif');
+    const copies = { tagged: ['-co', 'TILED=YES'], rgba: ['-b', '1', '-b', '2', '-b', '3', '-b', 'mask', '-co', 'ALPHA=YES', '-a_nodata', 'none', '-co', 'TILED=YES'], untagged: ['-a_nodata', 'none', '-co', 'TILED=YES'] };
+    const ms: Record<string, number> = {};
+    for (const [name, args] of Object.entries(copies)) {
+      const f = join(tmp, `validity-${name}.tif`);
+      spawnSync('gdal_translate', ['-q', ...args, src, f]);
+      ms[name] = Math.min((await readAll(f, 512)).ms, (await readAll(f, 512)).ms);
+      rmSync(f, { force: true });
+    }
+    out.readValidity = { taggedMs: ms.tagged, alphaOverTagged: Math.round((ms.rgba! / ms.tagged!) * 100) / 100, allZeroOverTagged: Math.round((ms.untagged! / ms.tagged!) * 100) / 100 };
+  }
   out.readDsmFloat32Deflate512 = await readAll(join(data, 'jinsha-uav/siteB_dsm.tif'), 512);
 
   // Horn slope kernel on the whole Balakot DEM, and terrainBand by 256-px windows (halo reads included).
