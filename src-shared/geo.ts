@@ -63,8 +63,8 @@ export interface RasterInfo extends Grid {
   bandDescriptions?: string[];
   /** The alpha band (0-based, TIFF ExtraSamples): where it is 0 every band reads no data; absent when none. */
   alphaBand?: number;
-  /** Whether GDAL's internal 1-bit mask says where there is data (0 = no data in every band). */
-  internalMask?: boolean;
+  /** GDAL's mask band says where there is data (0 = no data in every band): a 1-bit subfile ('internal') or a `.msk` sidecar. */
+  maskBand?: 'internal' | 'sidecar';
   /** 8/16-bit imagery of ≥ 3 bands declaring no validity (no nodata, alpha or mask): a pixel 0 in every band reads as no data (src-main/core/raster/validity.ts). */
   blackIsNodata?: boolean;
 }

@@ -3,6 +3,7 @@
  * data with gdal_translate at test time and compared pixel for pixel (JPEG within a small tolerance).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { hasData, dataPath, tempDir } from '../helpers/data';
 import { gdal, gdalinfoJson, hasGdal } from '../helpers/gdal';
@@ -216,7 +217,7 @@ describe.skipIf(!hasData || !hasGdal)('openRaster reads GDAL-written GeoTIFF var
     gdal('gdaladdo', ['-q', '-r', 'average', '--config', 'GDAL_TIFF_INTERNAL_MASK', 'YES', file, '2']);
     const info = await describeRaster(file);
     expect(info.bandCount).toBe(3);
-    expect(info.internalMask).toBe(true);
+    expect(info.maskBand).toBe('internal');
     expect(info.alphaBand).toBeUndefined();
     expect(info.overviews).toEqual([{ width: 256, height: 256 }]);
     const { masked, valid } = await expectMaskedLikeGdal(file, 4);
@@ -233,6 +234,13 @@ describe.skipIf(!hasData || !hasGdal)('openRaster reads GDAL-written GeoTIFF var
     } finally {
       await src.close();
     }
+    // The same mask as a sidecar (what GDAL 3.6 writes by default for -mask): file.tif.msk.
+    const external = join(dir, 'sidecar-mask.tif');
+    gdal('gdal_translate', ['-q', '-b', '1', '-b', '2', '-b', '3', '-mask', '4', '--config', 'GDAL_TIFF_INTERNAL_MASK', 'NO', rgba, external]);
+    expect(existsSync(`${external}.msk`)).toBe(true);
+    expect((await describeRaster(external)).maskBand).toBe('sidecar');
+    const side = await expectMaskedLikeGdal(external, 0);
+    expect(side.masked).toBe(masked);
   });
 
   it('PixelIsPoint is shifted half a pixel to the area convention, as GDAL reports it', async () => {

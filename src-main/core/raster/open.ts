@@ -16,7 +16,7 @@ import { resampleAxisAligned, type BandWindow } from './resample';
 import { assertWindow } from './grid';
 import { BlockReader, type Block, type Typed } from './block-reader';
 import { checkCompression, checkGeoreferencing, checkLayout } from './guards';
-import { alphaSampleOf, applyBlockValidity, applyInternalMask, internalMasks, readsBlackAsNodata, type Validity } from './validity';
+import { alphaSampleOf, applyBlockValidity, applyInternalMask, internalMasks, readsBlackAsNodata, sidecarMasks, type Validity } from './validity';
 
 export interface OpenRasterOptions {
   /** Bytes of decoded blocks kept per open raster (default 64 MiB). */
@@ -128,6 +128,8 @@ class GeoTiffSource implements RasterSource {
     info: RasterInfo,
     private readonly fileSize: number,
     cacheBytes: number,
+    /** The `.msk` sidecar whose masks the levels read, closed with the raster. */
+    private readonly sidecarTiff: GeoTIFF | null = null,
   ) {
     this.info = info;
     this.cache = new BlockCache<Block>(cacheBytes);
@@ -303,6 +305,7 @@ class GeoTiffSource implements RasterSource {
     this.closed = true;
     this.cache.clear();
     await this.tiff.close();
+    if (this.sidecarTiff) await this.sidecarTiff.close();
   }
 }
 
@@ -316,15 +319,28 @@ export async function openRaster(path: string, options: OpenRasterOptions = {}):
   } catch (e) {
     throw asReadError(path, e, 'cannot parse the TIFF structure');
   }
+  let sidecar: Awaited<ReturnType<typeof sidecarMasks>> = null;
   try {
-    return await buildSource(path, tiff, sniff.sizeBytes, sniff.bigTiff, options, sniff.structure.ifdCount);
+    sidecar = await sidecarMasks(path).catch((e: unknown) => {
+      throw asReadError(`${path}.msk`, e, 'cannot read its mask sidecar (delete it, or rewrite the mask with gdal_translate)');
+    });
+    return await buildSource(path, tiff, sniff.sizeBytes, sniff.bigTiff, options, sniff.structure.ifdCount, sidecar);
   } catch (e) {
     await Promise.resolve(tiff.close()).catch(() => undefined);
+    if (sidecar) await Promise.resolve(sidecar.tiff.close()).catch(() => undefined);
     throw asReadError(path, e, 'cannot read the TIFF directory');
   }
 }
 
-async function buildSource(path: string, tiff: GeoTIFF, fileSize: number, bigTiff: boolean, options: OpenRasterOptions, ifdCount: number): Promise<GeoTiffSource> {
+async function buildSource(
+  path: string,
+  tiff: GeoTIFF,
+  fileSize: number,
+  bigTiff: boolean,
+  options: OpenRasterOptions,
+  ifdCount: number,
+  sidecar: Awaited<ReturnType<typeof sidecarMasks>>,
+): Promise<GeoTiffSource> {
   // The chain was walked (bounded, loop-free) by sniffRaster; geotiff.js's own count walks it again.
   const count = Math.min(ifdCount, await tiff.getImageCount());
   const main = await tiff.getImage(0);
@@ -371,7 +387,17 @@ async function buildSource(path: string, tiff: GeoTIFF, fileSize: number, bigTif
 
   // Validity besides nodata: GDAL's internal mask when there is one (it takes precedence, as in
   // GDAL), else an alpha sample.
-  const masks = await internalMasks(tiff, count);
+  let masks = await internalMasks(tiff, count);
+  let maskFrom: 'internal' | 'sidecar' = 'internal';
+  let sidecarTiff: GeoTIFF | null = null;
+  if (sidecar) {
+    if (masks.has(`${width}×${height}`)) await Promise.resolve(sidecar.tiff.close()); // GDAL too prefers the internal mask
+    else {
+      masks = sidecar.masks;
+      maskFrom = 'sidecar';
+      sidecarTiff = sidecar.tiff;
+    }
+  }
   const maskOf = (im: GeoTIFFImage): GeoTIFFImage | undefined => masks.get(`${im.getWidth()}×${im.getHeight()}`);
   const mainMask = maskOf(main);
   const alphaSample = mainMask ? null : alphaSampleOf(await tag(main, 'ExtraSamples'), samples);
@@ -431,10 +457,10 @@ async function buildSource(path: string, tiff: GeoTIFF, fileSize: number, bigTif
     photometric: PHOTOMETRIC_NAMES[photometricCode] ?? `code ${photometricCode}`,
     ...(bandDescriptions ? { bandDescriptions } : {}),
     ...(alphaSample !== null ? { alphaBand: alphaSample } : {}),
-    ...(mainMask ? { internalMask: true } : {}),
+    ...(mainMask ? { maskBand: maskFrom } : {}),
     ...(blackIsNodata ? { blackIsNodata: true } : {}),
   };
-  return new GeoTiffSource(tiff, levels, info, fileSize, options.cacheBytes ?? 64 * 1024 * 1024);
+  return new GeoTiffSource(tiff, levels, info, fileSize, options.cacheBytes ?? 64 * 1024 * 1024, sidecarTiff);
 }
 
 /*

@@ -2,8 +2,8 @@
  * A GeoTIFF's own validity mask besides its nodata value, read as GDAL reads it (RFC 15 mask bands):
  * - an alpha sample (TIFF ExtraSamples 1 or 2: associated or unassociated alpha), as drone and aerial
  *   orthomosaics are delivered (ODM, Pix4D, Metashape and `gdalwarp -dstalpha` write RGBA);
- * - GDAL's internal mask: a 1-bit subfile of the same size (NewSubfileType 4; 5 for an overview's
- *   mask), as JPEG-compressed orthophotos carry it (`GDAL_TIFF_INTERNAL_MASK`).
+ * - GDAL's mask band: a 1-bit subfile of the same size (NewSubfileType 4; 5 for an overview's
+ *   mask), as JPEG-compressed orthophotos carry it (`GDAL_TIFF_INTERNAL_MASK`), or a `.msk` sidecar.
  * A pixel whose alpha or mask is 0 is no data in every band (NaN), like GDAL's mask band; any other
  * value is valid, nodata aside.
  *
@@ -15,7 +15,8 @@
  * a photograph (clipped shadow) only loses its value to the fill; reflectance is never 0 in every
  * band. Single-band rasters (DEMs, masks) are left as GDAL reads them.
  */
-import type { GeoTIFF, GeoTIFFImage } from './geotiff-lib';
+import { existsSync } from 'node:fs';
+import { fromFile, type GeoTIFF, type GeoTIFFImage } from './geotiff-lib';
 
 export type Validity = { kind: 'alpha'; sample: number } | { kind: 'mask'; image: GeoTIFFImage } | { kind: 'black'; samples: number };
 
@@ -27,6 +28,26 @@ export function alphaSampleOf(extraSamples: unknown, samples: number): number | 
   if (first < 0) return null;
   const k = extra.findIndex((v) => v === 1 || v === 2);
   return k < 0 ? null : first + k;
+}
+
+/**
+ * GDAL's external mask (`<file>.msk`, what GDAL 3.6 writes by default for `gdal_translate -mask`):
+ * every image of it is a mask, the first at full resolution. Null when there is none; the caller
+ * closes it with the raster.
+ */
+export async function sidecarMasks(path: string): Promise<{ masks: Map<string, GeoTIFFImage>; tiff: GeoTIFF } | null> {
+  const msk = [`${path}.msk`, `${path}.MSK`].find((p) => existsSync(p));
+  if (!msk) return null;
+  const tiff = await fromFile(msk);
+  const masks = new Map<string, GeoTIFFImage>();
+  const count = await tiff.getImageCount();
+  for (let i = 0; i < count; i++) {
+    const im = await tiff.getImage(i);
+    if (im.getSamplesPerPixel() !== 1) continue;
+    const key = `${im.getWidth()}×${im.getHeight()}`;
+    if (!masks.has(key)) masks.set(key, im);
+  }
+  return { masks, tiff };
 }
 
 /** GDAL's internal mask subfiles of a file, by their size ("width×height"), full resolution and overviews. */
