@@ -65,6 +65,8 @@ export interface RasterInfo extends Grid {
   alphaBand?: number;
   /** GDAL's mask band says where there is data (0 = no data in every band): a 1-bit subfile ('internal') or a `.msk` sidecar. */
   maskBand?: 'internal' | 'sidecar';
+  /** Where `nodata` came from when not the file's own tag: its `.aux.xml` sidecar (GDAL PAM, as ArcGIS writes it). */
+  nodataFrom?: 'aux.xml';
   /** 8/16-bit imagery of ≥ 3 bands declaring no validity (no nodata, alpha or mask): a pixel 0 in every band reads as no data (src-main/core/raster/validity.ts). */
   blackIsNodata?: boolean;
 }

@@ -208,6 +208,20 @@ describe.skipIf(!hasData || !hasGdal)('openRaster reads GDAL-written GeoTIFF var
     expect((await describeRaster(declared)).blackIsNodata).toBeUndefined();
   });
 
+  it('a nodata value kept in the .aux.xml sidecar (ArcGIS; GDAL on a read-only file) counts when the file has none, as in GDAL', async () => {
+    const file = join(dir, 'pam-nodata.tif');
+    gdal('gdal_translate', ['-q', '-srcwin', '1050', '1450', '300', '250', '-a_nodata', 'none', dataPath(RGB), file]);
+    // Opened read-only, GDAL can only keep the value in file.tif.aux.xml.
+    gdal('/usr/bin/python3', ['-c', `from osgeo import gdal; d=gdal.Open('${file}'); d.GetRasterBand(1).SetNoDataValue(0); d=None`]);
+    expect(existsSync(`${file}.aux.xml`)).toBe(true);
+    const info = await describeRaster(file);
+    expect(info.nodata).toBe(0);
+    expect(info.nodataFrom).toBe('aux.xml');
+    expect(info.blackIsNodata).toBeUndefined();
+    const { masked } = await expectMaskedLikeGdal(file, 0);
+    expect(masked).toBeGreaterThan(10_000);
+  });
+
   it("GDAL's internal 1-bit mask (JPEG orthophotos) is the validity mask, at full resolution and in its overviews", async () => {
     const rgba = join(dir, 'mask-src.tif');
     const file = join(dir, 'internal-mask.tif');

@@ -13,7 +13,7 @@ function formatInfo(i: RasterInfo): string {
     `GSD:         ${i.gsd.x.toPrecision(4)} × ${i.gsd.y.toPrecision(4)} m`,
     `Bounds:      ${b.minX}, ${b.minY} — ${b.maxX}, ${b.maxY}`,
     `WGS 84:      ${w.minX.toFixed(6)}, ${w.minY.toFixed(6)} — ${w.maxX.toFixed(6)}, ${w.maxY.toFixed(6)}`,
-    `NoData:      ${i.nodata ?? 'none'}${i.alphaBand !== undefined ? `; alpha band ${i.alphaBand + 1} (0 = no data)` : ''}${i.maskBand ? `; ${i.maskBand === 'sidecar' ? 'mask file .msk' : 'internal mask'} (0 = no data)` : ''}${i.blackIsNodata ? '; pixels 0 in every band read as no data' : ''}`,
+    `NoData:      ${i.nodata ?? 'none'}${i.nodataFrom ? ` (from ${i.nodataFrom})` : ''}${i.alphaBand !== undefined ? `; alpha band ${i.alphaBand + 1} (0 = no data)` : ''}${i.maskBand ? `; ${i.maskBand === 'sidecar' ? 'mask file .msk' : 'internal mask'} (0 = no data)` : ''}${i.blackIsNodata ? '; pixels 0 in every band read as no data' : ''}`,
     `Layout:      ${i.tiled ? `tiled ${i.blockSize.width}×${i.blockSize.height}` : `striped (${i.blockSize.height} rows)`}, ${i.compression}${i.bigTiff ? ', BigTIFF' : ''}`,
     `Overviews:   ${i.overviews.length ? i.overviews.map((o) => `${o.width}×${o.height}`).join(', ') : 'none'}`,
   ];

@@ -16,7 +16,7 @@ import { resampleAxisAligned, type BandWindow } from './resample';
 import { assertWindow } from './grid';
 import { BlockReader, type Block, type Typed } from './block-reader';
 import { checkCompression, checkGeoreferencing, checkLayout } from './guards';
-import { alphaSampleOf, applyBlockValidity, applyInternalMask, internalMasks, readsBlackAsNodata, sidecarMasks, type Validity } from './validity';
+import { alphaSampleOf, applyBlockValidity, applyInternalMask, internalMasks, pamNodataText, readsBlackAsNodata, sidecarMasks, type Validity } from './validity';
 
 export interface OpenRasterOptions {
   /** Bytes of decoded blocks kept per open raster (default 64 MiB). */
@@ -401,7 +401,9 @@ async function buildSource(
   const maskOf = (im: GeoTIFFImage): GeoTIFFImage | undefined => masks.get(`${im.getWidth()}×${im.getHeight()}`);
   const mainMask = maskOf(main);
   const alphaSample = mainMask ? null : alphaSampleOf(await tag(main, 'ExtraSamples'), samples);
-  const nodata = parseNodata(await tag(main, 'GDAL_NODATA'));
+  const tagNodata = parseNodata(await tag(main, 'GDAL_NODATA'));
+  const pamNodata = tagNodata === null ? parseNodata(pamNodataText(path)) : null;
+  const nodata = tagNodata ?? pamNodata;
   const blackIsNodata = readsBlackAsNodata({ dataType, samples, nodata, alpha: alphaSample !== null, mask: mainMask !== undefined });
   const validityOf = (im: GeoTIFFImage): Validity | null => {
     if (mainMask) {
@@ -458,6 +460,7 @@ async function buildSource(
     ...(bandDescriptions ? { bandDescriptions } : {}),
     ...(alphaSample !== null ? { alphaBand: alphaSample } : {}),
     ...(mainMask ? { maskBand: maskFrom } : {}),
+    ...(pamNodata !== null ? { nodataFrom: 'aux.xml' as const } : {}),
     ...(blackIsNodata ? { blackIsNodata: true } : {}),
   };
   return new GeoTiffSource(tiff, levels, info, fileSize, options.cacheBytes ?? 64 * 1024 * 1024, sidecarTiff);

@@ -15,7 +15,7 @@
  * a photograph (clipped shadow) only loses its value to the fill; reflectance is never 0 in every
  * band. Single-band rasters (DEMs, masks) are left as GDAL reads them.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fromFile, type GeoTIFF, type GeoTIFFImage } from './geotiff-lib';
 
 export type Validity = { kind: 'alpha'; sample: number } | { kind: 'mask'; image: GeoTIFFImage } | { kind: 'black'; samples: number };
@@ -28,6 +28,24 @@ export function alphaSampleOf(extraSamples: unknown, samples: number): number | 
   if (first < 0) return null;
   const k = extra.findIndex((v) => v === 1 || v === 2);
   return k < 0 ? null : first + k;
+}
+
+/**
+ * The nodata value GDAL keeps in a `<file>.aux.xml` sidecar (PAM) when the file itself has none:
+ * ArcGIS and GDAL on read-only files write it there. The first band's value, as text (null: none).
+ */
+export function pamNodataText(path: string): string | null {
+  const aux = `${path}.aux.xml`;
+  if (!existsSync(aux)) return null;
+  let xml: string;
+  try {
+    xml = readFileSync(aux, 'utf8');
+  } catch {
+    return null; // an unreadable sidecar is ignored, as GDAL ignores it
+  }
+  const band = /<PAMRasterBand\b[^>]*\bband="1"[^>]*>([\s\S]*?)<\/PAMRasterBand>/.exec(xml);
+  const nd = band ? /<NoDataValue\b[^>]*>([^<]*)<\/NoDataValue>/.exec(band[1]!) : null;
+  return nd ? nd[1]!.trim() : null;
 }
 
 /**
