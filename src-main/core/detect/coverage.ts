@@ -1,6 +1,7 @@
 /**
  * A coarse map of where the imagery has data (and the AOI reaches), read from overviews, used to
- * skip tiles with nothing to detect and to sample band statistics for the display-range stretch.
+ * skip tiles with nothing to detect, and a full-resolution sample of the optical bands for their
+ * statistics (the gain of non-8-bit imagery, the × 10,000 reflectance check).
  */
 import type { Grid, Window } from '../../../src-shared/geo';
 import type { CoverageMask } from '../inference';

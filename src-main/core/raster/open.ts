@@ -16,7 +16,7 @@ import { resampleAxisAligned, type BandWindow } from './resample';
 import { assertWindow } from './grid';
 import { BlockReader, type Block, type Typed } from './block-reader';
 import { checkCompression, checkGeoreferencing, checkLayout } from './guards';
-import { alphaSampleOf, applyBlockValidity, applyInternalMask, internalMasks, pamNodataText, readsBlackAsNodata, sidecarMasks, type Validity } from './validity';
+import { alphaSampleOf, applyBlockValidity, applyMaskBand, internalMasks, pamNodataText, readsBlackAsNodata, sidecarMasks, type Validity } from './validity';
 
 export interface OpenRasterOptions {
   /** Bytes of decoded blocks kept per open raster (default 64 MiB). */
@@ -240,7 +240,7 @@ class GeoTiffSource implements RasterSource {
     await Promise.all(jobs);
     if (level.validity?.kind === 'mask') {
       try {
-        await applyInternalMask(level.validity.image, { ax, ay, bx1, by1 }, window, out);
+        await applyMaskBand(level.validity.image, { ax, ay, bx1, by1 }, window, out);
       } catch (e) {
         throw asReadError(this.info.path, e, `cannot decode the internal mask at pixels ${ax},${ay}–${bx1},${by1}`);
       }

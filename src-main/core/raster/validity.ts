@@ -114,8 +114,8 @@ export function applyBlockValidity(
   }
 }
 
-/** Pixels of a window (clipped to the level: ax…bx1, ay…by1) whose internal mask is 0 become NaN in `out`. */
-export async function applyInternalMask(
+/** Pixels of a window (clipped to the level: ax…bx1, ay…by1) whose mask band (internal or .msk) is 0 become NaN in `out`. */
+export async function applyMaskBand(
   mask: GeoTIFFImage,
   clip: { ax: number; ay: number; bx1: number; by1: number },
   window: { x: number; y: number; width: number },
