@@ -50,8 +50,13 @@ describe('planScale', () => {
       expect(planScale(0.3, two)).toMatchObject({ kind: 'resample', targetGsd: 0.375 });
       expect(planScale(0.25, two)).toMatchObject({ kind: 'resample', targetGsd: 0.375 });
     });
-    it('refuses a scene outside both ranges, naming both', () => {
-      for (const s of [0.2, 3]) {
+    it('area-averages a scene finer than both ranges to the run-as-is range (drone orthophotos)', () => {
+      expect(planScale(0.2, two)).toMatchObject({ kind: 'resample', targetGsd: 0.5 });
+      expect(planScale(0.03, two)).toMatchObject({ kind: 'resample', targetGsd: 0.5 });
+      expect(planScale(0.03, two).factor).toBeCloseTo(0.06);
+    });
+    it('refuses a scene coarser than both ranges, naming both', () => {
+      for (const s of [3]) {
         try {
           planScale(s, two, "model 'uav'");
           expect.unreachable();
@@ -73,7 +78,9 @@ describe('planScale', () => {
     it('takes a missing bound from the run-as-is range', () => {
       const upOnly = { nativeM: 1, minM: 0.75, maxM: 1.25, resampleMaxM: 3 };
       expect(planScale(3, upOnly)).toMatchObject({ kind: 'resample', targetGsd: 1.25 });
-      expect(() => planScale(0.5, upOnly)).toThrow(/0.75–3 m/);
+      expect(() => planScale(3.5, upOnly)).toThrow(/0.75–3 m/);
+      // Finer is averaged down whatever the range says.
+      expect(planScale(0.5, upOnly)).toMatchObject({ kind: 'resample', targetGsd: 1 });
     });
   });
 });

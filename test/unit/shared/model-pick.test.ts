@@ -100,6 +100,13 @@ describe('routeScene (a scene no model accepts)', () => {
     const nir = routeScene([uav, sat], (m) => m, { gsdM: 10, hasDem: true, hasPreEvent: false, opticalBands: ['red', 'green', 'blue', 'nir'] });
     expect(nir.reason).toMatch(/bare ground from NDVI on slopes, which is weak/);
   });
+  it('a scene finer than every range is averaged down to a model\'s native resolution, and the reason says so', () => {
+    const r = route(0.05, true);
+    expect(r.kind).toBe('model');
+    if (r.kind !== 'model') return;
+    expect(r.pick.fit).toMatchObject({ kind: 'resample', targetGsd: r.pick.model.gsd.nativeM });
+    expect(r.reason).toMatch(/the scene is 0\.05 m, finer than its .* range, so it is averaged down to .*, its native resolution/);
+  });
   it('a finer scene no model takes is refused, not mapped by the single-date method (roads and roofs read as bare ground there)', () => {
     const r = route(4, false);
     expect(r.kind).toBe('none');
