@@ -293,16 +293,27 @@ describe.skipIf(!run)('scarp detect (CLI, real data crop)', () => {
     expect(oj.modelReason).toContain('named in the request');
     expect(oj.tta).toBe(true);
     expect(oj.gsdPlan).toMatchObject({ kind: 'resample', targetM: 0.75 });
-    // No model accepts the scene: a clear error naming each model's ranges, exit 1.
+    // A scene finer than every range is averaged down to the model's native resolution, and the reason says so.
+    const coarse = join(dir, 'models-coarse');
+    mkdirSync(coarse, { recursive: true });
+    copyFileSync(model, join(coarse, 'sat-10m.onnx'));
+    writeFileSync(join(coarse, 'sat-10m.json'), JSON.stringify({ ...card, id: 'sat-10m', gsd: { nativeM: 10, minM: 8, maxM: 12, resampleMinM: 5, resampleMaxM: 20 } }));
+    const c = scarp(['detect', '--image', rgb, '--probability', join(dir, 'coarse.tif'), '--json'], { SCARP_MODELS: coarse });
+    expect(c.status, c.stderr).toBe(0);
+    const cj = JSON.parse(c.stdout) as { model: { id: string }; modelReason: string; gsdPlan: { kind: string; targetM: number } };
+    expect(cj.model.id).toBe('sat-10m');
+    expect(cj.gsdPlan).toMatchObject({ kind: 'resample', targetM: 10 });
+    expect(cj.modelReason).toMatch(/the scene is 0\.50 m, finer than its 8–12 m range, so it is averaged down to 10 m, its native resolution/);
+    // No model accepts the scene (coarser than every range): a clear error naming each model's ranges, exit 1.
     const none = join(dir, 'models-none');
     mkdirSync(none, { recursive: true });
-    copyFileSync(model, join(none, 'sat-10m.onnx'));
-    writeFileSync(join(none, 'sat-10m.json'), JSON.stringify({ ...card, id: 'sat-10m', gsd: { nativeM: 10, minM: 8, maxM: 12, resampleMinM: 5, resampleMaxM: 20 } }));
+    copyFileSync(model, join(none, 'drone-10cm.onnx'));
+    writeFileSync(join(none, 'drone-10cm.json'), JSON.stringify({ ...card, id: 'drone-10cm', gsd: { nativeM: 0.1, minM: 0.08, maxM: 0.12, resampleMinM: 0.05, resampleMaxM: 0.2 } }));
     const n = scarp(['detect', '--image', rgb, '--probability', join(dir, 'none.tif')], { SCARP_MODELS: none });
     expect(n.status).toBe(1);
     expect(n.stderr).toContain('No model in');
     expect(n.stderr).toContain('0.5 m per pixel');
-    expect(n.stderr).toContain('sat-10m 8–12 m (resamples 5–20 m)');
+    expect(n.stderr).toContain('drone-10cm 0.08–0.12 m (resamples 0.05–0.2 m)');
     expect(existsSync(join(dir, 'none.tif'))).toBe(false);
   }, 120_000);
 });

@@ -45,7 +45,7 @@ interface Level {
   samples: number;
   /** Fast typed-array block decoding, or null to go through geotiff's readRasters. */
   reader: BlockReader | null;
-  /** The level's alpha sample or internal mask (validity.ts), or null. */
+  /** What marks no data in the level besides nodata (alpha sample, mask band, all-zero rule; validity.ts), or null. */
   validity: Validity | null;
 }
 
@@ -242,7 +242,7 @@ class GeoTiffSource implements RasterSource {
       try {
         await applyMaskBand(level.validity.image, { ax, ay, bx1, by1 }, window, out);
       } catch (e) {
-        throw asReadError(this.info.path, e, `cannot decode the internal mask at pixels ${ax},${ay}–${bx1},${by1}`);
+        throw asReadError(this.info.path, e, `cannot decode the mask band at pixels ${ax},${ay}–${bx1},${by1}`);
       }
     }
     return out;
@@ -385,8 +385,8 @@ async function buildSource(
     throw noGeoreferencing(path, 'it has a geotransform but no coordinate reference system (GeoKeys)');
   const crs: CrsInfo = crsFromGeoKeys(keys, path);
 
-  // Validity besides nodata: GDAL's internal mask when there is one (it takes precedence, as in
-  // GDAL), else an alpha sample.
+  // Validity besides nodata: GDAL's mask band when there is one (internal, else a .msk sidecar; it
+  // takes precedence, as in GDAL), else an alpha sample, else the all-zero rule.
   let masks = await internalMasks(tiff, count);
   let maskFrom: 'internal' | 'sidecar' = 'internal';
   let sidecarTiff: GeoTIFF | null = null;
