@@ -79,6 +79,9 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal || !existsSync(MODEL))('ada
 
     await p.getByTestId('review-start').click();
     await expect.poll(() => p.getByTestId('review-counter').textContent()).toContain(`${detected.length} left`);
+    // The counter shows the queue the panel read when it opened; keys decide only once review has
+    // started and a landslide is on the card (under load the first key could come before).
+    await p.getByTestId('review-current').waitFor();
     await p.keyboard.press('a');
     await p.keyboard.press('a');
     await p.keyboard.press('r');

@@ -57,6 +57,7 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal)('edits update the map from
     await page.getByTestId('tab-review').click();
     await page.getByTestId('review-start').click();
     await expect.poll(() => page.getByTestId('review-counter').textContent()).toContain('8 left');
+    await page.getByTestId('review-current').waitFor();
     await page.waitForTimeout(500);
     calls.length = 0;
 
