@@ -283,6 +283,7 @@ def main(argv=None):
         tta_gain = kept_score(hyst_arms[True]) - kept_score(hyst_arms[False])
     else:
         tta_gain = v_tta['score'] - v_plain['score']
+    kept_validation = {('flips' if t else 'plain'): kept_score(h) for t, h in hyst_arms.items()}
     use_tta = tta_gain >= TTA_MIN_GAIN
     thr = v_tta['threshold'] if use_tta else v_plain['threshold']
     val_masks = [m for _, _, ms in vsets for m in ms]
@@ -297,7 +298,7 @@ def main(argv=None):
     if hyst:
         seed = (hyst['low'], hyst['high']) if hyst['adopted'] else None
         print(json.dumps({'hysteresis': hyst, 'flips': use_tta,
-                          'kept_validation': {('flips' if t else 'plain'): kept_score(h) for t, h in hyst_arms.items()}}), flush=True)
+                          'kept_validation': kept_validation}), flush=True)
     card_thr = seed[0] if seed else thr
     rule = seed or (thr, thr)  # (low, high): what the app keeps; high <= low is the single threshold
 
@@ -396,7 +397,7 @@ def main(argv=None):
         'tta': 'flips' if use_tta else 'none', 'tile': choice, 'flips_measured': not a.no_flips, 'rows': rows, 'epochs_trained': len(log) or cfg.get('epochs'),  # an ensemble or a rebuilt run has no log of its own
         'device': a.device_note or HARDWARE,
         'extra': {**extra, 'validation': {'plain': v_plain, 'flips': v_tta, 'uncalibrated': v_raw, 'tta_gain': tta_gain,
-                                          'kept': {('flips' if t else 'plain'): kept_score(h) for t, h in hyst_arms.items()},
+                                          'kept': kept_validation,
                                           'ece_calibrated': ece_val, 'ece_uncalibrated': ece_val_raw,
                                           'ece_temperature_only': ece_val_t, 'temperature_only': T_only},
                   'ece_test': {k: v[1] for k, v in rel_test.items()}, 'tile_ms_cpu_1thread': tile_ms,
