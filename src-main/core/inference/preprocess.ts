@@ -18,12 +18,10 @@
 import type { ModelCard, ModelInput, BandSpec } from '../../../src-shared/model-card';
 import { ScarpError } from '../../../src-shared/errors';
 import { isTerrainSource } from '../../../src-shared/model-pick';
+import { percentileStretch, type BandStretch } from '../raster/percentiles';
 
-/** Scene-level stretch of one band to 0..255 (its 2nd and 98th percentiles, by default). */
-export interface BandStretch {
-  low: number;
-  high: number;
-}
+export { percentileStretch, type BandStretch };
+
 
 /** Raw data of one card input for one tile: a band array per card band (window-sized, NaN = nodata), or null for an absent optional input. */
 export type InputBands = Float32Array[] | null;
@@ -265,19 +263,6 @@ function writeBandPlane(
 
 /** Whether a band source is derived from the DEM. */
 export const isTerrain = isTerrainSource;
-
-/**
- * The 2nd/98th (or other) percentiles of a sample, NaN ignored. Nearest-rank on the sorted valid
- * values; null when the sample has no valid value.
- */
-export function percentileStretch(sample: ArrayLike<number>, lowPct = 2, highPct = 98): BandStretch | null {
-  const valid: number[] = [];
-  for (let i = 0; i < sample.length; i++) if (Number.isFinite(sample[i]!)) valid.push(sample[i]!);
-  if (valid.length === 0) return null;
-  const sorted = Float64Array.from(valid).sort();
-  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.round((p / 100) * (sorted.length - 1))))]!;
-  return { low: at(lowPct), high: at(highPct) };
-}
 
 /**
  * The 98th percentile of the 8-bit imagery Scarp's optical models are trained on, pooled over red,

@@ -9,16 +9,15 @@ import type { Window } from '../../../src-shared/geo';
 import { createPixelMapper } from '../raster/pixel-map';
 import { hornDerivative } from '../raster/terrain-kernels';
 import type { RasterSource } from '../raster/types';
+import type { BandStretch } from '../raster/percentiles';
 import { boundsIntersect, tileBounds, tileGrid, TILE_SIZE } from './mercator';
 import { RAMPS, type Ramp } from './ramps';
 import type { Bounds } from '../../../src-shared/geo';
 
+export type { BandStretch };
+
 export type TileLayerKind = 'imagery' | 'falsecolor' | 'hillshade' | 'slope' | 'probability' | 'change' | 'mask';
 
-export interface BandStretch {
-  low: number;
-  high: number;
-}
 
 /** What a tile renderer needs to know about a layer (see TileService for how it is built). */
 export interface RenderLayer {

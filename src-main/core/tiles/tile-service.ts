@@ -11,6 +11,7 @@ import { ScarpError } from '../../../src-shared/errors';
 import { openRaster } from '../raster/open';
 import { transformBounds } from '../geo';
 import type { RasterSource } from '../raster/types';
+import { percentileStretch } from '../raster/percentiles';
 import { encodePng, emptyPng } from '../util/png';
 import { LruCache } from './lru';
 import { renderTileRgba, type BandStretch, type RenderLayer } from './render';
@@ -48,23 +49,6 @@ export interface TileServiceOptions {
   workers?: number;
 }
 
-/** 2 % and 98 % percentiles of the finite values of a sample. */
-export function percentileStretch(sample: Float32Array, lowPct = 2, highPct = 98): BandStretch | null {
-  let n = 0;
-  const valid = new Float32Array(sample.length);
-  for (let i = 0; i < sample.length; i++) {
-    const v = sample[i]!;
-    if (v === v) valid[n++] = v;
-  }
-  if (n === 0) return null;
-  const s = valid.subarray(0, n).sort();
-  const at = (p: number): number => s[Math.min(n - 1, Math.max(0, Math.round((p / 100) * (n - 1))))]!;
-  const low = at(lowPct);
-  let high = at(highPct);
-  if (high <= low) high = low + 1;
-  return { low, high };
-}
-
 /** A ≤ `maxSide`-pixel read of the whole raster (from its overviews when it has them). */
 export async function overviewRead(source: RasterSource, bands: number[], maxSide = OVERVIEW_SIDE): Promise<MemoryOverview> {
   const { width, height } = source.info;
@@ -79,7 +63,12 @@ export async function overviewRead(source: RasterSource, bands: number[], maxSid
 /** Scene statistics for display: per-band 2–98 % stretch from a ≤ 1024-pixel overview read. */
 export async function sceneStretch(source: RasterSource, bands: number[], ov?: MemoryOverview): Promise<BandStretch[]> {
   const o = ov ?? (await overviewRead(source, bands));
-  return o.data.map((d) => percentileStretch(d) ?? { low: 0, high: 255 });
+  return o.data.map((d) => {
+    const st = percentileStretch(d);
+    if (!st) return { low: 0, high: 255 };
+    // a flat band still needs a range to draw
+    return st.high > st.low ? st : { low: st.low, high: st.low + 1 };
+  });
 }
 
 const OVERVIEW_SIDE = 1024;

@@ -11,6 +11,7 @@ import { openRaster } from '../../../src-main/core/raster';
 import {
   encodePng,
   renderTileRgba,
+  sceneStretch,
   tileBounds,
   TileService,
   WEB_MERCATOR,
@@ -60,6 +61,19 @@ describe('tile geometry', () => {
       }
     }
     expect([...out]).toEqual([...rgba]);
+  });
+
+  it('display stretch: 2–98 % of the finite values; a flat band still gets a range, an empty one 0–255', async () => {
+    const ramp = Float32Array.from({ length: 101 }, (_, i) => (i === 100 ? NaN : i));
+    const flat = new Float32Array(101).fill(7);
+    const empty = new Float32Array(101).fill(NaN);
+    const ov = { width: 101, height: 1, bands: [0, 1, 2], data: [ramp, flat, empty] };
+    const source = {} as never; // the overview is given, so the source is never read
+    expect(await sceneStretch(source, [0, 1, 2], ov)).toEqual([
+      { low: 2, high: 97 },
+      { low: 7, high: 8 },
+      { low: 0, high: 255 },
+    ]);
   });
 });
 
