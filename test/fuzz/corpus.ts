@@ -69,6 +69,11 @@ interface Base {
   /** Valid imagery variants by name (classic little-endian TIFFs can be tag-edited). */
   variants: Array<{ name: string; path: string; classicLE: boolean }>;
   demVariants: Array<{ name: string; path: string }>;
+  /** Imagery whose validity is an alpha band or GDAL's internal mask band (with an overview and its mask). */
+  validityVariants: Array<{ name: string; path: string; classicLE: boolean }>;
+  /** An image whose mask is a `.msk` sidecar (`${mskImage}.msk`), and an image declaring no validity. */
+  mskImage: string;
+  untagged: string;
   shp: string;
   geojsonUtm: string;
   kml: string;
@@ -141,6 +146,22 @@ export function buildBase(dir: string, dataDir: string): Base {
   add('bigtiff', ['-co', 'BIGTIFF=YES', '-co', 'TILED=YES', '-co', 'COMPRESS=DEFLATE'], false);
   add('big-endian', ['-co', 'ENDIANNESS=BIG', '-co', 'TILED=YES', '-co', 'COMPRESS=DEFLATE'], false);
 
+  // Validity forms: an alpha band (gdalwarp -dstalpha: transparent corners), GDAL's internal mask
+  // with an overview and its mask (JPEG orthophotos), a .msk sidecar, and no declared validity.
+  const rgba = p('v_rgba.tif');
+  run('gdalwarp', ['-q', '-dstalpha', '-t_srs', 'EPSG:4326', '-co', 'TILED=YES', '-co', 'COMPRESS=DEFLATE', img, rgba]);
+  const masked = p('v_jpeg-internal-mask.tif');
+  run('gdal_translate', ['-q', '-b', '1', '-b', '2', '-b', '3', '-mask', '4', '-co', 'COMPRESS=JPEG', '-co', 'PHOTOMETRIC=YCBCR', '-co', 'TILED=YES', '-co', 'BLOCKXSIZE=128', '-co', 'BLOCKYSIZE=128', '--config', 'GDAL_TIFF_INTERNAL_MASK', 'YES', rgba, masked]);
+  run('gdaladdo', ['-q', '--config', 'GDAL_TIFF_INTERNAL_MASK', 'YES', masked, '2']);
+  const validityVariants: Base['validityVariants'] = [
+    { name: 'rgba', path: rgba, classicLE: true },
+    { name: 'jpeg-internal-mask', path: masked, classicLE: true },
+  ];
+  const mskImage = p('v_msk-sidecar.tif');
+  run('gdal_translate', ['-q', '-b', '1', '-b', '2', '-b', '3', '-mask', '4', '-co', 'TILED=YES', '--config', 'GDAL_TIFF_INTERNAL_MASK', 'NO', rgba, mskImage]);
+  const untagged = p('v_untagged.tif');
+  run('gdal_translate', ['-q', '-b', '1', '-b', '2', '-b', '3', '-a_nodata', 'none', rgba, untagged]);
+
   const dsm = p('dsm256.tif');
   const info = JSON.parse(spawnSync('gdalinfo', ['-json', dsm], { encoding: 'utf8' }).stdout) as { geoTransform: number[] };
   const gt = info.geoTransform;
@@ -187,6 +208,9 @@ export function buildBase(dir: string, dataDir: string): Base {
     dsm256: dsm,
     variants,
     demVariants,
+    validityVariants,
+    mskImage,
+    untagged,
     shp: p('landslides.shp'),
     geojsonUtm: p('siteB_utm.geojson'),
     kml: p('siteB.kml'),
@@ -544,6 +568,55 @@ export function buildCorpus(root: string, opts: CorpusOptions): FuzzCase[] {
     scale,
     add,
   });
+
+  // 7. Validity forms (alpha, internal mask band, .msk and .aux.xml sidecars), last and with their
+  // own random stream so that the cases above keep their ids and contents.
+  const rv = rng(opts.seed ^ 0x5ca1ab1e);
+  const vFlips = (n: number, region: 'header' | 'any'): Mutation => flips(rng(Math.floor(rv() * 2 ** 32)), n, region);
+  for (const v of base.validityVariants) {
+    addRaster(`${v.name}: valid`, v.path, null);
+    const muts: Mutation[] = [0.05, 0.3, 0.6, 0.9, 0.999].map(truncate);
+    for (let i = 0; i < Math.max(1, Math.round(6 * scale)); i++) muts.push(vFlips(1 + Math.floor(rv() * 3), 'header'));
+    for (let i = 0; i < Math.max(1, Math.round(4 * scale)); i++) muts.push(vFlips(1 + Math.floor(rv() * 50), 'any'));
+    for (let i = 0; i < Math.max(4, Math.round(10 * scale)); i++) muts.push(tags[Math.floor(rv() * tags.length)]!);
+    for (const m of muts) addRaster(`${v.name}: ${m.what}`, v.path, m);
+  }
+  const sidecarCase = (what: string, image: string, sidecar: string, make: (dir: string, sidecarPath: string) => void): void => {
+    const a = rasterArgs('in.tif');
+    add('raster', what, a.args, a.outputs, (d) => {
+      copyFileSync(image, join(d, 'in.tif'));
+      make(d, join(d, `in.tif${sidecar}`));
+    }, 'in.tif');
+  };
+  const msk = readFileSync(`${base.mskImage}.msk`);
+  const mskMuts: Mutation[] = [0.05, 0.35, 0.65, 0.95].map(truncate);
+  for (let i = 0; i < Math.max(2, Math.round(6 * scale)); i++) mskMuts.push(vFlips(1 + Math.floor(rv() * 3), 'header'));
+  for (let i = 0; i < Math.max(2, Math.round(4 * scale)); i++) mskMuts.push(vFlips(1 + Math.floor(rv() * 30), 'any'));
+  for (let i = 0; i < Math.max(4, Math.round(12 * scale)); i++) mskMuts.push(tags[Math.floor(rv() * tags.length)]!);
+  sidecarCase('.msk sidecar: valid', base.mskImage, '.msk', (_d, s) => writeFileSync(s, msk));
+  for (const m of mskMuts) sidecarCase(`.msk sidecar: ${m.what}`, base.mskImage, '.msk', (_d, s) => writeFileSync(s, m.bytes(msk) ?? msk));
+  sidecarCase('.msk sidecar: a named pipe', base.mskImage, '.msk', (_d, s) => run('mkfifo', [s]));
+  sidecarCase('.msk sidecar: a folder', base.mskImage, '.msk', (_d, s) => mkdirSync(s));
+  sidecarCase('.msk sidecar: empty', base.mskImage, '.msk', (_d, s) => writeFileSync(s, ''));
+  sidecarCase('.msk sidecar: the image itself (3 bands)', base.mskImage, '.msk', (_d, s) => copyFileSync(base.mskImage, s));
+  sidecarCase('.msk sidecar: of another size', base.mskImage, '.msk', (_d, s) => {
+    run('gdal_translate', ['-q', '-of', 'GTiff', '-outsize', '50%', '50%', `${base.mskImage}.msk`, s]);
+  });
+  const pam = (body: string): string => `<PAMDataset>\n  <PAMRasterBand band="1">\n${body}  </PAMRasterBand>\n</PAMDataset>\n`;
+  const auxes: Array<[string, (s: string) => void]> = [
+    ['nodata 0', (s) => writeFileSync(s, pam('    <NoDataValue>0</NoDataValue>\n'))],
+    ['nodata text that is not a number', (s) => writeFileSync(s, pam('    <NoDataValue>abc</NoDataValue>\n'))],
+    ['nodata 1e999', (s) => writeFileSync(s, pam('    <NoDataValue>1e999</NoDataValue>\n'))],
+    ['nodata nan', (s) => writeFileSync(s, pam('    <NoDataValue>nan</NoDataValue>\n'))],
+    ['unclosed elements', (s) => writeFileSync(s, '<PAMDataset><PAMRasterBand band="1"><NoDataValue>0')],
+    ['200,000 unclosed band elements', (s) => writeFileSync(s, `<PAMDataset>${'<PAMRasterBand band="2" '.repeat(200_000)}`)],
+    ['5 MiB of padding', (s) => writeFileSync(s, pam(`<!--${' '.repeat(5 * 2 ** 20)}-->\n    <NoDataValue>0</NoDataValue>\n`))],
+    ['binary garbage', (s) => writeFileSync(s, Buffer.from(Array.from({ length: 4096 }, () => Math.floor(rv() * 256))))],
+    ['a named pipe', (s) => run('mkfifo', [s])],
+    ['a folder', (s) => mkdirSync(s)],
+    ['a link to /dev/zero', (s) => symlinkSync('/dev/zero', s)],
+  ];
+  for (const [what, make] of auxes) sidecarCase(`.aux.xml: ${what}`, base.untagged, '.aux.xml', (_d, s) => make(s));
   return cases;
 }
 

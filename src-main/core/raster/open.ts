@@ -242,7 +242,7 @@ class GeoTiffSource implements RasterSource {
       try {
         await applyMaskBand(level.validity.image, { ax, ay, bx1, by1 }, window, out);
       } catch (e) {
-        throw asReadError(this.info.path, e, `cannot decode the mask band at pixels ${ax},${ay}–${bx1},${by1}`);
+        throw asReadError(level.validity.file, e, `cannot decode the mask band at pixels ${ax},${ay}–${bx1},${by1}`);
       }
     }
     return out;
@@ -387,14 +387,16 @@ async function buildSource(
 
   // Validity besides nodata: GDAL's mask band when there is one (internal, else a .msk sidecar; it
   // takes precedence, as in GDAL), else an alpha sample, else the all-zero rule.
-  let masks = await internalMasks(tiff, count);
+  let masks = await internalMasks(path, tiff, count, { width, height });
   let maskFrom: 'internal' | 'sidecar' = 'internal';
+  let maskFile = path;
   let sidecarTiff: GeoTIFF | null = null;
   if (sidecar) {
     if (masks.has(`${width}×${height}`)) await Promise.resolve(sidecar.tiff.close()); // GDAL too prefers the internal mask
     else {
       masks = sidecar.masks;
       maskFrom = 'sidecar';
+      maskFile = sidecar.path;
       sidecarTiff = sidecar.tiff;
     }
   }
@@ -408,7 +410,7 @@ async function buildSource(
   const validityOf = (im: GeoTIFFImage): Validity | null => {
     if (mainMask) {
       const m = maskOf(im);
-      return m ? { kind: 'mask', image: m } : null;
+      return m ? { kind: 'mask', image: m, file: maskFile } : null;
     }
     if (alphaSample !== null) return { kind: 'alpha', sample: alphaSample };
     return blackIsNodata ? { kind: 'black', samples } : null;

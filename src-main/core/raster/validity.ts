@@ -15,10 +15,12 @@
  * a photograph (clipped shadow) only loses its value to the fill; reflectance is never 0 in every
  * band. Single-band rasters (DEMs, masks) are left as GDAL reads them.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { fromFile, type GeoTIFF, type GeoTIFFImage } from './geotiff-lib';
+import { checkCompression, checkLayout } from './guards';
+import { sniffRaster } from './sniff';
 
-export type Validity = { kind: 'alpha'; sample: number } | { kind: 'mask'; image: GeoTIFFImage } | { kind: 'black'; samples: number };
+export type Validity = { kind: 'alpha'; sample: number } | { kind: 'mask'; image: GeoTIFFImage; /** the file holding it (the image, or its .msk) */ file: string } | { kind: 'black'; samples: number };
 
 /** The first alpha sample of an image (0-based), from its ExtraSamples tag, or null. */
 export function alphaSampleOf(extraSamples: unknown, samples: number): number | null {
@@ -30,56 +32,103 @@ export function alphaSampleOf(extraSamples: unknown, samples: number): number | 
   return k < 0 ? null : first + k;
 }
 
+/** Largest `.aux.xml` read: GDAL's PAM files hold metadata and statistics, a few KiB. */
+const MAX_PAM_BYTES = 4 * 2 ** 20;
+
 /**
  * The nodata value GDAL keeps in a `<file>.aux.xml` sidecar (PAM) when the file itself has none:
  * ArcGIS and GDAL on read-only files write it there. The first band's value, as text (null: none).
+ * A sidecar that is not a regular file (a named pipe would block the read forever), is larger than
+ * any PAM file or cannot be read is ignored, as GDAL ignores a sidecar it cannot parse. Scanned with
+ * indexOf rather than a backtracking pattern, so that a hostile file costs linear time.
  */
 export function pamNodataText(path: string): string | null {
   const aux = `${path}.aux.xml`;
-  if (!existsSync(aux)) return null;
   let xml: string;
   try {
+    const st = statSync(aux);
+    if (!st.isFile() || st.size > MAX_PAM_BYTES) return null;
     xml = readFileSync(aux, 'utf8');
   } catch {
-    return null; // an unreadable sidecar is ignored, as GDAL ignores it
+    return null;
   }
-  const band = /<PAMRasterBand\b[^>]*\bband="1"[^>]*>([\s\S]*?)<\/PAMRasterBand>/.exec(xml);
-  const nd = band ? /<NoDataValue\b[^>]*>([^<]*)<\/NoDataValue>/.exec(band[1]!) : null;
-  return nd ? nd[1]!.trim() : null;
+  for (let at = xml.indexOf('<PAMRasterBand'); at >= 0; at = xml.indexOf('<PAMRasterBand', at + 1)) {
+    const open = xml.indexOf('>', at);
+    if (open < 0) return null;
+    if (!/\sband\s*=\s*"1"/.test(xml.slice(at + '<PAMRasterBand'.length, open))) continue;
+    const close = xml.indexOf('</PAMRasterBand>', open);
+    const body = xml.slice(open + 1, close < 0 ? xml.length : close);
+    const nd = body.indexOf('<NoDataValue');
+    const start = nd < 0 ? -1 : body.indexOf('>', nd);
+    const end = start < 0 ? -1 : body.indexOf('</NoDataValue>', start);
+    return end < 0 ? null : body.slice(start + 1, end).trim();
+  }
+  return null;
+}
+
+/**
+ * The mask images among `images`, by size ("width×height"), each checked as the imagery's own blocks
+ * are (compression, block tables, decoded size). A damaged overview mask is left out (its overview is
+ * then not read; the full resolution is); a damaged full-resolution mask is an error naming the
+ * file, since without it every gap would read as ground.
+ */
+async function checkedMasks(path: string, images: GeoTIFFImage[], full: { width: number; height: number }, what: string): Promise<Map<string, GeoTIFFImage>> {
+  const out = new Map<string, GeoTIFFImage>();
+  for (const im of images) {
+    const key = `${im.getWidth()}×${im.getHeight()}`;
+    if (out.has(key)) continue;
+    const isFull = im.getWidth() === full.width && im.getHeight() === full.height;
+    try {
+      checkCompression(path, Number((await im.fileDirectory.loadValue('Compression' as never)) ?? 1));
+      const bits = Number((await im.fileDirectory.loadValue('BitsPerSample' as never)) ?? 1);
+      await checkLayout(path, im, 1, Math.max(1, bits) / 8, im.planarConfiguration, isFull ? what : `${what} (an overview's)`);
+    } catch (e) {
+      if (isFull) throw e;
+      continue;
+    }
+    out.set(key, im);
+  }
+  return out;
 }
 
 /**
  * GDAL's external mask (`<file>.msk`, what GDAL 3.6 writes by default for `gdal_translate -mask`):
  * every image of it is a mask, the first at full resolution. Null when there is none; the caller
- * closes it with the raster.
+ * closes it with the raster. The sidecar gets the imagery's checks: a regular file, a sound directory
+ * chain (sniffRaster), sane blocks.
  */
-export async function sidecarMasks(path: string): Promise<{ masks: Map<string, GeoTIFFImage>; tiff: GeoTIFF } | null> {
+export async function sidecarMasks(path: string): Promise<{ masks: Map<string, GeoTIFFImage>; tiff: GeoTIFF; path: string } | null> {
   const msk = [`${path}.msk`, `${path}.MSK`].find((p) => existsSync(p));
   if (!msk) return null;
+  const sniff = await sniffRaster(msk);
   const tiff = await fromFile(msk);
-  const masks = new Map<string, GeoTIFFImage>();
-  const count = await tiff.getImageCount();
-  for (let i = 0; i < count; i++) {
-    const im = await tiff.getImage(i);
-    if (im.getSamplesPerPixel() !== 1) continue;
-    const key = `${im.getWidth()}×${im.getHeight()}`;
-    if (!masks.has(key)) masks.set(key, im);
+  try {
+    const count = Math.min(sniff.structure.ifdCount, await tiff.getImageCount());
+    const images: GeoTIFFImage[] = [];
+    for (let i = 0; i < count; i++) {
+      const im = await tiff.getImage(i);
+      if (im.getSamplesPerPixel() === 1) images.push(im);
+    }
+    const first = images[0];
+    const masks = first ? await checkedMasks(msk, images, { width: first.getWidth(), height: first.getHeight() }, 'the mask sidecar') : new Map<string, GeoTIFFImage>();
+    return { masks, tiff, path: msk };
+  } catch (e) {
+    await Promise.resolve(tiff.close()).catch(() => undefined);
+    throw e;
   }
-  return { masks, tiff };
 }
 
-/** GDAL's internal mask subfiles of a file, by their size ("width×height"), full resolution and overviews. */
-export async function internalMasks(tiff: GeoTIFF, count: number): Promise<Map<string, GeoTIFFImage>> {
-  const out = new Map<string, GeoTIFFImage>();
+/** GDAL's internal mask subfiles of a file, by their size ("width×height"), full resolution and overviews, checked (checkedMasks). */
+export async function internalMasks(path: string, tiff: GeoTIFF, count: number, full: { width: number; height: number }): Promise<Map<string, GeoTIFFImage>> {
+  const images: GeoTIFFImage[] = [];
   for (let i = 1; i < count; i++) {
     const im = await tiff.getImage(i);
     const sub = Number((await im.fileDirectory.loadValue('NewSubfileType' as never)) ?? 0);
     const photometric = Number((await im.fileDirectory.loadValue('PhotometricInterpretation' as never)) ?? -1);
     if ((sub & 4) === 0 || photometric !== 4 || im.getSamplesPerPixel() !== 1) continue;
-    const key = `${im.getWidth()}×${im.getHeight()}`;
-    if (!out.has(key)) out.set(key, im);
+    images.push(im);
   }
-  return out;
+  return checkedMasks(path, images, full, 'its mask band');
 }
 
 /** Whether 8/16-bit imagery of ≥ 3 bands without nodata, alpha or mask reads all-zero pixels as no data (see above). */
