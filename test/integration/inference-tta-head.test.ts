@@ -138,5 +138,8 @@ describe.skipIf(!hasTorch)('the card head on the features output', () => {
     const onnx = { ...m.onnx, outputs: m.onnx.outputs.map((o) => (o.name === 'features' ? { ...o, dims: ['batch', 8, 'h', 'w'] } : o)) };
     expect(() => crossCheckCard({ ...m.card, head: { ...head, weights: head.weights.slice(0, 5) } }, onnx, 'x.json')).toThrow(/5 value\(s\) but graph output 'features' has 8 channels/);
     expect(() => crossCheckCard(m.card, onnx, 'x.json')).not.toThrow();
+    // A tile far beyond any network's memory is refused from the card, before a session is built.
+    const huge = { ...m.card, tile: { ...m.card.tile, size: 100_000 - (100_000 % m.card.tile.multipleOf) } };
+    expect(() => crossCheckCard(huge, m.onnx, 'x.json')).toThrow(/tile.size \d+ is larger than 4096 px/);
   });
 });

@@ -35,6 +35,9 @@ export interface LoadedModel {
   fixedSpatial: boolean;
 }
 
+/** Largest inference tile a card may ask for (4096² px is 64 MiB per float channel before the network's own activations). */
+export const MAX_TILE_SIZE = 4096;
+
 function invalid(file: string, message: string, hint?: string, cause?: unknown): ScarpError {
   return new ScarpError({ code: 'INVALID_MODEL', message, file, hint }, cause === undefined ? undefined : { cause });
 }
@@ -47,6 +50,13 @@ export function crossCheckCard(card: ModelCard, onnx: OnnxInfo, file: string): {
   const T = card.tile.size;
   if (T % card.tile.multipleOf !== 0) {
     throw invalid(file, `Model card of ${file}: tile.size ${T} is not a multiple of tile.multipleOf ${card.tile.multipleOf}.`);
+  }
+  if (T > MAX_TILE_SIZE) {
+    throw invalid(
+      file,
+      `Model card of ${file}: tile.size ${T} is larger than ${MAX_TILE_SIZE} px; one such tile would need gigabytes of memory for the network's activations.`,
+      `Set tile.size to what the model was trained or validated at (256–1024 px is usual).`,
+    );
   }
   if (card.tile.overlap >= T) {
     throw invalid(file, `Model card of ${file}: tile.overlap ${card.tile.overlap} must be smaller than tile.size ${T}.`);
