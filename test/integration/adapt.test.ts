@@ -118,6 +118,33 @@ describe.skipIf(!hasData || !hasGdal)('learning from corrections (scarp-uav-rgbd
     expect((six!.lambdaScores as Array<{ lambda: number; loss: number }>).map((c) => c.lambda)).toEqual([...LAMBDA_GRID]);
   }, 600_000);
 
+  it('--simulate reads the reference by the scoring rule (any non-zero value is landslide), and refuses rows outside it', () => {
+    // The same mask with its landslides as 2: the operator and the scores must see what they saw with 1
+    // (the operator used to read only 1 as landslide, the scores any non-zero value).
+    const two = join(dir, 'mask-two.tif');
+    gdal('/usr/bin/python3', ['-c', `from osgeo import gdal
+src = gdal.Open('${join(dir, 'mask.tif')}'); a = src.ReadAsArray(); a[a == 1] = 2
+d = gdal.GetDriverByName('GTiff').CreateCopy('${two}', src); d.GetRasterBand(1).WriteArray(a); d = None`]);
+    const run = (mask: string, out: string): Record<string, any> => {
+      const r = scarp(['adapt', '--simulate', '--image', join(dir, 'rgb.tif'), '--model', 'scarp-uav-rgbdem', '--dem', join(dir, 'dsm.tif'),
+        '--reference', mask, '--ignore-value', '255', '--review-rows', '0:500', '--corrections', '4', '--out', out, '--json']);
+      expect(r.status, r.stderr).toBe(0);
+      const j = JSON.parse(r.stdout) as Record<string, any>;
+      return (j.curve as Array<Record<string, any>> | undefined)?.[0] ?? j;
+    };
+    const one = run(join(dir, 'mask.tif'), join(dir, 'sim-one.gpkg'));
+    const other = run(two, join(dir, 'sim-two.gpkg'));
+    expect(other.corrections).toEqual(one.corrections);
+    expect(other.before).toEqual(one.before);
+    expect(other.reference).toEqual(one.reference);
+
+    const bad = scarp(['adapt', '--simulate', '--image', join(dir, 'rgb.tif'), '--reference', join(dir, 'mask.tif'), '--ignore-value', '255',
+      '--review-rows', '0:500', '--eval-rows', '950:1000', '--corrections', '4', '--out', join(dir, 'sim-bad.gpkg')]);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/--eval-rows 950:1000 is not within the rows of the reference .*mask\.tif \(0:900\)/);
+    expect(existsSync(join(dir, 'sim-bad.gpkg'))).toBe(false);
+  }, 600_000);
+
   it('adapts a project from its reviewed landslides: reviewed ones stay exactly, the rest is replaced in one undoable edit', async () => {
     const service = createScarpService();
     const project = join(dir, 'p.gpkg');

@@ -18,7 +18,7 @@ import type { LabelDecision } from './labels';
 
 export interface ReferenceMask {
   grid: Grid;
-  /** width × height: 1 = landslide, 0 = not, anything else = unmapped. */
+  /** width × height: 1 = landslide, 0 = not, 255 = unmapped (the reference read by referenceClass). */
   values: Uint8Array;
 }
 

@@ -11,7 +11,7 @@ import { ScarpError } from '../../../src-shared/errors';
 import type { ProviderPreference } from '../inference';
 import { openRaster, sameCrs } from '../raster';
 import { readPolygons, type FlatMultiPolygon } from '../vector';
-import { evaluate, type EvaluationResult } from '../eval';
+import { evaluate, referenceClass, type EvaluationResult } from '../eval';
 import { runDetection } from '../detect/run-detection';
 import { writeLandslidesGpkg, completeRecord } from '../store/geopackage-writer';
 import { areaM2, perimeterM } from '../vector/measure';
@@ -95,14 +95,29 @@ async function readReference(path: string, ignoreValue: number | undefined): Pro
     const { width, height } = src.info;
     const [band] = await src.readWindow({ x: 0, y: 0, width, height }, [0]);
     const values = new Uint8Array(width * height);
-    for (let k = 0; k < values.length; k++) {
-      const v = band![k]!;
-      values[k] = Number.isNaN(v) || v === ignoreValue ? 255 : v === 1 ? 1 : v === 0 ? 0 : 255;
-    }
+    const ignore = ignoreValue ?? null;
+    for (let k = 0; k < values.length; k++) values[k] = referenceClass(band![k]!, ignore);
     return { grid: { width, height, geoTransform: src.info.geoTransform, crs: src.info.crs }, values };
   } finally {
     await src.close();
   }
+}
+
+/**
+ * A row range of the reference, its end clamped to the last row ("to the end"); an error when it
+ * starts outside the reference (a scored range that silently shrank to nothing gave "n/a" figures).
+ */
+function rowsWithin(option: string, [a, b]: [number, number], height: number, path: string): [number, number] {
+  if (!(Number.isInteger(a) && Number.isInteger(b) && a >= 0 && a < b && a < height)) {
+    throw new ScarpError({
+      code: 'INVALID_ARGUMENT',
+      message: `--${option} ${a}:${b} is not within the rows of the reference ${path} (0:${height}).`,
+      hint: `Give start:end with 0 ≤ start < ${height} and start < end (an end past the last row means the last row); rows count on the reference's grid.`,
+      file: path,
+      options: [option],
+    });
+  }
+  return [a, Math.min(b, height)];
 }
 
 async function featuresOf(path: string): Promise<PolygonFeature[]> {
@@ -169,13 +184,23 @@ export async function simulateCurve(req: Omit<SimulateRequest, 'corrections' | '
   try {
     const ref = await readReference(req.reference, req.ignoreValue);
     const H = ref.grid.height;
+    const reviewRows = rowsWithin('review-rows', req.reviewRows, H, req.reference);
     const evalRows: Array<[number, number]> = req.evalRows
-      ? [[Math.min(req.evalRows[0], H), Math.min(req.evalRows[1], H)]]
+      ? [rowsWithin('eval-rows', req.evalRows, H, req.reference)]
       : ([
-          [0, req.reviewRows[0]],
-          [req.reviewRows[1], ref.grid.height],
+          [0, reviewRows[0]],
+          [reviewRows[1], H],
         ].filter(([a, b]) => b! > a!) as Array<[number, number]>);
     const reference = referenceFloor(ref, evalRows);
+    if (Number.isNaN(reference.landslideShare)) {
+      throw new ScarpError({
+        code: 'INVALID_ARGUMENT',
+        message: `The scored rows ${evalRows.map(([a, b]) => `${a}:${b}`).join(', ') || '(none)'} of the reference ${req.reference} hold no mapped pixel (every pixel is nodata${req.ignoreValue !== undefined ? ` or ${req.ignoreValue}` : ''}, or the review rows take the whole reference).`,
+        hint: 'Choose scored rows (--eval-rows) where the reference is mapped, or check --ignore-value.',
+        file: req.reference,
+        options: ['eval-rows', 'ignore-value'],
+      });
+    }
     const scene = await openRaster(req.image);
     const sceneCrs = scene.info.crs;
     await scene.close();
@@ -192,7 +217,7 @@ export async function simulateCurve(req: Omit<SimulateRequest, 'corrections' | '
     const results: SimulateResult[] = [];
     for (const [i, n] of req.corrections.entries()) {
       const out = outs[i]!;
-      const decisions: SimulatedDecision[] = simulateOperator(ref, predicted, { reviewRows: req.reviewRows, corrections: n, uninformative: req.uninformative });
+      const decisions: SimulatedDecision[] = simulateOperator(ref, predicted, { reviewRows, corrections: n, uninformative: req.uninformative });
       const corrections = {
         confirmed: decisions.filter((d) => d.kind === 'confirmed').length,
         rejected: decisions.filter((d) => d.kind === 'rejected').length,

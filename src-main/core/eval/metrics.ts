@@ -47,6 +47,16 @@ export interface AccumulateResult {
 }
 
 /** Add one block of pixels (prediction and reference of the same length) to the counts. */
+/**
+ * What a reference mask pixel says, one rule for every reader (scoring, the simulated operator):
+ * 255 unmapped (NaN/nodata, or the ignore value), 1 landslide (any other non-zero value: 0/1 and
+ * 0/255 masks alike), 0 not landslide.
+ */
+export function referenceClass(r: number, ignoreValue: number | null): 0 | 1 | 255 {
+  if (r !== r || r === ignoreValue) return 255;
+  return r !== 0 ? 1 : 0;
+}
+
 export function accumulateConfusion(c: ConfusionCounts, prediction: ArrayLike<number>, reference: ArrayLike<number>, opts: AccumulateOptions = {}): AccumulateResult {
   if (prediction.length !== reference.length) throw new RangeError(`prediction (${prediction.length}) and reference (${reference.length}) blocks differ in size`);
   const thr = opts.threshold ?? 0.5;
@@ -62,13 +72,14 @@ export function accumulateConfusion(c: ConfusionCounts, prediction: ArrayLike<nu
   for (let i = 0; i < n; i++) {
     const r = reference[i] as number;
     const p = prediction[i] as number;
-    if (r !== r || r === ign || (aoi !== null && aoi[i] === 0)) {
+    const cls = referenceClass(r, ign);
+    if (cls === 255 || (aoi !== null && aoi[i] === 0)) {
       excluded++;
       continue;
     }
     if (p !== p) noPrediction++;
     const pp = p >= thr; // false for NaN: no prediction is "not predicted"
-    if (r !== 0) {
+    if (cls === 1) {
       if (pp) tp++;
       else fn++;
     } else if (pp) fp++;

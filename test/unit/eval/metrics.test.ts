@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { accumulateConfusion, emptyCounts, scores } from '../../../src-main/core/eval/metrics';
+import { accumulateConfusion, emptyCounts, referenceClass, scores } from '../../../src-main/core/eval/metrics';
 
 describe('pooled confusion metrics', () => {
+  it('reads a reference pixel one way for every reader: ignore value and NaN unmapped, any other non-zero landslide', () => {
+    expect([0, 1, 255, NaN].map((v) => referenceClass(v, 255))).toEqual([0, 1, 255, 255]);
+    // A 0/255 mask without an ignore value: 255 is its landslide value.
+    expect([0, 255, 2].map((v) => referenceClass(v, null))).toEqual([0, 1, 1]);
+    const c = emptyCounts();
+    accumulateConfusion(c, [1, 1, 0, 1], [255, 0, 2, NaN], { ignoreValue: null });
+    expect(c).toMatchObject({ tp: 1, fp: 1, fn: 1, tn: 0 });
+  });
+
   it('hand-checkable case with ignore value, NaN and AOI exclusions', () => {
     // ref:  1 1 0 0 255 1 0 NaN
     // pred: 1 0 1 0  1  1 0  1   (probabilities compared with 0.5)
