@@ -410,6 +410,8 @@ export interface EvalResult {
   recall: number;
   f1: number;
   iou: number;
+  /** What makes the figures suspect (a prediction that does not overlap the reference). */
+  warnings?: string[];
 }
 
 // ---- Map layers (tiles) and vector layers for display -------------------------------------------

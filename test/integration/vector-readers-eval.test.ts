@@ -239,5 +239,19 @@ d.SetGeoTransform(src.GetGeoTransform()); d.SetProjection(src.GetProjection()); 
     const s = await evaluate({ prediction: dataPath('jinsha-uav/siteA_mask.tif'), reference: dataPath('jinsha-uav/siteA_landslides.geojson'), rows: [500, 1500] });
     expect(s.recall).toBe(1);
     await expect(evaluate({ prediction: dataPath('jinsha-uav/siteA_landslides.geojson'), reference: dataPath('jinsha-uav/siteB_landslides.geojson') })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    expect(r.warnings).toEqual([]);
+  });
+
+  it('a prediction of another place than the reference is scored (everything missed) and said to be so', async () => {
+    // Site A's inventory against the south-east of site B's mask: the same CRS, areas that do not meet.
+    const far = join(tmp.dir, 'siteB-south-east-mask.tif');
+    gdal('gdal_translate', ['-q', '-srcwin', '2000', '1800', '1000', '1000', dataPath('jinsha-uav/siteB_mask.tif'), far]);
+    const r = await evaluate({ prediction: dataPath('jinsha-uav/siteA_landslides.geojson'), reference: far, ignoreValue: 255 });
+    expect(r.counts.tp + r.counts.fp).toBe(0);
+    expect(r.warnings).toHaveLength(1);
+    expect(r.warnings[0]).toMatch(/None of the \d+ polygons of .*siteA_landslides\.geojson lies on the reference's area/);
+    const raster = await evaluate({ prediction: dataPath('jinsha-uav/siteA_mask.tif'), reference: far, ignoreValue: 255 });
+    expect(raster.noPrediction).toBe(raster.pixels);
+    expect(raster.warnings[0]).toMatch(/siteA_mask\.tif does not overlap the reference's area/);
   });
 });

@@ -18,6 +18,7 @@ export function formatEvalResult(r: EvalResult): string {
     `Recall:      ${pct(r.recall)}`,
     `F1:          ${pct(r.f1)}`,
     `IoU:         ${pct(r.iou)}`,
+    ...(r.warnings ?? []).map((w) => `Warning:     ${w}`),
   ].join('\n');
 }
 

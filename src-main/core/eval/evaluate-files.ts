@@ -11,5 +11,5 @@ export async function evaluateFiles(req: EvalRequest): Promise<EvalResult> {
     aoi: req.aoi,
     rows: req.rows,
   });
-  return { ...r.counts, pixels: r.pixels, noPrediction: r.noPrediction, precision: r.precision, recall: r.recall, f1: r.f1, iou: r.iou };
+  return { ...r.counts, pixels: r.pixels, noPrediction: r.noPrediction, precision: r.precision, recall: r.recall, f1: r.f1, iou: r.iou, warnings: r.warnings };
 }

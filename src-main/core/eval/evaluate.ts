@@ -18,7 +18,8 @@ import type { Grid } from '../../../src-shared/geo';
 import { ScarpError } from '../../../src-shared/errors';
 import { openRaster, sameCrs, type RasterSource } from '../raster';
 import type { FlatMultiPolygon } from '../vector/geometry';
-import { invertGeoTransform, worldToPixel } from '../geo';
+import { boundsIntersect, gridBounds, invertGeoTransform, worldToPixel } from '../geo';
+import { multiPolygonBounds } from '../vector/geometry';
 import { PolygonRasterizer } from '../vector/rasterize';
 import { readPolygons } from '../vector/readers';
 import { accumulateConfusion, emptyCounts, scores, type ConfusionCounts, type Scores } from './metrics';
@@ -55,6 +56,8 @@ export interface EvaluationResult extends Scores {
   rows: [number, number];
   grid: { width: number; height: number };
   threshold: number;
+  /** What makes the figures suspect, for the user (e.g. a prediction that does not overlap the reference). */
+  warnings: string[];
 }
 
 const RASTER_EXT = new Set(['.tif', '.tiff', '.gtiff']);
@@ -139,6 +142,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluationResult>
     let grid: Grid;
     let refReader: BandReader;
     let predReader: BandReader;
+    const warnings: string[] = [];
     let refSrc: RasterSource | null = null;
     let predSrc: RasterSource | null = null;
     if (isRaster(opts.reference)) {
@@ -173,8 +177,14 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluationResult>
       predReader = rasterReader(predSrc, grid);
     } else {
       const pred = await readPolygons(opts.prediction, { crs: grid.crs, layer: opts.layer });
-      predReader = polygonReader(pred.features.map((f) => f.geometry), grid);
+      const polys = pred.features.map((f) => f.geometry);
+      predReader = polygonReader(polys, grid);
+      const area = gridBounds(grid);
+      if (polys.length > 0 && !polys.some((p) => boundsIntersect(multiPolygonBounds(p), area)))
+        warnings.push(`None of the ${polys.length} polygons of ${opts.prediction} lies on the reference's area: the two cover different places (or one is in another CRS without saying so), so every landslide of the reference counts as missed.`);
     }
+    if (predSrc && !boundsIntersect(gridBounds(predSrc.info), gridBounds(grid)))
+      warnings.push(`${opts.prediction} does not overlap the reference's area: every pixel counts as not predicted.`);
     let aoiReader: BandReader | null = null;
     if (opts.aoi !== undefined) {
       const polys = typeof opts.aoi === 'string' ? (await readPolygons(opts.aoi, { crs: grid.crs })).features.map((f) => f.geometry) : opts.aoi;
@@ -206,6 +216,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluationResult>
       rows: [a, b],
       grid: { width: grid.width, height: grid.height },
       threshold: predThreshold,
+      warnings,
     };
   } finally {
     for (const s of opened) await s.close().catch(() => undefined);

@@ -75,3 +75,8 @@ export function pixelBox(gt: GeoTransform, b: Bounds): { x0: number; y0: number;
     y1: Math.ceil(Math.max(...pts.map((p) => p[1]))),
   };
 }
+
+/** Whether two bounds (same CRS) share an area: touching edges do not count. */
+export function boundsIntersect(a: Bounds, b: Bounds): boolean {
+  return a.minX < b.maxX && a.maxX > b.minX && a.minY < b.maxY && a.maxY > b.minY;
+}

@@ -24,5 +24,5 @@ export {
 export { lookupEpsg, type EpsgEntry } from './epsg';
 export { unknownCrs } from './errors';
 export { toEsriWkt } from './esri-wkt';
-export { gridBounds, invertGeoTransform, pixelBox, pixelToWorld, windowBounds, windowGeoTransform, worldToPixel } from './geotransform';
+export { boundsIntersect, gridBounds, invertGeoTransform, pixelBox, pixelToWorld, windowBounds, windowGeoTransform, worldToPixel } from './geotransform';
 export { crsFromName, crsFromWkt, LAYER_CRS_HINT, proj4StringFromWkt } from './wkt';

@@ -1,6 +1,8 @@
 /** Web Mercator (EPSG:3857) XYZ tile geometry, as MapLibre/OSM number tiles (y down from the north). */
 import type { Bounds, Grid } from '../../../src-shared/geo';
-import { crsFromEpsg } from '../geo';
+import { boundsIntersect, crsFromEpsg } from '../geo';
+
+export { boundsIntersect };
 
 export const TILE_SIZE = 256;
 /** Half the width of the Web Mercator square in metres (π × 6378137). */
@@ -36,6 +38,3 @@ export function zoomForResolution(metres: number, latDeg: number): number {
   return Math.log2((atEquator * Math.cos((latDeg * Math.PI) / 180)) / metres);
 }
 
-export function boundsIntersect(a: Bounds, b: Bounds): boolean {
-  return a.minX < b.maxX && a.maxX > b.minX && a.minY < b.maxY && a.maxY > b.minY;
-}
