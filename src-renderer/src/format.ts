@@ -5,6 +5,8 @@
  * locale (i18n: "1,234.5" in English, "1.234,5" in Spanish, Devanagari digits in Nepali).
  */
 import { languageTag, t } from './i18n';
+import type { RasterInfo } from '../../src-shared/geo';
+import { validityParts } from '../../src-shared/validity';
 
 export const NO_VALUE = '—';
 
@@ -48,4 +50,18 @@ export function fmtWord(v: string | null | undefined): string {
   const key = `status.${v}`;
   const s = t(key);
   return s !== key ? s : v.replace(/_/g, ' ');
+}
+
+/** Where a raster has no data, in words ("No data: value 0; pixels 0 in every band"), as the reader applies it. */
+export function fmtValidity(info: Pick<RasterInfo, 'nodata' | 'nodataFrom' | 'maskBand' | 'alphaBand' | 'blackIsNodata'>): string {
+  const parts = validityParts(info).map((p) =>
+    p.kind === 'value'
+      ? t(p.from === 'aux.xml' ? 'project.validity.valueAux' : 'project.validity.value', { value: fmtNumber(p.value, 6) })
+      : p.kind === 'mask'
+        ? t(p.where === 'sidecar' ? 'project.validity.maskSidecar' : 'project.validity.mask')
+        : p.kind === 'alpha'
+          ? t('project.validity.alpha', { band: fmtNumber(p.band, 0) })
+          : t('project.validity.black'),
+  );
+  return `${t('project.validity.label')}: ${parts.length ? parts.join('; ') : t('project.validity.none')}`;
 }

@@ -122,6 +122,9 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal || (!existsSync(SHIPPED) &&
     await page.locator('[data-testid=add-dem]:not(.n-button--loading)').click();
     await pick('siteB_dsm_crop.tif');
     await page.getByTestId('dem-card').waitFor({ timeout: 60_000 });
+    // Where each has no data, as the reader applies it (site B's RGB: nodata 0; its DSM: -9999).
+    expect(await page.getByTestId('imagery-validity').textContent()).toBe('uint8 · No data: value 0');
+    expect(await page.getByTestId('dem-validity').textContent()).toBe('float32 · No data: value -9,999');
     await waitMapIdle(page, t0);
     await shot('02-imagery-dem');
   }, 180_000);

@@ -1,7 +1,19 @@
 import type { ScarpApi } from '../../../src-shared/api';
 import type { RasterInfo } from '../../../src-shared/geo';
+import { validityParts } from '../../../src-shared/validity';
 import { parseCommandArgs } from '../args';
 import { UsageError } from '../errors';
+
+/** One line: the nodata value (or none), then the masks and rules that also mark no data. */
+function formatValidity(i: RasterInfo): string {
+  const parts = validityParts(i);
+  const value = parts.find((p) => p.kind === 'value');
+  const head = value?.kind === 'value' ? `${value.value}${value.from === 'aux.xml' ? ' (from aux.xml)' : ''}` : 'none';
+  const rest = parts.flatMap((p) =>
+    p.kind === 'mask' ? [`${p.where === 'sidecar' ? 'mask file .msk' : 'internal mask'} (0 = no data)`] : p.kind === 'alpha' ? [`alpha band ${p.band} (0 = no data)`] : p.kind === 'black' ? ['pixels 0 in every band read as no data'] : [],
+  );
+  return [head, ...rest].join('; ');
+}
 
 function formatInfo(i: RasterInfo): string {
   const b = i.bounds;
@@ -13,7 +25,7 @@ function formatInfo(i: RasterInfo): string {
     `GSD:         ${i.gsd.x.toPrecision(4)} × ${i.gsd.y.toPrecision(4)} m`,
     `Bounds:      ${b.minX}, ${b.minY} — ${b.maxX}, ${b.maxY}`,
     `WGS 84:      ${w.minX.toFixed(6)}, ${w.minY.toFixed(6)} — ${w.maxX.toFixed(6)}, ${w.maxY.toFixed(6)}`,
-    `NoData:      ${i.nodata ?? 'none'}${i.nodataFrom ? ` (from ${i.nodataFrom})` : ''}${i.alphaBand !== undefined ? `; alpha band ${i.alphaBand + 1} (0 = no data)` : ''}${i.maskBand ? `; ${i.maskBand === 'sidecar' ? 'mask file .msk' : 'internal mask'} (0 = no data)` : ''}${i.blackIsNodata ? '; pixels 0 in every band read as no data' : ''}`,
+    `NoData:      ${formatValidity(i)}`,
     `Layout:      ${i.tiled ? `tiled ${i.blockSize.width}×${i.blockSize.height}` : `striped (${i.blockSize.height} rows)`}, ${i.compression}${i.bigTiff ? ', BigTIFF' : ''}`,
     `Overviews:   ${i.overviews.length ? i.overviews.map((o) => `${o.width}×${o.height}`).join(', ') : 'none'}`,
   ];

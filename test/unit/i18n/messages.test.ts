@@ -139,6 +139,23 @@ describe('setLanguage', () => {
   });
 });
 
+describe('fmtValidity', () => {
+  it('says where a raster has no data, in the order the reader applies it, in the UI language', async () => {
+    const { fmtValidity } = await import('../../../src-renderer/src/format');
+    const none = { nodata: null };
+    setLanguage('en');
+    expect(fmtValidity(none)).toBe('No data: none, every pixel is data');
+    expect(fmtValidity({ nodata: -9999 })).toBe('No data: value -9,999');
+    expect(fmtValidity({ nodata: 0, nodataFrom: 'aux.xml' })).toBe('No data: value 0 (from its .aux.xml)');
+    expect(fmtValidity({ nodata: null, alphaBand: 3 })).toBe('No data: where band 4 (alpha) is 0');
+    expect(fmtValidity({ nodata: 0, maskBand: 'sidecar' })).toBe('No data: value 0; where its .msk mask is 0');
+    expect(fmtValidity({ nodata: null, blackIsNodata: true })).toBe('No data: pixels 0 in every band');
+    setLanguage('es');
+    expect(fmtValidity({ nodata: null, maskBand: 'internal' })).toBe('Sin datos: donde su banda de máscara es 0');
+    setLanguage('en');
+  });
+});
+
 describe('describeError', () => {
   it('English: the core’s message and hint with the app’s control; other languages: the code’s translation, English kept as detail; an untranslated code stays English', async () => {
     const { describeError, errorDetail } = await import('../../../src-renderer/src/api/client');
