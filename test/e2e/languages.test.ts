@@ -16,9 +16,9 @@ import { cropSiteB, ensureRendererBuilt, freshWork, hasChromium, launch, openPro
 
 const work = resolve(repoRoot, 'test/.tmp/e2e-languages');
 
-/** Words (3+ Latin letters) a translated screen may still show: names, formats, units, codes. */
+/** Words (3+ Latin letters) a translated screen may still show: names, formats, units, codes; data types as GDAL names them (uint8, float32: QGIS does not translate them either). */
 const ALLOWED = new Set(
-  'scarp lang lang2 gpkg geopackage geojson geotiff shapefile kml kmz csv html cog epsg wgs utm zone mgrs dem dsm rgb crs qgis arcgis google earth gdal pmtiles mbtiles ctrl shift alt esc del enter backspace cuda nvidia directml windows coreml macos cpu gpu web mercator zip shp tif'.split(' '),
+  'scarp lang lang2 gpkg geopackage geojson geotiff shapefile kml kmz csv html cog epsg wgs utm zone mgrs dem dsm rgb crs qgis arcgis google earth gdal pmtiles mbtiles ctrl shift alt esc del enter backspace cuda nvidia directml windows coreml macos cpu gpu web mercator zip shp tif uint int float'.split(' '),
 );
 
 /** The Latin words shown in the shell (panel, header, rail), minus the allowed ones and `extra` (file names). */
