@@ -67,6 +67,10 @@ export interface RasterInfo extends Grid {
   maskBand?: 'internal' | 'sidecar';
   /** Where `nodata` came from when not the file's own tag: its `.aux.xml` sidecar (GDAL PAM, as ArcGIS writes it). */
   nodataFrom?: 'aux.xml';
+  /** Where the geotransform came from when the file has no georeferencing tags: its `.aux.xml` (GDAL PAM) or a world file (`.tfw`). */
+  georefFrom?: 'aux.xml' | 'world-file';
+  /** Where the CRS came from when the file has no GeoKeys: the SRS in its `.aux.xml`. */
+  crsFrom?: 'aux.xml';
   /** 8/16-bit imagery of ≥ 3 bands declaring no validity (no nodata, alpha or mask): a pixel 0 in every band reads as no data (src-main/core/raster/validity.ts). */
   blackIsNodata?: boolean;
 }

@@ -74,6 +74,8 @@ interface Base {
   /** An image whose mask is a `.msk` sidecar (`${mskImage}.msk`), and an image declaring no validity. */
   mskImage: string;
   untagged: string;
+  /** A baseline TIFF (no georeferencing tags, no sidecars): its georeferencing comes from a .tfw and an .aux.xml made per case. */
+  baseline: string;
   shp: string;
   geojsonUtm: string;
   kml: string;
@@ -161,6 +163,8 @@ export function buildBase(dir: string, dataDir: string): Base {
   run('gdal_translate', ['-q', '-b', '1', '-b', '2', '-b', '3', '-mask', '4', '-co', 'TILED=YES', '--config', 'GDAL_TIFF_INTERNAL_MASK', 'NO', rgba, mskImage]);
   const untagged = p('v_untagged.tif');
   run('gdal_translate', ['-q', '-b', '1', '-b', '2', '-b', '3', '-a_nodata', 'none', rgba, untagged]);
+  const baseline = p('v_baseline.tif');
+  run('gdal_translate', ['-q', '--config', 'GDAL_PAM_ENABLED', 'NO', '-co', 'PROFILE=BASELINE', img, baseline]);
 
   const dsm = p('dsm256.tif');
   const info = JSON.parse(spawnSync('gdalinfo', ['-json', dsm], { encoding: 'utf8' }).stdout) as { geoTransform: number[] };
@@ -211,6 +215,7 @@ export function buildBase(dir: string, dataDir: string): Base {
     validityVariants,
     mskImage,
     untagged,
+    baseline,
     shp: p('landslides.shp'),
     geojsonUtm: p('siteB_utm.geojson'),
     kml: p('siteB.kml'),
@@ -617,6 +622,41 @@ export function buildCorpus(root: string, opts: CorpusOptions): FuzzCase[] {
     ['a link to /dev/zero', (s) => symlinkSync('/dev/zero', s)],
   ];
   for (const [what, make] of auxes) sidecarCase(`.aux.xml: ${what}`, base.untagged, '.aux.xml', (_d, s) => make(s));
+
+  // 8. Georeferencing from sidecars (a baseline TIFF: no tags): world files and .aux.xml geotransforms
+  // and SRSs, valid and broken.
+  const img256Info = JSON.parse(spawnSync('gdalinfo', ['-json', base.img256], { encoding: 'utf8' }).stdout) as { geoTransform: number[]; coordinateSystem: { wkt: string } };
+  const [gx, ga, , gy, , ge] = img256Info.geoTransform as [number, number, number, number, number, number];
+  const srs = img256Info.coordinateSystem.wkt.replace(/\s*\n\s*/g, '');
+  const tfwOk = `${ga}\n0\n0\n${ge}\n${gx + ga / 2}\n${gy + ge / 2}\n`;
+  const auxSrs = (extra = ''): string => `<PAMDataset><SRS>${srs}</SRS>${extra}</PAMDataset>`;
+  const georefCase = (what: string, files: { tfw?: string | Buffer | 'fifo' | 'dir'; aux?: string }): void => {
+    const a = rasterArgs('in.tif');
+    add('raster', `georeferencing sidecars: ${what}`, a.args, a.outputs, (d) => {
+      copyFileSync(base.baseline, join(d, 'in.tif'));
+      const tfw = join(d, 'in.tfw');
+      if (files.tfw === 'fifo') run('mkfifo', [tfw]);
+      else if (files.tfw === 'dir') mkdirSync(tfw);
+      else if (files.tfw !== undefined) writeFileSync(tfw, files.tfw);
+      if (files.aux !== undefined) writeFileSync(join(d, 'in.tif.aux.xml'), files.aux);
+    }, 'in.tif');
+  };
+  georefCase('a .tfw and an SRS in .aux.xml', { tfw: tfwOk, aux: auxSrs() });
+  georefCase('a geotransform and an SRS in .aux.xml', { aux: auxSrs(`<GeoTransform>${img256Info.geoTransform.join(', ')}</GeoTransform>`) });
+  georefCase('a .tfw without any CRS', { tfw: tfwOk });
+  georefCase('a .tfw of five lines', { tfw: tfwOk.split('\n').slice(0, 5).join('\n'), aux: auxSrs() });
+  georefCase('a .tfw with a zero pixel size', { tfw: `0\n0\n0\n0\n${gx}\n${gy}\n`, aux: auxSrs() });
+  georefCase('a .tfw with 1e308 pixels', { tfw: `1e308\n0\n0\n-1e308\n${gx}\n${gy}\n`, aux: auxSrs() });
+  georefCase('a .tfw of text', { tfw: 'not a world file\n', aux: auxSrs() });
+  georefCase('a .tfw of binary garbage', { tfw: Buffer.from(Array.from({ length: 512 }, () => Math.floor(rv() * 256))), aux: auxSrs() });
+  georefCase('a .tfw that is a named pipe', { tfw: 'fifo', aux: auxSrs() });
+  georefCase('a .tfw that is a folder', { tfw: 'dir', aux: auxSrs() });
+  georefCase('a .tfw of 10 MiB', { tfw: `${tfwOk}${' '.repeat(10 * 2 ** 20)}`, aux: auxSrs() });
+  georefCase('an .aux.xml geotransform of three numbers', { aux: auxSrs('<GeoTransform>1, 2, 3</GeoTransform>') });
+  georefCase('an .aux.xml geotransform of zeros', { aux: auxSrs('<GeoTransform>0, 0, 0, 0, 0, 0</GeoTransform>') });
+  georefCase('an .aux.xml SRS of garbage', { tfw: tfwOk, aux: '<PAMDataset><SRS>PROJCS["x",GEOGCS[</SRS></PAMDataset>' });
+  georefCase('an .aux.xml SRS of a proj string', { tfw: tfwOk, aux: '<PAMDataset><SRS>+proj=robin +datum=WGS84</SRS></PAMDataset>' });
+  georefCase('an .aux.xml SRS with entities', { tfw: tfwOk, aux: `<PAMDataset><SRS>${srs.replace(/"/g, '&quot;')}</SRS></PAMDataset>` });
   return cases;
 }
 

@@ -3,10 +3,11 @@
  * no nodata tag, 16-bit DNs) gives the shipped satellite model the same picture: `scarp detect`'s
  * probability rasters compared by GDAL on a real site B crop with gaps.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataPath, hasData, tempDir } from '../helpers/data';
-import { gdal, hasGdal } from '../helpers/gdal';
+import { gdal, gdalinfoJson, hasGdal } from '../helpers/gdal';
 import { scarp } from '../helpers/cli';
 import { gdalPixels } from '../unit/raster/gdal-ref';
 
@@ -61,6 +62,28 @@ describe.skipIf(!(hasData && hasGdal))('detect: the same scene in the forms imag
     }
     expect(rgba.warnings.join(' ')).toMatch(/Band 4 is an alpha band/);
     expect(untagged.warnings.join(' ')).toMatch(/declares no nodata value, alpha band or mask: pixels that are 0 in every band \(about \d+ % of the scene\) are read as no data/);
+  });
+
+  it('a baseline TIFF georeferenced by its .aux.xml, or by a .tfw world file, gives exactly the probabilities of the GeoTIFF, on the same grid', () => {
+    // PROFILE=BASELINE writes no GeoTIFF tags: GDAL keeps the SRS, geotransform and nodata in the
+    // .aux.xml and, with TFW=YES, the geotransform again in a world file.
+    const pam = join(dir, 'baseline-pam.tif');
+    gdal('gdal_translate', ['-q', '-co', 'PROFILE=BASELINE', join(dir, 'rgb8.tif'), pam]);
+    const tfw = join(dir, 'baseline-tfw.tif');
+    gdal('gdal_translate', ['-q', '-co', 'PROFILE=BASELINE', '-co', 'TFW=YES', join(dir, 'rgb8.tif'), tfw]);
+    const aux = `${tfw}.aux.xml`;
+    writeFileSync(aux, readFileSync(aux, 'utf8').replace(/<GeoTransform>[^<]*<\/GeoTransform>/, '')); // the world file must give it
+    for (const [file, name] of [[pam, 'pam'], [tfw, 'tfw']] as const) {
+      const d = detect(file, name);
+      const c = compare(base, d.p);
+      expect(c.mapped).toBeGreaterThan(50_000);
+      expect(c.onlyOne).toBe(0);
+      // The sidecars hold the geotransform as decimal text (a .tfw to 10 decimals): the pixel size
+      // differs from the tags' doubles in the 11th digit, the probabilities by float rounding only.
+      expect(c.meanDiff).toBeLessThan(1e-6);
+      const want = gdalinfoJson(join(dir, 'rgb8-p.tif')).geoTransform as number[];
+      (gdalinfoJson(join(dir, `${name}-p.tif`)).geoTransform as number[]).forEach((v, i) => expect(v).toBeCloseTo(want[i]!, 6));
+    }
   });
 
   it('16-bit DNs (the 8-bit values × 40) reach the model through one gain: probabilities within 0.01 of the 8-bit run', () => {

@@ -148,7 +148,9 @@ describe.skipIf(!hasData || !hasGdal)('bad raster input made with GDAL', () => {
 
   it('a TIFF without georeferencing → NO_GEOREFERENCING', async () => {
     const p = join(dir, 'plain.tif');
-    gdal('gdal_translate', ['-q', '-srcwin', '0', '0', '64', '64', '-co', 'PROFILE=BASELINE', good, p]);
+    // No .aux.xml either (GDAL would keep the georeferencing there, and read it back).
+    gdal('gdal_translate', ['-q', '--config', 'GDAL_PAM_ENABLED', 'NO', '-srcwin', '0', '0', '64', '64', '-co', 'PROFILE=BASELINE', good, p]);
+    expect(gdal('gdalinfo', [p])).not.toMatch(/Origin/);
     const e = await failure(openRaster(p));
     expect(e.code).toBe('NO_GEOREFERENCING');
     expect(e.message).toContain('plain.tif');

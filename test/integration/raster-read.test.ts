@@ -3,7 +3,7 @@
  * data with gdal_translate at test time and compared pixel for pixel (JPEG within a small tolerance).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hasData, dataPath, tempDir } from '../helpers/data';
 import { gdal, gdalinfoJson, hasGdal } from '../helpers/gdal';
@@ -255,6 +255,39 @@ describe.skipIf(!hasData || !hasGdal)('openRaster reads GDAL-written GeoTIFF var
     expect((await describeRaster(external)).maskBand).toBe('sidecar');
     const side = await expectMaskedLikeGdal(external, 0);
     expect(side.masked).toBe(masked);
+  });
+
+  it("a TIFF without georeferencing tags is read from GDAL's other sources: the .aux.xml geotransform and SRS, else a world file (.tfw), as gdalinfo reports them", async () => {
+    const file = join(dir, 'baseline.tif');
+    gdal('gdal_translate', ['-q', '-srcwin', '1200', '900', '300', '200', '-co', 'PROFILE=BASELINE', '-co', 'TFW=YES', dataPath(RGB), file]);
+    const ref = gdalinfoJson(file) as { geoTransform: number[] };
+    const pam = await describeRaster(file);
+    expect(pam.georefFrom).toBe('aux.xml');
+    expect(pam.crsFrom).toBe('aux.xml');
+    expect(pam.crs.epsg).toBe(32647);
+    pam.geoTransform.forEach((v, i) => expect(v).toBeCloseTo(ref.geoTransform[i]!, 6));
+    // Without the .aux.xml geotransform GDAL falls back to the world file, and so does Scarp.
+    const aux = `${file}.aux.xml`;
+    writeFileSync(aux, readFileSync(aux, 'utf8').replace(/<GeoTransform>[^<]*<\/GeoTransform>/, ''));
+    const fromTfw = gdalinfoJson(file) as { geoTransform: number[] };
+    const world = await describeRaster(file);
+    expect(world.georefFrom).toBe('world-file');
+    world.geoTransform.forEach((v, i) => expect(v).toBeCloseTo(fromTfw.geoTransform[i]!, 6));
+    // Neither: a clear error naming what was looked for.
+    rmSync(file.replace(/\.tif$/, '.tfw'));
+    await expect(describeRaster(file)).rejects.toMatchObject({ code: 'NO_GEOREFERENCING', message: expect.stringMatching(/no world file \(\.tfw\)/) });
+    // A geotransform without any CRS: named as such.
+    writeFileSync(aux, '<PAMDataset><GeoTransform>470000, 0.5, 0, 3445000, 0, -0.5</GeoTransform></PAMDataset>');
+    await expect(describeRaster(file)).rejects.toMatchObject({ code: 'NO_GEOREFERENCING', message: expect.stringMatching(/no coordinate reference system/) });
+    // GDAL reads an .aux.xml geotransform before the file's own tags (GTIFF_GEOREF_SOURCES: PAM first;
+    // it writes one there when asked to georeference a file it cannot rewrite): so does Scarp.
+    const tagged = join(dir, 'tagged-with-pam.tif');
+    gdal('gdal_translate', ['-q', '-srcwin', '1200', '900', '300', '200', dataPath(RGB), tagged]);
+    writeFileSync(`${tagged}.aux.xml`, '<PAMDataset><GeoTransform>470000, 0.5, 0, 3445000, 0, -0.5</GeoTransform></PAMDataset>');
+    const moved = await describeRaster(tagged);
+    expect(moved.georefFrom).toBe('aux.xml');
+    expect(moved.crsFrom).toBeUndefined();
+    expect(moved.geoTransform).toEqual((gdalinfoJson(tagged) as { geoTransform: number[] }).geoTransform);
   });
 
   it('PixelIsPoint is shifted half a pixel to the area convention, as GDAL reports it', async () => {

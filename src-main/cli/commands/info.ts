@@ -21,7 +21,8 @@ function formatInfo(i: RasterInfo): string {
   const lines = [
     `File:        ${i.path}`,
     `Size:        ${i.width} × ${i.height} px, ${i.bandCount} band(s) of ${i.dataType}`,
-    `CRS:         ${i.crs.epsg ? `EPSG:${i.crs.epsg} ` : ''}${i.crs.name}`,
+    `CRS:         ${i.crs.epsg ? `EPSG:${i.crs.epsg} ` : ''}${i.crs.name}${i.crsFrom ? ' (from its .aux.xml)' : ''}`,
+    ...(i.georefFrom ? [`Georef:      from ${i.georefFrom === 'aux.xml' ? 'its .aux.xml (GDAL reads it before the tags in the file)' : 'its world file (.tfw): the file has no georeferencing tags'}`] : []),
     `GSD:         ${i.gsd.x.toPrecision(4)} × ${i.gsd.y.toPrecision(4)} m`,
     `Bounds:      ${b.minX}, ${b.minY} — ${b.maxX}, ${b.maxY}`,
     `WGS 84:      ${w.minX.toFixed(6)}, ${w.minY.toFixed(6)} — ${w.maxX.toFixed(6)}, ${w.maxY.toFixed(6)}`,

@@ -10,13 +10,15 @@ import { asReadError, corruptFile, noGeoreferencing, unsupportedContent } from '
 import { ensureDecoders, fromFile, type GeoTIFF, type GeoTIFFImage } from './geotiff-lib';
 import { geoTransformFromTags } from './georef';
 import { crsFromGeoKeys, type GeoKeys } from './geokeys';
-import { gridBounds, gsdOf, transformBounds, WGS84 } from '../geo';
+import { crsFromWkt, gridBounds, gsdOf, transformBounds, WGS84 } from '../geo';
 import { sniffRaster } from './sniff';
+import { readPam } from './pam';
+import { readWorldFile } from './world-file';
 import { resampleAxisAligned, type BandWindow } from './resample';
 import { assertWindow } from './grid';
 import { BlockReader, type Block, type Typed } from './block-reader';
 import { checkCompression, checkGeoreferencing, checkLayout } from './guards';
-import { alphaSampleOf, applyBlockValidity, applyMaskBand, internalMasks, pamNodataText, readsBlackAsNodata, sidecarMasks, type Validity } from './validity';
+import { alphaSampleOf, applyBlockValidity, applyMaskBand, internalMasks, readsBlackAsNodata, sidecarMasks, type Validity } from './validity';
 
 export interface OpenRasterOptions {
   /** Bytes of decoded blocks kept per open raster (default 64 MiB). */
@@ -369,21 +371,47 @@ async function buildSource(
   if (photometricCode === 6 && compressionCode !== 7)
     throw unsupportedContent(path, 'YCbCr pixels without JPEG compression are not supported', 'Convert to RGB: gdal_translate -co PHOTOMETRIC=RGB in.tif out.tif');
 
-  // Georeferencing.
+  // Georeferencing from GDAL's sources in GDAL's order (GTIFF_GEOREF_SOURCES = PAM, INTERNAL,
+  // WORLDFILE): the .aux.xml (where GDAL writes a geotransform or CRS set on a file it cannot
+  // rewrite), the GeoTIFF tags, a world file (.tfw: TIFF + TFW as ArcGIS and many orthophoto
+  // deliveries write it).
   const keys = (main.getGeoKeys() ?? {}) as GeoKeys;
   const rasterType = keys.GTRasterTypeGeoKey;
-  const gt: GeoTransform = geoTransformFromTags(
-    {
-      modelPixelScale: (await tag(main, 'ModelPixelScale')) as ArrayLike<number> | undefined,
-      modelTiepoint: (await tag(main, 'ModelTiepoint')) as ArrayLike<number> | undefined,
-      modelTransformation: (await tag(main, 'ModelTransformation')) as ArrayLike<number> | undefined,
-      pixelIsPoint: rasterType === 2,
-    },
-    path,
-  );
-  if (Object.keys(keys).length === 0 || (keys.ProjectedCSTypeGeoKey === undefined && keys.GeographicTypeGeoKey === undefined && keys.GTModelTypeGeoKey === undefined))
-    throw noGeoreferencing(path, 'it has a geotransform but no coordinate reference system (GeoKeys)');
-  const crs: CrsInfo = crsFromGeoKeys(keys, path);
+  const georefTags = {
+    modelPixelScale: (await tag(main, 'ModelPixelScale')) as ArrayLike<number> | undefined,
+    modelTiepoint: (await tag(main, 'ModelTiepoint')) as ArrayLike<number> | undefined,
+    modelTransformation: (await tag(main, 'ModelTransformation')) as ArrayLike<number> | undefined,
+    pixelIsPoint: rasterType === 2,
+  };
+  const pam = readPam(path);
+  const hasTags = georefTags.modelPixelScale !== undefined || georefTags.modelTiepoint !== undefined || georefTags.modelTransformation !== undefined;
+  let georefFrom: 'aux.xml' | 'world-file' | undefined;
+  let gt: GeoTransform;
+  if (pam?.geoTransform) {
+    gt = pam.geoTransform as GeoTransform;
+    georefFrom = 'aux.xml';
+  } else if (hasTags) gt = geoTransformFromTags(georefTags, path);
+  else {
+    const world = readWorldFile(path);
+    if (!world) throw noGeoreferencing(path, 'no georeferencing tags (ModelTiepoint/ModelPixelScale or ModelTransformation), no geotransform in an .aux.xml and no world file (.tfw)');
+    if ('problem' in world) throw noGeoreferencing(path, `it has no georeferencing tags, and its world file ${world.file} ${world.problem}`);
+    gt = world.geoTransform as GeoTransform;
+    georefFrom = 'world-file';
+  }
+  if (georefFrom && gt[1] * gt[5] - gt[2] * gt[4] === 0) throw noGeoreferencing(path, `the geotransform in its ${georefFrom === 'aux.xml' ? '.aux.xml' : 'world file'} is degenerate`);
+  const hasKeys = Object.keys(keys).length > 0 && (keys.ProjectedCSTypeGeoKey !== undefined || keys.GeographicTypeGeoKey !== undefined || keys.GTModelTypeGeoKey !== undefined);
+  if (!pam?.srs && !hasKeys) throw noGeoreferencing(path, 'it has a geotransform but no coordinate reference system (GeoKeys, or an SRS in its .aux.xml)');
+  // A WKT this reader cannot place (GDAL's parser knows more) leaves the file's own GeoKeys in charge.
+  let pamCrs: CrsInfo | null = null;
+  if (pam?.srs) {
+    try {
+      pamCrs = crsFromWkt(pam.srs, path, 'Give the file a CRS GDAL knows: gdal_translate -a_srs EPSG:<code> in.tif out.tif');
+    } catch (e) {
+      if (!hasKeys) throw e;
+    }
+  }
+  const crs: CrsInfo = pamCrs ?? crsFromGeoKeys(keys, path);
+  const crsFrom = pamCrs ? ('aux.xml' as const) : undefined;
 
   // Validity besides nodata: GDAL's mask band when there is one (internal, else a .msk sidecar; it
   // takes precedence, as in GDAL), else an alpha sample, else the all-zero rule.
@@ -404,7 +432,7 @@ async function buildSource(
   const mainMask = maskOf(main);
   const alphaSample = mainMask ? null : alphaSampleOf(await tag(main, 'ExtraSamples'), samples);
   const tagNodata = parseNodata(await tag(main, 'GDAL_NODATA'));
-  const pamNodata = tagNodata === null ? parseNodata(pamNodataText(path)) : null;
+  const pamNodata = tagNodata === null ? parseNodata(pam?.nodata ?? null) : null;
   const nodata = tagNodata ?? pamNodata;
   const blackIsNodata = readsBlackAsNodata({ dataType, samples, nodata, alpha: alphaSample !== null, mask: mainMask !== undefined });
   const validityOf = (im: GeoTIFFImage): Validity | null => {
@@ -463,6 +491,8 @@ async function buildSource(
     ...(alphaSample !== null ? { alphaBand: alphaSample } : {}),
     ...(mainMask ? { maskBand: maskFrom } : {}),
     ...(pamNodata !== null ? { nodataFrom: 'aux.xml' as const } : {}),
+    ...(georefFrom ? { georefFrom } : {}),
+    ...(crsFrom ? { crsFrom } : {}),
     ...(blackIsNodata ? { blackIsNodata: true } : {}),
   };
   return new GeoTiffSource(tiff, levels, info, fileSize, options.cacheBytes ?? 64 * 1024 * 1024, sidecarTiff);

@@ -15,7 +15,7 @@
  * a photograph (clipped shadow) only loses its value to the fill; reflectance is never 0 in every
  * band. Single-band rasters (DEMs, masks) are left as GDAL reads them.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { fromFile, type GeoTIFF, type GeoTIFFImage } from './geotiff-lib';
 import { checkCompression, checkLayout } from './guards';
 import { sniffRaster } from './sniff';
@@ -30,40 +30,6 @@ export function alphaSampleOf(extraSamples: unknown, samples: number): number | 
   if (first < 0) return null;
   const k = extra.findIndex((v) => v === 1 || v === 2);
   return k < 0 ? null : first + k;
-}
-
-/** Largest `.aux.xml` read: GDAL's PAM files hold metadata and statistics, a few KiB. */
-const MAX_PAM_BYTES = 4 * 2 ** 20;
-
-/**
- * The nodata value GDAL keeps in a `<file>.aux.xml` sidecar (PAM) when the file itself has none:
- * ArcGIS and GDAL on read-only files write it there. The first band's value, as text (null: none).
- * A sidecar that is not a regular file (a named pipe would block the read forever), is larger than
- * any PAM file or cannot be read is ignored, as GDAL ignores a sidecar it cannot parse. Scanned with
- * indexOf rather than a backtracking pattern, so that a hostile file costs linear time.
- */
-export function pamNodataText(path: string): string | null {
-  const aux = `${path}.aux.xml`;
-  let xml: string;
-  try {
-    const st = statSync(aux);
-    if (!st.isFile() || st.size > MAX_PAM_BYTES) return null;
-    xml = readFileSync(aux, 'utf8');
-  } catch {
-    return null;
-  }
-  for (let at = xml.indexOf('<PAMRasterBand'); at >= 0; at = xml.indexOf('<PAMRasterBand', at + 1)) {
-    const open = xml.indexOf('>', at);
-    if (open < 0) return null;
-    if (!/\sband\s*=\s*"1"/.test(xml.slice(at + '<PAMRasterBand'.length, open))) continue;
-    const close = xml.indexOf('</PAMRasterBand>', open);
-    const body = xml.slice(open + 1, close < 0 ? xml.length : close);
-    const nd = body.indexOf('<NoDataValue');
-    const start = nd < 0 ? -1 : body.indexOf('>', nd);
-    const end = start < 0 ? -1 : body.indexOf('</NoDataValue>', start);
-    return end < 0 ? null : body.slice(start + 1, end).trim();
-  }
-  return null;
 }
 
 /**
