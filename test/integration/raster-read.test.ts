@@ -273,7 +273,9 @@ describe.skipIf(!hasData || !hasGdal)('openRaster reads GDAL-written GeoTIFF var
     const world = await describeRaster(file);
     expect(world.georefFrom).toBe('world-file');
     world.geoTransform.forEach((v, i) => expect(v).toBeCloseTo(fromTfw.geoTransform[i]!, 6));
-    // Neither: a clear error naming what was looked for.
+    // A broken world file is named with what is wrong; none at all, with what was looked for.
+    writeFileSync(file.replace(/\.tif$/, '.tfw'), '0.5\n0\n0\n-0.5\n');
+    await expect(describeRaster(file)).rejects.toMatchObject({ code: 'NO_GEOREFERENCING', message: expect.stringMatching(/world file .*baseline\.tfw does not hold six numbers/) });
     rmSync(file.replace(/\.tif$/, '.tfw'));
     await expect(describeRaster(file)).rejects.toMatchObject({ code: 'NO_GEOREFERENCING', message: expect.stringMatching(/no world file \(\.tfw\)/) });
     // A geotransform without any CRS: named as such.
