@@ -36,9 +36,10 @@ run('scarp import / scarp export on a project', () => {
   it('imports the Jinsha polygons with provenance and exports them as GeoPackage and Shapefile zip', () => {
     const imp = scarp(['import', '--project', project, '--file', dataPath('jinsha-uav/siteB_landslides.geojson'), '--json']);
     expect(imp.status, imp.stderr).toBe(0);
-    const r = JSON.parse(imp.stdout) as { count: number; mapping: Record<string, string> };
+    const r = JSON.parse(imp.stdout) as { count: number; mapping: Record<string, string>; warnings: string[] };
     expect(r.count).toBe(15);
     expect(r.mapping.value).toBe('attrs');
+    expect(r.warnings.filter((w) => /imagery/.test(w))).toEqual([]); // they lie on the scene
 
     const out = join(tmp.dir, 'out.gpkg');
     const ex = scarp(['export', '--project', project, '--format', 'gpkg', '--out', out, '--json']);
@@ -60,6 +61,18 @@ run('scarp import / scarp export on a project', () => {
     const z = spawnSync('ogrinfo', ['-so', '-al', `/vsizip/${zip}/out.shp`], { encoding: 'utf8' }).stdout;
     expect(z).toContain('Feature Count: 15');
     expect(z).toMatch(/GEOGCRS\["WGS 84"/);
+  });
+
+  it('an inventory of another area is imported and said to be so (Balakot, Pakistan, into the Jinsha project)', async () => {
+    const other = join(tmp.dir, 'other.gpkg');
+    const p = Project.create(other);
+    await p.addScene(dataPath('jinsha-uav/siteB_rgb.tif'));
+    p.close();
+    const imp = scarp(['import', '--project', other, '--file', dataPath('balakot/landslides.shp'), '--json']);
+    expect(imp.status, imp.stderr).toBe(0);
+    const r = JSON.parse(imp.stdout) as { count: number; warnings: string[] };
+    expect(r.count).toBe(3820);
+    expect(r.warnings).toContain("None of the 3820 landslides of landslides.shp lies on the project's imagery: the file may be of another area, or its coordinates in another CRS than it declares (give it with --crs).");
   });
 });
 

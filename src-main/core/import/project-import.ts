@@ -9,7 +9,7 @@ import type { ImportRequest, ImportResponse } from '../../../src-shared/api';
 import type { CrsInfo } from '../../../src-shared/geo';
 import { ScarpError } from '../../../src-shared/errors';
 import { UNREVIEWED_STATUS, type LandslideStatus, type LandslideType } from '../../../src-shared/vocabulary';
-import { utmCrsAt } from '../geo';
+import { boundsIntersect, utmCrsAt } from '../geo';
 import { isOpenAt, Project, withProject, type PlanAttrs, type PlannedAdd, type PlannedUpdate } from '../store/project';
 import { removeProjectFiles, sweepLeftovers } from '../util/leftovers';
 import { multiPolygonBounds, type FlatMultiPolygon } from '../vector/geometry';
@@ -73,6 +73,16 @@ export async function importIntoProject(
   if (!target) {
     const crs = crsForEmptyProject(res);
     if (crs !== res.crs) res = await readInventoryFile(file, crs, opts);
+  }
+  const areas = target ? project.sceneAreas() : [];
+  if (areas.length > 0) {
+    const outside = res.features.filter((f) => !areas.some((b) => boundsIntersect(multiPolygonBounds(f.geometry), b))).length;
+    if (outside > 0)
+      res.warnings.push(
+        outside === res.features.length
+          ? `None of the ${res.features.length} landslides of ${basename(file)} lies on the project's imagery: the file may be of another area, or its coordinates in another CRS than it declares (give it with --crs).`
+          : `${outside} of the ${res.features.length} landslides of ${basename(file)} lie outside the project's imagery.`,
+      );
   }
   const a = opts.assert ?? {};
   const over: PlanAttrs = {};

@@ -277,6 +277,11 @@ export class Project {
 
   // ---- the inventory: one write path ------------------------------------------------------------
 
+  /** The areas of the scenes in the project CRS (their bounds), to tell what lies on the imagery. */
+  sceneAreas(): Bounds[] {
+    return this.maskScenes().map((s) => s.bounds);
+  }
+
   /** Scenes whose mask follows the inventory (those in the project CRS). */
   private maskScenes(): SceneRecord[] {
     const srsId = this.srsId();
