@@ -5,26 +5,7 @@ import { basename, join } from 'node:path';
 import { hasData, dataPath, tempDir } from '../helpers/data';
 import { gdal, hasGdal } from '../helpers/gdal';
 import { openRaster, createGeoTiffWriter, crsFromEpsg } from '../../src-main/core/raster';
-import { ScarpError } from '../../src-shared/errors';
-
-async function failure(p: Promise<unknown>): Promise<ScarpError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(ScarpError);
-    return e as ScarpError;
-  }
-  throw new Error('expected a ScarpError');
-}
-
-async function openAndReadAll(path: string): Promise<void> {
-  const src = await openRaster(path);
-  try {
-    await src.readWindow({ x: 0, y: 0, width: src.info.width, height: src.info.height });
-  } finally {
-    await src.close();
-  }
-}
+import { failure, openAndReadAll } from '../helpers/raster-failures';
 
 describe('bad raster input (no shared data needed)', () => {
   let dir: string;

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { hasData, dataPath, tempDir } from '../helpers/data';
 import { gdal, hasGdal } from '../helpers/gdal';
 import { describeRaster, openRaster } from '../../src-main/core/raster';
+import { failure, openAndReadAll } from '../helpers/raster-failures';
 import { entries, ifd0Offset, linkNext, nextLinkAt, setTag } from '../fuzz/tiff-edit';
 
 const RGB = 'jinsha-uav/siteB_rgb.tif';
@@ -61,21 +62,6 @@ describe.skipIf(!hasData || !hasGdal)('validity sidecars and mask subfiles: no h
     return { file, msk: `${file}.msk` };
   }
 
-  /** Open a file and read all of its first band: the error either raises, or null. */
-  async function openAndRead(file: string): Promise<{ code?: string; message?: string } | null> {
-    try {
-      const src = await openRaster(file);
-      try {
-        await src.readWindow({ x: 0, y: 0, width: src.info.width, height: src.info.height }, [0]);
-      } finally {
-        await src.close();
-      }
-      return null;
-    } catch (e) {
-      return e as { code?: string; message?: string };
-    }
-  }
-
   it('an .aux.xml that is a named pipe or a link to /dev/zero is ignored (one blocked the read forever, the other exhausted memory)', async () => {
     const f = untagged('fifo-aux.tif');
     expect(spawnSync('mkfifo', [`${f}.aux.xml`]).status).toBe(0);
@@ -116,7 +102,7 @@ describe.skipIf(!hasData || !hasGdal)('validity sidecars and mask subfiles: no h
     ];
     for (const [what, bytes] of damaged) {
       writeFileSync(msk, bytes);
-      const err = await openAndRead(file);
+      const err = await failure(openAndReadAll(file));
       expect(err?.code, what).toBe('CORRUPT_FILE');
       expect(err?.message, what).toContain('.msk');
     }
@@ -150,7 +136,7 @@ describe.skipIf(!hasData || !hasGdal)('validity sidecars and mask subfiles: no h
     };
 
     writeFileSync(file, breakTable(full));
-    const err = await openAndRead(file);
+    const err = await failure(openAndReadAll(file));
     expect(err?.code).toBe('CORRUPT_FILE');
     expect(err?.message).toContain('mask band');
 
