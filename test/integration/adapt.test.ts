@@ -125,9 +125,9 @@ describe.skipIf(!hasData || !hasGdal)('learning from corrections (scarp-uav-rgbd
     gdal('/usr/bin/python3', ['-c', `from osgeo import gdal
 src = gdal.Open('${join(dir, 'mask.tif')}'); a = src.ReadAsArray(); a[a == 1] = 2
 d = gdal.GetDriverByName('GTiff').CreateCopy('${two}', src); d.GetRasterBand(1).WriteArray(a); d = None`]);
-    const run = (mask: string, out: string): Record<string, any> => {
+    const run = (mask: string, out: string, ignore = ['--ignore-value', '255']): Record<string, any> => {
       const r = scarp(['adapt', '--simulate', '--image', join(dir, 'rgb.tif'), '--model', 'scarp-uav-rgbdem', '--dem', join(dir, 'dsm.tif'),
-        '--reference', mask, '--ignore-value', '255', '--review-rows', '0:500', '--corrections', '4', '--out', out, '--json']);
+        '--reference', mask, ...ignore, '--review-rows', '0:500', '--corrections', '4', '--out', out, '--json']);
       expect(r.status, r.stderr).toBe(0);
       const j = JSON.parse(r.stdout) as Record<string, any>;
       return (j.curve as Array<Record<string, any>> | undefined)?.[0] ?? j;
@@ -137,6 +137,12 @@ d = gdal.GetDriverByName('GTiff').CreateCopy('${two}', src); d.GetRasterBand(1).
     expect(other.corrections).toEqual(one.corrections);
     expect(other.before).toEqual(one.before);
     expect(other.reference).toEqual(one.reference);
+    expect(one.reference).toMatchObject({ ignoreValue: 255, ignoreInferred: false });
+    // Without --ignore-value a mask of 0, 1 and 255 reads 255 as unmapped (and says so): the same run.
+    const inferred = run(join(dir, 'mask.tif'), join(dir, 'sim-inferred.gpkg'), []);
+    expect(inferred.corrections).toEqual(one.corrections);
+    expect(inferred.before).toEqual(one.before);
+    expect(inferred.reference).toEqual({ ...one.reference, ignoreInferred: true });
 
     const bad = scarp(['adapt', '--simulate', '--image', join(dir, 'rgb.tif'), '--reference', join(dir, 'mask.tif'), '--ignore-value', '255',
       '--review-rows', '0:500', '--eval-rows', '950:1000', '--corrections', '4', '--out', join(dir, 'sim-bad.gpkg')]);

@@ -20,6 +20,7 @@ function formatSimulation(r: SimulateResult): string {
     `Model:        ${r.model}, ${r.n} corrections asked`,
     `Corrections:  ${r.corrections.confirmed} confirmed, ${r.corrections.rejected} rejected, ${r.corrections.drawn} drawn${r.adapted ? `; head prior λ ${r.lambda}` : ' (not adapted: too few decisions or no landslide among them; only the decisions apply)'}`,
     `Scored rows:  ${r.evalRows.map(([a, b]) => `${a}:${b}`).join(', ')}`,
+    ...(r.reference.ignoreInferred ? [`Reference:    ${r.reference.ignoreValue} read as unmapped (the mask holds 0, 1 and ${r.reference.ignoreValue}; --ignore-value says otherwise)`] : []),
     line('Before:      ', r.before),
     line('Decisions:   ', r.decisionsOnly),
     line('After:       ', r.after),

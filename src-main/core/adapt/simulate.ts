@@ -83,21 +83,44 @@ export interface SimulateResult {
    * The scored rows' reference: the landslide share of their mapped pixels, and the F1 of the trivial
    * answer "every mapped pixel is landslide" (2·share / (1 + share)), a floor that any F1 must be read against.
    */
-  reference: { landslideShare: number; allLandslideF1: number };
+  reference: {
+    landslideShare: number;
+    allLandslideF1: number;
+    /** The reference value read as unmapped (besides nodata); null: none. */
+    ignoreValue: number | null;
+    /** True when no --ignore-value was given and the mask's values 0, 1, 255 made 255 unmapped. */
+    ignoreInferred: boolean;
+  };
   features: { base: number; adapted: number };
   out: string;
   outModel?: string;
 }
 
-async function readReference(path: string, ignoreValue: number | undefined): Promise<ReferenceMask> {
+/**
+ * The reference mask, read by the scoring rule (referenceClass) with the ignore value given, or,
+ * when none is given and the mask holds exactly 0, 1 and 255, with 255 as unmapped: the convention
+ * of three-valued landslide masks (Jinsha's), which the issue's protocol assumes ("reference = 1",
+ * unmapped pixels excluded). A 0/255 mask keeps 255 as its landslide value.
+ */
+async function readReference(path: string, ignoreValue: number | undefined): Promise<{ mask: ReferenceMask; ignoreValue: number | undefined; inferred: boolean }> {
   const src = await openRaster(path);
   try {
     const { width, height } = src.info;
     const [band] = await src.readWindow({ x: 0, y: 0, width, height }, [0]);
+    const b = band!;
+    let ignore = ignoreValue;
+    let inferred = false;
+    if (ignore === undefined) {
+      const seen = new Set<number>();
+      for (let k = 0; k < b.length && seen.size <= 3; k++) if (!Number.isNaN(b[k]!)) seen.add(b[k]!);
+      if (seen.size === 3 && seen.has(0) && seen.has(1) && seen.has(255)) {
+        ignore = 255;
+        inferred = true;
+      }
+    }
     const values = new Uint8Array(width * height);
-    const ignore = ignoreValue ?? null;
-    for (let k = 0; k < values.length; k++) values[k] = referenceClass(band![k]!, ignore);
-    return { grid: { width, height, geoTransform: src.info.geoTransform, crs: src.info.crs }, values };
+    for (let k = 0; k < values.length; k++) values[k] = referenceClass(b[k]!, ignore ?? null);
+    return { mask: { grid: { width, height, geoTransform: src.info.geoTransform, crs: src.info.crs }, values }, ignoreValue: ignore, inferred };
   } finally {
     await src.close();
   }
@@ -154,7 +177,7 @@ async function score(pred: string, req: Pick<SimulateRequest, 'reference' | 'ign
   return { precision, recall, f1, iou };
 }
 
-function referenceFloor(ref: ReferenceMask, rows: Array<[number, number]>): SimulateResult['reference'] {
+function referenceFloor(ref: ReferenceMask, rows: Array<[number, number]>): Pick<SimulateResult['reference'], 'landslideShare' | 'allLandslideF1'> {
   let landslide = 0;
   let mapped = 0;
   for (const [a, b] of rows) {
@@ -182,7 +205,9 @@ export async function simulateCurve(req: Omit<SimulateRequest, 'corrections' | '
   const outs = req.corrections.map((n) => planOutput(req.outFor(n), ['.gpkg'], req.overwrite ?? false, 'adapted inventory'));
   const work = mkdtempSync(join(tmpdir(), 'scarp-adapt-'));
   try {
-    const ref = await readReference(req.reference, req.ignoreValue);
+    const read = await readReference(req.reference, req.ignoreValue);
+    const ref = read.mask;
+    const scoring = { reference: req.reference, ignoreValue: read.ignoreValue };
     const H = ref.grid.height;
     const reviewRows = rowsWithin('review-rows', req.reviewRows, H, req.reference);
     const evalRows: Array<[number, number]> = req.evalRows
@@ -191,11 +216,11 @@ export async function simulateCurve(req: Omit<SimulateRequest, 'corrections' | '
           [0, reviewRows[0]],
           [reviewRows[1], H],
         ].filter(([a, b]) => b! > a!) as Array<[number, number]>);
-    const reference = referenceFloor(ref, evalRows);
+    const reference: SimulateResult['reference'] = { ...referenceFloor(ref, evalRows), ignoreValue: read.ignoreValue ?? null, ignoreInferred: read.inferred };
     if (Number.isNaN(reference.landslideShare)) {
       throw new ScarpError({
         code: 'INVALID_ARGUMENT',
-        message: `The scored rows ${evalRows.map(([a, b]) => `${a}:${b}`).join(', ') || '(none)'} of the reference ${req.reference} hold no mapped pixel (every pixel is nodata${req.ignoreValue !== undefined ? ` or ${req.ignoreValue}` : ''}, or the review rows take the whole reference).`,
+        message: `The scored rows ${evalRows.map(([a, b]) => `${a}:${b}`).join(', ') || '(none)'} of the reference ${req.reference} hold no mapped pixel (every pixel is nodata${read.ignoreValue !== undefined ? ` or ${read.ignoreValue}` : ''}, or the review rows take the whole reference).`,
         hint: 'Choose scored rows (--eval-rows) where the reference is mapped, or check --ignore-value.',
         file: req.reference,
         options: ['eval-rows', 'ignore-value'],
@@ -213,7 +238,7 @@ export async function simulateCurve(req: Omit<SimulateRequest, 'corrections' | '
     const base = await runDetection(DetectRequest.parse({ image: req.image, dem: req.dem, model: req.model, out: baseOut, provider: req.provider, separate: req.separate ?? true, overwrite: true }), undefined, req.signal);
     const baseFeatures = await featuresOf(baseOut);
     const predicted = baseFeatures.map((f) => f.geometry);
-    const before = await score(baseOut, req, evalRows);
+    const before = await score(baseOut, scoring, evalRows);
     const results: SimulateResult[] = [];
     for (const [i, n] of req.corrections.entries()) {
       const out = outs[i]!;
@@ -287,12 +312,12 @@ export async function simulateCurve(req: Omit<SimulateRequest, 'corrections' | '
       const features = inventory(fresh, adapting ? 'adapted model' : 'base model');
       await writeLandslidesGpkg(out.tempPath, features, { crs, overwrite: true });
       commitOutputs([out]);
-      const after = await score(out.finalPath, req, evalRows);
+      const after = await score(out.finalPath, scoring, evalRows);
       let decisionsOnly = after;
       if (adapting) {
         const path = join(work, `decisions-${n}.gpkg`);
         await writeLandslidesGpkg(path, inventory(unreviewedBase, 'base model'), { crs, overwrite: true });
-        decisionsOnly = await score(path, req, evalRows);
+        decisionsOnly = await score(path, scoring, evalRows);
       }
       results.push({
         n,
