@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { evaluateFiles } from '../../src-main/core/eval/evaluate-files';
 import { crsFromEpsg } from '../../src-main/core/geo';
 import { multiPolygonArea, PolygonRasterizer, rasterizePolygons, readPolygons } from '../../src-main/core/vector';
 import { evaluate } from '../../src-main/core/eval';
@@ -240,6 +241,15 @@ d.SetGeoTransform(src.GetGeoTransform()); d.SetProjection(src.GetProjection()); 
     expect(s.recall).toBe(1);
     await expect(evaluate({ prediction: dataPath('jinsha-uav/siteA_landslides.geojson'), reference: dataPath('jinsha-uav/siteB_landslides.geojson') })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     expect(r.warnings).toEqual([]);
+  });
+
+  it('scarp eval without --ignore-value reads a 0/1/255 mask with 255 unmapped, as given it, and says so', async () => {
+    const req = { prediction: dataPath('jinsha-uav/siteB_landslides.geojson'), reference: dataPath('jinsha-uav/siteB_mask.tif'), rows: [1690, 2817] as [number, number] };
+    const given = await evaluateFiles({ ...req, ignoreValue: 255 });
+    const inferred = await evaluateFiles(req);
+    expect({ ...inferred, warnings: [] }).toEqual({ ...given, warnings: [] });
+    expect(given.warnings).toEqual([]);
+    expect(inferred.warnings).toEqual(['The reference holds 0, 1 and 255: 255 was read as unmapped and left out (give --ignore-value to say otherwise).']);
   });
 
   it('a prediction of another place than the reference is scored (everything missed) and said to be so', async () => {

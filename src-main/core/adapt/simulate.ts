@@ -11,7 +11,7 @@ import { ScarpError } from '../../../src-shared/errors';
 import type { ProviderPreference } from '../inference';
 import { openRaster, sameCrs } from '../raster';
 import { readPolygons, type FlatMultiPolygon } from '../vector';
-import { evaluate, referenceClass, type EvaluationResult } from '../eval';
+import { evaluate, inferredIgnoreValue, referenceClass, type EvaluationResult } from '../eval';
 import { runDetection } from '../detect/run-detection';
 import { writeLandslidesGpkg, completeRecord } from '../store/geopackage-writer';
 import { areaM2, perimeterM } from '../vector/measure';
@@ -97,10 +97,9 @@ export interface SimulateResult {
 }
 
 /**
- * The reference mask, read by the scoring rule (referenceClass) with the ignore value given, or,
- * when none is given and the mask holds exactly 0, 1 and 255, with 255 as unmapped: the convention
- * of three-valued landslide masks (Jinsha's), which the issue's protocol assumes ("reference = 1",
- * unmapped pixels excluded). A 0/255 mask keeps 255 as its landslide value.
+ * The reference mask, read by the scoring rule (referenceClass) with the ignore value given, or
+ * inferred when none is (inferredIgnoreValue: 255 for a 0/1/255 mask, as the issue's protocol
+ * assumes: "reference = 1", unmapped pixels excluded).
  */
 async function readReference(path: string, ignoreValue: number | undefined): Promise<{ mask: ReferenceMask; ignoreValue: number | undefined; inferred: boolean }> {
   const src = await openRaster(path);
@@ -111,12 +110,8 @@ async function readReference(path: string, ignoreValue: number | undefined): Pro
     let ignore = ignoreValue;
     let inferred = false;
     if (ignore === undefined) {
-      const seen = new Set<number>();
-      for (let k = 0; k < b.length && seen.size <= 3; k++) if (!Number.isNaN(b[k]!)) seen.add(b[k]!);
-      if (seen.size === 3 && seen.has(0) && seen.has(1) && seen.has(255)) {
-        ignore = 255;
-        inferred = true;
-      }
+      ignore = inferredIgnoreValue(b);
+      inferred = ignore !== undefined;
     }
     const values = new Uint8Array(width * height);
     for (let k = 0; k < values.length; k++) values[k] = referenceClass(b[k]!, ignore ?? null);

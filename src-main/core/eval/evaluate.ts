@@ -62,7 +62,7 @@ export interface EvaluationResult extends Scores {
 
 const RASTER_EXT = new Set(['.tif', '.tiff', '.gtiff']);
 
-function isRaster(path: string): boolean {
+export function isRaster(path: string): boolean {
   return RASTER_EXT.has(extname(path).toLowerCase());
 }
 

@@ -57,6 +57,20 @@ export function referenceClass(r: number, ignoreValue: number | null): 0 | 1 | 2
   return r !== 0 ? 1 : 0;
 }
 
+/**
+ * The unmapped value of a reference mask given without one: 255 when the mask holds exactly 0, 1
+ * and 255 (the convention of three-valued landslide masks such as Jinsha's: 1 landslide, 0 not, 255
+ * unmapped); otherwise none (a 0/255 mask keeps 255 as its landslide value). NaN (nodata) is skipped.
+ */
+export function inferredIgnoreValue(values: ArrayLike<number>): number | undefined {
+  const seen = new Set<number>();
+  for (let k = 0; k < values.length && seen.size <= 3; k++) {
+    const v = values[k]!;
+    if (v === v) seen.add(v);
+  }
+  return seen.size === 3 && seen.has(0) && seen.has(1) && seen.has(255) ? 255 : undefined;
+}
+
 export function accumulateConfusion(c: ConfusionCounts, prediction: ArrayLike<number>, reference: ArrayLike<number>, opts: AccumulateOptions = {}): AccumulateResult {
   if (prediction.length !== reference.length) throw new RangeError(`prediction (${prediction.length}) and reference (${reference.length}) blocks differ in size`);
   const thr = opts.threshold ?? 0.5;

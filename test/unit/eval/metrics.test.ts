@@ -1,11 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { accumulateConfusion, emptyCounts, referenceClass, scores } from '../../../src-main/core/eval/metrics';
+import { accumulateConfusion, emptyCounts, inferredIgnoreValue, referenceClass, scores } from '../../../src-main/core/eval/metrics';
 
 describe('pooled confusion metrics', () => {
   it('reads a reference pixel one way for every reader: ignore value and NaN unmapped, any other non-zero landslide', () => {
     expect([0, 1, 255, NaN].map((v) => referenceClass(v, 255))).toEqual([0, 1, 255, 255]);
     // A 0/255 mask without an ignore value: 255 is its landslide value.
     expect([0, 255, 2].map((v) => referenceClass(v, null))).toEqual([0, 1, 1]);
+    // Given no ignore value, a mask of exactly 0, 1 and 255 has 255 as unmapped; a 0/255 or a 0/1 mask has none.
+    expect(inferredIgnoreValue([0, 1, 255, NaN, 1])).toBe(255);
+    expect(inferredIgnoreValue([0, 255, 255])).toBeUndefined();
+    expect(inferredIgnoreValue([0, 1, 1])).toBeUndefined();
+    expect(inferredIgnoreValue([0, 1, 2, 255])).toBeUndefined();
     const c = emptyCounts();
     accumulateConfusion(c, [1, 1, 0, 1], [255, 0, 2, NaN], { ignoreValue: null });
     expect(c).toMatchObject({ tp: 1, fp: 1, fn: 1, tn: 0 });
