@@ -217,11 +217,32 @@ run('exports read back by GDAL', () => {
     const ac = new AbortController();
     ac.abort();
     await expect(exportInventory(inv, { format: 'kmz', out: join(tmp.dir, 'cancel.kmz'), signal: ac.signal })).rejects.toMatchObject({ code: 'CANCELLED' });
-    // A shapefile with nothing in it fails after staging started.
-    await expect(exportInventory(inv, { format: 'shp', out: join(tmp.dir, 'empty'), filter: { minAreaM2: 1e12 } })).rejects.toThrow(/Nothing to export/);
+    // Cancelled once every file is staged (the last moment before they are committed): nothing is left.
+    const late = new AbortController();
+    const lastMoment = (p: { stage: string; done: number; total: number }): void => {
+      if (p.stage === 'write' && p.done === p.total) late.abort();
+    };
+    await expect(exportInventory(inv, { format: 'shp', out: join(tmp.dir, 'late'), signal: late.signal, onProgress: lastMoment })).rejects.toMatchObject({ code: 'CANCELLED' });
     expect(readdirSync(tmp.dir).sort()).toEqual(before);
     const r = await exportInventory(inv, { format: 'gpkg', out: join(tmp.dir, 'inv.gpkg'), overwrite: true, filter: { statuses: ['rejected'] } });
     expect(ogrDump(join(tmp.dir, 'inv.gpkg')).count).toBe(r.count);
+  });
+
+  it('an inventory with nothing to export writes an empty layer in every vector format, as GDAL does: a Shapefile too', async () => {
+    const none = { minAreaM2: 1e12 };
+    const shp = await exportInventory(inv, { format: 'shp', out: join(tmp.dir, 'empty.shp'), filter: none });
+    expect(shp.count).toBe(0);
+    const d = ogrDump(join(tmp.dir, 'empty.shp'));
+    expect(d.count).toBe(0);
+    expect(d.is32647).toBe(true);
+    const fields = spawnSync('ogrinfo', ['-so', '-al', join(tmp.dir, 'empty.shp')], { encoding: 'utf8' }).stdout;
+    expect(fields).toMatch(/Geometry: Polygon/);
+    expect(fields).toMatch(/^status: String/m);
+    for (const [format, file] of [['gpkg', 'empty.gpkg'], ['geojson', 'empty.geojson'], ['shp-zip', 'empty.zip']] as const) {
+      const r = await exportInventory(inv, { format, out: join(tmp.dir, file), filter: none });
+      expect(r.count, format).toBe(0);
+      expect(ogrDump(format === 'shp-zip' ? `/vsizip/${join(tmp.dir, file)}` : join(tmp.dir, file)).count, format).toBe(0);
+    }
   });
 
   it('COGs of probability and confidence and the 8-bit mask pass the validator with the source georeferencing', async () => {

@@ -19,7 +19,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { FieldDescriptor } from 'dbffile';
 import type { CrsInfo } from '../../../src-shared/geo';
-import { ScarpError } from '../../../src-shared/errors';
 import { orientMultiPolygon } from '../vector/geometry';
 import { landslideQml } from '../store/project/qgis-style';
 import { SHAPEFILE_FIELDS, SHAPEFILE_PROVENANCE_FIELDS, type AttrValue, type ShapefileField } from '../store/landslides-schema';
@@ -165,12 +164,6 @@ function dbfColumns(features: readonly InventoryFeature[], fields: readonly Expo
 /** Write the six files of one shapefile (paths given) for features already in `crs`. */
 export async function writeShapefileParts(paths: ShapefileParts, features: readonly InventoryFeature[], fields: readonly ExportField[], crs: CrsInfo): Promise<ShapefileWriteResult> {
   const warnings: string[] = [];
-  if (features.length === 0)
-    throw new ScarpError({
-      code: 'INVALID_ARGUMENT',
-      message: 'Nothing to export as a Shapefile: the inventory has no landslide, or none matches the filters.',
-      hint: 'Relax the status/area filters; an empty layer can be exported as GeoPackage, GeoJSON, KMZ or CSV.',
-    });
   // Geometry: shells clockwise, holes counter-clockwise.
   const { shp, shx } = writeShpShx(features.map((f) => orientMultiPolygon(f.geometry, false)));
   writeFileSync(paths.shp, shp);
