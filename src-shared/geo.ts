@@ -40,6 +40,12 @@ export interface Grid {
   crs: CrsInfo;
 }
 
+/** A unit of elevation other than the metre, and its length in metres. */
+export interface ElevationUnit {
+  name: string;
+  metres: number;
+}
+
 export interface RasterInfo extends Grid {
   path: string;
   sizeBytes: number;
@@ -71,6 +77,8 @@ export interface RasterInfo extends Grid {
   georefFrom?: 'aux.xml' | 'world-file';
   /** Where the CRS came from when the file has no GeoKeys: the SRS in its `.aux.xml`. */
   crsFrom?: 'aux.xml';
+  /** The unit of the values when the file declares one other than the metre (a DEM in feet: GDAL's unit type, the vertical GeoKeys); a DEM opened with openDem reads metres. */
+  elevationUnit?: ElevationUnit;
   /** 8/16-bit imagery of ≥ 3 bands declaring no validity (no nodata, alpha or mask): a pixel 0 in every band reads as no data (src-main/core/raster/validity.ts). */
   blackIsNodata?: boolean;
 }

@@ -27,6 +27,7 @@ function formatInfo(i: RasterInfo): string {
     `Bounds:      ${b.minX}, ${b.minY} — ${b.maxX}, ${b.maxY}`,
     `WGS 84:      ${w.minX.toFixed(6)}, ${w.minY.toFixed(6)} — ${w.maxX.toFixed(6)}, ${w.maxY.toFixed(6)}`,
     `NoData:      ${formatValidity(i)}`,
+    ...(i.elevationUnit ? [`Unit:        ${i.elevationUnit.name} (${i.elevationUnit.metres} m); used as a DEM it is read in metres`] : []),
     `Layout:      ${i.tiled ? `tiled ${i.blockSize.width}×${i.blockSize.height}` : `striped (${i.blockSize.height} rows)`}, ${i.compression}${i.bigTiff ? ', BigTIFF' : ''}`,
     `Overviews:   ${i.overviews.length ? i.overviews.map((o) => `${o.width}×${o.height}`).join(', ') : 'none'}`,
   ];

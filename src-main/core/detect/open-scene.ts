@@ -8,7 +8,7 @@ import type { Grid, Window } from '../../../src-shared/geo';
 import type { BandSource } from '../../../src-shared/model-card';
 import { fmtM, fmtRange, gsdFit, pickableFromCard, resampleRange, runnableWith } from '../../../src-shared/model-pick';
 import { ScarpError } from '../../../src-shared/errors';
-import { assertOverlap, bandLayoutOf, checkDetectBudget, cloudMaskBandOf, openRaster, resampleGrid, scaledReflectanceP99, TEN_THOUSAND_SCALE, type BandLayout, type RasterSource } from '../raster';
+import { assertOverlap, bandLayoutOf, checkDetectBudget, cloudMaskBandOf, elevationUnitWarning, openDem, openRaster, resampleGrid, scaledReflectanceP99, TEN_THOUSAND_SCALE, type BandLayout, type RasterSource } from '../raster';
 import {
   cardSources,
   listModels,
@@ -115,9 +115,11 @@ export async function openScene(
     onProgress?.({ stage: 'prepare', done: 0, total: 4, message: 'opening inputs' });
   const image = await openRaster(req.image);
   opened.push(image);
-  const dem = req.dem ? await openRaster(req.dem) : null;
+  const dem = req.dem ? await openDem(req.dem) : null;
   if (dem) {
     opened.push(dem);
+    const unit = elevationUnitWarning(dem);
+    if (unit) warnings.push(unit);
     assertOverlap(dem.info, image.info, dem.info.path, 'the imagery');
     const demKey = { dem: fileIdentity(dem.info.path), image: fileIdentity(image.info.path) };
     warnings.push(...(await sharedSceneResult(sharedDir, 'dem-check', demKey, () => checkDem(dem, image), demCheckCodec)).warnings);

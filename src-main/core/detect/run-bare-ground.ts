@@ -9,7 +9,7 @@ import type { BareGroundRequestParsed, BareGroundResult, CloudMaskSummary, Progr
 import type { Grid, Window } from '../../../src-shared/geo';
 import { ScarpError } from '../../../src-shared/errors';
 import { INDEX_RUN_PREFIXES } from '../../../src-shared/vocabulary';
-import { applyCloudMasks, assertOverlap, cloudMaskSentence, bandLayoutOf, checkDetectBudget, cloudMaskOf, gsdOf, openRaster, pixelAreaM2, roleBands, terrainBand } from '../raster';
+import { applyCloudMasks, assertOverlap, cloudMaskSentence, bandLayoutOf, checkDetectBudget, cloudMaskOf, gsdOf, elevationUnitWarning, openDem, openRaster, pixelAreaM2, roleBands, terrainBand } from '../raster';
 import type { Project } from '../store/project';
 import { AttributeBands } from './attribute-bands';
 import { AoiMask } from './aoi';
@@ -39,9 +39,11 @@ export async function runBareGround(req: BareGroundRequestParsed, onProgress?: P
       progress({ stage: 'prepare', done: 0, total: 2, message: 'opening the image' });
       const image = await openRaster(req.image);
       opened.push(image);
-      const dem = req.dem ? await openRaster(req.dem) : null;
+      const dem = req.dem ? await openDem(req.dem) : null;
       if (dem) {
         opened.push(dem);
+        const unit = elevationUnitWarning(dem);
+        if (unit) warnings.push(unit);
         assertOverlap(dem.info, image.info, dem.info.path, 'the image');
         warnings.push(...(await checkDem(dem, image)).warnings);
       }

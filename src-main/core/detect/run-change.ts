@@ -21,6 +21,8 @@ import {
   bandLayoutOf,
   checkDetectBudget,
   gsdOf,
+  elevationUnitWarning,
+  openDem,
   openRaster,
   pixelAreaM2,
   roleBands,
@@ -80,9 +82,11 @@ export async function runChange(req: ChangeRequestParsed, onProgress?: ProgressS
       const pre = await openRaster(pair.pre);
       opened.push(pre);
       assertOverlap(pre.info, post.info, pre.info.path, 'the post-event image');
-      const dem = req.dem ? await openRaster(req.dem) : null;
+      const dem = req.dem ? await openDem(req.dem) : null;
       if (dem) {
         opened.push(dem);
+        const unit = elevationUnitWarning(dem);
+        if (unit) warnings.push(unit);
         assertOverlap(dem.info, post.info, dem.info.path, 'the post-event image');
         warnings.push(...(await checkDem(dem, post)).warnings);
       }

@@ -20,7 +20,7 @@ import { addPictureTiles, addProbabilityCoverageTo, type PictureRowSource } from
 import { latestRun, probabilityFromProject } from '../export/project-export';
 import type { RasterRowSource } from '../export/cog';
 import { pixelBox } from '../geo';
-import { openRaster, terrainBand, type RasterSource } from '../raster';
+import { openDem, openRaster, terrainBand, type RasterSource } from '../raster';
 import { Project, withProject, type PlannedEvidence, type PlanAttrs, type SceneRecord, type StoredFeature, type SyncState } from '../store/project';
 import { commitOutputs, discardOutputs, planOutput } from '../util/atomic-output';
 import { ANY_STORED_PATH, checkStoredPaths, type StoredPathCheck } from '../util/stored-paths';
@@ -213,7 +213,7 @@ async function scenePlans(project: Project, scene: SceneRecord, bounds: Bounds |
   if (demPath) {
     const dem = { path: demPath };
     try {
-      const demSrc = await openRaster(dem.path);
+      const demSrc = await openDem(dem.path);
       const shade = terrainBand(demSrc, 'hillshade', out);
       plans.push({
         table: `hillshade_${n}`,

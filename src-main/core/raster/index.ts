@@ -1,6 +1,7 @@
 /** Public API of the raster core. */
 export type { BandData, GridBandSource, GridBandsSource, RasterSource } from './types';
 export { openRaster, type OpenRasterOptions } from './open';
+export { openDem, elevationUnitWarning } from './open-dem';
 export { describeRaster } from './describe';
 // The geo basics (CRS, geotransforms) live in ../geo; re-exported as part of the raster API for callers that read rasters.
 export {

@@ -14,6 +14,7 @@ import { crsFromWkt, gridBounds, gsdOf, transformBounds, WGS84 } from '../geo';
 import { sniffRaster } from './sniff';
 import { readPam } from './pam';
 import { readWorldFile } from './world-file';
+import { elevationUnitOf } from './elevation-unit';
 import { resampleAxisAligned, type BandWindow } from './resample';
 import { assertWindow } from './grid';
 import { BlockReader, type Block, type Typed } from './block-reader';
@@ -462,7 +463,9 @@ async function buildSource(
   }
   levels.sort((a, b) => b.width - a.width);
 
-  const bandDescriptions = bandDescriptionsOf(await tag(main, 'GDAL_METADATA'), samples);
+  const gdalMetadata = await tag(main, 'GDAL_METADATA');
+  const bandDescriptions = bandDescriptionsOf(gdalMetadata, samples);
+  const elevationUnit = samples - (alphaSample !== null ? 1 : 0) === 1 ? elevationUnitOf(keys, gdalMetadata) : null;
   const grid = { width, height, geoTransform: gt, crs };
   const bounds: Bounds = gridBounds(grid);
   const boundsWgs84 = transformBounds(bounds, crs, WGS84);
@@ -493,6 +496,7 @@ async function buildSource(
     ...(pamNodata !== null ? { nodataFrom: 'aux.xml' as const } : {}),
     ...(georefFrom ? { georefFrom } : {}),
     ...(crsFrom ? { crsFrom } : {}),
+    ...(elevationUnit ? { elevationUnit } : {}),
     ...(blackIsNodata ? { blackIsNodata: true } : {}),
   };
   return new GeoTiffSource(tiff, levels, info, fileSize, options.cacheBytes ?? 64 * 1024 * 1024, sidecarTiff);

@@ -6,6 +6,7 @@
 import '../raster/worker-shim';
 import { ScarpError } from '../../../src-shared/errors';
 import { openRaster } from '../raster/open';
+import { openDem } from '../raster/open-dem';
 import { encodePng, emptyPng } from '../util/png';
 import { serveWorker } from '../workers/rpc';
 import { renderTileRgba, type RenderLayer } from './render';
@@ -17,7 +18,7 @@ const layers = new Map<string, Promise<RenderLayer>>();
 
 const pool = serveWorker<TileWorkerMethods, TilePoolMethods>({
   open({ id, spec }) {
-    const p = openRaster(spec.path).then((source) => ({
+    const p = (spec.kind === 'hillshade' || spec.kind === 'slope' ? openDem(spec.path) : openRaster(spec.path)).then((source) => ({
       kind: spec.kind,
       source: spec.overview ? withMemoryOverview(source, spec.overview) : source,
       bands: spec.bands,

@@ -9,6 +9,7 @@ import { statSync } from 'node:fs';
 import type { TileLayerInfo, TileLayerRequestParsed } from '../../../src-shared/api';
 import { ScarpError } from '../../../src-shared/errors';
 import { openRaster } from '../raster/open';
+import { openDem } from '../raster/open-dem';
 import { transformBounds } from '../geo';
 import type { RasterSource } from '../raster/types';
 import { percentileStretch } from '../raster/percentiles';
@@ -141,7 +142,8 @@ export class TileService {
   }
 
   private async load(id: string, req: TileLayerRequestParsed): Promise<OpenLayer> {
-    const source = await openRaster(req.path);
+    // Hillshade and slope are drawn from elevations in metres (a DEM in feet is scaled: open-dem.ts).
+    const source = req.kind === 'hillshade' || req.kind === 'slope' ? await openDem(req.path) : await openRaster(req.path);
     try {
       const info = source.info;
       let bands: number[];
