@@ -65,3 +65,11 @@ export function fmtValidity(info: Pick<RasterInfo, 'nodata' | 'nodataFrom' | 'ma
   );
   return `${t('project.validity.label')}: ${parts.length ? parts.join('; ') : t('project.validity.none')}`;
 }
+
+/** "elevations in feet, read in metres" for a DEM whose file declares another unit than the metre; null otherwise. */
+export function fmtElevationUnit(info: Pick<RasterInfo, 'elevationUnit'>): string | null {
+  const u = info.elevationUnit;
+  if (!u) return null;
+  const key = u.name === 'foot' ? 'foot' : u.name === 'US survey foot' ? 'usFoot' : u.name === 'kilometre' ? 'kilometre' : null;
+  return t('project.elevationUnit', { unit: key ? t(`project.unitNames.${key}`) : u.name });
+}

@@ -73,6 +73,8 @@ export const en = {
     author: 'Author',
     imagery: 'Imagery',
     imageryInfo: '{w} × {h} px · {bands} bands · {gsd}',
+    elevationUnit: 'elevations in {unit}, read in metres',
+    unitNames: { foot: 'feet', usFoot: 'US survey feet', kilometre: 'kilometres' },
     validity: {
       label: 'No data',
       none: 'none, every pixel is data',

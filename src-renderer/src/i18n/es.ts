@@ -33,6 +33,8 @@ export const es: Messages = {
     author: 'Autor',
     imagery: 'Imágenes',
     imageryInfo: '{w} × {h} px · {bands} bandas · {gsd}',
+    elevationUnit: 'elevaciones en {unit}, leídas en metros',
+    unitNames: { foot: 'pies', usFoot: 'pies topográficos de EE. UU.', kilometre: 'kilómetros' },
     validity: {
       label: 'Sin datos',
       none: 'ninguno, todo píxel tiene datos',

@@ -33,6 +33,8 @@ export const ne: Messages = {
     author: 'लेखक',
     imagery: 'इमेजरी',
     imageryInfo: '{w} × {h} px · {bands} ब्यान्ड · {gsd}',
+    elevationUnit: 'उचाइ {unit} मा, मिटरमा पढिएको',
+    unitNames: { foot: 'फिट', usFoot: 'अमेरिकी सर्वेक्षण फिट', kilometre: 'किलोमिटर' },
     validity: {
       label: 'डेटा नभएको',
       none: 'छैन, हरेक पिक्सेलमा डेटा छ',

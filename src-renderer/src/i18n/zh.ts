@@ -33,6 +33,8 @@ export const zh: Messages = {
     author: '作者',
     imagery: '影像',
     imageryInfo: '{w} × {h} 像素 · {bands} 个波段 · {gsd}',
+    elevationUnit: '高程单位为{unit}，按米读取',
+    unitNames: { foot: '英尺', usFoot: '美国测量英尺', kilometre: '千米' },
     validity: {
       label: '无数据',
       none: '无，每个像素都有数据',

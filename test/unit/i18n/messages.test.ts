@@ -154,6 +154,17 @@ describe('fmtValidity', () => {
     expect(fmtValidity({ nodata: null, maskBand: 'internal' })).toBe('Sin datos: donde su banda de máscara es 0');
     setLanguage('en');
   });
+
+  it('says a DEM in feet is read in metres, in the UI language', async () => {
+    const { fmtElevationUnit } = await import('../../../src-renderer/src/format');
+    setLanguage('en');
+    expect(fmtElevationUnit({})).toBeNull();
+    expect(fmtElevationUnit({ elevationUnit: { name: 'foot', metres: 0.3048 } })).toBe('elevations in feet, read in metres');
+    expect(fmtElevationUnit({ elevationUnit: { name: 'US survey foot', metres: 1200 / 3937 } })).toBe('elevations in US survey feet, read in metres');
+    setLanguage('zh');
+    expect(fmtElevationUnit({ elevationUnit: { name: 'foot', metres: 0.3048 } })).toBe('高程单位为英尺，按米读取');
+    setLanguage('en');
+  });
 });
 
 describe('describeError', () => {
