@@ -7,6 +7,7 @@
  */
 import type { ElevationUnit } from '../../../src-shared/geo';
 import type { GeoKeys } from './geokeys';
+import { gdalBandItems } from './gdal-metadata';
 
 const FOOT: ElevationUnit = { name: 'foot', metres: 0.3048 };
 const US_FOOT: ElevationUnit = { name: 'US survey foot', metres: 1200 / 3937 };
@@ -25,22 +26,9 @@ function unitFromName(name: string): ElevationUnit | null {
   return null; // metres, or a unit Scarp does not know: read as is
 }
 
-/** The first band's unit type in a GDAL_METADATA document (<Item … role="unittype">), or null. */
-function unitTypeItem(xml: unknown): string | null {
-  if (typeof xml !== 'string') return null;
-  for (const m of xml.matchAll(/<Item\b([^>]*)>([^<]*)<\/Item>/g)) {
-    const attrs = m[1]!;
-    if (!/\brole="unittype"/.test(attrs)) continue;
-    const sample = /\bsample="(\d+)"/.exec(attrs);
-    if (sample && sample[1] !== '0') continue;
-    return m[2]!.trim();
-  }
-  return null;
-}
-
 /** The DEM value unit a file declares, when it is not the metre; null for metres or nothing said. */
 export function elevationUnitOf(keys: GeoKeys, gdalMetadata: unknown): ElevationUnit | null {
-  const item = unitTypeItem(gdalMetadata);
+  const item = gdalBandItems(gdalMetadata, 'unittype').get(0) ?? null;
   if (item !== null) return unitFromName(item);
   const code = keys.VerticalUnitsGeoKey;
   if (typeof code === 'number' && UNIT_CODES[code]) return UNIT_CODES[code]!;

@@ -15,6 +15,7 @@ import { sniffRaster } from './sniff';
 import { readPam } from './pam';
 import { readWorldFile } from './world-file';
 import { elevationUnitOf } from './elevation-unit';
+import { gdalBandItems } from './gdal-metadata';
 import { resampleAxisAligned, type BandWindow } from './resample';
 import { assertWindow } from './grid';
 import { BlockReader, type Block, type Typed } from './block-reader';
@@ -71,23 +72,11 @@ function dataTypeOf(path: string, format: number, bits: number): RasterDataType 
   return t;
 }
 
-const XML_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-
 /** GDAL band descriptions from the GDAL_METADATA tag (<Item name="DESCRIPTION" sample="i" role="description">), or undefined. */
 export function bandDescriptionsOf(xml: unknown, bandCount: number): string[] | undefined {
-  if (typeof xml !== 'string') return undefined;
-  const out: string[] = Array.from({ length: bandCount }, () => '');
-  let any = false;
-  for (const m of xml.matchAll(/<Item\b([^>]*)>([^<]*)<\/Item>/g)) {
-    const attrs = m[1]!;
-    if (!/\brole="description"/.test(attrs)) continue;
-    const sample = /\bsample="(\d+)"/.exec(attrs);
-    const i = sample ? Number(sample[1]) : -1;
-    if (i < 0 || i >= bandCount) continue;
-    out[i] = m[2]!.replace(/&(amp|lt|gt|quot|apos);/g, (_, e: string) => XML_ENTITIES[e]!).trim();
-    any = true;
-  }
-  return any ? out : undefined;
+  const items = gdalBandItems(xml, 'description');
+  const out: string[] = Array.from({ length: bandCount }, (_, i) => items.get(i) ?? '');
+  return [...items.keys()].some((i) => i < bandCount) ? out : undefined;
 }
 
 function parseNodata(s: unknown): number | null {

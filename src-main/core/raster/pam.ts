@@ -6,6 +6,7 @@
  * hostile file costs linear time. A sidecar that cannot be read is ignored, as GDAL ignores it.
  */
 import { readFileSync, statSync } from 'node:fs';
+import { decodeXmlEntities } from './gdal-metadata';
 
 const MAX_PAM_BYTES = 4 * 2 ** 20;
 
@@ -37,10 +38,6 @@ function element(xml: string, name: string, from = 0, until = xml.length): strin
   return end < 0 || end > until ? null : xml.slice(start + 1, end);
 }
 
-function decodeEntities(s: string): string {
-  return s.replace(/&(lt|gt|quot|apos|amp);/g, (_, e: string) => ({ lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' })[e]!);
-}
-
 /** The PAM sidecar of `path`, or null when there is none that can be read. */
 export function readPam(path: string): Pam | null {
   const xml = readText(`${path}.aux.xml`);
@@ -62,7 +59,7 @@ export function readPam(path: string): Pam | null {
   }
   return {
     nodata,
-    srs: srs === null ? null : decodeEntities(srs).trim() || null,
+    srs: srs === null ? null : decodeXmlEntities(srs).trim() || null,
     geoTransform: gt && gt.length === 6 && gt.every(Number.isFinite) ? gt : null,
   };
 }
