@@ -209,7 +209,7 @@ export async function run(options: DetectOverheadOptions = {}): Promise<Record<s
   take(polygonizer.finish());
   const gpkgStage = join(benchTmp, 'detect-overhead-stage.gpkg');
   rmSync(gpkgStage, { force: true });
-  await writeInventory(gpkgStage, polygons, { scene: basename(scene.image), run: 'bench', crs: bands.grid.crs }, { overwrite: true });
+  await writeInventory(gpkgStage, polygons, { scene: basename(scene.image), run: 'bench', crs: bands.grid.crs, meta: {} }, { overwrite: true });
   const vectoriseS = (performance.now() - t) / 1000;
   await image.close();
   await dem.close();

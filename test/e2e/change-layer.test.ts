@@ -75,6 +75,14 @@ describe.skipIf(!hasChromium || !hasGdal)('the change layer of a CLI change run 
     expect(layerOf(file!)).toBe('change');
     expect(runOf(file!)).toBe(first);
 
+    // Its landslide's value is labelled a change strength, not a probability (the table's row → the form).
+    await page.getByTestId('tab-inventory').click();
+    const row = page.getByTestId('inventory-table').locator('[data-testid^=inv-row-]').first();
+    await row.waitFor({ timeout: 30_000 });
+    await row.click();
+    await expect.poll(() => page.getByTestId('selection-details').textContent()).toContain('Change strength (not a probability)');
+    expect(await page.getByTestId('selection-details').textContent()).not.toContain('Probability');
+
     // Reopened: the same file (remembered with its run), none written again.
     await openAndSeeChange();
     expect(changeFiles()).toEqual([file]);

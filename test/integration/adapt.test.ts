@@ -98,6 +98,9 @@ describe.skipIf(!hasData || !hasGdal)('learning from corrections (scarp-uav-rgbd
       expect(j.evalRows).toEqual([[500, 900]]);
       const info = gdal('ogrinfo', ['-so', '-al', j.out]);
       expect(info).toMatch(new RegExp(`Feature Count: ${j.features.adapted}\\b`));
+      // Written by the exporter like every inventory: the model that mapped the rest (the adapted one once adapted).
+      expect(info).toContain(`SCARP_MODEL_ID=${j.adapted ? 'scarp-uav-rgbdem-adapted' : 'scarp-uav-rgbdem'}`);
+      expect(info).toContain('SCARP_IMAGERY_SCENES=rgb.tif');
     }
     // No corrections: the inventory is the base detection's, scored identically.
     expect(none!.out).toBe(join(dir, 'sim-n0.gpkg'));

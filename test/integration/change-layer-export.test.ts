@@ -12,7 +12,7 @@ import { runChange } from '../../src-main/core/detect/run-change';
 import { exportFromProject } from '../../src-main/core/export/export-service';
 import { ChangeRequest, type ChangeResult } from '../../src-shared/api';
 import { isScarpError } from '../../src-shared/errors';
-import { gdalinfoJson, hasGdal, writeUint16Tiff } from '../helpers/gdal';
+import { gdal, gdalinfoJson, hasGdal, writeUint16Tiff } from '../helpers/gdal';
 import { tempDir } from '../helpers/data';
 import { scarp } from '../helpers/cli';
 
@@ -89,6 +89,20 @@ describe.skipIf(!hasGdal)('the change layer of a change run (export, tag, style)
     expect(latest.message).toMatch(/no finished model detection run/);
     // The mask of a change run is still its mask (strength ≥ 0.5).
     expect((await codeOf(exportFromProject({ project, format: 'mask', out: join(dir, 'm.tif') }))).code).toBe('OK');
+  });
+
+  it("its inventories say the confidence is the change strength, not a probability, and name the method and both images", async () => {
+    const out = join(dir, 'standalone.gpkg');
+    await runChange(ChangeRequest.parse({ pre: join(dir, 'pre.tif'), post: join(dir, 'post.tif'), preLayout: { scale: 1e-4 }, postLayout: { scale: 1e-4 }, out }));
+    const exported = join(dir, 'exported.gpkg');
+    await exportFromProject({ project, format: 'gpkg', out: exported });
+    for (const file of [out, exported]) {
+      const md = gdal('ogrinfo', ['-so', file, 'landslides']);
+      expect(md).toContain('SCARP_MODEL_ID=change-rdndvi');
+      expect(md).toContain('SCARP_CONFIDENCE=change strength of a change or single-date run, not a probability');
+      expect(md).not.toContain('calibrated probability');
+    }
+    expect(gdal('ogrinfo', ['-so', out, 'landslides'])).toContain('SCARP_IMAGERY_SCENES=post.tif, pre.tif');
   });
 
   it('the CLI: scarp export --format change, and --format probability --run <change run> exits 1 naming --format change', () => {

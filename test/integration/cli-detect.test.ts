@@ -68,6 +68,12 @@ describe.skipIf(!run)('scarp detect (CLI, real data crop)', () => {
     expect(v.status).toBe(0);
     const ogr = gdal('ogrinfo', ['-so', out, 'landslides']);
     expect(ogr).toContain(`Feature Count: ${result.features}`);
+    // The file says which model, run and threshold made it, as the probability raster does (until 5 December it wrote nulls).
+    const j2 = JSON.parse(second.stdout) as { model: { id: string; sha256: string }; threshold: number };
+    for (const item of [`SCARP_MODEL_ID=${j2.model.id}`, `SCARP_MODEL_SHA256=${j2.model.sha256}`, `SCARP_THRESHOLD=${j2.threshold}`, 'SCARP_IMAGERY_SCENES=rgb.tif', 'SCARP_CONFIDENCE=probability that the class is right']) {
+      expect(ogr).toContain(item);
+    }
+    expect(ogr).toMatch(/SCARP_RUN=[0-9a-f-]{36}/);
     for (const field of ['area_m2', 'perimeter_m', 'prob_mean', 'prob_max', 'slope_mean', 'elev_min', 'elev_max', 'aspect_mean', 'dem_coverage', 'status']) {
       expect(ogr).toContain(`${field}:`);
     }

@@ -88,6 +88,10 @@ describe.skipIf(!(hasData && hasGdal))('scarp batch: many scenes, sharded, one i
     expect(JSON.parse(readFileSync(join(dir, 'run', 'batch-report.json'), 'utf8'))).toMatchObject({ scenes: r.scenes, merged: r.merged });
     expect(r.merged?.scenes).toBe(2);
     expect(r.merged?.overlaps).toBeGreaterThan(0);
+    // The mosaic names the model both scenes ran and the two scenes it holds.
+    const md = gdal('ogrinfo', ['-so', join(dir, 'run', 'landslides.gpkg'), 'landslides']);
+    expect(md).toContain('SCARP_MODEL_ID=scarp-uav-rgbdem');
+    expect(md).toContain('SCARP_IMAGERY_SCENES=west_rgb.tif, east_rgb.tif');
   });
 
   it('in the overlap: the landslides of one run over the whole region, each once', () => {

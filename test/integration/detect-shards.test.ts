@@ -64,6 +64,10 @@ describe.skipIf(!(hasData && hasGdal))('detect --shard K/N + merge-shards (CLI, 
     }
     // The shard files are GeoPackages GDAL reads (the landslides they finished alone).
     expect(gdal('ogrinfo', ['-so', shard(1), 'landslides'])).toMatch(/Feature Count: \d+/);
+    // The merged file names the model and threshold the single run's file names.
+    const provenance = (f: string) => gdal('ogrinfo', ['-so', f, 'landslides']).split('\n').filter((l) => /SCARP_(MODEL_ID|MODEL_SHA256|THRESHOLD|IMAGERY_SCENES)=/.test(l)).sort();
+    expect(provenance(join(dir, 'merged.gpkg'))).toHaveLength(4);
+    expect(provenance(join(dir, 'merged.gpkg'))).toEqual(provenance(join(dir, 'single.gpkg')));
   });
 
   it('names missing and repeated shards and writes nothing', () => {

@@ -15,10 +15,12 @@ import { evaluate, inferredIgnoreValue, referenceClass, type EvaluationResult } 
 import { runDetection } from '../detect/run-detection';
 import { writeLandslidesGpkg, completeRecord } from '../store/geopackage-writer';
 import { areaM2, perimeterM } from '../vector/measure';
-import { DetectRequest } from '../../../src-shared/api';
+import { DetectRequest, type DetectResult } from '../../../src-shared/api';
 import type { PolygonFeature } from '../vector/readers';
 import { keepOffReviewedGround } from '../edit/reviewed-ground';
-import { planOutput, commitOutputs, discardOutputs } from '../util/atomic-output';
+import { planOutput, discardOutputs } from '../util/atomic-output';
+import { exportInventory } from '../export/export-inventory';
+import type { InventoryMeta } from '../export/inventory';
 import { adaptBlocker } from '../../../src-shared/adapt';
 import { fitAdaptation, adaptedCard, writeAdaptedModel, decisionCounts } from './adapt-model';
 import type { LambdaChoice } from './choose-lambda';
@@ -249,6 +251,7 @@ export async function simulateCurve(req: Omit<SimulateRequest, 'corrections' | '
       let featureSeconds = 0;
       let adaptedSeconds = 0;
       let outModel: string | undefined;
+      let adaptedRun: DetectResult | undefined;
       // Decisions the app would not adapt from (too few, or no landslide among them): no adaptation,
       // as the app would not offer it; the decisions still apply to the inventory.
       const adapting = adaptBlocker(decisionCounts(decisions)) === null;
@@ -282,6 +285,7 @@ export async function simulateCurve(req: Omit<SimulateRequest, 'corrections' | '
         const adaptedPath = join(work, `adapted-${n}.gpkg`);
         const again = await runDetection(DetectRequest.parse({ image: req.image, dem: req.dem, model: modelPath, out: adaptedPath, provider: req.provider, separate: req.separate ?? true, overwrite: true }), undefined, req.signal);
         adaptedSeconds = again.timings.totalS;
+        adaptedRun = again;
         adaptedFeatures = await featuresOf(adaptedPath);
       }
 
@@ -305,8 +309,16 @@ export async function simulateCurve(req: Omit<SimulateRequest, 'corrections' | '
         ...rest.map((f) => record(f.geometry, 'predicted', source, measured(f))),
       ];
       const features = inventory(fresh, adapting ? 'adapted model' : 'base model');
-      await writeLandslidesGpkg(out.tempPath, features, { crs, overwrite: true });
-      commitOutputs([out]);
+      // Written by the exporter, as every inventory Scarp writes: typed fields, QGIS style, provenance.
+      const made = adaptedRun ?? base;
+      const meta: InventoryMeta = {
+        modelId: made.model.id,
+        modelName: made.model.name,
+        modelSha256: made.model.sha256,
+        threshold: made.threshold,
+        scenes: [{ name: basename(req.image), role: null, date: null }],
+      };
+      await exportInventory({ crs, meta, features: features.map((f, k) => ({ fid: k + 1, geometry: f.geometry, record: f.properties })) }, { format: 'gpkg', out: out.finalPath, overwrite: true });
       const after = await score(out.finalPath, scoring, evalRows);
       let decisionsOnly = after;
       if (adapting) {

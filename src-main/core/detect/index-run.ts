@@ -21,9 +21,14 @@ import { Project, quantise, RASTER_TILE_SIZE } from '../store/project';
 import type { LandslideFeature } from '../store/geopackage-writer';
 import { polygonConfidence } from '../vector/confidence';
 import { finishOutputs, INVENTORY_EXTENSIONS } from './inventory-output';
+import type { InventoryMeta } from '../export/inventory';
+import { projectMeta } from '../export/project-export';
 import type { AttributeBands } from './attribute-bands';
 import type { AoiMask } from './aoi';
 import { predictionsPlan } from './project-run';
+
+/** The strength at the method's own threshold (IndexRows.strength): what the run records as its threshold. */
+export const STRENGTH_THRESHOLD = 0.5;
 
 /** Rows per band of the stream. */
 export const BAND_ROWS = 256;
@@ -103,6 +108,7 @@ export async function runIndexMethod<P extends IndexRunPlan>(
   opts: { onProgress?: ProgressSink; signal?: AbortSignal; open?: Project; cancelled: () => ScarpError },
 ): Promise<IndexRunOutcome<P>> {
   const t0 = performance.now();
+  const runStartedAt = new Date().toISOString();
   const { onProgress, signal, open, cancelled } = opts;
   const warnings: string[] = [];
   if (!req.out && !req.score && !req.project && !open) {
@@ -157,7 +163,7 @@ export async function runIndexMethod<P extends IndexRunPlan>(
             paramsKey: sha({ ...r.params, run: randomUUID() }),
             grid: { width: region.width, height: region.height, geoTransform: grid.geoTransform, region, resampled: false },
             plan: { tileSize: RASTER_TILE_SIZE, overlap: 0, batchSize: 1, tilesTotal: 0, signature: sha({ region, method: r.modelId }) },
-            threshold: 0.5,
+            threshold: STRENGTH_THRESHOLD,
           }),
         'recording the run',
       );
@@ -220,7 +226,20 @@ export async function runIndexMethod<P extends IndexRunPlan>(
       summary.predictedReplaced = r.removed.length;
       summary.editId = r.edit?.id ?? null;
     }
-    const inventory = inventoryOut && { path: inventoryOut.finalPath, polygons, ctx: { scene: basename(plan.scene.info.path), run: runId, crs: grid.crs }, overwrite: req.overwrite };
+    const meta: InventoryMeta = {
+      ...(project ? projectMeta(project.p, project.p.runs.get(runId)) : {}),
+      modelId: plan.run.modelId,
+      modelName: plan.run.modelName,
+      modelSha256: plan.run.modelSha256,
+      threshold: STRENGTH_THRESHOLD,
+      runId,
+      runStartedAt,
+      scenes: [
+        { name: basename(plan.scene.info.path), role: plan.sceneRole ?? null, date: null },
+        ...(plan.layers ?? []).map((l) => ({ name: basename(l.path), role: typeof l.info.role === 'string' ? l.info.role : null, date: null })),
+      ],
+    };
+    const inventory = inventoryOut && { path: inventoryOut.finalPath, polygons, ctx: { scene: basename(plan.scene.info.path), run: runId, crs: grid.crs, meta }, overwrite: req.overwrite };
     warnings.push(...(await finishOutputs(inventory, planned)));
     onProgress?.({ stage: 'write', done: 1, total: 1 });
     return {

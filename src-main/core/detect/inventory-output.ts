@@ -7,7 +7,7 @@ import { rmSync } from 'node:fs';
 import { extname } from 'node:path';
 import type { CrsInfo } from '../../../src-shared/geo';
 import { exportInventory } from '../export/export-inventory';
-import type { Inventory } from '../export/inventory';
+import type { Inventory, InventoryMeta } from '../export/inventory';
 import { completeRecord } from '../store/geopackage-writer';
 import type { InventoryPolygon } from '../vector';
 import { commitOutputs, type PlannedOutput } from '../util/atomic-output';
@@ -20,6 +20,8 @@ export interface InventoryContext {
   scene: string;
   run: string;
   crs: CrsInfo;
+  /** The file's provenance: the model or method, the run and its threshold, the scenes (export/provenance.ts). */
+  meta: InventoryMeta;
 }
 
 /** The detection's polygons as an exporter's inventory (feature ids 1 … n, status predicted). */
@@ -27,6 +29,7 @@ export function detectedInventory(polygons: ReadonlyArray<Pick<InventoryPolygon,
   const now = new Date().toISOString();
   return {
     crs: ctx.crs,
+    meta: ctx.meta,
     features: polygons.map((p, i) => ({
       fid: i + 1,
       geometry: p.geometry,

@@ -12,6 +12,7 @@ import { ScarpError, isScarpError } from '../../../src-shared/errors';
 import type { RasterSource } from '../raster';
 import { createCogWriter, type CogWriter } from '../export/cog';
 import { outputProvenance, provenanceItems } from '../export/provenance';
+import type { InventoryMeta } from '../export/inventory';
 import { RASTER_DESCRIPTIONS, rasterQml } from '../export/raster-style';
 import { sidecarAction } from '../export/sidecars';
 import { runTiledInference, usesTerrain, DEFAULT_BATCH_SIZE } from '../inference';
@@ -71,12 +72,18 @@ export async function runDetection(
     const started = hooks
       ? await hooks.begin({ model, workGrid, region, resampled: scale.kind === 'resample', plan, batchSize, threshold, seedThreshold, tta })
       : { runId: randomUUID(), startRow: 0 };
+    const meta: InventoryMeta = {
+      modelId: model.id,
+      modelName: card.name,
+      modelSha256: model.sha256,
+      threshold,
+      runId: started.runId,
+      runStartedAt: new Date(t0 + performance.timeOrigin).toISOString(),
+      scenes: [{ name: basename(image.info.path), role: null, date: null }],
+    };
     if (probabilityOut) {
       // A Cloud-Optimized GeoTIFF with its band description and provenance (export/cog.ts).
-      const prov = outputProvenance(
-        { modelId: model.id, modelName: card.name, modelSha256: model.sha256, threshold, runId: started.runId, runStartedAt: new Date(t0 + performance.timeOrigin).toISOString(), scenes: [{ name: basename(image.info.path), role: null, date: null }] },
-        { output: 'detect', crs: { epsg: bands.grid.crs.epsg, name: bands.grid.crs.name } },
-      );
+      const prov = outputProvenance(meta, { output: 'detect', crs: { epsg: bands.grid.crs.epsg, name: bands.grid.crs.name } });
       writer = await createCogWriter(probabilityOut.tempPath, bands.grid, {
         dataType: 'float32',
         nodata: PROBABILITY_NODATA,
@@ -157,7 +164,7 @@ export async function runDetection(
         timings: { totalS: (performance.now() - t0) / 1000, inferenceS: stats.seconds, vectoriseS: vectoriseMs / 1000 },
       });
     }
-    const inventory = inventoryOut && { path: inventoryOut.finalPath, polygons, ctx: { scene: basename(image.info.path), run: runId, crs: bands.grid.crs }, overwrite: req.overwrite };
+    const inventory = inventoryOut && { path: inventoryOut.finalPath, polygons, ctx: { scene: basename(image.info.path), run: runId, crs: bands.grid.crs, meta: { ...meta, provider: stats.provider } }, overwrite: req.overwrite };
     warnings.push(...(await finishOutputs(inventory, planned)));
     if (probabilityOut) {
       // Its QGIS style beside it (a different .qml of the user's own is kept, with a warning).

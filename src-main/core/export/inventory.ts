@@ -8,7 +8,7 @@ import { ScarpError } from '../../../src-shared/errors';
 import { createTransformer, crsFromEpsg, WGS84 } from '../geo';
 import { mapCoords, orientMultiPolygon, type FlatMultiPolygon } from '../vector/geometry';
 import { LANDSLIDE_STATUSES, type AttrValue, type LandslideRecord, type LandslideStatus } from '../store/landslides-schema';
-import { countsInInventory, REJECTED_STATUS } from '../../../src-shared/vocabulary';
+import { countsInInventory, REJECTED_STATUS, type RunLayerKind } from '../../../src-shared/vocabulary';
 
 export type { AttrValue };
 
@@ -38,6 +38,8 @@ export interface InventoryMeta {
   runStartedAt?: string | null;
   threshold?: number | null;
   provider?: string | null;
+  /** The kinds of runs the landslides come from (what `confidence` means); default: the model run's kind. */
+  layerKinds?: RunLayerKind[];
 }
 
 /** An inventory as exporters read it. `features` may be iterated more than once (an array or a re-iterable). */

@@ -31,7 +31,21 @@ export function inventoryFromProject(project: Project, run?: RunRecord | null): 
     if (page.nextAfterFid === null || page.features.length === 0) break;
     after = page.nextAfterFid;
   }
-  return { crs, features, meta: projectMeta(project, run) };
+  return { crs, features, meta: { ...projectMeta(project, run), layerKinds: runKindsOf(project, features) } };
+}
+
+/** The kinds of the runs the features were detected by (drawn and imported landslides have none). */
+function runKindsOf(project: Project, features: readonly InventoryFeature[]): RunLayerKind[] {
+  const kinds = new Set<RunLayerKind>();
+  const seen = new Set<string>();
+  for (const f of features) {
+    const id = f.record.run;
+    if (typeof id !== 'string' || seen.has(id)) continue;
+    seen.add(id);
+    const r = project.runs.get(id);
+    if (r) kinds.add(runLayerKind(r.modelId));
+  }
+  return [...kinds];
 }
 
 /** What an export records of the project and its run (provenance.ts). */

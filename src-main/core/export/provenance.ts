@@ -7,7 +7,8 @@
 import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { scarpVersion } from '../paths';
-import { CONFIDENCE_DEFINITION } from '../vector/confidence';
+import { runLayerKind } from '../../../src-shared/vocabulary';
+import { confidenceDefinition } from '../vector/confidence';
 import type { InventoryMeta } from './inventory';
 
 export interface Provenance {
@@ -43,7 +44,7 @@ export function outputProvenance(meta: InventoryMeta | undefined, opts: { output
     model: { id: m.modelId ?? null, name: m.modelName ?? null, sha256: m.modelSha256 ?? null },
     run: { id: m.runId ?? null, started_at: m.runStartedAt ?? null, threshold: m.threshold ?? null },
     crs: opts.crs ?? null,
-    confidence: CONFIDENCE_DEFINITION,
+    confidence: confidenceDefinition(new Set(m.layerKinds ?? (m.modelId ? [runLayerKind(m.modelId)] : []))),
     ...(opts.count !== undefined ? { count: opts.count } : {}),
     ...(opts.filter !== undefined ? { filter: opts.filter } : {}),
   };

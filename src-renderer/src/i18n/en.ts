@@ -430,6 +430,7 @@ export const en = {
     area: 'Area',
     perimeter: 'Perimeter',
     probability: 'Probability',
+    strength: 'Change strength (not a probability)',
     probText: '{mean} mean · {max} max',
     slope: 'Slope',
     elevation: 'Elevation',

@@ -390,6 +390,7 @@ export const es: Messages = {
     area: 'Área',
     perimeter: 'Perímetro',
     probability: 'Probabilidad',
+    strength: 'Intensidad del cambio (no es una probabilidad)',
     probText: '{mean} media · {max} máx.',
     slope: 'Pendiente',
     elevation: 'Elevación',

@@ -390,6 +390,7 @@ export const ne: Messages = {
     area: 'क्षेत्रफल',
     perimeter: 'परिधि',
     probability: 'सम्भाव्यता',
+    strength: 'परिवर्तनको तीव्रता (सम्भाव्यता होइन)',
     probText: 'औसत {mean} · अधिकतम {max}',
     slope: 'भिरालोपन',
     elevation: 'उचाइ',

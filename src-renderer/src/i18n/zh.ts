@@ -390,6 +390,7 @@ export const zh: Messages = {
     area: '面积',
     perimeter: '周长',
     probability: '概率',
+    strength: '变化强度（非概率）',
     probText: '平均 {mean} · 最大 {max}',
     slope: '坡度',
     elevation: '高程',

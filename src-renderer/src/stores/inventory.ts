@@ -8,7 +8,7 @@ import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, watch } from 'vue';
 import type { EditResult, FeatureChanges, InventoryChanges, LandslideStatus, MapFeature, VectorLayer } from '@shared/api';
 import type { Bounds } from '@shared/geo';
-import { countsInInventory, LANDSLIDE_STATUSES, UNREVIEWED_STATUS } from '@shared/vocabulary';
+import { countsInInventory, LANDSLIDE_STATUSES, runLayerKind, UNREVIEWED_STATUS } from '@shared/vocabulary';
 import { api } from '../api/client';
 import { useLayersStore } from './layers';
 import { useProjectStore } from './project';
@@ -34,6 +34,8 @@ export interface InventoryRow {
   updated_at: string | null;
   source: string | null;
   notes: string | null;
+  /** The run that detected it (none for drawn and imported landslides). */
+  run: string | null;
   bounds: Bounds;
 }
 
@@ -87,6 +89,10 @@ export const useInventoryStore = defineStore('inventory', () => {
    */
   const selected = ref<number[]>([]);
   const loading = ref(false);
+  /** Runs of a change or single-date method: their landslides' prob_mean is a change strength, not a probability. */
+  const strengthRuns = ref<ReadonlySet<string>>(new Set());
+  /** Whether a landslide's prob_mean / prob_max hold a change strength (labelled so, never "probability"). */
+  const holdsStrength = (r: Pick<InventoryRow, 'run'>): boolean => r.run !== null && strengthRuns.value.has(r.run);
 
   const rows = computed<InventoryRow[]>(() =>
     (layer.value?.geojson.features ?? []).map((f) => {
@@ -111,6 +117,7 @@ export const useInventoryStore = defineStore('inventory', () => {
         updated_at: str(p.updated_at),
         source: str(p.source),
         notes: str(p.notes),
+        run: str(p.run),
         bounds: boundsOf(f.geometry.coordinates),
       };
     }),
@@ -188,6 +195,7 @@ export const useInventoryStore = defineStore('inventory', () => {
         after = page.nextAfterFid;
       }
       byFid = next;
+      strengthRuns.value = new Set((await api.listRuns()).filter((r) => runLayerKind(r.modelId) === 'change').map((r) => r.id));
       publish();
     } finally {
       loading.value = false;
@@ -275,5 +283,5 @@ export const useInventoryStore = defineStore('inventory', () => {
     return r.edit?.label ?? null;
   }
 
-  return { layer, rows, rowByFid, filtered, filtering, mapFilter, totals, statusFilter, minArea, maxArea, selected, loading, refresh, applyChanges, clear, select, zoomTo, update, undo, redo, takeExternalEdits };
+  return { layer, rows, rowByFid, filtered, filtering, mapFilter, totals, statusFilter, minArea, maxArea, selected, loading, holdsStrength, refresh, applyChanges, clear, select, zoomTo, update, undo, redo, takeExternalEdits };
 });

@@ -24,7 +24,8 @@ import { polygonConfidence } from '../../vector/confidence';
 import type { FlatMultiPolygon } from '../../vector';
 import { runShard } from '../shard/run-shard';
 import type { ShardDescription } from '../shard/shard-format';
-import { joinShards } from '../shard/merge-shards';
+import { joinShards, shardRunMeta } from '../shard/merge-shards';
+import type { InventoryMeta } from '../../export/inventory';
 import { mosaicScenes, type MosaicScene } from './mosaic';
 import { readSceneList, type BatchScene } from './scene-list';
 
@@ -163,6 +164,20 @@ function reproject(mp: FlatMultiPolygon, forward: (x: number, y: number) => [num
   );
 }
 
+/** One run's provenance where every scene's run agrees (the model, its threshold); the scenes of all. */
+function batchMeta(metas: readonly InventoryMeta[]): InventoryMeta {
+  const same = <K extends keyof InventoryMeta>(k: K): InventoryMeta[K] | null => (metas.every((m) => m[k] === metas[0]![k]) ? metas[0]![k] : null);
+  return {
+    modelId: same('modelId'),
+    modelName: same('modelName'),
+    modelSha256: same('modelSha256'),
+    threshold: same('threshold'),
+    runId: metas.length === 1 ? metas[0]!.runId : null,
+    scenes: metas.flatMap((m) => m.scenes ?? []),
+    provider: same('provider'),
+  };
+}
+
 async function mergeBatch(plan: BatchPlan, dir: string, statuses: BatchSceneStatus[], outPath: string): Promise<NonNullable<BatchResult['merged']>> {
   const out = planOutput(outPath, ['.gpkg', '.geojson', '.json'], true, 'inventory');
   try {
@@ -171,11 +186,13 @@ async function mergeBatch(plan: BatchPlan, dir: string, statuses: BatchSceneStat
     const mosaic: MosaicScene[] = [];
     let crs = null as ShardDescription['run']['grid']['crs'] | null;
     const runs = new Map<string, string>();
+    const metas: InventoryMeta[] = [];
     for (const s of done) {
       const m = joinShards(Array.from({ length: plan.shards }, (_, i) => shardPath(dir, s, i + 1)));
       const grid = m.description.run.grid;
       crs ??= grid.crs;
       runs.set(s.id, m.description.runId);
+      metas.push(shardRunMeta(m.description));
       const pixel = Math.max(Math.abs(grid.geoTransform[1]), Math.abs(grid.geoTransform[5]));
       if (sameCrs(grid.crs, crs)) {
         mosaic.push({ id: s.id, footprint: gridBounds(grid), edgeTolerance: 1.5 * pixel, polygons: m.polygons });
@@ -194,7 +211,7 @@ async function mergeBatch(plan: BatchPlan, dir: string, statuses: BatchSceneStat
       record: completeRecord({ ...p.attributes, scene: p.scene, run: runs.get(p.scene)!, confidence: polygonConfidence(p.attributes.prob_mean) }, now),
     }));
     const format = extname(out.finalPath).toLowerCase() === '.gpkg' ? 'gpkg' : 'geojson';
-    await exportInventory({ crs: crs!, features }, { format, out: out.finalPath, overwrite: true });
+    await exportInventory({ crs: crs!, features, meta: batchMeta(metas) }, { format, out: out.finalPath, overwrite: true });
     for (const st of statuses) if (st.state === 'done') st.features = r.polygons.filter((p) => p.scene === st.id).length;
     return { out: out.finalPath, scenes: done.length, features: features.length, totalAreaM2: r.polygons.reduce((a, p) => a + p.attributes.area_m2, 0), overlaps: r.overlaps, mergedAcrossEdges: r.mergedAcrossEdges, dropped: r.dropped };
   } catch (e) {

@@ -16,6 +16,7 @@ import { SeparatingPolygonizer, offsetPixels, vectorizePolygon, type InventoryPo
 import { ShardFileReader } from '../../store/shard-file';
 import { discardOutputs, planOutput } from '../../util/atomic-output';
 import { finishOutputs } from '../inventory-output';
+import type { InventoryMeta } from '../../export/inventory';
 import { SHARD_FORMAT, type ShardDescription } from './shard-format';
 import { scatterRow } from '../../vector/sparse-rows';
 
@@ -181,6 +182,12 @@ export function joinShards(paths: readonly string[]): MergedShards {
   }
 }
 
+/** The provenance of a merged run: its model and threshold, its scene; the run id every shard shares. */
+export function shardRunMeta(d: ShardDescription): InventoryMeta {
+  const m = d.run.model;
+  return { modelId: m.id, modelName: m.name, modelSha256: m.sha256, threshold: d.run.threshold, runId: d.runId, scenes: [{ name: d.scene, role: null, date: null }], provider: d.provider };
+}
+
 export async function mergeShards(req: { shards: string[]; out: string; overwrite: boolean }): Promise<MergeShardsResult> {
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
@@ -195,7 +202,7 @@ export async function mergeShards(req: { shards: string[]; out: string; overwrit
   try {
     const m = joinShards(paths);
     const first = m.description;
-    await finishOutputs({ path: out.finalPath, polygons: m.polygons, ctx: { scene: first.scene, run: first.runId, crs: first.run.grid.crs }, overwrite: req.overwrite }, []);
+    await finishOutputs({ path: out.finalPath, polygons: m.polygons, ctx: { scene: first.scene, run: first.runId, crs: first.run.grid.crs, meta: shardRunMeta(first) }, overwrite: req.overwrite }, []);
     const cpu = process.cpuUsage(cpu0);
     return {
       out: out.finalPath,
