@@ -12,7 +12,7 @@ import { runChange } from '../../src-main/core/detect/run-change';
 import { exportFromProject } from '../../src-main/core/export/export-service';
 import { ChangeRequest, type ChangeResult } from '../../src-shared/api';
 import { isScarpError } from '../../src-shared/errors';
-import { gdal, gdalinfoJson, hasGdal, writeUint16Tiff } from '../helpers/gdal';
+import { gdal, gdalinfoJson, hasGdal, hasQgis, pythonFixture, writeUint16Tiff } from '../helpers/gdal';
 import { tempDir } from '../helpers/data';
 import { scarp } from '../helpers/cli';
 
@@ -103,6 +103,16 @@ describe.skipIf(!hasGdal)('the change layer of a change run (export, tag, style)
       expect(md).not.toContain('calibrated probability');
     }
     expect(gdal('ogrinfo', ['-so', out, 'landslides'])).toContain('SCARP_IMAGERY_SCENES=post.tif, pre.tif');
+  });
+
+  it.skipIf(!hasQgis)('QGIS names the value columns a change strength (the stored style of a GeoPackage, the .qml of a Shapefile)', async () => {
+    const shp = join(dir, 'strength.shp');
+    await exportFromProject({ project, format: 'shp', out: shp });
+    const gpkg = pythonFixture<{ fields: Record<string, { alias: string | null }> }>('qgis_edit.py', ['inspect', join(dir, 'standalone.gpkg')]);
+    expect(gpkg.fields.prob_mean!.alias).toBe('Mean change strength (not a probability)');
+    expect(gpkg.fields.prob_max!.alias).toBe('Max change strength (not a probability)');
+    const shape = pythonFixture<{ fields: Record<string, { alias: string | null }> }>('qgis_edit.py', ['inspect', shp, 'strength']);
+    expect(shape.fields.prob_mean!.alias).toBe('Mean change strength (not a probability)');
   });
 
   it('the CLI: scarp export --format change, and --format probability --run <change run> exits 1 naming --format change', () => {

@@ -24,7 +24,7 @@ import { inventoryToKml, kmlToKmz } from './kml';
 import { readParts, writeShapefileParts } from './shapefile';
 import { checkCancelled, Staging, staged } from './staging';
 import { sidecarAction, type Sidecar } from './sidecars';
-import { outputProvenance, provenanceItems, provenanceSidecar, writeProvenanceJson, type Provenance } from './provenance';
+import { layerKindsOf, outputProvenance, provenanceItems, provenanceSidecar, valueKindOf, writeProvenanceJson, type Provenance } from './provenance';
 import type { RasterRowSource } from './cog';
 import { addProbabilityCoverage } from './gpkg-raster';
 import { RASTER_DESCRIPTIONS, rasterQml } from './raster-style';
@@ -115,7 +115,8 @@ export async function exportInventory(inv: Inventory, opts: VectorExportOptions)
   let targets: string[];
   const dir = resolve(out, '..');
   // The QGIS style where QGIS looks for it (a zip's beside the zip) and the CRS beside a .shp or .csv: shared sidecars.
-  const style: Sidecar = { path: beside(out, '.qml'), content: landslideQml(), kind: 'style' };
+  const values = valueKindOf(layerKindsOf(inv.meta));
+  const style: Sidecar = { path: beside(out, '.qml'), content: landslideQml(values), kind: 'style' };
   const prj: Sidecar = { path: beside(out, '.prj'), content: toEsriWkt(crs.wkt), kind: 'crs', readBy: [beside(out, fmt === 'csv' ? '.shp' : '.csv')] };
   let sidecars: Sidecar[] = [];
   switch (fmt) {
@@ -181,7 +182,7 @@ export async function exportInventory(inv: Inventory, opts: VectorExportOptions)
           ids.forEach((id, i) => upd.run(-(i + 1), id));
           features.forEach((f, i) => upd.run(f.fid, -(i + 1)));
           db.prepare("UPDATE sqlite_sequence SET seq = (SELECT MAX(fid) FROM landslides) WHERE name = 'landslides'").run();
-          createQgisStyle(db);
+          createQgisStyle(db, values);
           addProvenance(db, 'landslides', prov);
           db.exec('COMMIT');
           if (opts.probability) {
@@ -229,7 +230,7 @@ export async function exportInventory(inv: Inventory, opts: VectorExportOptions)
         // A .shp file's .prj and .qml are shared sidecars (written below); a folder's and a zip's are its own.
         const own = fmt === 'shp-zip' || folder;
         const paths = { shp: part('.shp'), shx: part('.shx'), dbf: part('.dbf'), prj: own ? part('.prj') : null, cpg: part('.cpg'), qml: own ? part('.qml') : null };
-        const res = await writeShapefileParts(paths, features, fields, crs);
+        const res = await writeShapefileParts(paths, features, fields, crs, values);
         warnings.push(...res.warnings);
         // A folder's provenance sits beside its .shp; a zip's inside it too.
         if (folder || fmt === 'shp-zip') writeProvenanceJson(part('.shp.scarp.json'), prov);

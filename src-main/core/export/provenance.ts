@@ -7,7 +7,8 @@
 import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { scarpVersion } from '../paths';
-import { runLayerKind } from '../../../src-shared/vocabulary';
+import { runLayerKind, type RunLayerKind } from '../../../src-shared/vocabulary';
+import type { ValueKind } from '../store/project/qgis-style';
 import { confidenceDefinition } from '../vector/confidence';
 import type { InventoryMeta } from './inventory';
 
@@ -29,6 +30,17 @@ export interface Provenance {
   filter?: string;
 }
 
+/** The kinds of runs an output's landslides come from: as listed, else the kind of its run's model. */
+export function layerKindsOf(meta: InventoryMeta | undefined): Set<RunLayerKind> {
+  return new Set(meta?.layerKinds ?? (meta?.modelId ? [runLayerKind(meta.modelId)] : []));
+}
+
+/** What prob_mean / prob_max hold in an output with landslides of these kinds (the QGIS style's field names). */
+export function valueKindOf(kinds: ReadonlySet<RunLayerKind>): ValueKind {
+  if (!kinds.has('change')) return 'probability';
+  return kinds.has('probability') ? 'mixed' : 'strength';
+}
+
 /** The sidecar name: the output's full file name + `.scarp.json` (never shared by two formats). */
 export const provenanceSidecar = (file: string): string => `${file}.scarp.json`;
 
@@ -44,7 +56,7 @@ export function outputProvenance(meta: InventoryMeta | undefined, opts: { output
     model: { id: m.modelId ?? null, name: m.modelName ?? null, sha256: m.modelSha256 ?? null },
     run: { id: m.runId ?? null, started_at: m.runStartedAt ?? null, threshold: m.threshold ?? null },
     crs: opts.crs ?? null,
-    confidence: confidenceDefinition(new Set(m.layerKinds ?? (m.modelId ? [runLayerKind(m.modelId)] : []))),
+    confidence: confidenceDefinition(layerKindsOf(meta)),
     ...(opts.count !== undefined ? { count: opts.count } : {}),
     ...(opts.filter !== undefined ? { filter: opts.filter } : {}),
   };

@@ -20,7 +20,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { FieldDescriptor } from 'dbffile';
 import type { CrsInfo } from '../../../src-shared/geo';
 import { orientMultiPolygon } from '../vector/geometry';
-import { landslideQml } from '../store/project/qgis-style';
+import { landslideQml, type ValueKind } from '../store/project/qgis-style';
 import { SHAPEFILE_FIELDS, SHAPEFILE_PROVENANCE_FIELDS, type AttrValue, type ShapefileField } from '../store/landslides-schema';
 import type { InventoryFeature } from './inventory';
 import { attrsOf, fieldValue, type ExportField } from './fields';
@@ -162,7 +162,7 @@ function dbfColumns(features: readonly InventoryFeature[], fields: readonly Expo
 }
 
 /** Write the six files of one shapefile (paths given) for features already in `crs`. */
-export async function writeShapefileParts(paths: ShapefileParts, features: readonly InventoryFeature[], fields: readonly ExportField[], crs: CrsInfo): Promise<ShapefileWriteResult> {
+export async function writeShapefileParts(paths: ShapefileParts, features: readonly InventoryFeature[], fields: readonly ExportField[], crs: CrsInfo, values: ValueKind = 'probability'): Promise<ShapefileWriteResult> {
   const warnings: string[] = [];
   // Geometry: shells clockwise, holes counter-clockwise.
   const { shp, shx } = writeShpShx(features.map((f) => orientMultiPolygon(f.geometry, false)));
@@ -218,7 +218,7 @@ export async function writeShapefileParts(paths: ShapefileParts, features: reado
 
   if (paths.prj) writeFileSync(paths.prj, toEsriWkt(crs.wkt));
   writeFileSync(paths.cpg, 'UTF-8');
-  if (paths.qml) writeFileSync(paths.qml, landslideQml());
+  if (paths.qml) writeFileSync(paths.qml, landslideQml(values));
   return { count: features.length, warnings, names: Object.fromEntries(defs.map((d) => [d.name, d.from])) };
 }
 

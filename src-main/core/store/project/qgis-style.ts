@@ -45,11 +45,21 @@ export const QGIS_DEFAULTS: ReadonlyArray<{ field: string; expression: string; o
   { field: 'updated_at', expression: 'now()', onUpdate: true },
 ];
 
+/**
+ * What prob_mean and prob_max hold in a file: the model's probability, a change or single-date run's
+ * strength (not a probability), or both kinds of landslides ('mixed').
+ */
+export type ValueKind = 'probability' | 'strength' | 'mixed';
+
+const VALUE_ALIASES: Record<ValueKind, { prob_mean: string; prob_max: string }> = {
+  probability: { prob_mean: 'Mean probability', prob_max: 'Max probability' },
+  strength: { prob_mean: 'Mean change strength (not a probability)', prob_max: 'Max change strength (not a probability)' },
+  mixed: { prob_mean: 'Mean probability (change runs: strength)', prob_max: 'Max probability (change runs: strength)' },
+};
+
 const FIELD_ALIASES: Record<string, string> = {
   area_m2: 'Area (m²)',
   perimeter_m: 'Perimeter (m)',
-  prob_mean: 'Mean probability',
-  prob_max: 'Max probability',
   slope_mean: 'Mean slope (°)',
   elev_min: 'Lowest elevation (m)',
   elev_max: 'Highest elevation (m)',
@@ -78,12 +88,12 @@ ${items}
 }
 
 /** The QML elements of the attribute form (QGIS 3.22's Fields and Forms style categories). */
-function formQml(): string {
+function formQml(values: ValueKind): string {
   const fields = [
     valueMap('status', LANDSLIDE_STATUSES.map((s) => [STATUS_STYLE[s].label, s])),
     valueMap('type', LANDSLIDE_TYPES.map((t) => [TYPE_LABELS[t], t])),
   ].join('\n');
-  const aliases = Object.entries(FIELD_ALIASES).map(([f, a]) => `    <alias field="${f}" name="${esc(a)}"/>`).join('\n');
+  const aliases = Object.entries({ ...VALUE_ALIASES[values], ...FIELD_ALIASES }).map(([f, a]) => `    <alias field="${f}" name="${esc(a)}"/>`).join('\n');
   const defaults = QGIS_DEFAULTS.map((d) => `    <default field="${d.field}" expression="${esc(d.expression)}" applyOnUpdate="${d.onUpdate ? 1 : 0}"/>`).join('\n');
   const editable = READ_ONLY_FIELDS.map((f) => `    <field name="${f}" editable="0"/>`).join('\n');
   return `  <fieldConfiguration>
@@ -101,7 +111,7 @@ ${editable}
 }
 
 /** QML (QGIS 3) with a categorized renderer on status and the attribute form (formQml). */
-export function landslideQml(): string {
+export function landslideQml(values: ValueKind = 'probability'): string {
   const cats = LANDSLIDE_STATUSES.map((s, i) => `      <category render="true" value="${s}" symbol="${i}" label="${esc(STATUS_STYLE[s].label)}"/>`).join('\n');
   const symbols = LANDSLIDE_STATUSES.map((s, i) => {
     const st = STATUS_STYLE[s];
@@ -135,7 +145,7 @@ ${cats}
 ${symbols}
     </symbols>
   </renderer-v2>
-${formQml()}
+${formQml(values)}
   <layerGeometryType>2</layerGeometryType>
 </qgis>
 `;
@@ -171,7 +181,7 @@ ${rules}
 }
 
 /** Create `layer_styles` (as QGIS does) when missing and (re)write the default landslides style. */
-export function createQgisStyle(db: Db): void {
+export function createQgisStyle(db: Db, values: ValueKind = 'probability'): void {
   db.exec(`CREATE TABLE IF NOT EXISTS layer_styles (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     f_table_catalog TEXT(256),
@@ -192,5 +202,5 @@ export function createQgisStyle(db: Db): void {
   db.prepare(
     `INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, description, owner, ui)
      VALUES ('', '', ?, ?, 'Scarp status', ?, ?, 1, 'Landslides by review status (Scarp)', 'scarp', NULL)`,
-  ).run(LANDSLIDES_TABLE, LANDSLIDES_GEOMETRY_COLUMN, landslideQml(), landslideSld());
+  ).run(LANDSLIDES_TABLE, LANDSLIDES_GEOMETRY_COLUMN, landslideQml(values), landslideSld());
 }
