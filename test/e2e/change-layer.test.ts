@@ -82,6 +82,9 @@ describe.skipIf(!hasChromium || !hasGdal)('the change layer of a CLI change run 
     await row.click();
     await expect.poll(() => page.getByTestId('selection-details').textContent()).toContain('Change strength (not a probability)');
     expect(await page.getByTestId('selection-details').textContent()).not.toContain('Probability');
+    const titles = (await page.getByTestId('inventory-table').locator('th .n-data-table-th__title').allTextContents()).map((x) => x.trim());
+    expect(titles).toContain('Strength');
+    expect(titles).not.toContain('Probability');
 
     // Reopened: the same file (remembered with its run), none written again.
     await openAndSeeChange();

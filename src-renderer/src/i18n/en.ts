@@ -216,6 +216,8 @@ export const en = {
     rejected: '+ {n} rejected (not counted)',
     filter: 'Filter by status (table and map)',
     area: 'Area',
+    strengthCol: { prob_mean: 'Strength', prob_max: 'Strength max' },
+    mixedCol: { prob_mean: 'Prob. / strength', prob_max: 'Prob. / strength max' },
     col: {
       fid: 'ID',
       status: 'Status',
@@ -241,6 +243,8 @@ export const en = {
     empty: 'No landslides yet: run a detection or import an inventory.',
     area: 'Landslide area (m²)',
     probability: 'Mean probability',
+    strength: 'Mean change strength',
+    mixed: 'Mean probability / change strength',
     slope: 'Mean slope class',
     status: 'Review status',
   },

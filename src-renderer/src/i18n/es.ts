@@ -176,6 +176,8 @@ export const es: Messages = {
     rejected: '+ {n} rechazados (no contados)',
     filter: 'Filtrar por estado (tabla y mapa)',
     area: 'Área',
+    strengthCol: { prob_mean: 'Intensidad', prob_max: 'Intensidad máx.' },
+    mixedCol: { prob_mean: 'Prob. / intensidad', prob_max: 'Prob. / intensidad máx.' },
     col: {
       fid: 'ID',
       status: 'Estado',
@@ -201,6 +203,8 @@ export const es: Messages = {
     empty: 'Aún no hay deslizamientos: ejecute una detección o importe un inventario.',
     area: 'Área de deslizamiento (m²)',
     probability: 'Probabilidad media',
+    strength: 'Intensidad media del cambio',
+    mixed: 'Probabilidad / intensidad del cambio media',
     slope: 'Clase de pendiente media',
     status: 'Estado de revisión',
   },

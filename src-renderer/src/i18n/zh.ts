@@ -176,6 +176,8 @@ export const zh: Messages = {
     rejected: '另有 {n} 个已否决（未计入）',
     filter: '按状态筛选（表格和地图）',
     area: '面积',
+    strengthCol: { prob_mean: '变化强度', prob_max: '最大变化强度' },
+    mixedCol: { prob_mean: '概率/强度', prob_max: '最大概率/强度' },
     col: {
       fid: '编号',
       status: '状态',
@@ -201,6 +203,8 @@ export const zh: Messages = {
     empty: '尚无滑坡：请运行检测或导入编目。',
     area: '滑坡面积（m²）',
     probability: '平均概率',
+    strength: '平均变化强度',
+    mixed: '平均概率/变化强度',
     slope: '平均坡度等级',
     status: '审核状态',
   },

@@ -93,6 +93,17 @@ export const useInventoryStore = defineStore('inventory', () => {
   const strengthRuns = ref<ReadonlySet<string>>(new Set());
   /** Whether a landslide's prob_mean / prob_max hold a change strength (labelled so, never "probability"). */
   const holdsStrength = (r: Pick<InventoryRow, 'run'>): boolean => r.run !== null && strengthRuns.value.has(r.run);
+  /** What the value columns hold over the inventory: model probabilities, change strengths, or both. */
+  const valueKind = computed<'probability' | 'strength' | 'mixed'>(() => {
+    let strength = false;
+    let probability = false;
+    for (const r of rows.value) {
+      if (r.run === null) continue;
+      if (holdsStrength(r)) strength = true;
+      else probability = true;
+    }
+    return strength ? (probability ? 'mixed' : 'strength') : 'probability';
+  });
 
   const rows = computed<InventoryRow[]>(() =>
     (layer.value?.geojson.features ?? []).map((f) => {
@@ -283,5 +294,5 @@ export const useInventoryStore = defineStore('inventory', () => {
     return r.edit?.label ?? null;
   }
 
-  return { layer, rows, rowByFid, filtered, filtering, mapFilter, totals, statusFilter, minArea, maxArea, selected, loading, holdsStrength, refresh, applyChanges, clear, select, zoomTo, update, undo, redo, takeExternalEdits };
+  return { layer, rows, rowByFid, filtered, filtering, mapFilter, totals, statusFilter, minArea, maxArea, selected, loading, holdsStrength, valueKind, refresh, applyChanges, clear, select, zoomTo, update, undo, redo, takeExternalEdits };
 });
