@@ -105,7 +105,7 @@ describe.skipIf(!hasGdal)('the change layer of a change run (export, tag, style)
     expect(gdal('ogrinfo', ['-so', out, 'landslides'])).toContain('SCARP_IMAGERY_SCENES=post.tif, pre.tif');
   });
 
-  it.skipIf(!hasQgis)('QGIS names the value columns a change strength (the stored style of a GeoPackage, the .qml of a Shapefile)', async () => {
+  it.skipIf(!hasQgis)('QGIS names the value columns a change strength (the stored style of a GeoPackage and of the project, the .qml of a Shapefile)', async () => {
     const shp = join(dir, 'strength.shp');
     await exportFromProject({ project, format: 'shp', out: shp });
     const gpkg = pythonFixture<{ fields: Record<string, { alias: string | null }> }>('qgis_edit.py', ['inspect', join(dir, 'standalone.gpkg')]);
@@ -113,6 +113,9 @@ describe.skipIf(!hasGdal)('the change layer of a change run (export, tag, style)
     expect(gpkg.fields.prob_max!.alias).toBe('Max change strength (not a probability)');
     const shape = pythonFixture<{ fields: Record<string, { alias: string | null }> }>('qgis_edit.py', ['inspect', shp, 'strength']);
     expect(shape.fields.prob_mean!.alias).toBe('Mean change strength (not a probability)');
+    // The project file itself: its stored style followed its change run.
+    const own = pythonFixture<{ fields: Record<string, { alias: string | null }> }>('qgis_edit.py', ['inspect', project]);
+    expect(own.fields.prob_mean!.alias).toBe('Mean change strength (not a probability)');
   });
 
   it('the CLI: scarp export --format change, and --format probability --run <change run> exits 1 naming --format change', () => {

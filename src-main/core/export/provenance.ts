@@ -8,7 +8,6 @@ import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { scarpVersion } from '../paths';
 import { runLayerKind, type RunLayerKind } from '../../../src-shared/vocabulary';
-import type { ValueKind } from '../store/project/qgis-style';
 import { confidenceDefinition } from '../vector/confidence';
 import type { InventoryMeta } from './inventory';
 
@@ -33,12 +32,6 @@ export interface Provenance {
 /** The kinds of runs an output's landslides come from: as listed, else the kind of its run's model. */
 export function layerKindsOf(meta: InventoryMeta | undefined): Set<RunLayerKind> {
   return new Set(meta?.layerKinds ?? (meta?.modelId ? [runLayerKind(meta.modelId)] : []));
-}
-
-/** What prob_mean / prob_max hold in an output with landslides of these kinds (the QGIS style's field names). */
-export function valueKindOf(kinds: ReadonlySet<RunLayerKind>): ValueKind {
-  if (!kinds.has('change')) return 'probability';
-  return kinds.has('probability') ? 'mixed' : 'strength';
 }
 
 /** The sidecar name: the output's full file name + `.scarp.json` (never shared by two formats). */

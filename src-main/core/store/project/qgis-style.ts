@@ -8,7 +8,7 @@
  * `.qml` beside file exports. An SLD twin (symbology only) is stored beside it for other tools.
  */
 import type Database from 'better-sqlite3';
-import { EDITED_STATUS } from '../../../../src-shared/vocabulary';
+import { EDITED_STATUS, type RunLayerKind } from '../../../../src-shared/vocabulary';
 import { LANDSLIDE_STATUSES, LANDSLIDE_TYPES, LANDSLIDES_GEOMETRY_COLUMN, LANDSLIDES_TABLE, type LandslideStatus, type LandslideType } from '../landslides-schema';
 
 type Db = Database.Database;
@@ -50,6 +50,12 @@ export const QGIS_DEFAULTS: ReadonlyArray<{ field: string; expression: string; o
  * strength (not a probability), or both kinds of landslides ('mixed').
  */
 export type ValueKind = 'probability' | 'strength' | 'mixed';
+
+/** What prob_mean / prob_max hold where the landslides come from runs of these kinds. */
+export function valueKindOf(kinds: ReadonlySet<RunLayerKind>): ValueKind {
+  if (!kinds.has('change')) return 'probability';
+  return kinds.has('probability') ? 'mixed' : 'strength';
+}
 
 const VALUE_ALIASES: Record<ValueKind, { prob_mean: string; prob_max: string }> = {
   probability: { prob_mean: 'Mean probability', prob_max: 'Max probability' },
@@ -108,6 +114,24 @@ ${defaults}
   <editable>
 ${editable}
   </editable>`;
+}
+
+/** The value kind of the project's stored style (read from its prob_mean alias); null without one. */
+export function storedValueKind(db: Db): ValueKind | null {
+  const row = db.prepare('SELECT styleQML FROM layer_styles WHERE f_table_name = ? AND styleName = ?').get(LANDSLIDES_TABLE, 'Scarp status') as { styleQML: string } | undefined;
+  if (!row) return null;
+  const kinds = Object.keys(VALUE_ALIASES) as ValueKind[];
+  return kinds.find((k) => row.styleQML.includes(`<alias field="prob_mean" name="${esc(VALUE_ALIASES[k].prob_mean)}"/>`)) ?? 'probability';
+}
+
+/**
+ * The project's stored style names prob_mean / prob_max for the runs it holds: rewritten (only) when a
+ * change or single-date run joins model runs or the other way round, so QGIS never calls a change
+ * strength a probability.
+ */
+export function followValueKind(db: Db, kind: ValueKind): void {
+  const stored = storedValueKind(db);
+  if (stored !== null && stored !== kind) createQgisStyle(db, kind);
 }
 
 /** QML (QGIS 3) with a categorized renderer on status and the attribute form (formQml). */

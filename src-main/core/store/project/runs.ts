@@ -10,6 +10,8 @@ import type { GeoTransform, Window } from '../../../../src-shared/geo';
 import { ScarpError } from '../../../../src-shared/errors';
 import { blitTile, compressTile, decompressTile, NODATA_U8, tileSize, tilesOf } from './raster-tiles';
 import { RASTER_TILE_SIZE } from './schema';
+import { followValueKind, valueKindOf } from './qgis-style';
+import { runLayerKind } from '../../../../src-shared/vocabulary';
 
 type Db = Database.Database;
 
@@ -145,6 +147,8 @@ export class RunStore {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?)`,
       )
       .run(id, n.sceneId, n.demLayerId, n.modelId, n.modelName, n.modelSha256, JSON.stringify(n.params), n.paramsKey, now, now, JSON.stringify(n.grid), JSON.stringify(n.plan), n.threshold, n.plan.tilesTotal);
+    const kinds = new Set((this.db.prepare('SELECT DISTINCT model_id FROM scarp_runs').all() as Array<{ model_id: string }>).map((r) => runLayerKind(r.model_id)));
+    followValueKind(this.db, valueKindOf(kinds));
     return this.get(id)!;
   }
 
