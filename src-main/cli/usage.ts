@@ -93,8 +93,8 @@ export const COMMAND_USAGE: Readonly<Record<string, string>> = {
   evidence: `  scarp evidence add --project <file.gpkg> --uuid <landslide uuid> [--photo <file.jpg|png|webp>] [--note <text>]
                      [--lon <deg> --lat <deg>] [--time <ISO 8601>] [--json]
                                          attach a photo (with its caption) or a field note to a landslide: one edit,
-                                         undone by scarp project undo; time and position are taken as given (the
-                                         photo's EXIF is not read)
+                                         undone by scarp project undo; time and position as given, else a JPEG's
+                                         EXIF (time taken, GPS position)
   scarp evidence list --project <file.gpkg> [--uuid <landslide uuid>] [--json]
   scarp evidence remove --project <file.gpkg> --evidence <uuid> [--json]
   scarp evidence export --project <file.gpkg> --evidence <uuid> --out <photo.jpg> [--overwrite] [--json]`,
