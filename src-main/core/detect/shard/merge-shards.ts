@@ -184,8 +184,9 @@ export function joinShards(paths: readonly string[]): MergedShards {
 
 /** The provenance of a merged run: its model and threshold, its scene; the run id every shard shares. */
 export function shardRunMeta(d: ShardDescription): InventoryMeta {
-  const m = d.run.model;
-  return { modelId: m.id, modelName: m.name, modelSha256: m.sha256, threshold: d.run.threshold, runId: d.runId, scenes: [{ name: d.scene, role: null, date: null }], provider: d.provider };
+  // A shard file edited by hand may lack any of these: the provenance says what it has.
+  const m = d.run.model as Partial<ShardDescription['run']['model']> | undefined;
+  return { modelId: m?.id ?? null, modelName: m?.name ?? null, modelSha256: m?.sha256 ?? null, threshold: d.run.threshold ?? null, runId: d.runId ?? null, scenes: typeof d.scene === 'string' ? [{ name: d.scene, role: null, date: null }] : [], provider: d.provider ?? null };
 }
 
 export async function mergeShards(req: { shards: string[]; out: string; overwrite: boolean }): Promise<MergeShardsResult> {
