@@ -143,6 +143,8 @@ export interface ChangeResult {
   changedPixels: number;
   /** Pixels with data in both images that a cloud mask of either flagged: unmapped (no data in the score and the polygons). */
   maskedPixels: number;
+  /** Pixels where the post-event image has data (inside the AOI) but the pre-event image has none: not compared, so unmapped. */
+  preGapPixels: number;
   /** The cloud mask of each image (null: the image has no quality band). */
   cloudMasks: { pre: CloudMaskSummary | null; post: CloudMaskSummary | null };
   features: number;

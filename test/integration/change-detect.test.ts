@@ -172,6 +172,12 @@ describe.skipIf(!hasData || !hasGdal)('change detection on the Iburi 2018 pair (
     expect(c.valid / (1533 * 970)).toBeLessThan(0.65);
     expect(c.maxDiff).toBeLessThan(1e-6 * 100);
     expect(r.features).toBeGreaterThan(50);
+    // The part not compared is counted (as GDAL sees it: post-event data, pre-event nodata) and named in a warning.
+    const gap = Number(gdal('/usr/bin/python3', ['-c', `from osgeo import gdal; a = gdal.Open('${pre}').ReadAsArray(); b = gdal.Open('${post}').ReadAsArray(); print(((a == 0).any(0) & ~(b == 0).any(0)).sum())`]));
+    expect(gap).toBeGreaterThan(0.3 * 1533 * 970);
+    expect(r.preGapPixels).toBe(gap);
+    expect(r.preGapPixels + r.validPixels + r.maskedPixels).toBe(Number(gdal('/usr/bin/python3', ['-c', `from osgeo import gdal; print((~(gdal.Open('${post}').ReadAsArray() == 0).any(0)).sum())`])));
+    expect(r.warnings.join('\n')).toMatch(/The pre-event image s2_pre_event_B4B3B2.tif has no data over 40 % of the post-event image's ground .*change there is not mapped/);
   });
 
   it('a pre-event image reprojected to UTM 54N at 15 m: the score equals NumPy on the gdalwarp (bilinear) co-registration within 1e-6', async () => {

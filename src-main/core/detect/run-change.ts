@@ -7,7 +7,7 @@
  * replace the scene's previous ones through Project.apply. Streams by row bands; outputs appear
  * only when the whole run succeeded (index-run.ts: the chain shared with the single-date method).
  */
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import type { ChangeRequestParsed, ChangeResult, CloudMaskSummary, ProgressSink } from '../../../src-shared/api';
 import { isCloudMaskRole } from '../../../src-shared/bands';
 import { INDEX_RUN_PREFIXES } from '../../../src-shared/vocabulary';
@@ -56,6 +56,8 @@ interface ChangePlan extends IndexRunPlan {
   preResampled: boolean;
   /** Each image's cloud mask (its count grows as rows are read), or null. */
   clouds: { pre: CloudMaskSummary | null; post: CloudMaskSummary | null };
+  /** Post-event pixels with data where the pre-event image has none (grows as rows are read). */
+  preGap: { pixels: number };
 }
 
 /** Both images' bands for one window, cloud-masked, with what the masks removed there. */
@@ -174,6 +176,7 @@ export async function runChange(req: ChangeRequestParsed, onProgress?: ProgressS
           return both;
         }, aoi, progress);
       }
+      const preGap = { pixels: 0 };
       const params = {
         pre: resolve(pair.pre),
         post: resolve(pair.post),
@@ -204,7 +207,9 @@ export async function runChange(req: ChangeRequestParsed, onProgress?: ProgressS
         scoreLabel: 'change score',
         async rows(w, y, n) {
           const [both, s] = await Promise.all([readBoth(w), slope ? slope.readWindow(w) : Promise.resolve(null)]);
-          const rows = changeRows(rule, both.pre, both.post, w.width * n, s, aoi ? aoi.rows(y, n) : null);
+          const inside = aoi ? aoi.rows(y, n) : null;
+          const rows = changeRows(rule, both.pre, both.post, w.width * n, s, inside);
+          preGap.pixels += preGapPixels(both, w.width * n, inside);
           if (clouds.pre) clouds.pre.maskedPixels += both.masked.pre;
           if (clouds.post) clouds.post.maskedPixels += both.masked.post;
           return { ...rows, flagged: rows.changed, masked: both.masked.total };
@@ -225,6 +230,7 @@ export async function runChange(req: ChangeRequestParsed, onProgress?: ProgressS
         gsd: { pre: gPre, post: gPost },
         preResampled,
         clouds,
+        preGap,
       };
     },
     { onProgress, signal, open, cancelled },
@@ -247,6 +253,7 @@ export async function runChange(req: ChangeRequestParsed, onProgress?: ProgressS
     validPixels: r.validPixels,
     changedPixels: r.flaggedPixels,
     maskedPixels: r.maskedPixels,
+    preGapPixels: r.plan.preGap.pixels,
     cloudMasks: r.plan.clouds,
     features: r.polygons.length,
     totalAreaM2: r.polygons.reduce((s, q) => s + q.attributes.area_m2, 0),
@@ -258,8 +265,35 @@ export async function runChange(req: ChangeRequestParsed, onProgress?: ProgressS
       ...r.warnings,
       ...(r.plan.clouds.pre ? [cloudMaskSentence('The pre-event image', r.plan.clouds.pre)] : []),
       ...(r.plan.clouds.post ? [cloudMaskSentence('The post-event image', r.plan.clouds.post)] : []),
+      ...preGapWarning(r.plan.preGap.pixels, r.validPixels + r.maskedPixels, pair.pre),
     ],
   };
+}
+
+/**
+ * Pixels of a window where the post-event image has data and the pre-event image has none (inside the
+ * AOI). Cloud-masked pixels are no data in both (applyCloudMasks) and are counted apart.
+ */
+function preGapPixels(both: PairRead, n: number, inside: Uint8Array | null): number {
+  const a = both.pre.get('red')!;
+  const b = both.post.get('red')!;
+  let gap = 0;
+  for (let k = 0; k < n; k++) if ((inside === null || inside[k] !== 0) && Number.isNaN(a[k]!) && !Number.isNaN(b[k]!)) gap++;
+  return gap;
+}
+
+/**
+ * The warning when part of the post-event image could not be compared (a pre-event image with gaps or a
+ * smaller footprint): change there is not mapped, and an empty area must not read as "no landslides".
+ * Under 1 % of the ground (edge pixels of a resampled image) says nothing.
+ */
+export function preGapWarning(gap: number, compared: number, preImage: string): string[] {
+  const total = gap + compared;
+  if (gap === 0 || gap < 0.01 * total) return [];
+  const pct = Math.round((100 * gap) / total);
+  return [
+    `The pre-event image ${basename(preImage)} has no data over ${pct} % of the post-event image's ground (${gap} pixels): change there is not mapped, so no landslide there does not mean none happened. Give a pre-event image that covers it (scarp info shows each image's bounds and nodata), or map that part with the single-date method (scarp bare-ground --aoi).`,
+  ];
 }
 
 /** Most values kept for the median (more valid pixels are sampled with a fixed stride). */

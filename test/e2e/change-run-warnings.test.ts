@@ -1,0 +1,60 @@
+/**
+ * Issue 15 in browser mode (Chromium): a change run started from the Detect panel shows what it found
+ * and what the operator must know. The real Iburi 2018 Sentinel-2 pair, cut to a window whose
+ * northern third the pre-event image has no data for: the result card names that gap (change there
+ * is not mapped), as `scarp change` does, instead of only a success message.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { join, resolve } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { repoRoot } from '../../src-main/core/paths';
+import { ScarpService } from '../../src-main/core/service/scarp-service';
+import { dataPath, hasData } from '../helpers/data';
+import { gdal, hasGdal } from '../helpers/gdal';
+import { ensureRendererBuilt, freshWork, hasChromium, launch, openProject, type Served, startServe } from './harness';
+
+const work = resolve(repoRoot, 'test/.tmp/e2e-change-run-warnings');
+/** Rows 300–600 of columns 500–980: the pre-event image has no data over rows 300–~420. */
+const WINDOW = ['500', '300', '480', '300'];
+
+describe.skipIf(!hasChromium || !hasData || !hasGdal)('a change run from the Detect panel (Chromium, Iburi 2018)', () => {
+  let served: Served | null = null;
+  let browser: Browser | null = null;
+  afterAll(async () => {
+    await browser?.close();
+    await served?.stop();
+  });
+
+  it('shows the landslides found and warns that the pre-event gap is not mapped', async () => {
+    freshWork(work);
+    const pre = join(work, 'iburi_pre.tif');
+    const post = join(work, 'iburi_post.tif');
+    gdal('gdal_translate', ['-q', '-srcwin', ...WINDOW, dataPath('iburi-2018/s2_pre_event_B4B3B2.tif'), pre]);
+    gdal('gdal_translate', ['-q', '-srcwin', ...WINDOW, dataPath('iburi-2018/s2_post_event_B4B3B2.tif'), post]);
+    const gap = Number(gdal('/usr/bin/python3', ['-c', `from osgeo import gdal; a = gdal.Open('${pre}').ReadAsArray(); b = gdal.Open('${post}').ReadAsArray(); print(round(100 * ((a == 0).any(0) & ~(b == 0).any(0)).sum() / (~(b == 0).any(0)).sum()))`]));
+    expect(gap).toBeGreaterThan(20);
+    const path = join(work, 'iburi.gpkg');
+    const s = new ScarpService();
+    await s.createProject({ path, author: 'e2e' });
+    await s.addScene({ path: pre, role: 'pre-event', date: '2018-08-20' });
+    await s.addScene({ path: post, role: 'post-event', date: '2018-09-11' });
+    await s.closeProject();
+
+    ensureRendererBuilt();
+    served = await startServe([work]);
+    browser = await launch();
+    const page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(String(e)));
+    await openProject(page, served, path, 'iburi');
+    await page.getByTestId('tab-detect').click();
+    await expect.poll(() => page.getByTestId('route-reason').textContent(), { timeout: 60_000 }).toMatch(/change detection/);
+    await page.getByTestId('run-detect').click();
+    const card = page.getByTestId('index-result');
+    await card.waitFor({ timeout: 120_000 });
+    expect(await card.textContent()).toMatch(/Visible-band change/);
+    const warnings = await page.getByTestId('index-warning').allTextContents();
+    expect(warnings.some((w) => w.includes(`has no data over ${gap} % of the post-event image's ground`))).toBe(true);
+    expect(pageErrors).toEqual([]);
+  }, 600_000);
+});
