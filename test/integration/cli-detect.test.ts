@@ -144,6 +144,20 @@ describe.skipIf(!run)('scarp detect (CLI, real data crop)', () => {
     expect(scarp(['detect', '--image', rgb, '--out', join(dir, 'x.gpkg'), '--seed-threshold', '0.9', '--no-seed']).status).toBe(2);
   }, 120_000);
 
+  it('into a project with --out: the file also names the project and its event (the project run\'s provenance)', () => {
+    const project = join(dir, 'event.gpkg');
+    expect(scarp(['project', 'create', project, '--event-name', 'Valley storm', '--event-date', '2020-08-01', '--trigger', 'rainfall']).status).toBe(0);
+    const out = join(dir, 'event-out.geojson');
+    const r = scarp(['detect', '--image', rgb, '--model', model, '--project', project, '--out', out, '--threshold', meanThreshold, '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout) as { project: { runId: string } };
+    const prov = (JSON.parse(readFileSync(out, 'utf8')) as { scarp: Record<string, any> }).scarp;
+    expect(prov.project).toBe('event.gpkg');
+    expect(prov.event).toEqual({ name: 'Valley storm', date: '2020-08-01', trigger: 'rainfall' });
+    expect(prov.run.id).toBe(j.project.runId);
+    expect(prov.imagery.scenes).toEqual([{ name: 'rgb.tif', role: null, date: null }]);
+  });
+
   it('writes RFC 7946 GeoJSON in WGS 84', () => {
     const out = join(dir, 'inv.geojson');
     const r = scarp(['detect', '--image', rgb, '--model', model, '--out', out, '--threshold', '0.4']);

@@ -6,6 +6,7 @@
 import type { Grid, Window } from '../../../src-shared/geo';
 import type { LoadedModel, TilePlan } from '../inference';
 import type { InventoryPolygon } from '../vector';
+import type { InventoryMeta } from '../export/inventory';
 
 export interface DetectionContext {
   model: LoadedModel;
@@ -61,4 +62,6 @@ export interface DetectionHooks {
   end(result: DetectionEnd): Promise<void> | void;
   /** The run failed or was cancelled (not called when the process dies). */
   fail(error: unknown): void;
+  /** What the outputs record of where the run belongs (a project: its name, event and imagery); after begin. */
+  provenance?(): InventoryMeta;
 }

@@ -27,6 +27,8 @@ import { removeProjectFiles, sweepLeftovers } from '../util/leftovers';
 import { ANY_STORED_PATH, checkStoredPaths, modelFileOf, type StoredPathCheck } from '../util/stored-paths';
 import type { DetectionBegin, DetectionContext, DetectionEnd, DetectionHooks, ProbabilityRows } from './detection-hooks';
 import { polygonConfidence } from '../vector/confidence';
+import type { InventoryMeta } from '../export/inventory';
+import { projectMeta } from '../export/project-export';
 
 const sha = (v: unknown): string => createHash('sha256').update(JSON.stringify(v)).digest('hex');
 
@@ -188,6 +190,10 @@ class ProjectRunHooks implements DetectionHooks {
       this.summary.predictedReplaced = r.removed.length;
       this.summary.editId = r.edit?.id ?? null;
     }
+  }
+
+  provenance(): InventoryMeta {
+    return projectMeta(this.project, this.project.runs.get(this.runId));
   }
 
   fail(error: unknown): void {

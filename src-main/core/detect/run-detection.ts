@@ -73,6 +73,7 @@ export async function runDetection(
       ? await hooks.begin({ model, workGrid, region, resampled: scale.kind === 'resample', plan, batchSize, threshold, seedThreshold, tta })
       : { runId: randomUUID(), startRow: 0 };
     const meta: InventoryMeta = {
+      ...hooks?.provenance?.(),
       modelId: model.id,
       modelName: card.name,
       modelSha256: model.sha256,
