@@ -5,7 +5,9 @@
  */
 import type { Grid, Window } from '../../../src-shared/geo';
 import { ScarpError } from '../../../src-shared/errors';
-import { windowGeoTransform } from '../geo';
+import { basename } from 'node:path';
+import { gridBounds, windowGeoTransform } from '../geo';
+import { overlapArea } from '../edit/polygon-ops';
 import { subGrid } from '../raster';
 import { multiPolygonArea, multiPolygonBounds, PolygonRasterizer, readPolygons, type FlatMultiPolygon } from '../vector';
 
@@ -17,6 +19,8 @@ export class AoiMask {
     readonly window: Window,
     private readonly polygons: FlatMultiPolygon[],
     private readonly regionGrid: Grid,
+    /** Share (0..1) of the polygons' area inside the imagery's footprint (planar, in the grid's CRS). */
+    readonly imageryShare: number,
   ) {
     this.rasterizer = new PolygonRasterizer(polygons, regionGrid);
   }
@@ -75,7 +79,23 @@ export class AoiMask {
       });
     }
     const window: Window = { x: wx0, y: wy0, width: wx1 - wx0, height: wy1 - wy0 };
-    return new AoiMask(path, window, polygons, subGrid(grid, window));
+    // The share of the area of interest the imagery's footprint holds (a polygon's part outside it cannot be mapped).
+    const b = gridBounds(grid);
+    const footprint: FlatMultiPolygon = [[Float64Array.of(b.minX, b.minY, b.maxX, b.minY, b.maxX, b.maxY, b.minX, b.maxY, b.minX, b.minY)]];
+    const inside = polygons.reduce((a, g) => a + overlapArea(g, footprint), 0);
+    return new AoiMask(path, window, polygons, subGrid(grid, window), Math.min(1, inside / area));
+  }
+
+  /**
+   * The warning when the imagery's footprint holds less than 99 % of the area of interest: the rest is
+   * not mapped, and an empty part must not read as "no landslides there".
+   */
+  footprintWarning(imagery: string): string[] {
+    if (this.imageryShare >= 0.99) return [];
+    const pct = Math.max(1, Math.floor(100 * this.imageryShare));
+    return [
+      `The imagery ${basename(imagery)} covers only ${pct} % of the area of interest ${basename(this.path)}: the rest is not mapped, so no landslide there does not mean none happened. Add imagery of the rest (a batch of scenes: scarp batch), or narrow the area of interest.`,
+    ];
   }
 
   /** 1 inside, 0 outside, for rows y … y + n − 1 of the window; rows must be asked for in order. */

@@ -151,6 +151,7 @@ export async function openScene(
 
   if (!req.aoi) checkDetectBudget(image.info.path, workGrid.width, workGrid.height, false);
   const aoi = req.aoi ? await AoiMask.load(req.aoi, workGrid) : null;
+  if (aoi) warnings.push(...aoi.footprintWarning(image.info.path));
   const region: Window = aoi ? aoi.window : { x: 0, y: 0, width: workGrid.width, height: workGrid.height };
   if (aoi) checkDetectBudget(image.info.path, region.width, region.height, true);
   const attributes = dem ? new AttributeBands(dem, workGrid, region) : null;

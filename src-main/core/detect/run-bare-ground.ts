@@ -56,6 +56,7 @@ export async function runBareGround(req: BareGroundRequestParsed, onProgress?: P
 
       const workGrid: Grid = { width: image.info.width, height: image.info.height, geoTransform: image.info.geoTransform, crs: image.info.crs };
       const aoi = req.aoi ? await AoiMask.load(req.aoi, workGrid) : null;
+      if (aoi) warnings.push(...aoi.footprintWarning(image.info.path));
       const region: Window = aoi ? aoi.window : { x: 0, y: 0, width: workGrid.width, height: workGrid.height };
       checkDetectBudget(image.info.path, region.width, region.height, aoi !== null);
       const bands = roleBands(image, layout, spec.roles, workGrid);

@@ -129,6 +129,7 @@ export async function runChange(req: ChangeRequestParsed, onProgress?: ProgressS
 
       const workGrid: Grid = { width: post.info.width, height: post.info.height, geoTransform: post.info.geoTransform, crs: post.info.crs };
       const aoi = req.aoi ? await AoiMask.load(req.aoi, workGrid) : null;
+      if (aoi) warnings.push(...aoi.footprintWarning(post.info.path));
       const region: Window = aoi ? aoi.window : { x: 0, y: 0, width: workGrid.width, height: workGrid.height };
       checkDetectBudget(post.info.path, region.width, region.height, aoi !== null);
       const postBands = roleBands(post, postLayout, spec.roles, workGrid);
