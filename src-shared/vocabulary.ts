@@ -80,3 +80,14 @@ export type RunLayerKind = 'probability' | 'change';
 export function runLayerKind(modelId: string): RunLayerKind {
   return modelId.startsWith(INDEX_RUN_PREFIXES.change) || modelId.startsWith(INDEX_RUN_PREFIXES.bareGround) ? 'change' : 'probability';
 }
+
+/**
+ * What the landslides' prob_mean / prob_max hold where they come from runs of these kinds: the model's
+ * probability, a change or single-date run's strength (not a probability), or both ('mixed'). Names
+ * the columns in QGIS styles and in the app.
+ */
+export type ValueKind = 'probability' | 'strength' | 'mixed';
+export function valueKindOf(kinds: ReadonlySet<RunLayerKind>): ValueKind {
+  if (!kinds.has('change')) return 'probability';
+  return kinds.has('probability') ? 'mixed' : 'strength';
+}

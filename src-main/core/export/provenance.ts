@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { scarpVersion } from '../paths';
-import { runLayerKind, type RunLayerKind } from '../../../src-shared/vocabulary';
+import { runLayerKind, valueKindOf, type RunLayerKind } from '../../../src-shared/vocabulary';
 import { confidenceDefinition } from '../vector/confidence';
 import type { InventoryMeta } from './inventory';
 
@@ -49,7 +49,7 @@ export function outputProvenance(meta: InventoryMeta | undefined, opts: { output
     model: { id: m.modelId ?? null, name: m.modelName ?? null, sha256: m.modelSha256 ?? null },
     run: { id: m.runId ?? null, started_at: m.runStartedAt ?? null, threshold: m.threshold ?? null },
     crs: opts.crs ?? null,
-    confidence: confidenceDefinition(layerKindsOf(meta)),
+    confidence: confidenceDefinition(valueKindOf(layerKindsOf(meta))),
     ...(opts.count !== undefined ? { count: opts.count } : {}),
     ...(opts.filter !== undefined ? { filter: opts.filter } : {}),
   };

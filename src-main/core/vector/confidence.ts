@@ -5,7 +5,7 @@
  * pixels the class landslide, so its confidence is the mean of p over it: prob_mean. The raster and
  * the polygons therefore agree: a polygon's confidence is the mean of the confidence raster under it.
  */
-import type { RunLayerKind } from '../../../src-shared/vocabulary';
+import type { ValueKind } from '../../../src-shared/vocabulary';
 
 export const CONFIDENCE_DEFINITION = 'probability that the class is right, from the calibrated probability p: p where landslide (p >= threshold), 1 - p elsewhere; a polygon: mean p over it (prob_mean)';
 
@@ -15,10 +15,10 @@ export const CONFIDENCE_DEFINITION = 'probability that the class is right, from 
  */
 export const CHANGE_CONFIDENCE_DEFINITION = 'change strength of a change or single-date run, not a probability: 0-1, 0.5 at the method threshold, 1 at twice it; a polygon: mean strength over it (prob_mean)';
 
-/** The definition a file states for the kinds of runs its landslides come from (none: the model's). */
-export function confidenceDefinition(kinds: ReadonlySet<RunLayerKind>): string {
-  if (!kinds.has('change')) return CONFIDENCE_DEFINITION;
-  if (!kinds.has('probability')) return CHANGE_CONFIDENCE_DEFINITION;
+/** The definition a file states for what its landslides' values are (valueKindOf the runs they come from). */
+export function confidenceDefinition(values: ValueKind): string {
+  if (values === 'probability') return CONFIDENCE_DEFINITION;
+  if (values === 'strength') return CHANGE_CONFIDENCE_DEFINITION;
   return `landslides of model runs: ${CONFIDENCE_DEFINITION}; of change or single-date runs: ${CHANGE_CONFIDENCE_DEFINITION}`;
 }
 

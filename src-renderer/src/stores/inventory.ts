@@ -8,7 +8,7 @@ import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, watch } from 'vue';
 import type { EditResult, FeatureChanges, InventoryChanges, LandslideStatus, MapFeature, VectorLayer } from '@shared/api';
 import type { Bounds } from '@shared/geo';
-import { countsInInventory, LANDSLIDE_STATUSES, runLayerKind, UNREVIEWED_STATUS } from '@shared/vocabulary';
+import { countsInInventory, LANDSLIDE_STATUSES, runLayerKind, UNREVIEWED_STATUS, valueKindOf, type RunLayerKind, type ValueKind } from '@shared/vocabulary';
 import { api } from '../api/client';
 import { useLayersStore } from './layers';
 import { useProjectStore } from './project';
@@ -94,15 +94,10 @@ export const useInventoryStore = defineStore('inventory', () => {
   /** Whether a landslide's prob_mean / prob_max hold a change strength (labelled so, never "probability"). */
   const holdsStrength = (r: Pick<InventoryRow, 'run'>): boolean => r.run !== null && strengthRuns.value.has(r.run);
   /** What the value columns hold over the inventory: model probabilities, change strengths, or both. */
-  const valueKind = computed<'probability' | 'strength' | 'mixed'>(() => {
-    let strength = false;
-    let probability = false;
-    for (const r of rows.value) {
-      if (r.run === null) continue;
-      if (holdsStrength(r)) strength = true;
-      else probability = true;
-    }
-    return strength ? (probability ? 'mixed' : 'strength') : 'probability';
+  const valueKind = computed<ValueKind>(() => {
+    const kinds = new Set<RunLayerKind>();
+    for (const r of rows.value) if (r.run !== null) kinds.add(holdsStrength(r) ? 'change' : 'probability');
+    return valueKindOf(kinds);
   });
 
   const rows = computed<InventoryRow[]>(() =>

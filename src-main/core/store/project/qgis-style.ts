@@ -8,7 +8,7 @@
  * `.qml` beside file exports. An SLD twin (symbology only) is stored beside it for other tools.
  */
 import type Database from 'better-sqlite3';
-import { EDITED_STATUS, type RunLayerKind } from '../../../../src-shared/vocabulary';
+import { EDITED_STATUS, type ValueKind } from '../../../../src-shared/vocabulary';
 import { LANDSLIDE_STATUSES, LANDSLIDE_TYPES, LANDSLIDES_GEOMETRY_COLUMN, LANDSLIDES_TABLE, type LandslideStatus, type LandslideType } from '../landslides-schema';
 
 type Db = Database.Database;
@@ -44,18 +44,6 @@ export const QGIS_DEFAULTS: ReadonlyArray<{ field: string; expression: string; o
   { field: 'created_at', expression: 'now()', onUpdate: false },
   { field: 'updated_at', expression: 'now()', onUpdate: true },
 ];
-
-/**
- * What prob_mean and prob_max hold in a file: the model's probability, a change or single-date run's
- * strength (not a probability), or both kinds of landslides ('mixed').
- */
-export type ValueKind = 'probability' | 'strength' | 'mixed';
-
-/** What prob_mean / prob_max hold where the landslides come from runs of these kinds. */
-export function valueKindOf(kinds: ReadonlySet<RunLayerKind>): ValueKind {
-  if (!kinds.has('change')) return 'probability';
-  return kinds.has('probability') ? 'mixed' : 'strength';
-}
 
 const VALUE_ALIASES: Record<ValueKind, { prob_mean: string; prob_max: string }> = {
   probability: { prob_mean: 'Mean probability', prob_max: 'Max probability' },

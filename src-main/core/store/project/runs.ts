@@ -10,8 +10,8 @@ import type { GeoTransform, Window } from '../../../../src-shared/geo';
 import { ScarpError } from '../../../../src-shared/errors';
 import { blitTile, compressTile, decompressTile, NODATA_U8, tileSize, tilesOf } from './raster-tiles';
 import { RASTER_TILE_SIZE } from './schema';
-import { followValueKind, valueKindOf } from './qgis-style';
-import { runLayerKind } from '../../../../src-shared/vocabulary';
+import { followValueKind } from './qgis-style';
+import { runLayerKind, valueKindOf } from '../../../../src-shared/vocabulary';
 
 type Db = Database.Database;
 
