@@ -128,7 +128,14 @@ export function guessBandRoles(bandCount: number, descriptions?: readonly string
     };
   }
   const defaults: BandRole[] = bandCount >= 4 ? ['red', 'green', 'blue', 'nir'] : ['red', 'green', 'blue'];
-  return { roles: Array.from({ length: bandCount }, (_, i): BandRole => defaults[i] ?? 'other'), from: 'band count' };
+  const roles = Array.from({ length: bandCount }, (_, i): BandRole => defaults[i] ?? 'other');
+  // Four bands have two common orders: red first (the shared tiles, many exports) and blue first
+  // (PlanetScope 4-band, most sensors' band numbering); the file cannot say which, so the run does.
+  const note =
+    bandCount === 4
+      ? 'The image has 4 bands and no band descriptions: taken as red, green, blue, near-infrared. A PlanetScope 4-band file (and most sensors\' band numbering) is blue, green, red, near-infrared: give the band roles (--bands blue,green,red,nir) if so.'
+      : undefined;
+  return { roles, from: 'band count', ...(note ? { note } : {}) };
 }
 
 /** The roles of a file's bands: the request's (when given), else guessBandRoles. */

@@ -30,6 +30,9 @@ describe('band roles from descriptions and known sensor layouts', () => {
     expect(guessBandRoles(3).roles).toEqual(['red', 'green', 'blue']);
     expect(guessBandRoles(4).roles).toEqual(['red', 'green', 'blue', 'nir']);
     expect(guessBandRoles(4).from).toBe('band count');
+    // Four bands without descriptions are ambiguous (PlanetScope 4-band is blue first): the run says which order it took.
+    expect(guessBandRoles(4).note).toMatch(/taken as red, green, blue, near-infrared\. A PlanetScope 4-band file .*--bands blue,green,red,nir/);
+    expect(guessBandRoles(3).note).toBeUndefined();
     expect(guessBandRoles(5).roles).toEqual(['red', 'green', 'blue', 'nir', 'other']);
     const ps = guessBandRoles(8);
     expect(ps.from).toBe('sensor layout');
