@@ -9,9 +9,9 @@ import { join, resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { repoRoot } from '../../src-main/core/paths';
 import { ScarpService } from '../../src-main/core/service/scarp-service';
-import { dataPath, hasData } from '../helpers/data';
+import { hasData } from '../helpers/data';
 import { gdal, hasGdal } from '../helpers/gdal';
-import { ensureRendererBuilt, freshWork, hasChromium, launch, openProject, type Served, startServe } from './harness';
+import { cropIburiPair, ensureRendererBuilt, freshWork, hasChromium, launch, openProject, type Served, startServe } from './harness';
 
 const work = resolve(repoRoot, 'test/.tmp/e2e-change-run-warnings');
 /** Rows 300–600 of columns 500–980: the pre-event image has no data over rows 300–~420. */
@@ -27,10 +27,7 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal)('a change run from the Det
 
   it('shows the landslides found and warns that the pre-event gap is not mapped', async () => {
     freshWork(work);
-    const pre = join(work, 'iburi_pre.tif');
-    const post = join(work, 'iburi_post.tif');
-    gdal('gdal_translate', ['-q', '-srcwin', ...WINDOW, dataPath('iburi-2018/s2_pre_event_B4B3B2.tif'), pre]);
-    gdal('gdal_translate', ['-q', '-srcwin', ...WINDOW, dataPath('iburi-2018/s2_post_event_B4B3B2.tif'), post]);
+    const { pre, post } = cropIburiPair(work, WINDOW);
     const gap = Number(gdal('/usr/bin/python3', ['-c', `from osgeo import gdal; a = gdal.Open('${pre}').ReadAsArray(); b = gdal.Open('${post}').ReadAsArray(); print(round(100 * ((a == 0).any(0) & ~(b == 0).any(0)).sum() / (~(b == 0).any(0)).sum()))`]));
     expect(gap).toBeGreaterThan(20);
     const path = join(work, 'iburi.gpkg');

@@ -11,10 +11,10 @@ import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { repoRoot } from '../../src-main/core/paths';
 import { ScarpService } from '../../src-main/core/service/scarp-service';
-import { dataPath, hasData } from '../helpers/data';
-import { gdal, hasGdal } from '../helpers/gdal';
+import { hasData } from '../helpers/data';
+import { hasGdal } from '../helpers/gdal';
 import { peek } from '../helpers/project';
-import { diffRegion, ensureRendererBuilt, freshWork, hasChromium, launch, openProject, type Served, startServe, waitMapIdle } from './harness';
+import { cropIburiPair, diffRegion, ensureRendererBuilt, freshWork, hasChromium, launch, openProject, type Served, startServe, waitMapIdle } from './harness';
 
 const work = resolve(repoRoot, 'test/.tmp/e2e-compare-scenes');
 /** A window the pre-event image covers whole (it is 40 % nodata in the north). */
@@ -36,10 +36,7 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal)('scenes with roles and the
 
   it('adds the pre-event scene with role and date from the UI, lists both, and swipes between them', async () => {
     freshWork(work);
-    const pre = join(work, 'iburi_pre.tif');
-    const post = join(work, 'iburi_post.tif');
-    gdal('gdal_translate', ['-q', '-srcwin', ...WINDOW, dataPath('iburi-2018/s2_pre_event_B4B3B2.tif'), pre]);
-    gdal('gdal_translate', ['-q', '-srcwin', ...WINDOW, dataPath('iburi-2018/s2_post_event_B4B3B2.tif'), post]);
+    const { post } = cropIburiPair(work, WINDOW);
     const path = join(work, 'iburi.gpkg');
     const s = new ScarpService();
     await s.createProject({ path, author: 'e2e' });

@@ -4,7 +4,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 import type { SceneInfo } from '../../src-shared/api';
@@ -135,6 +135,15 @@ export function freshWork(dir: string): string {
 export function cropSiteB(band: 'rgb' | 'dsm', dst: string, win: readonly [number, number, number, number], creation: string[] = []): string {
   gdal('gdal_translate', ['-q', '-srcwin', ...win.map(String), ...creation.flatMap((c) => ['-co', c]), dataPath(`jinsha-uav/siteB_${band}.tif`), dst]);
   return dst;
+}
+
+/** Cut the window [x, y, width, height] of the Iburi 2018 pre/post Sentinel-2 pair into `dir` as iburi_pre.tif / iburi_post.tif. */
+export function cropIburiPair(dir: string, win: readonly string[]): { pre: string; post: string } {
+  const pre = join(dir, 'iburi_pre.tif');
+  const post = join(dir, 'iburi_post.tif');
+  gdal('gdal_translate', ['-q', '-srcwin', ...win, dataPath('iburi-2018/s2_pre_event_B4B3B2.tif'), pre]);
+  gdal('gdal_translate', ['-q', '-srcwin', ...win, dataPath('iburi-2018/s2_post_event_B4B3B2.tif'), post]);
+  return { pre, post };
 }
 
 export type Ring = Array<[number, number]>;
