@@ -314,6 +314,8 @@ export interface MergeShardsResult {
   mergeCpuS: number;
   seconds: number;
   run: string;
+  /** The shards' warnings (each shard ran the scene checks: DEM, area of interest, resampling), each once. */
+  warnings: string[];
 }
 
 /**

@@ -5,13 +5,13 @@
  * this crop cross the shard edges, so the joins are exercised. Then the merge's refusals: a missing
  * shard, a shard given twice, and a shard of another run, each named, with no output written.
  */
-import { copyFileSync, existsSync } from 'node:fs';
+import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
 import { deflateRawSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataPath, hasData, tempDir } from '../helpers/data';
-import { gdal, hasGdal, pythonFixture } from '../helpers/gdal';
+import { gdal, gdalinfoJson, hasGdal, pythonFixture } from '../helpers/gdal';
 import { scarp, scarpAsync } from '../helpers/cli';
 
 interface Comparison {
@@ -29,6 +29,7 @@ describe.skipIf(!(hasData && hasGdal))('detect --shard K/N + merge-shards (CLI, 
   let scene: string[];
   const N = 4;
   const shard = (k: number) => join(dir, `shard_${k}.gpkg`);
+  let shardWarnings: string[] = [];
 
   beforeAll(async () => {
     ({ dir, cleanup } = tempDir('detect-shards'));
@@ -43,14 +44,16 @@ describe.skipIf(!(hasData && hasGdal))('detect --shard K/N + merge-shards (CLI, 
       ...Array.from({ length: N }, (_, i) => scarpAsync(['detect', ...scene, '--shard', `${i + 1}/${N}`, '--out', shard(i + 1), '--json'])),
     ]);
     for (const r of runs) expect(r.status, r.stderr).toBe(0);
+    shardWarnings = runs.slice(1).flatMap((r) => (JSON.parse(r.stdout) as { warnings: string[] }).warnings);
   }, 1_200_000);
   afterAll(() => cleanup());
 
   it('merges into the same inventory as one run', { timeout: 600_000 }, () => {
     const r = scarp(['merge-shards', '--out', join(dir, 'merged.gpkg'), '--json', ...[3, 1, 4, 2].map(shard)]);
     expect(r.status, r.stderr).toBe(0);
-    const m = JSON.parse(r.stdout) as { shards: number; features: number; joined: number };
+    const m = JSON.parse(r.stdout) as { shards: number; features: number; joined: number; warnings: string[] };
     expect(m.shards).toBe(N);
+    expect(m.warnings).toEqual([...new Set(shardWarnings)]);
     expect(m.joined).toBeGreaterThan(0);
     const c = pythonFixture<Comparison>('compare_inventories.py', [join(dir, 'single.gpkg'), join(dir, 'merged.gpkg')]);
     expect(c.countA).toBeGreaterThan(0);
@@ -69,6 +72,24 @@ describe.skipIf(!(hasData && hasGdal))('detect --shard K/N + merge-shards (CLI, 
     expect(provenance(join(dir, 'merged.gpkg'))).toHaveLength(4);
     expect(provenance(join(dir, 'merged.gpkg'))).toEqual(provenance(join(dir, 'single.gpkg')));
   });
+
+  it('what every shard warned of (an area of interest past the imagery) the merge says once', async () => {
+    const info = gdalinfoJson(join(dir, 'rgb.tif')) as { geoTransform: number[]; size: number[] };
+    const [ox, px, , oy, , py] = info.geoTransform as [number, number, number, number, number, number];
+    const [w, h] = info.size as [number, number];
+    const x1 = ox + px * w;
+    const y1 = oy + py * h;
+    // The crop's western half and as much again west of it: the imagery covers half the area of interest.
+    const ring = [[ox - (x1 - ox) / 2, y1], [ox + (x1 - ox) / 2, y1], [ox + (x1 - ox) / 2, oy], [ox - (x1 - ox) / 2, oy], [ox - (x1 - ox) / 2, y1]];
+    const aoi = join(dir, 'aoi.geojson');
+    writeFileSync(aoi, JSON.stringify({ type: 'FeatureCollection', crs: { type: 'name', properties: { name: 'urn:ogc:def:crs:EPSG::32647' } }, features: [{ type: 'Feature', properties: {}, geometry: { type: 'Polygon', coordinates: [ring] } }] }));
+    const runs = await Promise.all([1, 2].map((k) => scarpAsync(['detect', ...scene, '--aoi', aoi, '--shard', `${k}/2`, '--out', join(dir, `aoi_${k}.gpkg`), '--json'])));
+    for (const r of runs) expect(r.status, r.stderr).toBe(0);
+    const r = scarp(['merge-shards', '--out', join(dir, 'aoi-merged.gpkg'), ...[1, 2].map((k) => join(dir, `aoi_${k}.gpkg`))]);
+    expect(r.status, r.stderr).toBe(0);
+    const said = r.stdout.split('\n').filter((l) => l.startsWith('Warning:') && l.includes('covers only 50 % of the area of interest aoi.geojson'));
+    expect(said).toHaveLength(1);
+  }, 600_000);
 
   it('names missing and repeated shards and writes nothing', () => {
     const out = join(dir, 'bad.gpkg');

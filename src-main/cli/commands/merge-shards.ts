@@ -9,6 +9,7 @@ function summary(r: MergeShardsResult): string {
     `Landslides:  ${r.features} polygons, ${(r.totalAreaM2 / 10_000).toFixed(2)} ha (${r.fromShards} finished in the shards, ${r.joined} vectorised across shard edges from ${r.stitchedRows} stitched rows)`,
     `Inventory:   ${r.out}`,
     `CPU:         shards ${r.shardCpuS.toFixed(1)} s in all, merge ${r.mergeCpuS.toFixed(1)} s (${r.seconds.toFixed(1)} s wall)`,
+    ...r.warnings.map((w) => `Warning:     ${w}`),
   ].join('\n');
 }
 

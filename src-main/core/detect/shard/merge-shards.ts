@@ -111,6 +111,8 @@ export interface MergedShards {
   fromShards: number;
   stitchedRows: number;
   shardCpuS: number;
+  /** The shards' warnings (the scene checks each ran), each once. */
+  warnings: string[];
 }
 
 /** Read, check and join the shard files `paths` (absolute, distinct) in memory. */
@@ -176,7 +178,9 @@ export function joinShards(paths: readonly string[]): MergedShards {
       }
       take(polygonizer.finish());
     }
-    return { polygons, description: shards[0]!.d, shards: shards.length, fromShards, stitchedRows, shardCpuS: shards.reduce((s, x) => s + x.d.timings.cpuS, 0) };
+    // Each shard ran the same scene checks: a warning they share is said once.
+    const warnings = [...new Set(shards.flatMap((x) => (Array.isArray(x.d.warnings) ? x.d.warnings : [])))];
+    return { polygons, description: shards[0]!.d, shards: shards.length, fromShards, stitchedRows, shardCpuS: shards.reduce((s, x) => s + x.d.timings.cpuS, 0), warnings };
   } finally {
     for (const s of shards) s.reader.close();
   }
@@ -217,6 +221,7 @@ export async function mergeShards(req: { shards: string[]; out: string; overwrit
       mergeCpuS: (cpu.user + cpu.system) / 1e6,
       seconds: (performance.now() - t0) / 1000,
       run: first.runId,
+      warnings: m.warnings,
     };
   } catch (e) {
     discardOutputs([out]);
