@@ -353,6 +353,8 @@ export interface BatchSceneStatus {
   /** Landslides of the scene in the merged inventory (after the overlaps were resolved). */
   features?: number;
   error?: { shard: number; code: string; message: string; hint: string; file?: string };
+  /** What the scene's shards warned of (a DEM with gaps, resampling, …), each once; set when merged. */
+  warnings?: string[];
 }
 
 export interface BatchResult {

@@ -94,6 +94,23 @@ describe.skipIf(!(hasData && hasGdal))('scarp batch: many scenes, sharded, one i
     expect(md).toContain('SCARP_IMAGERY_SCENES=west_rgb.tif, east_rgb.tif');
   });
 
+  it("a scene's report carries what its shards warned of, once (an area of interest reaching past it)", async () => {
+    const info = JSON.parse(gdal('gdalinfo', ['-json', join(dir, 'west_rgb.tif')])) as { geoTransform: number[] };
+    const [ox, px, , oy, , py] = info.geoTransform as [number, number, number, number, number, number];
+    const [x1, y1] = [ox + px * WIN, oy + py * H];
+    // Half of it east of the west window: the imagery covers half the area of interest.
+    const ring = [[ox, y1], [x1 + (x1 - ox), y1], [x1 + (x1 - ox), oy], [ox, oy], [ox, y1]];
+    const aoi = join(dir, 'aoi.geojson');
+    writeFileSync(aoi, JSON.stringify({ type: 'FeatureCollection', crs: { type: 'name', properties: { name: 'urn:ogc:def:crs:EPSG::32647' } }, features: [{ type: 'Feature', properties: {}, geometry: { type: 'Polygon', coordinates: [ring] } }] }));
+    const one = join(dir, 'one.txt');
+    writeFileSync(one, 'west_rgb.tif west_dsm.tif\n');
+    const r = await scarpAsync(['batch', '--scenes', one, '--out-dir', join(dir, 'aoi-run'), '--shards', '2', '--aoi', aoi, '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const [west] = (JSON.parse(r.stdout) as BatchResult).scenes;
+    expect(west!.state).toBe('done');
+    expect(west!.warnings!.filter((w) => w.includes('covers only 50 % of the area of interest aoi.geojson'))).toHaveLength(1);
+  }, 600_000);
+
   it('in the overlap: the landslides of one run over the whole region, each once', () => {
     const c = pythonFixture<{ countA: number; countB: number; matched: number; duplicates: number; pieces: number; meanIoU: number }>('compare_overlap.py', [join(dir, 'whole.gpkg'), join(dir, 'run', 'landslides.gpkg'), ...overlapZone]);
     expect(c.countA).toBeGreaterThan(0);

@@ -92,6 +92,7 @@ function summary(r: BatchResult): string {
   for (const s of r.report ? r.scenes : r.scenes.filter((x) => r.failedNow > 0 && x.error)) {
     const head = `  ${s.id.padEnd(20)} ${s.state.padEnd(8)} ${s.shardsDone}/${r.shardsPerScene} shards`;
     lines.push(s.error ? `${head}; shard ${s.error.shard} failed: ${s.error.code}: ${s.error.message} (${s.error.hint})` : s.features !== undefined ? `${head}, ${s.features} landslides` : head);
+    for (const w of s.warnings ?? []) lines.push(`    Warning: ${w}`);
   }
   if (r.merged) {
     const m = r.merged;

@@ -192,6 +192,8 @@ async function mergeBatch(plan: BatchPlan, dir: string, statuses: BatchSceneStat
       const grid = m.description.run.grid;
       crs ??= grid.crs;
       runs.set(s.id, m.description.runId);
+      const st = statuses[plan.scenes.indexOf(s)]!;
+      if (m.warnings.length > 0) st.warnings = m.warnings;
       metas.push(shardRunMeta(m.description));
       const pixel = Math.max(Math.abs(grid.geoTransform[1]), Math.abs(grid.geoTransform[5]));
       if (sameCrs(grid.crs, crs)) {
