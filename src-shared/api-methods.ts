@@ -36,6 +36,7 @@ export const API_METHODS = {
   addScene: 'call',
   removeScene: 'call',
   relinkScene: 'call',
+  setSceneDem: 'call',
   findMovedImagery: 'call',
   listRuns: 'call',
   resumeDetection: 'stream',

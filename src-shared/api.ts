@@ -875,12 +875,17 @@ export const AddSceneRequest = z.object({
     .regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD')
     .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'a real calendar date')
     .optional(),
+  /** The scene's DEM, recorded as its terrain (checked before the scene is added: nothing is added when it is not a DEM). */
+  dem: z.string().min(1).optional(),
 });
 export type AddSceneRequest = z.input<typeof AddSceneRequest>;
 export const RemoveSceneRequest = z.object({ sceneId: z.string().min(1) });
 export type RemoveSceneRequest = z.input<typeof RemoveSceneRequest>;
 export const RelinkSceneRequest = z.object({ sceneId: z.string().min(1), path: z.string().min(1) });
 export type RelinkSceneRequest = z.input<typeof RelinkSceneRequest>;
+/** Record a DEM as the scene's terrain in the project (what a run with it would record). */
+export const SetSceneDemRequest = z.object({ sceneId: z.string().min(1), path: z.string().min(1) });
+export type SetSceneDemRequest = z.input<typeof SetSceneDemRequest>;
 /** Find moved imagery (same content under the project's folder and `folder`); with `relink`, point the scenes at it. */
 export const FindMovedImageryRequest = z.object({ folder: z.string().min(1).optional(), relink: z.boolean().optional() });
 export type FindMovedImageryRequest = z.input<typeof FindMovedImageryRequest>;
@@ -1100,6 +1105,11 @@ export interface SceneInfo {
   role: (typeof SCENE_ROLES)[number] | null;
   /** Acquisition date (YYYY-MM-DD), or null. */
   date: string | null;
+  /**
+   * The DEM last used with the scene (by a run, or chosen in the app: setSceneDem), with the state
+   * of its file; null when none was. A reopened project takes it as the scene's terrain.
+   */
+  dem: { path: string; name: string; state: 'ok' | 'missing' | 'changed' } | null;
 }
 
 export interface RunInfo {
@@ -1225,6 +1235,8 @@ export interface ProjectApi {
   removeScene(request: RemoveSceneRequest): Promise<{ removed: string }>;
   /** Point a scene whose file moved at its new place (same content required). */
   relinkScene(request: RelinkSceneRequest): Promise<SceneInfo>;
+  /** Record a DEM as the scene's terrain, so that the project reopened anywhere has it. */
+  setSceneDem(request: SetSceneDemRequest): Promise<SceneInfo>;
   /** Find the imagery of scenes that moved (by content, under the project's folder and a chosen one); relink it on request. */
   findMovedImagery(request: FindMovedImageryRequest): Promise<MovedImagery>;
   listRuns(): Promise<RunInfo[]>;

@@ -61,8 +61,9 @@ export const COMMAND_USAGE: Readonly<Record<string, string>> = {
   scarp project relink <file.gpkg> [--search <folder>]   find moved imagery by content (the project's
                                          folder and <folder>) and relink every scene found
   scarp project add-scene <file.gpkg> --image <tif> [--role pre-event|post-event] [--date YYYY-MM-DD]
-                                         add imagery (several post-event scenes are fine; the same file again
-                                         updates its role and date)
+               [--dem <tif>]             add imagery (several post-event scenes are fine; the same file again
+                                         updates its role and date); --dem records its terrain, which the app
+                                         opens with it (a detection records the DEM it ran with too)
   scarp project remove-scene <file.gpkg> --scene <id>   (refused while runs or landslides come from it)`,
   review: `  scarp review --project <file.gpkg> --uuid <uuid>[,<uuid>...] --status <status> [--type <type>]
                [--notes <text>] [--json]

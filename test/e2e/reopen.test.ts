@@ -12,6 +12,7 @@ import type { Browser, Page } from 'playwright-core';
 import { repoRoot } from '../../src-main/core/paths';
 import { hasData } from '../helpers/data';
 import { hasGdal } from '../helpers/gdal';
+import { scarp } from '../helpers/cli';
 import { cropSiteB, ensureRendererBuilt, freshWork, hasChromium, launch, openProject, seedProject, type Served, startServe } from './harness';
 
 const work = resolve(repoRoot, 'test/.tmp/e2e-reopen');
@@ -114,4 +115,35 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal || !existsSync(MODEL))('re-
     expect(await page.getByTestId('project-name').textContent()).toBe('No project open');
     expect(pageErrors).toEqual([]);
   }, 600_000);
+
+  it('a project the command line made opens with its DEM and the run\'s probability and mask, in a browser that never saw it', async () => {
+    const dir = join(work, 'cli');
+    freshWork(dir);
+    const [rgb, dsm] = (['rgb', 'dsm'] as const).map((band) => cropSiteB(band, join(dir, `${band}.tif`), [1100, 900, 512, 512], ['TILED=YES']));
+    const path = join(dir, 'cli.gpkg');
+    const d = scarp(['detect', '--image', rgb!, '--dem', dsm!, '--project', path, '--json']);
+    expect(d.status, d.stderr).toBe(0);
+    const threshold = (JSON.parse(d.stdout) as { threshold: number }).threshold;
+    await served?.stop();
+    served = await startServe([dir]);
+    browser ??= await launch();
+    // A new browser context: no remembered session for this project (another machine, another user).
+    const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
+    const page = await context.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(String(e)));
+    await openProject(page, served, path, 'cli');
+    await page.getByTestId('dem-card').waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('dem-card').textContent()).toContain('dsm.tif');
+    await page.getByTestId('tab-layers').click();
+    await page.getByTestId('layer-probability').waitFor({ timeout: 60_000 });
+    await expect.poll(() => page.getByTestId('layer-mask').textContent(), { timeout: 30_000 }).toContain(`threshold ${Number(threshold.toFixed(2))}`);
+    await page.getByTestId('layer-slope').waitFor();
+    // Run again from here: the picker sees the DEM.
+    await page.getByTestId('tab-detect').click();
+    await expect.poll(() => page.getByTestId('model-reason').textContent(), { timeout: 30_000 }).toMatch(/a DEM was given; its terrain input is used\.$/);
+    expect(existsSync(join(dir, `cli-probability-${(JSON.parse(d.stdout) as { project: { runId: string } }).project.runId.slice(0, 8)}.tif`))).toBe(true);
+    expect(pageErrors).toEqual([]);
+    await context.close();
+  }, 300_000);
 });

@@ -4,13 +4,13 @@
  * scene, the role given by a change run, removal refused while runs or landslides come from a scene,
  * and an older project upgraded.
  */
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SceneInfo } from '../../src-shared/api';
-import { hasGdal } from '../helpers/gdal';
+import { gdal, hasGdal } from '../helpers/gdal';
 import { tempDir } from '../helpers/data';
 import { SCHEMA_VERSION } from '../../src-main/core/store/project';
 import { scarp } from '../helpers/cli';
@@ -67,6 +67,42 @@ describe.skipIf(!hasGdal)('project scenes with roles and dates', () => {
     const e = (JSON.parse(r.stdout) as { error: { code: string; message: string } }).error;
     expect(e.message).toMatch(/1 run\(s\) and 1 landslide\(s\)/);
     expect(scenes(p).map((x) => x.id)).toEqual(['pre', 'post']);
+  });
+
+  it("records a scene's DEM: the one chosen last or run with last is what the project opens with; a file that is not a DEM adds nothing", () => {
+    const p = join(dir, 'terrain.gpkg');
+    const dem = (name: string, band: number): string => {
+      gdal('gdal_translate', ['-q', '-b', String(band), '-ot', 'Float32', join(dir, 'post.tif'), join(dir, name)]);
+      return join(dir, name);
+    };
+    const [a, b] = [dem('dem_a.tif', 1), dem('dem_b.tif', 2)];
+    const post = (): SceneInfo => scenes(p).find((x) => x.id === 'post')!;
+    expect(scarp(['project', 'create', p]).status).toBe(0);
+    expect(scarp(['project', 'add-scene', p, '--image', join(dir, 'pre.tif'), '--role', 'pre-event']).status).toBe(0);
+    // Imagery given as the DEM: refused before anything is added.
+    const bad = scarp(['project', 'add-scene', p, '--image', join(dir, 'post.tif'), '--dem', join(dir, 'post_nrgb.tif'), '--json']);
+    expect(bad.status).toBe(1);
+    expect((JSON.parse(bad.stdout) as { error: { message: string } }).error.message).toMatch(/post_nrgb\.tif has 4 bands; a DEM has one band/);
+    expect(scenes(p).map((x) => x.id)).toEqual(['pre']);
+
+    expect(scarp(['project', 'add-scene', p, '--image', join(dir, 'post.tif'), '--role', 'post-event', '--dem', a]).status).toBe(0);
+    expect(post().dem).toEqual({ path: a, name: 'dem_a.tif', state: 'ok' });
+    expect(scarp(['project', 'scenes', p]).stdout).toMatch(new RegExp(`^post\tpost-event\tok\t.*\tDEM ${a}$`, 'm'));
+    expect(scenes(p).find((x) => x.id === 'pre')!.dem).toBeNull();
+    // A run with another DEM makes it the scene's terrain.
+    expect(scarp(['change', '--project', p, '--dem', b, '--json']).status).toBe(0);
+    expect(post().dem?.path).toBe(b);
+    // Chosen again (the app's setSceneDem, here through add-scene): the earlier DEM, without a new layer.
+    expect(scarp(['project', 'add-scene', p, '--image', join(dir, 'post.tif'), '--dem', a]).status).toBe(0);
+    expect(post().dem?.path).toBe(a);
+    const db = new Database(p, { readonly: true });
+    expect((db.prepare("SELECT count(*) AS n FROM scarp_layers WHERE kind = 'dem'").get() as { n: number }).n).toBe(2);
+    db.close();
+    // Its file gone: the project still names it, as missing.
+    renameSync(a, `${a}.moved`);
+    expect(post().dem).toMatchObject({ path: a, state: 'missing' });
+    expect(scarp(['project', 'scenes', p]).stdout).toContain(`DEM ${a} (missing)`);
+    renameSync(`${a}.moved`, a);
   });
 
   it('a project of format 4 is upgraded: its scenes get the columns, without role or date', () => {

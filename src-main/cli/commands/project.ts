@@ -23,12 +23,14 @@ const OPTIONS = {
   image: { type: 'string' },
   role: { type: 'string' },
   date: { type: 'string' },
+  dem: { type: 'string' },
 } as const;
 
 const SUB = ['create', 'info', 'scenes', 'runs', 'history', 'undo', 'redo', 'relink', 'add-scene', 'remove-scene'] as const;
 
-/** One line per scene: id, role and date, state, size, CRS, path. */
-const sceneLine = (x: SceneInfo): string => `${x.id}\t${x.role ?? '-'}${x.date ? ` ${x.date}` : ''}\t${x.state}\t${x.width}×${x.height}\t${x.crsName ?? ''}\t${x.path}`;
+/** One line per scene: id, role and date, state, size, CRS, path, its DEM. */
+const demColumn = (d: SceneInfo['dem']): string => (d ? `DEM ${d.path}${d.state === 'ok' ? '' : ` (${d.state})`}` : 'no DEM');
+const sceneLine = (x: SceneInfo): string => `${x.id}\t${x.role ?? '-'}${x.date ? ` ${x.date}` : ''}\t${x.state}\t${x.width}×${x.height}\t${x.crsName ?? ''}\t${x.path}\t${demColumn(x.dem)}`;
 type Sub = (typeof SUB)[number];
 
 function formatInfo(i: ProjectInfo): string {
@@ -111,7 +113,7 @@ export async function runProject(service: ScarpApi, args: string[]): Promise<num
         if (!v.image) throw new UsageError('project add-scene needs --image <file.tif>');
         if (v.role !== undefined && !(SCENE_ROLES as readonly string[]).includes(v.role)) throw new UsageError(`--role must be one of ${SCENE_ROLES.join(', ')}`);
         if (v.date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(v.date)) throw new UsageError(`--date must be YYYY-MM-DD, got '${v.date}'`);
-        const s = await service.addScene({ path: v.image, role: v.role as SceneRole | undefined, date: v.date });
+        const s = await service.addScene({ path: v.image, role: v.role as SceneRole | undefined, date: v.date, dem: v.dem });
         out(s, `Scene ${sceneLine(s)}`);
         break;
       }

@@ -24,6 +24,7 @@ import type {
   ProgressSink,
   ProjectInfo,
   RelinkSceneRequest,
+  SetSceneDemRequest,
   ResumeDetectionRequest,
   RunInfo,
   SceneInfo,
@@ -40,7 +41,7 @@ import {
 import { errorInfoOf, ScarpError } from '../../../src-shared/errors';
 import type { CrsInfo } from '../../../src-shared/geo';
 import { crsFromEpsg } from '../geo';
-import { isOpenAt, Project, withProject, type ApplyResult, type EditEntry, type ReplayResult, type RunRecord, type SceneWithState, type StoredFeature } from '../store/project';
+import { checkDemFile, isOpenAt, Project, withProject, type ApplyResult, type EditEntry, type ReplayResult, type RunRecord, type SceneWithState, type StoredFeature } from '../store/project';
 import { fromPolygonCoords, toPolygonCoords } from '../vector/geometry';
 import { mapCrs, mapFeature } from './map-features';
 import type { runDetection } from '../detect/run-detection';
@@ -73,6 +74,7 @@ function sceneInfo(s: SceneWithState): SceneInfo {
     addedAt: s.addedAt,
     role: s.role,
     date: s.acquired,
+    dem: s.dem,
   };
 }
 
@@ -274,8 +276,9 @@ export class ProjectService {
 
   async addScene(req: AddSceneRequest): Promise<SceneInfo> {
     const p = this.current();
+    const dem = req.dem === undefined ? null : await checkDemFile(req.dem);
     const { scene } = await p.addScene(req.path, { role: req.role, date: req.date });
-    return sceneInfo({ ...scene, state: p.scenes.state(scene) });
+    return sceneInfo(dem ? await p.chooseDem(scene.id, dem) : p.withState(scene));
   }
 
   removeScene(req: RemoveSceneRequest): { removed: string } {
@@ -286,7 +289,11 @@ export class ProjectService {
   relinkScene(req: RelinkSceneRequest): SceneInfo {
     const p = this.current();
     const s = p.relinkScene(req.sceneId, req.path);
-    return sceneInfo({ ...s, state: p.scenes.state(s) });
+    return sceneInfo(p.withState(s));
+  }
+
+  async setSceneDem(req: SetSceneDemRequest): Promise<SceneInfo> {
+    return sceneInfo(await this.current().chooseDem(req.sceneId, req.path));
   }
 
   findMovedImagery(req: { folder?: string; relink?: boolean }): MovedImagery {

@@ -16,6 +16,7 @@ import {
   MapFeaturesRequest,
   OpenProjectRequest,
   RelinkSceneRequest,
+  SetSceneDemRequest,
   FindMovedImageryRequest,
   type MovedImagery,
   ResumeDetectionRequest,
@@ -241,6 +242,10 @@ export class ScarpService implements ScarpApi {
 
   async relinkScene(request: RelinkSceneRequest): Promise<SceneInfo> {
     return this.projects.relinkScene(validate(RelinkSceneRequest, request, 'relink scene'));
+  }
+
+  async setSceneDem(request: SetSceneDemRequest): Promise<SceneInfo> {
+    return this.projects.setSceneDem(validate(SetSceneDemRequest, request, 'set the scene DEM'));
   }
 
   async listRuns(): Promise<RunInfo[]> {

@@ -59,16 +59,21 @@ export const useProjectStore = defineStore('project', () => {
       const first = scenes.value.find((s) => s.state === 'ok' && s.role !== 'pre-event') ?? scenes.value.find((s) => s.state === 'ok');
       const img = ws.imagery ?? first?.path;
       if (img) await setImagery(img, false).catch(() => undefined);
-      if (ws.dem) await setDem(ws.dem).catch(() => undefined);
+      // The scene's DEM as the project records it (a run's, or the one chosen here), else this
+      // machine's memory of the session: a project made by the CLI or elsewhere keeps its terrain.
+      const scene = scenes.value.find((s) => s.path === img);
+      const demPath = scene?.dem?.state === 'ok' ? scene.dem.path : ws.dem;
+      if (demPath) await setDem(demPath, false).catch(() => undefined);
       await showPreEvent().catch(() => undefined);
       await showChangeLayer(p.path, ws).catch((e) => useUiStore().notifyError(e, 'warning'));
-      if (ws.probability) {
-        probabilityPath.value = ws.probability;
+      const probability = ws.probability ?? (scene ? await storedProbability(p.path, scene.id, ws.threshold === undefined && !ws.lastRun).catch((e) => void useUiStore().notifyError(e, 'warning')) : undefined);
+      if (probability) {
+        probabilityPath.value = probability;
         await layers
-          .addRaster(ws.probability, 'probability')
+          .addRaster(probability, 'probability')
           .then((l) => layers.setVisible(l.key, false))
           .catch(() => undefined);
-        await layers.addRaster(ws.probability, 'mask', { threshold: detect.threshold }).catch(() => undefined);
+        await layers.addRaster(probability, 'mask', { threshold: detect.threshold }).catch(() => undefined);
       }
       await useInventoryStore().refresh();
       for (const [key, st] of Object.entries(ws.layers ?? {})) {
@@ -102,6 +107,23 @@ export const useProjectStore = defineStore('project', () => {
       if (shown) return;
     }
     await useDetectStore().showChangeLayer(projectPath, run.id);
+  }
+
+  /**
+   * The probability of the scene's latest model run when this app has not shown one for the project
+   * (a project made by `scarp detect --project` or a batch, a colleague's, or one opened on another
+   * machine): written beside the project from the run's stored tiles (`scarp export --format
+   * probability --run`), as a run in this app writes it. With `useRunThreshold`, the mask previews
+   * the run's own threshold.
+   */
+  async function storedProbability(projectPath: string, sceneId: string, useRunThreshold: boolean): Promise<string | undefined> {
+    const run = (await api.listRuns()).find((r) => r.sceneId === sceneId && r.status === 'done' && runLayerKind(r.modelId) === 'probability');
+    if (!run) return undefined;
+    const out = `${projectPath.replace(/\.gpkg$/i, '')}-probability-${run.id.slice(0, 8)}.tif`;
+    await api.exportInventory({ project: projectPath, format: 'probability', run: run.id, out, overwrite: true });
+    if (useRunThreshold) useDetectStore().restore({ threshold: run.threshold });
+    patchWorkspace(projectPath, { probability: out });
+    return out;
   }
 
   function remember(): void {
@@ -191,11 +213,17 @@ export const useProjectStore = defineStore('project', () => {
     }
   }
 
-  /** Add a DEM: hillshade (visible) and slope (hidden) layers; used by models that need terrain. */
-  async function setDem(p: string): Promise<void> {
+  /** Add a DEM: hillshade (visible) and slope (hidden) layers; used by models that need terrain; recorded for the imagery's scene unless `record` is false. */
+  async function setDem(p: string, record = true): Promise<void> {
     busy.value = true;
     try {
       const info = await api.rasterInfo({ path: p });
+      // Recorded in the project as the imagery scene's terrain, so that it opens with it anywhere.
+      const scene = scenes.value.find((s) => s.path === imagery.value?.path);
+      if (record && scene) {
+        const updated = await api.setSceneDem({ sceneId: scene.id, path: p });
+        scenes.value = scenes.value.map((s) => (s.id === updated.id ? updated : s));
+      }
       const layers = useLayersStore();
       const h = await layers.addRaster(p, 'hillshade', { opacity: 0.35 });
       // Over imagery the hillshade starts hidden: the operator turns it on to read the relief.

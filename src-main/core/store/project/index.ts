@@ -1,5 +1,5 @@
 /** The project store: a Scarp project is one GeoPackage (issue 4). */
-export { Project, type EventMetadata, type ExternalEditsTaken, type ProjectSummary, type SceneWithState } from './project';
+export { checkDemFile, Project, type EventMetadata, type ExternalEditsTaken, type ProjectSummary, type SceneWithState } from './project';
 export { ProjectDb, FULL_CHECK_MAX_BYTES, type OpenReport, type OpenProjectOptions, type CreateProjectOptions } from './project-db';
 export { SCHEMA_VERSION, RASTER_TILE_SIZE, MIGRATIONS } from './schema';
 export { type EditEntry, type FeatureAttrs, type JournalOp } from './journal';

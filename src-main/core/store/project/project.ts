@@ -40,6 +40,21 @@ export type ProjectSummary = Omit<ProjectInfo, 'open'> & { open: OpenReport };
 
 export interface SceneWithState extends SceneRecord {
   state: FileState;
+  /** The DEM last used with the scene (SceneStore.demOf), with its file's state; null when none was. */
+  dem: { path: string; name: string; state: FileState } | null;
+}
+
+/** `file` as a DEM the project can record: it exists and is a readable raster of one band. Its absolute path. */
+export async function checkDemFile(file: string): Promise<string> {
+  const path = resolve(file);
+  if (!existsSync(path)) throw new ScarpError({ code: 'FILE_NOT_FOUND', message: `The DEM ${path} does not exist.`, file: path, hint: 'Choose the DEM file again.' });
+  // The reader's own errors name what is wrong with an unreadable file.
+  const src = await openRaster(path);
+  const bands = src.info.bandCount;
+  await src.close();
+  if (bands !== 1)
+    throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `${path} has ${bands} bands; a DEM has one band of elevations.`, file: path, hint: 'Choose the elevation file (a DEM or DSM GeoTIFF), not the imagery.' });
+  return path;
 }
 
 export class Project {
@@ -214,7 +229,25 @@ export class Project {
   // ---- scenes ------------------------------------------------------------------------------
 
   listScenes(): SceneWithState[] {
-    return this.scenes.list().map((s) => ({ ...s, state: this.scenes.state(s) }));
+    return this.scenes.list().map((s) => this.withState(s));
+  }
+
+  /** A scene with its file's state and the DEM last used with it. */
+  withState(s: SceneRecord): SceneWithState {
+    const dem = this.scenes.demOf(s.id);
+    return { ...s, state: this.scenes.state(s), dem: dem && { path: dem.path, name: dem.name, state: dem.state } };
+  }
+
+  /**
+   * Record `file` as the scene's DEM (the app's choice before any run; a run records the DEM it used
+   * itself), so that the project reopened elsewhere, or by another program, has it.
+   */
+  async chooseDem(sceneId: string, file: string): Promise<SceneWithState> {
+    const scene = this.scenes.get(sceneId);
+    if (!scene) throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `No scene '${sceneId}' in this project.`, hint: 'List the scenes (scarp project scenes) and pass one of their ids.' });
+    const path = await checkDemFile(file);
+    this.store.tx(() => this.scenes.recordDem(sceneId, path), 'recording the DEM');
+    return this.withState(scene);
   }
 
   /** Add an imagery file as a scene (the first one fixes the project CRS). An already known file (same content) is returned as is, its path updated. */

@@ -481,6 +481,30 @@ export class SceneStore {
     return id;
   }
 
+  /** Record a DEM for the scene as its current one: added, or, when already recorded, marked as chosen now. */
+  recordDem(sceneId: string, file: string): string {
+    const id = this.addLayer(sceneId, 'dem', file);
+    this.db.prepare('UPDATE scarp_layers SET added_at = ? WHERE id = ?').run(new Date().toISOString(), id);
+    return id;
+  }
+
+  /**
+   * The DEM last used with the scene: of its DEM layers, the one a run used most recently, else the
+   * one recorded last (chosen in the app before any run). What a reopened project, on another
+   * machine or after a command-line run, takes as the scene's terrain.
+   */
+  demOf(sceneId: string): { id: string; name: string; path: string; state: FileState } | null {
+    const r = this.db
+      .prepare(
+        `SELECT l.id, l.name, l.path, l.size, l.mtime_ms, l.fingerprint, MAX(l.added_at, COALESCE((SELECT MAX(r.started_at) FROM scarp_runs r WHERE r.dem_layer_id = l.id), '')) AS used
+         FROM scarp_layers l WHERE l.scene_id = ? AND l.kind = 'dem' AND l.path IS NOT NULL ORDER BY used DESC, l.rowid DESC LIMIT 1`,
+      )
+      .get(sceneId) as { id: string; name: string; path: string; size: number | null; mtime_ms: number | null; fingerprint: string | null } | undefined;
+    if (!r) return null;
+    const state = r.size !== null && r.fingerprint !== null ? fileState(r.path, r.size, r.mtime_ms ?? 0, r.fingerprint) : existsSync(r.path) ? 'ok' : 'missing';
+    return { id: r.id, name: r.name, path: r.path, state };
+  }
+
   layers(sceneId?: string): Array<{ id: string; sceneId: string | null; kind: string; name: string; path: string | null; fingerprint: string | null }> {
     const rows = (sceneId ? this.db.prepare('SELECT * FROM scarp_layers WHERE scene_id = ?').all(sceneId) : this.db.prepare('SELECT * FROM scarp_layers').all()) as Array<{
       id: string;
