@@ -64,6 +64,8 @@ export const useProjectStore = defineStore('project', () => {
       const scene = scenes.value.find((s) => s.path === img);
       const demPath = scene?.dem?.state === 'ok' ? scene.dem.path : ws.dem;
       if (demPath) await setDem(demPath, false).catch(() => undefined);
+      // The landslides first: the layers below may take a moment to write (a stored probability).
+      await useInventoryStore().refresh();
       await showPreEvent().catch(() => undefined);
       await showChangeLayer(p.path, ws).catch((e) => useUiStore().notifyError(e, 'warning'));
       const probability = ws.probability ?? (scene ? await storedProbability(p.path, scene.id, ws.threshold === undefined && !ws.lastRun).catch((e) => void useUiStore().notifyError(e, 'warning')) : undefined);
@@ -75,7 +77,6 @@ export const useProjectStore = defineStore('project', () => {
           .catch(() => undefined);
         await layers.addRaster(probability, 'mask', { threshold: detect.threshold }).catch(() => undefined);
       }
-      await useInventoryStore().refresh();
       for (const [key, st] of Object.entries(ws.layers ?? {})) {
         layers.setVisible(key, st.visible);
         layers.setOpacity(key, st.opacity);
