@@ -76,6 +76,11 @@ describe.skipIf(!hasGdal)('project scenes with roles and dates', () => {
       return join(dir, name);
     };
     const [a, b] = [dem('dem_a.tif', 1), dem('dem_b.tif', 2)];
+    /** gdal_translate -a_ullr for `file`'s extent moved `dx` east. */
+    const ullr = (file: string, dx: number): string[] => {
+      const c = (JSON.parse(gdal('gdalinfo', ['-json', file])) as { cornerCoordinates: Record<'upperLeft' | 'lowerRight', [number, number]> }).cornerCoordinates;
+      return [c.upperLeft[0] + dx, c.upperLeft[1], c.lowerRight[0] + dx, c.lowerRight[1]].map(String);
+    };
     const post = (): SceneInfo => scenes(p).find((x) => x.id === 'post')!;
     expect(scarp(['project', 'create', p]).status).toBe(0);
     expect(scarp(['project', 'add-scene', p, '--image', join(dir, 'pre.tif'), '--role', 'pre-event']).status).toBe(0);
@@ -83,6 +88,12 @@ describe.skipIf(!hasGdal)('project scenes with roles and dates', () => {
     const bad = scarp(['project', 'add-scene', p, '--image', join(dir, 'post.tif'), '--dem', join(dir, 'post_nrgb.tif'), '--json']);
     expect(bad.status).toBe(1);
     expect((JSON.parse(bad.stdout) as { error: { message: string } }).error.message).toMatch(/post_nrgb\.tif has 4 bands; a DEM has one band/);
+    expect(scenes(p).map((x) => x.id)).toEqual(['pre']);
+    // A DEM of another place (the same grid moved 100 km east): refused the same way.
+    gdal('gdal_translate', ['-q', '-a_ullr', ...ullr(a, 100_000), a, join(dir, 'dem_far.tif')]);
+    const far = scarp(['project', 'add-scene', p, '--image', join(dir, 'post.tif'), '--dem', join(dir, 'dem_far.tif'), '--json']);
+    expect(far.status).toBe(1);
+    expect((JSON.parse(far.stdout) as { error: { code: string } }).error.code).toBe('NO_OVERLAP');
     expect(scenes(p).map((x) => x.id)).toEqual(['pre']);
 
     expect(scarp(['project', 'add-scene', p, '--image', join(dir, 'post.tif'), '--role', 'post-event', '--dem', a]).status).toBe(0);

@@ -276,7 +276,7 @@ export class ProjectService {
 
   async addScene(req: AddSceneRequest): Promise<SceneInfo> {
     const p = this.current();
-    const dem = req.dem === undefined ? null : await checkDemFile(req.dem);
+    const dem = req.dem === undefined ? null : await checkDemFile(req.dem, req.path);
     const { scene } = await p.addScene(req.path, { role: req.role, date: req.date });
     return sceneInfo(dem ? await p.chooseDem(scene.id, dem) : p.withState(scene));
   }

@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { openRaster } from '../../raster/open';
+import { assertOverlap } from '../../raster/overlap';
 import type { Bounds, CrsInfo, Window } from '../../../../src-shared/geo';
 import type { EventMetadata, ProjectInfo, ReviewQueue } from '../../../../src-shared/api';
 import type { ReviewOrder } from '../../../../src-shared/vocabulary';
@@ -44,16 +45,30 @@ export interface SceneWithState extends SceneRecord {
   dem: { path: string; name: string; state: FileState } | null;
 }
 
-/** `file` as a DEM the project can record: it exists and is a readable raster of one band. Its absolute path. */
-export async function checkDemFile(file: string): Promise<string> {
+/**
+ * `file` as a DEM the project can record: it exists, is a readable raster of one band and, when the
+ * scene's `imagery` is given (and there), overlaps it. Its absolute path.
+ */
+export async function checkDemFile(file: string, imagery?: string): Promise<string> {
   const path = resolve(file);
   if (!existsSync(path)) throw new ScarpError({ code: 'FILE_NOT_FOUND', message: `The DEM ${path} does not exist.`, file: path, hint: 'Choose the DEM file again.' });
   // The reader's own errors name what is wrong with an unreadable file.
-  const src = await openRaster(path);
-  const bands = src.info.bandCount;
-  await src.close();
-  if (bands !== 1)
-    throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `${path} has ${bands} bands; a DEM has one band of elevations.`, file: path, hint: 'Choose the elevation file (a DEM or DSM GeoTIFF), not the imagery.' });
+  const dem = await openRaster(path);
+  try {
+    const bands = dem.info.bandCount;
+    if (bands !== 1)
+      throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `${path} has ${bands} bands; a DEM has one band of elevations.`, file: path, hint: 'Choose the elevation file (a DEM or DSM GeoTIFF), not the imagery.' });
+    if (imagery && existsSync(imagery)) {
+      const img = await openRaster(imagery);
+      try {
+        assertOverlap(dem.info, img.info, path, 'the imagery');
+      } finally {
+        await img.close();
+      }
+    }
+  } finally {
+    await dem.close();
+  }
   return path;
 }
 
@@ -245,7 +260,7 @@ export class Project {
   async chooseDem(sceneId: string, file: string): Promise<SceneWithState> {
     const scene = this.scenes.get(sceneId);
     if (!scene) throw new ScarpError({ code: 'INVALID_ARGUMENT', message: `No scene '${sceneId}' in this project.`, hint: 'List the scenes (scarp project scenes) and pass one of their ids.' });
-    const path = await checkDemFile(file);
+    const path = await checkDemFile(file, scene.path);
     this.store.tx(() => this.scenes.recordDem(sceneId, path), 'recording the DEM');
     return this.withState(scene);
   }
