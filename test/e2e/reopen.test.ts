@@ -124,6 +124,11 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal || !existsSync(MODEL))('re-
     const d = scarp(['detect', '--image', rgb!, '--dem', dsm!, '--project', path, '--json']);
     expect(d.status, d.stderr).toBe(0);
     const threshold = (JSON.parse(d.stdout) as { threshold: number }).threshold;
+    // A second scene of the project, further south, run without a DEM.
+    const rgb2 = cropSiteB('rgb', join(dir, 'rgb2.tif'), [1400, 1700, 384, 384], ['TILED=YES']);
+    const d2 = scarp(['detect', '--image', rgb2, '--project', path, '--json']);
+    expect(d2.status, d2.stderr).toBe(0);
+    const run2 = (JSON.parse(d2.stdout) as { project: { runId: string } }).project.runId;
     await served?.stop();
     served = await startServe([dir]);
     browser ??= await launch();
@@ -143,6 +148,20 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal || !existsSync(MODEL))('re-
     await page.getByTestId('tab-detect').click();
     await expect.poll(() => page.getByTestId('model-reason').textContent(), { timeout: 30_000 }).toMatch(/a DEM was given; its terrain input is used\.$/);
     expect(existsSync(join(dir, `cli-probability-${(JSON.parse(d.stdout) as { project: { runId: string } }).project.runId.slice(0, 8)}.tif`))).toBe(true);
+
+    // The other scene on the map: its imagery and its own run's probability; it has no DEM, so none is shown.
+    await page.getByTestId('tab-project').click();
+    expect(await page.getByTestId('scene-dem-rgb.tif').textContent()).toBe('DEM dsm.tif');
+    expect(await page.getByTestId('scene-dem-rgb2.tif').count()).toBe(0);
+    await page.getByTestId('scene-shown-rgb.tif').waitFor();
+    await page.getByTestId('scene-show-rgb2.tif').click();
+    await page.getByTestId('scene-shown-rgb2.tif').waitFor({ timeout: 60_000 });
+    await page.getByTestId('dem-card').waitFor({ state: 'detached' });
+    expect(await page.getByTestId('imagery-card').textContent()).toContain('rgb2.tif');
+    await expect.poll(() => existsSync(join(dir, `cli-probability-${run2.slice(0, 8)}.tif`)), { timeout: 30_000 }).toBe(true);
+    await page.getByTestId('tab-layers').click();
+    await page.getByTestId('layer-probability').waitFor();
+    expect(await page.getByTestId('layer-slope').count()).toBe(0);
     expect(pageErrors).toEqual([]);
     await context.close();
   }, 300_000);

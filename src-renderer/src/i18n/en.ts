@@ -610,6 +610,11 @@ export const en = {
     compare: 'Compare pre- and post-event on the map',
     preEventLayer: 'pre-event',
     preEventLayerDated: 'pre-event {date}',
+    show: 'Show on the map',
+    shownTag: 'on the map',
+    shown: 'On the map: {name}, with its DEM and latest run where the project has them.',
+    dem: 'DEM {name}',
+    demMissing: 'DEM {name} (file missing)',
   },
   swipe: {
     title: 'Compare two layers (swipe)',

@@ -570,6 +570,11 @@ export const es: Messages = {
     compare: 'Comparar pre- y post-evento en el mapa',
     preEventLayer: 'pre-evento',
     preEventLayerDated: 'pre-evento {date}',
+    show: 'Mostrar en el mapa',
+    shownTag: 'en el mapa',
+    shown: 'En el mapa: {name}, con su MDE y su última ejecución si el proyecto los tiene.',
+    dem: 'MDE {name}',
+    demMissing: 'MDE {name} (falta el archivo)',
   },
   swipe: {
     title: 'Comparar dos capas (cortina)',

@@ -570,6 +570,11 @@ export const ne: Messages = {
     compare: 'नक्सामा घटनाअघि र पछि तुलना गर्नुहोस्',
     preEventLayer: 'घटनाअघि',
     preEventLayerDated: 'घटनाअघि {date}',
+    show: 'नक्सामा देखाउनुहोस्',
+    shownTag: 'नक्सामा',
+    shown: 'नक्सामा: {name}, परियोजनामा भएमा यसको DEM र पछिल्लो रनसहित।',
+    dem: 'DEM {name}',
+    demMissing: 'DEM {name} (फाइल भेटिएन)',
   },
   swipe: {
     title: 'दुई तह तुलना (स्वाइप)',

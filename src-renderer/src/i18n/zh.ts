@@ -570,6 +570,11 @@ export const zh: Messages = {
     compare: '在地图上对比灾前与灾后影像',
     preEventLayer: '灾前',
     preEventLayerDated: '灾前 {date}',
+    show: '在地图上显示',
+    shownTag: '地图上',
+    shown: '地图上：{name}，以及项目中记录的 DEM 和最近一次运行。',
+    dem: 'DEM {name}',
+    demMissing: 'DEM {name}（文件缺失）',
   },
   swipe: {
     title: '对比两个图层（卷帘）',

@@ -127,6 +127,28 @@ export const useProjectStore = defineStore('project', () => {
     return out;
   }
 
+  /**
+   * Work on another scene of the project: its imagery, the DEM the project records for it (none
+   * shown when it has none) and its latest model run's probability and mask (none when it has no run).
+   */
+  async function showScene(s: SceneInfo): Promise<void> {
+    if (!info.value) return;
+    const layers = useLayersStore();
+    await setImagery(s.path, false);
+    if (s.dem?.state === 'ok') await setDem(s.dem.path, false);
+    else {
+      dem.value = null;
+      for (const k of ['hillshade', 'slope']) layers.remove(k);
+    }
+    const probability = await storedProbability(info.value.path, s.id, true);
+    probabilityPath.value = probability ?? null;
+    if (probability) {
+      await layers.addRaster(probability, 'probability').then((l) => layers.setVisible(l.key, false));
+      await layers.addRaster(probability, 'mask', { threshold: useDetectStore().threshold });
+    } else for (const k of ['probability', 'mask']) layers.remove(k);
+    remember();
+  }
+
   function remember(): void {
     if (!info.value || restoring.value) return;
     patchWorkspace(info.value.path, { imagery: imagery.value?.path, dem: dem.value?.path, probability: probabilityPath.value ?? undefined });
@@ -206,6 +228,7 @@ export const useProjectStore = defineStore('project', () => {
       const layers = useLayersStore();
       const l = await layers.addRaster(p, 'imagery');
       if (bandRolesOf(r).includes('nir')) await layers.addRaster(p, 'falsecolor').then((f) => layers.setVisible(f.key, false));
+      else layers.remove('falsecolor');
       layers.zoomTo(l.boundsWgs84);
       imagery.value = r;
       remember();
@@ -334,6 +357,7 @@ export const useProjectStore = defineStore('project', () => {
     setImagery,
     setDem,
     setProbability,
+    showScene,
     addScene,
     removeScene,
     relinkScene,
