@@ -121,7 +121,13 @@ export const useProjectStore = defineStore('project', () => {
     const run = (await api.listRuns()).find((r) => r.sceneId === sceneId && r.status === 'done' && runLayerKind(r.modelId) === 'probability');
     if (!run) return undefined;
     const out = `${projectPath.replace(/\.gpkg$/i, '')}-probability-${run.id.slice(0, 8)}.tif`;
-    await api.exportInventory({ project: projectPath, format: 'probability', run: run.id, out, overwrite: true });
+    // A finished run's probability does not change: a file written for it before is shown again (the
+    // export writes it whole or not at all), never rewritten while the map may hold it open.
+    const written = await api.rasterInfo({ path: out }).then(
+      () => true,
+      () => false,
+    );
+    if (!written) await api.exportInventory({ project: projectPath, format: 'probability', run: run.id, out, overwrite: true });
     if (useRunThreshold) useDetectStore().restore({ threshold: run.threshold });
     patchWorkspace(projectPath, { probability: out });
     return out;
