@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { join, resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { repoRoot } from '../../src-main/core/paths';
+import { peek } from '../helpers/project';
 import { ScarpService } from '../../src-main/core/service/scarp-service';
 import { hasData } from '../helpers/data';
 import { gdal, hasGdal } from '../helpers/gdal';
@@ -33,7 +34,6 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal)('a change run from the Det
     const path = join(work, 'iburi.gpkg');
     const s = new ScarpService();
     await s.createProject({ path, author: 'e2e' });
-    await s.addScene({ path: pre, role: 'pre-event', date: '2018-08-20' });
     await s.addScene({ path: post, role: 'post-event', date: '2018-09-11' });
     await s.closeProject();
 
@@ -45,6 +45,17 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal)('a change run from the Det
     page.on('pageerror', (e) => pageErrors.push(String(e)));
     await openProject(page, served, path, 'iburi');
     await page.getByTestId('tab-detect').click();
+    // No pre-event image yet: the panel offers to choose one; it becomes the project's pre-event scene.
+    await page.locator('[data-testid=pre-event-choose]:not([disabled])').click({ timeout: 60_000 });
+    const fb = page.getByTestId('file-browser');
+    await fb.locator('select.roots').selectOption(work);
+    await expect.poll(() => fb.getByTestId('fb-cwd').textContent()).toBe(work);
+    await fb.getByTestId('fb-entry-iburi_pre.tif').click();
+    await expect.poll(() => page.getByTestId('pre-event-scene').textContent(), { timeout: 60_000 }).toMatch(/^iburi_pre\.tif \(no date\): the project's pre-event scene/);
+    expect(peek(path, (db) => db.prepare('SELECT id, role FROM scarp_scenes ORDER BY id').all())).toEqual([
+      { id: 'iburi_post', role: 'post-event' },
+      { id: 'iburi_pre', role: 'pre-event' },
+    ]);
     await expect.poll(() => page.getByTestId('route-reason').textContent(), { timeout: 60_000 }).toMatch(/change detection/);
     await page.getByTestId('run-detect').click();
     const card = page.getByTestId('index-result');

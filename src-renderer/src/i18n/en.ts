@@ -155,7 +155,9 @@ export const en = {
   },
   detect: {
     preEvent: 'Pre-event image',
-    preEventPlaceholder: 'Optional: a pre-event image of the same area (path)',
+    preEventScene: "{name} ({date}): the project's pre-event scene (Project panel → scenes to change it).",
+    choosePreEvent: 'Choose a pre-event image of the same area…',
+    choosePreEventTitle: 'Pre-event image (GeoTIFF)',
     model: 'Model',
     noModels: 'No models found',
     id: 'Id',

@@ -115,7 +115,9 @@ export const es: Messages = {
   },
   detect: {
     preEvent: 'Imagen previa al evento',
-    preEventPlaceholder: 'Opcional: una imagen previa al evento de la misma zona (ruta)',
+    preEventScene: '{name} ({date}): la escena pre-evento del proyecto (panel Proyecto → escenas para cambiarla).',
+    choosePreEvent: 'Elegir una imagen pre-evento de la misma zona…',
+    choosePreEventTitle: 'Imagen pre-evento (GeoTIFF)',
     model: 'Modelo',
     noModels: 'No se encontraron modelos',
     id: 'Id',

@@ -115,7 +115,9 @@ export const ne: Messages = {
   },
   detect: {
     preEvent: 'घटनाअघिको चित्र',
-    preEventPlaceholder: 'ऐच्छिक: उही क्षेत्रको घटनाअघिको चित्र (पथ)',
+    preEventScene: '{name} ({date}): परियोजनाको घटनाअघिको दृश्य (बदल्न परियोजना प्यानल → दृश्यहरू)।',
+    choosePreEvent: 'उही क्षेत्रको घटनाअघिको चित्र छान्नुहोस्…',
+    choosePreEventTitle: 'घटनाअघिको चित्र (GeoTIFF)',
     model: 'मोडेल',
     noModels: 'कुनै मोडेल भेटिएन',
     id: 'पहिचान',

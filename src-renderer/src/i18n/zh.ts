@@ -115,7 +115,9 @@ export const zh: Messages = {
   },
   detect: {
     preEvent: '灾前影像',
-    preEventPlaceholder: '可选：同一区域的灾前影像（路径）',
+    preEventScene: '{name}（{date}）：项目的灾前场景（在“项目”面板 → 场景中更改）。',
+    choosePreEvent: '选择同一区域的灾前影像…',
+    choosePreEventTitle: '灾前影像（GeoTIFF）',
     model: '模型',
     noModels: '未找到模型',
     id: '标识',

@@ -43,7 +43,6 @@ export const useDetectStore = defineStore('detect', () => {
   const result = ref<DetectResult | null>(null);
   const error = ref<string | null>(null);
   /** A pre-event image of the same area (path): scenes no model accepts are then mapped by change detection. */
-  const preEvent = ref<string>('');
   const changeResult = ref<ChangeResult | null>(null);
   const bareGroundResult = ref<BareGroundResult | null>(null);
   let abort: AbortController | null = null;
@@ -69,7 +68,7 @@ export const useDetectStore = defineStore('detect', () => {
   /** Where the scene goes (the CLI's rule, routeScene): the picked model, change detection, or nothing; one sentence why. */
   const route = computed(() => {
     if (!useProjectStore().imagery) return null;
-    const hasPreEvent = preEvent.value.trim().length > 0 || useProjectStore().scenes.some((s) => s.role === 'pre-event' && s.state === 'ok');
+    const hasPreEvent = useProjectStore().preEventScene !== null;
     const r = routeScene(models.value, pickable, { ...scene(), hasPreEvent });
     return { kind: r.kind, reason: r.reason };
   });
@@ -197,7 +196,7 @@ export const useDetectStore = defineStore('detect', () => {
       const base = { dem: project.dem?.path, project: project.path };
       const r =
         kind === 'change'
-          ? (changeResult.value = await api.detectChange({ ...base, pre: preEvent.value.trim() || undefined, post: project.imagery.path }, onProgress, abort.signal))
+          ? (changeResult.value = await api.detectChange({ ...base, post: project.imagery.path }, onProgress, abort.signal))
           : (bareGroundResult.value = await api.detectBareGround({ ...base, image: project.imagery.path }, onProgress, abort.signal));
       if (r.project) await showChangeLayer(project.path, r.project.runId).catch((e) => ui.notifyError(e, 'warning'));
       await useInventoryStore().refresh();
@@ -285,5 +284,5 @@ export const useDetectStore = defineStore('detect', () => {
     if (p) await useLayersStore().addRaster(p, 'mask', { threshold: threshold.value });
   }
 
-  return { preEvent, route, changeResult, bareGroundResult, runChange, showChangeLayer, models, modelId, model, restore, pickDefault, defaultPick, modelReason, demRequired, threshold, minAreaM2, provider, tta, running, progress, fraction, etaSeconds, result, error, warnings, loadModels, selectModel, run, cancel, previewThreshold };
+  return { route, changeResult, bareGroundResult, runChange, showChangeLayer, models, modelId, model, restore, pickDefault, defaultPick, modelReason, demRequired, threshold, minAreaM2, provider, tta, running, progress, fraction, etaSeconds, result, error, warnings, loadModels, selectModel, run, cancel, previewThreshold };
 });
