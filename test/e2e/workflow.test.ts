@@ -125,6 +125,8 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal || (!existsSync(SHIPPED) &&
     // Where each has no data, as the reader applies it (site B's RGB: nodata 0; its DSM: -9999).
     expect(await page.getByTestId('imagery-validity').textContent()).toBe('uint8 · No data: value 0');
     expect(await page.getByTestId('dem-validity').textContent()).toBe('float32 · No data: value -9,999');
+    // The project records the DEM as the scene's terrain (it opens with it anywhere).
+    await expect.poll(() => page.getByTestId('scene-dem-siteB_rgb_crop.tif').textContent()).toBe('DEM siteB_dsm_crop.tif');
     await waitMapIdle(page, t0);
     await shot('02-imagery-dem');
   }, 180_000);

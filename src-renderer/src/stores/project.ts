@@ -227,7 +227,9 @@ export const useProjectStore = defineStore('project', () => {
     try {
       const r = await api.rasterInfo({ path: p });
       if (addScene && info.value && !scenes.value.some((s) => s.path === p)) {
-        await api.addScene({ path: p });
+        const added = await api.addScene({ path: p });
+        // A DEM loaded before the imagery is this scene's terrain (unless it does not cover it).
+        if (dem.value && !added.dem) await api.setSceneDem({ sceneId: added.id, path: dem.value.path }).catch(() => undefined);
         scenes.value = await api.listScenes();
         info.value = await api.projectInfo();
       }
