@@ -13,6 +13,7 @@ import { defaultTileWorkers } from '../core/tiles/render-pool';
 import { registerIpc } from './ipc';
 import { handleScarpRequest } from './protocol';
 import { menuTemplate } from './menu';
+import { projectArg } from './open-files';
 import { addRecent, loadState, saveState } from './window-state';
 import { APP_ORIGIN, MENU_CHANNEL } from './channels';
 import { MENU_LABELS_EN, checkMenuLabels, type ChooseFileOptions, type MenuCommand, type MenuLabels } from '../../src-shared/shell';
@@ -32,6 +33,37 @@ const service = new ScarpService({ detectInWorker: true, tileWorkers: defaultTil
 function send(c: MenuCommand, arg?: string): void {
   win?.webContents.send(MENU_CHANNEL, c, arg);
 }
+
+/** A project the system asked to open before the window was there (opened with the page: `?project=`). */
+let pendingProject: string | null = projectArg(process.argv.slice(1), process.cwd());
+
+/** Open `path` in the window (bringing it to the front), or with the window once it is made. */
+function openProject(path: string): void {
+  if (!win) {
+    pendingProject = path;
+    return;
+  }
+  if (win.isMinimized()) win.restore();
+  win.focus();
+  send('project:open', path);
+}
+
+// One instance: a second launch (another project double-clicked) hands its arguments to this one and
+// quits, so that a project is never opened by two instances (the second would find it locked).
+if (!app.requestSingleInstanceLock()) app.quit();
+app.on('second-instance', (_e, argv, cwd) => {
+  const p = projectArg(argv.slice(1), cwd);
+  if (p) openProject(p);
+  else if (win) {
+    if (win.isMinimized()) win.restore();
+    win.focus();
+  }
+});
+// macOS: Finder's "Open with", a project dropped on the dock icon (may come before the app is ready).
+app.on('open-file', (e, path) => {
+  e.preventDefault();
+  openProject(path);
+});
 
 /** The menu's labels in the UI's language (English until the renderer sends its choice). */
 let menuLabels: MenuLabels = MENU_LABELS_EN;
@@ -88,7 +120,9 @@ function createWindow(): void {
     if (!url.startsWith(`${APP_ORIGIN}/`)) e.preventDefault();
   });
   win.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
-  void win.loadURL(`${APP_ORIGIN}/index.html`);
+  // The renderer opens a project named in the URL instead of the last one (App.vue).
+  void win.loadURL(`${APP_ORIGIN}/index.html${pendingProject ? `?project=${encodeURIComponent(pendingProject)}` : ''}`);
+  pendingProject = null;
 }
 
 app.enableSandbox();

@@ -7,6 +7,9 @@
  * - the main window is created with contextIsolation, sandbox, no nodeIntegration, on scarp://.
  */
 import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 
 const h = vi.hoisted(() => {
   const handlers = new Map<string, (...a: unknown[]) => unknown>();
@@ -15,7 +18,7 @@ const h = vi.hoisted(() => {
   const invoked: Array<{ channel: string; args: unknown[] }> = [];
   const sent: Array<{ channel: string; args: unknown[] }> = [];
   const rendererOn = new Map<string, (...a: unknown[]) => unknown>();
-  const windows: Array<{ options: Record<string, unknown>; events: Map<string, (...a: unknown[]) => unknown>; url?: string; openHandler?: (d: { url: string }) => unknown }> = [];
+  const windows: Array<{ options: Record<string, unknown>; events: Map<string, (...a: unknown[]) => unknown>; url?: string; openHandler?: (d: { url: string }) => unknown; send?: (...a: unknown[]) => unknown }> = [];
   return { handlers, listeners, exposed, invoked, sent, rendererOn, windows };
 });
 
@@ -31,11 +34,17 @@ vi.mock('electron', () => {
         setWindowOpenHandler: (fn: (d: { url: string }) => unknown) => (rec.openHandler = fn),
         send: vi.fn(),
       };
+      rec.send = this.webContents.send as (...a: unknown[]) => unknown;
     }
     static getAllWindows = () => [];
     maximize() {}
     once() {}
     on() {}
+    isMinimized() {
+      return false;
+    }
+    restore() {}
+    focus() {}
     loadURL(u: string) {
       h.windows[h.windows.length - 1]!.url = u;
       return Promise.resolve();
@@ -49,6 +58,7 @@ vi.mock('electron', () => {
       getPath: () => '/tmp/scarp-electron-test',
       addRecentDocument: vi.fn(),
       quit: vi.fn(),
+      requestSingleInstanceLock: () => true,
     },
     BrowserWindow,
     dialog: { showOpenDialog: vi.fn(), showSaveDialog: vi.fn() },
@@ -80,7 +90,12 @@ import { API_METHODS, API_METHOD_NAMES } from '../../../src-shared/api-methods';
 import { SHELL_METHODS } from '../../../src-shared/shell';
 import { ScarpService } from '../../../src-main/core/service/scarp-service';
 import { registerIpc } from '../../../src-main/electron/ipc';
-import { apiChannel, CANCEL_CHANNEL, PROGRESS_CHANNEL, shellChannel } from '../../../src-main/electron/channels';
+import { apiChannel, CANCEL_CHANNEL, MENU_CHANNEL, PROGRESS_CHANNEL, shellChannel } from '../../../src-main/electron/channels';
+import { projectArg } from '../../../src-main/electron/open-files';
+
+/** A real project-named file for the file-association handlers (they open only existing .gpkg files). */
+const project = join(mkdtempSync(join(tmpdir(), 'scarp-open-')), 'event.gpkg');
+writeFileSync(project, '');
 
 const trustedWc = { id: 1, send: vi.fn(), isDestroyed: () => false };
 const frame = (url: string, parent: unknown = null) => ({ url, parent });
@@ -202,6 +217,36 @@ describe('main window', () => {
     expect(w.url).toBe('scarp://app/index.html');
   });
 
+  it('a project handed over by the system (a second launch, macOS open-file) opens in the one window', () => {
+    const on = (electronMock.app.on as unknown as { mock: { calls: Array<[string, (...a: unknown[]) => void]> } }).mock.calls;
+    const handler = (ev: string): ((...a: unknown[]) => void) => on.find(([e]) => e === ev)![1];
+    const send = h.windows[0]!.send as ReturnType<typeof vi.fn>;
+    send.mockClear();
+    // The second instance's command line, relative to its working folder; switches are skipped.
+    handler('second-instance')({}, ['/opt/Scarp/scarp', '--no-sandbox', 'event.gpkg'], dirname(project));
+    expect(send).toHaveBeenCalledWith(MENU_CHANNEL, 'project:open', project);
+    send.mockClear();
+    handler('second-instance')({}, ['/opt/Scarp/scarp', 'missing.gpkg', 'notes.txt'], dirname(project));
+    expect(send).not.toHaveBeenCalled();
+    const prevent = vi.fn();
+    handler('open-file')({ preventDefault: prevent }, project);
+    expect(prevent).toHaveBeenCalled();
+    expect(send).toHaveBeenCalledWith(MENU_CHANNEL, 'project:open', project);
+  });
+
+  it('a project on the first launch\'s command line is opened with the page (?project=), instead of the last one', async () => {
+    const argv = process.argv;
+    process.argv = ['/opt/Scarp/scarp', project];
+    try {
+      vi.resetModules();
+      await import('../../../src-main/electron/main');
+      await new Promise((ok) => setTimeout(ok, 50));
+    } finally {
+      process.argv = argv;
+    }
+    expect(h.windows.at(-1)!.url).toBe(`scarp://app/index.html?project=${encodeURIComponent(project)}`);
+  });
+
   it('blocks navigation away from the app and every new window', () => {
     const w = h.windows[0]!;
     const prevent = vi.fn();
@@ -211,5 +256,16 @@ describe('main window', () => {
     w.events.get('will-navigate')!({ preventDefault: ok }, 'scarp://app/index.html');
     expect(ok).not.toHaveBeenCalled();
     expect(w.openHandler!({ url: 'https://example.org/' })).toEqual({ action: 'deny' });
+  });
+});
+
+describe('projectArg (file associations)', () => {
+  it('takes the first existing .gpkg file, relative to the working folder; skips switches, other files and folders', () => {
+    const dir = dirname(project);
+    mkdirSync(join(dir, 'folder.gpkg'), { recursive: true });
+    expect(projectArg(['--inspect', 'event.GPKG'.toLowerCase()], dir)).toBe(project);
+    expect(projectArg([project], '/')).toBe(project);
+    expect(projectArg(['-x', 'folder.gpkg', 'nothing.gpkg', 'event.tif'], dir)).toBeNull();
+    expect(projectArg([], dir)).toBeNull();
   });
 });
