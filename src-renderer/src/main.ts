@@ -3,6 +3,7 @@ import { createPinia } from 'pinia';
 import App from './App.vue';
 import { i18n, onLanguage, MESSAGES } from './i18n';
 import { shell } from './api/client';
+import './fonts';
 import './styles.css';
 
 createApp(App).use(createPinia()).use(i18n).mount('#app');

@@ -43,6 +43,29 @@ async function englishWords(page: Page, extra: string[]): Promise<string[]> {
   return [...new Set(text.match(/[A-Za-z]{3,}/g) ?? [])].filter((w) => !skip.has(w.toLowerCase()));
 }
 
+/**
+ * Whether the text of `selector` in `script` (a regex class) is drawn by a font of `family`
+ * (DevTools protocol: the node's platform fonts and their glyph counts, once fonts have loaded): that
+ * font drew glyphs, and any other font drew no more glyphs than there are characters of other scripts
+ * (spaces, '/'): a system font drawing this script's characters as boxes would draw more.
+ */
+async function drawnBy(page: Page, selector: string, script: RegExp, family: RegExp): Promise<{ familyGlyphs: number; otherGlyphs: number; otherChars: number }> {
+  await page.evaluate(() => document.fonts.ready);
+  const text = (await page.locator(selector).first().textContent()) ?? '';
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    await cdp.send('DOM.enable');
+    await cdp.send('CSS.enable');
+    const { root } = await cdp.send('DOM.getDocument', { depth: -1 });
+    const { nodeId } = await cdp.send('DOM.querySelector', { nodeId: root.nodeId, selector });
+    const { fonts } = await cdp.send('CSS.getPlatformFontsForNode', { nodeId });
+    const glyphs = (keep: (f: string) => boolean): number => fonts.filter((f) => keep(f.familyName)).reduce((n, f) => n + f.glyphCount, 0);
+    return { familyGlyphs: glyphs((f) => family.test(f)), otherGlyphs: glyphs((f) => !family.test(f)), otherChars: [...text].filter((c) => !script.test(c)).length };
+  } finally {
+    await cdp.detach();
+  }
+}
+
 describe.skipIf(!hasChromium || !hasData || !hasGdal)('languages (Chromium)', () => {
   let served: Served | null = null;
   let browser: Browser | null = null;
@@ -112,6 +135,22 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal)('languages (Chromium)', ()
     expect(zhError).toContain('已存在');
     expect(zhError).toContain('“替换已有文件”开关');
     expect(zhError).not.toContain('already exists');
+    // Every Chinese character drawn with a font that has it (the bundled Noto Sans SC), not as a box.
+    for (const sel of ['aside.panel h2', '[data-testid=tab-inventory] .lbl', '[data-testid=tab-review] .lbl']) {
+      const d = await drawnBy(page, sel, /\p{Script=Han}/u, /^Noto Sans SC\b/);
+      expect(d.familyGlyphs, sel).toBeGreaterThan(0);
+      expect(d.otherGlyphs, sel).toBeLessThanOrEqual(d.otherChars);
+    }
+
+    // Nepali: Devanagari with the bundled Noto Sans Devanagari, on the panel title and a tab.
+    await lang.selectOption('ne');
+    await expect.poll(() => page.evaluate(() => document.documentElement.lang)).toBe('ne');
+    expect(await page.locator('aside.panel h2').textContent()).toMatch(/^[\u0900-\u097F\s/]+$/);
+    for (const sel of ['aside.panel h2', '[data-testid=tab-inventory] .lbl']) {
+      const d = await drawnBy(page, sel, /\p{Script=Devanagari}/u, /^Noto Sans Devanagari\b/);
+      expect(d.familyGlyphs, sel).toBeGreaterThan(0);
+      expect(d.otherGlyphs, sel).toBeLessThanOrEqual(d.otherChars);
+    }
 
     // Spanish: the same screens, a decimal comma, the error in Spanish.
     await lang.selectOption('es');
