@@ -17,7 +17,19 @@ import { graticule, stepLabel } from './graticule';
 import { paperLayout, screenLayout, type Dpi, type Orientation, type PageLayout, type Paper, type Rect } from './print-layout';
 import { pagePdf, type TextRun } from './print-pdf';
 
-const FONT = `system-ui, 'Noto Sans', 'Noto Sans CJK SC', 'Noto Sans Devanagari', 'DejaVu Sans', sans-serif`;
+/** The UI's font stack (`--scarp-font`, styles.css: with the bundled fonts of its languages' scripts). */
+function uiFont(): string {
+  return getComputedStyle(document.documentElement).getPropertyValue('--scarp-font').trim() || 'sans-serif';
+}
+/**
+ * Load the faces the page's words need before drawing them: a canvas draws with the fonts loaded at
+ * that moment, and the bundled ones load only for characters already on screen (unicode-range).
+ */
+async function fontsFor(text: PageText): Promise<void> {
+  const font = uiFont();
+  const words = [text.title, text.subtitle, t('gis.print.north'), t('gis.print.sources'), t('gis.print.grid', { step: '' }), sources(), ...legendEntries().map((e) => e.label)].join(' ');
+  await Promise.all([document.fonts.load(`13px ${font}`, words), document.fonts.load(`bold 13px ${font}`, words)]);
+}
 const INK = '#10141a';
 const PAPER = '#ffffff';
 
@@ -87,7 +99,7 @@ function sources(): string {
 function drawLegend(g: CanvasRenderingContext2D, runs: TextRun[], entries: LegendEntry[], x: number, bottom: number): void {
   if (entries.length === 0) return;
   const row = 20;
-  g.font = `13px ${FONT}`;
+  g.font = `13px ${uiFont()}`;
   const w = Math.max(130, ...entries.map((e) => g.measureText(e.label).width + (e.ramp ? 0 : 30))) + 24;
   const h = 30 + entries.reduce((s, e) => s + (e.ramp ? row + 14 : row), 0);
   const y0 = bottom - h;
@@ -157,7 +169,7 @@ function drawNorthArrow(g: CanvasRenderingContext2D, bearing: number, cx: number
   g.lineTo(-9, 10);
   g.closePath();
   g.fill();
-  g.font = `bold 12px ${FONT}`;
+  g.font = `bold 12px ${uiFont()}`;
   g.textAlign = 'center';
   g.fillText(t('gis.print.north'), 0, 22);
   g.restore();
@@ -179,7 +191,7 @@ export interface ComposedPage {
 
 /** Text drawn on the page and recorded for the PDF's text layer. */
 function write(g: CanvasRenderingContext2D, runs: TextRun[], text: string, x: number, y: number, size: number, opts: { bold?: boolean; align?: CanvasTextAlign; maxWidth?: number } = {}): void {
-  g.font = `${opts.bold ? 'bold ' : ''}${size}px ${FONT}`;
+  g.font = `${opts.bold ? 'bold ' : ''}${size}px ${uiFont()}`;
   g.textAlign = opts.align ?? 'left';
   g.fillText(text, x, y, opts.maxWidth);
   const w = Math.min(g.measureText(text).width, opts.maxWidth ?? Infinity);
@@ -210,7 +222,7 @@ function drawGrid(g: CanvasRenderingContext2D, runs: TextRun[], view: MlMap, r: 
   }
   g.restore();
   const size = 10;
-  g.font = `${size}px ${FONT}`;
+  g.font = `${size}px ${uiFont()}`;
   for (const l of grid.labels) {
     const w = g.measureText(l.text).width + 6;
     const h = size + 4;
@@ -279,8 +291,9 @@ export async function composeMapImage(map: MlMap): Promise<HTMLCanvasElement> {
   const w = map.getCanvas().clientWidth;
   const ratio = shot.width / w || 1;
   const layout = screenLayout(w, shot.height / ratio, ratio);
-  const title = useProjectStore().name ?? t('gis.print.untitled');
-  return composePage(map, shot, layout, { title, subtitle: t('gis.print.subtitle', { date: fmtDateTime(new Date().toISOString()) }) }).canvas;
+  const text = { title: useProjectStore().name ?? t('gis.print.untitled'), subtitle: t('gis.print.subtitle', { date: fmtDateTime(new Date().toISOString()) }) };
+  await fontsFor(text);
+  return composePage(map, shot, layout, text).canvas;
 }
 
 function stamp(d: Date): string {
@@ -373,6 +386,7 @@ export async function printMap(map: MlMap, o: PrintOptions): Promise<string> {
   const layout = paperLayout(o.paper, o.orientation, o.dpi);
   const title = o.title.trim() || (useProjectStore().name ?? t('gis.print.untitled'));
   const subtitle = [o.event.trim(), o.date.trim()].filter((x) => x).join(' · ') || t('gis.print.subtitle', { date: fmtDateTime(new Date().toISOString()) });
+  await fontsFor({ title, subtitle });
   const { view, shot, dispose } = await paperMap(map, layout.map, layout.pixelWidth / layout.width);
   let page: ComposedPage;
   try {
