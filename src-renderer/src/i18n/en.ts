@@ -90,6 +90,7 @@ export const en = {
     terrain: 'Terrain (DEM / DSM)',
     addDem: 'Add DEM…',
     replaceDem: 'Replace DEM…',
+    demNotCovering: 'The DEM {name} does not cover {image}: it is no longer shown and a detection runs without terrain. Add the DEM of this imagery.',
     scenes: 'Scenes in the project',
     sceneState: { ok: 'ok', changed: 'changed', missing: 'missing' },
     next: 'Next: detect landslides →',

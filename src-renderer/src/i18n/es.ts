@@ -50,6 +50,7 @@ export const es: Messages = {
     terrain: 'Terreno (MDE / MDS)',
     addDem: 'Agregar MDE…',
     replaceDem: 'Reemplazar MDE…',
+    demNotCovering: 'El MDE {name} no cubre {image}: ya no se muestra y una detección se hace sin terreno. Agregue el MDE de estas imágenes.',
     scenes: 'Escenas del proyecto',
     sceneState: { ok: 'bien', changed: 'modificada', missing: 'no encontrada' },
     next: 'Siguiente: detectar deslizamientos →',

@@ -50,6 +50,7 @@ export const ne: Messages = {
     terrain: 'भू-भाग (DEM / DSM)',
     addDem: 'DEM थप्नुहोस्…',
     replaceDem: 'DEM बदल्नुहोस्…',
+    demNotCovering: 'DEM {name} ले {image} लाई ढाक्दैन: यो अब देखाइँदैन र पहिचान भू-भागविना चल्छ। यस इमेजरीको DEM थप्नुहोस्।',
     scenes: 'परियोजनाका दृश्यहरू',
     sceneState: { ok: 'ठीक', changed: 'परिवर्तित', missing: 'हराएको' },
     next: 'अर्को: पहिरो पत्ता लगाउनुहोस् →',

@@ -50,6 +50,7 @@ export const zh: Messages = {
     terrain: '地形（DEM / DSM）',
     addDem: '添加 DEM…',
     replaceDem: '替换 DEM…',
+    demNotCovering: 'DEM {name} 未覆盖 {image}：已不再显示，检测将不使用地形。请添加该影像的 DEM。',
     scenes: '项目中的场景',
     sceneState: { ok: '正常', changed: '已更改', missing: '缺失' },
     next: '下一步：检测滑坡 →',

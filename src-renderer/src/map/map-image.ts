@@ -12,6 +12,7 @@ import { useProjectStore } from '../stores/project';
 import { useDetectStore } from '../stores/detect';
 import { fmtDateTime, fmtNumber, fmtWord } from '../format';
 import { t } from '../i18n';
+import { fileName } from '../paths';
 import { fmtLength } from './geodesy';
 import { graticule, stepLabel } from './graticule';
 import { paperLayout, screenLayout, type Dpi, type Orientation, type PageLayout, type Paper, type Rect } from './print-layout';
@@ -85,7 +86,7 @@ function sources(): string {
   const project = useProjectStore();
   const layers = useLayersStore();
   const detect = useDetectStore();
-  const file = (p: string | undefined | null): string | null => (p ? (p.split(/[\\/]/).pop() ?? p) : null);
+  const file = (p: string | undefined | null): string | null => (p ? fileName(p) : null);
   const parts = [
     project.imagery ? t('gis.print.imagery', { name: file(project.imagery.path) }) : null,
     project.dem ? t('gis.print.dem', { name: file(project.dem.path) }) : null,

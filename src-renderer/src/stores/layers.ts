@@ -8,6 +8,7 @@ import type { TileLayerInfo, TileLayerKind, VectorLayer } from '@shared/api';
 import type { Bounds } from '@shared/geo';
 import { api } from '../api/client';
 import { t } from '../i18n';
+import { fileName } from '../paths';
 import type { MapViewState } from './workspace';
 
 export type MapLayerKind = TileLayerKind | 'inventory';
@@ -87,7 +88,7 @@ export const useLayersStore = defineStore('layers', () => {
   async function addBasemap(path: string): Promise<MapLayer> {
     const info = await api.openTileLayer({ path, kind: 'basemap' });
     localStorage.setItem(BASEMAP_KEY, path);
-    const name = path.split(/[\\/]/).pop() ?? path;
+    const name = fileName(path);
     return upsert({ key: 'basemap', name, kind: 'basemap', visible: true, opacity: byKind('basemap')?.opacity ?? 1, boundsWgs84: info.boundsWgs84, tile: info });
   }
 

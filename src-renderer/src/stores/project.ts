@@ -12,12 +12,9 @@ import { useLayersStore } from './layers';
 import { useInventoryStore } from './inventory';
 import { useDetectStore } from './detect';
 import { useUiStore } from './ui';
+import { dirOf, fileName } from '../paths';
 import { clearLastProject, forgetRecent, patchWorkspace, readWorkspace, recentProjects, rememberOpened, type LayerState, type RecentProject } from './workspace';
 
-function dirOf(p: string): string {
-  const i = Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\'));
-  return i > 0 ? p.slice(0, i) : p;
-}
 
 export const useProjectStore = defineStore('project', () => {
   const info = ref<ProjectInfo | null>(null);
@@ -33,7 +30,7 @@ export const useProjectStore = defineStore('project', () => {
 
   const path = computed(() => info.value?.path ?? null);
   const folder = computed(() => (path.value ? dirOf(path.value) : null));
-  const name = computed(() => (path.value ? path.value.split(/[\\/]/).pop()!.replace(/\.gpkg$/i, '') : null));
+  const name = computed(() => (path.value ? fileName(path.value).replace(/\.gpkg$/i, '') : null));
 
   /**
    * Open a project's session where it was left (workspace.ts): its imagery and DEM, the probability
@@ -133,6 +130,12 @@ export const useProjectStore = defineStore('project', () => {
     return out;
   }
 
+  /** No DEM on the map (and none for the next detection). */
+  function hideDem(): void {
+    dem.value = null;
+    for (const k of ['hillshade', 'slope']) useLayersStore().remove(k);
+  }
+
   /**
    * Work on another scene of the project: its imagery, the DEM the project records for it (none
    * shown when it has none) and its latest model run's probability and mask (none when it has no run).
@@ -142,10 +145,7 @@ export const useProjectStore = defineStore('project', () => {
     const layers = useLayersStore();
     await setImagery(s.path, false);
     if (s.dem?.state === 'ok') await setDem(s.dem.path, false);
-    else {
-      dem.value = null;
-      for (const k of ['hillshade', 'slope']) layers.remove(k);
-    }
+    else hideDem();
     const probability = await storedProbability(info.value.path, s.id, true);
     probabilityPath.value = probability ?? null;
     if (probability) {
@@ -228,8 +228,18 @@ export const useProjectStore = defineStore('project', () => {
       const r = await api.rasterInfo({ path: p });
       if (addScene && info.value && !scenes.value.some((s) => s.path === p)) {
         const added = await api.addScene({ path: p });
-        // A DEM loaded before the imagery is this scene's terrain (unless it does not cover it).
-        if (dem.value && !added.dem) await api.setSceneDem({ sceneId: added.id, path: dem.value.path }).catch(() => undefined);
+        // A DEM loaded before the imagery is this scene's terrain; one that does not cover it leaves the map.
+        if (dem.value && !added.dem) {
+          const shown = dem.value.path;
+          const covers = await api.setSceneDem({ sceneId: added.id, path: shown }).then(
+            () => true,
+            (e) => (e as { code?: string }).code !== 'NO_OVERLAP',
+          );
+          if (!covers) {
+            hideDem();
+            useUiStore().notify('warning', t('project.demNotCovering', { name: fileName(shown), image: fileName(p) }));
+          }
+        }
         scenes.value = await api.listScenes();
         info.value = await api.projectInfo();
       }

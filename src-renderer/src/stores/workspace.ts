@@ -7,6 +7,7 @@
  * origin, so it survives a reload, and a restart on the same port.)
  */
 import type { DetectResult } from '@shared/api';
+import { fileName } from '../paths';
 
 export interface LayerState {
   visible: boolean;
@@ -80,7 +81,7 @@ export function recentProjects(): RecentProject[] {
 
 /** Put a project at the top of the recent list and remember it as the one to re-open. */
 export function rememberOpened(path: string): RecentProject[] {
-  const name = path.split(/[\\/]/).pop()!.replace(/\.gpkg$/i, '');
+  const name = fileName(path).replace(/\.gpkg$/i, '');
   const list = [{ path, name, openedAt: new Date().toISOString() }, ...recentProjects().filter((r) => r.path !== path)].slice(0, RECENT_MAX);
   write(RECENT_KEY, list);
   write(LAST_KEY, path);
