@@ -162,6 +162,21 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal || !existsSync(MODEL))('re-
     await page.getByTestId('tab-layers').click();
     await page.getByTestId('layer-probability').waitFor();
     expect(await page.getByTestId('layer-slope').count()).toBe(0);
+
+    // Back on the first scene (its DEM again), then imagery the DEM does not cover: the DEM leaves the map, with a word why.
+    await page.getByTestId('tab-project').click();
+    await page.getByTestId('scene-show-rgb.tif').click();
+    await page.getByTestId('dem-card').waitFor({ timeout: 60_000 });
+    cropSiteB('rgb', join(dir, 'rgb3.tif'), [2400, 1800, 256, 256], ['TILED=YES']);
+    await page.locator('[data-testid=add-imagery]:not(.n-button--loading)').click();
+    const fb = page.getByTestId('file-browser');
+    await fb.locator('select.roots').selectOption(dir);
+    await expect.poll(() => fb.getByTestId('fb-cwd').textContent()).toBe(dir);
+    await fb.getByTestId('fb-entry-rgb3.tif').click();
+    await page.getByTestId('scene-shown-rgb3.tif').waitFor({ timeout: 60_000 });
+    await page.getByTestId('dem-card').waitFor({ state: 'detached' });
+    await expect.poll(() => page.getByTestId('notice').allTextContents()).toContainEqual(expect.stringContaining('The DEM dsm.tif does not cover rgb3.tif'));
+    expect(await page.getByTestId('scene-dem-rgb3.tif').count()).toBe(0);
     expect(pageErrors).toEqual([]);
     await context.close();
   }, 300_000);
