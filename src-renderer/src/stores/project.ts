@@ -151,7 +151,11 @@ export const useProjectStore = defineStore('project', () => {
     if (probability) {
       await layers.addRaster(probability, 'probability').then((l) => layers.setVisible(l.key, false));
       await layers.addRaster(probability, 'mask', { threshold: useDetectStore().threshold });
-    } else for (const k of ['probability', 'mask']) layers.remove(k);
+    } else {
+      for (const k of ['probability', 'mask']) layers.remove(k);
+      // No run of this scene: the Detect panel shows no earlier scene's result or threshold.
+      useDetectStore().restore({});
+    }
     remember();
   }
 
