@@ -12,7 +12,7 @@ import { peek } from '../helpers/project';
 import { ScarpService } from '../../src-main/core/service/scarp-service';
 import { hasData } from '../helpers/data';
 import { gdal, hasGdal } from '../helpers/gdal';
-import { cropIburiPair, ensureRendererBuilt, freshWork, hasChromium, launch, openProject, type Served, startServe } from './harness';
+import { chooseFile, cropIburiPair, ensureRendererBuilt, freshWork, hasChromium, launch, openProject, type Served, startServe } from './harness';
 
 const work = resolve(repoRoot, 'test/.tmp/e2e-change-run-warnings');
 /** Rows 300–600 of columns 500–980: the pre-event image has no data over rows 300–~420. */
@@ -47,10 +47,7 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal)('a change run from the Det
     await page.getByTestId('tab-detect').click();
     // No pre-event image yet: the panel offers to choose one; it becomes the project's pre-event scene.
     await page.locator('[data-testid=pre-event-choose]:not([disabled])').click({ timeout: 60_000 });
-    const fb = page.getByTestId('file-browser');
-    await fb.locator('select.roots').selectOption(work);
-    await expect.poll(() => fb.getByTestId('fb-cwd').textContent()).toBe(work);
-    await fb.getByTestId('fb-entry-iburi_pre.tif').click();
+    await chooseFile(page, work, 'iburi_pre.tif');
     await expect.poll(() => page.getByTestId('pre-event-scene').textContent(), { timeout: 60_000 }).toMatch(/^iburi_pre\.tif \(no date\): the project's pre-event scene/);
     expect(peek(path, (db) => db.prepare('SELECT id, role FROM scarp_scenes ORDER BY id').all())).toEqual([
       { id: 'iburi_post', role: 'post-event' },

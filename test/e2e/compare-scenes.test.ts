@@ -14,7 +14,7 @@ import { ScarpService } from '../../src-main/core/service/scarp-service';
 import { hasData } from '../helpers/data';
 import { hasGdal } from '../helpers/gdal';
 import { peek } from '../helpers/project';
-import { cropIburiPair, diffRegion, ensureRendererBuilt, freshWork, hasChromium, launch, openProject, type Served, startServe, waitMapIdle } from './harness';
+import { chooseFile, cropIburiPair, diffRegion, ensureRendererBuilt, freshWork, hasChromium, launch, openProject, type Served, startServe, waitMapIdle } from './harness';
 
 const work = resolve(repoRoot, 'test/.tmp/e2e-compare-scenes');
 /** A window the pre-event image covers whole (it is 40 % nodata in the north). */
@@ -57,11 +57,7 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal)('scenes with roles and the
     await page.getByTestId('scene-add-role').selectOption('pre-event');
     await page.getByTestId('scene-add-date').fill('2018-08-20');
     await page.getByTestId('scene-add-choose').click();
-    const fb = page.getByTestId('file-browser');
-    await fb.locator('select.roots').selectOption(work);
-    await expect.poll(() => fb.getByTestId('fb-cwd').textContent()).toBe(work);
-    await fb.getByTestId('fb-entry-iburi_pre.tif').click();
-    await fb.waitFor({ state: 'detached' });
+    await chooseFile(page, work, 'iburi_pre.tif');
 
     await page.getByTestId('scene-iburi_pre.tif').waitFor({ timeout: 60_000 });
     expect(await page.getByTestId('scene-role-iburi_pre.tif').textContent()).toContain('pre-event');

@@ -111,6 +111,15 @@ export async function diffRegion(page: Page, a: Buffer, b: Buffer, region: { x0?
   );
 }
 
+/** In the in-app file browser (browser mode) that an action opened: go to `dir`, then open `name` there. */
+export async function chooseFile(page: Page, dir: string, name: string): Promise<void> {
+  const fb = page.getByTestId('file-browser');
+  await fb.locator('select.roots').selectOption(dir);
+  await expect.poll(() => fb.getByTestId('fb-cwd').textContent()).toBe(dir);
+  await fb.getByTestId(`fb-entry-${name}`).click();
+  await fb.waitFor({ state: 'detached' });
+}
+
 /** Wait until the map has been idle (all tiles loaded and drawn) after `since`. */
 export async function waitMapIdle(page: Page, since = Date.now(), timeout = 60_000): Promise<void> {
   await page.waitForFunction(

@@ -13,7 +13,7 @@ import { repoRoot } from '../../src-main/core/paths';
 import { hasData } from '../helpers/data';
 import { hasGdal } from '../helpers/gdal';
 import { scarp } from '../helpers/cli';
-import { cropSiteB, ensureRendererBuilt, freshWork, hasChromium, launch, openProject, seedProject, type Served, startServe } from './harness';
+import { chooseFile, cropSiteB, ensureRendererBuilt, freshWork, hasChromium, launch, openProject, seedProject, type Served, startServe } from './harness';
 
 const work = resolve(repoRoot, 'test/.tmp/e2e-reopen');
 const MODEL = resolve(repoRoot, 'models/scarp-uav-rgbdem.onnx');
@@ -43,10 +43,7 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal || !existsSync(MODEL))('re-
 
     // The DEM, through the in-app file browser.
     await page.locator('[data-testid=add-dem]:not(.n-button--loading)').click();
-    const fb = page.getByTestId('file-browser');
-    await fb.locator('select.roots').selectOption(work);
-    await expect.poll(() => fb.getByTestId('fb-cwd').textContent()).toBe(work);
-    await fb.getByTestId('fb-entry-dsm.tif').click();
+    await chooseFile(page, work, 'dsm.tif');
     await page.getByTestId('dem-card').waitFor({ timeout: 60_000 });
 
     // A detection, then a threshold preview.
@@ -169,10 +166,7 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal || !existsSync(MODEL))('re-
     await page.getByTestId('dem-card').waitFor({ timeout: 60_000 });
     cropSiteB('rgb', join(dir, 'rgb3.tif'), [2400, 1800, 256, 256], ['TILED=YES']);
     await page.locator('[data-testid=add-imagery]:not(.n-button--loading)').click();
-    const fb = page.getByTestId('file-browser');
-    await fb.locator('select.roots').selectOption(dir);
-    await expect.poll(() => fb.getByTestId('fb-cwd').textContent()).toBe(dir);
-    await fb.getByTestId('fb-entry-rgb3.tif').click();
+    await chooseFile(page, dir, 'rgb3.tif');
     await page.getByTestId('scene-shown-rgb3.tif').waitFor({ timeout: 60_000 });
     await page.getByTestId('dem-card').waitFor({ state: 'detached' });
     await expect.poll(() => page.getByTestId('notice').allTextContents()).toContainEqual(expect.stringContaining('The DEM dsm.tif does not cover rgb3.tif'));
