@@ -13,6 +13,7 @@ import { repoRoot } from '../../src-main/core/paths';
 import { hasData } from '../helpers/data';
 import { hasGdal } from '../helpers/gdal';
 import { scarp } from '../helpers/cli';
+import { peek } from '../helpers/project';
 import { chooseFile, cropSiteB, ensureRendererBuilt, freshWork, hasChromium, launch, openProject, seedProject, type Served, startServe } from './harness';
 
 const work = resolve(repoRoot, 'test/.tmp/e2e-reopen');
@@ -164,6 +165,18 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal || !existsSync(MODEL))('re-
     await page.getByTestId('tab-project').click();
     await page.getByTestId('scene-show-rgb.tif').click();
     await page.getByTestId('dem-card').waitFor({ timeout: 60_000 });
+    // A model that does not read the DEM still gets it: the landslides' terrain attributes come from it.
+    await page.getByTestId('tab-detect').click();
+    await page.getByTestId('model-select').click();
+    await page.locator('.n-base-select-option', { hasText: 'GeoNeXt (SAT, RGB)' }).click();
+    await page.locator('[data-testid=run-detect]:not([disabled])').click();
+    await page.getByTestId('detect-result').waitFor({ timeout: 300_000 });
+    const satRun = peek(path, (db) => db.prepare("SELECT id, dem_layer_id FROM scarp_runs WHERE model_id = 'scarp-sat-rgb'").get()) as { id: string; dem_layer_id: string | null };
+    expect(satRun.dem_layer_id).not.toBeNull();
+    const slopes = peek(path, (db) => db.prepare('SELECT count(*) AS n, count(slope_mean) AS withSlope FROM landslides WHERE run = ?').get(satRun.id)) as { n: number; withSlope: number };
+    expect(slopes.n).toBeGreaterThan(0);
+    expect(slopes.withSlope).toBe(slopes.n);
+    await page.getByTestId('tab-project').click();
     cropSiteB('rgb', join(dir, 'rgb3.tif'), [2400, 1800, 256, 256], ['TILED=YES']);
     await page.locator('[data-testid=add-imagery]:not(.n-button--loading)').click();
     await chooseFile(page, dir, 'rgb3.tif');

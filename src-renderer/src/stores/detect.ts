@@ -244,7 +244,8 @@ export const useDetectStore = defineStore('detect', () => {
       const r = await api.detect(
         {
           image: project.imagery.path,
-          dem: model.value.needsDem ? project.dem?.path : undefined,
+          // The DEM also when the model does not read it: the landslides' slope, elevation and aspect come from it.
+          dem: project.dem?.path,
           model: model.value.id,
           threshold: threshold.value,
           tta: tta.value,
