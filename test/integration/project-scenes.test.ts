@@ -103,6 +103,12 @@ describe.skipIf(!hasGdal)('project scenes with roles and dates', () => {
     // A run with another DEM makes it the scene's terrain.
     expect(scarp(['change', '--project', p, '--dem', b, '--json']).status).toBe(0);
     expect(post().dem?.path).toBe(b);
+    // A run without --dem is told the project records one for the scene, and how to use it.
+    const bare = scarp(['change', '--project', p, '--json']);
+    expect(bare.status).toBe(0);
+    expect((JSON.parse(bare.stdout) as { warnings: string[] }).warnings).toContainEqual(
+      `This run was given no DEM, though the project records dem_b.tif for scene 'post': it ran without terrain (no terrain input or slope mask, no slope or elevation attributes). Give --dem ${b} to use it (the app does).`,
+    );
     // Chosen again (the app's setSceneDem, here through add-scene): the earlier DEM, without a new layer.
     expect(scarp(['project', 'add-scene', p, '--image', join(dir, 'post.tif'), '--dem', a]).status).toBe(0);
     expect(post().dem?.path).toBe(a);

@@ -149,6 +149,8 @@ export async function runIndexMethod<P extends IndexRunPlan>(
       const { scene } = await p.addScene(plan.scene.info.path, plan.sceneRole ? { role: plan.sceneRole } : {});
       sceneId = scene.id;
       const demLayerId = plan.dem ? p.tx(() => p.scenes.addLayer(scene.id, 'dem', plan.dem!), 'recording the DEM') : null;
+      const noDem = plan.dem ? null : p.demNotGiven(scene.id);
+      if (noDem) warnings.push(noDem);
       for (const l of plan.layers ?? []) p.tx(() => p.scenes.addLayer(scene.id, l.kind, l.path, l.info), 'recording an input layer');
       const r = plan.run;
       const run = p.tx(

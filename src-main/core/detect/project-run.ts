@@ -302,9 +302,10 @@ export async function runProjectDetection(
       extraKey.dem = fileFingerprint(resolve(dem));
     }
     if (req.aoi) extraKey.aoi = fileFingerprint(resolve(req.aoi));
+    const noDem = req.dem ? null : project.demNotGiven(scene.id);
     hooks = new ProjectRunHooks(project, scene, crs, demLayerId, req, extraKey);
     const result = await run(req, onProgress, signal, hooks);
-    return { ...result, project: hooks.summary ?? undefined };
+    return { ...result, warnings: noDem ? [...result.warnings, noDem] : result.warnings, project: hooks.summary ?? undefined };
   } catch (e) {
     failure = e;
     throw e;

@@ -265,6 +265,13 @@ export class Project {
     return this.withState(scene);
   }
 
+  /** A run of the scene given no DEM while the project records one for it: a sentence saying so and how to use it; else null. */
+  demNotGiven(sceneId: string): string | null {
+    const d = this.scenes.demOf(sceneId);
+    if (!d || d.state !== 'ok') return null;
+    return `This run was given no DEM, though the project records ${d.name} for scene '${sceneId}': it ran without terrain (no terrain input or slope mask, no slope or elevation attributes). Give --dem ${d.path} to use it (the app does).`;
+  }
+
   /** Add an imagery file as a scene (the first one fixes the project CRS). An already known file (same content) is returned as is, its path updated. */
   async addScene(file: string, meta: SceneMeta = {}): Promise<{ scene: SceneRecord; added: boolean; crs: CrsInfo }> {
     const path = resolve(file);
