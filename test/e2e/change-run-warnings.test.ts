@@ -45,6 +45,8 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal)('a change run from the Det
     page.on('pageerror', (e) => pageErrors.push(String(e)));
     await openProject(page, served, path, 'iburi');
     await page.getByTestId('tab-detect').click();
+    // No model fits a 10 m scene, and the operator chose none: the panel does not say they did.
+    await expect.poll(() => page.getByTestId('model-reason').textContent(), { timeout: 60_000 }).toBe('No model fits this scene: Detect runs the method named above. Choose a model here to run it instead.');
     // No pre-event image yet: the panel offers to choose one; it becomes the project's pre-event scene.
     await page.locator('[data-testid=pre-event-choose]:not([disabled])').click({ timeout: 60_000 });
     await chooseFile(page, work, 'iburi_pre.tif');

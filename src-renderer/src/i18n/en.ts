@@ -203,6 +203,7 @@ export const en = {
     reviewInventory: 'Review the inventory →',
     chosenWouldPick: 'Chosen by you; for this scene Scarp would pick {id}.',
     chosenNoFit: 'Chosen by you; no model fits this scene by itself.',
+    noneFits: 'No model fits this scene: Detect runs the method named above. Choose a model here to run it instead.',
     needsNir: 'The model needs a near-infrared band; the imagery has {n} bands.',
     needsRgb: 'The model needs red, green and blue; the imagery has {n} band(s).',
     needsDem: 'The model needs a DEM (slope/hillshade): add one before running.',

@@ -163,6 +163,7 @@ export const es: Messages = {
     reviewInventory: 'Revisar el inventario →',
     chosenWouldPick: 'Elegido por usted; para esta escena Scarp elegiría {id}.',
     chosenNoFit: 'Elegido por usted; ningún modelo se ajusta por sí solo a esta escena.',
+    noneFits: 'Ningún modelo se ajusta a esta escena: Detectar ejecuta el método indicado arriba. Elija aquí un modelo para ejecutarlo en su lugar.',
     needsNir: 'El modelo necesita una banda de infrarrojo cercano; las imágenes tienen {n} bandas.',
     needsRgb: 'El modelo necesita rojo, verde y azul; las imágenes tienen {n} banda(s).',
     needsDem: 'El modelo necesita un MDE (pendiente/sombreado): agréguelo antes de ejecutar.',

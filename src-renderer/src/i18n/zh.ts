@@ -163,6 +163,7 @@ export const zh: Messages = {
     reviewInventory: '审核编目 →',
     chosenWouldPick: '由您选择；对此场景 Scarp 会选 {id}。',
     chosenNoFit: '由您选择；没有模型能自动适配此场景。',
+    noneFits: '没有模型适配此场景：“检测”将运行上方所述的方法。如需改用模型，请在此选择。',
     needsNir: '该模型需要近红外波段；影像只有 {n} 个波段。',
     needsRgb: '该模型需要红、绿、蓝波段；影像只有 {n} 个波段。',
     needsDem: '该模型需要 DEM（坡度/山体阴影）：请在运行前添加。',

@@ -73,12 +73,17 @@ export const useDetectStore = defineStore('detect', () => {
     return { kind: r.kind, reason: r.reason };
   });
 
+  /** Whether the user picked the model (else the default follows the scene: with or without a DEM). */
+  const userChose = ref(false);
+
   /** One line under the model choice: why this model. */
   const modelReason = computed<string | null>(() => {
     const m = model.value;
     if (!m) return null;
     const d = defaultPick.value;
     if (d && d.id === m.id) return d.reason;
+    // No model fits and none was chosen: the list shows one, but Detect runs the method named above.
+    if (!userChose.value && !d) return t('detect.noneFits');
     return d ? t('detect.chosenWouldPick', { id: d.id }) : t('detect.chosenNoFit');
   });
 
@@ -123,8 +128,6 @@ export const useDetectStore = defineStore('detect', () => {
     return Math.max(0, (elapsed / f) * (1 - f));
   });
 
-  /** Whether the user picked the model (else the default follows the scene: with or without a DEM). */
-  let userChose = false;
   /** Whether the threshold is the project's remembered one (a default model does not reset it). */
   let thresholdKept = false;
 
@@ -150,7 +153,7 @@ export const useDetectStore = defineStore('detect', () => {
 
   /** Follow the default unless the user chose a model that still exists. */
   function pickDefault(): void {
-    if (userChose && model.value) return;
+    if (userChose.value && model.value) return;
     const id = defaultModelId();
     if (id !== modelId.value) {
       modelId.value = id;
@@ -167,7 +170,7 @@ export const useDetectStore = defineStore('detect', () => {
   }
 
   function selectModel(id: string): void {
-    userChose = true;
+    userChose.value = true;
     thresholdKept = false;
     modelId.value = id;
     if (model.value) {
@@ -230,8 +233,8 @@ export const useDetectStore = defineStore('detect', () => {
     const project = useProjectStore();
     const ui = useUiStore();
     // No model accepts the scene: change detection (a pre-event image is there) or the single-date method instead of a refusal.
-    if (route.value?.kind === 'change' && !userChose) return runChange();
-    if (route.value?.kind === 'single-date' && !userChose) return runIndexMethod('single-date');
+    if (route.value?.kind === 'change' && !userChose.value) return runChange();
+    if (route.value?.kind === 'single-date' && !userChose.value) return runIndexMethod('single-date');
     if (!project.imagery || !project.path || !model.value) return;
     running.value = true;
     error.value = null;
