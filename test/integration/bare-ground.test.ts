@@ -125,6 +125,11 @@ describe.skipIf(!hasData || !hasGdal)('single-date bare ground on real 10 m Sent
     expect(steep.minSlopeDeg).toBe(10);
     expect(steep.barePixels).toBeLessThan(flat.barePixels);
     expect(steep.barePixels).toBeGreaterThan(0);
+    // GLI < 0.23 flags 70 % of this hazy image's sloped ground (blue brighter than green): said plainly, with the counts.
+    const share = Math.round((100 * steep.barePixels) / steep.validPixels);
+    expect(share).toBeGreaterThan(40);
+    expect(steep.warnings).toContainEqual(expect.stringMatching(new RegExp(`^Single-date bare ground flagged ${share} % of the mapped ground \\(${steep.barePixels} of ${steep.validPixels} pixels\\), far more than landslides cover`)));
+    expect(flat.warnings.some((w) => w.includes('far more than landslides cover'))).toBe(true);
   }, SLOW);
 
   it('into a project: one run with its parameters, predicted landslides through the one write path; the errors', async () => {

@@ -95,6 +95,20 @@ export interface IndexRunOutcome<P> {
   totalS: number;
 }
 
+/**
+ * Above this share of the mapped ground flagged, an index method has not told landslides from the
+ * rest: far more than any inventory in our data covers (Jinsha sites 17–22 % of the mapped ground,
+ * Bijie 2.5 %), and more than the worst-hit areas of large events. Measured: the single-date GLI on
+ * the Iburi post-event image flags 70 % (a hazy image, blue brighter than green).
+ */
+export const IMPLAUSIBLE_FLAGGED_SHARE = 0.4;
+
+/** A warning when a method flagged an implausible share of the valid ground, else null. */
+export function implausibleShare(what: string, flagged: number, valid: number): string | null {
+  if (valid === 0 || flagged / valid <= IMPLAUSIBLE_FLAGGED_SHARE) return null;
+  return `${what} flagged ${Math.round((100 * flagged) / valid)} % of the mapped ground (${flagged} of ${valid} pixels), far more than landslides cover: the index does not separate them from the rest in this image (haze, season, snow or a sensor difference), and the polygons say little. Check the image on the map; with two images, that they are of the same season and sensor.`;
+}
+
 /** sha256 of a value's JSON (run identities). */
 export const sha = (v: unknown): string => createHash('sha256').update(JSON.stringify(v)).digest('hex');
 
@@ -205,6 +219,8 @@ export async function runIndexMethod<P extends IndexRunPlan>(
     }
     take(polygonizer.finish());
     if (validPixels === 0) throw plan.noValid(maskedPixels);
+    const implausible = implausibleShare(plan.run.what, flaggedPixels, validPixels);
+    if (implausible) warnings.push(implausible);
     if (writer) {
       await writer.close();
       writer = null;
