@@ -67,8 +67,10 @@ export const useDetectStore = defineStore('detect', () => {
 
   /** Where the scene goes (the CLI's rule, routeScene): the picked model, change detection, or nothing; one sentence why. */
   const route = computed(() => {
-    if (!useProjectStore().imagery) return null;
-    const hasPreEvent = useProjectStore().preEventScene !== null;
+    const project = useProjectStore();
+    if (!project.imagery) return null;
+    // A pre-event scene other than the one worked on (which may itself be the pre-event scene, shown on purpose).
+    const hasPreEvent = !!project.preEventScene && project.preEventScene.path !== project.imagery.path;
     const r = routeScene(models.value, pickable, { ...scene(), hasPreEvent });
     return { kind: r.kind, reason: r.reason };
   });
