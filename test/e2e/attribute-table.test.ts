@@ -69,7 +69,7 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal)('attribute table and ident
 
     // Every field, with readable numbers.
     const titles = await table.locator('th .n-data-table-th__title').allTextContents();
-    for (const t of ['ID', 'Status', 'Type', 'Area (m²)', 'Perimeter (m)', 'Probability', 'Confidence', 'Slope (°)', 'Elev. min (m)', 'Elev. max (m)', 'Aspect (°)', 'Mapped by', 'Created', 'Updated', 'Notes', 'Source'])
+    for (const t of ['ID', 'Status', 'Type', 'Area (m²)', 'Perimeter (m)', 'Probability', 'Confidence', 'Slope (°)', 'Elev. min (m)', 'Elev. max (m)', 'Aspect (°)', 'Mapped by', 'Created', 'Updated', 'Notes', 'Source', 'Scene'])
       expect(titles.map((x) => x.trim())).toContain(t);
     // Sorting by ID: a click sorts by it one way, the next the other way (unsorted is by ID too).
     const firstRowFid = async (): Promise<number> => Number((await table.locator('[data-testid^=inv-row-]').first().getAttribute('data-testid'))!.replace('inv-row-', ''));

@@ -241,6 +241,7 @@ export const en = {
       updated_at: 'Updated',
       notes: 'Notes',
       source: 'Source',
+      scene: 'Scene',
     },
   },
   stats: {

@@ -201,6 +201,7 @@ export const es: Messages = {
       updated_at: 'Actualizado',
       notes: 'Notas',
       source: 'Fuente',
+      scene: 'Escena',
     },
   },
   stats: {

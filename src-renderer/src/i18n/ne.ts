@@ -201,6 +201,7 @@ export const ne: Messages = {
       updated_at: 'अद्यावधिक',
       notes: 'टिप्पणी',
       source: 'स्रोत',
+      scene: 'दृश्य',
     },
   },
   stats: {

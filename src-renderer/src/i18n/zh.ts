@@ -201,6 +201,7 @@ export const zh: Messages = {
       updated_at: '更新时间',
       notes: '备注',
       source: '来源',
+      scene: '场景',
     },
   },
   stats: {

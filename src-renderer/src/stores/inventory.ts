@@ -36,6 +36,8 @@ export interface InventoryRow {
   notes: string | null;
   /** The run that detected it (none for drawn and imported landslides). */
   run: string | null;
+  /** The project scene it was mapped on (none for drawn and imported landslides). */
+  scene: string | null;
   bounds: Bounds;
 }
 
@@ -124,6 +126,7 @@ export const useInventoryStore = defineStore('inventory', () => {
         source: str(p.source),
         notes: str(p.notes),
         run: str(p.run),
+        scene: str(p.scene),
         bounds: boundsOf(f.geometry.coordinates),
       };
     }),
