@@ -11,6 +11,8 @@ trap 'rm -rf "$tmp"' EXIT
 out=resources/basemap/ne_50m_countries.geojson
 rm -f "$out"
 # Country polygons with their names only, coordinates to 0.001° (~100 m; the 1:50m data is coarser).
-ogr2ogr -f GeoJSON -lco COORDINATE_PRECISION=3 -lco RFC7946=YES -select name -nlt MULTIPOLYGON \
-  "$out" "$tmp/package/countries-50m.json" countries
+ogr2ogr -f GeoJSON -select name -nlt MULTIPOLYGON "$tmp/countries.geojson" "$tmp/package/countries-50m.json" countries
+# Rings across the antimeridian made continuous, then split there (else each is an edge across the map).
+node scripts/unwrap-antimeridian.mjs "$tmp/countries.geojson" "$tmp/continuous.geojson"
+ogr2ogr -f GeoJSON -lco COORDINATE_PRECISION=3 -lco RFC7946=YES -wrapdateline -nlt MULTIPOLYGON "$out" "$tmp/continuous.geojson"
 ogrinfo -so -al "$out" | grep -E 'Feature Count|Extent'
