@@ -232,6 +232,32 @@ describe.skipIf(!canRun)('project lifecycle', () => {
     expect(contents().last_change > before.last_change).toBe(true);
   });
 
+  it('scarp export while another Scarp holds the project reads a snapshot of what it saved, says so, and leaves it untouched', async () => {
+    const f = await projectWithFeatures('held.gpkg', 6);
+    const p = Project.open(f);
+    try {
+      // An edit saved by the holder before the export, one after it.
+      deleteFeatures(p, [p.features.list({ limit: 1 }).features[0]!.fid]);
+      const out = join(tmp.dir, 'held.geojson');
+      const r = spawnSync(process.execPath, [join(repoRoot, 'bin/scarp.mjs'), 'export', '--project', f, '--format', 'geojson', '--out', out, '--json'], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      const res = JSON.parse(r.stdout) as { count: number; warnings: string[] };
+      expect(res.count).toBe(5);
+      expect(res.warnings[0]).toMatch(new RegExp(`^held\\.gpkg is open in another Scarp \\(\\S+@${hostname()} pid ${process.pid}\\): read as it was saved at \\d{4}-`));
+      const text = readFileSync(out, 'utf8');
+      expect((JSON.parse(text) as { features: unknown[] }).features).toHaveLength(5);
+      // Its provenance names the project, not the snapshot.
+      expect(text).toContain('"project":"held.gpkg"');
+      expect(text).not.toContain('scarp-snapshot-');
+      deleteFeatures(p, [p.features.list({ limit: 1 }).features[0]!.fid]);
+      expect(p.features.count()).toBe(4);
+      // A project-level command that writes is still refused while it is held.
+      expect(spawnSync(process.execPath, [join(repoRoot, 'bin/scarp.mjs'), 'project', 'undo', f], { encoding: 'utf8' }).status).toBe(1);
+    } finally {
+      p.close();
+    }
+  });
+
   it('a moved scene is reported (missing), refused by a run, and relinked by content', async () => {
     const dir = join(tmp.dir, 'moved');
     mkdirSync(dir);

@@ -82,6 +82,7 @@ export class ProjectLock {
             message: `${projectPath} is already open by ${other.user}@${other.host} pid ${other.pid} since ${other.since}.`,
             hint: `Close it in that Scarp first. If that Scarp is gone for good (e.g. another machine crashed), delete ${path}.`,
             file: projectPath,
+            params: { holder: `${other.user}@${other.host} pid ${other.pid}`, since: other.since },
           });
         }
         rmSync(path, { force: true });

@@ -1,5 +1,9 @@
 /** Running work on a project that the caller may already hold open. */
-import { dirname, resolve } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { isScarpError } from '../../../../src-shared/errors';
 import { sweepLeftovers } from '../../util/leftovers';
 import { Project } from './project';
 
@@ -21,5 +25,52 @@ export async function withProject<T>(path: string, open: Project | null | undefi
     return await fn(project);
   } finally {
     project.close();
+  }
+}
+
+/**
+ * Like withProject, for work that only reads the project (an export): when another Scarp holds it
+ * (the desktop app while an analyst works, a detection running into it), `fn` reads a snapshot of
+ * its committed state instead of failing: SQLite's online backup into a temporary folder, under the
+ * project's own name (its provenance names it), removed after. `note` then says so for the output's
+ * warnings; null when the project itself was read.
+ */
+export async function withProjectToRead<T>(path: string, open: Project | null | undefined, fn: (p: Project, note: string | null) => Promise<T>): Promise<T> {
+  if (isOpenAt(open, path)) return fn(open, null);
+  sweepLeftovers(dirname(resolve(path)));
+  let project: Project;
+  try {
+    project = Project.open(path, { check: 'quick' });
+  } catch (e) {
+    // Held by another process (not this one: that is a caller's mistake, said as such).
+    if (!isScarpError(e) || e.code !== 'PROJECT_LOCKED' || typeof e.params?.holder !== 'string') throw e;
+    return readSnapshot(resolve(path), e.params.holder, fn);
+  }
+  try {
+    return await fn(project, null);
+  } finally {
+    project.close();
+  }
+}
+
+async function readSnapshot<T>(path: string, holder: string, fn: (p: Project, note: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'scarp-snapshot-'));
+  try {
+    const copy = join(dir, basename(path));
+    const at = new Date().toISOString();
+    const src = new Database(path, { readonly: true, fileMustExist: true });
+    try {
+      await src.backup(copy);
+    } finally {
+      src.close();
+    }
+    const project = Project.open(copy, { check: 'quick' });
+    try {
+      return await fn(project, `${basename(path)} is open in another Scarp (${holder}): read as it was saved at ${at}; what is edited there after that is not in this output.`);
+    } finally {
+      project.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
