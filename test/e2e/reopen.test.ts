@@ -160,6 +160,16 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal || !existsSync(MODEL))('re-
     await page.getByTestId('tab-layers').click();
     await page.getByTestId('layer-probability').waitFor();
     expect(await page.getByTestId('layer-slope').count()).toBe(0);
+    // A landslide drawn now belongs to the scene on the map (rgb2), not to the project's first scene.
+    const box = (await page.getByTestId('map').boundingBox())!;
+    const [cx, cy] = [box.x + box.width / 2, box.y + box.height / 2];
+    await page.keyboard.press('d');
+    for (const [dx, dy] of [[-40, -30], [40, -30], [40, 30], [-40, 30]] as const) await page.mouse.click(cx + dx, cy + dy);
+    await page.keyboard.press('Enter');
+    await expect
+      .poll(() => peek(path, (db) => db.prepare("SELECT scene FROM landslides WHERE run IS NULL AND status = 'edited' ORDER BY fid DESC LIMIT 1").get()), { timeout: 30_000 })
+      .toEqual({ scene: 'rgb2' });
+    await page.keyboard.press('v');
 
     // Back on the first scene (its DEM again), then imagery the DEM does not cover: the DEM leaves the map, with a word why.
     await page.getByTestId('tab-project').click();

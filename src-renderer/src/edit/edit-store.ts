@@ -53,8 +53,8 @@ export const useEditStore = defineStore('edit', () => {
   const project = useProjectStore();
   const ui = useUiStore();
 
-  /** The scene brushed on: the first scene whose file is there. */
-  const scene = computed(() => project.scenes.find((s) => s.state === 'ok') ?? project.scenes[0] ?? null);
+  /** The scene brushed and drawn on: the one on the map, else the first whose file is there. */
+  const scene = computed(() => project.shownScene ?? project.scenes.find((s) => s.state === 'ok') ?? project.scenes[0] ?? null);
   /** Scene pixel size in metres (for the cursor and px ↔ m). */
   const gsd = computed(() => scene.value?.gsd.x ?? 1);
   const radiusMetres = computed(() => (brushUnit.value === 'm' ? brushSize.value : brushSize.value * gsd.value));

@@ -402,6 +402,7 @@ export const en = {
     title: 'Adapt to this event',
     intro: 'Scarp learns from the landslides you reviewed here — accepted, edited, drawn or field-verified ones are landslides; rejected ones and areas painted “not a landslide” (brush, G) are not — and maps this scene again with the adapted model. Reviewed landslides stay exactly as they are; only the unreviewed ones are replaced. You see the difference before keeping it, and Discard undoes it in one step.',
     run: 'Adapt to this event',
+    noRun: 'The scene on the map ({name}) has no finished model detection to adapt: detect landslides on it first.',
     noLandslide: 'Confirm a landslide the model got right, or draw one it missed: from rejections alone the model would only learn to find less landslide everywhere.',
     needs: 'Needs at least {min} reviewed landslides; {n} so far — review {more} more.',
     unreviewed: 'Unreviewed landslides',

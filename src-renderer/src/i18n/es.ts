@@ -362,6 +362,7 @@ export const es: Messages = {
     title: 'Adaptar a este evento',
     intro: 'Scarp aprende de los deslizamientos que usted revisó aquí —los aceptados, editados, dibujados o verificados en campo son deslizamientos; los rechazados y las zonas pintadas como “no es deslizamiento” (pincel, G) no lo son— y vuelve a cartografiar esta escena con el modelo adaptado. Los deslizamientos revisados quedan exactamente como están; solo se reemplazan los no revisados. Verá la diferencia antes de conservarla, y Descartar la deshace en un solo paso.',
     run: 'Adaptar a este evento',
+    noRun: 'La escena del mapa ({name}) no tiene una detección de modelo terminada que adaptar: detecte deslizamientos en ella primero.',
     noLandslide: 'Confirme un deslizamiento que el modelo acertó, o dibuje uno que omitió: solo con rechazos el modelo aprendería a encontrar menos deslizamientos en todas partes.',
     needs: 'Se necesitan al menos {min} deslizamientos revisados; hay {n} — revise {more} más.',
     unreviewed: 'Deslizamientos no revisados',

@@ -10,7 +10,7 @@ import { computed, ref, shallowRef, watch } from 'vue';
 import type { AdaptModelResult, ProgressEvent } from '@shared/api';
 import type { Bounds } from '@shared/geo';
 import { ADAPT_MIN_DECISIONS, adaptBlocker } from '@shared/adapt';
-import { BACKGROUND_SOURCE, REJECTED_STATUS, UNREVIEWED_STATUS } from '@shared/vocabulary';
+import { BACKGROUND_SOURCE, REJECTED_STATUS, UNREVIEWED_STATUS, runLayerKind } from '@shared/vocabulary';
 import { api, describeError, errorDetail } from '../api/client';
 import { t } from '../i18n';
 import { differenceBounds, differenceOf, outlineOf, runFeatures, unreviewedOutlines, type Difference, type Outline } from './adapt-difference';
@@ -59,10 +59,12 @@ export const useAdaptStore = defineStore('adapt', () => {
   /** Stale layers this store hid, shown again on discard. */
   const hidden = ref<string[]>([]);
 
-  /** Reviewed landslides (what the core counts): not the areas the background brush marked. */
+  /** Reviewed landslides of the scene on the map (what the core counts for its run): not the areas the background brush marked. */
   const reviewed = computed(() => {
     const c = { landslides: 0, rejected: 0 };
+    const scene = project.shownScene?.id;
     for (const f of inventory.layer?.geojson.features ?? []) {
+      if (scene && f.properties.scene !== scene) continue;
       const status = f.properties.status;
       if (status === UNREVIEWED_STATUS || f.properties.source === BACKGROUND_SOURCE) continue;
       if (status === REJECTED_STATUS) c.rejected++;
@@ -173,7 +175,11 @@ export const useAdaptStore = defineStore('adapt', () => {
     abort = new AbortController();
     const before = unreviewedOutlines(inventory.layer?.geojson.features ?? []);
     try {
-      const r = await api.adaptModel({ provider: detect.provider }, onProgress, abort.signal);
+      // The latest model run of the scene on the map (its model, its reviewed landslides), not of another scene.
+      const scene = project.shownScene;
+      const base = scene ? (await api.listRuns()).find((x) => x.sceneId === scene.id && x.status === 'done' && runLayerKind(x.modelId) === 'probability') : undefined;
+      if (scene && !base) throw new Error(t('adapt.noRun', { name: scene.name }));
+      const r = await api.adaptModel({ provider: detect.provider, run: base?.id }, onProgress, abort.signal);
       difference.value = await applyRun(r, before);
       result.value = r;
       hideStaleLayers();

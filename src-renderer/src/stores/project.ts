@@ -284,6 +284,9 @@ export const useProjectStore = defineStore('project', () => {
     }
   }
 
+  /** The project scene on the map (its imagery is the one shown): what edits, adaptation and runs work on. */
+  const shownScene = computed<SceneInfo | null>(() => scenes.value.find((s) => s.path === imagery.value?.path) ?? null);
+
   /** The pre-event scene the change run takes (the latest by date, as the core), or null. */
   const preEventScene = computed<SceneInfo | null>(() => scenes.value.filter((s) => s.role === 'pre-event' && s.state === 'ok').sort(latestSceneFirst)[0] ?? null);
 
@@ -368,6 +371,7 @@ export const useProjectStore = defineStore('project', () => {
     recent,
     restoring,
     preEventScene,
+    shownScene,
     forget,
     path,
     folder,
