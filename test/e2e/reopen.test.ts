@@ -170,6 +170,11 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal || !existsSync(MODEL))('re-
       .poll(() => peek(path, (db) => db.prepare("SELECT scene FROM landslides WHERE run IS NULL AND status = 'edited' ORDER BY fid DESC LIMIT 1").get()), { timeout: 30_000 })
       .toEqual({ scene: 'rgb2' });
     await page.keyboard.press('v');
+    // The review queue is this scene's: its predicted landslides, not the other scene's.
+    const left = (scene: string): number => (peek(path, (db) => db.prepare("SELECT count(*) AS n FROM landslides WHERE scene = ? AND status = 'predicted'").get(scene)) as { n: number }).n;
+    expect(left('rgb')).toBeGreaterThan(0);
+    await page.getByTestId('tab-review').click();
+    await expect.poll(() => page.getByTestId('review-counter').textContent(), { timeout: 30_000 }).toMatch(new RegExp(`^${left('rgb2')} left to review`));
 
     // Back on the first scene (its DEM again), then imagery the DEM does not cover: the DEM leaves the map, with a word why.
     await page.getByTestId('tab-project').click();

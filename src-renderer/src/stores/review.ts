@@ -37,8 +37,11 @@ export const useReviewStore = defineStore('review', () => {
   const position = computed(() => (currentFid.value === null ? -1 : items.value.findIndex((x) => x.fid === currentFid.value)));
   const percentDone = computed(() => (reviewed.value + remaining.value === 0 ? 0 : Math.round((100 * reviewed.value) / (reviewed.value + remaining.value))));
 
+  /** With several scenes, the queue holds the landslides of the scene on the map (reviewed over their own imagery). */
+  const queueScene = computed(() => (project.scenes.length > 1 ? (project.shownScene?.id ?? undefined) : undefined));
+
   async function load(): Promise<void> {
-    const q = await api.reviewQueue({ order: order.value });
+    const q = await api.reviewQueue({ order: order.value, scene: queueScene.value });
     items.value = q.items;
     remaining.value = q.remaining;
     reviewed.value = q.reviewed;
@@ -109,6 +112,12 @@ export const useReviewStore = defineStore('review', () => {
   }
 
   watch(order, () => active.value && start());
+  // Another scene on the map: its own queue (review goes on there when it was on).
+  watch(queueScene, () => {
+    if (!project.path) return;
+    if (active.value) void start();
+    else if (ui.panel === 'review') load().catch(() => undefined);
+  });
   // Undo/redo change what is left to review (the queue's own decisions are already counted); the
   // queue is read again only while it is shown (the Review panel reads it when it opens).
   watch(
