@@ -209,7 +209,8 @@ async function scenePlans(project: Project, scene: SceneRecord, bounds: Bounds |
       close: () => src.close(),
     },
   ];
-  const demPath = project.scenes.layers(scene.id).find((l) => l.kind === 'dem' && l.path)?.path ?? null;
+  // The scene's DEM as the app opens it (the one used or chosen last: SceneStore.demOf), not the first ever recorded.
+  const demPath = project.scenes.demOf(scene.id)?.path ?? null;
   if (demPath) {
     const dem = { path: demPath };
     try {
