@@ -84,8 +84,7 @@ function sourceOf(p: Project, mp: FlatMultiPolygon, props: { scene: string | nul
     return w.width > 0 && w.height > 0;
   };
   const run = done.find((r) => r.id === props.run && covers(r)) ?? done.find(covers) ?? null;
-  const layer = p.scenes.layers(scene.id).filter((l) => l.kind === 'dem' && l.path !== null).at(-1);
-  const dem = (run ? runDemPath(p, run) : undefined) ?? layer?.path ?? null;
+  const dem = (run ? runDemPath(p, run) : undefined) ?? p.scenes.demOf(scene.id)?.path ?? null;
   return { scene, run, grid: run ? runGrid(run) : { width: scene.width, height: scene.height, geoTransform: scene.geoTransform, crs }, dem };
 }
 
