@@ -350,10 +350,38 @@ export const useProjectStore = defineStore('project', () => {
     try {
       const s = await api.relinkScene({ sceneId: id, path: p });
       await afterScenesChanged();
+      await showFound();
       return s;
     } finally {
       busy.value = false;
     }
+  }
+
+  /**
+   * Find the imagery and DEMs that moved (same content, under `folder` and the project's own folder:
+   * a project copied to another laptop, a disk under another drive letter) and relink every one found.
+   */
+  async function findMoved(folder: string): Promise<{ found: number; missing: number }> {
+    busy.value = true;
+    try {
+      const r = await api.findMovedImagery({ folder, relink: true });
+      await afterScenesChanged();
+      await showFound();
+      return { found: r.found.length, missing: r.missing.length };
+    } finally {
+      busy.value = false;
+    }
+  }
+
+  /** After files were found again: the scene on the map, and its DEM, where they were missing. */
+  async function showFound(): Promise<void> {
+    if (!imagery.value) {
+      const next = scenes.value.find((s) => s.state === 'ok' && s.role !== 'pre-event') ?? scenes.value.find((s) => s.state === 'ok');
+      if (next) await showScene(next);
+      return;
+    }
+    const d = shownScene.value?.dem;
+    if (!dem.value && d?.state === 'ok') await setDem(d.path, false);
   }
 
   function setProbability(p: string | null): void {
@@ -387,6 +415,7 @@ export const useProjectStore = defineStore('project', () => {
     addScene,
     removeScene,
     relinkScene,
+    findMoved,
     showPreEvent,
   };
 });
