@@ -15,7 +15,6 @@ import { useUiStore } from './ui';
 import { dirOf, fileName } from '../paths';
 import { clearLastProject, forgetRecent, patchWorkspace, readWorkspace, recentProjects, rememberOpened, type LayerState, type RecentProject } from './workspace';
 
-
 export const useProjectStore = defineStore('project', () => {
   const info = ref<ProjectInfo | null>(null);
   const scenes = ref<SceneInfo[]>([]);
