@@ -502,6 +502,11 @@ export class SceneStore {
       .get(sceneId) as { id: string; name: string; path: string; size: number | null; mtime_ms: number | null; fingerprint: string | null } | undefined;
     if (!r) return null;
     const state = r.size !== null && r.fingerprint !== null ? fileState(r.path, r.size, r.mtime_ms ?? 0, r.fingerprint) : existsSync(r.path) ? 'ok' : 'missing';
+    // Same content, touched since (a copy): remember the time, so that the next look needs no fingerprint (as state() for scenes).
+    if (state === 'ok') {
+      const now = statSync(r.path).mtimeMs;
+      if (now !== r.mtime_ms) this.db.prepare('UPDATE scarp_layers SET mtime_ms = ? WHERE id = ?').run(now, r.id);
+    }
     return { id: r.id, name: r.name, path: r.path, state };
   }
 
