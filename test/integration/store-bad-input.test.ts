@@ -282,9 +282,14 @@ describe.skipIf(!canRun)('project lifecycle', () => {
     const f = await projectWithFeatures('locked.gpkg', 4);
     const p = Project.open(f);
     try {
-      const r = spawnSync(process.execPath, [join(repoRoot, 'bin/scarp.mjs'), 'project', 'info', f], { encoding: 'utf8' });
+      // A command that writes is refused, naming who holds it; one that only reads reads a snapshot, saying so.
+      const r = spawnSync(process.execPath, [join(repoRoot, 'bin/scarp.mjs'), 'project', 'undo', f], { encoding: 'utf8' });
       expect(r.status).toBe(1);
       expect(r.stderr).toMatch(new RegExp(`already open by \\S+@${hostname()} pid ${process.pid} since \\d{4}-`));
+      const read = spawnSync(process.execPath, [join(repoRoot, 'bin/scarp.mjs'), 'project', 'info', f, '--json'], { encoding: 'utf8' });
+      expect(read.status, read.stderr).toBe(0);
+      expect(read.stderr).toMatch(/^warning: locked\.gpkg is open in another Scarp \(\S+ pid \d+\): read as it was saved at /);
+      expect(JSON.parse(read.stdout)).toMatchObject({ path: f, features: 4 });
       // QGIS/GDAL read the file while Scarp has it open (WAL)
       const info = gdal('ogrinfo', ['-ro', '-so', f, 'landslides']);
       expect(info).toMatch(/Feature Count: 4/);

@@ -5,6 +5,8 @@
  */
 import type { EditResult, ProjectInfo, ScarpApi, SceneInfo } from '../../../src-shared/api';
 import { SCENE_ROLES, type SceneRole } from '../../../src-shared/vocabulary';
+import { resolve } from 'node:path';
+import { heldElsewhere, takeSnapshot, type ProjectSnapshot } from '../../core/store/project';
 import { parseCommandArgs } from '../args';
 import { UsageError } from '../errors';
 
@@ -27,6 +29,8 @@ const OPTIONS = {
 } as const;
 
 const SUB = ['create', 'info', 'scenes', 'runs', 'history', 'undo', 'redo', 'relink', 'add-scene', 'remove-scene'] as const;
+/** The subcommands that only read: they read a snapshot of a project another Scarp holds. */
+const READS = ['info', 'scenes', 'runs', 'history'] as const;
 
 /** One line per scene: id, role and date, state, size, CRS, path, its DEM. */
 const demColumn = (d: SceneInfo['dem']): string => (d ? `DEM ${d.path}${d.state === 'ok' ? '' : ` (${d.state})`}` : 'no DEM');
@@ -76,7 +80,18 @@ export async function runProject(service: ScarpApi, args: string[]): Promise<num
   }
   const onlyCreate = (['crs', 'event-name', 'event-date', 'trigger', 'author', 'overwrite'] as const).find((k) => v[k] !== undefined);
   if (onlyCreate) throw new UsageError(`--${onlyCreate} is for project create`);
-  const info = await service.openProject({ path: file });
+  // Reading commands on a project another Scarp holds (the desktop app): read a snapshot of what it saved.
+  let snapshot: ProjectSnapshot | null = null;
+  let info: ProjectInfo;
+  try {
+    info = await service.openProject({ path: file });
+  } catch (e) {
+    const holder = (READS as readonly string[]).includes(sub) ? heldElsewhere(e) : null;
+    if (!holder) throw e;
+    snapshot = await takeSnapshot(file, holder);
+    info = { ...(await service.openProject({ path: snapshot.path })), path: resolve(file) };
+    process.stderr.write(`warning: ${snapshot.note}\n`);
+  }
   try {
     switch (sub as Sub) {
       case 'create':
@@ -140,6 +155,7 @@ export async function runProject(service: ScarpApi, args: string[]): Promise<num
     }
   } finally {
     await service.closeProject();
+    snapshot?.dispose();
   }
   return 0;
 }

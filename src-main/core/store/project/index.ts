@@ -13,5 +13,5 @@ export { type SceneRecord, type SceneMeta, type BandStats, type FileState, descr
 export { fileFingerprint } from './fingerprint';
 export { ProjectLock, lockPathOf } from './lock';
 export { quantise, dequantise, NODATA_U8, PROB_SCALE } from './raster-tiles';
-export { isOpenAt, withProject, withProjectToRead } from './with-project';
+export { heldElsewhere, isOpenAt, takeSnapshot, withProject, withProjectToRead, type ProjectSnapshot } from './with-project';
 export { PeerProject, SyncStore, SYNC_STATES_KEPT_PER_PEER, type FeatureRow, type SnapshotRow, type SyncState } from './sync';

@@ -31,8 +31,7 @@ export async function withProject<T>(path: string, open: Project | null | undefi
 /**
  * Like withProject, for work that only reads the project (an export): when another Scarp holds it
  * (the desktop app while an analyst works, a detection running into it), `fn` reads a snapshot of
- * its committed state instead of failing: SQLite's online backup into a temporary folder, under the
- * project's own name (its provenance names it), removed after. `note` then says so for the output's
+ * its committed state instead of failing (takeSnapshot), and `note` says so for the output's
  * warnings; null when the project itself was read.
  */
 export async function withProjectToRead<T>(path: string, open: Project | null | undefined, fn: (p: Project, note: string | null) => Promise<T>): Promise<T> {
@@ -42,9 +41,19 @@ export async function withProjectToRead<T>(path: string, open: Project | null | 
   try {
     project = Project.open(path, { check: 'quick' });
   } catch (e) {
-    // Held by another process (not this one: that is a caller's mistake, said as such).
-    if (!isScarpError(e) || e.code !== 'PROJECT_LOCKED' || typeof e.params?.holder !== 'string') throw e;
-    return readSnapshot(resolve(path), e.params.holder, fn);
+    const holder = heldElsewhere(e);
+    if (!holder) throw e;
+    const snap = await takeSnapshot(path, holder);
+    try {
+      const copy = Project.open(snap.path, { check: 'quick' });
+      try {
+        return await fn(copy, snap.note);
+      } finally {
+        copy.close();
+      }
+    } finally {
+      snap.dispose();
+    }
   }
   try {
     return await fn(project, null);
@@ -53,24 +62,39 @@ export async function withProjectToRead<T>(path: string, open: Project | null | 
   }
 }
 
-async function readSnapshot<T>(path: string, holder: string, fn: (p: Project, note: string) => Promise<T>): Promise<T> {
+/** Who holds the project, when `e` is the refusal to open one that another process holds (not this one: a caller's mistake). */
+export function heldElsewhere(e: unknown): string | null {
+  return isScarpError(e) && e.code === 'PROJECT_LOCKED' && typeof e.params?.holder === 'string' ? e.params.holder : null;
+}
+
+export interface ProjectSnapshot {
+  /** The copy: a project file under the original's name in a temporary folder. */
+  path: string;
+  /** For the output's warnings: whose project, read as it was saved when. */
+  note: string;
+  dispose(): void;
+}
+
+/**
+ * A consistent copy of what another Scarp (`holder`) has saved of the project at `path`: SQLite's
+ * online backup into a temporary folder, under the project's own name (the provenance of what is
+ * read from it names the project). The caller opens the copy and disposes of it.
+ */
+export async function takeSnapshot(path: string, holder: string): Promise<ProjectSnapshot> {
   const dir = mkdtempSync(join(tmpdir(), 'scarp-snapshot-'));
+  const dispose = (): void => rmSync(dir, { recursive: true, force: true });
   try {
     const copy = join(dir, basename(path));
     const at = new Date().toISOString();
-    const src = new Database(path, { readonly: true, fileMustExist: true });
+    const src = new Database(resolve(path), { readonly: true, fileMustExist: true });
     try {
       await src.backup(copy);
     } finally {
       src.close();
     }
-    const project = Project.open(copy, { check: 'quick' });
-    try {
-      return await fn(project, `${basename(path)} is open in another Scarp (${holder}): read as it was saved at ${at}; what is edited there after that is not in this output.`);
-    } finally {
-      project.close();
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+    return { path: copy, note: `${basename(path)} is open in another Scarp (${holder}): read as it was saved at ${at}; what is edited there after that is not in this output.`, dispose };
+  } catch (e) {
+    dispose();
+    throw e;
   }
 }
