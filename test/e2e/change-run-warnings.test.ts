@@ -9,10 +9,9 @@ import { join, resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { repoRoot } from '../../src-main/core/paths';
 import { peek } from '../helpers/project';
-import { ScarpService } from '../../src-main/core/service/scarp-service';
 import { hasData } from '../helpers/data';
 import { gdal, hasGdal } from '../helpers/gdal';
-import { chooseFile, cropIburiPair, ensureRendererBuilt, freshWork, hasChromium, launch, openProject, type Served, startServe } from './harness';
+import { chooseFile, cropIburiPair, freshWork, hasChromium, openInApp, seedProject, type Served } from './harness';
 
 const work = resolve(repoRoot, 'test/.tmp/e2e-change-run-warnings');
 /** Rows 300–600 of columns 500–980: the pre-event image has no data over rows 300–~420. */
@@ -32,18 +31,10 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal)('a change run from the Det
     const gap = Number(gdal('/usr/bin/python3', ['-c', `from osgeo import gdal; a = gdal.Open('${pre}').ReadAsArray(); b = gdal.Open('${post}').ReadAsArray(); print(round(100 * ((a == 0).any(0) & ~(b == 0).any(0)).sum() / (~(b == 0).any(0)).sum()))`]));
     expect(gap).toBeGreaterThan(20);
     const path = join(work, 'iburi.gpkg');
-    const s = new ScarpService();
-    await s.createProject({ path, author: 'e2e' });
-    await s.addScene({ path: post, role: 'post-event', date: '2018-09-11' });
-    await s.closeProject();
-
-    ensureRendererBuilt();
-    served = await startServe([work]);
-    browser = await launch();
-    const page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
-    const pageErrors: string[] = [];
-    page.on('pageerror', (e) => pageErrors.push(String(e)));
-    await openProject(page, served, path, 'iburi');
+    await seedProject({ path, image: post, role: 'post-event', date: '2018-09-11' });
+    const app = await openInApp([work], path, 'iburi');
+    ({ served, browser } = app);
+    const { page, pageErrors } = app;
     await page.getByTestId('tab-detect').click();
     // No model fits a 10 m scene, and the operator chose none: the panel does not say they did.
     await expect.poll(() => page.getByTestId('model-reason').textContent(), { timeout: 60_000 }).toBe('No model fits this scene: Detect runs the method named above. Choose a model here to run it instead.');

@@ -10,11 +10,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { repoRoot } from '../../src-main/core/paths';
-import { ScarpService } from '../../src-main/core/service/scarp-service';
 import { hasData } from '../helpers/data';
 import { hasGdal } from '../helpers/gdal';
 import { peek } from '../helpers/project';
-import { chooseFile, cropIburiPair, diffRegion, ensureRendererBuilt, freshWork, hasChromium, launch, openProject, type Served, startServe, waitMapIdle } from './harness';
+import { chooseFile, cropIburiPair, diffRegion, freshWork, hasChromium, openInApp, seedProject, type Served, waitMapIdle } from './harness';
 
 const work = resolve(repoRoot, 'test/.tmp/e2e-compare-scenes');
 /** A window the pre-event image covers whole (it is 40 % nodata in the north). */
@@ -38,18 +37,10 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal)('scenes with roles and the
     freshWork(work);
     const { post } = cropIburiPair(work, WINDOW);
     const path = join(work, 'iburi.gpkg');
-    const s = new ScarpService();
-    await s.createProject({ path, author: 'e2e' });
-    await s.addScene({ path: post, role: 'post-event', date: '2018-09-11' });
-    await s.closeProject();
-
-    ensureRendererBuilt();
-    served = await startServe([work]);
-    browser = await launch();
-    const page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
-    const pageErrors: string[] = [];
-    page.on('pageerror', (e) => pageErrors.push(String(e)));
-    await openProject(page, served, path, 'iburi');
+    await seedProject({ path, image: post, role: 'post-event', date: '2018-09-11' });
+    const app = await openInApp([work], path, 'iburi');
+    ({ served, browser } = app);
+    const { page, pageErrors } = app;
     await page.getByTestId('scene-iburi_post.tif').waitFor({ timeout: 60_000 });
 
     // The scene list's form: role and date first, then the file from the in-app chooser.

@@ -178,15 +178,30 @@ export function scenePixels(scene: Pick<SceneInfo, 'bounds' | 'width'>): ScenePi
 export async function seedProject<T = void>(opts: {
   path: string;
   image?: string;
+  /** The scene's role and acquisition date. */
+  role?: 'pre-event' | 'post-event';
+  date?: string;
   author?: string;
   seed?: (s: ScarpService, scene: SceneInfo, px: ScenePixels) => Promise<T>;
 }): Promise<{ scene: SceneInfo | null; seeded: T | undefined }> {
   const s = new ScarpService();
   await s.createProject({ path: opts.path, author: opts.author ?? 'e2e' });
-  const scene = opts.image ? await s.addScene({ path: opts.image }) : null;
+  const scene = opts.image ? await s.addScene({ path: opts.image, role: opts.role, date: opts.date }) : null;
   const seeded = scene && opts.seed ? await opts.seed(s, scene, scenePixels(scene)) : undefined;
   await s.closeProject();
   return { scene, seeded };
+}
+
+/** The app served over `dirs`, a Chromium with a fresh page (its own storage) on the project `path` (header `name`), the page's errors collected. */
+export async function openInApp(dirs: string[], path: string, name: string): Promise<{ served: Served; browser: Browser; page: Page; pageErrors: string[] }> {
+  ensureRendererBuilt();
+  const served = await startServe(dirs);
+  const browser = await launch();
+  const page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(String(e)));
+  await openProject(page, served, path, name);
+  return { served, browser, page, pageErrors };
 }
 
 /** Load the app, then open the project `path` through the URL; wait until the header names it. */

@@ -13,7 +13,7 @@ import { hasData } from '../helpers/data';
 import { hasGdal } from '../helpers/gdal';
 import { scarp } from '../helpers/cli';
 import { peek } from '../helpers/project';
-import { cropSiteB, ensureRendererBuilt, freshWork, hasChromium, launch, openProject, type Served, startServe } from './harness';
+import { cropSiteB, freshWork, hasChromium, openInApp, type Served } from './harness';
 
 const work = resolve(repoRoot, 'test/.tmp/e2e-moved');
 const MODEL = resolve(repoRoot, 'models/scarp-uav-rgbdem.onnx');
@@ -37,13 +37,9 @@ describe.skipIf(!hasChromium || !hasData || !hasGdal || !existsSync(MODEL))('mov
     expect(d.status, d.stderr).toBe(0);
     for (const f of ['rgb.tif', 'dsm.tif']) renameSync(join(work, f), join(disk, f));
 
-    ensureRendererBuilt();
-    served = await startServe([work]);
-    browser = await launch();
-    const page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
-    const pageErrors: string[] = [];
-    page.on('pageerror', (e) => pageErrors.push(String(e)));
-    await openProject(page, served, path, 'moved');
+    const app = await openInApp([work], path, 'moved');
+    ({ served, browser } = app);
+    const { page, pageErrors } = app;
     await page.getByTestId('scene-rgb.tif').waitFor({ timeout: 60_000 });
     expect(await page.getByTestId('scene-rgb.tif').textContent()).toContain('missing');
     expect(await page.getByTestId('scene-dem-rgb.tif').textContent()).toBe('DEM dsm.tif (file missing)');
