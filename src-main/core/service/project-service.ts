@@ -278,7 +278,9 @@ export class ProjectService {
     const p = this.current();
     const dem = req.dem === undefined ? null : await checkDemFile(req.dem, req.path);
     const { scene } = await p.addScene(req.path, { role: req.role, date: req.date });
-    return sceneInfo(dem ? await p.chooseDem(scene.id, dem) : p.withState(scene));
+    // Checked above, before the scene was added: recorded as is.
+    if (dem) p.tx(() => p.scenes.recordDem(scene.id, dem), 'recording the DEM');
+    return sceneInfo(p.withState(scene));
   }
 
   removeScene(req: RemoveSceneRequest): { removed: string } {
