@@ -102,7 +102,8 @@ function drawLegend(g: CanvasRenderingContext2D, runs: TextRun[], entries: Legen
   const row = 20;
   g.font = `13px ${uiFont()}`;
   const w = Math.max(130, ...entries.map((e) => g.measureText(e.label).width + (e.ramp ? 0 : 30))) + 24;
-  const h = 30 + entries.reduce((s, e) => s + (e.ramp ? row + 14 : row), 0);
+  // Title, rows, and room under the last row's baseline (5 px) for descenders and full-width (CJK) glyphs.
+  const h = 30 + entries.reduce((s, e) => s + (e.ramp ? row + 14 : row), 0) + 6;
   const y0 = bottom - h;
   g.fillStyle = 'rgba(255,255,255,0.93)';
   g.strokeStyle = '#555';
