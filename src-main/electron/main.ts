@@ -50,7 +50,8 @@ function openProject(path: string): void {
 
 // One instance: a second launch (another project double-clicked) hands its arguments to this one and
 // quits, so that a project is never opened by two instances (the second would find it locked).
-if (!app.requestSingleInstanceLock()) app.quit();
+const primary = app.requestSingleInstanceLock();
+if (!primary) app.quit();
 app.on('second-instance', (_e, argv, cwd) => {
   const p = projectArg(argv.slice(1), cwd);
   if (p) openProject(p);
@@ -136,6 +137,8 @@ app.on('web-contents-created', (_e, contents) => {
 });
 
 void app.whenReady().then(() => {
+  // A second launch only hands its project over (second-instance, above) and quits: no window of its own.
+  if (!primary) return;
   protocol.handle('scarp', (req) => handleScarpRequest(req, rendererDir, service.layers.tiles));
   // No permission (camera, geolocation, notifications…) is ever granted to the page.
   session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));

@@ -10,7 +10,7 @@ import { computed, ref, shallowRef, watch } from 'vue';
 import type { AdaptModelResult, ProgressEvent } from '@shared/api';
 import type { Bounds } from '@shared/geo';
 import { ADAPT_MIN_DECISIONS, adaptBlocker } from '@shared/adapt';
-import { BACKGROUND_SOURCE, REJECTED_STATUS, UNREVIEWED_STATUS, runLayerKind } from '@shared/vocabulary';
+import { BACKGROUND_SOURCE, REJECTED_STATUS, UNREVIEWED_STATUS } from '@shared/vocabulary';
 import { api, describeError, errorDetail } from '../api/client';
 import { t } from '../i18n';
 import { differenceBounds, differenceOf, outlineOf, runFeatures, unreviewedOutlines, type Difference, type Outline } from './adapt-difference';
@@ -177,7 +177,7 @@ export const useAdaptStore = defineStore('adapt', () => {
     try {
       // The latest model run of the scene on the map (its model, its reviewed landslides), not of another scene.
       const scene = project.shownScene;
-      const base = scene ? (await api.listRuns()).find((x) => x.sceneId === scene.id && x.status === 'done' && runLayerKind(x.modelId) === 'probability') : undefined;
+      const base = scene ? await project.latestModelRun(scene.id) : undefined;
       if (scene && !base) throw new Error(t('adapt.noRun', { name: scene.name }));
       const r = await api.adaptModel({ provider: detect.provider, run: base?.id }, onProgress, abort.signal);
       difference.value = await applyRun(r, before);

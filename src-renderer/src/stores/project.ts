@@ -1,7 +1,7 @@
 /** The open project, its scenes, and the imagery/DEM the workflow uses. */
 import { defineStore } from 'pinia';
 import { computed, ref, watch } from 'vue';
-import type { AddSceneRequest, ProjectInfo, SceneInfo } from '@shared/api';
+import type { AddSceneRequest, ProjectInfo, RunInfo, SceneInfo } from '@shared/api';
 import { latestSceneFirst } from '@shared/scene-order';
 import { runLayerKind } from '@shared/vocabulary';
 import type { RasterInfo } from '@shared/geo';
@@ -114,7 +114,7 @@ export const useProjectStore = defineStore('project', () => {
    * the run's own threshold.
    */
   async function storedProbability(projectPath: string, sceneId: string, useRunThreshold: boolean): Promise<string | undefined> {
-    const run = (await api.listRuns()).find((r) => r.sceneId === sceneId && r.status === 'done' && runLayerKind(r.modelId) === 'probability');
+    const run = await latestModelRun(sceneId);
     if (!run) return undefined;
     const out = `${projectPath.replace(/\.gpkg$/i, '')}-probability-${run.id.slice(0, 8)}.tif`;
     // A finished run's probability does not change: a file written for it before is shown again (the
@@ -127,6 +127,11 @@ export const useProjectStore = defineStore('project', () => {
     if (useRunThreshold) useDetectStore().restore({ threshold: run.threshold });
     patchWorkspace(projectPath, { probability: out });
     return out;
+  }
+
+  /** The scene's latest finished model detection (not a change or single-date run), or undefined. */
+  async function latestModelRun(sceneId: string): Promise<RunInfo | undefined> {
+    return (await api.listRuns()).find((r) => r.sceneId === sceneId && r.status === 'done' && runLayerKind(r.modelId) === 'probability');
   }
 
   /** No DEM on the map (and none for the next detection). */
@@ -411,6 +416,7 @@ export const useProjectStore = defineStore('project', () => {
     setDem,
     setProbability,
     showScene,
+    latestModelRun,
     addScene,
     removeScene,
     relinkScene,
